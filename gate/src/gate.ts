@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { buildLwc } from '../../scripts/lib/lwc-build.ts';
+import { checkApexSemantics } from './checks/apex-semantics.ts';
+import { checkApexImports, checkCompanions } from './checks/companions.ts';
+import { checkConvert } from './checks/convert.ts';
+import { checkFlows } from './checks/flows.ts';
+import { checkFormat } from './checks/format.ts';
+import { checkLint } from './checks/lint.ts';
+import { checkPmd } from './checks/pmd.ts';
+import { checkTypes } from './checks/typecheck.ts';
+import { checkXml } from './checks/xml.ts';
+import type { CheckResult, Finding } from './finding.ts';
+import { loadWorkspace, type Workspace } from './workspace.ts';
+
+export interface Check {
+  name: string;
+  description: string;
+  run: (ws: Workspace) => Promise<CheckResult>;
+}
+
+/**
+ * Everything a deploy would reject, or that the project forbids, checked without an org. The
+ * checks that start a JVM (apex, pmd) go first so they run while Node works on the others.
+ */
+export const CHECKS: readonly Check[] = [
+  { name: 'apex', description: 'Apex semantics (apex-ls): types, fields, methods, assignments', run: checkApexSemantics },
+  { name: 'pmd', description: 'PMD security and governor-limit rules (Code Analyzer)', run: checkPmd },
+  { name: 'xml', description: 'XML well-formed, metadata root element and namespace', run: checkXml },
+  { name: 'companions', description: 'every class/trigger has its -meta.xml, LWC bundles complete', run: checkCompanions },
+  { name: 'lwc-apex', description: 'LWC @salesforce/apex imports resolve to @AuraEnabled methods', run: checkApexImports },
+  { name: 'format', description: 'Apex syntax and formatting (prettier, native Apex parser)', run: checkFormat },
+  { name: 'flow', description: 'Flow scanner: fault paths, hard-coded ids, inactive flows', run: checkFlows },
+  { name: 'convert', description: 'source-deploy-retrieve conversion keeps every component, no .ts', run: checkConvert },
+  { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
+  { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }
+];
+
+export interface CheckOutcome {
+  name: string;
+  durationMs: number;
+  findings: Finding[];
+  summary?: string;
+  /** Set when the check itself could not run: that fails the gate too. */
+  crashed?: string;
+}
+
+export interface GateReport {
+  project: string;
+  outcomes: CheckOutcome[];
+  errors: number;
+  warnings: number;
+  passed: boolean;
+  durationMs: number;
+}
+
+export interface GateOptions {
+  projectDir: string;
+  toolRoot: string;
+  only?: string[];
+  /** Called as each check finishes, for progress output. */
+  onOutcome?: (outcome: CheckOutcome) => void;
+}
+
+async function runCheck(check: Check, ws: Workspace): Promise<CheckOutcome> {
+  const started = performance.now();
+  try {
+    const result = await check.run(ws);
+    return { name: check.name, durationMs: performance.now() - started, ...result };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { name: check.name, durationMs: performance.now() - started, findings: [], crashed: message };
+  }
+}
+
+export async function runGate(options: GateOptions): Promise<GateReport> {
+  const started = performance.now();
+  const unknown = (options.only ?? []).filter((n) => !CHECKS.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown check(s): ${unknown.join(', ')}; known: ${CHECKS.map((c) => c.name).join(', ')}`);
+  }
+  const selected = CHECKS.filter((c) => !options.only?.length || options.only.includes(c.name));
+  const outcomes: CheckOutcome[] = [];
+
+  // The deployable .js of each TypeScript LWC is what conversion and deploy see, so build first.
+  const buildStarted = performance.now();
+  try {
+    await buildLwc(options.projectDir, options.toolRoot);
+  } catch (error) {
+    const findings = (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line): Finding => {
+        const match = /^(.+?):(\d+):(\d+) (.*)$/.exec(line);
+        return {
+          check: 'lwc-build',
+          file: path.relative(options.projectDir, match?.[1] ?? line),
+          line: match ? Number(match[2]) : undefined,
+          column: match ? Number(match[3]) : undefined,
+          severity: 'error',
+          message: match?.[4] ?? 'does not compile'
+        };
+      });
+    outcomes.push({ name: 'lwc-build', durationMs: performance.now() - buildStarted, findings });
+  }
+
+  const ws = await loadWorkspace(options.projectDir, options.toolRoot);
+  await Promise.all(
+    selected.map(async (check) => {
+      const outcome = await runCheck(check, ws);
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
+    })
+  );
+  outcomes.sort((a, b) => selected.findIndex((c) => c.name === a.name) - selected.findIndex((c) => c.name === b.name));
+  const all = outcomes.flatMap((o) => o.findings);
+  const errors = all.filter((f) => f.severity === 'error').length;
+  return {
+    project: options.projectDir,
+    outcomes,
+    errors,
+    warnings: all.length - errors,
+    passed: errors === 0 && outcomes.every((o) => !o.crashed),
+    durationMs: performance.now() - started
+  };
+}
