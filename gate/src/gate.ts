@@ -23,14 +23,46 @@ export interface Check {
  * checks that start a JVM (apex, pmd) go first so they run while Node works on the others.
  */
 export const CHECKS: readonly Check[] = [
-  { name: 'apex', description: 'Apex semantics (apex-ls): types, fields, methods, assignments', run: checkApexSemantics },
-  { name: 'pmd', description: 'PMD security and governor-limit rules (Code Analyzer)', run: checkPmd },
-  { name: 'xml', description: 'XML well-formed, metadata root element and namespace', run: checkXml },
-  { name: 'companions', description: 'every class/trigger has its -meta.xml, LWC bundles complete', run: checkCompanions },
-  { name: 'lwc-apex', description: 'LWC @salesforce/apex imports resolve to @AuraEnabled methods', run: checkApexImports },
-  { name: 'format', description: 'Apex syntax and formatting (prettier, native Apex parser)', run: checkFormat },
-  { name: 'flow', description: 'Flow scanner: fault paths, hard-coded ids, inactive flows', run: checkFlows },
-  { name: 'convert', description: 'source-deploy-retrieve conversion keeps every component, no .ts', run: checkConvert },
+  {
+    name: 'apex',
+    description: 'Apex semantics (apex-ls): types, fields, methods, assignments',
+    run: checkApexSemantics
+  },
+  {
+    name: 'pmd',
+    description: 'PMD security and governor-limit rules (Code Analyzer)',
+    run: checkPmd
+  },
+  {
+    name: 'xml',
+    description: 'XML well-formed, metadata root element and namespace',
+    run: checkXml
+  },
+  {
+    name: 'companions',
+    description: 'every class/trigger has its -meta.xml, LWC bundles complete',
+    run: checkCompanions
+  },
+  {
+    name: 'lwc-apex',
+    description: 'LWC @salesforce/apex imports resolve to @AuraEnabled methods',
+    run: checkApexImports
+  },
+  {
+    name: 'format',
+    description: 'Apex syntax and formatting (prettier, native Apex parser)',
+    run: checkFormat
+  },
+  {
+    name: 'flow',
+    description: 'Flow scanner: fault paths, hard-coded ids, inactive flows',
+    run: checkFlows
+  },
+  {
+    name: 'convert',
+    description: 'source-deploy-retrieve conversion keeps every component, no .ts',
+    run: checkConvert
+  },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }
 ];
@@ -68,7 +100,12 @@ async function runCheck(check: Check, ws: Workspace): Promise<CheckOutcome> {
     return { name: check.name, durationMs: performance.now() - started, ...result };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { name: check.name, durationMs: performance.now() - started, findings: [], crashed: message };
+    return {
+      name: check.name,
+      durationMs: performance.now() - started,
+      findings: [],
+      crashed: message
+    };
   }
 }
 
@@ -76,7 +113,9 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const started = performance.now();
   const unknown = (options.only ?? []).filter((n) => !CHECKS.some((c) => c.name === n));
   if (unknown.length > 0) {
-    throw new Error(`unknown check(s): ${unknown.join(', ')}; known: ${CHECKS.map((c) => c.name).join(', ')}`);
+    throw new Error(
+      `unknown check(s): ${unknown.join(', ')}; known: ${CHECKS.map((c) => c.name).join(', ')}`
+    );
   }
   const selected = CHECKS.filter((c) => !options.only?.length || options.only.includes(c.name));
   const outcomes: CheckOutcome[] = [];
@@ -111,7 +150,10 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       options.onOutcome?.(outcome);
     })
   );
-  outcomes.sort((a, b) => selected.findIndex((c) => c.name === a.name) - selected.findIndex((c) => c.name === b.name));
+  outcomes.sort(
+    (a, b) =>
+      selected.findIndex((c) => c.name === a.name) - selected.findIndex((c) => c.name === b.name)
+  );
   const all = outcomes.flatMap((o) => o.findings);
   const errors = all.filter((f) => f.severity === 'error').length;
   return {

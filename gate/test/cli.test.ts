@@ -9,20 +9,27 @@ import { formatFinding } from '../src/finding.ts';
 import { DEMO, FixtureProject, TOOL_ROOT } from './fixture.ts';
 
 function verify(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(TOOL_ROOT, 'gate/src/cli.ts'), ...args], {
-    cwd: TOOL_ROOT,
-    encoding: 'utf8'
-  });
+  return spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(TOOL_ROOT, 'gate/src/cli.ts'), ...args],
+    {
+      cwd: TOOL_ROOT,
+      encoding: 'utf8'
+    }
+  );
 }
 
 describe('npm run verify (the command line)', () => {
   it('exits 1 and prints file:line of each error for a broken project', async () => {
     const project = await FixtureProject.create('cli');
     try {
-      await project.edit(`${DEMO}/classes/DemoService.cls`, "name.trim()", 'name.shout()');
+      await project.edit(`${DEMO}/classes/DemoService.cls`, 'name.trim()', 'name.shout()');
       const run = verify(['--project', project.dir, '--only', 'apex,xml']);
       assert.equal(run.status, 1, run.stdout + run.stderr);
-      assert.match(run.stdout, /force-app\/main\/demo\/classes\/DemoService\.cls:12:\d+ {2}error \[apex\]/);
+      assert.match(
+        run.stdout,
+        /force-app\/main\/demo\/classes\/DemoService\.cls:12:\d+ {2}error \[apex\]/
+      );
       assert.match(run.stdout, /verify: FAILED - 1 error/);
     } finally {
       await project.dispose();
@@ -50,7 +57,9 @@ describe('apex-ls on Java 17', () => {
     const classpath = await apexLsClasspath();
     const patchedDir = classpath.split(path.delimiter)[0] ?? '';
     assert.ok(existsSync(path.join(patchedDir, '.complete')));
-    const classes = (await readdir(patchedDir, { recursive: true })).filter((f) => String(f).endsWith('.class'));
+    const classes = (await readdir(patchedDir, { recursive: true })).filter((f) =>
+      String(f).endsWith('.class')
+    );
     assert.ok(classes.length >= 21, `expected the 21 Java 21 classes, got ${classes.length}`);
     const { readFile } = await import('node:fs/promises');
     for (const cls of classes) {
@@ -63,9 +72,20 @@ describe('apex-ls on Java 17', () => {
 describe('finding format', () => {
   it('prints file:line:column like a compiler, then severity, check and rule', () => {
     assert.equal(
-      formatFinding({ check: 'pmd', file: 'a/B.cls', line: 3, column: 7, severity: 'error', rule: 'pmd:X', message: 'bad' }),
+      formatFinding({
+        check: 'pmd',
+        file: 'a/B.cls',
+        line: 3,
+        column: 7,
+        severity: 'error',
+        rule: 'pmd:X',
+        message: 'bad'
+      }),
       'a/B.cls:3:7  error [pmd] (pmd:X) bad'
     );
-    assert.equal(formatFinding({ check: 'xml', file: 'a.xml', severity: 'warning', message: 'm' }), 'a.xml  warning [xml] m');
+    assert.equal(
+      formatFinding({ check: 'xml', file: 'a.xml', severity: 'warning', message: 'm' }),
+      'a.xml  warning [xml] m'
+    );
   });
 });

@@ -25,13 +25,34 @@ describe('sf project convert source on this project', () => {
     try {
       const run = spawnSync(
         path.join(TOOL_ROOT, 'node_modules', '.bin', 'sf'),
-        ['project', 'convert', 'source', '--source-dir', 'force-app', '--output-dir', path.join(out, 'mdapi'), '--json'],
-        { cwd: TOOL_ROOT, encoding: 'utf8', env: { ...process.env, SF_DISABLE_AUTOUPDATE: 'true', SF_AUTOUPDATE_DISABLE: 'true', SF_DISABLE_TELEMETRY: 'true' } }
+        [
+          'project',
+          'convert',
+          'source',
+          '--source-dir',
+          'force-app',
+          '--output-dir',
+          path.join(out, 'mdapi'),
+          '--json'
+        ],
+        {
+          cwd: TOOL_ROOT,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            SF_DISABLE_AUTOUPDATE: 'true',
+            SF_AUTOUPDATE_DISABLE: 'true',
+            SF_DISABLE_TELEMETRY: 'true'
+          }
+        }
       );
       assert.equal(run.status, 0, run.stdout + run.stderr);
       const manifest = await readFile(path.join(out, 'mdapi', 'package.xml'), 'utf8');
       const converted = await filesUnder(path.join(out, 'mdapi'));
-      assert.deepEqual(converted.filter((f) => f.endsWith('.ts') || f.includes('tsconfig')), []);
+      assert.deepEqual(
+        converted.filter((f) => f.endsWith('.ts') || f.includes('tsconfig')),
+        []
+      );
 
       const source = await filesUnder(path.join(TOOL_ROOT, 'force-app'));
       const expected: [string, string][] = [];
@@ -40,21 +61,35 @@ describe('sf project convert source on this project', () => {
         const parts = file.split(path.sep);
         if (base.endsWith('.cls')) expected.push(['ApexClass', base.slice(0, -4)]);
         if (base.endsWith('.trigger')) expected.push(['ApexTrigger', base.slice(0, -8)]);
-        if (base.endsWith('.object-meta.xml')) expected.push(['CustomObject', base.replace('.object-meta.xml', '')]);
-        if (base.endsWith('.permissionset-meta.xml')) expected.push(['PermissionSet', base.replace('.permissionset-meta.xml', '')]);
-        if (base.endsWith('.md-meta.xml')) expected.push(['CustomMetadata', base.replace('.md-meta.xml', '')]);
-        if (base.endsWith('.js-meta.xml') && parts.includes('lwc')) expected.push(['LightningComponentBundle', base.replace('.js-meta.xml', '')]);
+        if (base.endsWith('.object-meta.xml'))
+          expected.push(['CustomObject', base.replace('.object-meta.xml', '')]);
+        if (base.endsWith('.permissionset-meta.xml'))
+          expected.push(['PermissionSet', base.replace('.permissionset-meta.xml', '')]);
+        if (base.endsWith('.md-meta.xml'))
+          expected.push(['CustomMetadata', base.replace('.md-meta.xml', '')]);
+        if (base.endsWith('.js-meta.xml') && parts.includes('lwc'))
+          expected.push(['LightningComponentBundle', base.replace('.js-meta.xml', '')]);
       }
       assert.ok(expected.length > 0, 'the project has components');
-      const parsed = new XMLParser({ isArray: (name) => name === 'types' || name === 'members' }).parse(manifest) as {
+      const parsed = new XMLParser({
+        isArray: (name) => name === 'types' || name === 'members'
+      }).parse(manifest) as {
         Package: { types: { name: string; members: string[] }[] };
       };
       const members = new Map(parsed.Package.types.map((t) => [t.name, new Set(t.members)]));
       for (const [type, name] of expected) {
-        assert.ok(members.get(type)?.has(name), `${type} ${name} missing from the converted package.xml`);
+        assert.ok(
+          members.get(type)?.has(name),
+          `${type} ${name} missing from the converted package.xml`
+        );
       }
-      const bundles = converted.filter((f) => f.split(path.sep).includes('lwc') && f.endsWith('.js'));
-      assert.ok(bundles.length >= expected.filter(([t]) => t === 'LightningComponentBundle').length, 'each bundle has its compiled .js');
+      const bundles = converted.filter(
+        (f) => f.split(path.sep).includes('lwc') && f.endsWith('.js')
+      );
+      assert.ok(
+        bundles.length >= expected.filter(([t]) => t === 'LightningComponentBundle').length,
+        'each bundle has its compiled .js'
+      );
     } finally {
       await rm(out, { recursive: true, force: true });
     }

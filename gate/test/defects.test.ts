@@ -71,10 +71,15 @@ const CASES: DefectCase[] = [
   {
     name: 'Apex syntax error',
     checks: ['format', 'apex'],
-    breakIt: (p) => p.edit(CLASS, "name.trim();", 'name.trim(;'),
+    breakIt: (p) => p.edit(CLASS, 'name.trim();', 'name.trim(;'),
     expect: [
       { check: 'syntax', file: CLASS, message: /does not parse/ },
-      { check: 'apex', file: CLASS, message: /mismatched input|extraneous input|missing/i, line: 12 }
+      {
+        check: 'apex',
+        file: CLASS,
+        message: /mismatched input|extraneous input|missing/i,
+        line: 12
+      }
     ]
   },
   {
@@ -87,19 +92,28 @@ const CASES: DefectCase[] = [
     name: 'unknown method',
     checks: ['apex'],
     breakIt: (p) => p.edit(CLASS, 'name.trim()', 'name.shout()'),
-    expect: [{ check: 'apex', file: CLASS, message: /No matching method found for 'shout'/, line: 12 }]
+    expect: [
+      { check: 'apex', file: CLASS, message: /No matching method found for 'shout'/, line: 12 }
+    ]
   },
   {
     name: 'wrong assignment',
     checks: ['apex'],
-    breakIt: (p) => p.edit(CLASS, 'Decimal sum = 0;', "Decimal sum = 0;\n    Integer wrong = 'text';"),
+    breakIt: (p) =>
+      p.edit(CLASS, 'Decimal sum = 0;', "Decimal sum = 0;\n    Integer wrong = 'text';"),
     expect: [{ check: 'apex', file: CLASS, message: /Incompatible types in assignment/ }]
   },
   {
     name: 'unknown platform-event field',
     checks: ['apex'],
     breakIt: (p) => p.edit(CLASS, 'Note__c = note', 'Notes__c = note'),
-    expect: [{ check: 'apex', file: CLASS, message: /Unknown field 'Notes__c' on SObject 'Schema.Demo_Event__e'/ }]
+    expect: [
+      {
+        check: 'apex',
+        file: CLASS,
+        message: /Unknown field 'Notes__c' on SObject 'Schema.Demo_Event__e'/
+      }
+    ]
   },
   {
     name: 'unknown class',
@@ -142,7 +156,8 @@ const CASES: DefectCase[] = [
   {
     name: 'DML without CRUD/FLS enforcement',
     checks: ['pmd'],
-    breakIt: (p) => addMethod(p, '  public static void make() {\n    insert new Demo__c(Name = \'x\');\n  }\n'),
+    breakIt: (p) =>
+      addMethod(p, "  public static void make() {\n    insert new Demo__c(Name = 'x');\n  }\n"),
     expect: [{ check: 'pmd', file: CLASS, message: /CRUD/ }]
   },
   {
@@ -161,7 +176,11 @@ const CASES: DefectCase[] = [
     name: 'flow with a hard-coded id',
     checks: ['flow'],
     breakIt: (p) =>
-      p.edit(FLOW, '<numberValue>0.0</numberValue>', '<stringValue>001000000000001AAA</stringValue>'),
+      p.edit(
+        FLOW,
+        '<numberValue>0.0</numberValue>',
+        '<stringValue>001000000000001AAA</stringValue>'
+      ),
     expect: [{ check: 'flow', file: FLOW, message: /Hardcoded Id/i }]
   },
   {
@@ -174,7 +193,11 @@ const CASES: DefectCase[] = [
     name: 'LWC lint violation',
     checks: ['eslint'],
     breakIt: (p) =>
-      p.edit(LWC, "this.message = await greeting({ name: this.name });", "this.message = await greeting({ name: this.name });\n    this.template.querySelector('p')!.innerHTML = this.message;"),
+      p.edit(
+        LWC,
+        'this.message = await greeting({ name: this.name });',
+        "this.message = await greeting({ name: this.name });\n    this.template.querySelector('p')!.innerHTML = this.message;"
+      ),
     expect: [{ check: 'eslint', file: LWC, message: /innerHTML/ }]
   },
   {
@@ -193,7 +216,9 @@ const CASES: DefectCase[] = [
     name: 'LWC bundle without its js-meta.xml',
     checks: ['companions'],
     breakIt: (p) => p.remove(`${DEMO}/lwc/demoCard/demoCard.js-meta.xml`),
-    expect: [{ check: 'companions', file: `${DEMO}/lwc/demoCard`, message: /no demoCard\.js-meta\.xml/ }]
+    expect: [
+      { check: 'companions', file: `${DEMO}/lwc/demoCard`, message: /no demoCard\.js-meta\.xml/ }
+    ]
   },
   {
     name: 'TypeScript source that would deploy',
@@ -204,7 +229,8 @@ const CASES: DefectCase[] = [
   {
     name: 'unformatted Apex',
     checks: ['format'],
-    breakIt: (p) => p.edit(CLASS, "return 'Hello ' + name.trim();", "return   'Hello '+name.trim() ;"),
+    breakIt: (p) =>
+      p.edit(CLASS, "return 'Hello ' + name.trim();", "return   'Hello '+name.trim() ;"),
     expect: [{ check: 'format', file: CLASS, message: /not formatted/ }]
   }
 ];
@@ -219,7 +245,10 @@ describe('the verification gate', () => {
     try {
       const report = await runGate({ projectDir: project.dir, toolRoot: TOOL_ROOT });
       assert.deepEqual(errorsOf(report), []);
-      assert.deepEqual(report.outcomes.filter((o) => o.crashed).map((o) => o.crashed), []);
+      assert.deepEqual(
+        report.outcomes.filter((o) => o.crashed).map((o) => o.crashed),
+        []
+      );
       assert.equal(report.passed, true);
       assert.ok(report.outcomes.length >= 10, 'every check ran');
     } finally {
@@ -232,7 +261,11 @@ describe('the verification gate', () => {
       const project = await FixtureProject.create(defect.name.replace(/\W+/g, '-'));
       try {
         await defect.breakIt(project);
-        const report = await runGate({ projectDir: project.dir, toolRoot: TOOL_ROOT, only: defect.checks });
+        const report = await runGate({
+          projectDir: project.dir,
+          toolRoot: TOOL_ROOT,
+          only: defect.checks
+        });
         assert.equal(report.passed, false, 'the gate must fail');
         const errors = errorsOf(report);
         for (const want of defect.expect) {
@@ -243,7 +276,10 @@ describe('the verification gate', () => {
               want.message.test(f.message + (f.rule ?? '')) &&
               (want.line === undefined || f.line === want.line)
           );
-          assert.ok(hit, `expected a ${want.check} error on ${want.file} matching ${want.message}${want.line ? ` at line ${want.line}` : ''}; got:\n${JSON.stringify(errors, null, 1)}`);
+          assert.ok(
+            hit,
+            `expected a ${want.check} error on ${want.file} matching ${want.message}${want.line ? ` at line ${want.line}` : ''}; got:\n${JSON.stringify(errors, null, 1)}`
+          );
         }
       } finally {
         await project.dispose();

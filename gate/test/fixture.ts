@@ -43,7 +43,8 @@ export class FixtureProject {
   async edit(relative: string, search: string | RegExp, replacement: string): Promise<void> {
     const before = await this.read(relative);
     const after = before.replace(search, replacement);
-    if (after === before) throw new Error(`fixture edit did not apply to ${relative}: ${String(search)}`);
+    if (after === before)
+      throw new Error(`fixture edit did not apply to ${relative}: ${String(search)}`);
     await this.write(relative, after);
   }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { apexLsClasspath } from '../apex-ls.ts';
 import type { CheckResult, Finding } from '../finding.ts';
-import { run } from '../java.ts';
+import { run } from '../run-process.ts';
 import type { Workspace } from '../workspace.ts';
 
 interface ApexLsReport {
@@ -37,14 +37,18 @@ export async function checkApexSemantics(ws: Workspace): Promise<CheckResult> {
   ]);
   // Exit 0 = clean, 4 = issues found; anything else means the checker itself failed.
   if (result.code !== 0 && result.code !== 4) {
-    throw new Error(`apex-ls exited ${result.code}: ${(result.stderr || result.stdout).slice(0, 2000)}`);
+    throw new Error(
+      `apex-ls exited ${result.code}: ${(result.stderr || result.stdout).slice(0, 2000)}`
+    );
   }
   const jsonStart = result.stdout.indexOf('{');
-  const report: ApexLsReport = jsonStart >= 0 ? JSON.parse(result.stdout.slice(jsonStart)) : { files: [] };
+  const report: ApexLsReport =
+    jsonStart >= 0 ? JSON.parse(result.stdout.slice(jsonStart)) : { files: [] };
   const findings: Finding[] = [];
   for (const file of report.files) {
     for (const m of file.messages) {
-      const text = m.message.length > MAX_MESSAGE ? `${m.message.slice(0, MAX_MESSAGE)}...` : m.message;
+      const text =
+        m.message.length > MAX_MESSAGE ? `${m.message.slice(0, MAX_MESSAGE)}...` : m.message;
       findings.push({
         check: 'apex',
         file: path.relative(ws.root, file.path).split(path.sep).join('/'),

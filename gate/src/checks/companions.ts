@@ -31,7 +31,9 @@ export async function checkCompanions(ws: Workspace): Promise<CheckResult> {
   const bundles = new Set(
     ws.files
       .map((f) => f.split(path.sep))
-      .filter((parts) => parts.lastIndexOf('lwc') >= 0 && parts.lastIndexOf('lwc') < parts.length - 2)
+      .filter(
+        (parts) => parts.lastIndexOf('lwc') >= 0 && parts.lastIndexOf('lwc') < parts.length - 2
+      )
       .map((parts) => parts.slice(0, parts.lastIndexOf('lwc') + 2).join(path.sep))
   );
   for (const bundle of bundles) {
@@ -39,7 +41,10 @@ export async function checkCompanions(ws: Workspace): Promise<CheckResult> {
     if (name === '__mocks__' || name.startsWith('.') || name.endsWith('.json')) continue;
     const main = path.join(bundle, name);
     if (!LWC_NAME.test(name) || name.includes('__') || name.endsWith('_')) {
-      fail(bundle, `LWC bundle name "${name}" must start with a lowercase letter and use only letters, digits and single inner underscores`);
+      fail(
+        bundle,
+        `LWC bundle name "${name}" must start with a lowercase letter and use only letters, digits and single inner underscores`
+      );
     }
     if (!present.has(`${main}.ts`) && !present.has(`${main}.js`)) {
       fail(bundle, `LWC bundle "${name}" has no ${name}.ts (or ${name}.js)`);
@@ -61,12 +66,17 @@ export async function checkApexImports(ws: Workspace): Promise<CheckResult> {
   for (const cls of filesEnding(ws, '.cls')) {
     const source = await readFile(cls, 'utf8');
     const methods = new Set<string>();
-    const pattern = /@AuraEnabled\b[^\n]*\s+(?:(?:public|global|static|override)\s+)+[\w<>,.\s[\]]+?\s+(\w+)\s*\(/gi;
+    const pattern =
+      /@AuraEnabled\b[^\n]*\s+(?:(?:public|global|static|override)\s+)+[\w<>,.\s[\]]+?\s+(\w+)\s*\(/gi;
     for (const match of source.matchAll(pattern)) if (match[1]) methods.add(match[1].toLowerCase());
     auraEnabled.set(path.basename(cls, '.cls').toLowerCase(), methods);
   }
   const components = ws.files.filter(
-    (f) => f.split(path.sep).includes('lwc') && /\.(ts|js)$/.test(f) && !f.includes(`${path.sep}__tests__${path.sep}`) && !f.endsWith('.d.ts')
+    (f) =>
+      f.split(path.sep).includes('lwc') &&
+      /\.(ts|js)$/.test(f) &&
+      !f.includes(`${path.sep}__tests__${path.sep}`) &&
+      !f.endsWith('.d.ts')
   );
   for (const file of components) {
     if (file.endsWith('.js') && existsSync(file.replace(/\.js$/, '.ts'))) continue; // compiled output
@@ -81,7 +91,13 @@ export async function checkApexImports(ws: Workspace): Promise<CheckResult> {
             ? `imports @salesforce/apex/${className}.${method} but ${className} has no @AuraEnabled method ${method}`
             : undefined;
         if (problem) {
-          findings.push({ check: 'lwc-apex', file: rel(ws, file), line: index + 1, severity: 'error', message: problem });
+          findings.push({
+            check: 'lwc-apex',
+            file: rel(ws, file),
+            line: index + 1,
+            severity: 'error',
+            message: problem
+          });
         }
       }
     });

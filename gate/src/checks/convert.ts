@@ -42,7 +42,7 @@ export async function checkConvert(ws: Workspace): Promise<CheckResult> {
     components = ComponentSet.fromSource({ fsPaths: ws.packageDirs });
   } catch (error) {
     const e = error as Error & { data?: unknown };
-    const file = /(\/[^\s'"]+)/.exec(e.message)?.[1];
+    const file = /(\/[^\s'"]+?)(?::?\s|:?$)/.exec(e.message)?.[1];
     return {
       findings: [
         {
@@ -63,7 +63,8 @@ export async function checkConvert(ws: Workspace): Promise<CheckResult> {
       check: 'convert',
       file: rel(ws, file),
       severity: 'error',
-      message: 'belongs to no deployable component: the CLI would silently leave it out of the deploy'
+      message:
+        'belongs to no deployable component: the CLI would silently leave it out of the deploy'
     });
   }
 
@@ -80,7 +81,8 @@ export async function checkConvert(ws: Workspace): Promise<CheckResult> {
         check: 'convert',
         file: path.relative(outputDir, file),
         severity: 'error',
-        message: 'would be deployed but is a TypeScript source, config or test: add it to .forceignore'
+        message:
+          'would be deployed but is a TypeScript source, config or test: add it to .forceignore'
       });
     }
     for (const bundle of components.getSourceComponents().toArray()) {

@@ -31,7 +31,12 @@ export async function checkFlows(ws: Workspace): Promise<CheckResult> {
       });
     }
   }
-  for (const v of exportDetails(scan(parsed.filter((p) => p.flow), config))) {
+  for (const v of exportDetails(
+    scan(
+      parsed.filter((p) => p.flow),
+      config
+    )
+  )) {
     findings.push({
       check: 'flow',
       file: rel(ws, v.flowFile),

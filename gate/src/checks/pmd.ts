@@ -52,7 +52,9 @@ export async function checkPmd(ws: Workspace): Promise<CheckResult> {
   await analyzer.addEnginePlugin(regexEngine.createEnginePlugin());
 
   const workspace = await analyzer.createWorkspace(ws.packageDirs, targets);
-  const rules = await analyzer.selectRules(['pmd:Recommended:Apex', 'regex:Recommended'], { workspace });
+  const rules = await analyzer.selectRules(['pmd:Recommended:Apex', 'regex:Recommended'], {
+    workspace
+  });
   const results = await analyzer.run(rules, { workspace });
   if (engineErrors.length > 0) {
     throw new Error(`Code Analyzer engine failed:\n${engineErrors.join('\n')}`);

@@ -14,12 +14,16 @@ export async function checkTypes(ws: Workspace): Promise<CheckResult> {
   );
   if (components.length === 0) return { findings: [], summary: 'no LWC' };
   const configPath = path.join(ws.toolRoot, 'force-app', 'tsconfig.check.json');
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      }
     }
-  });
+  );
   if (!parsed) throw new Error(`cannot read ${configPath}`);
   // Declarations (e.g. the typed `@salesforce/apex/*` modules) come from the checked project.
   const declarations = ws.files.filter((f) => f.endsWith('.d.ts'));
@@ -37,7 +41,12 @@ export async function checkTypes(ws: Workspace): Promise<CheckResult> {
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     if (!d.file || d.start === undefined) {
-      findings.push({ check: 'types', file: 'force-app/tsconfig.check.json', severity: 'error', message });
+      findings.push({
+        check: 'types',
+        file: 'force-app/tsconfig.check.json',
+        severity: 'error',
+        message
+      });
       continue;
     }
     const pos = d.file.getLineAndCharacterOfPosition(d.start);

@@ -55,14 +55,23 @@ export async function checkXml(ws: Workspace): Promise<CheckResult> {
     const document = parser.parse(xml) as Record<string, Record<string, unknown>>;
     const roots = Object.keys(document).filter((k) => !k.startsWith('?') && !k.startsWith('#'));
     const root = roots[0];
-    const suffix = path.basename(file).replace(/-meta\.xml$/, '').split('.').pop() ?? '';
+    const suffix =
+      path
+        .basename(file)
+        .replace(/-meta\.xml$/, '')
+        .split('.')
+        .pop() ?? '';
     const wanted = expectedRoot.get(suffix);
     if (roots.length !== 1 || root === undefined) {
       findings.push(error(ws, file, 'metadata file must have exactly one root element'));
     } else if (wanted && root !== wanted) {
-      findings.push(error(ws, file, `root element <${root}> but a .${suffix} file holds <${wanted}>`));
+      findings.push(
+        error(ws, file, `root element <${root}> but a .${suffix} file holds <${wanted}>`)
+      );
     } else if (document[root]?.['@_xmlns'] !== METADATA_NAMESPACE) {
-      findings.push(error(ws, file, `root element <${root}> must declare xmlns="${METADATA_NAMESPACE}"`));
+      findings.push(
+        error(ws, file, `root element <${root}> must declare xmlns="${METADATA_NAMESPACE}"`)
+      );
     }
   }
   return { findings, summary: `${files.length} XML files` };

@@ -7,7 +7,11 @@ export interface ProcessResult {
 }
 
 /** Runs a command to completion and collects its output (never rejects on a non-zero exit). */
-export function run(command: string, args: string[], options: { cwd?: string } = {}): Promise<ProcessResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string } = {}
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -17,7 +21,9 @@ export function run(command: string, args: string[], options: { cwd?: string } =
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'ENOENT'
-          ? new Error(`${command} not found on PATH: the Apex checks need a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)`)
+          ? new Error(
+              `${command} not found on PATH: the Apex checks need a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)`
+            )
           : error
       )
     );
