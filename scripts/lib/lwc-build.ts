@@ -8,10 +8,15 @@ export const LWC_TSCONFIG = path.join('force-app', 'tsconfig.json');
 
 async function findComponentSources(dir: string, out: string[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === '__tests__' || entry.name === '__mocks__') continue;
+    if (entry.name === 'node_modules' || entry.name === '__tests__' || entry.name === '__mocks__')
+      continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) await findComponentSources(full, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && full.split(path.sep).includes('lwc')) {
+    else if (
+      entry.name.endsWith('.ts') &&
+      !entry.name.endsWith('.d.ts') &&
+      full.split(path.sep).includes('lwc')
+    ) {
       out.push(full);
     }
   }
@@ -22,7 +27,8 @@ export function lwcCompilerOptions(toolRoot: string = projectRoot()): ts.Compile
   const configPath = path.join(toolRoot, LWC_TSCONFIG);
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  return ts.convertCompilerOptionsFromJson(config.compilerOptions, path.dirname(configPath)).options;
+  return ts.convertCompilerOptionsFromJson(config.compilerOptions, path.dirname(configPath))
+    .options;
 }
 
 /**
@@ -33,7 +39,10 @@ export function lwcCompilerOptions(toolRoot: string = projectRoot()): ts.Compile
  * @returns the compiled files.
  * @throws Error naming the file and line of any syntax error.
  */
-export async function buildLwc(root: string = projectRoot(), toolRoot: string = projectRoot()): Promise<string[]> {
+export async function buildLwc(
+  root: string = projectRoot(),
+  toolRoot: string = projectRoot()
+): Promise<string[]> {
   const options = lwcCompilerOptions(toolRoot);
   const sources: string[] = [];
   await findComponentSources(path.join(root, 'force-app'), sources);
@@ -45,7 +54,8 @@ export async function buildLwc(root: string = projectRoot(), toolRoot: string = 
       reportDiagnostics: true
     });
     for (const d of output.diagnostics ?? []) {
-      const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      const pos =
+        d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
       const where = pos ? `${file}:${pos.line + 1}:${pos.character + 1}` : file;
       problems.push(`${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     }

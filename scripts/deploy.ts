@@ -1,0 +1,57 @@
+/**
+ * npm run deploy - compile the TypeScript LWCs, then `sf project deploy start --source-dir
+ * force-app` (check-only with --dry-run). Stops at once with what to run when no target org is
+ * set or authorised. Run with --help for the options.
+ */
+import { ScriptError, StepReporter, consoleOutput, runMain } from './lib/cli.ts';
+import { runDeploy } from './lib/deploy.ts';
+import { buildLwc } from './lib/lwc-build.ts';
+import { parseDeployArgs } from './lib/options.ts';
+import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
+import { projectRoot } from './lib/project.ts';
+import { createSf } from './lib/sf.ts';
+
+await runMain(async (argv) => {
+  const parsed = parseDeployArgs(argv);
+  if (parsed.help) {
+    console.log(parsed.text);
+    return 0;
+  }
+  const options = parsed.options;
+  const root = projectRoot();
+  const sf = createSf(root);
+  const org = await requireTargetOrg(sf, options.targetOrg);
+  if (org.connectionProblem)
+    consoleOutput.error(`warning: sf could not reach '${org.name}': ${org.connectionProblem}`);
+  const steps = new StepReporter(options.skipLwcBuild ? 1 : 2);
+  if (!options.skipLwcBuild) {
+    const compiled = await steps.step('Compiling TypeScript LWCs', () => buildLwc(root));
+    console.log(
+      `      compiled ${compiled.length} TypeScript LWC module${compiled.length === 1 ? '' : 's'}`
+    );
+  }
+  const verb = options.dryRun ? 'Validating (dry run, nothing is saved)' : 'Deploying';
+  const tests = options.testLevel
+    ? `, tests: ${options.testLevel}${options.tests.length ? ` ${options.tests.join(',')}` : ''}`
+    : '';
+  const outcome = await steps
+    .step(`${verb} force-app to '${org.name}' (${org.username}${tests})`, () =>
+      runDeploy(sf, {
+        targetOrg: org.name,
+        dryRun: options.dryRun,
+        ...(options.testLevel ? { testLevel: options.testLevel } : {}),
+        tests: options.tests,
+        waitMinutes: options.waitMinutes,
+        sourceDirs: ['force-app']
+      })
+    )
+    .catch((error: unknown) => {
+      throw explainOrgError(error, org.name);
+    });
+  if (!outcome.ok) {
+    for (const line of outcome.details) consoleOutput.error(line);
+    throw new ScriptError(outcome.summary);
+  }
+  console.log(outcome.summary);
+  return 0;
+});

@@ -1,0 +1,43 @@
+/**
+ * Runs every node:test suite of the repository (gate, scripts, services, simulators) in one
+ * `node --test` process tree, so there is one summary. Node 20's test runner cannot expand
+ * `**` globs itself. Extra arguments select suites by path fragment:
+ * `npm run test:node -- simulators` runs only the emulator's tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './lib/project.ts';
+
+const root = projectRoot();
+const SUITE_DIRS = ['gate/test', 'scripts/test', 'services/test', 'simulators'];
+
+function findTests(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findTests(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const files = SUITE_DIRS.flatMap((d) => findTests(path.join(root, d)))
+  .map((f) => path.relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((fragment) => f.includes(fragment)))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test files match ${filters.join(', ') || 'the suite folders'}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  { cwd: root, stdio: 'inherit' }
+);
+process.exit(result.status ?? 1);

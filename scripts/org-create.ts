@@ -1,0 +1,32 @@
+/**
+ * npm run org:create - scratch org from the Dev Hub, deploy, permission sets, seed data, Apex
+ * tests. Planning is pure and unit-tested (scripts/lib/org-create-plan.ts); this file wires it
+ * to the real sf CLI. Run with --help for the options.
+ */
+import { runMain, StepReporter } from './lib/cli.ts';
+import { buildLwc } from './lib/lwc-build.ts';
+import { executeOrgCreate, gatherOrgCreateState, planOrgCreate } from './lib/org-create-plan.ts';
+import { parseOrgCreateArgs } from './lib/options.ts';
+import { projectRoot } from './lib/project.ts';
+import { createSf } from './lib/sf.ts';
+
+await runMain(async (argv) => {
+  const parsed = parseOrgCreateArgs(argv);
+  if (parsed.help) {
+    console.log(parsed.text);
+    return 0;
+  }
+  const root = projectRoot();
+  const sf = createSf(root);
+  console.log('Checking the Dev Hub...');
+  const state = await gatherOrgCreateState(sf, parsed.options, root);
+  if (state.devHub.state === 'ok')
+    console.log(`Dev Hub: ${state.devHub.name} (${state.devHub.username})`);
+  const plan = planOrgCreate(parsed.options, state);
+  return executeOrgCreate(plan, {
+    sf,
+    root,
+    buildLwc: (dir) => buildLwc(dir),
+    reporter: new StepReporter(plan.steps.length)
+  });
+});
