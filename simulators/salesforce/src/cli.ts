@@ -1,0 +1,214 @@
+/**
+ * `npm run sim:salesforce`: runs the org emulator standalone for the lab and for connecting by
+ * hand. Prints one line with what a client needs, then logs requests (on stderr):
+ *
+ *   SF_INSTANCE_URL=http://127.0.0.1:8780 SF_ACCESS_TOKEN=00D...!AQ... SF_PUBSUB_ENDPOINT=127.0.0.1:8781
+ *
+ * Stops cleanly on SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  intInRange,
+  numberInRange,
+  parseCommandLine,
+  stringValue,
+  UsageError,
+  type CommandSpec
+} from '../../../scripts/lib/args.ts';
+import { runMain, ScriptError } from '../../../scripts/lib/cli.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HOST,
+  DEFAULT_HTTP_PORT,
+  startSalesforceEmulator
+} from './emulator.ts';
+import type { EmulatorConfig } from './model.ts';
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
+
+export const CLI_SPEC: CommandSpec = {
+  usage: 'npm run sim:salesforce --',
+  summary:
+    'Starts the Salesforce org emulator: REST API, Bulk API 2.0, OAuth 2.0 and the test driver over ' +
+    'HTTP, the Pub/Sub API over gRPC+TLS. Its schema comes from the project force-app metadata. ' +
+    'Prints SF_INSTANCE_URL, SF_ACCESS_TOKEN (an integration user token) and SF_PUBSUB_ENDPOINT on ' +
+    'one line, then logs requests on stderr.',
+  options: {
+    port: {
+      type: 'string',
+      valueName: 'port',
+      description: 'HTTP port.',
+      defaultText: String(DEFAULT_HTTP_PORT)
+    },
+    'grpc-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'Pub/Sub API (gRPC, TLS) port.',
+      defaultText: String(DEFAULT_GRPC_PORT)
+    },
+    host: {
+      type: 'string',
+      valueName: 'address',
+      description: 'Interface to listen on.',
+      defaultText: DEFAULT_HOST
+    },
+    project: {
+      type: 'string',
+      valueName: 'dir',
+      description: 'SFDX project whose metadata defines the schema.',
+      defaultText: 'the repository root'
+    },
+    persist: {
+      type: 'string',
+      valueName: 'file',
+      description: 'Keep stored records in this JSON file across restarts.'
+    },
+    'retention-hours': {
+      type: 'string',
+      valueName: 'hours',
+      description: 'Platform event retention.',
+      defaultText: '72'
+    },
+    'token-hours': {
+      type: 'string',
+      valueName: 'hours',
+      description: 'Access token lifetime.',
+      defaultText: '2'
+    },
+    'client-id': {
+      type: 'string',
+      valueName: 'id',
+      description: 'Connected app consumer key the token endpoint accepts.',
+      defaultText: DEFAULT_CLIENT_ID
+    },
+    'client-secret': {
+      type: 'string',
+      valueName: 'secret',
+      description: 'Connected app consumer secret.',
+      defaultText: DEFAULT_CLIENT_SECRET
+    },
+    'jwt-cert': {
+      type: 'string',
+      valueName: 'file',
+      description:
+        'PEM certificate JWT bearer assertions must be signed for (enables the JWT flow).'
+    },
+    'driver-secret': {
+      type: 'string',
+      valueName: 'secret',
+      description: 'Require x-emulator-secret on /__emulator/* (test driver).'
+    }
+  },
+  examples: [
+    'npm run sim:salesforce',
+    'npm run sim:salesforce -- --port 9780 --grpc-port 9781 --persist .sf-emulator.json'
+  ],
+  notes: [
+    'Test driver (no Salesforce auth): POST /__emulator/reset, /__emulator/records/<Object>, ' +
+      '/__emulator/datasets/<Object>, /__emulator/clock/advance, /__emulator/sessions/expire; ' +
+      'GET /__emulator/state, /__emulator/api-calls.'
+  ]
+};
+
+function readPem(file: string): string {
+  try {
+    return readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read --jwt-cert ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(CLI_SPEC, argv);
+  if (parsed.help) {
+    console.log(parsed.text);
+    return 0;
+  }
+  const values = parsed.values;
+  const port = intInRange(
+    'port',
+    stringValue(values, 'port') ?? String(DEFAULT_HTTP_PORT),
+    0,
+    65535
+  );
+  const grpcPort = intInRange(
+    'grpc-port',
+    stringValue(values, 'grpc-port') ?? String(DEFAULT_GRPC_PORT),
+    0,
+    65535
+  );
+  const retentionHours = numberInRange(
+    'retention-hours',
+    stringValue(values, 'retention-hours') ?? '72',
+    0.001,
+    24 * 365
+  );
+  const tokenHours = numberInRange(
+    'token-hours',
+    stringValue(values, 'token-hours') ?? '2',
+    0.001,
+    24 * 365
+  );
+  const persist = stringValue(values, 'persist');
+  const jwtCert = stringValue(values, 'jwt-cert');
+  const driverSecret = stringValue(values, 'driver-secret');
+
+  const config: Partial<EmulatorConfig> = {
+    eventRetentionMs: Math.round(retentionHours * 3_600_000),
+    accessTokenLifetimeMs: Math.round(tokenHours * 3_600_000),
+    clientId: stringValue(values, 'client-id') ?? DEFAULT_CLIENT_ID,
+    clientSecret: stringValue(values, 'client-secret') ?? DEFAULT_CLIENT_SECRET,
+    ...(persist ? { persistPath: resolve(persist) } : {}),
+    ...(jwtCert ? { jwtCertificatePem: readPem(jwtCert) } : {})
+  };
+
+  const emulator = await startSalesforceEmulator({
+    projectDir: resolve(stringValue(values, 'project') ?? PROJECT_ROOT),
+    host: stringValue(values, 'host') ?? DEFAULT_HOST,
+    httpPort: port,
+    grpcPort,
+    config,
+    logger: { level: 'info', stream: process.stderr },
+    ...(driverSecret ? { driverSecret } : {})
+  }).catch((error: unknown) => {
+    const {
+      code,
+      address,
+      port: busy
+    } = error as { code?: string; address?: string; port?: number };
+    if (code === 'EADDRINUSE') {
+      throw new ScriptError(
+        `${address ?? 'the address'}:${busy ?? ''} is already in use; pick another --port / --grpc-port.`
+      );
+    }
+    throw error;
+  });
+
+  console.log(
+    `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`
+  );
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal while closing: give up waiting.
+        process.exit(130);
+      }
+      stopping = true;
+      emulator.app.log.info({ signal }, 'shutting down');
+      emulator
+        .close()
+        .catch((error: unknown) => emulator.app.log.error({ err: error }, 'error while closing'))
+        .finally(() => resolveStop());
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+await runMain(main);

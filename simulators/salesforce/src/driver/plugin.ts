@@ -1,0 +1,254 @@
+/**
+ * The test driver: routes under `/__emulator/` for tests and the lab, apart from every
+ * Salesforce path and without Salesforce authentication (optionally guarded by a shared secret
+ * in `x-emulator-secret`). None of them counts as an API call.
+ *
+ * - `POST /__emulator/reset`: empty org (records, events, bulk jobs, API calls, query cursors,
+ *   clock);
+ *   `{"sessions": true}` also drops every token.
+ * - `POST /__emulator/records/{object}`: load fixtures (an array of records, or
+ *   `{"records": [...]}`), validated like API writes except that the audit fields CreatedDate,
+ *   CreatedById, LastModifiedDate and LastModifiedById may be set (as an org with "Set Audit
+ *   Fields upon Record Creation" allows).
+ *   All or none: 201 `{ids}`, or 400 `{index, errors}` for the first bad record.
+ * - `POST /__emulator/datasets/{object}`: `{"count": N, "template": {...}}` registers N
+ *   generated rows (no memory until read); `{i}` in a template string becomes the row index.
+ * - `POST /__emulator/clock/advance` `{"ms": N}`; `GET /__emulator/clock`.
+ * - `GET /__emulator/api-calls`, `POST /__emulator/api-calls/reset`.
+ * - `POST /__emulator/sessions` `{"username"?}`: a fresh token; `POST /__emulator/sessions/expire`.
+ * - `GET /__emulator/state`: record counts per object, retained events, API calls, clock.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SalesforceApiError, type EmulatorContext, type SObjectDescribe } from '../model.ts';
+import { resetBulkJobs } from '../bulk/plugin.ts';
+import { jsonParserError } from '../http/errors.ts';
+import { savepoint } from '../http/rest/atomic.ts';
+import type { QueryCursors } from '../http/rest/query-cursors.ts';
+import { saveErrorOf } from '../http/rest/records.ts';
+
+const MAX_DATASET_ROWS = 50_000_000;
+const MAX_FIXTURES = 10_000;
+
+export interface DriverOptions {
+  ctx: EmulatorContext;
+  cursors: QueryCursors;
+  secret?: string;
+}
+
+function badRequest(message: string): SalesforceApiError {
+  return new SalesforceApiError(400, 'INVALID_INPUT', message);
+}
+
+function objectOf(ctx: EmulatorContext, name: string): SObjectDescribe {
+  const object = ctx.schema.getObject(name);
+  if (!object)
+    throw new SalesforceApiError(404, 'INVALID_TYPE', `sObject type '${name}' is not supported.`);
+  return object;
+}
+
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bodyObject(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw jsonParserError('Expected a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A deterministic row maker: `{i}` inside string values becomes the row index. */
+export function templateRow(
+  template: Record<string, unknown>
+): (index: number) => Record<string, unknown> {
+  const entries = Object.entries(template);
+  return (index) => {
+    const row: Record<string, unknown> = {};
+    for (const [name, value] of entries) {
+      row[name] = typeof value === 'string' ? value.replaceAll('{i}', String(index)) : value;
+    }
+    return row;
+  };
+}
+
+/** The emulator's store lets fixtures set the audit fields (as "Set Audit Fields" does). */
+interface AuditWriter {
+  insert(
+    objectName: string,
+    fields: Record<string, unknown>,
+    by: EmulatorContext['integrationUser'],
+    options?: { allowAuditFields?: boolean }
+  ): { Id: string };
+}
+
+export async function driverRoutes(app: FastifyInstance, options: DriverOptions): Promise<void> {
+  const { ctx, cursors, secret } = options;
+
+  await app.register(
+    async (driver) => {
+      if (secret) {
+        driver.addHook('onRequest', async (request) => {
+          if (!sameSecret(request.headers['x-emulator-secret'], secret)) {
+            throw new SalesforceApiError(
+              401,
+              'INVALID_AUTH_HEADER',
+              'Missing or wrong x-emulator-secret header'
+            );
+          }
+        });
+      }
+
+      driver.post('/reset', async (request) => {
+        const body = bodyObject(request);
+        ctx.store.reset();
+        ctx.bus.reset();
+        ctx.apiCalls.reset();
+        ctx.clock.reset();
+        cursors.clear();
+        resetBulkJobs(ctx);
+        if (body.sessions === true) ctx.sessions.reset();
+        return { reset: true };
+      });
+
+      driver.post<{ Params: { object: string } }>('/records/:object', async (request, reply) => {
+        const object = objectOf(ctx, request.params.object);
+        const body = request.body;
+        const records = Array.isArray(body)
+          ? body
+          : Array.isArray((body as { records?: unknown } | null)?.records)
+            ? (body as { records: unknown[] }).records
+            : undefined;
+        if (!records) throw badRequest('Send an array of records or {"records": [...]}');
+        if (records.length > MAX_FIXTURES) {
+          throw badRequest(`At most ${MAX_FIXTURES} records per call; use datasets for volume`);
+        }
+        const writer = ctx.store as unknown as AuditWriter;
+        const point = savepoint(ctx);
+        const ids: string[] = [];
+        for (const [index, raw] of records.entries()) {
+          if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+            point.rollback();
+            throw badRequest(`Record ${index} is not a JSON object`);
+          }
+          const fields = { ...(raw as Record<string, unknown>) };
+          delete fields.attributes;
+          try {
+            ids.push(
+              writer.insert(object.name, fields, ctx.integrationUser, { allowAuditFields: true }).Id
+            );
+          } catch (error) {
+            point.rollback();
+            return reply.code(400).send({ index, errors: [saveErrorOf(error)] });
+          }
+        }
+        point.release();
+        return reply.code(201).send({ ids });
+      });
+
+      driver.post<{ Params: { object: string } }>('/datasets/:object', async (request, reply) => {
+        const object = objectOf(ctx, request.params.object);
+        const { count, template } = bodyObject(request);
+        if (
+          typeof count !== 'number' ||
+          !Number.isSafeInteger(count) ||
+          count < 1 ||
+          count > MAX_DATASET_ROWS
+        ) {
+          throw badRequest(`count must be a whole number from 1 to ${MAX_DATASET_ROWS}`);
+        }
+        if (template === null || typeof template !== 'object' || Array.isArray(template)) {
+          throw badRequest('template must be an object of field values');
+        }
+        for (const name of Object.keys(template)) {
+          if (!ctx.schema.getField(object, name)) {
+            throw new SalesforceApiError(
+              400,
+              'INVALID_FIELD',
+              `No such column '${name}' on sobject of type ${object.name}`,
+              [name]
+            );
+          }
+        }
+        ctx.store.addGeneratedDataset(
+          object.name,
+          count,
+          templateRow(template as Record<string, unknown>)
+        );
+        return reply
+          .code(201)
+          .send({ object: object.name, count, total: ctx.store.count(object.name) });
+      });
+
+      driver.post('/clock/advance', async (request) => {
+        const { ms } = bodyObject(request);
+        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+          throw badRequest('ms must be a non-negative number of milliseconds');
+        }
+        ctx.clock.advance(ms);
+        return { now: ctx.clock.now().toISOString() };
+      });
+
+      driver.get('/clock', async () => ({ now: ctx.clock.now().toISOString() }));
+
+      driver.get('/api-calls', async () => ({
+        total: ctx.apiCalls.total(),
+        byKind: ctx.apiCalls.byKind(),
+        dailyMax: ctx.apiCalls.dailyMax
+      }));
+
+      driver.post('/api-calls/reset', async () => {
+        ctx.apiCalls.reset();
+        return { total: ctx.apiCalls.total() };
+      });
+
+      driver.post('/sessions', async (request) => {
+        const { username } = bodyObject(request);
+        const name = typeof username === 'string' ? username : ctx.integrationUser.username;
+        let session;
+        try {
+          session = ctx.sessions.issue(name);
+        } catch {
+          throw badRequest(`Unknown user ${name}`);
+        }
+        return {
+          accessToken: session.accessToken,
+          username: session.principal.username,
+          userId: session.principal.userId,
+          expiresAt: session.expiresAt.toISOString()
+        };
+      });
+
+      driver.post('/sessions/expire', async () => {
+        ctx.sessions.expireAll();
+        return { expired: true };
+      });
+
+      driver.get('/state', async () => {
+        const records: Record<string, number> = {};
+        const events: Record<string, number> = {};
+        for (const object of ctx.schema.objects()) {
+          if (object.kind === 'platformEvent') {
+            const retained = ctx.bus.retained(object.name).length;
+            if (retained > 0) events[object.name] = retained;
+            continue;
+          }
+          const count = ctx.store.count(object.name);
+          if (count > 0) records[object.name] = count;
+        }
+        return {
+          organizationId: ctx.config.organizationId,
+          now: ctx.clock.now().toISOString(),
+          records,
+          events,
+          apiCalls: { total: ctx.apiCalls.total(), byKind: ctx.apiCalls.byKind() },
+          openQueryCursors: cursors.size()
+        };
+      });
+    },
+    { prefix: '/__emulator' }
+  );
+}

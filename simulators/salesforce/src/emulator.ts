@@ -1,0 +1,128 @@
+/**
+ * Starts the whole org emulator: the HTTP server (OAuth, REST, Bulk API 2.0, test driver) and the
+ * Pub/Sub API gRPC server over TLS, sharing one emulator context. Returns what a client needs to
+ * connect (instance URL, Pub/Sub endpoint, a ready-made integration user token, org id) and
+ * `close()`.
+ */
+import { resolve } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { createEmulatorContext } from './context.ts';
+import { buildHttpApp } from './http/app.ts';
+import { DEFAULT_API_VERSION } from './http/versions.ts';
+import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
+import type { EmulatorConfig, EmulatorContext } from './model.ts';
+import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
+
+export const DEFAULT_HTTP_PORT = 8780;
+export const DEFAULT_GRPC_PORT = 8781;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** The connected app the token endpoint accepts unless configured otherwise (local use only). */
+export const DEFAULT_CLIENT_ID = 'emulator-client-id';
+export const DEFAULT_CLIENT_SECRET = 'emulator-client-secret';
+
+export interface StartEmulatorOptions {
+  /** SFDX project whose force-app metadata defines the schema (default: the current directory). */
+  projectDir?: string;
+  host?: string;
+  /** 0 picks a free port (tests); default 8780. */
+  httpPort?: number;
+  /** 0 picks a free port (tests); default 8781. */
+  grpcPort?: number;
+  config?: Partial<EmulatorConfig>;
+  /** fastify/pino logger for the HTTP server (off by default). */
+  logger?: FastifyServerOptions['logger'];
+  /** Guard `/__emulator/*` with `x-emulator-secret: <secret>`. */
+  driverSecret?: string;
+  /** Extra Pub/Sub server settings (keepalive, batch size), for tests. */
+  pubsub?: Omit<PubSubServerOptions, 'host' | 'port'>;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:8780`. */
+  instanceUrl: string;
+  /** `127.0.0.1:8781` (TLS, self-signed). */
+  pubsubEndpoint: string;
+  /** A token of the integration user, valid for the configured lifetime of emulated time. */
+  accessToken: string;
+  organizationId: string;
+  ctx: EmulatorContext;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export function defaultConfig(projectDir: string): EmulatorConfig {
+  return {
+    projectDir,
+    apiVersion: DEFAULT_API_VERSION,
+    organizationId: DEFAULT_ORGANIZATION_ID,
+    eventRetentionMs: 72 * 60 * 60 * 1000,
+    // A real org's default session timeout.
+    accessTokenLifetimeMs: 2 * 60 * 60 * 1000,
+    // An Enterprise Edition org's base allocation.
+    dailyApiMax: 100_000,
+    clientId: DEFAULT_CLIENT_ID,
+    clientSecret: DEFAULT_CLIENT_SECRET
+  };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startSalesforceEmulator(
+  options: StartEmulatorOptions = {}
+): Promise<RunningEmulator> {
+  const projectDir = resolve(options.projectDir ?? options.config?.projectDir ?? process.cwd());
+  const config: EmulatorConfig = { ...defaultConfig(projectDir), ...options.config, projectDir };
+  const host = options.host ?? DEFAULT_HOST;
+  const ctx = await createEmulatorContext(config);
+
+  let app: FastifyInstance;
+  try {
+    app = await buildHttpApp(ctx, {
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.driverSecret ? { driverSecret: options.driverSecret } : {})
+    });
+    await app.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
+
+  let pubsub;
+  try {
+    pubsub = await startPubSubServer(ctx, {
+      ...options.pubsub,
+      host,
+      port: options.grpcPort ?? DEFAULT_GRPC_PORT
+    });
+  } catch (error) {
+    await app.close();
+    await ctx.close();
+    throw error;
+  }
+
+  const session = ctx.sessions.issue(ctx.integrationUser.username);
+  let closed: Promise<void> | undefined;
+  return {
+    instanceUrl: `http://${hostForUrl(host)}:${httpPort}`,
+    pubsubEndpoint: pubsub.endpoint,
+    accessToken: session.accessToken,
+    organizationId: config.organizationId,
+    ctx,
+    app,
+    close() {
+      closed ??= (async () => {
+        const results = await Promise.allSettled([app.close(), pubsub.close()]);
+        // Last: persistence writes what the servers changed before they stopped.
+        results.push(...(await Promise.allSettled([ctx.close()])));
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
+      })();
+      return closed;
+    }
+  };
+}

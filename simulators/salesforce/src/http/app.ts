@@ -1,0 +1,72 @@
+/**
+ * The emulator's HTTP server: OAuth, the REST API, Bulk API 2.0 and the test driver on one
+ * fastify instance, with Salesforce's error shapes everywhere (see errors.ts).
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { EmulatorContext } from '../model.ts';
+import { bulkRoutes } from '../bulk/plugin.ts';
+import { driverRoutes } from '../driver/plugin.ts';
+import { installErrorHandling, jsonParserError } from './errors.ts';
+import { oauthRoutes } from './oauth.ts';
+import { restRoutes } from './rest/index.ts';
+import { QueryCursors } from './rest/query-cursors.ts';
+import { notFound, versionInPath } from './versions.ts';
+
+export interface HttpAppOptions {
+  /** fastify/pino logger settings; off by default (tests), on in the CLI. */
+  logger?: FastifyServerOptions['logger'];
+  /** When set, `/__emulator/*` requires the header `x-emulator-secret: <secret>`. */
+  driverSecret?: string;
+}
+
+/** REST bodies up to 50 MB, as a real org accepts (Bulk uploads set their own limit). */
+const BODY_LIMIT = 50 * 1024 * 1024;
+
+export async function buildHttpApp(
+  ctx: EmulatorContext,
+  options: HttpAppOptions = {}
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: {
+      // Salesforce serves `/limits/` and `/limits` alike.
+      ignoreTrailingSlash: true,
+      // Clients that keep the instance URL with its trailing slash call `//services/data`;
+      // Salesforce answers those as if the slash were single (the sf CLI relies on it).
+      ignoreDuplicateSlashes: true,
+      // Record ids, locators and external-id values as path segments can be long.
+      maxParamLength: 2048
+    }
+  });
+  installErrorHandling(app);
+
+  // JSON that is empty (a DELETE with a content type) is no body; bad JSON is Salesforce's
+  // JSON_PARSER_ERROR rather than fastify's message.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(jsonParserError((error as Error).message), undefined);
+    }
+  });
+
+  // An unsupported API version is an unknown resource, before anything else is checked.
+  app.addHook('onRequest', async (request) => {
+    if (versionInPath(request.url) === undefined) throw notFound();
+  });
+
+  const cursors = new QueryCursors(ctx.clock);
+  await app.register(oauthRoutes, { ctx });
+  await app.register(restRoutes, { ctx, cursors });
+  await app.register(bulkRoutes, { ctx });
+  await app.register(driverRoutes, {
+    ctx,
+    cursors,
+    ...(options.driverSecret ? { secret: options.driverSecret } : {})
+  });
+  return app;
+}

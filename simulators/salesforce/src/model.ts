@@ -1,0 +1,348 @@
+/**
+ * The Salesforce org emulator's shared model: the contracts between its parts (schema, record
+ * store, SOQL engine, event bus, sessions, API-call accounting) and the HTTP/gRPC surfaces built
+ * on them. Each part lives in its own folder and depends on these types, not on each other.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Schema (derived from the project's force-app metadata plus a catalogue of standard objects)
+// ---------------------------------------------------------------------------------------------
+
+/** Field types as the REST describe reports them (`/sobjects/X/describe` -> fields[].type). */
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'textarea'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'picklist'
+  | 'multipicklist'
+  | 'boolean'
+  | 'int'
+  | 'double'
+  | 'currency'
+  | 'percent'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'reference'
+  | 'encryptedstring'
+  | 'base64'
+  | 'address'
+  | 'location';
+
+export interface PicklistValue {
+  value: string;
+  label: string;
+  active: boolean;
+  defaultValue: boolean;
+}
+
+export interface FieldDescribe {
+  /** API name, e.g. `SAP_Customer_Number__c`. */
+  name: string;
+  label: string;
+  type: FieldType;
+  /** Characters for text types (Salesforce's `length`). 0 for non-text. */
+  length: number;
+  precision: number;
+  scale: number;
+  custom: boolean;
+  nillable: boolean;
+  createable: boolean;
+  updateable: boolean;
+  /** Required on create: not nillable, createable, no default (e.g. a required custom field, Account.Name). */
+  required: boolean;
+  unique: boolean;
+  caseSensitive: boolean;
+  externalId: boolean;
+  /** Usable as an upsert key: Id, external ids, and standard idLookup fields. */
+  idLookup: boolean;
+  autoNumber: boolean;
+  /** Formula or roll-up: never writable. */
+  calculated: boolean;
+  defaultValue: unknown;
+  /** Auto-number display format such as `LOG-{0000000}`. */
+  displayFormat?: string;
+  picklistValues: PicklistValue[];
+  restrictedPicklist: boolean;
+  /** For references: target objects and the relationship name used in SOQL (`Account`, `Parent__r`). */
+  referenceTo: string[];
+  relationshipName: string | null;
+}
+
+export type SObjectKind = 'standard' | 'custom' | 'platformEvent' | 'customMetadata';
+
+export interface SObjectDescribe {
+  name: string;
+  label: string;
+  labelPlural: string;
+  /** 3-character id prefix: 001 Account, a0X custom objects, e0X platform events... */
+  keyPrefix: string;
+  kind: SObjectKind;
+  custom: boolean;
+  createable: boolean;
+  updateable: boolean;
+  deletable: boolean;
+  queryable: boolean;
+  fields: FieldDescribe[];
+  /** For platform events: PublishImmediately or PublishAfterCommit (informational here). */
+  publishBehavior?: string;
+}
+
+export interface Schema {
+  /** Case-insensitive lookup, as the API is. */
+  getObject(name: string): SObjectDescribe | undefined;
+  getField(object: SObjectDescribe, fieldName: string): FieldDescribe | undefined;
+  /** Relationship name (case-insensitive) -> reference field, e.g. Account on Contact -> AccountId. */
+  getRelationship(object: SObjectDescribe, relationshipName: string): FieldDescribe | undefined;
+  objectForKeyPrefix(prefix: string): SObjectDescribe | undefined;
+  objects(): SObjectDescribe[];
+  platformEvents(): SObjectDescribe[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A stored record: field API names (as declared in the schema) to JSON values. Dates are
+ * `YYYY-MM-DD` strings, datetimes ISO-8601 UTC strings with milliseconds and `+0000`
+ * (`2026-11-29T03:00:00.000+0000`), as the REST API returns them.
+ */
+export type SfRecord = Record<string, unknown> & { Id: string };
+
+/** Who is acting: owner and CreatedById/LastModifiedById of what they write. */
+export interface Principal {
+  userId: string;
+  username: string;
+  organizationId: string;
+}
+
+/** One error in Salesforce's REST error shape (the body is an array of these). */
+export interface ApiErrorItem {
+  message: string;
+  errorCode: string;
+  fields?: string[];
+}
+
+/**
+ * An error the emulator answers with. `toBody()` is Salesforce's shape:
+ * `[{"message": "...", "errorCode": "INVALID_FIELD", "fields": [...]}]`.
+ */
+export class SalesforceApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly errorCode: string,
+    message: string,
+    /**
+     * Fields the error is about. Record-save errors carry the key even when empty
+     * (`"fields": []`), query and session errors have none: pass undefined to omit it.
+     */
+    readonly fields?: string[]
+  ) {
+    super(message);
+    this.name = 'SalesforceApiError';
+  }
+
+  toBody(): ApiErrorItem[] {
+    return [
+      this.fields !== undefined
+        ? { message: this.message, errorCode: this.errorCode, fields: this.fields }
+        : { message: this.message, errorCode: this.errorCode }
+    ];
+  }
+}
+
+export interface UpsertResult {
+  id: string;
+  created: boolean;
+}
+
+export interface RecordStore {
+  /** Validates against the schema, assigns an 18-char id, system fields, defaults, auto-numbers. */
+  insert(objectName: string, fields: Record<string, unknown>, by: Principal): SfRecord;
+  update(objectName: string, id: string, fields: Record<string, unknown>, by: Principal): SfRecord;
+  /** Upsert on an external-id (or Id) field; MULTIPLE_CHOICES (300) when the key matches several. */
+  upsert(
+    objectName: string,
+    keyField: string,
+    keyValue: string,
+    fields: Record<string, unknown>,
+    by: Principal
+  ): UpsertResult;
+  delete(objectName: string, id: string, by: Principal): void;
+  get(objectName: string, id: string): SfRecord | undefined;
+  /** Any object, by id prefix. */
+  getById(id: string): { object: SObjectDescribe; record: SfRecord } | undefined;
+  /**
+   * Every live record of an object, in insertion order, including rows of generated datasets
+   * (produced lazily: a million-row dataset costs no memory until read). With `includeDeleted`
+   * also the recycle bin (for queryAll), with `IsDeleted = true`.
+   */
+  scan(
+    objectName: string,
+    options?: { includeDeleted?: boolean; fromIndex?: number }
+  ): Iterable<SfRecord>;
+  count(objectName: string, options?: { includeDeleted?: boolean }): number;
+  /**
+   * Registers `count` synthetic records produced on demand by `make(index)` (index 0..count-1),
+   * with deterministic ids. Used by tests and benchmarks for volumes that must not sit in memory.
+   */
+  addGeneratedDataset(
+    objectName: string,
+    count: number,
+    make: (index: number) => Record<string, unknown>
+  ): void;
+  /** Called after every successful insert (e.g. platform events go to the event bus). */
+  onInsert(listener: (object: SObjectDescribe, record: SfRecord) => void): void;
+  reset(): void;
+  /** Writes / reads all stored (not generated) records, for the optional persistence. */
+  snapshot(): Record<string, SfRecord[]>;
+  restore(data: Record<string, SfRecord[]>): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SOQL
+// ---------------------------------------------------------------------------------------------
+
+export interface QueryOptions {
+  /** queryAll: include deleted records. */
+  includeDeleted?: boolean;
+  /** API version for `attributes.url` (`/services/data/v65.0/sobjects/...`); default 65.0. */
+  apiVersion?: string;
+}
+
+/** A parsed, schema-resolved query, ready to run any number of times. */
+export interface PreparedQuery {
+  readonly objectName: string;
+  /** Output columns in SELECT order, as API names (`Name`, `Account.Name`). */
+  readonly columns: string[];
+  readonly hasOrderBy: boolean;
+  readonly hasLimit: boolean;
+  readonly isAggregate: boolean;
+  /** `SELECT COUNT() FROM ...`: REST answers totalSize only, Bulk API 2.0 rejects it. */
+  readonly isCountQuery: boolean;
+  readonly limit?: number;
+  readonly offset?: number;
+  /**
+   * Rows as REST returns them (`attributes` objects, nested parent records such as
+   * `{ Account: { attributes, Name } }`), streamed. Callers page over the iterator.
+   */
+  run(options?: QueryOptions): Iterable<Record<string, unknown>>;
+  /** Flat rows for Bulk API CSV: column name -> value (null for missing parents). */
+  runFlat(options?: QueryOptions): Iterable<Record<string, unknown>>;
+  /** COUNT(): the count; any other query: the number of rows it returns after OFFSET/LIMIT. */
+  count(options?: QueryOptions): number;
+}
+
+export interface SoqlEngine {
+  /**
+   * Parses and resolves against the schema. Throws SalesforceApiError with the real error
+   * codes: MALFORMED_QUERY (syntax), INVALID_FIELD (unknown field, with Salesforce's caret
+   * message), INVALID_TYPE (unknown object).
+   */
+  prepare(soql: string): PreparedQuery;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform events
+// ---------------------------------------------------------------------------------------------
+
+export interface BusEvent {
+  /** Monotonic per org; the Pub/Sub API sends it as 8 bytes big-endian. */
+  replayId: bigint;
+  topic: string;
+  objectName: string;
+  /** Field values of the event (custom fields plus CreatedDate, CreatedById, EventUuid). */
+  payload: Record<string, unknown>;
+  eventUuid: string;
+  publishedAt: Date;
+}
+
+export interface EventBus {
+  publish(objectName: string, payload: Record<string, unknown>): BusEvent;
+  /** Events still retained, oldest first, with replayId > afterReplayId (or all). */
+  retained(objectName: string, afterReplayId?: bigint): BusEvent[];
+  /** The oldest retained replay id for a topic, or undefined when none retained. */
+  earliestReplayId(objectName: string): bigint | undefined;
+  latestReplayId(objectName: string): bigint | undefined;
+  subscribe(objectName: string, listener: (event: BusEvent) => void): () => void;
+  /** Drops events older than the retention window (runs on clock advance). */
+  expire(): void;
+  reset(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth and accounting
+// ---------------------------------------------------------------------------------------------
+
+export interface Session {
+  accessToken: string;
+  principal: Principal;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionStore {
+  /** Issues a token for a user (by username) valid for the configured lifetime. */
+  issue(username: string): Session;
+  /** Undefined for unknown, revoked or expired tokens: answer 401 INVALID_SESSION_ID. */
+  validate(accessToken: string): Session | undefined;
+  revoke(accessToken: string): void;
+  /** Expire every token now (tests exercise clients' refresh paths). */
+  expireAll(): void;
+  reset(): void;
+}
+
+/** Counts API calls as an org does: every authenticated REST/Bulk/Pub/Sub request counts. */
+export interface ApiCallCounter {
+  increment(kind: 'rest' | 'bulk' | 'pubsub'): void;
+  total(): number;
+  byKind(): Record<string, number>;
+  /** Daily allocation reported by /limits (DailyApiRequests.Max). */
+  readonly dailyMax: number;
+  reset(): void;
+}
+
+/** Emulated time: tests advance it to expire tokens and platform events. */
+export interface Clock {
+  now(): Date;
+  advance(ms: number): void;
+  /** Subscribe to advances (the bus expires events). */
+  onAdvance(listener: () => void): void;
+  reset(): void;
+}
+
+export interface EmulatorConfig {
+  /** SFDX project whose force-app metadata defines the custom schema. */
+  projectDir: string;
+  apiVersion: string;
+  organizationId: string;
+  /** Platform event retention, 72 h as in a real org. */
+  eventRetentionMs: number;
+  accessTokenLifetimeMs: number;
+  dailyApiMax: number;
+  /** OAuth client (connected app) the token endpoint accepts. */
+  clientId: string;
+  clientSecret: string;
+  /** PEM certificate JWT bearer assertions must be signed for. Undefined: JWT bearer disabled. */
+  jwtCertificatePem?: string;
+  /** Persist stored records to this JSON file (loaded at start, written on change). */
+  persistPath?: string;
+}
+
+/** Everything the HTTP and gRPC surfaces share. */
+export interface EmulatorContext {
+  config: EmulatorConfig;
+  schema: Schema;
+  store: RecordStore;
+  soql: SoqlEngine;
+  bus: EventBus;
+  sessions: SessionStore;
+  apiCalls: ApiCallCounter;
+  clock: Clock;
+  /** The ready-made integration user (username `integration@emulator.local`). */
+  integrationUser: Principal;
+}

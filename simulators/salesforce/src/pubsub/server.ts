@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { Server, status } from '@grpc/grpc-js';
+import type {
+  sendUnaryData,
+  ServerDuplexStream,
+  ServerUnaryCall,
+  UntypedServiceImplementation
+} from '@grpc/grpc-js';
+import type { BusEvent, EmulatorContext, Session } from '../model.ts';
+import { authenticate } from './auth.ts';
+import {
+  createEventSchemaRegistry,
+  decodeEventPayload,
+  encodeEventPayload
+} from './avro-schema.ts';
+import type { EventSchema, EventSchemaRegistry } from './avro-schema.ts';
+import {
+  pubSubError,
+  publishEventCountInvalid,
+  publishTopicEmpty,
+  publishTopicMismatch,
+  schemaIdEmpty,
+  schemaNotFound,
+  topicEmpty,
+  topicNotFound
+} from './errors.ts';
+import type { PubSubError } from './errors.ts';
+import { isEmulatorEventBus } from './event-bus.ts';
+import type { EmulatorEventBus } from './event-bus.ts';
+import { encodeReplayId, loadPubSubService, PUBLISH_ERROR_CODE } from './proto.ts';
+import type {
+  FetchRequest,
+  FetchResponse,
+  PublishRequest,
+  PublishResponse,
+  PublishResult,
+  SchemaInfo,
+  SchemaRequest,
+  TopicInfo,
+  TopicRequest
+} from './proto.ts';
+import { serveSubscription } from './subscription.ts';
+import { createSelfSignedCredentials } from './tls.ts';
+
+export interface PubSubServerOptions {
+  /** Interface to listen on; 127.0.0.1 by default. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /**
+   * Keepalive period of idle subscriptions. The real service sends one within 270 s; the
+   * default here is 30 s, tests use a few ms.
+   */
+  keepaliveMs?: number;
+  /** Most events in one FetchResponse (default 100). */
+  maxEventsPerResponse?: number;
+}
+
+export interface RunningPubSubServer {
+  /** `host:port`, what the client's `pubSubEndpoint` takes. */
+  endpoint: string;
+  port: number;
+  /** PEM of the self-signed certificate (clients that verify can pin it). */
+  certificatePem: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_KEEPALIVE_MS = 30_000;
+const DEFAULT_MAX_EVENTS_PER_RESPONSE = 100;
+/** How long close() lets calls finish before cancelling them. */
+const GRACEFUL_SHUTDOWN_MS = 1_000;
+
+/**
+ * The Pub/Sub API (`eventbus.v1.PubSub`) of the emulated org: a gRPC server over TLS with a
+ * certificate made at start, serving the official client's proto. GetTopic and GetSchema describe
+ * the org's platform events with Avro schemas derived from their metadata; Subscribe streams the
+ * event bus with flow control and replay; Publish and PublishStream put events on the bus.
+ */
+export async function startPubSubServer(
+  ctx: EmulatorContext,
+  opts: PubSubServerOptions = {}
+): Promise<RunningPubSubServer> {
+  const bus = ctx.bus;
+  if (!isEmulatorEventBus(bus)) {
+    throw new Error('The Pub/Sub server needs the emulator event bus (pubsub/event-bus.ts)');
+  }
+  const host = opts.host ?? '127.0.0.1';
+  const schemas = createEventSchemaRegistry(ctx.schema);
+  const encode = createEncodingCache();
+  const settings = {
+    keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+    maxEventsPerResponse: opts.maxEventsPerResponse ?? DEFAULT_MAX_EVENTS_PER_RESPONSE,
+    encode
+  };
+
+  /** Open streaming calls: ended with UNAVAILABLE when the server closes. */
+  const streams = new Set<ServerDuplexStream<unknown, unknown>>();
+  function track(call: ServerDuplexStream<unknown, unknown>): void {
+    streams.add(call);
+    const forget = () => streams.delete(call);
+    call.on('close', forget);
+    call.on('cancelled', forget);
+    call.on('finish', forget);
+  }
+
+  const implementation: UntypedServiceImplementation = {
+    GetTopic: (
+      call: ServerUnaryCall<TopicRequest, TopicInfo>,
+      callback: sendUnaryData<TopicInfo>
+    ) => {
+      const auth = authenticate(ctx, call.metadata);
+      if ('error' in auth) return callback(auth.error);
+      const topicName = call.request.topicName?.trim() ?? '';
+      if (topicName === '') return callback(topicEmpty());
+      const schema = schemas.forTopic(topicName);
+      if (schema === undefined)
+        return callback(topicNotFound(ctx.config.organizationId, topicName));
+      callback(null, {
+        topicName,
+        tenantGuid: ctx.config.organizationId,
+        canPublish: true,
+        canSubscribe: true,
+        schemaId: schema.schemaId,
+        rpcId: randomUUID()
+      });
+    },
+
+    GetSchema: (
+      call: ServerUnaryCall<SchemaRequest, SchemaInfo>,
+      callback: sendUnaryData<SchemaInfo>
+    ) => {
+      const auth = authenticate(ctx, call.metadata);
+      if ('error' in auth) return callback(auth.error);
+      const schemaId = call.request.schemaId?.trim() ?? '';
+      if (schemaId === '') return callback(schemaIdEmpty());
+      const schema = schemas.forId(schemaId);
+      if (schema === undefined)
+        return callback(schemaNotFound(ctx.config.organizationId, schemaId));
+      callback(null, { schemaJson: schema.schemaJson, schemaId, rpcId: randomUUID() });
+    },
+
+    Publish: (
+      call: ServerUnaryCall<PublishRequest, PublishResponse>,
+      callback: sendUnaryData<PublishResponse>
+    ) => {
+      const auth = authenticate(ctx, call.metadata);
+      if ('error' in auth) return callback(auth.error);
+      const outcome = publish(ctx, bus, schemas, auth.session, call.request);
+      if ('error' in outcome) return callback(outcome.error);
+      callback(null, outcome.response);
+    },
+
+    PublishStream: (call: ServerDuplexStream<PublishRequest, PublishResponse>) => {
+      track(call as ServerDuplexStream<unknown, unknown>);
+      const auth = authenticate(ctx, call.metadata);
+      if ('error' in auth) {
+        call.emit('error', auth.error);
+        return;
+      }
+      let streamTopic: string | undefined;
+      let failed = false;
+      call.on('data', (request: PublishRequest) => {
+        if (failed) return;
+        const topic = request.topicName?.trim() ?? '';
+        if (streamTopic === undefined) streamTopic = topic;
+        else if (topic !== '' && topic !== streamTopic) {
+          failed = true;
+          call.emit('error', publishTopicMismatch(streamTopic, topic));
+          return;
+        }
+        const outcome = publish(ctx, bus, schemas, auth.session, {
+          ...request,
+          topicName: topic === '' ? streamTopic : topic
+        });
+        if ('error' in outcome) {
+          failed = true;
+          call.emit('error', outcome.error);
+          return;
+        }
+        call.write(outcome.response);
+      });
+      call.on('end', () => {
+        if (!failed) call.end();
+      });
+    },
+
+    Subscribe: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
+      track(call as ServerDuplexStream<unknown, unknown>);
+      const auth = authenticate(ctx, call.metadata);
+      if ('error' in auth) {
+        call.emit('error', auth.error);
+        return;
+      }
+      serveSubscription(ctx, bus, schemas, call, settings);
+    },
+
+    ManagedSubscribe: (call: ServerDuplexStream<unknown, unknown>) => {
+      call.emit(
+        'error',
+        pubSubError(
+          status.UNIMPLEMENTED,
+          'sfdc.platform.eventbus.grpc.service.unavailable',
+          'Managed subscriptions are not available in this emulated org.'
+        )
+      );
+    }
+  };
+
+  const server = new Server();
+  server.addService(loadPubSubService(), implementation);
+  const tls = await createSelfSignedCredentials(host);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${opts.port ?? 0}`, tls.credentials, (error, boundPort) => {
+      if (error) reject(error);
+      else resolve(boundPort);
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `${host}:${port}`,
+    port,
+    certificatePem: tls.certPem,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        // Long-lived streams never finish on their own: end them as the service does when it goes
+        // away, then give unary calls a moment before cancelling what is left.
+        for (const call of streams) {
+          call.emit(
+            'error',
+            pubSubError(
+              status.UNAVAILABLE,
+              'sfdc.platform.eventbus.grpc.service.unavailable',
+              'The Pub/Sub API service is unavailable.'
+            )
+          );
+        }
+        streams.clear();
+        const force = setTimeout(() => server.forceShutdown(), GRACEFUL_SHUTDOWN_MS);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      return closing;
+    }
+  };
+}
+
+/** Encodes each event once per schema, however many subscribers receive it. */
+function createEncodingCache(): (schema: EventSchema, event: BusEvent) => Buffer {
+  const cache = new WeakMap<BusEvent, { schemaId: string; bytes: Buffer }>();
+  return (schema, event) => {
+    const hit = cache.get(event);
+    if (hit !== undefined && hit.schemaId === schema.schemaId) return hit.bytes;
+    const bytes = encodeEventPayload(schema, event.payload);
+    cache.set(event, { schemaId: schema.schemaId, bytes });
+    return bytes;
+  };
+}
+
+/**
+ * Publishes a batch. Request-level problems fail the call; an event that is not valid for the
+ * topic's schema gets its own error result, the others are published (as the service does).
+ */
+function publish(
+  ctx: EmulatorContext,
+  bus: EmulatorEventBus,
+  schemas: EventSchemaRegistry,
+  session: Session,
+  request: PublishRequest
+): { response: PublishResponse } | { error: PubSubError } {
+  const topicName = request.topicName?.trim() ?? '';
+  if (topicName === '') return { error: publishTopicEmpty() };
+  const schema = schemas.forTopic(topicName);
+  if (schema === undefined) return { error: topicNotFound(ctx.config.organizationId, topicName) };
+  const events = request.events ?? [];
+  if (events.length === 0) return { error: publishEventCountInvalid() };
+
+  const results: PublishResult[] = events.map((event) => {
+    const correlationKey = event.id ?? '';
+    if (event.schemaId !== schema.schemaId) {
+      return {
+        correlationKey,
+        error: {
+          code: PUBLISH_ERROR_CODE.PUBLISH,
+          msg: `The schema ID ${event.schemaId ?? ''} doesn't match the current schema ${schema.schemaId} of topic ${topicName}.`
+        }
+      };
+    }
+    let payload: Record<string, unknown>;
+    try {
+      payload = decodeEventPayload(schema, event.payload ?? Buffer.alloc(0));
+    } catch (error) {
+      return {
+        correlationKey,
+        error: {
+          code: PUBLISH_ERROR_CODE.PUBLISH,
+          msg: `The event payload could not be deserialized with schema ${schema.schemaId}: ${(error as Error).message}`
+        }
+      };
+    }
+    const published = bus.publish(schema.objectName, {
+      ...payload,
+      CreatedById: session.principal.userId
+    });
+    return { correlationKey, replayId: encodeReplayId(published.replayId) };
+  });
+  return { response: { results, schemaId: schema.schemaId, rpcId: randomUUID() } };
+}

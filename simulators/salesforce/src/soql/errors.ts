@@ -1,0 +1,173 @@
+/**
+ * SOQL errors in Salesforce's shapes. Query-structure errors carry the real API's "caret"
+ * message: the offending line of the query (a window of it when long), a caret under the
+ * offending column, the row and column, then the reason:
+ *
+ *   \nSELECT Id, Nmae FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nmae'...
+ *
+ * Long lines are cut to a window around the column: about 40 characters before it, starting
+ * just after a separator, and about 35 after it, ending just before one, as observed in real
+ * error bodies (see the soql report); short queries are shown whole.
+ */
+import { SalesforceApiError } from '../model.ts';
+
+const WINDOW_BEFORE = 40;
+const WINDOW_AFTER = 35;
+const WSDL_HINT = 'Please reference your WSDL or the describe call for the appropriate names.';
+
+function isSeparator(char: string | undefined): boolean {
+  return char === undefined || char === ',' || /\s/.test(char);
+}
+
+/** Row and column (both 1-based) of an offset, and the text of that row. */
+export function locate(
+  query: string,
+  offset: number
+): { row: number; column: number; line: string } {
+  const clamped = Math.max(0, Math.min(offset, query.length));
+  const before = query.slice(0, clamped);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const row = before.split('\n').length;
+  const lineEnd = query.indexOf('\n', lineStart);
+  const line = query.slice(lineStart, lineEnd < 0 ? query.length : lineEnd).replace(/\r$/, '');
+  return { row, column: clamped - lineStart + 1, line };
+}
+
+/** Salesforce's caret message for an error at `offset` of `query`. */
+export function caretMessage(query: string, offset: number, reason: string): string {
+  const { row, column, line } = locate(query, offset);
+  const index = column - 1;
+  let start = index - WINDOW_BEFORE;
+  if (start <= 0) {
+    start = 0;
+  } else {
+    while (start < index && !isSeparator(line[start - 1])) start++;
+  }
+  let end = index + WINDOW_AFTER;
+  if (end >= line.length) {
+    end = line.length;
+  } else {
+    while (end > index + 1 && !isSeparator(line[end])) end--;
+  }
+  const window = line.slice(start, end);
+  const caret = ' '.repeat(index - start) + '^';
+  return `\n${window}\n${caret}\nERROR at Row:${row}:Column:${column}\n${reason}`;
+}
+
+export function malformedQuery(query: string, offset: number, reason: string): SalesforceApiError {
+  return new SalesforceApiError(400, 'MALFORMED_QUERY', caretMessage(query, offset, reason));
+}
+
+/** MALFORMED_QUERY `unexpected token: 'X'` (`'<EOF>'` at the end of the statement). */
+export function unexpectedToken(query: string, offset: number, text: string): SalesforceApiError {
+  return malformedQuery(query, offset, `unexpected token: '${text}'`);
+}
+
+export function noSuchColumn(
+  query: string,
+  offset: number,
+  field: string,
+  entity: string
+): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_FIELD',
+    caretMessage(
+      query,
+      offset,
+      `No such column '${field}' on entity '${entity}'. If you are attempting to use a custom ` +
+        `field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`
+    )
+  );
+}
+
+export function unknownRelationship(
+  query: string,
+  offset: number,
+  relationship: string
+): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_FIELD',
+    caretMessage(
+      query,
+      offset,
+      `Didn't understand relationship '${relationship}' in field path. If you are attempting to ` +
+        `use a custom relationship, be sure to append the '__r' after the custom relationship ` +
+        `name. ${WSDL_HINT}`
+    )
+  );
+}
+
+export function unknownObject(query: string, offset: number, name: string): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_TYPE',
+    caretMessage(
+      query,
+      offset,
+      `sObject type '${name}' is not supported. If you are attempting to use a custom object, ` +
+        `be sure to append the '__c' after the entity name. ${WSDL_HINT}`
+    )
+  );
+}
+
+/** Objects that exist but cannot be queried (platform events, for instance). */
+export function notQueryable(name: string): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_TYPE_FOR_OPERATION',
+    `entity type ${name} does not support query`
+  );
+}
+
+/**
+ * A literal of the wrong kind for the field: `value of filter criterion for field 'CloseDate'
+ * must be of type date and should not be enclosed in quotes`.
+ */
+export function wrongLiteralType(
+  query: string,
+  offset: number,
+  field: string,
+  expected: string,
+  quoted: boolean
+): SalesforceApiError {
+  const quoting = quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes';
+  return new SalesforceApiError(
+    400,
+    'INVALID_FIELD',
+    caretMessage(
+      query,
+      offset,
+      `value of filter criterion for field '${field}' must be of type ${expected} and ${quoting}`
+    )
+  );
+}
+
+export function invalidIdLiteral(query: string, offset: number, value: string): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_QUERY_FILTER_OPERATOR',
+    caretMessage(query, offset, `invalid ID field: ${value}`)
+  );
+}
+
+export function invalidOperator(query: string, offset: number, reason: string): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INVALID_QUERY_FILTER_OPERATOR',
+    caretMessage(query, offset, reason)
+  );
+}
+
+export function duplicateField(name: string): SalesforceApiError {
+  return new SalesforceApiError(400, 'INVALID_FIELD', `duplicate field selected: ${name}`);
+}
+
+export function offsetTooLarge(max: number): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'NUMBER_OUTSIDE_VALID_RANGE',
+    `Maximum SOQL offset allowed is ${max}`
+  );
+}

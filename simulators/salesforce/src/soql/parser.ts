@@ -1,0 +1,509 @@
+/**
+ * SOQL parser: tokens to a QueryNode, with Salesforce's syntax rules and MALFORMED_QUERY
+ * messages (`unexpected token: 'FORM'`, `'<EOF>'` at the end). Faithful details:
+ * - clauses in SOQL's fixed order (WHERE, WITH, GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET, FOR);
+ * - AND and OR cannot be mixed without parentheses (Salesforce rejects `a AND b OR c` at the
+ *   OR); NOT applies to the condition that follows it;
+ * - field aliases only on aggregate expressions (`only aggregate expressions use field aliasing`).
+ * Schema checks (unknown object or field, literal types) happen later, in resolve.ts.
+ */
+import type {
+  AggregateFunction,
+  ConditionNode,
+  FieldPathNode,
+  LiteralNode,
+  OrderByItem,
+  QueryNode,
+  SelectItem
+} from './ast.ts';
+import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literals.ts';
+import { malformedQuery, unexpectedToken } from './errors.ts';
+import { type Token, tokenize } from './lexer.ts';
+
+/** Words that end a field list or cannot name a field or an alias. */
+const RESERVED = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'LIKE',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'ORDER',
+  'BY',
+  'LIMIT',
+  'OFFSET',
+  'WITH',
+  'GROUP',
+  'HAVING',
+  'ASC',
+  'DESC',
+  'NULLS',
+  'INCLUDES',
+  'EXCLUDES',
+  'TYPEOF',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'USING',
+  'SCOPE',
+  'FOR',
+  'UPDATE'
+]);
+
+const AGGREGATES = new Set<AggregateFunction>([
+  'COUNT',
+  'COUNT_DISTINCT',
+  'SUM',
+  'AVG',
+  'MIN',
+  'MAX'
+]);
+
+const MAX_INTEGER = 2_147_483_647;
+
+class Parser {
+  private index = 0;
+
+  constructor(
+    private readonly query: string,
+    private readonly tokens: Token[]
+  ) {}
+
+  private peek(ahead = 0): Token {
+    const token = this.tokens[Math.min(this.index + ahead, this.tokens.length - 1)];
+    if (!token) throw new Error('no tokens');
+    return token;
+  }
+
+  private next(): Token {
+    const token = this.peek();
+    if (this.index < this.tokens.length - 1) this.index++;
+    return token;
+  }
+
+  private isWord(token: Token, word: string): boolean {
+    return token.type === 'ident' && token.text.toUpperCase() === word;
+  }
+
+  private isPunct(token: Token, char: string): boolean {
+    return token.type === 'punct' && token.text === char;
+  }
+
+  private unexpected(token: Token = this.peek()): Error {
+    return unexpectedToken(this.query, token.offset, token.text);
+  }
+
+  private expectWord(word: string): Token {
+    const token = this.peek();
+    if (!this.isWord(token, word)) throw this.unexpected(token);
+    return this.next();
+  }
+
+  private expectPunct(char: string): Token {
+    const token = this.peek();
+    if (!this.isPunct(token, char)) throw this.unexpected(token);
+    return this.next();
+  }
+
+  private acceptWord(word: string): boolean {
+    if (!this.isWord(this.peek(), word)) return false;
+    this.next();
+    return true;
+  }
+
+  private isNameToken(token: Token): boolean {
+    return token.type === 'ident' && !RESERVED.has(token.text.toUpperCase());
+  }
+
+  parseStatement(): QueryNode {
+    const query = this.parseQuery(false);
+    const rest = this.peek();
+    if (rest.type !== 'eof') throw this.unexpected(rest);
+    return query;
+  }
+
+  private parseQuery(nested: boolean): QueryNode {
+    const start = this.expectWord('SELECT').offset;
+    const select = this.parseSelectList();
+    this.expectWord('FROM');
+    const fromToken = this.peek();
+    if (!this.isNameToken(fromToken)) throw this.unexpected(fromToken);
+    const fromPath = this.parsePath();
+    const from: QueryNode['from'] = { name: fromPath.text, offset: fromPath.offset };
+    if (this.isNameToken(this.peek())) from.alias = this.next().text;
+    const query: QueryNode = { select, from, orderBy: [], start };
+
+    if (this.acceptWord('USING')) {
+      this.expectWord('SCOPE');
+      if (this.peek().type !== 'ident') throw this.unexpected();
+      this.next();
+    }
+    if (this.acceptWord('WHERE')) query.where = this.parseCondition();
+    if (this.isWord(this.peek(), 'WITH')) {
+      this.next();
+      const mode = this.peek();
+      if (mode.type !== 'ident' || this.isWord(mode, 'DATA')) throw this.unexpected(mode);
+      query.with = this.next().text.toUpperCase();
+    }
+    if (this.isWord(this.peek(), 'GROUP')) {
+      const offset = this.next().offset;
+      this.expectWord('BY');
+      const paths = [this.parsePath()];
+      while (this.isPunct(this.peek(), ',')) {
+        this.next();
+        paths.push(this.parsePath());
+      }
+      query.groupBy = { paths, offset };
+      if (this.acceptWord('HAVING')) query.having = this.parseCondition();
+    }
+    if (this.isWord(this.peek(), 'ORDER')) {
+      this.next();
+      this.expectWord('BY');
+      query.orderBy.push(this.parseOrderItem());
+      while (this.isPunct(this.peek(), ',')) {
+        this.next();
+        query.orderBy.push(this.parseOrderItem());
+      }
+    }
+    if (this.isWord(this.peek(), 'LIMIT')) {
+      this.next();
+      query.limit = this.parseInteger();
+    }
+    if (this.isWord(this.peek(), 'OFFSET')) {
+      this.next();
+      query.offset = this.parseInteger();
+    }
+    if (!nested && this.isWord(this.peek(), 'FOR')) {
+      this.next();
+      const what = this.peek();
+      if (!['VIEW', 'REFERENCE', 'UPDATE'].includes(what.text.toUpperCase())) {
+        throw this.unexpected(what);
+      }
+      this.next();
+    }
+    return query;
+  }
+
+  private parseInteger(): { value: number; offset: number } {
+    const token = this.peek();
+    if (token.type !== 'number' || token.text.includes('.')) throw this.unexpected(token);
+    this.next();
+    const value = Number(token.text);
+    if (value > MAX_INTEGER) {
+      throw malformedQuery(this.query, token.offset, `numeric value out of range: ${token.text}`);
+    }
+    return { value, offset: token.offset };
+  }
+
+  private parseOrderItem(): OrderByItem {
+    const path = this.parsePath();
+    const item: OrderByItem = { path, descending: false };
+    if (this.acceptWord('DESC')) item.descending = true;
+    else this.acceptWord('ASC');
+    if (this.acceptWord('NULLS')) {
+      const which = this.peek();
+      if (this.isWord(which, 'FIRST')) item.nulls = 'FIRST';
+      else if (this.isWord(which, 'LAST')) item.nulls = 'LAST';
+      else throw this.unexpected(which);
+      this.next();
+    }
+    return item;
+  }
+
+  private parseSelectList(): SelectItem[] {
+    const items = [this.parseSelectItem()];
+    while (this.isPunct(this.peek(), ',')) {
+      this.next();
+      items.push(this.parseSelectItem());
+    }
+    return items;
+  }
+
+  private parseSelectItem(): SelectItem {
+    const token = this.peek();
+    if (this.isPunct(token, '(')) {
+      this.next();
+      if (!this.isWord(this.peek(), 'SELECT')) throw this.unexpected();
+      const query = this.parseQuery(true);
+      this.expectPunct(')');
+      return { kind: 'subquery', query, offset: token.offset };
+    }
+    if (this.isWord(token, 'TYPEOF')) return this.parseTypeof();
+    if (token.type === 'ident' && this.isPunct(this.peek(1), '(')) return this.parseFunction();
+    if (!this.isNameToken(token)) throw this.unexpected(token);
+    const path = this.parsePath();
+    const after = this.peek();
+    if (this.isNameToken(after)) {
+      const following = this.peek(1);
+      if (this.isPunct(following, ',') || this.isWord(following, 'FROM')) {
+        throw malformedQuery(
+          this.query,
+          after.offset,
+          'only aggregate expressions use field aliasing'
+        );
+      }
+      throw this.unexpected(after);
+    }
+    return { kind: 'field', path };
+  }
+
+  private parseFunction(): SelectItem {
+    const nameToken = this.next();
+    const name = nameToken.text.toUpperCase();
+    this.expectPunct('(');
+    if (name === 'FIELDS') {
+      const scope = this.next();
+      const upper = scope.text.toUpperCase();
+      if (upper !== 'ALL' && upper !== 'STANDARD' && upper !== 'CUSTOM') {
+        throw this.unexpected(scope);
+      }
+      this.expectPunct(')');
+      return { kind: 'fields', scope: upper, offset: nameToken.offset };
+    }
+    if (!AGGREGATES.has(name as AggregateFunction)) {
+      throw malformedQuery(
+        this.query,
+        nameToken.offset,
+        `${nameToken.text}() is not supported by the Salesforce emulator's SOQL engine`
+      );
+    }
+    const fn = name as AggregateFunction;
+    let argument: FieldPathNode | undefined;
+    if (!this.isPunct(this.peek(), ')')) argument = this.parsePath();
+    this.expectPunct(')');
+    if (!argument && fn !== 'COUNT') throw this.unexpected(this.tokens[this.index - 1]);
+    const item: SelectItem = { kind: 'aggregate', fn, offset: nameToken.offset };
+    if (argument) item.argument = argument;
+    if (this.isNameToken(this.peek())) item.alias = this.next().text;
+    return item;
+  }
+
+  /** `TYPEOF field WHEN Type THEN fields ... [ELSE fields] END`: kept for the bulk checks. */
+  private parseTypeof(): SelectItem {
+    const offset = this.next().offset;
+    const path = this.parsePath();
+    if (!this.isWord(this.peek(), 'WHEN')) throw this.unexpected();
+    while (this.acceptWord('WHEN')) {
+      this.parsePath();
+      this.expectWord('THEN');
+      this.parsePathList();
+    }
+    if (this.acceptWord('ELSE')) this.parsePathList();
+    this.expectWord('END');
+    return { kind: 'typeof', path, offset };
+  }
+
+  private parsePathList(): void {
+    this.parsePath();
+    while (this.isPunct(this.peek(), ',') && !this.isWord(this.peek(1), 'WHEN')) {
+      this.next();
+      this.parsePath();
+    }
+  }
+
+  private parsePath(): FieldPathNode {
+    const first = this.peek();
+    if (!this.isNameToken(first)) throw this.unexpected(first);
+    this.next();
+    const segments = [first.text];
+    while (this.isPunct(this.peek(), '.')) {
+      this.next();
+      const segment = this.peek();
+      if (segment.type !== 'ident') throw this.unexpected(segment);
+      segments.push(this.next().text);
+    }
+    return { segments, offset: first.offset, text: segments.join('.') };
+  }
+
+  private parseCondition(): ConditionNode {
+    const first = this.parseUnary();
+    const token = this.peek();
+    if (!this.isWord(token, 'AND') && !this.isWord(token, 'OR')) return first;
+    const word = token.text.toUpperCase();
+    const operands = [first];
+    while (this.isWord(this.peek(), word)) {
+      this.next();
+      operands.push(this.parseUnary());
+    }
+    // SOQL requires parentheses to combine AND with OR.
+    const other = word === 'AND' ? 'OR' : 'AND';
+    if (this.isWord(this.peek(), other)) throw this.unexpected();
+    return { kind: word === 'AND' ? 'and' : 'or', operands };
+  }
+
+  private parseUnary(): ConditionNode {
+    const token = this.peek();
+    if (this.isWord(token, 'NOT')) {
+      this.next();
+      return { kind: 'not', operand: this.parseUnary() };
+    }
+    if (this.isPunct(token, '(')) {
+      this.next();
+      const inner = this.parseCondition();
+      this.expectPunct(')');
+      return inner;
+    }
+    return this.parseSimpleCondition();
+  }
+
+  private parseSimpleCondition(): ConditionNode {
+    const field = this.parsePath();
+    const token = this.peek();
+    if (this.isWord(token, 'NOT') || this.isWord(token, 'IN')) {
+      const negated = this.isWord(token, 'NOT');
+      if (negated) {
+        this.next();
+        if (!this.isWord(this.peek(), 'IN')) throw this.unexpected();
+      }
+      const offset = this.next().offset;
+      this.expectPunct('(');
+      if (this.isWord(this.peek(), 'SELECT')) {
+        const query = this.parseQuery(true);
+        this.expectPunct(')');
+        return { kind: 'inQuery', field, negated, query, offset };
+      }
+      const values = this.parseValueList();
+      return { kind: 'in', field, negated, values, offset };
+    }
+    if (this.isWord(token, 'INCLUDES') || this.isWord(token, 'EXCLUDES')) {
+      const offset = this.next().offset;
+      this.expectPunct('(');
+      const values = this.parseValueList();
+      return { kind: 'includes', field, excludes: this.isWord(token, 'EXCLUDES'), values, offset };
+    }
+    if (this.isWord(token, 'LIKE')) {
+      this.next();
+      return {
+        kind: 'compare',
+        field,
+        operator: 'LIKE',
+        value: this.parseValue(),
+        operatorOffset: token.offset
+      };
+    }
+    if (token.type === 'operator') {
+      this.next();
+      const operator = token.text === '<>' ? '!=' : (token.text as '=' | '!=' | '<' | '>');
+      return {
+        kind: 'compare',
+        field,
+        operator,
+        value: this.parseValue(),
+        operatorOffset: token.offset
+      };
+    }
+    throw this.unexpected(token);
+  }
+
+  /** `(v1, v2, ...)` after the opening parenthesis. */
+  private parseValueList(): LiteralNode[] {
+    const values = [this.parseValue()];
+    while (this.isPunct(this.peek(), ',')) {
+      this.next();
+      values.push(this.parseValue());
+    }
+    this.expectPunct(')');
+    return values;
+  }
+
+  private parseValue(): LiteralNode {
+    const token = this.peek();
+    const { offset, text } = token;
+    switch (token.type) {
+      case 'string':
+        this.next();
+        return { kind: 'string', value: token.value ?? '', offset, text };
+      case 'number':
+        this.next();
+        return { kind: 'number', value: Number(text), offset, text };
+      case 'date':
+        this.next();
+        this.checkDate(token);
+        return { kind: 'date', value: text, offset, text };
+      case 'datetime': {
+        this.next();
+        this.checkDate(token);
+        return { kind: 'datetime', epochMs: parseDateTimeLiteral(text), offset, text };
+      }
+      case 'punct':
+        if (text === '-' || text === '+') {
+          const number = this.peek(1);
+          if (number.type !== 'number') throw this.unexpected(number);
+          this.next();
+          this.next();
+          const value = Number(number.text) * (text === '-' ? -1 : 1);
+          return { kind: 'number', value, offset, text: text + number.text };
+        }
+        throw this.unexpected(token);
+      case 'ident': {
+        const upper = text.toUpperCase();
+        if (upper === 'NULL') {
+          this.next();
+          return { kind: 'null', offset, text };
+        }
+        if (upper === 'TRUE' || upper === 'FALSE') {
+          this.next();
+          return { kind: 'boolean', value: upper === 'TRUE', offset, text };
+        }
+        if (isFixedDateLiteral(upper)) {
+          this.next();
+          return { kind: 'dateLiteral', name: upper, offset, text };
+        }
+        if (isParameterisedDateLiteral(upper)) {
+          this.next();
+          this.expectPunct(':');
+          const n = this.parseInteger();
+          return {
+            kind: 'dateLiteral',
+            name: upper,
+            n: n.value,
+            offset,
+            text: `${text}:${n.value}`
+          };
+        }
+        throw this.unexpected(token);
+      }
+      default:
+        throw this.unexpected(token);
+    }
+  }
+
+  private checkDate(token: Token): void {
+    const [year, month, day] = token.text.slice(0, 10).split('-').map(Number);
+    const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1));
+    const time = /T(\d{2}):(\d{2}):(\d{2})/.exec(token.text);
+    const badTime =
+      time !== null && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3]) > 59);
+    if (badTime || date.getUTCMonth() !== (month ?? 1) - 1 || date.getUTCDate() !== day) {
+      throw malformedQuery(this.query, token.offset, `Invalid date: ${token.text}`);
+    }
+  }
+}
+
+/** Epoch milliseconds of `2026-11-29T03:00:00Z`, `...+01:00` or `...-0800`. */
+export function parseDateTimeLiteral(text: string): number {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):?(\d{2}))$/.exec(
+      text
+    );
+  if (!match) return Number.NaN;
+  const [, y, mo, d, h, mi, s, fraction, zone, sign, zh, zm] = match;
+  const ms = fraction ? Number(fraction.slice(0, 3).padEnd(3, '0')) : 0;
+  let epoch = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  if (zone !== 'Z') {
+    const offsetMinutes = Number(zh) * 60 + Number(zm);
+    epoch -= (sign === '-' ? -1 : 1) * offsetMinutes * 60_000;
+  }
+  return epoch;
+}
+
+/** Parses one SOQL statement; throws SalesforceApiError MALFORMED_QUERY on syntax errors. */
+export function parseSoql(query: string): QueryNode {
+  return new Parser(query, tokenize(query)).parseStatement();
+}

@@ -1,0 +1,256 @@
+/**
+ * The OAuth 2.0 token endpoint with jsforce: client credentials and JWT bearer (an RSA key and
+ * self-signed certificate made here, assertions signed with jose), every rejection with the
+ * error and description a real org sends; userinfo, identity and revoke.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
+import jsforce from 'jsforce';
+import { importPKCS8, SignJWT, UnsecuredJWT } from 'jose';
+import { generate } from 'selfsigned';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+
+const CLIENT_ID = '3MVG9test.client.id';
+const CLIENT_SECRET = 'test-client-secret';
+const USERNAME = 'integration@emulator.local';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+let emulator: TestEmulator;
+let privateKeyPem: string;
+
+before(async () => {
+  const pems = await generate([{ name: 'commonName', value: 'jwt.emulator.test' }], {
+    keySize: 2048,
+    algorithm: 'sha256'
+  });
+  privateKeyPem = pems.private;
+  emulator = await startTestEmulator({
+    config: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, jwtCertificatePem: pems.cert }
+  });
+});
+
+after(async () => {
+  await emulator.close();
+});
+
+function connection(clientSecret = CLIENT_SECRET, clientId = CLIENT_ID): jsforce.Connection {
+  return new jsforce.Connection({
+    oauth2: { clientId, clientSecret, loginUrl: emulator.instanceUrl },
+    version: '65.0'
+  });
+}
+
+async function oauthError(
+  promise: PromiseLike<unknown>
+): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name: string; message: string };
+  }
+  assert.fail('expected an OAuth error');
+}
+
+async function assertion(
+  claims: Record<string, unknown> = {},
+  key?: string,
+  expiresIn = 180
+): Promise<string> {
+  const signingKey = await importPKCS8(key ?? privateKeyPem, 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: CLIENT_ID,
+    sub: USERNAME,
+    aud: 'https://login.salesforce.com',
+    exp: now + expiresIn,
+    ...claims
+  })
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(signingKey);
+}
+
+async function token(
+  params: Record<string, string>
+): Promise<{ status: number; body: Record<string, string> }> {
+  const response = await fetch(`${emulator.instanceUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params)
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, string> };
+}
+
+describe('client credentials', () => {
+  test('issues a token for the integration user that works for the REST API', async () => {
+    const conn = connection();
+    const userInfo = await conn.authorize({ grant_type: 'client_credentials' });
+    assert.equal(userInfo.organizationId, emulator.organizationId);
+    assert.equal(conn.instanceUrl, emulator.instanceUrl);
+    const result = await conn.query('SELECT Id FROM Account');
+    assert.equal(result.done, true);
+
+    const raw = await token({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET
+    });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.body.token_type, 'Bearer');
+    assert.equal(raw.body.instance_url, emulator.instanceUrl);
+    assert.match(String(raw.body.issued_at), /^\d{13}$/);
+    assert.match(
+      String(raw.body.id),
+      new RegExp(`/id/${emulator.organizationId}/005[a-zA-Z0-9]{15}$`)
+    );
+    assert.ok(raw.body.signature && raw.body.scope);
+  });
+
+  test('accepts HTTP Basic client authentication', async () => {
+    const response = await fetch(`${emulator.instanceUrl}/services/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`
+      },
+      body: 'grant_type=client_credentials'
+    });
+    assert.equal(response.status, 200);
+  });
+
+  test('rejects a wrong secret, an unknown client and an unknown grant type', async () => {
+    const wrongSecret = await oauthError(
+      connection('nope').authorize({ grant_type: 'client_credentials' })
+    );
+    assert.equal(wrongSecret.name, 'invalid_client');
+    assert.equal(wrongSecret.message, 'invalid client credentials');
+    const unknownClient = await oauthError(
+      connection(CLIENT_SECRET, 'unknown').authorize({ grant_type: 'client_credentials' })
+    );
+    assert.equal(unknownClient.name, 'invalid_client_id');
+    assert.equal(unknownClient.message, 'client identifier invalid');
+    const grant = await token({ grant_type: 'magic' });
+    assert.equal(grant.status, 400);
+    assert.deepEqual(grant.body, {
+      error: 'unsupported_grant_type',
+      error_description: 'grant type not supported'
+    });
+  });
+});
+
+describe('JWT bearer', () => {
+  test('exchanges a signed assertion for a token', async () => {
+    const conn = new jsforce.Connection({
+      oauth2: { loginUrl: emulator.instanceUrl },
+      version: '65.0'
+    });
+    await conn.authorize({ grant_type: JWT_BEARER, assertion: await assertion() });
+    const limits = (await conn.limits()) as Record<string, unknown>;
+    assert.ok(limits.DailyApiRequests);
+    // The emulator's own URL and test.salesforce.com are valid audiences too.
+    assert.equal(
+      (
+        await token({
+          grant_type: JWT_BEARER,
+          assertion: await assertion({ aud: emulator.instanceUrl })
+        })
+      ).status,
+      200
+    );
+    assert.equal(
+      (
+        await token({
+          grant_type: JWT_BEARER,
+          assertion: await assertion({ aud: 'https://test.salesforce.com' })
+        })
+      ).status,
+      200
+    );
+  });
+
+  test('rejects what a real org rejects, with its descriptions', async () => {
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem'
+    }) as string;
+    const unsigned = new UnsecuredJWT({
+      iss: CLIENT_ID,
+      sub: USERNAME,
+      aud: 'https://login.salesforce.com',
+      exp: Math.floor(Date.now() / 1000) + 120
+    }).encode();
+    const cases: Array<[string, string, string, string]> = [
+      ['unsigned (alg none)', unsigned, 'invalid_grant', 'invalid assertion'],
+      [
+        'signed by another key',
+        await assertion({}, otherKey),
+        'invalid_grant',
+        'invalid assertion'
+      ],
+      [
+        'expired',
+        await assertion({}, undefined, -600),
+        'invalid_grant',
+        'expired authorization code'
+      ],
+      [
+        'wrong audience',
+        await assertion({ aud: 'https://evil.example.com' }),
+        'invalid_grant',
+        'audience is invalid'
+      ],
+      [
+        'unknown user',
+        await assertion({ sub: 'nobody@example.com' }),
+        'invalid_grant',
+        "user hasn't approved this consumer"
+      ],
+      [
+        'unknown issuer',
+        await assertion({ iss: 'someone-else' }),
+        'invalid_client_id',
+        'client identifier invalid'
+      ],
+      ['garbage', 'not.a.jwt', 'invalid_grant', 'invalid assertion']
+    ];
+    for (const [label, jwt, error, description] of cases) {
+      const response = await token({ grant_type: JWT_BEARER, assertion: jwt });
+      assert.equal(response.status, 400, label);
+      assert.deepEqual(response.body, { error, error_description: description }, label);
+    }
+  });
+});
+
+describe('userinfo, identity, revoke', () => {
+  test('userinfo names the user and org (what sf CLI reads at login)', async () => {
+    const response = await fetch(`${emulator.instanceUrl}/services/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${emulator.accessToken}` }
+    });
+    assert.equal(response.status, 200);
+    const info = (await response.json()) as Record<string, unknown>;
+    assert.equal(info.preferred_username, USERNAME);
+    assert.equal(info.organization_id, emulator.organizationId);
+    assert.match(String(info.user_id), /^005/);
+    const bad = await fetch(`${emulator.instanceUrl}/services/oauth2/userinfo`, {
+      headers: { authorization: 'Bearer nope' }
+    });
+    assert.equal(bad.status, 403);
+  });
+
+  test('a revoked token is refused afterwards', async () => {
+    const conn = connection();
+    await conn.authorize({ grant_type: 'client_credentials' });
+    const identity = await conn.identity();
+    assert.equal(identity.username, USERNAME);
+    await conn.oauth2.revokeToken(String(conn.accessToken));
+    // A plain connection (no OAuth client, so no refresh attempt) sees the refusal itself.
+    const revoked = new jsforce.Connection({
+      instanceUrl: emulator.instanceUrl,
+      accessToken: String(conn.accessToken),
+      version: '65.0'
+    });
+    await assert.rejects(async () => revoked.query('SELECT Id FROM Account'), {
+      errorCode: 'INVALID_SESSION_ID'
+    });
+  });
+});

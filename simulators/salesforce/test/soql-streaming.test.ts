@@ -1,0 +1,111 @@
+/**
+ * A million-row generated dataset streams through the engine in flat memory: rows are built
+ * one at a time from the store's lazy scan, COUNT() counts without keeping anything, and
+ * ORDER BY with a small LIMIT keeps only a bounded window. The retained heap is measured after
+ * forced garbage collections at checkpoints during the scan.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { createSoqlEngine } from '../src/soql/index.ts';
+import { fakeSchema, fakeStore, fixedClock } from './soql-fake-org.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const ROWS = 1_000_000;
+const MAX_GROWTH_BYTES = 50 * 1024 * 1024;
+const START = Date.UTC(2026, 0, 1);
+
+/** `HH:MM:SS` of every second of a day, so the generator builds timestamps cheaply. */
+const TIMES = Array.from({ length: 86_400 }, (_, second) =>
+  new Date(second * 1000).toISOString().slice(11, 19)
+);
+const DAYS = Array.from({ length: Math.ceil(ROWS / 86_400) }, (_, day) =>
+  new Date(START + day * 86_400_000).toISOString().slice(0, 10)
+);
+
+/** One reading a second from 2026-01-01T00:00:00Z. */
+function takenAt(index: number): string {
+  return `${DAYS[Math.floor(index / 86_400)]}T${TIMES[index % 86_400]}.000+0000`;
+}
+
+function setup() {
+  const schema = fakeSchema();
+  const store = fakeStore(schema);
+  store.addGeneratedDataset('Device_Reading__c', ROWS, (index) => ({
+    Name: `R-${index}`,
+    Steps__c: index % 10_000,
+    Taken__c: takenAt(index)
+  }));
+  return createSoqlEngine(schema, store, fixedClock('2026-11-29T12:00:00Z'));
+}
+
+function retainedHeap(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Iterates `rows`, checking the retained heap every 100k rows; returns count and peak growth. */
+function drain(
+  rows: Iterable<Record<string, unknown>>,
+  check: (row: Record<string, unknown>) => void
+) {
+  const baseline = retainedHeap();
+  let count = 0;
+  let peakGrowth = 0;
+  for (const row of rows) {
+    check(row);
+    if (++count % 100_000 === 0) peakGrowth = Math.max(peakGrowth, retainedHeap() - baseline);
+  }
+  return { count, peakGrowth };
+}
+
+describe('streaming a 1,000,000-row dataset', () => {
+  const engine = setup();
+
+  it('REST rows stream with a flat heap', () => {
+    const query = engine.prepare(
+      'SELECT Id, Name, Steps__c, Taken__c FROM Device_Reading__c WHERE Steps__c >= 0'
+    );
+    let expected = 0;
+    const { count, peakGrowth } = drain(query.run(), (row) => {
+      assert.equal(row.Name, `R-${expected++}`);
+    });
+    assert.equal(count, ROWS);
+    assert.ok(peakGrowth < MAX_GROWTH_BYTES, `heap grew ${peakGrowth} bytes`);
+  });
+
+  it('flat rows stream with a flat heap, WHERE on a datetime', () => {
+    const query = engine.prepare(
+      'SELECT Name, Steps__c FROM Device_Reading__c WHERE Taken__c >= 2026-01-06T00:00:00Z'
+    );
+    const { count, peakGrowth } = drain(query.runFlat(), (row) => {
+      assert.equal(typeof row.Steps__c, 'number');
+    });
+    assert.equal(count, ROWS - 5 * 86_400);
+    assert.ok(peakGrowth < MAX_GROWTH_BYTES, `heap grew ${peakGrowth} bytes`);
+  });
+
+  it('COUNT() counts without materialising', () => {
+    const baseline = retainedHeap();
+    assert.equal(engine.prepare('SELECT COUNT() FROM Device_Reading__c').count(), ROWS);
+    const filtered = engine.prepare('SELECT COUNT() FROM Device_Reading__c WHERE Steps__c < 10');
+    assert.equal(filtered.count(), 1000);
+    assert.ok(retainedHeap() - baseline < MAX_GROWTH_BYTES);
+  });
+
+  it('ORDER BY with a small LIMIT keeps a bounded window', () => {
+    const query = engine.prepare(
+      'SELECT Name FROM Device_Reading__c ORDER BY Steps__c DESC, Name LIMIT 3 OFFSET 1'
+    );
+    const names: unknown[] = [];
+    const { count, peakGrowth } = drain(query.runFlat(), (row) => names.push(row.Name));
+    assert.equal(count, 3);
+    assert.ok(peakGrowth < MAX_GROWTH_BYTES);
+    // Steps__c 9999 is on rows 9999, 19999, ... 999999; their names sort as text, and
+    // OFFSET 1 skips the first ('R-109999').
+    assert.deepEqual(names, ['R-119999', 'R-129999', 'R-139999']);
+  });
+});
