@@ -79,14 +79,26 @@ export function cellFormatters(
   });
 }
 
-/** Serialises rows of cells (null = empty field) with every non-null field quoted. */
+/**
+ * Serialises rows of cells (null = empty field) with every non-empty field quoted, as the
+ * Bulk API writes query results. Hand-written rather than csv-stringify: this is the hot path
+ * of a million-row result (csv-stringify's per-call setup and intermediate arrays were most of
+ * the emulator's garbage there), and the format is fixed: quote everything, double the quotes.
+ */
 export function writeQueryCsv(rows: Array<Array<string | null>>, format: CsvFormat): string {
-  return stringify(rows, {
-    quoted: true,
-    quoted_empty: false,
-    delimiter: COLUMN_DELIMITERS[format.columnDelimiter],
-    record_delimiter: LINE_ENDINGS[format.lineEnding]
-  });
+  const delimiter = COLUMN_DELIMITERS[format.columnDelimiter];
+  const newline = LINE_ENDINGS[format.lineEnding];
+  let out = '';
+  for (const row of rows) {
+    for (let c = 0; c < row.length; c++) {
+      if (c > 0) out += delimiter;
+      const value = row[c];
+      if (value === null || value === undefined || value === '') continue;
+      out += value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
+    }
+    out += newline;
+  }
+  return out;
 }
 
 /** Quotes a header name only when CSV requires it (for the uploaded header echoed in results). */

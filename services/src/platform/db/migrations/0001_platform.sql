@@ -1,0 +1,12 @@
+-- 0001_platform: the platform's own migration.
+--
+-- The platform needs no table of its own:
+--   * schema_migrations is created by migrate.ts before the first migration runs;
+--   * leases are PostgreSQL session advisory locks (lease.ts), released by the server when the
+--     holder's session ends, so there is no lease table to clean up;
+--   * the job queue (pg-boss) creates and migrates its own schema (QUEUE_SCHEMA, default pgboss).
+--
+-- Conventions for the files in this folder (one per change, never edited once applied):
+--   NNNN_description.sql, applied in lexical order, each in one transaction, recorded in
+--   schema_migrations with a checksum. 0002_pubsub_replay.sql belongs to the Pub/Sub subscriber.
+SELECT 1;

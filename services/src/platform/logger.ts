@@ -1,0 +1,300 @@
+// Structured logging for every off-platform service: pino, JSON lines on stdout.
+//
+// Secrets and card data must never reach a log line, whatever the caller passes. Three layers:
+//  1. pino `redact` paths for the well-known places (authorization headers, cookies, ...);
+//  2. a key-name scrubber that blanks any property named like a secret or card field
+//     (password, clientSecret, accessToken, cardNumber, cvv, ...) at any depth of a logged object;
+//  3. a value scrubber run on every string of the final JSON line (message, bindings, serialized
+//     errors, request URLs): 13-19 digit runs passing the Luhn check (card numbers, PCI DSS 3.4),
+//     `Bearer` tokens, Salesforce session ids and passwords inside connection URLs.
+// Layer 3 runs on the serialized line, so even a message string or an error stack cannot leak.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent'
+];
+
+export const REDACTED = '[REDACTED]';
+
+// Layer 1: exact paths, cheap and applied by pino itself at serialization time.
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'clientSecret',
+  '*.clientSecret',
+  'cardNumber',
+  '*.cardNumber',
+  'cvv',
+  '*.cvv'
+];
+
+// Layer 2: property names that always hold secrets or card data. Compared after lower-casing and
+// removing separators, so `client_secret`, `Client-Secret` and `clientSecret` all match.
+const SECRET_KEY_EXACT = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'tokens',
+  'assertion',
+  'privatekey',
+  'apikey',
+  'sessionid',
+  'sid',
+  'pan',
+  'cardnumber',
+  'ccnumber',
+  'creditcardnumber',
+  'cvv',
+  'cvv2',
+  'cvc',
+  'cvc2',
+  'cid',
+  'securitycode',
+  'cardsecuritycode'
+]);
+const SECRET_KEY_SUFFIXES = ['password', 'secret', 'token', 'tokens', 'apikey', 'privatekey'];
+
+export function isSecretKey(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (SECRET_KEY_EXACT.has(normalized)) return true;
+  return SECRET_KEY_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+}
+
+// Layer 3: value scrubbing.
+
+/** Luhn (mod 10) check, the checksum every payment card number carries. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+// 13-19 digits, optionally grouped by single spaces or dashes ("4111 1111 1111 1111"), not glued to
+// letters or digits (so Salesforce ids such as 001000000000001AAA are left alone).
+const PAN_CANDIDATE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/g;
+const BEARER_TOKEN = /\b(Bearer)\s+[A-Za-z0-9._~+/=!-]{8,}/gi;
+// Salesforce access tokens are session ids: the 15-character org id, "!", then the session secret.
+const SALESFORCE_SESSION_ID = /\b00D[A-Za-z0-9]{12}![A-Za-z0-9._]{20,}/g;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+:)[^@\s"]+@/gi;
+
+export const CARD_REDACTED = '[REDACTED-PAN]';
+
+/** Replaces card numbers, bearer tokens, Salesforce session ids and URL passwords in free text. */
+export function scrubText(text: string): string {
+  let out = text;
+  if (/\d{4}/.test(out)) {
+    out = out.replace(PAN_CANDIDATE, (match) => {
+      const digits = match.replace(/[ -]/g, '');
+      return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits)
+        ? CARD_REDACTED
+        : match;
+    });
+  }
+  if (out.includes('earer')) out = out.replace(BEARER_TOKEN, `$1 ${REDACTED}`);
+  if (out.includes('00D')) out = out.replace(SALESFORCE_SESSION_ID, REDACTED);
+  if (out.includes('://')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+  return out;
+}
+
+// A JSON string literal; scrubbing only inside string literals keeps numbers such as the log
+// timestamp (13 digits) intact and keeps the line valid JSON (replacements hold no quotes).
+const JSON_STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
+
+/** Scrubs every string literal of a serialized JSON log line. */
+export function scrubJsonLine(line: string): string {
+  return line.replace(JSON_STRING_LITERAL, (literal) => scrubText(literal));
+}
+
+const MAX_SCRUB_DEPTH = 10;
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Returns a copy of `value` with secret-named properties blanked, at any depth. Only plain objects,
+ * arrays and errors are walked: class instances (requests, sockets, pools) are left to pino's
+ * serializers, and the line-level scrubber still sees whatever they produce.
+ */
+export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]';
+  if (depth >= MAX_SCRUB_DEPTH) return '[Truncated]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1, seen));
+    if (value instanceof Error) return serializeError(value, depth, seen);
+    if (!isPlainObject(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] =
+        isSecretKey(key) && inner !== undefined && inner !== null
+          ? REDACTED
+          : redactSecrets(inner, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function serializeError(
+  error: Error,
+  depth: number,
+  seen: WeakSet<object>
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: error.message,
+    stack: error.stack
+  };
+  for (const [key, inner] of Object.entries(error)) {
+    if (key === 'message' || key === 'stack') continue;
+    out[key] = isSecretKey(key) ? REDACTED : redactSecrets(inner, depth + 1, seen);
+  }
+  if (error.cause !== undefined) out.cause = redactSecrets(error.cause, depth + 1, seen);
+  return out;
+}
+
+// Correlation ids: one per inbound request or job, carried through async calls so that any
+// component (Salesforce client, queue handler) logs it without passing loggers around.
+interface CorrelationContext {
+  correlationId: string;
+}
+
+const correlationStorage = new AsyncLocalStorage<CorrelationContext>();
+
+export function runWithCorrelationId<T>(correlationId: string, fn: () => T): T {
+  return correlationStorage.run({ correlationId }, fn);
+}
+
+export function getCorrelationId(): string | undefined {
+  return correlationStorage.getStore()?.correlationId;
+}
+
+export function newCorrelationId(): string {
+  return randomUUID();
+}
+
+const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a caller-supplied correlation id only when it is short and log-safe. */
+export function isValidCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value);
+}
+
+// Loggers whose bindings already carry `correlationId` (request loggers). pino children inherit
+// from their parent through the prototype chain, so descendants see the marker too.
+const hasCorrelationBinding = Symbol('platform.hasCorrelationBinding');
+
+/** Marks a logger (and its future children) as already bound to a correlation id. */
+export function markCorrelated<T extends object>(logger: T): T {
+  (logger as Record<symbol, unknown>)[hasCorrelationBinding] = true;
+  return logger;
+}
+
+function serializeLoggedError(value: unknown): unknown {
+  return value instanceof Error ? pino.stdSerializers.err(value) : value;
+}
+
+export interface CreateLoggerOptions {
+  level?: LogLevel;
+  /** Written as `service` on every line. */
+  service?: string;
+  /** Where lines go; stdout by default. Tests pass a collecting stream. */
+  destination?: DestinationStream;
+  /** Extra fields on every line. */
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pinoOptions: LoggerOptions = {
+    level: options.level ?? 'info',
+    base: {
+      service: options.service ?? 'services',
+      pid: process.pid,
+      ...(redactSecrets(options.base ?? {}) as Record<string, unknown>)
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // Errors reaching the serializer were already turned into plain scrubbed objects by logMethod;
+    // pino's own serializer would relabel those as type "Object".
+    serializers: { err: serializeLoggedError, error: serializeLoggedError },
+    formatters: {
+      level: (label) => ({ level: label }),
+      bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>
+    },
+    mixin(_mergeObject, _level, logger) {
+      if ((logger as unknown as Record<symbol, unknown>)[hasCorrelationBinding]) return {};
+      const correlationId = getCorrelationId();
+      return correlationId ? { correlationId } : {};
+    },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = (args as unknown[]).map((arg, index) => {
+          // `logger.error(err)` and `logger.info(err, 'msg')`: keep the error under `err` so pino
+          // takes the (now scrubbed) message from it.
+          if (index === 0 && arg instanceof Error) return { err: redactSecrets(arg) };
+          return typeof arg === 'object' && arg !== null ? redactSecrets(arg) : arg;
+        });
+        (method as (...a: unknown[]) => void).apply(this, scrubbed);
+      },
+      streamWrite: scrubJsonLine
+    }
+  };
+  // stdout written synchronously: pino's default asynchronous writer can reorder or lose the
+  // last lines when the process exits (a shutdown report once came out of order in a test
+  // run), and those lines matter most.
+  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
+}
+
+/** A child logger for one component (`{"component":"queue"}` on every line). */
+export function componentLogger(
+  logger: Logger,
+  component: string,
+  bindings: Record<string, unknown> = {}
+): Logger {
+  return logger.child({ component, ...bindings });
+}

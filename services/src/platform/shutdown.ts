@@ -1,0 +1,165 @@
+// Graceful shutdown on SIGINT/SIGTERM: run registered steps one after another in `order`
+// (stop accepting + drain HTTP, stop queue workers and leased duties, close the pool, stop the
+// embedded PostgreSQL), each time-boxed so one stuck step cannot block the rest. A second signal
+// while shutting down exits at once (128 + signal number), as operators expect from Ctrl-C twice.
+import { EventEmitter } from 'node:events';
+import type { Logger } from './logger.ts';
+
+/** Conventional step orders; steps of equal order run in registration order. */
+export const SHUTDOWN_ORDER = {
+  /** Stop accepting requests, finish in-flight ones. */
+  http: 10,
+  /** Stop queue workers (running jobs finish or are failed for retry). */
+  queue: 20,
+  /** Service components: subscribers, leased duties, schedulers. */
+  services: 50,
+  /** Close the connection pool. */
+  pool: 80,
+  /** Stop the embedded PostgreSQL. */
+  database: 90
+} as const;
+
+export interface ShutdownStepResult {
+  name: string;
+  status: 'ok' | 'failed' | 'timed_out';
+  ms: number;
+}
+
+interface Step {
+  name: string;
+  order: number;
+  timeoutMs: number;
+  run: () => Promise<unknown>;
+  seq: number;
+}
+
+export interface GracefulShutdownOptions {
+  logger?: Logger;
+  /** Default time box per step (default 10 s). */
+  stepTimeoutMs?: number;
+  /** Injected for tests; process.exit by default. */
+  exit?: (code: number) => void;
+  /** Emitter of the signals; `process` by default. */
+  signalSource?: EventEmitter;
+  signals?: readonly NodeJS.Signals[];
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGTERM: 15
+};
+
+export class GracefulShutdown {
+  private readonly steps: Step[] = [];
+  private readonly logger: Logger | undefined;
+  private readonly stepTimeoutMs: number;
+  private readonly exit: (code: number) => void;
+  private readonly signalSource: EventEmitter;
+  private readonly signals: readonly NodeJS.Signals[];
+  private running: Promise<ShutdownStepResult[]> | undefined;
+  private readonly listeners = new Map<string, (...args: unknown[]) => void>();
+  private seq = 0;
+
+  constructor(options: GracefulShutdownOptions = {}) {
+    this.logger = options.logger;
+    this.stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
+    this.exit = options.exit ?? ((code) => process.exit(code));
+    this.signalSource = options.signalSource ?? process;
+    this.signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  }
+
+  /** Registers a step; `order` from SHUTDOWN_ORDER (default `services`). */
+  add(
+    name: string,
+    run: () => Promise<unknown>,
+    options: { order?: number; timeoutMs?: number } = {}
+  ): this {
+    this.steps.push({
+      name,
+      run,
+      order: options.order ?? SHUTDOWN_ORDER.services,
+      timeoutMs: options.timeoutMs ?? this.stepTimeoutMs,
+      seq: this.seq++
+    });
+    return this;
+  }
+
+  get inProgress(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Runs every step once (later calls return the same run). */
+  run(reason = 'requested'): Promise<ShutdownStepResult[]> {
+    this.running ??= this.runSteps(reason);
+    return this.running;
+  }
+
+  private async runSteps(reason: string): Promise<ShutdownStepResult[]> {
+    this.logger?.info({ reason }, 'shutting down');
+    const ordered = [...this.steps].sort((a, b) => a.order - b.order || a.seq - b.seq);
+    const results: ShutdownStepResult[] = [];
+    for (const step of ordered) {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      let status: ShutdownStepResult['status'];
+      try {
+        const timedOut = await Promise.race([
+          Promise.resolve()
+            .then(step.run)
+            .then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), step.timeoutMs);
+          })
+        ]);
+        status = timedOut ? 'timed_out' : 'ok';
+      } catch (error) {
+        status = 'failed';
+        this.logger?.error({ step: step.name, err: error }, 'shutdown step failed');
+      } finally {
+        clearTimeout(timer);
+      }
+      if (status === 'timed_out') {
+        this.logger?.error(
+          { step: step.name, timeoutMs: step.timeoutMs },
+          'shutdown step timed out; continuing'
+        );
+      }
+      const result = { name: step.name, status, ms: Date.now() - started };
+      if (status === 'ok') this.logger?.info(result, 'shutdown step done');
+      results.push(result);
+    }
+    this.logger?.info({ reason }, 'shutdown complete');
+    return results;
+  }
+
+  /** Listens for the signals: the first runs the shutdown and exits, a second forces the exit. */
+  install(): this {
+    for (const signal of this.signals) {
+      if (this.listeners.has(signal)) continue;
+      const listener = () => this.onSignal(signal);
+      this.listeners.set(signal, listener);
+      this.signalSource.on(signal, listener);
+    }
+    return this;
+  }
+
+  uninstall(): void {
+    for (const [signal, listener] of this.listeners) this.signalSource.off(signal, listener);
+    this.listeners.clear();
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    const code = 128 + (SIGNAL_NUMBERS[signal] ?? 15);
+    if (this.running) {
+      this.logger?.warn({ signal }, 'second signal during shutdown: exiting now');
+      this.exit(code);
+      return;
+    }
+    this.logger?.info({ signal }, 'signal received');
+    this.run(signal).then(
+      (results) => this.exit(results.every((r) => r.status === 'ok') ? 0 : 1),
+      () => this.exit(1)
+    );
+  }
+}

@@ -1,0 +1,86 @@
+// Shared set-up of the Salesforce client tests: the org emulator on free ports (its own test
+// helper), and the platform's clients logged in to it with client credentials, exactly as a
+// service would be configured. No HTTP mocking: every request reaches the emulator.
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type StartEmulatorOptions
+} from '../../../simulators/salesforce/src/emulator.ts';
+import {
+  startTestEmulator,
+  type TestEmulator
+} from '../../../simulators/salesforce/test/helpers/emulator.ts';
+import {
+  createSalesforceClients,
+  type CreateSalesforceClientsOptions,
+  type SalesforceClients
+} from '../../src/platform/salesforce/index.ts';
+
+export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET };
+export const INTEGRATION_USERNAME = 'integration@emulator.local';
+
+export interface TestOrg {
+  emulator: TestEmulator;
+  /** Clients logged in with client credentials (options override the defaults). */
+  clients(options?: Partial<CreateSalesforceClientsOptions>): SalesforceClients;
+  /** The emulator's own count of API calls. */
+  orgApiCalls(): Promise<number>;
+  /** Registers `count` generated rows (`{i}` in template strings = row index). */
+  dataset(object: string, count: number, template: Record<string, unknown>): Promise<void>;
+  /** Inserts fixtures through the driver (no API calls); returns their ids in order. */
+  fixtures(object: string, records: Array<Record<string, unknown>>): Promise<string[]>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestOrg(options: StartEmulatorOptions = {}): Promise<TestOrg> {
+  const emulator = await startTestEmulator(options);
+  return {
+    emulator,
+    clients(overrides = {}) {
+      return createSalesforceClients({
+        config: {
+          flow: 'client_credentials',
+          instanceUrl: emulator.instanceUrl,
+          clientId: DEFAULT_CLIENT_ID,
+          clientSecret: DEFAULT_CLIENT_SECRET
+        },
+        apiVersion: '65.0',
+        // Tests should not sit in retry back-off.
+        retry: { initialDelayMs: 10, maxDelayMs: 50 },
+        bulkQuery: { poll: { initialDelayMs: 20, maxDelayMs: 200 } },
+        ...overrides
+      });
+    },
+    async orgApiCalls() {
+      const { total } = await emulator.driver<{ total: number }>('GET', 'api-calls');
+      return total;
+    },
+    async dataset(object, count, template) {
+      await emulator.driver('POST', `datasets/${object}`, { count, template });
+    },
+    async fixtures(object, records) {
+      const ids: string[] = [];
+      for (let i = 0; i < records.length; i += 10_000) {
+        const answer = await emulator.driver<{ ids: string[] }>(
+          'POST',
+          `records/${object}`,
+          records.slice(i, i + 10_000)
+        );
+        ids.push(...answer.ids);
+      }
+      return ids;
+    },
+    async reset() {
+      await emulator.driver('POST', 'reset', {});
+    },
+    async close() {
+      const closing = emulator.close();
+      // fetch may hold a spare keep-alive connection that never carried a request (it opens one
+      // after a request is aborted); the server counts it as busy and would wait for fastify's
+      // 72 s keep-alive timeout. Nothing is in flight when a test ends: drop them all.
+      emulator.app.server.closeAllConnections();
+      await closing;
+    }
+  };
+}
