@@ -24,12 +24,15 @@ import { migrate } from '../../src/platform/db/migrate.ts';
 import { PgReplayStore } from '../../src/platform/salesforce/replay-store.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
+import { sleep, until } from '../helpers/wait.ts';
+import { pubSubOrgEnv } from './fixtures/pubsub-env.ts';
 
 const TOTAL = 2_000;
 const KILL_AFTER_LINES = 550;
 const SUBSCRIBER = 'kill-test';
+/** How long a worker may take to subscribe or to get going. */
+const WORKER_WAIT_MS = 30_000;
 const worker = fileURLToPath(new URL('./fixtures/pubsub-subscriber-worker.ts', import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Line {
   replayId: bigint;
@@ -43,14 +46,6 @@ function readLines(file: string): Line[] {
     .map((line) => /^(\d+) ([0-9a-f-]{36})$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ replayId: BigInt(match[1]!), eventUuid: match[2]! }));
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('subscriber process killed mid-stream and restarted', () => {
@@ -81,10 +76,7 @@ describe('subscriber process killed mid-stream and restarted', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', worker], {
       env: {
         ...process.env,
-        PUBSUB_ENDPOINT: org.endpoint,
-        SF_ACCESS_TOKEN: org.accessToken,
-        SF_INSTANCE_URL: org.instanceUrl,
-        SF_ORG_ID: org.organizationId,
+        ...pubSubOrgEnv(org),
         DATABASE_URL: db.url,
         OUT_FILE: outFile,
         TOPIC,
@@ -110,7 +102,7 @@ describe('subscriber process killed mid-stream and restarted', () => {
     const published = new Map<string, bigint>();
 
     const first = startWorker(outFile);
-    await until(first.subscribed, 'the first worker to subscribe');
+    await until(first.subscribed, 'the first worker to subscribe', WORKER_WAIT_MS);
 
     // Publish while the worker runs; kill it once it is well into the stream.
     let killedAt: number | undefined;
@@ -130,7 +122,8 @@ describe('subscriber process killed mid-stream and restarted', () => {
     if (killedAt === undefined) {
       await until(
         () => readLines(outFile).length >= KILL_AFTER_LINES,
-        'the first worker to get going'
+        'the first worker to get going',
+        WORKER_WAIT_MS
       );
       first.child.kill('SIGKILL');
       killedAt = readLines(outFile).length;

@@ -27,22 +27,10 @@ import { PgReplayStore } from '../../src/platform/salesforce/replay-store.ts';
 import { createTokenProvider } from '../../src/platform/salesforce/token-provider.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
+import { sleep, until } from '../helpers/wait.ts';
+import { pubSubOrgEnv } from './fixtures/pubsub-env.ts';
 
 const HOUR = 60 * 60 * 1000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('DurablePubSubSubscriber', () => {
   let org: PubSubTestOrg;
   let db: TestDatabase;
@@ -363,10 +351,7 @@ describe('the official client close() gotcha, in child processes', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: {
         ...process.env,
-        PUBSUB_ENDPOINT: org.endpoint,
-        SF_ACCESS_TOKEN: org.accessToken,
-        SF_INSTANCE_URL: org.instanceUrl,
-        SF_ORG_ID: org.organizationId,
+        ...pubSubOrgEnv(org),
         TOPIC,
         MODE: mode
       },

@@ -1,9 +1,9 @@
 // The Bulk API 2.0 ingest writer against the org emulator: 5,000 inserts with failures, typed
 // results, splitting into several jobs, CSV value encoding (nulls, quotes, line breaks), updates.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseSfError, type SalesforceClients } from '../../src/platform/salesforce/index.ts';
-import { startTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { useTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 interface AccountRow {
   Id: string;
@@ -17,16 +17,8 @@ describe('Bulk API 2.0 ingest writer', () => {
   let org: TestOrg;
   let sf: SalesforceClients;
 
-  before(async () => {
-    org = await startTestOrg();
-  });
-
-  after(async () => {
-    await org?.close();
-  });
-
-  beforeEach(async () => {
-    await org.reset();
+  useTestOrg((started) => {
+    org = started;
     sf = org.clients();
   });
 

@@ -2,7 +2,7 @@
 // results, IN-list batching, query paging, error mapping, and API-call accounting checked on
 // both sides (the client's meter and the org's own counter).
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import {
   inClauseQueries,
@@ -12,7 +12,7 @@ import {
   SalesforceError,
   type SalesforceClients
 } from '../../src/platform/salesforce/index.ts';
-import { startTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { useTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 interface AccountRow {
   Id: string;
@@ -25,16 +25,8 @@ describe('Salesforce REST client', () => {
   let org: TestOrg;
   let sf: SalesforceClients;
 
-  before(async () => {
-    org = await startTestOrg();
-  });
-
-  after(async () => {
-    await org?.close();
-  });
-
-  beforeEach(async () => {
-    await org.reset();
+  useTestOrg(async (started) => {
+    org = started;
     sf = org.clients();
     // Log in before measuring, so the counts below are the operations' own.
     await sf.tokenProvider.getToken();

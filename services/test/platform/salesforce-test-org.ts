@@ -1,6 +1,7 @@
 // Shared set-up of the Salesforce client tests: the org emulator on free ports (its own test
 // helper), and the platform's clients logged in to it with client credentials, exactly as a
 // service would be configured. No HTTP mocking: every request reaches the emulator.
+import { after, before, beforeEach } from 'node:test';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -83,4 +84,28 @@ export async function startTestOrg(options: StartEmulatorOptions = {}): Promise<
       await closing;
     }
   };
+}
+
+/**
+ * Registers the hooks of a suite on one test org: started before its tests, closed after them,
+ * reset before each test, then handed to `beforeEachTest` (which typically makes the clients).
+ */
+export function useTestOrg(
+  beforeEachTest: (org: TestOrg) => void | Promise<void>,
+  options: StartEmulatorOptions = {}
+): void {
+  let org: TestOrg;
+
+  before(async () => {
+    org = await startTestOrg(options);
+  });
+
+  after(async () => {
+    await org?.close();
+  });
+
+  beforeEach(async () => {
+    await org.reset();
+    await beforeEachTest(org);
+  });
 }

@@ -6,53 +6,28 @@
  * user's own sf authorisations are never touched.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { configureBulkJobs } from '../src/bulk/plugin.ts';
-import { REPO_ROOT, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { createSfCli, type SfCli } from './helpers/sf-cli.ts';
 
-const run = promisify(execFile);
-const SF = join(REPO_ROOT, 'node_modules', '.bin', 'sf');
 const ROWS = 25_000;
 
 let emulator: TestEmulator;
-let home: string;
+let cli: SfCli;
 
 before(async () => {
   emulator = await startTestEmulator();
-  home = await mkdtemp(join(tmpdir(), 'sf-bulk-home-'));
+  cli = await createSfCli(emulator, { homePrefix: 'sf-bulk-home-', timeoutMs: 90_000 });
 });
 
 after(async () => {
   await emulator?.close();
-  if (home) await rm(home, { recursive: true, force: true });
+  await cli?.removeHome();
 });
-
-async function sf(args: string[]): Promise<{ status: number; result: unknown; raw: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    SF_ACCESS_TOKEN: emulator.accessToken,
-    SF_DISABLE_AUTOUPDATE: 'true',
-    SF_AUTOUPDATE_DISABLE: 'true',
-    SF_DISABLE_TELEMETRY: 'true',
-    SF_SKIP_NEW_VERSION_CHECK: 'true',
-    SF_USE_GENERIC_UNIX_KEYCHAIN: 'true'
-  };
-  let stdout: string;
-  try {
-    ({ stdout } = await run(SF, [...args, '--json'], { env, cwd: home, timeout: 90_000 }));
-  } catch (error) {
-    stdout = (error as { stdout?: string }).stdout ?? String(error);
-  }
-  const parsed = JSON.parse(stdout) as { status: number; result: unknown };
-  return { status: parsed.status, result: parsed.result, raw: stdout };
-}
 
 test('sf data export bulk writes every row, over several result sets', async () => {
   emulator.ctx.store.addGeneratedDataset('Account', ROWS, (index) => ({
@@ -61,20 +36,11 @@ test('sf data export bulk writes every row, over several result sets', async () 
   // Several sets, so the CLI's handling of each later set's header row is exercised.
   configureBulkJobs(emulator.ctx, { query: { defaultMaxRecords: 10_000 } });
 
-  const login = await sf([
-    'org',
-    'login',
-    'access-token',
-    '--instance-url',
-    emulator.instanceUrl,
-    '--no-prompt',
-    '--alias',
-    'emu'
-  ]);
+  const login = await cli.login('emu');
   assert.equal(login.status, 0, login.raw);
 
-  const output = join(home, 'out.csv');
-  const exported = await sf([
+  const output = join(cli.home, 'out.csv');
+  const exported = await cli.sf([
     'data',
     'export',
     'bulk',

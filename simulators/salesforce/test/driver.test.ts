@@ -3,31 +3,19 @@
  * clock (which expires tokens), API-call counter, token expiry, state, and the optional secret.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import jsforce from 'jsforce';
+import { describe, test } from 'node:test';
+import type jsforce from 'jsforce';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { jsforceConnection, useJsforceEmulator } from './helpers/jsforce.ts';
 
 let emulator: TestEmulator;
 
-before(async () => {
-  emulator = await startTestEmulator();
-});
-
-after(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  await emulator.renewToken();
+useJsforceEmulator((started) => {
+  emulator = started;
 });
 
 function connect(): jsforce.Connection {
-  return new jsforce.Connection({
-    instanceUrl: emulator.instanceUrl,
-    accessToken: emulator.accessToken,
-    version: '65.0'
-  });
+  return jsforceConnection(emulator);
 }
 
 describe('fixtures and datasets', () => {

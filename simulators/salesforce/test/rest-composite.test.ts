@@ -4,9 +4,10 @@
  * composite/batch.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import jsforce from 'jsforce';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { describe, test } from 'node:test';
+import type jsforce from 'jsforce';
+import type { TestEmulator } from './helpers/emulator.ts';
+import { useJsforceEmulator } from './helpers/jsforce.ts';
 
 let emulator: TestEmulator;
 let conn: jsforce.Connection;
@@ -18,21 +19,9 @@ type SubResult = {
   referenceId: string;
 };
 
-before(async () => {
-  emulator = await startTestEmulator();
-});
-
-after(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  conn = new jsforce.Connection({
-    instanceUrl: emulator.instanceUrl,
-    accessToken: await emulator.renewToken(),
-    version: '65.0'
-  });
+useJsforceEmulator((started, connection) => {
+  emulator = started;
+  conn = connection;
 });
 
 const base = '/services/data/v65.0';

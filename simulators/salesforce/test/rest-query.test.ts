@@ -4,10 +4,11 @@
  * running query instead of re-running it, and the query error codes.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import jsforce from 'jsforce';
+import { describe, test } from 'node:test';
+import type jsforce from 'jsforce';
 import type { PreparedQuery } from '../src/model.ts';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import type { TestEmulator } from './helpers/emulator.ts';
+import { useJsforceEmulator } from './helpers/jsforce.ts';
 
 let emulator: TestEmulator;
 let conn: jsforce.Connection;
@@ -19,21 +20,9 @@ type Page = {
   records: Array<Record<string, unknown>>;
 };
 
-before(async () => {
-  emulator = await startTestEmulator();
-});
-
-after(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  conn = new jsforce.Connection({
-    instanceUrl: emulator.instanceUrl,
-    accessToken: await emulator.renewToken(),
-    version: '65.0'
-  });
+useJsforceEmulator((started, connection) => {
+  emulator = started;
+  conn = connection;
 });
 
 async function generateAccounts(count: number): Promise<void> {

@@ -4,29 +4,17 @@
  * error paths a real org takes (unknown field, restricted picklist, required field, bad token).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import jsforce from 'jsforce';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import type { TestEmulator } from './helpers/emulator.ts';
+import { useJsforceEmulator } from './helpers/jsforce.ts';
 
 let emulator: TestEmulator;
 let conn: jsforce.Connection;
 
-before(async () => {
-  emulator = await startTestEmulator();
-});
-
-after(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  await emulator.renewToken();
-  conn = new jsforce.Connection({
-    instanceUrl: emulator.instanceUrl,
-    accessToken: emulator.accessToken,
-    version: '65.0'
-  });
+useJsforceEmulator((started, connection) => {
+  emulator = started;
+  conn = connection;
 });
 
 async function rejection(

@@ -4,71 +4,34 @@
  * Runs with a temporary HOME so the user's own sf authorisations are never touched.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { REPO_ROOT, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
-
-const run = promisify(execFile);
-const SF = join(REPO_ROOT, 'node_modules', '.bin', 'sf');
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { createSfCli, type SfCli } from './helpers/sf-cli.ts';
 
 let emulator: TestEmulator;
-let home: string;
+let cli: SfCli;
 
 before(async () => {
   emulator = await startTestEmulator();
-  home = await mkdtemp(join(tmpdir(), 'sf-emulator-home-'));
+  cli = await createSfCli(emulator, { homePrefix: 'sf-emulator-home-', timeoutMs: 60_000 });
 });
 
 after(async () => {
   await emulator.close();
-  await rm(home, { recursive: true, force: true });
+  await cli.removeHome();
 });
-
-async function sf(args: string[]): Promise<{ status: number; result: unknown; raw: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    SF_ACCESS_TOKEN: emulator.accessToken,
-    SF_DISABLE_AUTOUPDATE: 'true',
-    SF_AUTOUPDATE_DISABLE: 'true',
-    SF_DISABLE_TELEMETRY: 'true',
-    SF_SKIP_NEW_VERSION_CHECK: 'true',
-    SF_USE_GENERIC_UNIX_KEYCHAIN: 'true'
-  };
-  let stdout: string;
-  try {
-    ({ stdout } = await run(SF, [...args, '--json'], { env, cwd: home, timeout: 60_000 }));
-  } catch (error) {
-    stdout = (error as { stdout?: string }).stdout ?? String(error);
-  }
-  const parsed = JSON.parse(stdout) as { status: number; result: unknown };
-  return { status: parsed.status, result: parsed.result, raw: stdout };
-}
 
 test('sf logs in with an access token and runs sf data query', async () => {
   await emulator.driver('POST', 'records/Account', [{ Name: 'Acme' }, { Name: 'Globex' }]);
 
-  const login = await sf([
-    'org',
-    'login',
-    'access-token',
-    '--instance-url',
-    emulator.instanceUrl,
-    '--no-prompt',
-    '--alias',
-    'emulator'
-  ]);
+  const login = await cli.login('emulator');
   assert.equal(login.status, 0, login.raw);
   const auth = login.result as { username: string; orgId: string };
   assert.equal(auth.username, 'integration@emulator.local');
   assert.equal(auth.orgId, emulator.organizationId);
 
   const before = await emulator.driver<{ total: number }>('GET', 'api-calls');
-  const query = await sf([
+  const query = await cli.sf([
     'data',
     'query',
     '--query',
@@ -92,7 +55,7 @@ test('sf logs in with an access token and runs sf data query', async () => {
   const after = await emulator.driver<{ total: number }>('GET', 'api-calls');
   assert.ok(after.total > before.total, 'the CLI calls count as API calls');
 
-  const failing = await sf([
+  const failing = await cli.sf([
     'data',
     'query',
     '--query',

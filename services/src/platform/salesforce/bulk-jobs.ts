@@ -6,7 +6,7 @@
 // caller gets a BulkJobPollTimeoutError naming the job and may wait again, read it later, or
 // abort it deliberately.
 import { backoffDelay, delay, type BackoffOptions } from './backoff.ts';
-import type { SalesforceConnection } from './connection.ts';
+import type { SalesforceConnection, SalesforceRequest } from './connection.ts';
 import { SalesforceError } from './errors.ts';
 
 export type BulkJobState =
@@ -88,17 +88,27 @@ export function checkJobId(jobId: string): string {
   return jobId;
 }
 
+/** A request on the resource of one job, `jobs/{kind}/{id}`, counted as `bulk.{kind}.{action}`. */
+function jobRequest(
+  kind: BulkJobKind,
+  jobId: string,
+  action: 'poll' | 'abort' | 'delete',
+  request: Omit<SalesforceRequest, 'operation' | 'path'>
+): SalesforceRequest {
+  return {
+    operation: `bulk.${kind}.${action}`,
+    path: `jobs/${kind}/${checkJobId(jobId)}`,
+    ...request
+  };
+}
+
 export function getJob(
   connection: SalesforceConnection,
   kind: BulkJobKind,
   jobId: string,
   signal?: AbortSignal
 ): Promise<BulkJobInfo> {
-  return connection.requestJson<BulkJobInfo>({
-    operation: `bulk.${kind}.poll`,
-    path: `jobs/${kind}/${checkJobId(jobId)}`,
-    signal
-  });
+  return connection.requestJson<BulkJobInfo>(jobRequest(kind, jobId, 'poll', { signal }));
 }
 
 export interface WaitOptions {
@@ -140,13 +150,9 @@ export function abortJob(
   jobId: string,
   signal?: AbortSignal
 ): Promise<BulkJobInfo> {
-  return connection.requestJson<BulkJobInfo>({
-    operation: `bulk.${kind}.abort`,
-    method: 'PATCH',
-    path: `jobs/${kind}/${checkJobId(jobId)}`,
-    json: { state: 'Aborted' },
-    signal
-  });
+  return connection.requestJson<BulkJobInfo>(
+    jobRequest(kind, jobId, 'abort', { method: 'PATCH', json: { state: 'Aborted' }, signal })
+  );
 }
 
 /** DELETE (only for jobs in a terminal state; results are gone afterwards). */
@@ -156,11 +162,8 @@ export async function deleteJob(
   jobId: string,
   signal?: AbortSignal
 ): Promise<void> {
-  const response = await connection.request({
-    operation: `bulk.${kind}.delete`,
-    method: 'DELETE',
-    path: `jobs/${kind}/${checkJobId(jobId)}`,
-    signal
-  });
+  const response = await connection.request(
+    jobRequest(kind, jobId, 'delete', { method: 'DELETE', signal })
+  );
   await response.body?.cancel();
 }

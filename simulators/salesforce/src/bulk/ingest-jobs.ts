@@ -27,9 +27,12 @@ import {
   COLUMN_DELIMITERS,
   LINE_ENDINGS,
   TERMINAL_STATES,
+  cancelJobStep,
+  csvFormatProperties,
   enumProperty,
   jobDate,
   requestObject,
+  scheduleJobStep,
   type ColumnDelimiter,
   type JobIds,
   type JobState,
@@ -108,19 +111,7 @@ export class IngestJobs {
     const objectName = typeof request.object === 'string' ? request.object : '';
     const object = this.ctx.schema.getObject(objectName);
     if (!object) throw unknownObject(objectName);
-    enumProperty(request, 'contentType', ['CSV'], 'CSV');
-    const columnDelimiter = enumProperty(
-      request,
-      'columnDelimiter',
-      Object.keys(COLUMN_DELIMITERS) as ColumnDelimiter[],
-      'COMMA'
-    );
-    const lineEnding = enumProperty(
-      request,
-      'lineEnding',
-      Object.keys(LINE_ENDINGS) as LineEnding[],
-      'LF'
-    );
+    const { columnDelimiter, lineEnding } = csvFormatProperties(request);
     let externalIdField: FieldDescribe | undefined;
     if (operation === 'upsert') {
       const name =
@@ -222,7 +213,7 @@ export class IngestJobs {
       job.state = 'UploadComplete';
       job.closedAt = performance.now();
       job.systemModstamp = this.ctx.clock.now();
-      this.schedule(job, this.settings.processingDelayMs / 2, () => this.start(job));
+      scheduleJobStep(job, this.settings.processingDelayMs / 2, () => this.start(job));
     } else if (request.state === 'Aborted') {
       if (TERMINAL_STATES.has(job.state)) {
         throw invalidJobState(`Aborting a job in state ${job.state} is not allowed`);
@@ -239,7 +230,7 @@ export class IngestJobs {
     const job = this.jobs.get(id);
     if (!job) return false;
     if (job.state === 'Open' || job.state === 'InProgress') throw deleteNotTerminated();
-    this.stop(job);
+    cancelJobStep(job);
     this.jobs.delete(id);
     return true;
   }
@@ -270,7 +261,7 @@ export class IngestJobs {
   }
 
   clear(): void {
-    for (const job of this.jobs.values()) this.stop(job);
+    for (const job of this.jobs.values()) cancelJobStep(job);
     this.jobs.clear();
   }
 
@@ -295,25 +286,8 @@ export class IngestJobs {
     };
   }
 
-  private schedule(job: IngestJob, delayMs: number, action: () => void): void {
-    if (job.timer) clearTimeout(job.timer);
-    job.timer = setTimeout(
-      () => {
-        job.timer = undefined;
-        action();
-      },
-      Math.max(0, delayMs)
-    );
-    job.timer.unref();
-  }
-
-  private stop(job: IngestJob): void {
-    if (job.timer) clearTimeout(job.timer);
-    job.timer = undefined;
-  }
-
   private abort(job: IngestJob): void {
-    this.stop(job);
+    cancelJobStep(job);
     const wasRunning = job.state === 'InProgress';
     job.state = 'Aborted';
     job.finishedAt = performance.now();
@@ -349,13 +323,13 @@ export class IngestJobs {
     };
     const remaining = (job.closedAt ?? 0) + this.settings.processingDelayMs - performance.now();
     if (remaining <= 0) complete();
-    else this.schedule(job, remaining, complete);
+    else scheduleJobStep(job, remaining, complete);
   }
 
   /** UploadComplete -> InProgress: parses the upload and applies it row by row. */
   private start(job: IngestJob): void {
     if (job.state !== 'UploadComplete') return;
-    this.stop(job);
+    cancelJobStep(job);
     job.state = 'InProgress';
     job.startedAt = performance.now();
     job.systemModstamp = this.ctx.clock.now();

@@ -1,6 +1,6 @@
 /**
- * What query and ingest jobs share: the enumerations of the job resource, job ids, the JSON
- * Salesforce writes for job info, and paging of the job lists.
+ * What query and ingest jobs share: the enumerations of the job resource, job ids, the timer of
+ * a job's next step, the JSON Salesforce writes for job info, and paging of the job lists.
  */
 import { SalesforceApiError } from '../model.ts';
 import { newId, normalizeId } from '../ids.ts';
@@ -39,6 +39,27 @@ export function enumProperty<T extends string>(
   throw invalidProperty(property, value);
 }
 
+/** The CSV format of a new job: `contentType` (CSV only), `columnDelimiter` and `lineEnding`. */
+export function csvFormatProperties(body: Record<string, unknown>): {
+  columnDelimiter: ColumnDelimiter;
+  lineEnding: LineEnding;
+} {
+  enumProperty(body, 'contentType', ['CSV'], 'CSV');
+  const columnDelimiter = enumProperty(
+    body,
+    'columnDelimiter',
+    Object.keys(COLUMN_DELIMITERS) as ColumnDelimiter[],
+    'COMMA'
+  );
+  const lineEnding = enumProperty(
+    body,
+    'lineEnding',
+    Object.keys(LINE_ENDINGS) as LineEnding[],
+    'LF'
+  );
+  return { columnDelimiter, lineEnding };
+}
+
 /** The JSON object of a create/patch request; anything else is a JSON parse problem. */
 export function requestObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -65,6 +86,33 @@ export class JobIds {
     const id = normalizeId(raw);
     return id !== undefined && id.startsWith('750') ? id : undefined;
   }
+}
+
+/** A job whose next step (start, completion) waits on a timer. */
+export interface TimedJob {
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Runs `action` once `delayMs` have passed (at once for a negative delay), in place of any step
+ * already scheduled. The timer does not keep the process alive.
+ */
+export function scheduleJobStep(job: TimedJob, delayMs: number, action: () => void): void {
+  if (job.timer) clearTimeout(job.timer);
+  job.timer = setTimeout(
+    () => {
+      job.timer = undefined;
+      action();
+    },
+    Math.max(0, delayMs)
+  );
+  job.timer.unref();
+}
+
+/** Cancels the job's scheduled step, if any. */
+export function cancelJobStep(job: TimedJob): void {
+  if (job.timer) clearTimeout(job.timer);
+  job.timer = undefined;
 }
 
 /** `2026-11-29T03:00:00.000+0000`: how job info writes dates. */

@@ -24,14 +24,15 @@ import {
   resultsNotReady
 } from './errors.ts';
 import {
-  COLUMN_DELIMITERS,
-  LINE_ENDINGS,
   TERMINAL_STATES,
+  cancelJobStep,
+  csvFormatProperties,
   decodeOffset,
   encodeOffset,
   enumProperty,
   jobDate,
   requestObject,
+  scheduleJobStep,
   type ColumnDelimiter,
   type JobIds,
   type JobState,
@@ -136,19 +137,7 @@ export class QueryJobs {
       ['query', 'queryAll'],
       'query'
     );
-    enumProperty(request, 'contentType', ['CSV'], 'CSV');
-    const columnDelimiter = enumProperty(
-      request,
-      'columnDelimiter',
-      Object.keys(COLUMN_DELIMITERS) as ColumnDelimiter[],
-      'COMMA'
-    );
-    const lineEnding = enumProperty(
-      request,
-      'lineEnding',
-      Object.keys(LINE_ENDINGS) as LineEnding[],
-      'LF'
-    );
+    const { columnDelimiter, lineEnding } = csvFormatProperties(request);
     const soql = request.query;
     if (typeof soql !== 'string' || soql.trim() === '') throw invalidProperty('query', soql);
 
@@ -175,18 +164,9 @@ export class QueryJobs {
       createdAt: performance.now()
     };
     this.jobs.set(job.id, job);
-    this.schedule(job, this.settings.processingDelayMs / 2, () => this.start(job));
+    scheduleJobStep(job, this.settings.processingDelayMs / 2, () => this.start(job));
     return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: jobDate(job.createdDate),
-      systemModstamp: jobDate(job.systemModstamp),
-      state: job.state,
-      concurrencyMode: 'Parallel',
-      contentType: 'CSV',
-      apiVersion: Number(job.apiVersion),
+      ...this.summary(job),
       lineEnding: job.lineEnding,
       columnDelimiter: job.columnDelimiter
     };
@@ -205,21 +185,7 @@ export class QueryJobs {
 
   /** GET /jobs/query: every job, newest last, in the list shape. */
   list(): Array<Record<string, unknown>> {
-    return [...this.jobs.values()].map((job) => ({
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: jobDate(job.createdDate),
-      systemModstamp: jobDate(job.systemModstamp),
-      state: job.state,
-      concurrencyMode: 'Parallel',
-      contentType: 'CSV',
-      apiVersion: Number(job.apiVersion),
-      jobType: 'V2Query',
-      lineEnding: job.lineEnding,
-      columnDelimiter: job.columnDelimiter
-    }));
+    return [...this.jobs.values()].map((job) => this.listEntry(job));
   }
 
   /** PATCH /jobs/query/{id} `{state: 'Aborted'}`: only a job still queued or running. */
@@ -374,9 +340,8 @@ export class QueryJobs {
     return job.prepared.runFlat({ includeDeleted: job.operation === 'queryAll' });
   }
 
-  private fullInfo(job: QueryJob): Record<string, unknown> {
-    const finished =
-      job.finishedAt ?? (job.startedAt !== undefined ? performance.now() : undefined);
+  /** The fields every job answer starts with (create, list, info). */
+  private summary(job: QueryJob): Record<string, unknown> {
     return {
       id: job.id,
       operation: job.operation,
@@ -387,10 +352,25 @@ export class QueryJobs {
       state: job.state,
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
-      apiVersion: Number(job.apiVersion),
+      apiVersion: Number(job.apiVersion)
+    };
+  }
+
+  /** A job in the job list; its full info adds the progress to these fields. */
+  private listEntry(job: QueryJob): Record<string, unknown> {
+    return {
+      ...this.summary(job),
       jobType: 'V2Query',
       lineEnding: job.lineEnding,
-      columnDelimiter: job.columnDelimiter,
+      columnDelimiter: job.columnDelimiter
+    };
+  }
+
+  private fullInfo(job: QueryJob): Record<string, unknown> {
+    const finished =
+      job.finishedAt ?? (job.startedAt !== undefined ? performance.now() : undefined);
+    return {
+      ...this.listEntry(job),
       numberRecordsProcessed: job.state === 'JobComplete' ? (job.totalRows ?? 0) : 0,
       retries: 0,
       totalProcessingTime:
@@ -401,29 +381,15 @@ export class QueryJobs {
     };
   }
 
-  private schedule(job: QueryJob, delayMs: number, action: () => void): void {
-    if (job.timer) clearTimeout(job.timer);
-    job.timer = setTimeout(
-      () => {
-        job.timer = undefined;
-        action();
-      },
-      Math.max(0, delayMs)
-    );
-    job.timer.unref();
-  }
-
   private stop(job: QueryJob): void {
-    if (job.timer) clearTimeout(job.timer);
-    job.timer = undefined;
+    cancelJobStep(job);
     job.cursor = undefined;
   }
 
   /** UploadComplete -> InProgress: counts the rows, then completes once the delay is over. */
   private start(job: QueryJob): void {
     if (job.state !== 'UploadComplete') return;
-    if (job.timer) clearTimeout(job.timer);
-    job.timer = undefined;
+    cancelJobStep(job);
     job.state = 'InProgress';
     job.startedAt = performance.now();
     job.systemModstamp = this.ctx.clock.now();
@@ -445,7 +411,7 @@ export class QueryJobs {
     job.totalRows = rows;
     const remaining = job.createdAt + this.settings.processingDelayMs - performance.now();
     if (remaining <= 0) this.complete(job);
-    else this.schedule(job, remaining, () => this.complete(job));
+    else scheduleJobStep(job, remaining, () => this.complete(job));
   }
 
   private complete(job: QueryJob): void {

@@ -157,6 +157,26 @@ function withoutId(error: SaveError): SaveResult {
   return { success: false, errors: [error] };
 }
 
+/**
+ * Create, update and upsert collections: the records of the request body, each written by
+ * `write` as the requesting user; a record that fails answers without an id.
+ */
+function writeRecords(
+  ctx: EmulatorContext,
+  request: FastifyRequest,
+  write: (record: Record<string, unknown>, principal: Principal) => SaveResult
+): SaveResult[] {
+  const { allOrNone, records } = collectionBody(request.body);
+  const principal = principalOf(request);
+  return runCollection(
+    ctx,
+    records,
+    allOrNone,
+    (record) => write(record, principal),
+    (_record, error) => withoutId(error)
+  );
+}
+
 function queryParam(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
@@ -176,38 +196,22 @@ export async function collectionRoutes(
   const { ctx } = options;
   type VersionParams = { version: string };
 
-  app.post<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
-    const { allOrNone, records } = collectionBody(request.body);
-    const principal = principalOf(request);
-    return runCollection(
-      ctx,
-      records,
-      allOrNone,
-      (record) => {
-        const object = typeOf(ctx, record);
-        const created = ctx.store.insert(object.name, writableFields(record, []), principal);
-        return { id: created.Id, success: true, errors: [] };
-      },
-      (_record, error) => withoutId(error)
-    );
-  });
+  app.post<{ Params: VersionParams }>('/composite/sobjects', async (request) =>
+    writeRecords(ctx, request, (record, principal) => {
+      const object = typeOf(ctx, record);
+      const created = ctx.store.insert(object.name, writableFields(record, []), principal);
+      return { id: created.Id, success: true, errors: [] };
+    })
+  );
 
-  app.patch<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
-    const { allOrNone, records } = collectionBody(request.body);
-    const principal = principalOf(request);
-    return runCollection(
-      ctx,
-      records,
-      allOrNone,
-      (record) => {
-        const object = typeOf(ctx, record);
-        const id = idFor(ctx, object, idOf(record));
-        ctx.store.update(object.name, id, writableFields(record, ['Id']), principal);
-        return { id, success: true, errors: [] };
-      },
-      (_record, error) => withoutId(error)
-    );
-  });
+  app.patch<{ Params: VersionParams }>('/composite/sobjects', async (request) =>
+    writeRecords(ctx, request, (record, principal) => {
+      const object = typeOf(ctx, record);
+      const id = idFor(ctx, object, idOf(record));
+      ctx.store.update(object.name, id, writableFields(record, ['Id']), principal);
+      return { id, success: true, errors: [] };
+    })
+  );
 
   app.delete<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
     const ids = splitList(queryParam(request, 'ids') ?? '');
@@ -246,37 +250,26 @@ export async function collectionRoutes(
           `Provided external ID field does not exist or is not accessible: ${request.params.field}`
         );
       }
-      const { allOrNone, records } = collectionBody(request.body);
-      const principal = principalOf(request);
-      return runCollection(
-        ctx,
-        records,
-        allOrNone,
-        (record) => {
-          const type = typeOf(ctx, record);
-          if (type.name !== object.name) {
-            fail(
-              'INVALID_TYPE',
-              `Record type ${type.name} does not match ${object.name} in the URL`
-            );
-          }
-          const key = Object.entries(record).find(
-            ([name]) => name.toLowerCase() === keyField.name.toLowerCase()
-          )?.[1];
-          if (key === undefined || key === null || key === '') {
-            fail('MISSING_ARGUMENT', `${keyField.name} not specified`, [keyField.name]);
-          }
-          const result = ctx.store.upsert(
-            object.name,
-            keyField.name,
-            String(key),
-            writableFields(record, keyField.name === 'Id' ? ['Id'] : []),
-            principal
-          );
-          return { id: result.id, success: true, errors: [], created: result.created };
-        },
-        (_record, error) => withoutId(error)
-      );
+      return writeRecords(ctx, request, (record, principal) => {
+        const type = typeOf(ctx, record);
+        if (type.name !== object.name) {
+          fail('INVALID_TYPE', `Record type ${type.name} does not match ${object.name} in the URL`);
+        }
+        const key = Object.entries(record).find(
+          ([name]) => name.toLowerCase() === keyField.name.toLowerCase()
+        )?.[1];
+        if (key === undefined || key === null || key === '') {
+          fail('MISSING_ARGUMENT', `${keyField.name} not specified`, [keyField.name]);
+        }
+        const result = ctx.store.upsert(
+          object.name,
+          keyField.name,
+          String(key),
+          writableFields(record, keyField.name === 'Id' ? ['Id'] : []),
+          principal
+        );
+        return { id: result.id, success: true, errors: [], created: result.created };
+      });
     }
   );
 
