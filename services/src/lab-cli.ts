@@ -1,13 +1,23 @@
 import { startLab } from './lab.ts';
 
-const lab = await startLab({ handleSignals: true });
-const lines = [
-  '',
-  'Lab ready',
-  `  Salesforce  ${lab.salesforceUrl}${lab.emulated ? ' (org emulator, see docs/salesforce-emulator.md)' : ''}`,
-  `  Pub/Sub     ${lab.pubsubEndpoint}`,
-  `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics)`,
-  'Ctrl+C stops everything.',
-  ''
-];
-process.stderr.write(`${lines.join('\n')}\n`);
+try {
+  const lab = await startLab({ handleSignals: true });
+  const lines = [
+    '',
+    'Lab ready',
+    `  Salesforce  ${lab.salesforceUrl}${lab.emulated ? ' (org emulator, see docs/salesforce-emulator.md)' : ''}`,
+    `  Pub/Sub     ${lab.pubsubEndpoint}`,
+    `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics)`,
+    'Ctrl+C stops everything.',
+    ''
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+} catch (error) {
+  // A busy port or an unreachable database is the operator's to fix: say what, not where.
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = message.includes('EADDRINUSE')
+    ? ' - another lab or `npm run sim:salesforce` may be running; stop it, or point the lab at it with SF_INSTANCE_URL and credentials (docs/services-platform.md)'
+    : '';
+  process.stderr.write(`npm start: the lab could not start: ${message}${hint}\n`);
+  process.exit(1);
+}
