@@ -116,7 +116,8 @@ describe('schema from this project', () => {
   it('describes the platform event with its system fields and publish behaviour', () => {
     const event = objectOf(schema, 'Integration_Log_Event__e');
     assert.equal(event.kind, 'platformEvent');
-    assert.equal(event.keyPrefix, 'e00');
+    // e01: platform events get prefixes in name order and Account_Sync__e sorts first.
+    assert.equal(event.keyPrefix, 'e01');
     assert.equal(event.publishBehavior, 'PublishImmediately');
     assert.deepEqual(
       [event.createable, event.updateable, event.deletable, event.queryable],
@@ -129,7 +130,12 @@ describe('schema from this project', () => {
     assert.equal(fieldOf(schema, 'Integration_Log_Event__e', 'Severity__c').type, 'string');
     assert.deepEqual(
       schema.platformEvents().map((e) => e.name),
-      ['Integration_Log_Event__e']
+      ['Account_Sync__e', 'Integration_Log_Event__e']
+    );
+    const accountSync = objectOf(schema, 'Account_Sync__e');
+    assert.deepEqual(
+      [accountSync.keyPrefix, accountSync.publishBehavior],
+      ['e00', 'PublishAfterCommit']
     );
   });
 
