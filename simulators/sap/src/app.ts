@@ -1,0 +1,44 @@
+/**
+ * The simulator's HTTP server: the `API_BUSINESS_PARTNER` paths (SAP error shapes, auth, CSRF,
+ * latency, failures) and the `/__sim/` control API on one fastify instance.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { SapContext } from './context.ts';
+import type { SapSimulatorControl } from './control.ts';
+import { badRequest, handleError, notFoundError, sendSapError } from './errors.ts';
+import { controlRoutes } from './routes/control.ts';
+import { serviceRoutes } from './routes/service.ts';
+
+export interface SapAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildSapApp(
+  ctx: SapContext,
+  control: SapSimulatorControl,
+  options: SapAppOptions = {}
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 10 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 }
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => sendSapError(reply, notFoundError(request.url)));
+
+  // An empty JSON body is no body; bad JSON is SAP's 400 rather than fastify's message.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(badRequest(`Malformed JSON body: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  await app.register(serviceRoutes, { ctx });
+  await app.register(controlRoutes, { control });
+  return app;
+}

@@ -1,0 +1,135 @@
+/**
+ * `npm run sim:sap`: runs the SAP Business Partner simulator standalone for the lab and for
+ * connecting by hand. Prints one line with what a client needs, then logs requests (stderr):
+ *
+ *   SAP_BASE_URL=http://127.0.0.1:8782 SAP_USERNAME=ESB_SYNC SAP_PASSWORD=sap-simulator-secret
+ *
+ * Stops cleanly on SIGINT/SIGTERM.
+ */
+import {
+  intInRange,
+  numberInRange,
+  parseCommandLine,
+  stringValue,
+  type CommandSpec
+} from '../../../scripts/lib/args.ts';
+import { runMain, ScriptError } from '../../../scripts/lib/cli.ts';
+import {
+  DEFAULT_SAP_HOST,
+  DEFAULT_SAP_PASSWORD,
+  DEFAULT_SAP_PORT,
+  DEFAULT_SAP_USERNAME,
+  startSapSimulator
+} from './server.ts';
+
+export const CLI_SPEC: CommandSpec = {
+  usage: 'npm run sim:sap --',
+  summary:
+    'Starts the SAP S/4HANA Business Partner simulator: the OData V2 service API_BUSINESS_PARTNER ' +
+    '(A_BusinessPartner with addresses, roles and tax numbers) with basic auth, the CSRF token ' +
+    'handshake, ETags and SAP error bodies, plus a control API under /__sim/. Prints SAP_BASE_URL, ' +
+    'SAP_USERNAME and SAP_PASSWORD on one line, then logs requests on stderr.',
+  options: {
+    port: {
+      type: 'string',
+      valueName: 'port',
+      description: 'HTTP port.',
+      defaultText: String(DEFAULT_SAP_PORT)
+    },
+    host: {
+      type: 'string',
+      valueName: 'address',
+      description: 'Interface to listen on.',
+      defaultText: DEFAULT_SAP_HOST
+    },
+    'latency-ms': {
+      type: 'string',
+      valueName: 'ms',
+      description: 'Latency added to every SAP request.',
+      defaultText: '0'
+    },
+    username: {
+      type: 'string',
+      valueName: 'user',
+      description: 'Basic auth user.',
+      defaultText: DEFAULT_SAP_USERNAME
+    },
+    password: {
+      type: 'string',
+      valueName: 'password',
+      description: 'Basic auth password.',
+      defaultText: DEFAULT_SAP_PASSWORD
+    },
+    'token-minutes': {
+      type: 'string',
+      valueName: 'minutes',
+      description: 'CSRF token (security session) lifetime.',
+      defaultText: '30'
+    }
+  },
+  examples: ['npm run sim:sap', 'npm run sim:sap -- --port 9782 --latency-ms 20'],
+  notes: [
+    'Service: <SAP_BASE_URL>/sap/opu/odata/sap/API_BUSINESS_PARTNER.',
+    'Control (no auth): POST /__sim/reset, /__sim/latency {"ms"}, /__sim/failures ' +
+      '{"status":503|500|429|"timeout","count"?,"rate"?,"paths"?,"methods"?}, /__sim/csrf/expire; ' +
+      'DELETE /__sim/failures; GET /__sim/partners, /__sim/requests.'
+  ]
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(CLI_SPEC, argv);
+  if (parsed.help) {
+    console.log(parsed.text);
+    return 0;
+  }
+  const values = parsed.values;
+  const port = intInRange(
+    'port',
+    stringValue(values, 'port') ?? String(DEFAULT_SAP_PORT),
+    0,
+    65535
+  );
+  const latencyMs = intInRange('latency-ms', stringValue(values, 'latency-ms') ?? '0', 0, 600_000);
+  const tokenMinutes = numberInRange(
+    'token-minutes',
+    stringValue(values, 'token-minutes') ?? '30',
+    0.001,
+    24 * 60
+  );
+
+  const sim = await startSapSimulator({
+    host: stringValue(values, 'host') ?? DEFAULT_SAP_HOST,
+    port,
+    latencyMs,
+    username: stringValue(values, 'username') ?? DEFAULT_SAP_USERNAME,
+    password: stringValue(values, 'password') ?? DEFAULT_SAP_PASSWORD,
+    csrfTokenLifetimeMs: Math.round(tokenMinutes * 60_000),
+    logger: { level: 'info', stream: process.stderr }
+  }).catch((error: unknown) => {
+    const { code } = error as { code?: string };
+    if (code === 'EADDRINUSE') {
+      throw new ScriptError(`Port ${port} is already in use; pick another --port.`);
+    }
+    throw error;
+  });
+
+  console.log(`SAP_BASE_URL=${sim.url} SAP_USERNAME=${sim.username} SAP_PASSWORD=${sim.password}`);
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      sim.app.log.info({ signal }, 'shutting down');
+      sim
+        .close()
+        .catch((error: unknown) => sim.app.log.error({ err: error }, 'error while closing'))
+        .finally(() => resolveStop());
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+await runMain(main);

@@ -1,0 +1,68 @@
+/**
+ * The country keys the simulated system knows (SAP's T005 holds ISO 3166-1 alpha-2 codes).
+ * A small table: enough for realistic data, and anything else is rejected like an undefined
+ * country key.
+ */
+export const COUNTRIES: ReadonlySet<string> = new Set([
+  'AR',
+  'AT',
+  'AU',
+  'BE',
+  'BG',
+  'BR',
+  'CA',
+  'CH',
+  'CL',
+  'CN',
+  'CO',
+  'CY',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'EG',
+  'ES',
+  'FI',
+  'FR',
+  'GB',
+  'GR',
+  'HK',
+  'HR',
+  'HU',
+  'IE',
+  'IL',
+  'IN',
+  'IS',
+  'IT',
+  'JP',
+  'KR',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'MX',
+  'MY',
+  'NL',
+  'NO',
+  'NZ',
+  'PH',
+  'PL',
+  'PT',
+  'RO',
+  'RS',
+  'SA',
+  'SE',
+  'SG',
+  'SI',
+  'SK',
+  'TH',
+  'TR',
+  'TW',
+  'UA',
+  'US',
+  'ZA'
+]);
+
+export function isKnownCountry(code: string): boolean {
+  return COUNTRIES.has(code);
+}
