@@ -4,7 +4,9 @@
  * readiness and metrics) and connects it to Salesforce: to the org in SF_INSTANCE_URL when
  * configured, otherwise to a Salesforce org emulator started in the same process, logged in
  * through the OAuth client-credentials flow as a real deployment would be. Scenario services
- * register on this platform as they arrive.
+ * register on this platform:
+ *  - account-sync (Scenario 1), calling the SAP system in SAP_BASE_URL when configured,
+ *    otherwise the SAP simulator started in the same process.
  */
 import { projectRoot } from '../../scripts/lib/project.ts';
 import {
@@ -12,6 +14,9 @@ import {
   DEFAULT_CLIENT_SECRET,
   startSalesforceEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
+import { startSapSimulator } from '../../simulators/sap/src/server.ts';
+import { loadAccountSyncConfig } from './account-sync/config.ts';
+import { startAccountSync } from './account-sync/service.ts';
 import { loadConfigOrExit, startPlatform, type PlatformConfig } from './platform/index.ts';
 import { createSalesforceClients } from './platform/salesforce/index.ts';
 
@@ -20,6 +25,8 @@ export interface Lab {
   salesforceUrl: string;
   pubsubEndpoint: string;
   emulated: boolean;
+  sapUrl: string;
+  sapSimulated: boolean;
   stop(): Promise<void>;
 }
 
@@ -28,6 +35,8 @@ export interface StartLabOptions {
   /** Emulator ports (0 = any free port); defaults 8780/8781. */
   emulatorHttpPort?: number;
   emulatorGrpcPort?: number;
+  /** SAP simulator port when SAP_BASE_URL is not set (0 = any free port); default 8782. */
+  sapPort?: number;
   /** Install SIGINT/SIGTERM handlers (the npm start entry point does). */
   handleSignals?: boolean;
 }
@@ -50,11 +59,30 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     env.SF_PUBSUB_INSECURE_TLS = 'true';
   }
 
+  const simulateSap = !env.SAP_BASE_URL;
+  const sap = simulateSap
+    ? await startSapSimulator({ port: options.sapPort ?? 8782 }).catch(async (error: unknown) => {
+        await emulator?.close();
+        throw error;
+      })
+    : undefined;
+  if (sap) {
+    env.SAP_BASE_URL = sap.url;
+    env.SAP_USERNAME = sap.username;
+    env.SAP_PASSWORD = sap.password;
+  }
+  const closeSimulators = async () => {
+    await sap?.close();
+    await emulator?.close();
+  };
+
   let config: PlatformConfig;
+  let accountSyncConfig: ReturnType<typeof loadAccountSyncConfig>;
   try {
     config = loadConfigOrExit(env);
+    accountSyncConfig = loadAccountSyncConfig(env);
   } catch (error) {
-    await emulator?.close();
+    await closeSimulators();
     throw error;
   }
   const salesforce = createSalesforceClients({ config: config.salesforce });
@@ -62,7 +90,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     service: 'lab',
     handleSignals: options.handleSignals ?? false
   }).catch(async (error: unknown) => {
-    await emulator?.close();
+    await closeSimulators();
     throw error;
   });
   // Ready means Salesforce answers too: one authenticated call proves URL and credentials.
@@ -71,12 +99,21 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   });
   platform.shutdown.add('close Salesforce clients', async () => salesforce.close());
   if (emulator) platform.shutdown.add('stop Salesforce emulator', () => emulator.close());
+  if (sap) platform.shutdown.add('stop SAP simulator', () => sap.close());
+  try {
+    await startAccountSync({ platform, salesforce, config: accountSyncConfig });
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
 
   return {
     servicesUrl: platform.url ?? '',
     salesforceUrl: config.salesforce.instanceUrl ?? '',
     pubsubEndpoint: config.salesforce.pubsubEndpoint,
     emulated: emulate,
+    sapUrl: accountSyncConfig.sap.baseUrl,
+    sapSimulated: simulateSap,
     stop: async () => {
       await platform.stop();
     }

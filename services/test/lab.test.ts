@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startLab, type Lab } from '../src/lab.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET
+} from '../../simulators/salesforce/src/emulator.ts';
 import { createTestDatabase } from './helpers/database.ts';
+import { until } from './helpers/wait.ts';
 
 describe('the lab (npm start)', () => {
   let lab: Lab;
@@ -14,7 +19,8 @@ describe('the lab (npm start)', () => {
     lab = await startLab({
       env: { DATABASE_URL: database.url, HTTP_PORT: '0', LOG_LEVEL: 'warn' },
       emulatorHttpPort: 0,
-      emulatorGrpcPort: 0
+      emulatorGrpcPort: 0,
+      sapPort: 0
     });
   });
 
@@ -36,6 +42,52 @@ describe('the lab (npm start)', () => {
     assert.equal(ready.status, 200, JSON.stringify(body));
     assert.match(JSON.stringify(body), /salesforce/);
     assert.match(JSON.stringify(body), /database/);
+    assert.match(JSON.stringify(body), /sap/);
+  });
+
+  test('runs account-sync: an account and its Account_Sync__e event end Success with a SAP number', async () => {
+    assert.equal(lab.sapSimulated, true);
+    const token = await fetch(`${lab.salesforceUrl}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEFAULT_CLIENT_ID,
+        client_secret: DEFAULT_CLIENT_SECRET
+      })
+    });
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${lab.salesforceUrl}/services/data/v65.0/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      });
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const { id } = await api('POST', 'sobjects/Account', {
+      Name: 'Lab Customer',
+      BillingCountry: 'DE',
+      Sync_Status__c: 'Pending'
+    });
+    // What the Account_Sync_Publish_Create flow does in an org (the emulator runs no flows).
+    await api('POST', 'sobjects/Account_Sync__e', { Account_Id__c: id, Operation__c: 'Create' });
+    let account: Record<string, unknown> = {};
+    await until(async () => {
+      account = await api(
+        'GET',
+        `sobjects/Account/${String(id)}?fields=Sync_Status__c,SAP_Customer_Number__c`
+      );
+      return account.Sync_Status__c === 'Success';
+    }, 'the account to be synced');
+    assert.match(String(account.SAP_Customer_Number__c), /^\d{7}$/);
+    const partner = await fetch(
+      `${lab.sapUrl}/__sim/partners/${String(account.SAP_Customer_Number__c)}`
+    );
+    assert.equal(
+      ((await partner.json()) as { OrganizationBPName1: string }).OrganizationBPName1,
+      'Lab Customer'
+    );
   });
 
   test('exposes liveness and Prometheus metrics', async () => {

@@ -85,7 +85,7 @@ describe('DurablePubSubSubscriber', () => {
       }),
       rejectUnauthorizedSsl: false,
       replayStore: store,
-      handler,
+      ...(handler ? { handler } : {}),
       initialReplay: 'EARLIEST',
       batchSize: 50,
       commitIntervalMs: 50,
@@ -230,6 +230,38 @@ describe('DurablePubSubSubscriber', () => {
     await until(() => uuids.every((u) => seen.includes(u)), 'every event');
     assert.equal(handlerErrors.length, 1);
     assert.equal(seen.filter((u) => u === uuids[12]).length, 1);
+  });
+
+  it('batchHandler: takes queued events together, in order; a failed batch is delivered again whole', async () => {
+    const uuids = publish(230);
+    const calls: string[][] = [];
+    let failed = false;
+    const subscriber = create(undefined, {
+      async batchHandler(events) {
+        const ids = events.map((e) => e.eventUuid);
+        if (!failed && ids.includes(uuids[100]!)) {
+          failed = true;
+          throw new Error('database unavailable');
+        }
+        calls.push(ids);
+      }
+    });
+    subscriber.start();
+    await until(() => calls.flat().includes(uuids[229]!), 'the last event');
+    const seen = calls.flat();
+    // Everything after the last commit may come again (at least once), never out of order.
+    assert.deepEqual([...new Set(seen)], uuids);
+    assert.ok(
+      calls.some((c) => c.length > 1),
+      'events are handed over together'
+    );
+    assert.ok(calls.some((c) => c.includes(uuids[100]!)));
+    const last = await store.load(subscriberName, TOPIC);
+    assert.ok(last !== undefined);
+    assert.throws(
+      () => create(async () => undefined, { batchHandler: async () => undefined }),
+      /exactly one of handler and batchHandler/
+    );
   });
 
   it('commits the keepalive position on a quiet topic so it does not age out', async () => {

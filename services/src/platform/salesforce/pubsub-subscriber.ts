@@ -127,7 +127,13 @@ export interface DurablePubSubSubscriberOptions {
   rejectUnauthorizedSsl?: boolean;
   replayStore: ReplayStore;
   /** Processes one event; resolve when done. A rejection re-delivers from the last commit. */
-  handler: (event: PubSubEvent) => Promise<void>;
+  handler?: (event: PubSubEvent) => Promise<void>;
+  /**
+   * Instead of `handler`: processes every event queued at the time (in delivery order, at most
+   * one FetchRequest's worth) in one call, e.g. one INSERT for all of them. Same contract: a
+   * rejection re-delivers the whole batch from the last commit.
+   */
+  batchHandler?: (events: PubSubEvent[]) => Promise<void>;
   /** Awaited before resuming after a replay gap; reconcile what may have been missed there. */
   onReplayGap?: (gap: ReplayGap) => Promise<void> | void;
   /** Where a subscriber without a stored position starts (default EARLIEST: nothing retained is missed). */
@@ -260,6 +266,9 @@ export class DurablePubSubSubscriber extends EventEmitter {
     if (options.subscriber.trim() === '') throw new Error('subscriber name is required');
     if (!/^\/(event|data)\/\S+$/.test(options.topic)) {
       throw new Error(`topic must look like /event/Name__e, got ${options.topic}`);
+    }
+    if ((options.handler === undefined) === (options.batchHandler === undefined)) {
+      throw new Error('pass exactly one of handler and batchHandler');
     }
     const batchSize = options.batchSize ?? MAX_BATCH;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
@@ -602,27 +611,41 @@ export class DurablePubSubSubscriber extends EventEmitter {
     }
   }
 
-  /** Processes queued events one at a time, in delivery order. */
+  /** Processes queued events in delivery order: one at a time, or all queued with batchHandler. */
   private pump(connection: Connection): void {
     if (connection.pumping !== undefined) return;
+    const { handler, batchHandler } = this.options;
     connection.pumping = (async () => {
       try {
         while (!connection.finished && connection.queue.length > 0) {
-          const next = connection.queue[0]!;
+          // The client decodes a response's events one microtask chain each: wait a macrotask
+          // so the batch holds all of them rather than only the first.
+          if (batchHandler) await new Promise((resolve) => setImmediate(resolve));
+          if (connection.finished) return;
+          const taken = batchHandler ? connection.queue.slice() : connection.queue.slice(0, 1);
+          const events = taken.map((queued) => queued.event);
           try {
-            await this.options.handler(next.event);
+            if (batchHandler) await batchHandler(events);
+            else await handler!(events[0]!);
           } catch (error) {
-            this.emit('handler-error', asError(error), next.event);
+            this.emit('handler-error', asError(error), events[0]);
             this.logger.error(
-              { err: error, replayId: next.event.replayId.toString(), topic: this.options.topic },
-              'handler failed; the event will be delivered again'
+              {
+                err: error,
+                replayId: events[0]!.replayId.toString(),
+                events: events.length,
+                topic: this.options.topic
+              },
+              'handler failed; the events will be delivered again'
             );
             connection.finish({ kind: 'failed', error: asError(error), authFailure: false });
             return;
           }
-          connection.queue.shift();
-          this.markProcessed(next.event.replayId);
-          this.emit('event-processed', next.event);
+          connection.queue.splice(0, taken.length);
+          for (const event of events) {
+            this.markProcessed(event.replayId);
+            this.emit('event-processed', event);
+          }
         }
         if (!connection.finished && connection.batchDone && connection.queue.length === 0) {
           connection.batchDone = false;

@@ -1,0 +1,37 @@
+/**
+ * `npm run service:account-sync`: the account-sync service (Scenario 1) as a process of its own,
+ * the way it runs next to the ESB. Configuration comes from the environment only (see
+ * docs/account-sync.md): Salesforce (SF_*), PostgreSQL (DATABASE_URL, else an embedded server)
+ * and SAP (SAP_*). Run as many instances as you like: leases keep one subscriber and one batch
+ * processor active, the others stand by. SIGINT/SIGTERM stop it gracefully; SIGKILL loses
+ * nothing either (inbox, replay id and retry queue are in PostgreSQL).
+ */
+import { loadConfigOrExit, startPlatform } from '../platform/index.ts';
+import { createSalesforceClients } from '../platform/salesforce/index.ts';
+import { loadAccountSyncConfigOrExit } from './config.ts';
+import { startAccountSync } from './service.ts';
+
+const platformConfig = loadConfigOrExit(process.env);
+const config = loadAccountSyncConfigOrExit(process.env);
+const salesforce = createSalesforceClients({ config: platformConfig.salesforce });
+try {
+  const platform = await startPlatform(platformConfig, {
+    service: 'account-sync',
+    handleSignals: true
+  });
+  platform.shutdown.add('close Salesforce clients', async () => salesforce.close());
+  platform.http?.readiness.add('salesforce', async () => {
+    await salesforce.rest.limits();
+  });
+  await startAccountSync({ platform, salesforce, config }).catch(async (error: unknown) => {
+    await platform.stop();
+    throw error;
+  });
+  platform.logger.info({ sap: config.sap.baseUrl }, 'account-sync running');
+} catch (error) {
+  // An unreachable database or a busy port is the operator's to fix: say what, not where.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`account-sync could not start: ${message}\n`);
+  salesforce.close();
+  process.exit(1);
+}

@@ -1,0 +1,97 @@
+// Reconciliation: finds what the event stream may not deliver and pushes it into the inbox, so it
+// takes the same batch path as events.
+//  * At start: accounts still Pending. The before-save flow sets Pending in the same transaction
+//    as every integration-relevant change, so Pending is the durable "needs sync" marker (an event
+//    whose publication failed, a retry that was dead-lettered and then fixed in Salesforce...).
+//  * On a replay gap (the stored replay id fell out of the 72 h retention window: the events after
+//    it are gone): Pending accounts, plus every account modified after the checkpoint (a change
+//    whose Pending a concurrent write-back overwrote), plus accounts deleted after it that had a
+//    SAP number (queryAll, IsDeleted) -> Delete.
+// The checkpoint is the latest Changed_At__c of the events processed (written by the batcher): the
+// org's clock, not this machine's, so clock skew between the two cannot hide a change.
+import type pg from 'pg';
+import type { Logger } from '../platform/logger.ts';
+import type { RestClient } from '../platform/salesforce/rest-client.ts';
+import type { AccountSyncEvent } from './coalescer.ts';
+import { appendToInbox } from './inbox.ts';
+
+const CHECKPOINT = 'account-sync';
+// Changed_At__c is taken inside the saving transaction, SystemModstamp at its commit: a margin.
+const SKEW_MS = 60_000;
+
+export async function readCheckpoint(pool: pg.Pool): Promise<Date | undefined> {
+  const result = await pool.query<{ checkpoint: Date }>(
+    'SELECT checkpoint FROM account_sync_checkpoint WHERE name = $1',
+    [CHECKPOINT]
+  );
+  return result.rows[0]?.checkpoint;
+}
+
+/** Moves the checkpoint forward (never back: batches may finish out of event order). */
+export async function writeCheckpoint(pool: pg.Pool, at: Date): Promise<void> {
+  await pool.query(
+    `INSERT INTO account_sync_checkpoint (name, checkpoint) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE
+     SET checkpoint = GREATEST(account_sync_checkpoint.checkpoint, EXCLUDED.checkpoint), updated_at = now()`,
+    [CHECKPOINT, at]
+  );
+}
+
+const soqlDateTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export type ReconcileReason = 'start' | 'replay-gap';
+
+export interface ReconcileResult {
+  reason: ReconcileReason;
+  upserts: number;
+  deletes: number;
+  /** Changes after this instant were looked for (replay gap with a checkpoint). */
+  since?: Date | undefined;
+}
+
+export async function reconcile(options: {
+  pool: pg.Pool;
+  rest: Pick<RestClient, 'query'>;
+  reason: ReconcileReason;
+  logger?: Logger | undefined;
+}): Promise<ReconcileResult> {
+  const { pool, rest, reason } = options;
+  const checkpoint = reason === 'replay-gap' ? await readCheckpoint(pool) : undefined;
+  const since = checkpoint && new Date(checkpoint.getTime() - SKEW_MS);
+  if (reason === 'replay-gap' && since === undefined)
+    options.logger?.warn('replay gap before any event was processed: reconciling Pending only');
+  let upserts = 0;
+  let deletes = 0;
+  let chunk: AccountSyncEvent[] = [];
+  const add = async (event: AccountSyncEvent) => {
+    chunk.push(event);
+    if (chunk.length >= 2000) await flush();
+  };
+  const flush = async () => {
+    await appendToInbox(pool, chunk, 'reconcile');
+    chunk = [];
+  };
+  const modified = since ? ` OR SystemModstamp > ${soqlDateTime(since)}` : '';
+  for await (const record of rest.query<{ Id: string }>(
+    `SELECT Id FROM Account WHERE Sync_Status__c = 'Pending'${modified}`
+  )) {
+    await add({ accountId: record.Id, operation: 'Update' });
+    upserts++;
+  }
+  if (since) {
+    for await (const record of rest.query<{ Id: string; SAP_Customer_Number__c: string | null }>(
+      `SELECT Id, SAP_Customer_Number__c FROM Account WHERE IsDeleted = true AND SAP_Customer_Number__c != null AND SystemModstamp > ${soqlDateTime(since)}`,
+      { queryAll: true }
+    )) {
+      await add({
+        accountId: record.Id,
+        operation: 'Delete',
+        sapNumber: record.SAP_Customer_Number__c ?? undefined
+      });
+      deletes++;
+    }
+  }
+  await flush();
+  options.logger?.info({ reason, upserts, deletes, since }, 'account-sync reconciled');
+  return { reason, upserts, deletes, since };
+}

@@ -1,0 +1,216 @@
+// The account-sync service (Scenario 1, Accounts from Salesforce to SAP, off platform):
+//
+//   Pub/Sub /event/Account_Sync__e --(DurablePubSubSubscriber, lease, durable replay id)-->
+//   inbox (PostgreSQL) --(Batcher: coalesce, lease)--> syncBatch (SOQL IN, SAP, Collections)
+//   transient failures --> queue 'account-sync-retry' (pg-boss: backoff + jitter, dead letter)
+//   reconcile() at start and on a replay gap.
+import type { Platform } from '../platform/index.ts';
+import type { JobQueue } from '../platform/queue.ts';
+import { startExclusiveDuty, type ExclusiveDuty } from '../platform/lease.ts';
+import type { SalesforceClients } from '../platform/salesforce/index.ts';
+import {
+  DurablePubSubSubscriber,
+  pubSubCredentialsFrom,
+  type CredentialsSource,
+  type PubSubEvent
+} from '../platform/salesforce/pubsub-subscriber.ts';
+import { PgReplayStore } from '../platform/salesforce/replay-store.ts';
+import { Batcher } from './batcher.ts';
+import {
+  coalesce,
+  parseOperation,
+  type AccountSyncEvent,
+  type CoalescedChange
+} from './coalescer.ts';
+import type { AccountSyncConfig } from './config.ts';
+import { appendToInbox } from './inbox.ts';
+import { reconcile, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
+import { SapClient } from './sap-client.ts';
+import { syncBatch, writeBack, type BatchResult, type SyncDeps } from './sync-batch.ts';
+
+export const TOPIC = '/event/Account_Sync__e';
+export const RETRY_QUEUE = 'account-sync-retry';
+export const SUBSCRIBER = 'account-sync';
+
+export interface RetryJob {
+  accountId: string;
+  action: 'upsert' | 'delete';
+  sapNumber?: string | undefined;
+}
+type Jobs = { [RETRY_QUEUE]: RetryJob };
+
+export interface StartAccountSyncOptions {
+  platform: Platform;
+  salesforce: SalesforceClients;
+  config: AccountSyncConfig;
+  /** Default: from the platform config and the token provider. */
+  pubsub?: { endpoint: string; insecureTls: boolean; credentials: CredentialsSource };
+  sap?: SapClient;
+  /** Lease retry (tests: short). */
+  leaseRetryMs?: number;
+  /** Retry worker polling (seconds, >= 0.5). */
+  retryPollingSeconds?: number;
+  /** Observability hook (tests, bench). */
+  onBatch?: (result: BatchResult, events: number) => void;
+  onReconcile?: (result: ReconcileResult) => void;
+}
+
+export interface AccountSync {
+  subscriber: DurablePubSubSubscriber;
+  sap: SapClient;
+  batcher: Batcher;
+  reconcile(reason: ReconcileReason): Promise<ReconcileResult>;
+  stop(): Promise<void>;
+}
+
+const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+export function eventFromPayload(payload: Record<string, unknown>): AccountSyncEvent | undefined {
+  const accountId = payload.Account_Id__c;
+  const operation = parseOperation(payload.Operation__c);
+  if (typeof accountId !== 'string' || !ID.test(accountId) || operation === undefined)
+    return undefined;
+  const changed = payload.Changed_At__c;
+  const sap = payload.SAP_Customer_Number__c;
+  return {
+    accountId,
+    operation,
+    changedAt: typeof changed === 'number' ? changed : undefined,
+    sapNumber: typeof sap === 'string' && sap !== '' ? sap : undefined
+  };
+}
+
+export async function startAccountSync(options: StartAccountSyncOptions): Promise<AccountSync> {
+  const { platform, salesforce, config } = options;
+  const pool = platform.database.pool;
+  const logger = platform.logger.child({ component: 'account-sync' });
+  const queue = platform.queue as unknown as JobQueue<Jobs> | undefined;
+  if (!queue) throw new Error('account-sync needs the platform job queue');
+  const sap = options.sap ?? new SapClient(config.sap);
+  platform.http?.readiness.add('sap', () => sap.ping());
+  const deps: SyncDeps = {
+    rest: salesforce.rest,
+    sap,
+    pool,
+    concurrency: config.sap.concurrency,
+    logger
+  };
+
+  await queue.defineQueue(RETRY_QUEUE, {
+    retryLimit: config.retry.limit,
+    retryDelay: config.retry.delaySeconds,
+    retryBackoff: true
+  });
+  const enqueue = async (transient: BatchResult['transient']) => {
+    for (const t of transient) {
+      await queue.send(RETRY_QUEUE, {
+        accountId: t.accountId,
+        action: t.change.action,
+        sapNumber: t.change.sapNumber
+      });
+    }
+    logger.warn(
+      { count: transient.length, first: transient[0]?.message },
+      'transient SAP failures queued for retry'
+    );
+  };
+
+  await queue.work(
+    RETRY_QUEUE,
+    { batchSize: 20, concurrency: 2, pollingIntervalSeconds: options.retryPollingSeconds ?? 1 },
+    async (job) => {
+      const change: CoalescedChange = { ...job.data, events: 1 };
+      const result = await syncBatch([change], deps);
+      const failed = result.transient[0];
+      if (failed === undefined) return;
+      if (job.retryCount >= job.retryLimit) {
+        await writeBack(deps, [
+          {
+            accountId: failed.accountId,
+            kind: 'permanent',
+            message: `SAP still failing after ${job.retryCount + 1} attempts: ${failed.message}`
+          }
+        ]);
+      }
+      throw new Error(failed.message);
+    }
+  );
+
+  const batcher = new Batcher({
+    pool,
+    deps,
+    batchSize: config.batchSize,
+    maxWaitMs: config.maxWaitMs,
+    retry: enqueue,
+    logger,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {})
+  });
+
+  const runReconcile = async (reason: ReconcileReason) => {
+    const result = await reconcile({ pool, rest: salesforce.rest, reason, logger });
+    options.onReconcile?.(result);
+    batcher.kick();
+    return result;
+  };
+
+  const pubsub = options.pubsub ?? {
+    endpoint: platform.config.salesforce.pubsubEndpoint,
+    insecureTls: platform.config.salesforce.pubsubInsecureTls,
+    credentials: pubSubCredentialsFrom(salesforce.tokenProvider)
+  };
+  const retryMs = options.leaseRetryMs ?? 2000;
+  const subscriber = new DurablePubSubSubscriber({
+    subscriber: SUBSCRIBER,
+    topic: TOPIC,
+    pubSubEndpoint: pubsub.endpoint,
+    credentials: pubsub.credentials,
+    rejectUnauthorizedSsl: !pubsub.insecureTls,
+    replayStore: new PgReplayStore(pool),
+    lease: { db: pool, retryMs },
+    initialReplay: 'EARLIEST',
+    logger,
+    // One INSERT per delivered batch: the subscriber commits the replay ids only after it.
+    async batchHandler(events: PubSubEvent[]) {
+      const parsed: AccountSyncEvent[] = [];
+      for (const event of events) {
+        const change = eventFromPayload(event.payload);
+        if (change !== undefined) parsed.push(change);
+        else
+          logger.error(
+            { replayId: String(event.replayId), payload: event.payload },
+            'unusable Account_Sync__e event dropped'
+          );
+      }
+      await appendToInbox(pool, parsed);
+      batcher.kick();
+    },
+    async onReplayGap(gap) {
+      logger.warn({ lastReplayId: String(gap.lastReplayId) }, 'replay gap: reconciling');
+      await runReconcile('replay-gap');
+    }
+  });
+
+  const duty: ExclusiveDuty = startExclusiveDuty(
+    pool,
+    'account-sync:batcher',
+    async (signal) => {
+      await runReconcile('start').catch((error: unknown) =>
+        logger.error({ err: error }, 'reconciliation at start failed')
+      );
+      await batcher.run(signal);
+    },
+    { retryMs, logger }
+  );
+  subscriber.start();
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await subscriber.stop();
+      await duty.stop();
+    })());
+  platform.shutdown.add('stop account-sync', stop);
+  return { subscriber, sap, batcher, reconcile: runReconcile, stop };
+}
+
+export { coalesce };

@@ -1,0 +1,229 @@
+// One batch: coalesced changes -> Salesforce read (one SOQL IN query via rest.queryByIds) -> SAP
+// (bounded concurrency) -> one write-back through sObject Collections (rest.updateMany, 200 per
+// call, allOrNone false). Outcomes: Success (SAP number written back), permanent failure (Failed +
+// readable Sync_Error__c at once), transient failure (returned to the caller, who queues a retry).
+//
+// Idempotency: an account with SAP_Customer_Number__c is updated, never created. Before a create
+// an intent row is written to PostgreSQL; if one already existed (an earlier attempt may have
+// created the partner and died before the write-back), SAP is searched by SearchTerm1 first.
+import type pg from 'pg';
+import type { Logger } from '../platform/logger.ts';
+import type { RestClient, SfRecord } from '../platform/salesforce/rest-client.ts';
+import type { CoalescedChange } from './coalescer.ts';
+import {
+  ACCOUNT_FIELDS,
+  addressUpdate,
+  headerUpdate,
+  MappingError,
+  searchTermFor,
+  toBusinessPartner,
+  type SalesforceAccount
+} from './mapping.ts';
+import { isTransientSapError, type SapClient } from './sap-client.ts';
+
+export const SYNC_ERROR_MAX = 32_768;
+
+export type SyncOutcome =
+  | { accountId: string; kind: 'success'; sapNumber: string }
+  | { accountId: string; kind: 'blocked'; sapNumber?: string }
+  | { accountId: string; kind: 'skipped'; reason: string }
+  | { accountId: string; kind: 'permanent'; message: string }
+  | { accountId: string; kind: 'transient'; message: string; change: CoalescedChange };
+
+export interface SyncDeps {
+  rest: Pick<RestClient, 'queryByIds' | 'updateMany'>;
+  sap: SapClient;
+  pool: pg.Pool;
+  concurrency: number;
+  logger?: Logger | undefined;
+}
+
+async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(lanes);
+}
+
+const id15 = (id: string) => id.slice(0, 15);
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Writes intents; returns the accounts that already had one (a create may have happened). */
+async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const inserted = await pool.query<{ account_id: string }>(
+    `INSERT INTO account_sync_create_intent (account_id) SELECT unnest($1::text[])
+     ON CONFLICT (account_id) DO NOTHING RETURNING account_id`,
+    [ids]
+  );
+  const fresh = new Set(inserted.rows.map((r) => r.account_id));
+  return new Set(ids.filter((id) => !fresh.has(id)));
+}
+
+async function upsertOne(
+  deps: SyncDeps,
+  account: SalesforceAccount,
+  suspectCreated: boolean
+): Promise<string> {
+  const payload = toBusinessPartner(account);
+  const known = account.SAP_Customer_Number__c ?? undefined;
+  let ref = known ? await deps.sap.get(known) : undefined;
+  if (ref === undefined && (suspectCreated || known))
+    ref = await deps.sap.findBySearchTerm(searchTermFor(account.Id));
+  if (ref === undefined) return (await deps.sap.create(payload)).businessPartner;
+  await deps.sap.update(ref, headerUpdate(payload), addressUpdate(payload));
+  return ref.businessPartner;
+}
+
+async function deleteOne(deps: SyncDeps, change: CoalescedChange): Promise<SyncOutcome> {
+  let sapNumber = change.sapNumber;
+  if (!sapNumber)
+    sapNumber = (await deps.sap.findBySearchTerm(searchTermFor(change.accountId)))?.businessPartner;
+  if (!sapNumber)
+    return { accountId: change.accountId, kind: 'skipped', reason: 'never reached SAP' };
+  const result = await deps.sap.block(sapNumber);
+  return result === 'not-found'
+    ? { accountId: change.accountId, kind: 'skipped', reason: `SAP ${sapNumber} not found` }
+    : { accountId: change.accountId, kind: 'blocked', sapNumber };
+}
+
+export interface BatchResult {
+  outcomes: SyncOutcome[];
+  /** Transient failures, for the caller's retry queue. */
+  transient: Array<Extract<SyncOutcome, { kind: 'transient' }>>;
+}
+
+export async function syncBatch(
+  changes: readonly CoalescedChange[],
+  deps: SyncDeps
+): Promise<BatchResult> {
+  const outcomes: SyncOutcome[] = [];
+  const upserts = changes.filter((c) => c.action === 'upsert');
+  const deletes = changes.filter((c) => c.action === 'delete');
+
+  const records =
+    upserts.length === 0
+      ? []
+      : await deps.rest.queryByIds<SalesforceAccount>(
+          'Account',
+          ACCOUNT_FIELDS,
+          upserts.map((c) => c.accountId)
+        );
+  const byId = new Map(records.map((r) => [id15(r.Id), r]));
+  const work: Array<{ change: CoalescedChange; account: SalesforceAccount }> = [];
+  for (const change of upserts) {
+    const account = byId.get(id15(change.accountId));
+    if (account === undefined)
+      outcomes.push({
+        accountId: change.accountId,
+        kind: 'skipped',
+        reason: 'deleted in Salesforce'
+      });
+    else work.push({ change, account });
+  }
+
+  // Validate before calling SAP; write intents for the creates.
+  const valid: typeof work = [];
+  for (const item of work) {
+    try {
+      toBusinessPartner(item.account);
+      valid.push(item);
+    } catch (error) {
+      outcomes.push({ accountId: item.account.Id, kind: 'permanent', message: messageOf(error) });
+    }
+  }
+  const suspects = await recordIntents(
+    deps.pool,
+    valid.filter((w) => !w.account.SAP_Customer_Number__c).map((w) => w.account.Id)
+  );
+
+  const tasks: Array<() => Promise<SyncOutcome>> = [
+    ...valid.map(({ change, account }) => async (): Promise<SyncOutcome> => {
+      try {
+        const sapNumber = await upsertOne(deps, account, suspects.has(account.Id));
+        return { accountId: account.Id, kind: 'success', sapNumber };
+      } catch (error) {
+        if (error instanceof MappingError || !isTransientSapError(error))
+          return { accountId: account.Id, kind: 'permanent', message: messageOf(error) };
+        return { accountId: account.Id, kind: 'transient', message: messageOf(error), change };
+      }
+    }),
+    ...deletes.map((change) => async (): Promise<SyncOutcome> => {
+      try {
+        return await deleteOne(deps, change);
+      } catch (error) {
+        if (!isTransientSapError(error))
+          return { accountId: change.accountId, kind: 'permanent', message: messageOf(error) };
+        return {
+          accountId: change.accountId,
+          kind: 'transient',
+          message: messageOf(error),
+          change
+        };
+      }
+    })
+  ];
+  await mapLimited(tasks, deps.concurrency, async (task) => {
+    outcomes.push(await task());
+  });
+
+  await writeBack(deps, outcomes, new Set(deletes.map((d) => id15(d.accountId))));
+  return {
+    outcomes,
+    transient: outcomes.filter(
+      (o): o is Extract<SyncOutcome, { kind: 'transient' }> => o.kind === 'transient'
+    )
+  };
+}
+
+/** Sync_Error__c text: readable, within the field's length. */
+export function errorText(message: string): string {
+  return message.length > SYNC_ERROR_MAX ? `${message.slice(0, SYNC_ERROR_MAX - 1)}…` : message;
+}
+
+/** Writes Success / Failed back in one sObject Collections pass (200 per call, allOrNone false). */
+export async function writeBack(
+  deps: Pick<SyncDeps, 'rest' | 'pool' | 'logger'>,
+  outcomes: readonly SyncOutcome[],
+  deleted: ReadonlySet<string> = new Set()
+): Promise<void> {
+  const now = new Date().toISOString();
+  const updates: SfRecord[] = [];
+  for (const o of outcomes) {
+    if (deleted.has(id15(o.accountId))) continue;
+    if (o.kind === 'success')
+      updates.push({
+        Id: o.accountId,
+        SAP_Customer_Number__c: o.sapNumber,
+        Sync_Status__c: 'Success',
+        Sync_Error__c: null,
+        Last_Synced_At__c: now
+      });
+    else if (o.kind === 'permanent')
+      updates.push({
+        Id: o.accountId,
+        Sync_Status__c: 'Failed',
+        Sync_Error__c: errorText(o.message),
+        Last_Synced_At__c: now
+      });
+  }
+  if (updates.length === 0) return;
+  const results = await deps.rest.updateMany('Account', updates, { allOrNone: false });
+  const done: string[] = [];
+  results.forEach((result, index) => {
+    const record = updates[index] as SfRecord;
+    if (result.success) {
+      if (record.Sync_Status__c === 'Success') done.push(String(record.Id));
+    } else
+      deps.logger?.warn(
+        { accountId: record.Id, errors: result.errors },
+        'account-sync write-back failed for a record'
+      );
+  });
+  if (done.length > 0)
+    await deps.pool.query(
+      'DELETE FROM account_sync_create_intent WHERE account_id = ANY($1::text[])',
+      [done]
+    );
+}

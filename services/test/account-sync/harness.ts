@@ -1,0 +1,174 @@
+// End-to-end set-up of the account-sync tests: the org emulator (schema from force-app, including
+// force-app/main/account-sync), the SAP simulator, a real PostgreSQL database of its own, the
+// services platform (no HTTP) and the account-sync service, all in this process.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
+import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
+import { startAccountSync, type AccountSync } from '../../src/account-sync/service.ts';
+import { inboxSize } from '../../src/account-sync/inbox.ts';
+import type { ReconcileResult } from '../../src/account-sync/reconcile.ts';
+import type { BatchResult } from '../../src/account-sync/sync-batch.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { startPlatform, type Platform } from '../../src/platform/index.ts';
+import type { SalesforceClients } from '../../src/platform/salesforce/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  startTestOrg,
+  type TestOrg
+} from '../platform/salesforce-test-org.ts';
+
+export const EVENT = 'Account_Sync__e';
+
+export interface Lab {
+  org: TestOrg;
+  sap: RunningSapSimulator;
+  db: TestDatabase;
+  platform: Platform;
+  salesforce: SalesforceClients;
+  /** Separate clients for the test's own reads (their API calls are metered apart). */
+  probe: SalesforceClients;
+  config: AccountSyncConfig;
+  service: AccountSync | undefined;
+  batches: BatchResult[];
+  reconciles: ReconcileResult[];
+  startService(overrides?: Record<string, string>): Promise<AccountSync>;
+  stopService(): Promise<void>;
+  /** Inserts accounts through REST (as a user would) and publishes Create like the flow. */
+  createAccounts(records: Array<Record<string, unknown>>): Promise<string[]>;
+  publish(accountId: string, operation: string, sapNumber?: string): Promise<void>;
+  accounts(ids: readonly string[]): Promise<Array<Record<string, unknown>>>;
+  inboxSize(): Promise<number>;
+  until(
+    predicate: () => Promise<boolean> | boolean,
+    what: string,
+    timeoutMs?: number
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function env(org: TestOrg, sap: RunningSapSimulator, db: TestDatabase) {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    SF_INSTANCE_URL: org.emulator.instanceUrl,
+    SF_CLIENT_ID: DEFAULT_CLIENT_ID,
+    SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    SF_PUBSUB_ENDPOINT: org.emulator.pubsubEndpoint,
+    SF_PUBSUB_INSECURE_TLS: 'true',
+    SAP_BASE_URL: sap.url,
+    SAP_USERNAME: sap.username,
+    SAP_PASSWORD: sap.password,
+    SAP_TIMEOUT_MS: '2000',
+    ACCOUNT_SYNC_MAX_WAIT_MS: '50',
+    ACCOUNT_SYNC_RETRY_LIMIT: '3',
+    ACCOUNT_SYNC_RETRY_DELAY_S: '1'
+  };
+}
+
+export async function startLab(options: { sapLatencyMs?: number } = {}): Promise<Lab> {
+  const org = await startTestOrg({ pubsub: { keepaliveMs: 200 } });
+  const sap = await startSapSimulator({ port: 0, latencyMs: options.sapLatencyMs ?? 0 });
+  const db = await createTestDatabase();
+  const baseEnv = env(org, sap, db);
+  const platformConfig = loadConfig(baseEnv);
+  const platform = await startPlatform(platformConfig, {
+    service: 'account-sync-test',
+    http: false
+  });
+  const salesforce = org.clients();
+  const probe = org.clients();
+  const lab: Lab = {
+    org,
+    sap,
+    db,
+    platform,
+    salesforce,
+    probe,
+    config: loadAccountSyncConfig(baseEnv),
+    service: undefined,
+    batches: [],
+    reconciles: [],
+    async startService(overrides = {}) {
+      lab.config = loadAccountSyncConfig({ ...baseEnv, ...overrides });
+      lab.service = await startAccountSync({
+        platform,
+        salesforce,
+        config: lab.config,
+        leaseRetryMs: 100,
+        retryPollingSeconds: 0.5,
+        onBatch: (result) => lab.batches.push(result),
+        onReconcile: (result) => lab.reconciles.push(result)
+      });
+      return lab.service;
+    },
+    async stopService() {
+      await lab.service?.stop();
+      lab.service = undefined;
+    },
+    async createAccounts(records) {
+      const results = await salesforce.rest.createMany(
+        'Account',
+        records.map((r) => ({ Sync_Status__c: 'Pending', ...r })),
+        { allOrNone: true }
+      );
+      const ids = results.map((r) => String(r.id));
+      for (const id of ids) await lab.publish(id, 'Create');
+      return ids;
+    },
+    async publish(accountId, operation, sapNumber) {
+      const answer = await org.emulator.rest('POST', `sobjects/${EVENT}`, {
+        Account_Id__c: accountId,
+        Operation__c: operation,
+        // System.now() in the flow: the org's clock.
+        Changed_At__c: org.emulator.ctx.clock.now().toISOString(),
+        ...(sapNumber ? { SAP_Customer_Number__c: sapNumber } : {})
+      });
+      if (answer.status !== 201)
+        throw new Error(`publish: ${answer.status} ${JSON.stringify(answer.body)}`);
+    },
+    async accounts(ids) {
+      return probe.rest.queryByIds(
+        'Account',
+        [
+          'Id',
+          'Name',
+          'SAP_Customer_Number__c',
+          'Sync_Status__c',
+          'Sync_Error__c',
+          'Last_Synced_At__c'
+        ],
+        ids
+      );
+    },
+    inboxSize: () => inboxSize(db.pool),
+    async until(predicate, what, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await predicate())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(50);
+      }
+    },
+    async close() {
+      await lab.stopService();
+      await platform.stop();
+      salesforce.close();
+      probe.close();
+      await sap.close();
+      await org.close();
+      await db.drop();
+    }
+  };
+  return lab;
+}
+
+/** Every account Success with a SAP number. */
+export async function allSynced(lab: Lab, ids: readonly string[]): Promise<boolean> {
+  const rows = await lab.accounts(ids);
+  return (
+    rows.length === ids.length &&
+    rows.every((r) => r.Sync_Status__c === 'Success' && r.SAP_Customer_Number__c)
+  );
+}

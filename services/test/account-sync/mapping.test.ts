@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  countryCode,
+  MappingError,
+  searchTermFor,
+  splitName,
+  toBusinessPartner
+} from '../../src/account-sync/mapping.ts';
+
+const ID = '001000000000001AAA';
+
+describe('account -> business partner mapping', () => {
+  it('maps a complete account', () => {
+    const bp = toBusinessPartner({
+      Id: ID,
+      Name: 'Acme GmbH',
+      BillingStreet: 'Hauptstraße 1',
+      BillingCity: 'Berlin',
+      BillingState: 'BE',
+      BillingPostalCode: '10115',
+      BillingCountry: 'Germany',
+      Phone: '+49 30 123456',
+      Website: 'https://acme.example',
+      VAT_Number__c: 'DE123456789'
+    });
+    assert.deepEqual(bp, {
+      BusinessPartnerCategory: '2',
+      OrganizationBPName1: 'Acme GmbH',
+      SearchTerm1: ID,
+      to_BusinessPartnerAddress: {
+        results: [
+          {
+            Country: 'DE',
+            CityName: 'Berlin',
+            StreetName: 'Hauptstraße 1',
+            PostalCode: '10115',
+            Region: 'BE',
+            to_PhoneNumber: { results: [{ PhoneNumber: '+49 30 123456' }] },
+            to_URLAddress: { results: [{ WebsiteURL: 'https://acme.example' }] }
+          }
+        ]
+      },
+      to_BusinessPartnerRole: { results: [{ BusinessPartnerRole: 'FLCU01' }] },
+      to_BusinessPartnerTax: { results: [{ BPTaxType: 'DE0', BPTaxNumber: 'DE123456789' }] }
+    });
+  });
+
+  it('splits long names at 40 characters on a word boundary', () => {
+    const name = 'International Business Machines Corporation Deutschland Holding';
+    const { name1, name2 } = splitName(name);
+    assert.equal(name1, 'International Business Machines');
+    assert.equal(name2, 'Corporation Deutschland Holding');
+    assert.ok(name1.length <= 40);
+    const long = splitName('x'.repeat(100));
+    assert.equal(long.name1.length, 40);
+    assert.equal(long.name2?.length, 40);
+    assert.deepEqual(splitName('Short'), { name1: 'Short' });
+  });
+
+  it('maps country names and codes to ISO-2', () => {
+    assert.equal(countryCode('Germany'), 'DE');
+    assert.equal(countryCode('united states'), 'US');
+    assert.equal(countryCode('USA'), 'US');
+    assert.equal(countryCode('fr'), 'FR');
+    assert.equal(countryCode('Atlantis'), undefined);
+  });
+
+  it('rejects what SAP would refuse, with a readable message listing every problem', () => {
+    assert.throws(
+      () =>
+        toBusinessPartner({
+          Id: ID,
+          Name: ' ',
+          BillingCountry: 'Atlantis',
+          BillingPostalCode: '12345678901'
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof MappingError);
+        assert.match(error.message, /Name is required/);
+        assert.match(error.message, /"Atlantis" is not a known country/);
+        assert.match(error.message, /Postal Code "12345678901" is longer than 10/);
+        return true;
+      }
+    );
+    assert.throws(() => toBusinessPartner({ Id: ID, Name: 'A' }), /Billing Country is required/);
+  });
+
+  it('truncates city and street, omits non-code regions', () => {
+    const bp = toBusinessPartner({
+      Id: ID,
+      Name: 'A',
+      BillingCountry: 'US',
+      BillingCity: 'c'.repeat(50),
+      BillingStreet: 's'.repeat(70),
+      BillingState: 'California'
+    });
+    const address = bp.to_BusinessPartnerAddress.results[0];
+    assert.equal(address.CityName?.length, 40);
+    assert.equal(address.StreetName?.length, 60);
+    assert.equal(address.Region, undefined);
+    assert.equal(searchTermFor(ID), ID);
+  });
+});
