@@ -3,6 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { RETRY_QUEUE } from '../../src/account-sync/service.ts';
+import { deadLetterQueueName } from '../../src/platform/queue.ts';
 import { allSynced, startLab, type Lab } from './harness.ts';
 
 type Json = Record<string, unknown>;
@@ -139,5 +141,30 @@ describe('account-sync end to end', () => {
       const matches = lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id);
       assert.equal(matches.length, 1, `exactly one partner for ${id}`);
     }
+  });
+
+  it('SAP down for good: retries with backoff, then Failed with the reason and a dead letter', async () => {
+    lab.sap.control.injectFailures({ status: 503, rate: 1, paths: ['A_BusinessPartner'] });
+    const [id] = await lab.createAccounts([{ Name: 'Never Reaches SAP', BillingCountry: 'DE' }]);
+    await lab.until(
+      async () => (await lab.accounts([id as string]))[0]?.Sync_Status__c === 'Failed',
+      'Failed after the retries',
+      40_000
+    );
+    const [account] = await lab.accounts([id as string]);
+    // First attempt in the batch, then ACCOUNT_SYNC_RETRY_LIMIT (3) retries through the queue.
+    assert.match(String(account?.Sync_Error__c), /still failing after 4 attempts: .*503/);
+    const schema = lab.platform.config.queue.schema;
+    const dead = await lab.db.pool.query(`SELECT data FROM ${schema}.job WHERE name = $1`, [
+      deadLetterQueueName(RETRY_QUEUE)
+    ]);
+    assert.ok(
+      dead.rows.some((row: { data: { accountId: string } }) => row.data.accountId === id),
+      'the exhausted job is kept in the dead-letter queue'
+    );
+    assert.equal(
+      lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id).length,
+      0
+    );
   });
 });
