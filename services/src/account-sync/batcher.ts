@@ -1,6 +1,7 @@
 // The batch processor: takes up to batchSize events from the inbox (lingering up to maxWaitMs for
 // a fuller batch), coalesces them per account, syncs the batch, queues transient failures for
-// retry, and removes the events. Runs in one instance at a time (the caller holds a lease).
+// retry, and removes the events; between batches it runs the retries that are due. Runs in one
+// instance at a time (the caller holds a lease), so nothing else talks to SAP concurrently.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../platform/logger.ts';
@@ -17,6 +18,8 @@ export interface BatcherOptions {
   /** Hands transient failures to the retry queue. */
   retry: (transient: BatchResult['transient']) => Promise<void>;
   logger?: Logger | undefined;
+  /** Due retries, processed by this loop between inbox batches (returns how many it took). */
+  retries?: { process: () => Promise<number>; pollMs: number };
   /** Called after each batch (tests, metrics). */
   onBatch?: (result: BatchResult, events: number) => void;
 }
@@ -61,8 +64,15 @@ export class Batcher {
   async run(signal: AbortSignal): Promise<void> {
     const { pool, batchSize, maxWaitMs, logger } = this.options;
     let failures = 0;
+    let nextRetryPoll = 0;
     while (!signal.aborted) {
       try {
+        const retries = this.options.retries;
+        if (retries && Date.now() >= nextRetryPoll) {
+          const taken = await retries.process();
+          // A full fetch means more may be due: look again at once.
+          nextRetryPoll = taken > 0 ? 0 : Date.now() + retries.pollMs;
+        }
         let rows: InboxRow[] | undefined = await readInbox(pool, batchSize);
         if (rows.length === 0) {
           await this.pause(Math.max(maxWaitMs, 50), signal);

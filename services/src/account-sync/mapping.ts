@@ -14,7 +14,9 @@
 // | Phone                            | to_PhoneNumber.PhoneNumber (30)                  | longer -> error                   |
 // | Website                          | to_URLAddress.WebsiteURL                         |                                   |
 // | VAT_Number__c                    | to_BusinessPartnerTax (BPTaxType DE0)            | only when set                     |
-// Shipping address and Industry are read but not sent (SAP keeps them on the sales-area level).
+// | Industry (picklist)              | Industry (SAP industry key)                      | INDUSTRY_KEYS; unknown -> not sent|
+// The shipping address is not sent: in SAP a ship-to is a partner function of the sales area
+// (often a business partner of its own), not part of the customer's master address.
 
 export const ACCOUNT_FIELDS = [
   'Id',
@@ -109,6 +111,46 @@ const COUNTRIES: Record<string, string> = {
 };
 const ISO2 = new Set(Object.values(COUNTRIES));
 
+/**
+ * Salesforce's standard Industry picklist values -> SAP industry keys. Industry keys are SAP
+ * customizing (transaction BU_INDUSTRY / table TB023): adjust the right-hand side to your system.
+ * A value missing here (a custom picklist value) is not sent rather than failing the account.
+ */
+export const INDUSTRY_KEYS: Readonly<Record<string, string>> = {
+  Agriculture: 'AGRI',
+  Apparel: 'APPA',
+  Banking: 'BANK',
+  Biotechnology: 'BIOT',
+  Chemicals: 'CHEM',
+  Communications: 'COMM',
+  Construction: 'CONS',
+  Consulting: 'CNSL',
+  Education: 'EDUC',
+  Electronics: 'ELEC',
+  Energy: 'ENER',
+  Engineering: 'ENGI',
+  Entertainment: 'ENTE',
+  Environmental: 'ENVI',
+  Finance: 'FINA',
+  'Food & Beverage': 'FOOD',
+  Government: 'GOVT',
+  Healthcare: 'HLTH',
+  Hospitality: 'HOSP',
+  Insurance: 'INSU',
+  Machinery: 'MACH',
+  Manufacturing: 'MANU',
+  Media: 'MEDI',
+  'Not For Profit': 'NPRO',
+  Recreation: 'RECR',
+  Retail: 'RETA',
+  Shipping: 'SHIP',
+  Technology: 'TECH',
+  Telecommunications: 'TELE',
+  Transportation: 'TRAN',
+  Utilities: 'UTIL',
+  Other: 'OTHR'
+};
+
 export class MappingError extends Error {
   readonly permanent = true;
   constructor(readonly problems: string[]) {
@@ -132,6 +174,7 @@ export interface BusinessPartnerPayload {
   OrganizationBPName1: string;
   OrganizationBPName2?: string;
   SearchTerm1: string;
+  Industry?: string;
   to_BusinessPartnerAddress: { results: [BusinessPartnerAddress] };
   to_BusinessPartnerTax?: { results: Array<{ BPTaxType: string; BPTaxNumber: string }> };
   to_BusinessPartnerRole: { results: Array<{ BusinessPartnerRole: string }> };
@@ -216,6 +259,8 @@ export function toBusinessPartner(account: SalesforceAccount): BusinessPartnerPa
     to_BusinessPartnerRole: { results: [{ BusinessPartnerRole: 'FLCU01' }] }
   };
   if (name2 !== undefined) payload.OrganizationBPName2 = name2;
+  const industry = INDUSTRY_KEYS[clean(account.Industry) ?? ''];
+  if (industry !== undefined) payload.Industry = industry;
   if (vat !== undefined)
     payload.to_BusinessPartnerTax = { results: [{ BPTaxType: 'DE0', BPTaxNumber: vat }] };
   return payload;
@@ -226,7 +271,9 @@ export function headerUpdate(payload: BusinessPartnerPayload): Record<string, st
   return {
     OrganizationBPName1: payload.OrganizationBPName1,
     OrganizationBPName2: payload.OrganizationBPName2 ?? '',
-    SearchTerm1: payload.SearchTerm1
+    SearchTerm1: payload.SearchTerm1,
+    // An industry without a key is left as SAP has it rather than cleared.
+    ...(payload.Industry === undefined ? {} : { Industry: payload.Industry })
   };
 }
 

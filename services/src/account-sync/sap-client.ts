@@ -1,7 +1,7 @@
 // OData V2 client for SAP S/4HANA API_BUSINESS_PARTNER on fetch: basic auth, CSRF token + session
 // cookies (fetched once, refetched and the request retried once on `403 x-csrf-token: Required`),
 // ETag/If-Match updates (412 -> fresh GET and one retry), timeouts, and errors classified as
-// transient (5xx, 429, timeouts, network) or permanent (4xx with SAP's message).
+// transient (5xx, 429, 408, 401/403, timeouts, network) or permanent (other 4xx: SAP's message).
 import type { BusinessPartnerPayload } from './mapping.ts';
 
 export const SERVICE_PATH = '/sap/opu/odata/sap/API_BUSINESS_PARTNER';
@@ -142,7 +142,9 @@ export class SapClient {
 
   private toError(method: string, path: string, response: SapResponse): SapError {
     const { message, code } = sapMessage(response.body, response.status);
-    const transient = response.status >= 500 || response.status === 429 || response.status === 408;
+    // 401/403: credentials or authorizations of the technical user - an operator's fix, after
+    // which the account syncs; not a fault of the account's data, so not Failed at once.
+    const transient = response.status >= 500 || [401, 403, 408, 429].includes(response.status);
     return new SapError(
       `SAP ${method} ${path.split('?')[0]} ${response.status}: ${message}`,
       response.status,

@@ -16,17 +16,18 @@ import {
 } from '../platform/salesforce/pubsub-subscriber.ts';
 import { PgReplayStore } from '../platform/salesforce/replay-store.ts';
 import { Batcher } from './batcher.ts';
-import {
-  coalesce,
-  parseOperation,
-  type AccountSyncEvent,
-  type CoalescedChange
-} from './coalescer.ts';
+import { coalesce, parseOperation, type AccountSyncEvent } from './coalescer.ts';
 import type { AccountSyncConfig } from './config.ts';
 import { appendToInbox } from './inbox.ts';
 import { reconcile, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
 import { SapClient } from './sap-client.ts';
-import { syncBatch, writeBack, type BatchResult, type SyncDeps } from './sync-batch.ts';
+import {
+  syncBatch,
+  writeBack,
+  type BatchResult,
+  type SyncDeps,
+  type SyncOutcome
+} from './sync-batch.ts';
 
 export const TOPIC = '/event/Account_Sync__e';
 export const RETRY_QUEUE = 'account-sync-retry';
@@ -48,8 +49,8 @@ export interface StartAccountSyncOptions {
   sap?: SapClient;
   /** Lease retry (tests: short). */
   leaseRetryMs?: number;
-  /** Retry worker polling (seconds, >= 0.5). */
-  retryPollingSeconds?: number;
+  /** How often due retries are looked for when there is nothing else to do (default 1000 ms). */
+  retryPollMs?: number;
   /** Observability hook (tests, bench). */
   onBatch?: (result: BatchResult, events: number) => void;
   onReconcile?: (result: ReconcileResult) => void;
@@ -63,6 +64,7 @@ export interface AccountSync {
   stop(): Promise<void>;
 }
 
+const id15 = (id: string) => id.slice(0, 15);
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 export function eventFromPayload(payload: Record<string, unknown>): AccountSyncEvent | undefined {
@@ -115,26 +117,42 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     );
   };
 
-  await queue.work(
-    RETRY_QUEUE,
-    { batchSize: 20, concurrency: 2, pollingIntervalSeconds: options.retryPollingSeconds ?? 1 },
-    async (job) => {
-      const change: CoalescedChange = { ...job.data, events: 1 };
-      const result = await syncBatch([change], deps);
-      const failed = result.transient[0];
-      if (failed === undefined) return;
-      if (job.retryCount >= job.retryLimit) {
-        await writeBack(deps, [
-          {
-            accountId: failed.accountId,
+  // Due retries are taken by the batch processor's own loop, between inbox batches: one place
+  // talks to SAP, so a retry and a new event for the same account never race (two creates), and
+  // retries take the batch path too (one SOQL IN query and one write-back per fetch, not 2 API
+  // calls per account during a SAP outage).
+  const processRetries = () =>
+    queue.processBatch(RETRY_QUEUE, config.batchSize, async (jobs) => {
+      const ordered = [...jobs].sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime());
+      const changes = coalesce(
+        ordered.map((job) => ({
+          accountId: job.data.accountId,
+          operation: job.data.action === 'delete' ? ('Delete' as const) : ('Update' as const),
+          sapNumber: job.data.sapNumber
+        }))
+      );
+      const result = await syncBatch(changes, deps);
+      const stillFailing = new Map(result.transient.map((t) => [id15(t.accountId), t.message]));
+      const failures = new Map<string, Error>();
+      const exhausted = new Map<string, SyncOutcome>();
+      for (const job of ordered) {
+        const message = stillFailing.get(id15(job.data.accountId));
+        if (message === undefined) continue;
+        failures.set(job.id, new Error(message));
+        if (job.retryCount >= job.retryLimit)
+          exhausted.set(id15(job.data.accountId), {
+            accountId: job.data.accountId,
             kind: 'permanent',
-            message: `SAP still failing after ${job.retryCount + 1} attempts: ${failed.message}`
-          }
-        ]);
+            // The batch's attempt, then the job's first run and its retries.
+            message: `SAP still failing after ${job.retryCount + 2} attempts: ${message}`
+          });
       }
-      throw new Error(failed.message);
-    }
-  );
+      const deleted = new Set(
+        changes.filter((c) => c.action === 'delete').map((c) => id15(c.accountId))
+      );
+      if (exhausted.size > 0) await writeBack(deps, [...exhausted.values()], deleted);
+      return failures;
+    });
 
   const batcher = new Batcher({
     pool,
@@ -142,6 +160,7 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     batchSize: config.batchSize,
     maxWaitMs: config.maxWaitMs,
     retry: enqueue,
+    retries: { process: processRetries, pollMs: options.retryPollMs ?? 1000 },
     logger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {})
   });

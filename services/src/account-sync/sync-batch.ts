@@ -188,6 +188,13 @@ export async function writeBack(
   outcomes: readonly SyncOutcome[],
   deleted: ReadonlySet<string> = new Set()
 ): Promise<void> {
+  for (const o of outcomes)
+    if (o.kind === 'permanent' && deleted.has(id15(o.accountId)))
+      // The account is gone: there is no record to show Failed on, so the log must.
+      deps.logger?.error(
+        { accountId: o.accountId, reason: o.message },
+        'SAP refused to block the customer of a deleted account'
+      );
   const now = new Date().toISOString();
   const updates: SfRecord[] = [];
   for (const o of outcomes) {

@@ -11,7 +11,8 @@
 //   `singleton` (one active per key) or `stately` (one queued + one active per key), or with
 //   `singletonSeconds` (one job per key per time slot); on a `standard` queue a key alone does not;
 // - `work()` hands a batch to the handler and completes/fails the whole batch; this wrapper
-//   completes or fails each job of the batch on its own instead;
+//   completes or fails each job of the batch on its own instead (`work` calls the handler per
+//   job; `processBatch` fetches once, calls it once and takes the failed jobs from its answer);
 // - creating queues concurrently from several instances can deadlock inside pg-boss (seen in
 //   tests: 40P01 in create_queue), so start-up and queue definitions are serialized across
 //   instances with an advisory lock.
@@ -91,6 +92,15 @@ export interface QueueJob<T> {
 
 export type JobHandler<T> = (job: QueueJob<T>) => Promise<unknown>;
 
+/**
+ * Handles a fetched batch at once (one query for all, say). Resolves to the jobs that failed
+ * (job id -> error; they retry or go to the dead letter), the others complete. A rejection fails
+ * every job of the batch.
+ */
+export type BatchJobHandler<T> = (
+  jobs: ReadonlyArray<QueueJob<T>>
+) => Promise<ReadonlyMap<string, unknown> | void>;
+
 export interface ScheduleOptions {
   /** IANA time zone of the cron expression (default UTC). */
   tz?: string;
@@ -115,6 +125,16 @@ export interface JobQueue<J extends JobMap = JobMap> {
     options: WorkOptions,
     handler: JobHandler<J[N]>
   ): Promise<string[]>;
+  /**
+   * Fetches up to `batchSize` due jobs once, hands them to `handler` in one call and settles each;
+   * resolves to how many were taken (0: none due). For a caller that runs its own loop, e.g. one
+   * that must not run concurrently with other work on the same records.
+   */
+  processBatch<N extends keyof J & string>(
+    name: N,
+    batchSize: number,
+    handler: BatchJobHandler<J[N]>
+  ): Promise<number>;
   schedule<N extends keyof J & string>(
     name: N,
     cron: string,
@@ -195,6 +215,49 @@ export async function createQueue<J extends JobMap = JobMap>(
     return { name: e.name, message: scrubText(e.message) };
   };
 
+  type Settle<T> = (
+    job: QueueJob<T>,
+    outcome: { output: unknown } | { error: unknown }
+  ) => Promise<void>;
+
+  /** Completes or fails one job of a batch on its own (see the header). */
+  const settleFor =
+    <T>(name: string): Settle<T> =>
+    async (job, outcome) => {
+      if ('error' in outcome) {
+        const lastAttempt = job.retryCount >= job.retryLimit;
+        logger?.warn(
+          {
+            queue: name,
+            jobId: job.id,
+            attempt: job.retryCount + 1,
+            retryLimit: job.retryLimit,
+            err: outcome.error
+          },
+          lastAttempt ? 'job failed; retries exhausted' : 'job failed; will retry'
+        );
+        await boss.fail(name, job.id, failOutput(outcome.error));
+        return;
+      }
+      const { output } = outcome;
+      await boss.complete(
+        name,
+        job.id,
+        output !== null && typeof output === 'object' ? (output as object) : undefined
+      );
+    };
+
+  const toQueueJob = <T>(job: PgBoss.JobWithMetadata<T>): QueueJob<T> => ({
+    id: job.id,
+    name: job.name,
+    data: job.data,
+    retryCount: job.retryCount,
+    retryLimit: job.retryLimit,
+    createdOn: job.createdOn,
+    startedOn: job.startedOn,
+    singletonKey: job.singletonKey
+  });
+
   const queue: JobQueue<J> = {
     boss,
     schema,
@@ -242,8 +305,8 @@ export async function createQueue<J extends JobMap = JobMap>(
 
     async work(name, workOptions, handler) {
       const concurrency = Math.max(1, workOptions.concurrency ?? 1);
+      const settle = settleFor<J[typeof name]>(name);
       const ids: string[] = [];
-      const log = logger?.child({ queue: name });
       for (let i = 0; i < concurrency; i++) {
         const id = await boss.work<J[typeof name]>(
           name,
@@ -258,36 +321,12 @@ export async function createQueue<J extends JobMap = JobMap>(
             // Each job settles on its own; pg-boss's batch-level complete afterwards only
             // touches jobs still active, i.e. none.
             await Promise.all(
-              jobs.map(async (job) => {
-                const view: QueueJob<J[typeof name]> = {
-                  id: job.id,
-                  name: job.name,
-                  data: job.data,
-                  retryCount: job.retryCount,
-                  retryLimit: job.retryLimit,
-                  createdOn: job.createdOn,
-                  startedOn: job.startedOn,
-                  singletonKey: job.singletonKey
-                };
+              jobs.map(toQueueJob).map(async (job) => {
                 try {
-                  const output = await runWithCorrelationId(`job:${job.id}`, () => handler(view));
-                  await boss.complete(
-                    name,
-                    job.id,
-                    output !== null && typeof output === 'object' ? (output as object) : undefined
-                  );
+                  const output = await runWithCorrelationId(`job:${job.id}`, () => handler(job));
+                  await settle(job, { output });
                 } catch (error) {
-                  const lastAttempt = job.retryCount >= job.retryLimit;
-                  log?.warn(
-                    {
-                      jobId: job.id,
-                      attempt: job.retryCount + 1,
-                      retryLimit: job.retryLimit,
-                      err: error
-                    },
-                    lastAttempt ? 'job failed; retries exhausted' : 'job failed; will retry'
-                  );
-                  await boss.fail(name, job.id, failOutput(error));
+                  await settle(job, { error });
                 }
               })
             );
@@ -296,6 +335,30 @@ export async function createQueue<J extends JobMap = JobMap>(
         ids.push(id);
       }
       return ids;
+    },
+
+    async processBatch(name, batchSize, handler) {
+      const fetched = await boss.fetch<J[typeof name]>(name, {
+        batchSize,
+        includeMetadata: true
+      });
+      if (fetched.length === 0) return 0;
+      const jobs = fetched.map(toQueueJob);
+      let failures: ReadonlyMap<string, unknown> | void;
+      try {
+        failures = await runWithCorrelationId(`jobs:${jobs[0]?.id ?? ''}`, () => handler(jobs));
+      } catch (error) {
+        failures = new Map(jobs.map((job) => [job.id, error]));
+      }
+      const settle = settleFor<J[typeof name]>(name);
+      await Promise.all(
+        jobs.map((job) =>
+          failures?.has(job.id)
+            ? settle(job, { error: failures.get(job.id) })
+            : settle(job, { output: undefined })
+        )
+      );
+      return jobs.length;
     },
 
     async schedule(name, cron, data, scheduleOptions = {}) {

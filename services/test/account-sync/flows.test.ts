@@ -36,6 +36,7 @@ describe('account-sync end to end', () => {
         BillingPostalCode: '71139',
         BillingStreet: 'IBM-Allee 1',
         Phone: '+49 7034 150',
+        Industry: 'Technology',
         VAT_Number__c: 'DE811131239'
       }
     ]);
@@ -49,6 +50,7 @@ describe('account-sync end to end', () => {
     assert.equal(partner.SearchTerm1, id);
     assert.equal(address(partner).Country, 'DE');
     assert.equal(address(partner).PostalCode, '71139');
+    assert.equal(partner.Industry, 'TECH');
     assert.match(String(account?.SAP_Customer_Number__c), /^1\d{6}$/);
   });
 
@@ -152,8 +154,8 @@ describe('account-sync end to end', () => {
       40_000
     );
     const [account] = await lab.accounts([id as string]);
-    // First attempt in the batch, then ACCOUNT_SYNC_RETRY_LIMIT (3) retries through the queue.
-    assert.match(String(account?.Sync_Error__c), /still failing after 4 attempts: .*503/);
+    // The batch's attempt, the retry job's first run and its ACCOUNT_SYNC_RETRY_LIMIT (3) retries.
+    assert.match(String(account?.Sync_Error__c), /still failing after 5 attempts: .*503/);
     const schema = lab.platform.config.queue.schema;
     const dead = await lab.db.pool.query(`SELECT data FROM ${schema}.job WHERE name = $1`, [
       deadLetterQueueName(RETRY_QUEUE)

@@ -98,7 +98,7 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
         salesforce,
         config: lab.config,
         leaseRetryMs: 100,
-        retryPollingSeconds: 0.5,
+        retryPollMs: 300,
         onBatch: (result) => lab.batches.push(result),
         onReconcile: (result) => lab.reconciles.push(result)
       });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   countryCode,
+  headerUpdate,
+  INDUSTRY_KEYS,
   MappingError,
   searchTermFor,
   splitName,
@@ -44,6 +46,22 @@ describe('account -> business partner mapping', () => {
       to_BusinessPartnerRole: { results: [{ BusinessPartnerRole: 'FLCU01' }] },
       to_BusinessPartnerTax: { results: [{ BPTaxType: 'DE0', BPTaxNumber: 'DE123456789' }] }
     });
+  });
+
+  it('maps the Industry picklist to SAP industry keys; an unknown value is left out', () => {
+    const account = { Id: ID, Name: 'Acme', BillingCountry: 'DE' };
+    assert.equal(toBusinessPartner({ ...account, Industry: 'Technology' }).Industry, 'TECH');
+    assert.equal(toBusinessPartner({ ...account, Industry: 'Food & Beverage' }).Industry, 'FOOD');
+    assert.equal('Industry' in toBusinessPartner({ ...account, Industry: 'Space Mining' }), false);
+    assert.equal('Industry' in toBusinessPartner(account), false);
+    // An update leaves SAP's industry alone rather than clearing it.
+    assert.equal('Industry' in headerUpdate(toBusinessPartner(account)), false);
+    assert.equal(
+      headerUpdate(toBusinessPartner({ ...account, Industry: 'Retail' })).Industry,
+      'RETA'
+    );
+    // Every key fits SAP's industry field.
+    for (const key of Object.values(INDUSTRY_KEYS)) assert.ok(key.length <= 4, key);
   });
 
   it('splits long names at 40 characters on a word boundary', () => {

@@ -12,6 +12,7 @@ type Jobs = {
   dedup: { account: string };
   nightly: { kind: string };
   parallel: { i: number };
+  batched: { i: number };
   slow: { ms: number };
   tx: { v: number };
   'flaky.dead-letter': { n: number };
@@ -195,6 +196,35 @@ describe(`job queue (pg-boss on ${testDatabaseMode()} PostgreSQL)`, () => {
       ],
       "one job's failure does not fail the others of its batch"
     );
+  });
+
+  test('processBatch: fetches due jobs once, one handler call; the jobs it names fail, the others complete', async () => {
+    await queue.defineQueue('batched', { retryLimit: 0 });
+    for (let i = 0; i < 10; i++) await queue.send('batched', { i });
+    const calls: number[][] = [];
+    const handler = async (jobs: ReadonlyArray<{ id: string; data: { i: number } }>) => {
+      calls.push(jobs.map((job) => job.data.i));
+      if (jobs.some((job) => job.data.i === 7)) throw new Error('the whole batch fails');
+      return new Map(
+        jobs.filter((job) => job.data.i === 2).map((job) => [job.id, new Error('only job 2')])
+      );
+    };
+    assert.equal(await queue.processBatch('batched', 6, handler), 6);
+    assert.equal(await queue.processBatch('batched', 6, handler), 4);
+    assert.equal(await queue.processBatch('batched', 6, handler), 0, 'nothing left that is due');
+    assert.equal(calls.length, 2);
+    assert.deepEqual(
+      calls.flat().sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    );
+    const { rows } = await db.pool.query(
+      "SELECT (data->>'i')::int AS i, state FROM jobs.job WHERE name = 'batched' ORDER BY 1"
+    );
+    const batchOf7 = new Set(calls.find((c) => c.includes(7)));
+    for (const row of rows as Array<{ i: number; state: string }>) {
+      const expected = row.i === 2 || batchOf7.has(row.i) ? 'failed' : 'completed';
+      assert.equal(row.state, expected, `job ${row.i}`);
+    }
   });
 
   test('several instances on one database start together and share the work', async () => {

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS account_sync_create_intent (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- account_sync_checkpoint: LastModifiedDate up to which reconciliation has looked.
+-- account_sync_checkpoint: the newest Changed_At__c (the org's clock) of the events processed;
+-- after a replay gap, reconciliation looks for accounts modified after it.
 CREATE TABLE IF NOT EXISTS account_sync_checkpoint (
   name text PRIMARY KEY,
   checkpoint timestamptz NOT NULL,
