@@ -85,13 +85,17 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     await closeSimulators();
     throw error;
   }
-  const salesforce = createSalesforceClients({ config: config.salesforce });
   const platform = await startPlatform(config, {
     service: 'lab',
     handleSignals: options.handleSignals ?? false
   }).catch(async (error: unknown) => {
     await closeSimulators();
     throw error;
+  });
+  // API calls per operation on /metrics (salesforce_api_calls_total).
+  const salesforce = createSalesforceClients({
+    config: config.salesforce,
+    ...(platform.http ? { registry: platform.http.metrics } : {})
   });
   // Ready means Salesforce answers too: one authenticated call proves URL and credentials.
   platform.http?.readiness.add('salesforce', async () => {

@@ -21,7 +21,7 @@ export interface BatcherOptions {
   /** Due retries, processed by this loop between inbox batches (returns how many it took). */
   retries?: { process: () => Promise<number>; pollMs: number };
   /** Called after each batch (tests, metrics). */
-  onBatch?: (result: BatchResult, events: number) => void;
+  onBatch?: (result: BatchResult, events: number, seconds: number) => void;
 }
 
 export class Batcher {
@@ -47,6 +47,7 @@ export class Batcher {
     const { pool, deps, batchSize } = this.options;
     rows ??= await readInbox(pool, batchSize);
     if (rows.length === 0) return 0;
+    const started = performance.now();
     const result = await syncBatch(coalesce(rows), deps);
     if (result.transient.length > 0) await this.options.retry(result.transient);
     await removeFromInbox(
@@ -56,7 +57,7 @@ export class Batcher {
     // Reconciliation after a replay gap looks for changes after the newest event processed.
     const newest = Math.max(...rows.map((r) => r.changedAt ?? 0));
     if (newest > 0) await writeCheckpoint(pool, new Date(newest));
-    this.options.onBatch?.(result, rows.length);
+    this.options.onBatch?.(result, rows.length, (performance.now() - started) / 1000);
     return rows.length;
   }
 

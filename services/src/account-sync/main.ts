@@ -13,11 +13,15 @@ import { startAccountSync } from './service.ts';
 
 const platformConfig = loadConfigOrExit(process.env);
 const config = loadAccountSyncConfigOrExit(process.env);
-const salesforce = createSalesforceClients({ config: platformConfig.salesforce });
 try {
   const platform = await startPlatform(platformConfig, {
     service: 'account-sync',
     handleSignals: true
+  });
+  // API calls per operation on /metrics (salesforce_api_calls_total), next to account-sync's own.
+  const salesforce = createSalesforceClients({
+    config: platformConfig.salesforce,
+    ...(platform.http ? { registry: platform.http.metrics } : {})
   });
   platform.shutdown.add('close Salesforce clients', async () => salesforce.close());
   platform.http?.readiness.add('salesforce', async () => {
@@ -32,6 +36,5 @@ try {
   // An unreachable database or a busy port is the operator's to fix: say what, not where.
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`account-sync could not start: ${message}\n`);
-  salesforce.close();
   process.exit(1);
 }

@@ -19,6 +19,7 @@ import { Batcher } from './batcher.ts';
 import { coalesce, parseOperation, type AccountSyncEvent } from './coalescer.ts';
 import type { AccountSyncConfig } from './config.ts';
 import { appendToInbox } from './inbox.ts';
+import { createAccountSyncMetrics } from './metrics.ts';
 import { reconcile, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
 import { SapClient } from './sap-client.ts';
 import {
@@ -52,7 +53,7 @@ export interface StartAccountSyncOptions {
   /** How often due retries are looked for when there is nothing else to do (default 1000 ms). */
   retryPollMs?: number;
   /** Observability hook (tests, bench). */
-  onBatch?: (result: BatchResult, events: number) => void;
+  onBatch?: (result: BatchResult, events: number, seconds: number) => void;
   onReconcile?: (result: ReconcileResult) => void;
 }
 
@@ -90,6 +91,7 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
   if (!queue) throw new Error('account-sync needs the platform job queue');
   const sap = options.sap ?? new SapClient(config.sap);
   platform.http?.readiness.add('sap', () => sap.ping());
+  const metrics = platform.http && createAccountSyncMetrics(platform.http.metrics, pool);
   const deps: SyncDeps = {
     rest: salesforce.rest,
     sap,
@@ -123,6 +125,7 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
   // calls per account during a SAP outage).
   const processRetries = () =>
     queue.processBatch(RETRY_QUEUE, config.batchSize, async (jobs) => {
+      const started = performance.now();
       const ordered = [...jobs].sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime());
       const changes = coalesce(
         ordered.map((job) => ({
@@ -132,6 +135,7 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
         }))
       );
       const result = await syncBatch(changes, deps);
+      metrics?.batch(result, (performance.now() - started) / 1000);
       const stillFailing = new Map(result.transient.map((t) => [id15(t.accountId), t.message]));
       const failures = new Map<string, Error>();
       const exhausted = new Map<string, SyncOutcome>();
@@ -162,11 +166,15 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     retry: enqueue,
     retries: { process: processRetries, pollMs: options.retryPollMs ?? 1000 },
     logger,
-    ...(options.onBatch ? { onBatch: options.onBatch } : {})
+    onBatch(result, events, seconds) {
+      metrics?.batch(result, seconds);
+      options.onBatch?.(result, events, seconds);
+    }
   });
 
   const runReconcile = async (reason: ReconcileReason) => {
     const result = await reconcile({ pool, rest: salesforce.rest, reason, logger });
+    metrics?.reconciled(result);
     options.onReconcile?.(result);
     batcher.kick();
     return result;

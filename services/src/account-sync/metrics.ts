@@ -1,0 +1,53 @@
+// Prometheus metrics of the account-sync service, on the platform's registry (GET /metrics):
+// what an operator alerts on - accounts by outcome, the inbox backlog, batch durations, retries
+// queued and reconciliations. Labels are fixed sets: no account ids in metrics.
+import type pg from 'pg';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { inboxSize } from './inbox.ts';
+import type { ReconcileResult } from './reconcile.ts';
+import type { BatchResult } from './sync-batch.ts';
+
+export interface AccountSyncMetrics {
+  batch(result: BatchResult, seconds: number): void;
+  reconciled(result: ReconcileResult): void;
+}
+
+export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): AccountSyncMetrics {
+  const registers = [registry];
+  const accounts = new Counter({
+    name: 'account_sync_accounts_total',
+    help: 'Accounts processed, by outcome (success, blocked, skipped, permanent = Failed, transient = queued for retry).',
+    labelNames: ['outcome'] as const,
+    registers
+  });
+  const duration = new Histogram({
+    name: 'account_sync_batch_duration_seconds',
+    help: 'Duration of one batch: Salesforce read, SAP calls and write-back.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers
+  });
+  const reconciled = new Counter({
+    name: 'account_sync_reconciled_accounts_total',
+    help: 'Accounts found by reconciliation, by reason (start, replay-gap) and operation.',
+    labelNames: ['reason', 'operation'] as const,
+    registers
+  });
+  new Gauge({
+    name: 'account_sync_inbox_events',
+    help: 'Events received and not yet processed (the backlog).',
+    registers,
+    async collect() {
+      this.set(await inboxSize(pool));
+    }
+  });
+  return {
+    batch(result, seconds) {
+      for (const outcome of result.outcomes) accounts.inc({ outcome: outcome.kind });
+      duration.observe(seconds);
+    },
+    reconciled(result) {
+      reconciled.inc({ reason: result.reason, operation: 'upsert' }, result.upserts);
+      reconciled.inc({ reason: result.reason, operation: 'delete' }, result.deletes);
+    }
+  };
+}
