@@ -7,6 +7,7 @@
 import type { Platform } from '../platform/index.ts';
 import type { JobQueue } from '../platform/queue.ts';
 import { startExclusiveDuty, type ExclusiveDuty } from '../platform/lease.ts';
+import { SHUTDOWN_ORDER } from '../platform/shutdown.ts';
 import type { SalesforceClients } from '../platform/salesforce/index.ts';
 import {
   DurablePubSubSubscriber,
@@ -236,7 +237,8 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
       await subscriber.stop();
       await duty.stop();
     })());
-  platform.shutdown.add('stop account-sync', stop);
+  // Before the queue stops: the batcher still queues and takes retries until it has stopped.
+  platform.shutdown.add('stop account-sync', stop, { order: SHUTDOWN_ORDER.queue - 5 });
   return { subscriber, sap, batcher, reconcile: runReconcile, stop };
 }
 
