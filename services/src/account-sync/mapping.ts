@@ -18,8 +18,11 @@
 // The shipping address is not sent: in SAP a ship-to is a partner function of the sales area
 // (often a business partner of its own), not part of the customer's master address.
 
-export const ACCOUNT_FIELDS = [
-  'Id',
+/**
+ * The Account fields SAP receives. The flows Account_Sync_Set_Pending and
+ * Account_Sync_Publish_Update react to ISCHANGED on exactly these (a test keeps them in step).
+ */
+export const MAPPED_FIELDS = [
   'Name',
   'BillingStreet',
   'BillingCity',
@@ -29,7 +32,12 @@ export const ACCOUNT_FIELDS = [
   'Phone',
   'Website',
   'Industry',
-  'VAT_Number__c',
+  'VAT_Number__c'
+] as const;
+
+export const ACCOUNT_FIELDS = [
+  'Id',
+  ...MAPPED_FIELDS,
   'SAP_Customer_Number__c',
   'Sync_Status__c',
   'LastModifiedDate'

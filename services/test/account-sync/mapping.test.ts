@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   countryCode,
   headerUpdate,
   INDUSTRY_KEYS,
+  MAPPED_FIELDS,
   MappingError,
   searchTermFor,
   splitName,
   toBusinessPartner
 } from '../../src/account-sync/mapping.ts';
+import { projectRoot } from '../../../scripts/lib/project.ts';
 
 const ID = '001000000000001AAA';
 
@@ -119,4 +123,20 @@ describe('account -> business partner mapping', () => {
     assert.equal(address.Region, undefined);
     assert.equal(searchTermFor(ID), ID);
   });
+});
+
+describe('the flows and the mapping agree', () => {
+  // A field SAP receives must make the flows publish when it changes, and only those fields:
+  // otherwise a change never reaches SAP, or events are spent on changes SAP does not keep.
+  for (const flow of ['Account_Sync_Set_Pending', 'Account_Sync_Publish_Update']) {
+    it(`${flow} reacts to ISCHANGED on exactly the mapped fields`, () => {
+      const xml = readFileSync(
+        path.join(projectRoot(), `force-app/main/account-sync/flows/${flow}.flow-meta.xml`),
+        'utf8'
+      );
+      const formula = /<filterFormula>([\s\S]*?)<\/filterFormula>/.exec(xml)?.[1] ?? '';
+      const fields = [...formula.matchAll(/ISCHANGED\(\{!\$Record\.(\w+)\}\)/g)].map((m) => m[1]);
+      assert.deepEqual([...fields].sort(), [...MAPPED_FIELDS].sort());
+    });
+  }
 });
