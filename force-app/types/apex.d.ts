@@ -57,3 +57,49 @@ declare module '@salesforce/apex' {
   /** Re-runs the Apex method behind a wired result and re-delivers its value. */
   export function refreshApex(wiredResult: Apex.WireResult<unknown>): Promise<void>;
 }
+
+declare namespace Apex {
+  /** PaymentController.InvoiceView: the invoice a portal user pays (amount from the record). */
+  interface InvoiceView {
+    invoiceId: string;
+    invoiceNumber: string;
+    amount: number;
+    currencyCode: string;
+    status: 'Open' | 'Paid';
+    /** The gateway's tokenization endpoint the browser posts the card to. */
+    tokenizationUrl: string;
+    /** The public merchant code the tokenization endpoint expects in X-Merchant-Code. */
+    merchantCode: string;
+  }
+
+  /** PaymentController.PaymentStart: the Pending Payment__c created for one attempt. */
+  interface PaymentStart {
+    paymentId: string;
+    idempotencyKey: string;
+  }
+
+  /** PaymentController.PaymentOutcome: the gateway's answer as relayed by the ESB. */
+  interface PaymentOutcome {
+    status: 'Authorised' | 'Declined' | 'Error' | 'Unknown';
+    transactionId: string | null;
+    cardBrand: string | null;
+    cardLast4: string | null;
+    message: string;
+    logReference: string | null;
+  }
+}
+
+declare module '@salesforce/apex/PaymentController.getInvoice' {
+  const getInvoice: Apex.Method<{ invoiceId: string }, Apex.InvoiceView>;
+  export default getInvoice;
+}
+
+declare module '@salesforce/apex/PaymentController.startPayment' {
+  const startPayment: Apex.Method<{ invoiceId: string }, Apex.PaymentStart>;
+  export default startPayment;
+}
+
+declare module '@salesforce/apex/PaymentController.pay' {
+  const pay: Apex.Method<{ paymentId: string; paymentToken: string }, Apex.PaymentOutcome>;
+  export default pay;
+}

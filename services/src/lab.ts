@@ -6,7 +6,10 @@
  * through the OAuth client-credentials flow as a real deployment would be. Scenario services
  * register on this platform:
  *  - account-sync (Scenario 1), calling the SAP system in SAP_BASE_URL when configured,
- *    otherwise the SAP simulator started in the same process.
+ *    otherwise the SAP simulator started in the same process;
+ *  - payments (Scenario 2, POST/GET /payments), calling the SecurePay gateway in
+ *    SECUREPAY_BASE_URL when configured, otherwise the SecurePay simulator started in the same
+ *    process.
  */
 import { projectRoot } from '../../scripts/lib/project.ts';
 import {
@@ -15,10 +18,16 @@ import {
   startSalesforceEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
 import { startSapSimulator } from '../../simulators/sap/src/server.ts';
+import { startSecurePaySimulator } from '../../simulators/securepay/src/server.ts';
 import { loadAccountSyncConfig } from './account-sync/config.ts';
 import { startAccountSync } from './account-sync/service.ts';
+import { loadPaymentsConfig } from './payments/config.ts';
+import { createPaymentsService } from './payments/service.ts';
 import { loadConfigOrExit, startPlatform, type PlatformConfig } from './platform/index.ts';
 import { createSalesforceClients } from './platform/salesforce/index.ts';
+
+/** Bearer token of the lab's service endpoints when SERVICE_API_TOKENS is not set. */
+export const LAB_SERVICE_TOKEN = 'lab-service-token';
 
 export interface Lab {
   servicesUrl: string;
@@ -27,6 +36,10 @@ export interface Lab {
   emulated: boolean;
   sapUrl: string;
   sapSimulated: boolean;
+  securePayUrl: string;
+  securePaySimulated: boolean;
+  /** The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set). */
+  serviceToken: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,19 +50,42 @@ export interface StartLabOptions {
   emulatorGrpcPort?: number;
   /** SAP simulator port when SAP_BASE_URL is not set (0 = any free port); default 8782. */
   sapPort?: number;
+  /** SecurePay simulator port when SECUREPAY_BASE_URL is not set (0 = any free port); default 8783. */
+  securePayPort?: number;
   /** Install SIGINT/SIGTERM handlers (the npm start entry point does). */
   handleSignals?: boolean;
 }
 
 export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const env = { ...(options.env ?? process.env) };
+  // Stand-ins for every external system that is not configured; a failed start closes them all.
+  const simulators: Array<{ name: string; close: () => Promise<void> }> = [];
+  const closeSimulators = async () => {
+    for (const simulator of [...simulators].reverse()) await simulator.close();
+  };
+  const simulate = async <T extends { close(): Promise<void> }>(
+    name: string,
+    start: () => Promise<T>
+  ): Promise<T> => {
+    try {
+      const started = await start();
+      simulators.push({ name, close: () => started.close() });
+      return started;
+    } catch (error) {
+      await closeSimulators();
+      throw error;
+    }
+  };
+
   const emulate = !env.SF_INSTANCE_URL;
   const emulator = emulate
-    ? await startSalesforceEmulator({
-        projectDir: projectRoot(),
-        httpPort: options.emulatorHttpPort ?? 8780,
-        grpcPort: options.emulatorGrpcPort ?? 8781
-      })
+    ? await simulate('Salesforce emulator', () =>
+        startSalesforceEmulator({
+          projectDir: projectRoot(),
+          httpPort: options.emulatorHttpPort ?? 8780,
+          grpcPort: options.emulatorGrpcPort ?? 8781
+        })
+      )
     : undefined;
   if (emulator) {
     env.SF_INSTANCE_URL = emulator.instanceUrl;
@@ -59,35 +95,49 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     env.SF_PUBSUB_INSECURE_TLS = 'true';
   }
 
+  // The lab's own bearer token for the service endpoints (what the Named Credential would send),
+  // unless one is configured; the server listens on loopback by default.
+  const labToken = !env.SERVICE_API_TOKENS;
+  if (labToken) env.SERVICE_API_TOKENS = LAB_SERVICE_TOKEN;
+
   const simulateSap = !env.SAP_BASE_URL;
   const sap = simulateSap
-    ? await startSapSimulator({ port: options.sapPort ?? 8782 }).catch(async (error: unknown) => {
-        await emulator?.close();
-        throw error;
-      })
+    ? await simulate('SAP simulator', () => startSapSimulator({ port: options.sapPort ?? 8782 }))
     : undefined;
   if (sap) {
     env.SAP_BASE_URL = sap.url;
     env.SAP_USERNAME = sap.username;
     env.SAP_PASSWORD = sap.password;
   }
-  const closeSimulators = async () => {
-    await sap?.close();
-    await emulator?.close();
-  };
+  const simulateSecurePay = !env.SECUREPAY_BASE_URL;
+  const securePay = simulateSecurePay
+    ? await simulate('SecurePay simulator', () =>
+        startSecurePaySimulator({ port: options.securePayPort ?? 8783 })
+      )
+    : undefined;
+  if (securePay) {
+    env.SECUREPAY_BASE_URL = securePay.url;
+    env.SECUREPAY_CLIENT_ID = securePay.clientId;
+    env.SECUREPAY_CLIENT_SECRET = securePay.clientSecret;
+    env.SECUREPAY_MERCHANT_CODE = securePay.merchantCode;
+  }
 
   let config: PlatformConfig;
   let accountSyncConfig: ReturnType<typeof loadAccountSyncConfig>;
+  let paymentsConfig: ReturnType<typeof loadPaymentsConfig>;
   try {
     config = loadConfigOrExit(env);
     accountSyncConfig = loadAccountSyncConfig(env);
+    paymentsConfig = loadPaymentsConfig(env);
   } catch (error) {
     await closeSimulators();
     throw error;
   }
+  const payments = createPaymentsService(paymentsConfig);
   const platform = await startPlatform(config, {
     service: 'lab',
-    handleSignals: options.handleSignals ?? false
+    handleSignals: options.handleSignals ?? false,
+    routes: payments.routes
   }).catch(async (error: unknown) => {
     await closeSimulators();
     throw error;
@@ -102,8 +152,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     await salesforce.rest.limits();
   });
   platform.shutdown.add('close Salesforce clients', async () => salesforce.close());
-  if (emulator) platform.shutdown.add('stop Salesforce emulator', () => emulator.close());
-  if (sap) platform.shutdown.add('stop SAP simulator', () => sap.close());
+  for (const simulator of simulators)
+    platform.shutdown.add(`stop ${simulator.name}`, simulator.close);
+  payments.attach(platform);
   try {
     await startAccountSync({ platform, salesforce, config: accountSyncConfig });
   } catch (error) {
@@ -118,6 +169,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     emulated: emulate,
     sapUrl: accountSyncConfig.sap.baseUrl,
     sapSimulated: simulateSap,
+    securePayUrl: paymentsConfig.securePay.baseUrl,
+    securePaySimulated: simulateSecurePay,
+    serviceToken: labToken ? LAB_SERVICE_TOKEN : undefined,
     stop: async () => {
       await platform.stop();
     }

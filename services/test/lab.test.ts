@@ -10,6 +10,8 @@ import {
 import { createTestDatabase } from './helpers/database.ts';
 import { until } from './helpers/wait.ts';
 
+const LAB_API_TOKEN = 'lab-test-api-token-0123456789abcdef';
+
 describe('the lab (npm start)', () => {
   let lab: Lab;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -17,10 +19,16 @@ describe('the lab (npm start)', () => {
   before(async () => {
     database = await createTestDatabase();
     lab = await startLab({
-      env: { DATABASE_URL: database.url, HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+      env: {
+        DATABASE_URL: database.url,
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'warn',
+        SERVICE_API_TOKENS: LAB_API_TOKEN
+      },
       emulatorHttpPort: 0,
       emulatorGrpcPort: 0,
-      sapPort: 0
+      sapPort: 0,
+      securePayPort: 0
     });
   });
 
@@ -47,6 +55,7 @@ describe('the lab (npm start)', () => {
 
   test('runs account-sync: an account and its Account_Sync__e event end Success with a SAP number', async () => {
     assert.equal(lab.sapSimulated, true);
+    assert.equal(lab.serviceToken, undefined, 'SERVICE_API_TOKENS was set: no lab token');
     const token = await fetch(`${lab.salesforceUrl}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -88,6 +97,43 @@ describe('the lab (npm start)', () => {
       ((await partner.json()) as { OrganizationBPName1: string }).OrganizationBPName1,
       'Lab Customer'
     );
+  });
+
+  test('runs payments: a charge through the SecurePay simulator is Authorised', async () => {
+    assert.equal(lab.securePaySimulated, true);
+    const tokenized = await fetch(`${lab.securePayUrl}/v2/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-merchant-code': '5AR0055' },
+      body: JSON.stringify({
+        cardNumber: '4111111111111111',
+        expiryMonth: 12,
+        expiryYear: new Date().getFullYear() + 2,
+        cvv: '123'
+      })
+    });
+    const { token } = (await tokenized.json()) as { token: string };
+    const headers = {
+      authorization: `Bearer ${LAB_API_TOKEN}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'pay-lab-test-0001'
+    };
+    const charge = await fetch(`${lab.servicesUrl}/payments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        amountMinor: 12550,
+        currency: 'AUD',
+        paymentToken: token,
+        reference: 'INV-000042',
+        recordId: 'a01000000000001AAA'
+      })
+    });
+    const body = (await charge.json()) as { status: string };
+    assert.equal(charge.status, 200, JSON.stringify(body));
+    assert.equal(body.status, 'Authorised');
+    const again = await fetch(`${lab.servicesUrl}/payments/pay-lab-test-0001`, { headers });
+    assert.deepEqual(await again.json(), body);
+    assert.equal((await fetch(`${lab.servicesUrl}/payments/pay-lab-test-0001`)).status, 401);
   });
 
   test('exposes liveness and Prometheus metrics', async () => {

@@ -2,6 +2,7 @@
 // retry settings. Environment variables, validated by one zod schema; invalid input lists every
 // bad variable in one error (the SAP password is never echoed).
 import { z } from 'zod';
+import { parseServiceEnv } from '../platform/env-config.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const empty = (value: unknown) => (value === '' ? undefined : value);
@@ -32,21 +33,10 @@ export interface AccountSyncConfig {
   retry: { limit: number; delaySeconds: number };
 }
 
-export class AccountSyncConfigError extends Error {}
-
 export function loadAccountSyncConfig(
   env: Record<string, string | undefined> = process.env
 ): AccountSyncConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  - ${issue.path.join('.')}: ${issue.message}`
-    );
-    throw new AccountSyncConfigError(
-      `Invalid account-sync configuration (${lines.length} problems):\n${lines.join('\n')}`
-    );
-  }
-  const v = parsed.data;
+  const v = parseServiceEnv('account-sync', schema, env);
   return {
     sap: {
       baseUrl: v.SAP_BASE_URL.replace(/\/+$/, ''),
@@ -59,19 +49,4 @@ export function loadAccountSyncConfig(
     maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
     retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S }
   };
-}
-
-/** For entry points: prints the problems and exits 1 (no stack trace for an operator's typo). */
-export function loadAccountSyncConfigOrExit(
-  env: Record<string, string | undefined> = process.env
-): AccountSyncConfig {
-  try {
-    return loadAccountSyncConfig(env);
-  } catch (error) {
-    if (error instanceof AccountSyncConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
 }

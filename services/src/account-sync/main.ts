@@ -6,13 +6,14 @@
  * processor active, the others stand by. SIGINT/SIGTERM stop it gracefully; SIGKILL loses
  * nothing either (inbox, replay id and retry queue are in PostgreSQL).
  */
+import { loadOrExit } from '../platform/env-config.ts';
 import { loadConfigOrExit, startPlatform } from '../platform/index.ts';
 import { createSalesforceClients } from '../platform/salesforce/index.ts';
-import { loadAccountSyncConfigOrExit } from './config.ts';
+import { loadAccountSyncConfig } from './config.ts';
 import { startAccountSync } from './service.ts';
 
 const platformConfig = loadConfigOrExit(process.env);
-const config = loadAccountSyncConfigOrExit(process.env);
+const config = loadOrExit(() => loadAccountSyncConfig(process.env));
 try {
   const platform = await startPlatform(platformConfig, {
     service: 'account-sync',

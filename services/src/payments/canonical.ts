@@ -1,0 +1,143 @@
+// The one canonical answer of POST/GET /payments (PaymentsContract.json): SecurePay's answers and
+// failures mapped to { idempotencyKey, status, transactionId, cardBrand, cardLast4, amountMinor,
+// currency, reasonCode, reasonText } and the HTTP status that goes with the status.
+import {
+  GatewayRejectedError,
+  GatewayTimeoutError,
+  GatewayUnavailableError
+} from './securepay-client.ts';
+import type { SecurePayPayment } from './securepay-client.ts';
+
+export type PaymentStatus = 'Authorised' | 'Declined' | 'Error' | 'Unknown';
+
+export interface CanonicalPayment {
+  idempotencyKey: string;
+  status: PaymentStatus;
+  transactionId: string | null;
+  cardBrand: string | null;
+  cardLast4: string | null;
+  amountMinor: number;
+  currency: string;
+  reasonCode: string | null;
+  reasonText: string | null;
+}
+
+export interface PaymentOutcome {
+  httpStatus: number;
+  body: CanonicalPayment;
+}
+
+/** 200 for a final gateway answer, 202 for Unknown (reconcile), 502 for Error (no charge). */
+export const HTTP_STATUS: Record<PaymentStatus, number> = {
+  Authorised: 200,
+  Declined: 200,
+  Unknown: 202,
+  Error: 502
+};
+
+export const GATEWAY_TIMEOUT_TEXT =
+  'The payment gateway did not answer in time. The payment may have gone through: it is being reconciled, do not pay again.';
+
+export const IN_PROGRESS_TEXT =
+  'The payment is still being processed by the gateway. Ask again in a moment, do not pay again.';
+
+export interface PaymentRequestFacts {
+  idempotencyKey: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/** The body with the contract's key order (jsonb does not keep it): identical bytes on replay. */
+export function ordered(body: CanonicalPayment): CanonicalPayment {
+  return {
+    idempotencyKey: body.idempotencyKey,
+    status: body.status,
+    transactionId: body.transactionId,
+    cardBrand: body.cardBrand,
+    cardLast4: body.cardLast4,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    reasonCode: body.reasonCode,
+    reasonText: body.reasonText
+  };
+}
+
+function outcome(body: CanonicalPayment): PaymentOutcome {
+  return { httpStatus: HTTP_STATUS[body.status], body };
+}
+
+const orNull = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;
+
+/** A payment SecurePay answered (charge or lookup): paid -> Authorised, anything else Declined. */
+export function fromSecurePayPayment(
+  request: PaymentRequestFacts,
+  payment: SecurePayPayment
+): PaymentOutcome {
+  const paid = payment.status === 'paid';
+  return outcome({
+    idempotencyKey: request.idempotencyKey,
+    status: paid ? 'Authorised' : 'Declined',
+    transactionId: orNull(payment.bankTransactionId),
+    cardBrand: orNull(payment.cardBrand),
+    cardLast4: orNull(payment.last4),
+    amountMinor: typeof payment.amount === 'number' ? payment.amount : request.amountMinor,
+    currency: orNull(payment.currency) ?? request.currency,
+    reasonCode: orNull(payment.gatewayResponseCode) ?? orNull(payment.errorCode),
+    reasonText: orNull(payment.gatewayResponseMessage)
+  });
+}
+
+function noCard(
+  request: PaymentRequestFacts,
+  status: PaymentStatus,
+  reasonCode: string,
+  reasonText: string
+): PaymentOutcome {
+  return outcome({
+    idempotencyKey: request.idempotencyKey,
+    status,
+    transactionId: null,
+    cardBrand: null,
+    cardLast4: null,
+    amountMinor: request.amountMinor,
+    currency: request.currency,
+    reasonCode,
+    reasonText
+  });
+}
+
+export function unknownOutcome(request: PaymentRequestFacts): PaymentOutcome {
+  return noCard(request, 'Unknown', 'GATEWAY_TIMEOUT', GATEWAY_TIMEOUT_TEXT);
+}
+
+export function inProgressOutcome(request: PaymentRequestFacts): PaymentOutcome {
+  return noCard(request, 'Unknown', 'PAYMENT_IN_PROGRESS', IN_PROGRESS_TEXT);
+}
+
+/**
+ * A failed gateway call: a timeout (or a connection lost mid-request) may have charged -> Unknown;
+ * unreachable / 5xx / refused request -> Error, no charge.
+ */
+export function fromGatewayError(request: PaymentRequestFacts, error: unknown): PaymentOutcome {
+  if (error instanceof GatewayUnavailableError) {
+    const why = error.status === undefined ? 'connection failed' : `HTTP ${error.status}`;
+    return noCard(
+      request,
+      'Error',
+      'GATEWAY_UNAVAILABLE',
+      `The payment gateway is unavailable (${why}). No payment was taken.`
+    );
+  }
+  if (error instanceof GatewayRejectedError) {
+    return noCard(
+      request,
+      'Error',
+      error.code.toUpperCase(),
+      `The payment gateway refused the payment (HTTP ${error.status} ${error.code}). No payment was taken.`
+    );
+  }
+  if (error instanceof GatewayTimeoutError) return unknownOutcome(request);
+  // Anything unexpected happened after the request may have left: never claim "no charge".
+  return unknownOutcome(request);
+}

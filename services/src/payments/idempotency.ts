@@ -1,0 +1,348 @@
+// Idempotent payments: one charge per Idempotency-Key, whatever the number of duplicates, across
+// every instance of the service.
+//
+//  1. In-process: concurrent requests with the same key share one promise (one DB round trip,
+//     one gateway call); each caller then compares its own request hash with the stored one.
+//  2. Across instances: `INSERT ... ON CONFLICT DO NOTHING` on payment_requests decides the single
+//     caller that charges; the others read the row and poll it until it is completed (bounded by
+//     inProgressWaitMs, then 409 payment_in_progress: the caller asks again, never pays again).
+//  3. Same key, different request (hash of amount, currency, token, reference, record id) -> 422.
+//  4. A gateway timeout is stored as Unknown. GET /payments/:key and any new POST with that key
+//     reconcile it by asking the gateway for the order (GET /v2/payments/{orderId}); the gateway is
+//     never charged blindly again. A Pending row older than the gateway timeout (its instance died
+//     mid-call) is reconciled the same way.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../platform/index.ts';
+import {
+  fromGatewayError,
+  fromSecurePayPayment,
+  HTTP_STATUS,
+  inProgressOutcome,
+  ordered,
+  unknownOutcome
+} from './canonical.ts';
+import type { CanonicalPayment, PaymentOutcome, PaymentRequestFacts } from './canonical.ts';
+import { orderIdFor } from './securepay-client.ts';
+import type { SecurePayClient } from './securepay-client.ts';
+
+export interface PaymentRequest {
+  amountMinor: number;
+  currency: string;
+  paymentToken: string;
+  reference: string;
+  recordId: string;
+}
+
+/** SHA-256 of the canonical request (fixed field order), what "the same body" means. */
+export function requestHash(request: PaymentRequest): string {
+  const canonical = JSON.stringify([
+    request.amountMinor,
+    request.currency,
+    request.paymentToken,
+    request.reference,
+    request.recordId
+  ]);
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** The last 4 characters of a payment token: all that is ever logged or stored of it. */
+export function tokenLast4(token: string): string {
+  return token.slice(-4);
+}
+
+export type ChargeResult =
+  | { kind: 'outcome'; outcome: PaymentOutcome; replayed: boolean }
+  | { kind: 'conflict' }
+  | { kind: 'in_progress' };
+
+interface Row {
+  idempotency_key: string;
+  request_hash: string;
+  order_id: string;
+  amount_minor: string;
+  currency: string;
+  status: 'Pending' | CanonicalPayment['status'];
+  http_status: number | null;
+  response: CanonicalPayment | null;
+  age_ms: number;
+}
+
+/** What the shared in-process promise of one key resolves to. */
+interface Settled {
+  requestHash: string;
+  outcome: PaymentOutcome | undefined;
+  /** true for the one caller of this process whose request charged. */
+  charged: boolean;
+  /** Resolves once the outcome is stored (the charging caller only). */
+  persisted?: Promise<void>;
+}
+
+export interface PaymentRequestsOptions {
+  pool: pg.Pool;
+  gateway: SecurePayClient;
+  logger: Logger;
+  gatewayTimeoutMs: number;
+  inProgressWaitMs: number;
+  /** Poll interval while waiting for another instance (default 25 ms). */
+  pollMs?: number;
+}
+
+const SELECT_ROW = `
+  SELECT idempotency_key, request_hash, order_id, amount_minor, currency, status, http_status,
+         response, (EXTRACT(EPOCH FROM (now() - created_at)) * 1000)::float8 AS age_ms
+    FROM payment_requests WHERE idempotency_key = $1`;
+
+export class PaymentRequests {
+  private readonly inflight = new Map<string, Promise<Settled>>();
+  private readonly reconciling = new Map<string, Promise<PaymentOutcome>>();
+  private readonly persisting = new Set<Promise<void>>();
+  private readonly pollMs: number;
+
+  constructor(private readonly options: PaymentRequestsOptions) {
+    this.pollMs = options.pollMs ?? 25;
+  }
+
+  /** POST /payments: the first result of this key, charging only if nobody did before. */
+  async charge(idempotencyKey: string, request: PaymentRequest): Promise<ChargeResult> {
+    const hash = requestHash(request);
+    let shared = this.inflight.get(idempotencyKey);
+    const first = !shared;
+    if (!shared) {
+      const forget = () => {
+        this.inflight.delete(idempotencyKey);
+      };
+      shared = this.settle(idempotencyKey, hash, request).then(
+        (settled) => {
+          // Kept for duplicates until the outcome is in the table.
+          if (settled.persisted) {
+            this.persisting.add(settled.persisted);
+            void settled.persisted.finally(() => {
+              forget();
+              if (settled.persisted) this.persisting.delete(settled.persisted);
+            });
+          } else forget();
+          return settled;
+        },
+        (error: unknown) => {
+          forget();
+          throw error;
+        }
+      );
+      this.inflight.set(idempotencyKey, shared);
+    }
+    const settled = await shared;
+    if (settled.requestHash !== hash) return { kind: 'conflict' };
+    if (!settled.outcome) return { kind: 'in_progress' };
+    return { kind: 'outcome', outcome: settled.outcome, replayed: !(first && settled.charged) };
+  }
+
+  /** Waits for outcomes still being stored (shutdown: before the pool closes). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.persisting]);
+  }
+
+  /** GET /payments/:key: the stored answer, reconciled with the gateway when Unknown. */
+  async get(idempotencyKey: string): Promise<PaymentOutcome | undefined> {
+    // Answered by this process a moment ago and still being stored: that answer.
+    const shared = this.inflight.get(idempotencyKey);
+    const settled = shared ? await shared.catch(() => undefined) : undefined;
+    if (settled?.outcome && settled.outcome.body.status !== 'Unknown') return settled.outcome;
+    if (settled?.persisted) await settled.persisted;
+    const row = await this.read(idempotencyKey);
+    if (!row) return undefined;
+    return this.resolveStored(row);
+  }
+
+  private async settle(key: string, hash: string, request: PaymentRequest): Promise<Settled> {
+    const facts: PaymentRequestFacts = {
+      idempotencyKey: key,
+      amountMinor: request.amountMinor,
+      currency: request.currency
+    };
+    const inserted = await this.options.pool.query(
+      `INSERT INTO payment_requests
+         (idempotency_key, request_hash, order_id, amount_minor, currency, token_last4)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        key,
+        hash,
+        orderIdFor(key),
+        request.amountMinor,
+        request.currency,
+        tokenLast4(request.paymentToken)
+      ]
+    );
+    if (inserted.rowCount === 1) {
+      const outcome = await this.callGateway(facts, request);
+      // Stored off the critical path (latency): this process keeps answering duplicates from
+      // the in-process promise until the row is written, other instances poll the row, and a
+      // row left Pending by a crash is reconciled with the gateway once stale.
+      const persisted = this.options.pool
+        .query(
+          `UPDATE payment_requests
+              SET status = $2, http_status = $3, response = $4, completed_at = now()
+            WHERE idempotency_key = $1 AND status = 'Pending'`,
+          [key, outcome.body.status, outcome.httpStatus, JSON.stringify(outcome.body)]
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.options.logger.error(
+              { idempotencyKey: key, err: error },
+              'could not store the payment outcome; it will be reconciled with the gateway'
+            );
+          }
+        );
+      return { requestHash: hash, outcome, charged: true, persisted };
+    }
+
+    // Another request (of this or another instance, now or earlier) owns the key.
+    const deadline = Date.now() + this.options.inProgressWaitMs;
+    for (;;) {
+      const row = await this.read(key);
+      if (!row) throw new Error(`payment_requests row ${key} vanished`);
+      // The stored hash decides: callers sharing this promise with another body get 422.
+      const settled = { requestHash: row.request_hash, charged: false };
+      if (row.status !== 'Pending' || this.stale(row)) {
+        return { ...settled, outcome: await this.resolveStored(row) };
+      }
+      if (Date.now() >= deadline) return { ...settled, outcome: undefined };
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+    }
+  }
+
+  private async callGateway(
+    facts: PaymentRequestFacts,
+    request: PaymentRequest
+  ): Promise<PaymentOutcome> {
+    const log = this.options.logger;
+    const started = performance.now();
+    try {
+      const payment = await this.options.gateway.charge({
+        idempotencyKey: facts.idempotencyKey,
+        amountMinor: request.amountMinor,
+        currency: request.currency,
+        paymentToken: request.paymentToken
+      });
+      const outcome = fromSecurePayPayment(facts, payment);
+      log.info(
+        {
+          idempotencyKey: facts.idempotencyKey,
+          status: outcome.body.status,
+          transactionId: outcome.body.transactionId,
+          reasonCode: outcome.body.reasonCode,
+          gatewayMs: Math.round((performance.now() - started) * 10) / 10
+        },
+        'gateway answered'
+      );
+      return outcome;
+    } catch (error) {
+      const outcome = fromGatewayError(facts, error);
+      // The error's name and code only: a gateway's message could quote the request.
+      log.warn(
+        {
+          idempotencyKey: facts.idempotencyKey,
+          status: outcome.body.status,
+          reasonCode: outcome.body.reasonCode,
+          failure: (error as Error).name,
+          gatewayMs: Math.round((performance.now() - started) * 10) / 10
+        },
+        outcome.body.status === 'Unknown'
+          ? 'gateway outcome unknown; to be reconciled'
+          : 'gateway call failed; no payment taken'
+      );
+      return outcome;
+    }
+  }
+
+  /** A Pending row whose instance should long have finished (crashed mid-call). */
+  private stale(row: Row): boolean {
+    return row.status === 'Pending' && row.age_ms > this.options.gatewayTimeoutMs + 5_000;
+  }
+
+  private async read(key: string): Promise<Row | undefined> {
+    const { rows } = await this.options.pool.query<Row>(SELECT_ROW, [key]);
+    return rows[0];
+  }
+
+  private factsOf(row: Row): PaymentRequestFacts {
+    return {
+      idempotencyKey: row.idempotency_key,
+      amountMinor: Number(row.amount_minor),
+      currency: row.currency
+    };
+  }
+
+  private async resolveStored(row: Row): Promise<PaymentOutcome> {
+    if (row.status === 'Unknown' || this.stale(row)) return this.reconcile(row);
+    if (row.status === 'Pending') return inProgressOutcome(this.factsOf(row));
+    const body = ordered(row.response as CanonicalPayment);
+    return { httpStatus: row.http_status ?? HTTP_STATUS[body.status], body };
+  }
+
+  /** Asks the gateway what became of an Unknown payment; one lookup per key at a time. */
+  private reconcile(row: Row): Promise<PaymentOutcome> {
+    const key = row.idempotency_key;
+    let running = this.reconciling.get(key);
+    if (!running) {
+      running = this.lookup(row).finally(() => this.reconciling.delete(key));
+      this.reconciling.set(key, running);
+    }
+    return running;
+  }
+
+  private async lookup(row: Row): Promise<PaymentOutcome> {
+    const facts = this.factsOf(row);
+    const unknown = row.response
+      ? { httpStatus: 202, body: ordered(row.response) }
+      : unknownOutcome(facts);
+    let payment;
+    try {
+      payment = await this.options.gateway.getPayment(row.order_id);
+    } catch (error) {
+      this.options.logger.warn(
+        { idempotencyKey: facts.idempotencyKey, failure: (error as Error).name },
+        'reconciliation failed; payment stays Unknown'
+      );
+      return unknown;
+    }
+    if (!payment) {
+      // Not (yet) known to the gateway: it may still be processing. Stays Unknown.
+      this.options.logger.info(
+        { idempotencyKey: facts.idempotencyKey },
+        'reconciliation: gateway does not know the order yet; payment stays Unknown'
+      );
+      return unknown;
+    }
+    const outcome = fromSecurePayPayment(facts, payment);
+    const { rows } = await this.options.pool.query<{
+      response: CanonicalPayment;
+      http_status: number;
+    }>(
+      `UPDATE payment_requests
+          SET status = $2, http_status = $3, response = $4, completed_at = now(),
+              reconciled_at = now()
+        WHERE idempotency_key = $1 AND status IN ('Unknown', 'Pending')
+        RETURNING response, http_status`,
+      [facts.idempotencyKey, outcome.body.status, outcome.httpStatus, JSON.stringify(outcome.body)]
+    );
+    if (rows.length === 0) {
+      // Someone else completed it meanwhile: theirs is the stored answer.
+      const current = await this.read(facts.idempotencyKey);
+      if (current?.response && current.status !== 'Unknown' && current.status !== 'Pending') {
+        return { httpStatus: current.http_status ?? 200, body: ordered(current.response) };
+      }
+    }
+    this.options.logger.info(
+      {
+        idempotencyKey: facts.idempotencyKey,
+        status: outcome.body.status,
+        transactionId: outcome.body.transactionId
+      },
+      'payment reconciled'
+    );
+    return outcome;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The simulator's HTTP server: the gateway paths (OAuth, tokens, payments) behind the shared
+ * hook (counts, CORS, latency, failures) and the `/__sim/` control API, on one fastify
+ * instance. Bodies are never logged: the request serializer keeps method, url and address,
+ * and card fields are redacted should anything log them anyway.
+ */
+import Fastify, {
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions
+} from 'fastify';
+import type { SecurePayContext } from './context.ts';
+import type { SecurePaySimulatorControl } from './control.ts';
+import { badRequest, handleError, item, SecurePayError, sendError } from './errors.ts';
+import { controlRoutes } from './routes/control.ts';
+import { gatewayHook } from './routes/gateway.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { paymentRoutes } from './routes/payments.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+/** Card payloads are small; anything bigger is refused with 413 before parsing. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+const REDACTED_PATHS = [
+  'req.body',
+  'req.headers.authorization',
+  'body',
+  'cardNumber',
+  'cvv',
+  '*.cardNumber',
+  '*.cvv'
+];
+
+type LoggerOption = FastifyServerOptions['logger'];
+
+/** The caller's logger options with the body-free request serializer and the redaction. */
+export function safeLogger(logger: LoggerOption): LoggerOption {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return {
+    ...base,
+    serializers: {
+      ...base.serializers,
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: request.url,
+        remoteAddress: request.ip
+      })
+    },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' }
+  };
+}
+
+/** JSON.parse whose failure says nothing about the text (it may hold a card number). */
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('invalid_json', 'The request body is not valid JSON');
+  }
+}
+
+export interface SecurePayAppParts {
+  ctx: SecurePayContext;
+  control: SecurePaySimulatorControl;
+  logger?: LoggerOption;
+}
+
+export async function buildSecurePayApp({
+  ctx,
+  control,
+  logger
+}: SecurePayAppParts): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: safeLogger(logger),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 }
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new SecurePayError(404, item('not_found', `No route ${request.method} ${request.url}`))
+    )
+  );
+
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    async (_request: FastifyRequest, body: string | Buffer) => parseJson(String(body))
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    async (_request: FastifyRequest, body: string | Buffer) =>
+      Object.fromEntries(new URLSearchParams(String(body)))
+  );
+
+  await app.register(async (gateway) => {
+    gateway.addHook('onRequest', gatewayHook(ctx));
+    await gateway.register(oauthRoutes, { ctx });
+    await gateway.register(tokenRoutes, { ctx });
+    await gateway.register(paymentRoutes, { ctx });
+  });
+  await app.register(controlRoutes, { control });
+  return app;
+}

@@ -1,0 +1,18 @@
+/** The simulator's shared state, handed to the route plugins and to the control API. */
+import type { Faults } from '../../sap/src/faults.ts';
+import type { GatewayStore, RequestCounter } from './store.ts';
+
+export interface SecurePayContext {
+  clientId: string;
+  clientSecret: string;
+  merchantCode: string;
+  store: GatewayStore;
+  /** Latency, failure rules and held answers: the SAP simulator's generic implementation. */
+  faults: Faults;
+  requests: RequestCounter;
+}
+
+/** What each route plugin is registered with. */
+export interface RouteOptions {
+  ctx: SecurePayContext;
+}

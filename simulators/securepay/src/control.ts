@@ -1,0 +1,52 @@
+/**
+ * The simulator's control surface, programmatically (`control`) and over HTTP under `/__sim/`
+ * (routes/control.ts): reset, latency, failure injection, the charges and the request counts.
+ * Failure rules are the SAP simulator's (`faults.ts`): `{ status: 503|500|'timeout', count?,
+ * rate?, paths?, methods? }`; `paths` are prefixes such as `/v2/payments`.
+ */
+import { z } from 'zod';
+import { validateRule, type FailureRule, type FailureRuleInput } from '../../sap/src/faults.ts';
+import type { SecurePayContext } from './context.ts';
+import type { ChargeSummary, RequestCounts } from './store.ts';
+
+export interface SecurePaySimulatorControl {
+  /** Forgets card tokens, payments, failure rules and counts; latency back to `latencyMs`. */
+  reset(): void;
+  setLatency(ms: number): void;
+  latencyMs(): number;
+  /** Adds a failure rule; returns it with its id. */
+  injectFailures(rule: FailureRuleInput): FailureRule;
+  failures(): FailureRule[];
+  clearFailures(): void;
+  /** Every payment attempt (paid or failed) in order: never a card number. */
+  charges(): ChargeSummary[];
+  requests(): RequestCounts;
+}
+
+const latencySchema = z.number().min(0).max(600_000);
+
+export function createControl(ctx: SecurePayContext): SecurePaySimulatorControl {
+  return {
+    reset() {
+      ctx.store.reset();
+      ctx.faults.reset();
+      ctx.requests.reset();
+    },
+    setLatency(ms) {
+      if (!latencySchema.safeParse(ms).success) {
+        throw new RangeError('latency must be a number of ms from 0 to 600000');
+      }
+      ctx.faults.latencyMs = ms;
+    },
+    latencyMs: () => ctx.faults.latencyMs,
+    injectFailures(rule) {
+      const valid = validateRule(rule);
+      if (valid.status === 429) throw new RangeError("status must be 503, 500 or 'timeout'");
+      return ctx.faults.add(valid);
+    },
+    failures: () => ctx.faults.list(),
+    clearFailures: () => ctx.faults.clear(),
+    charges: () => ctx.store.charges(),
+    requests: () => ctx.requests.snapshot()
+  };
+}

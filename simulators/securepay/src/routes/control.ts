@@ -1,0 +1,61 @@
+/**
+ * `/__sim/*`: the control API over HTTP, apart from the gateway paths: no auth, latency or
+ * failures, not counted. Errors answer `{ errors: [{ code, detail }] }` like the gateway.
+ *
+ * - `POST /__sim/reset`
+ * - `GET|POST /__sim/latency` `{"ms": 20}`
+ * - `GET|POST|DELETE /__sim/failures` `{"status": 503|500|"timeout", "count"?, "rate"?, "paths"?, "methods"?}`
+ * - `GET /__sim/charges` (never a card number), `GET /__sim/requests`
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { SecurePaySimulatorControl } from '../control.ts';
+import { handleError, item, SecurePayError, sendError } from '../errors.ts';
+
+const latencyBody = z.object({ ms: z.number('ms must be a number') });
+
+/** Control errors: a refused setting (RangeError) is 400, the rest as on the gateway. */
+function controlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const refused = error instanceof RangeError;
+  const problem = refused
+    ? new SecurePayError(400, item('invalid_request', error.message))
+    : undefined;
+  return problem ? sendError(reply, problem) : handleError(error, request, reply);
+}
+
+export async function controlRoutes(
+  app: FastifyInstance,
+  { control }: { control: SecurePaySimulatorControl }
+): Promise<void> {
+  await app.register(
+    async (sim) => {
+      sim.setErrorHandler(controlError);
+
+      sim.post('/reset', async () => {
+        control.reset();
+        return { reset: true };
+      });
+      sim.get('/latency', async () => ({ ms: control.latencyMs() }));
+      sim.post('/latency', async (request) => {
+        const parsed = latencyBody.safeParse(request.body);
+        if (!parsed.success) throw new RangeError('Send {"ms": <number>}');
+        control.setLatency(parsed.data.ms);
+        return { ms: control.latencyMs() };
+      });
+      sim.get('/failures', async () => ({ rules: control.failures() }));
+      sim.post('/failures', async (request, reply) =>
+        reply.code(201).send(control.injectFailures(request.body as never))
+      );
+      sim.delete('/failures', async () => {
+        control.clearFailures();
+        return { rules: [] };
+      });
+      sim.get('/charges', async () => {
+        const charges = control.charges();
+        return { count: charges.length, charges };
+      });
+      sim.get('/requests', async () => control.requests());
+    },
+    { prefix: '/__sim' }
+  );
+}

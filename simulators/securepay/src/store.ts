@@ -1,0 +1,240 @@
+/**
+ * The gateway's memory: issued access tokens, card tokens and payments. Card tokens keep the
+ * brand, last 4, expiry and the test-card behaviour, never the number or the CVV.
+ *
+ * A payment is decided in one synchronous step (`pay`): the idempotency lookup, the token
+ * checks, the charge and its records happen without an `await` between them, so concurrent
+ * requests with one Idempotency-Key cannot both charge.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { CardBehaviour, CardBrand } from './cards.ts';
+import { badRequest, item, SecurePayError } from './errors.ts';
+
+export const TOKEN_LIFETIME_MS = 15 * 60_000;
+export const ACCESS_TOKEN_LIFETIME_S = 3600;
+
+export interface CardToken {
+  token: string;
+  brand: CardBrand;
+  last4: string;
+  expiryMonth: number;
+  expiryYear: number;
+  expiresAt: number;
+  behaviour: CardBehaviour;
+  usedBy?: string;
+}
+
+export interface PaymentRequest {
+  merchantCode: string;
+  token: string;
+  amount: number;
+  currency: string;
+  orderId: string;
+  ip: string;
+}
+
+/** The 201 body of `POST /v2/payments`, SecurePay's shape. */
+export interface PaymentAnswer {
+  createdAt: string;
+  merchantCode: string;
+  customerCode: 'anonymous';
+  token: string;
+  ip: string;
+  amount: number;
+  currency: string;
+  status: 'paid' | 'failed';
+  orderId: string;
+  bankTransactionId: string;
+  gatewayResponseCode: string;
+  gatewayResponseMessage: string;
+  errorCode: string | null;
+  fraudResult: null;
+  cardBrand: CardBrand;
+  last4: string;
+}
+
+export interface StoredPayment {
+  idempotencyKey: string;
+  fingerprint: string;
+  answer: PaymentAnswer;
+  /** The TIMEOUT test card: the first answer is held. */
+  holdAnswer: boolean;
+}
+
+/** One row of `GET /__sim/charges`: no card number, only last 4. */
+export interface ChargeSummary {
+  orderId: string;
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  status: 'paid' | 'failed';
+  bankTransactionId: string;
+  gatewayResponseCode: string;
+  cardBrand: CardBrand;
+  last4: string;
+  createdAt: string;
+}
+
+export interface PaymentOutcome {
+  payment: StoredPayment;
+  /** true when the key was seen before with the same body (no new charge). */
+  replay: boolean;
+}
+
+function fingerprint(request: PaymentRequest): string {
+  const canonical = JSON.stringify([
+    request.merchantCode,
+    request.token,
+    request.amount,
+    request.currency,
+    request.orderId,
+    request.ip
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export class GatewayStore {
+  private accessTokens = new Map<string, number>();
+  private cardTokens = new Map<string, CardToken>();
+  private byKey = new Map<string, StoredPayment>();
+  private byOrder = new Map<string, StoredPayment>();
+  private charged: StoredPayment[] = [];
+
+  issueAccessToken(now = Date.now()): string {
+    const token = randomBytes(32).toString('base64url');
+    this.accessTokens.set(token, now + ACCESS_TOKEN_LIFETIME_S * 1000);
+    return token;
+  }
+
+  accessTokenValid(token: string, now = Date.now()): boolean {
+    const expiresAt = this.accessTokens.get(token);
+    return expiresAt !== undefined && expiresAt > now;
+  }
+
+  addCardToken(card: Omit<CardToken, 'token' | 'expiresAt'>, now = Date.now()): CardToken {
+    const stored: CardToken = {
+      ...card,
+      token: `tok_${randomBytes(16).toString('hex')}`,
+      expiresAt: now + TOKEN_LIFETIME_MS
+    };
+    this.cardTokens.set(stored.token, stored);
+    return stored;
+  }
+
+  /** Charges once per Idempotency-Key; synchronous on purpose (see the header). */
+  pay(key: string, request: PaymentRequest, now = new Date()): PaymentOutcome {
+    const print = fingerprint(request);
+    const seen = this.byKey.get(key);
+    if (seen) {
+      if (seen.fingerprint !== print) {
+        throw new SecurePayError(
+          422,
+          item(
+            'idempotency_conflict',
+            'This Idempotency-Key was used with a different request body; use a new key for a new payment'
+          )
+        );
+      }
+      return { payment: seen, replay: true };
+    }
+    const card = this.cardTokens.get(request.token);
+    if (!card || card.expiresAt <= now.getTime()) {
+      throw badRequest('invalid_token', 'The card token is unknown or has expired', 'token');
+    }
+    if (card.usedBy !== undefined) {
+      throw badRequest(
+        'token_already_used',
+        'The card token was already used by another payment; tokenize the card again',
+        'token'
+      );
+    }
+    card.usedBy = key;
+    const { holdAnswer, ...outcome } = card.behaviour;
+    const payment: StoredPayment = {
+      idempotencyKey: key,
+      fingerprint: print,
+      holdAnswer,
+      answer: {
+        createdAt: now.toISOString(),
+        merchantCode: request.merchantCode,
+        customerCode: 'anonymous',
+        token: request.token,
+        ip: request.ip,
+        amount: request.amount,
+        currency: request.currency,
+        status: outcome.status,
+        orderId: request.orderId,
+        bankTransactionId: String(randomInt(100_000_000, 1_000_000_000)),
+        gatewayResponseCode: outcome.gatewayResponseCode,
+        gatewayResponseMessage: outcome.gatewayResponseMessage,
+        errorCode: outcome.errorCode,
+        fraudResult: null,
+        cardBrand: card.brand,
+        last4: card.last4
+      }
+    };
+    this.byKey.set(key, payment);
+    this.byOrder.set(request.orderId, payment);
+    this.charged.push(payment);
+    return { payment, replay: false };
+  }
+
+  /** The latest payment for an order (a retry after a decline replaces the earlier one). */
+  paymentForOrder(orderId: string): PaymentAnswer | undefined {
+    return this.byOrder.get(orderId)?.answer;
+  }
+
+  charges(): ChargeSummary[] {
+    return this.charged.map(({ idempotencyKey, answer }) => ({
+      orderId: answer.orderId,
+      idempotencyKey,
+      amount: answer.amount,
+      currency: answer.currency,
+      status: answer.status,
+      bankTransactionId: answer.bankTransactionId,
+      gatewayResponseCode: answer.gatewayResponseCode,
+      cardBrand: answer.cardBrand,
+      last4: answer.last4,
+      createdAt: answer.createdAt
+    }));
+  }
+
+  /** Forgets card tokens and payments; issued access tokens stay valid (clients cache them). */
+  reset(): void {
+    this.cardTokens.clear();
+    this.byKey.clear();
+    this.byOrder.clear();
+    this.charged = [];
+  }
+}
+
+export interface RequestCounts {
+  total: number;
+  byRoute: Record<string, number>;
+  injectedFailures: number;
+}
+
+/** Counts of gateway requests by method and route pattern (`POST /v2/payments`), and injected failures. */
+export class RequestCounter {
+  private routes = new Map<string, number>();
+  private injectedFailures = 0;
+
+  count(route: string): void {
+    this.routes.set(route, (this.routes.get(route) ?? 0) + 1);
+  }
+
+  injected(): void {
+    this.injectedFailures++;
+  }
+
+  snapshot(): RequestCounts {
+    const byRoute = Object.fromEntries(this.routes);
+    const total = [...this.routes.values()].reduce((sum, n) => sum + n, 0);
+    return { total, byRoute, injectedFailures: this.injectedFailures };
+  }
+
+  reset(): void {
+    this.routes.clear();
+    this.injectedFailures = 0;
+  }
+}
