@@ -137,6 +137,14 @@ describe('the flows and the mapping agree', () => {
       const formula = /<filterFormula>([\s\S]*?)<\/filterFormula>/.exec(xml)?.[1] ?? '';
       const fields = [...formula.matchAll(/ISCHANGED\(\{!\$Record\.(\w+)\}\)/g)].map((m) => m[1]);
       assert.deepEqual([...fields].sort(), [...MAPPED_FIELDS].sort());
+      // The write-back changes only these: none may trigger a new event (no loop).
+      for (const written of [
+        'SAP_Customer_Number__c',
+        'Sync_Status__c',
+        'Sync_Error__c',
+        'Last_Synced_At__c'
+      ])
+        assert.ok(!fields.includes(written), `${written} must not publish`);
     });
   }
 });
