@@ -172,6 +172,22 @@ export default class SecurePayment extends LightningElement {
   get cvvError(): string | undefined {
     return this.fieldErrors.cvv;
   }
+  /** The error's id only while the field has one: aria-describedby must name an element. */
+  get cardholderNameDescribedBy(): string | undefined {
+    return this.describedBy('cardholderName');
+  }
+  get cardNumberDescribedBy(): string | undefined {
+    return this.describedBy('cardNumber');
+  }
+  get expiryDescribedBy(): string | undefined {
+    return this.describedBy('expiry');
+  }
+  get cvvDescribedBy(): string | undefined {
+    return this.describedBy('cvv');
+  }
+  get amountLabel(): string {
+    return this.isSuccess || this.isPaid ? 'Amount paid' : 'Amount due';
+  }
   get cardholderNameInvalid(): string {
     return String(!!this.fieldErrors.cardholderName);
   }
@@ -195,6 +211,10 @@ export default class SecurePayment extends LightningElement {
   }
   get cvvClass(): string {
     return this.formElementClass('cvv');
+  }
+
+  private describedBy(field: CardField): string | undefined {
+    return this.fieldErrors[field] ? `${field}-error` : undefined;
   }
 
   private formElementClass(field: CardField): string {
@@ -295,7 +315,7 @@ export default class SecurePayment extends LightningElement {
         break;
       case 'Declined':
         this.errorMessage = outcome.message;
-        this.setState('declined', `Payment declined: ${outcome.message}`);
+        this.setState('declined', outcome.message);
         break;
       case 'Unknown':
         this.errorMessage = outcome.message;

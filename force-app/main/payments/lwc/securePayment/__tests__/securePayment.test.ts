@@ -156,8 +156,13 @@ describe('c-secure-payment', () => {
       const el = input(root, field);
       const label = root.querySelector(`label[for="${el.id}"]`);
       expect(label?.textContent).toBeTruthy();
+      expect(label?.querySelector('abbr.slds-required')).not.toBeNull();
       expect(el.getAttribute('aria-invalid')).toBe('false');
+      // No error yet: aria-describedby must not name an element that does not exist.
+      expect(el.hasAttribute('aria-describedby')).toBe(false);
+      expect(el.disabled).toBe(false);
     }
+    expect(text(root, '.amount-label')).toBe('Amount due');
     expect(root.querySelector('lightning-spinner')).toBeNull();
     expect(announcement(root)).toBe('Invoice INV-000042 is ready to pay.');
     expect(text(root, '.pay-button')).toBe('Pay now');
@@ -171,6 +176,7 @@ describe('c-secure-payment', () => {
     expect(root.querySelector('form')).toBeNull();
     expect(text(root, '.already-paid')).toContain('already been paid');
     expect(announcement(root)).toBe('Invoice INV-000042 is already paid.');
+    expect(text(root, '.amount-label')).toBe('Amount paid');
     expect(root.activeElement).toBe(root.querySelector('.already-paid'));
   });
 
@@ -314,6 +320,7 @@ describe('c-secure-payment', () => {
     expect(text(root, '.card-summary')).toBe('VISA ending in 1111');
     expect(root.activeElement).toBe(result);
     expect(announcement(root)).toBe('Payment received. Transaction reference TXN-778899.');
+    expect(text(root, '.amount-label')).toBe('Amount paid');
   });
 
   it('shows the last 4 alone when the gateway gives no brand', async () => {
@@ -333,7 +340,7 @@ describe('c-secure-payment', () => {
     });
     expect(text(root, '.declined .message')).toBe('Do not honour');
     expect(root.activeElement).toBe(root.querySelector('.declined'));
-    expect(announcement(root)).toBe('Payment declined: Do not honour');
+    expect(announcement(root)).toBe('Do not honour');
     expect(root.querySelector('form')).not.toBeNull();
     expect(input(root, 'cardNumber').value).toBe('');
     expect(input(root, 'cvv').value).toBe('');
@@ -467,6 +474,9 @@ describe('c-secure-payment', () => {
     expect(button.disabled).toBe(true);
     expect(button.textContent!.trim()).toBe('Processing…');
     expect(root.querySelector('fieldset')!.disabled).toBe(true);
+    // Each input too: SLDS greys out only inputs that are disabled themselves.
+    for (const field of ['cardholderName', 'cardNumber', 'expiry', 'cvv'])
+      expect(input(root, field).disabled).toBe(true);
     expect(root.querySelector('lightning-spinner')).not.toBeNull();
     expect(announcement(root)).toBe('Processing your payment. Please wait.');
 
