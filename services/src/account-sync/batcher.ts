@@ -43,7 +43,7 @@ export class Batcher {
   }
 
   /** Processes one batch (`rows`, else the oldest events) if there is one; returns its size. */
-  async runOnce(rows?: InboxRow[]): Promise<number> {
+  private async runOnce(rows?: InboxRow[]): Promise<number> {
     const { pool, deps, batchSize } = this.options;
     rows ??= await readInbox(pool, batchSize);
     if (rows.length === 0) return 0;

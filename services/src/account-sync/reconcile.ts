@@ -19,7 +19,7 @@ const CHECKPOINT = 'account-sync';
 // Changed_At__c is taken inside the saving transaction, SystemModstamp at its commit: a margin.
 const SKEW_MS = 60_000;
 
-export async function readCheckpoint(pool: pg.Pool): Promise<Date | undefined> {
+async function readCheckpoint(pool: pg.Pool): Promise<Date | undefined> {
   const result = await pool.query<{ checkpoint: Date }>(
     'SELECT checkpoint FROM account_sync_checkpoint WHERE name = $1',
     [CHECKPOINT]

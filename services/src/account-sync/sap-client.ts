@@ -235,14 +235,15 @@ export class SapClient {
 
   /** The business partner whose SearchTerm1 is `searchTerm` (the idempotency key), if any. */
   async findBySearchTerm(searchTerm: string): Promise<BusinessPartnerRef | undefined> {
-    const path = `/A_BusinessPartner?$filter=${encodeURIComponent(`SearchTerm1 eq ${quote(searchTerm)}`)}&$top=1`;
+    // The address comes expanded and each entry carries its ETag: one request, no second GET.
+    const path = `/A_BusinessPartner?$filter=${encodeURIComponent(`SearchTerm1 eq ${quote(searchTerm)}`)}&$top=1&$expand=to_BusinessPartnerAddress`;
     const response = await this.send('GET', path);
     if (response.status >= 300) throw this.toError('GET', path, response);
     const results =
       (response.body as { d?: { results?: unknown[] } } | undefined)?.d?.results ?? [];
     const first = results[0] as Record<string, unknown> | undefined;
     if (!first?.BusinessPartner) return undefined;
-    return this.get(String(first.BusinessPartner));
+    return SapClient.ref({ d: first }, null);
   }
 
   /** PATCH with If-Match; on 412 (someone changed it) GETs the fresh ETag and retries once. */

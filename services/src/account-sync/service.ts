@@ -12,7 +12,6 @@ import type { SalesforceClients } from '../platform/salesforce/index.ts';
 import {
   DurablePubSubSubscriber,
   pubSubCredentialsFrom,
-  type CredentialsSource,
   type PubSubEvent
 } from '../platform/salesforce/pubsub-subscriber.ts';
 import { PgReplayStore } from '../platform/salesforce/replay-store.ts';
@@ -46,9 +45,6 @@ export interface StartAccountSyncOptions {
   platform: Platform;
   salesforce: SalesforceClients;
   config: AccountSyncConfig;
-  /** Default: from the platform config and the token provider. */
-  pubsub?: { endpoint: string; insecureTls: boolean; credentials: CredentialsSource };
-  sap?: SapClient;
   /** Lease retry (tests: short). */
   leaseRetryMs?: number;
   /** How often due retries are looked for when there is nothing else to do (default 1000 ms). */
@@ -59,10 +55,6 @@ export interface StartAccountSyncOptions {
 }
 
 export interface AccountSync {
-  subscriber: DurablePubSubSubscriber;
-  sap: SapClient;
-  batcher: Batcher;
-  reconcile(reason: ReconcileReason): Promise<ReconcileResult>;
   stop(): Promise<void>;
 }
 
@@ -90,7 +82,7 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
   const logger = platform.logger.child({ component: 'account-sync' });
   const queue = platform.queue as unknown as JobQueue<Jobs> | undefined;
   if (!queue) throw new Error('account-sync needs the platform job queue');
-  const sap = options.sap ?? new SapClient(config.sap);
+  const sap = new SapClient(config.sap);
   platform.http?.readiness.add('sap', () => sap.ping());
   const metrics = platform.http && createAccountSyncMetrics(platform.http.metrics, pool);
   const deps: SyncDeps = {
@@ -107,13 +99,15 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     retryBackoff: true
   });
   const enqueue = async (transient: BatchResult['transient']) => {
-    for (const t of transient) {
-      await queue.send(RETRY_QUEUE, {
+    // One statement for the lot: a SAP outage fails a whole batch at once.
+    await queue.sendMany(
+      RETRY_QUEUE,
+      transient.map((t) => ({
         accountId: t.accountId,
         action: t.change.action,
         sapNumber: t.change.sapNumber
-      });
-    }
+      }))
+    );
     logger.warn(
       { count: transient.length, first: transient[0]?.message },
       'transient SAP failures queued for retry'
@@ -181,18 +175,13 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     return result;
   };
 
-  const pubsub = options.pubsub ?? {
-    endpoint: platform.config.salesforce.pubsubEndpoint,
-    insecureTls: platform.config.salesforce.pubsubInsecureTls,
-    credentials: pubSubCredentialsFrom(salesforce.tokenProvider)
-  };
   const retryMs = options.leaseRetryMs ?? 2000;
   const subscriber = new DurablePubSubSubscriber({
     subscriber: SUBSCRIBER,
     topic: TOPIC,
-    pubSubEndpoint: pubsub.endpoint,
-    credentials: pubsub.credentials,
-    rejectUnauthorizedSsl: !pubsub.insecureTls,
+    pubSubEndpoint: platform.config.salesforce.pubsubEndpoint,
+    credentials: pubSubCredentialsFrom(salesforce.tokenProvider),
+    rejectUnauthorizedSsl: !platform.config.salesforce.pubsubInsecureTls,
     replayStore: new PgReplayStore(pool),
     lease: { db: pool, retryMs },
     initialReplay: 'EARLIEST',
@@ -239,7 +228,5 @@ export async function startAccountSync(options: StartAccountSyncOptions): Promis
     })());
   // Before the queue stops: the batcher still queues and takes retries until it has stopped.
   platform.shutdown.add('stop account-sync', stop, { order: SHUTDOWN_ORDER.queue - 5 });
-  return { subscriber, sap, batcher, reconcile: runReconcile, stop };
+  return { stop };
 }
-
-export { coalesce };

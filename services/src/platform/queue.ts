@@ -119,6 +119,8 @@ export interface JobQueue<J extends JobMap = JobMap> {
     data: J[N],
     options?: SendOptions
   ): Promise<string | null>;
+  /** Enqueues many jobs with the queue's settings in one statement (no ids, no singletons). */
+  sendMany<N extends keyof J & string>(name: N, data: ReadonlyArray<J[N]>): Promise<void>;
   /** Starts workers; resolves to their ids. A handler that throws fails the job (retry or dead letter). */
   work<N extends keyof J & string>(
     name: N,
@@ -301,6 +303,12 @@ export async function createQueue<J extends JobMap = JobMap>(
         };
       }
       return boss.send(name, data, jobOptions);
+    },
+
+    async sendMany(name, data) {
+      if (data.length === 0) return;
+      // pg-boss's insert takes retry limit, backoff and dead letter from the queue definition.
+      await boss.insert(data.map((item) => ({ name, data: item })));
     },
 
     async work(name, workOptions, handler) {

@@ -13,6 +13,7 @@ type Jobs = {
   nightly: { kind: string };
   parallel: { i: number };
   batched: { i: number };
+  many: { i: number };
   slow: { ms: number };
   tx: { v: number };
   'flaky.dead-letter': { n: number };
@@ -195,6 +196,19 @@ describe(`job queue (pg-boss on ${testDatabaseMode()} PostgreSQL)`, () => {
         '7:completed'
       ],
       "one job's failure does not fail the others of its batch"
+    );
+  });
+
+  test("sendMany: one statement, every job with the queue's retry settings and dead letter", async () => {
+    await queue.defineQueue('many', { retryLimit: 4, retryDelay: 3 });
+    await queue.sendMany('many', [{ i: 1 }, { i: 2 }, { i: 3 }]);
+    await queue.sendMany('many', []);
+    const { rows } = await db.pool.query(
+      "SELECT (data->>'i')::int AS i, retry_limit, retry_delay, retry_backoff, dead_letter FROM jobs.job WHERE name = 'many' ORDER BY 1"
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.i, r.retry_limit, r.retry_delay, r.retry_backoff, r.dead_letter]),
+      [1, 2, 3].map((i) => [i, 4, 3, true, deadLetterQueueName('many')])
     );
   });
 
