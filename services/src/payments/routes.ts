@@ -9,6 +9,7 @@ import {
   sendError,
   validateRequest
 } from '../platform/index.ts';
+import { parseJsonBodies } from '../platform/http/json-body.ts';
 import type { PaymentOutcome } from './canonical.ts';
 import { tokenLast4 } from './idempotency.ts';
 import type { PaymentRequests } from './idempotency.ts';
@@ -35,28 +36,13 @@ export async function paymentRoutes(
   // This plugin's own JSON parser (encapsulated: other services keep fastify's): an unparsable
   // body is a 400 validation_failed like any other bad body, and its message never quotes the
   // body (JSON.parse's message does, and the body may hold whatever the caller pasted).
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: PAYMENTS_BODY_LIMIT },
-    (_request, text, done) => {
-      const source = typeof text === 'string' ? text : text.toString('utf8');
-      try {
-        done(null, source.trim() === '' ? undefined : JSON.parse(source));
-      } catch {
-        done(
-          new RequestValidationError([
-            {
-              location: 'body',
-              path: '',
-              code: 'invalid_json',
-              message: 'is not valid JSON'
-            }
-          ]),
-          undefined
-        );
-      }
-    }
+  parseJsonBodies(
+    app,
+    () =>
+      new RequestValidationError([
+        { location: 'body', path: '', code: 'invalid_json', message: 'is not valid JSON' }
+      ]),
+    { bodyLimit: PAYMENTS_BODY_LIMIT }
   );
 
   app.post(

@@ -3,6 +3,7 @@
  * latency, failures) and the `/__sim/` control API on one fastify instance.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { parseJsonBodies } from '../../../services/src/platform/http/json-body.ts';
 import type { SapContext } from './context.ts';
 import type { SapSimulatorControl } from './control.ts';
 import { badRequest, handleError, notFoundError, sendSapError } from './errors.ts';
@@ -26,17 +27,8 @@ export async function buildSapApp(
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendSapError(reply, notFoundError(request.url)));
 
-  // An empty JSON body is no body; bad JSON is SAP's 400 rather than fastify's message.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(badRequest(`Malformed JSON body: ${(error as Error).message}`), undefined);
-    }
-  });
+  // Bad JSON is SAP's 400.
+  parseJsonBodies(app, (message) => badRequest(`Malformed JSON body: ${message}`));
 
   await app.register(serviceRoutes, { ctx });
   await app.register(controlRoutes, { control });

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions
 } from 'fastify';
+import { parseJsonBodies } from '../../../services/src/platform/http/json-body.ts';
 import type { SecurePayContext } from './context.ts';
 import type { SecurePaySimulatorControl } from './control.ts';
 import { badRequest, handleError, item, SecurePayError, sendError } from './errors.ts';
@@ -52,15 +53,6 @@ export function safeLogger(logger: LoggerOption): LoggerOption {
 }
 
 /** JSON.parse whose failure says nothing about the text (it may hold a card number). */
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw badRequest('invalid_json', 'The request body is not valid JSON');
-  }
-}
-
 export interface SecurePayAppParts {
   ctx: SecurePayContext;
   control: SecurePaySimulatorControl;
@@ -85,12 +77,9 @@ export async function buildSecurePayApp({
     )
   );
 
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseJson(String(body))
-  );
+  app.removeContentTypeParser('text/plain');
+  // The body may hold a card number: the error never quotes it.
+  parseJsonBodies(app, () => badRequest('invalid_json', 'The request body is not valid JSON'));
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

@@ -3,6 +3,7 @@
  * fastify instance, with Salesforce's error shapes everywhere (see errors.ts).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { parseJsonBodies } from '../../../../services/src/platform/http/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';
@@ -41,18 +42,8 @@ export async function buildHttpApp(
   });
   installErrorHandling(app);
 
-  // JSON that is empty (a DELETE with a content type) is no body; bad JSON is Salesforce's
-  // JSON_PARSER_ERROR rather than fastify's message.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(jsonParserError((error as Error).message), undefined);
-    }
-  });
+  // Bad JSON is Salesforce's JSON_PARSER_ERROR.
+  parseJsonBodies(app, jsonParserError);
 
   // An unsupported API version is an unknown resource, before anything else is checked.
   app.addHook('onRequest', async (request) => {
