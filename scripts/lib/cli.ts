@@ -56,6 +56,32 @@ export async function runMain(
   }
 }
 
+/** What `runUntilStopSignal` logs through (a pino/fastify logger fits). */
+export interface StopLogger {
+  info(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/**
+ * For a long-running command (the simulators): waits for SIGINT or SIGTERM, then runs `close`
+ * and resolves. A second signal while closing stops waiting (exit code 130).
+ */
+export function runUntilStopSignal(close: () => Promise<void>, log: StopLogger): Promise<void> {
+  return new Promise<void>((stopped) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      close()
+        .catch((error: unknown) => log.error({ err: error }, 'error while closing'))
+        .finally(() => stopped());
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 /** 75_000 -> "1m 15s", 4_200 -> "4.2s". */
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;

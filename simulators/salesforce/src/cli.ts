@@ -16,7 +16,7 @@ import {
   UsageError,
   type CommandSpec
 } from '../../../scripts/lib/args.ts';
-import { runMain, ScriptError } from '../../../scripts/lib/cli.ts';
+import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -191,23 +191,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`
   );
 
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        // A second signal while closing: give up waiting.
-        process.exit(130);
-      }
-      stopping = true;
-      emulator.app.log.info({ signal }, 'shutting down');
-      emulator
-        .close()
-        .catch((error: unknown) => emulator.app.log.error({ err: error }, 'error while closing'))
-        .finally(() => resolveStop());
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await runUntilStopSignal(() => emulator.close(), emulator.app.log);
   return 0;
 }
 

@@ -13,7 +13,7 @@ import {
   stringValue,
   type CommandSpec
 } from '../../../scripts/lib/args.ts';
-import { runMain, ScriptError } from '../../../scripts/lib/cli.ts';
+import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
 import {
   DEFAULT_SAP_HOST,
   DEFAULT_SAP_PASSWORD,
@@ -115,20 +115,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   console.log(`SAP_BASE_URL=${sim.url} SAP_USERNAME=${sim.username} SAP_PASSWORD=${sim.password}`);
 
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(130);
-      stopping = true;
-      sim.app.log.info({ signal }, 'shutting down');
-      sim
-        .close()
-        .catch((error: unknown) => sim.app.log.error({ err: error }, 'error while closing'))
-        .finally(() => resolveStop());
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await runUntilStopSignal(() => sim.close(), sim.app.log);
   return 0;
 }
 

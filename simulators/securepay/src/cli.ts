@@ -15,7 +15,7 @@ import {
   type CommandSpec,
   type ParsedValues
 } from '../../../scripts/lib/args.ts';
-import { runMain, ScriptError } from '../../../scripts/lib/cli.ts';
+import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
 import {
   DEFAULT_SECUREPAY_CLIENT_ID,
   DEFAULT_SECUREPAY_CLIENT_SECRET,
@@ -113,14 +113,6 @@ function simulatorOptions(values: ParsedValues): SecurePaySimulatorOptions {
   };
 }
 
-/** Resolves with the first SIGINT or SIGTERM. */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((signalled) => {
-    process.once('SIGINT', signalled);
-    process.once('SIGTERM', signalled);
-  });
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(CLI_SPEC, argv);
   if (parsed.help) {
@@ -139,9 +131,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `SECUREPAY_BASE_URL=${sim.url} SECUREPAY_CLIENT_ID=${sim.clientId} ` +
       `SECUREPAY_CLIENT_SECRET=${sim.clientSecret} SECUREPAY_MERCHANT_CODE=${sim.merchantCode}`
   );
-  const signal = await nextStopSignal();
-  sim.app.log.info({ signal }, 'stopping');
-  await sim.close();
+  await runUntilStopSignal(() => sim.close(), sim.app.log);
   return 0;
 }
 
