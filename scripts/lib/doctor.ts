@@ -173,26 +173,35 @@ export async function checkSfCli(
   }
 }
 
+/** An org check that did not find a usable org, or could not ask sf at all. */
+function orgProblem(name: string, state: string, hint: string): CheckResult {
+  return {
+    name,
+    ok: false,
+    required: false,
+    detail: state === 'not-set' ? 'none set' : state,
+    hint
+  };
+}
+
+function sfUnavailable(name: string, error: unknown): CheckResult {
+  return {
+    name,
+    ok: false,
+    required: false,
+    detail: `could not ask sf: ${oneLine((error as Error).message)}`
+  };
+}
+
 export async function checkDevHub(sf: Sf): Promise<CheckResult> {
   const name = 'Dev Hub (for npm run org:create)';
   try {
     const status = await resolveDevHub(sf);
     if (status.state === 'ok')
       return { name, ok: true, required: false, detail: `${status.name} (${status.username})` };
-    return {
-      name,
-      ok: false,
-      required: false,
-      detail: status.state === 'not-set' ? 'none set' : status.state,
-      hint: devHubProblemMessage(status)
-    };
+    return orgProblem(name, status.state, devHubProblemMessage(status));
   } catch (error) {
-    return {
-      name,
-      ok: false,
-      required: false,
-      detail: `could not ask sf: ${oneLine((error as Error).message)}`
-    };
+    return sfUnavailable(name, error);
   }
 }
 
@@ -211,20 +220,9 @@ export async function checkTargetOrg(sf: Sf): Promise<CheckResult> {
         detail: `${status.name} (${status.username})${reach}`
       };
     }
-    return {
-      name,
-      ok: false,
-      required: false,
-      detail: status.state === 'not-set' ? 'none set' : status.state,
-      hint: targetOrgProblemMessage(status)
-    };
+    return orgProblem(name, status.state, targetOrgProblemMessage(status));
   } catch (error) {
-    return {
-      name,
-      ok: false,
-      required: false,
-      detail: `could not ask sf: ${oneLine((error as Error).message)}`
-    };
+    return sfUnavailable(name, error);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type SObjectDescribe,
   type SfRecord
 } from '../../model.ts';
+import { ADDRESS_COMPONENTS } from '../../soql/field-kinds.ts';
 import { jsonParserError } from '../errors.ts';
 import { notFound } from '../versions.ts';
 
@@ -26,24 +27,13 @@ export function attributesOf(
   return { type: object.name, url: sobjectUrl(version, object.name, id) };
 }
 
-const ADDRESS_PARTS: Array<[key: string, suffix: string]> = [
-  ['city', 'City'],
-  ['country', 'Country'],
-  ['geocodeAccuracy', 'GeocodeAccuracy'],
-  ['latitude', 'Latitude'],
-  ['longitude', 'Longitude'],
-  ['postalCode', 'PostalCode'],
-  ['state', 'State'],
-  ['street', 'Street']
-];
-
 /** `BillingAddress` from BillingStreet, BillingCity...: null when every part is empty. */
 function compoundValue(field: FieldDescribe, record: SfRecord): unknown {
   const prefix = field.name.replace(/Address$/, '');
   if (field.type === 'address') {
     const value: Record<string, unknown> = {};
     let any = false;
-    for (const [key, suffix] of ADDRESS_PARTS) {
+    for (const [key, suffix] of ADDRESS_COMPONENTS) {
       const part = record[`${prefix}${suffix}`] ?? null;
       if (part !== null) any = true;
       value[key] = part;
