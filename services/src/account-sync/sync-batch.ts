@@ -14,9 +14,9 @@ import {
   ACCOUNT_FIELDS,
   addressUpdate,
   headerUpdate,
-  MappingError,
   searchTermFor,
   toBusinessPartner,
+  type BusinessPartnerPayload,
   type SalesforceAccount
 } from './mapping.ts';
 import { isTransientSapError, type SapClient } from './sap-client.ts';
@@ -64,9 +64,9 @@ async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>>
 async function upsertOne(
   deps: SyncDeps,
   account: SalesforceAccount,
+  payload: BusinessPartnerPayload,
   suspectCreated: boolean
 ): Promise<string> {
-  const payload = toBusinessPartner(account);
   const known = account.SAP_Customer_Number__c ?? undefined;
   let ref = known ? await deps.sap.get(known) : undefined;
   if (ref === undefined && (suspectCreated || known))
@@ -123,12 +123,11 @@ export async function syncBatch(
     else work.push({ change, account });
   }
 
-  // Validate before calling SAP; write intents for the creates.
-  const valid: typeof work = [];
+  // Map and validate before calling SAP; write intents for the creates.
+  const valid: Array<(typeof work)[number] & { payload: BusinessPartnerPayload }> = [];
   for (const item of work) {
     try {
-      toBusinessPartner(item.account);
-      valid.push(item);
+      valid.push({ ...item, payload: toBusinessPartner(item.account) });
     } catch (error) {
       outcomes.push({ accountId: item.account.Id, kind: 'permanent', message: messageOf(error) });
     }
@@ -139,12 +138,12 @@ export async function syncBatch(
   );
 
   const tasks: Array<() => Promise<SyncOutcome>> = [
-    ...valid.map(({ change, account }) => async (): Promise<SyncOutcome> => {
+    ...valid.map(({ change, account, payload }) => async (): Promise<SyncOutcome> => {
       try {
-        const sapNumber = await upsertOne(deps, account, suspects.has(account.Id));
+        const sapNumber = await upsertOne(deps, account, payload, suspects.has(account.Id));
         return { accountId: account.Id, kind: 'success', sapNumber };
       } catch (error) {
-        if (error instanceof MappingError || !isTransientSapError(error))
+        if (!isTransientSapError(error))
           return { accountId: account.Id, kind: 'permanent', message: messageOf(error) };
         return { accountId: account.Id, kind: 'transient', message: messageOf(error), change };
       }
