@@ -51,8 +51,10 @@ export default [
   ...tseslint.configs.recommended.map((config) => ({
     ...config,
     files: [
+      'toolkit/**/*.ts',
       'scripts/**/*.ts',
       'gate/**/*.ts',
+      'lab/**/*.ts',
       'bench/**/*.ts',
       'services/**/*.ts',
       'simulators/**/*.ts'

@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { projectRoot } from '../scripts/lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { SapClient } from '../services/src/account-sync/sap-client.ts';
 import { eventFromPayload, TOPIC } from '../services/src/account-sync/service.ts';
 import { syncBatch } from '../services/src/account-sync/sync-batch.ts';

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { projectRoot } from '../scripts/lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { createTestDatabase } from '../services/test/helpers/database.ts';
 import { progress, report } from './report.ts';
 

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../scripts/lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 
 const benchDir = path.join(projectRoot(), 'bench');
 const available = readdirSync(benchDir)

@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from '../scripts/lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { progress, report } from './report.ts';
 
 interface WorkerResult {

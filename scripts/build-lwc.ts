@@ -1,4 +1,4 @@
-import { buildLwc } from './lib/lwc-build.ts';
+import { buildLwc } from '../gate/src/lwc-build.ts';
 
 try {
   const compiled = await buildLwc();

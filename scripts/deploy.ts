@@ -3,12 +3,13 @@
  * force-app` (check-only with --dry-run). Stops at once with what to run when no target org is
  * set or authorised. Run with --help for the options.
  */
-import { ScriptError, StepReporter, consoleOutput, runMain } from './lib/cli.ts';
+import { ScriptError, consoleOutput, runMain } from '../toolkit/src/cli/main.ts';
+import { StepReporter } from './lib/cli.ts';
 import { runDeploy } from './lib/deploy.ts';
-import { buildLwc } from './lib/lwc-build.ts';
+import { buildLwc } from '../gate/src/lwc-build.ts';
 import { parseDeployArgs } from './lib/options.ts';
 import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
 
 await runMain(async (argv) => {

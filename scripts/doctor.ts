@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runMain } from './lib/cli.ts';
+import { runMain } from '../toolkit/src/cli/main.ts';
 import {
   checkDevHub,
   checkJava,
@@ -17,7 +17,7 @@ import {
   type CheckResult
 } from './lib/doctor.ts';
 import { parseDoctorArgs } from './lib/options.ts';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
 
 await runMain(async (argv) => {

@@ -7,10 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 
 const root = projectRoot();
-const SUITE_DIRS = ['gate/test', 'scripts/test', 'services/test', 'simulators'];
+const SUITE_DIRS = [
+  'toolkit/test',
+  'gate/test',
+  'scripts/test',
+  'services/test',
+  'simulators',
+  'lab/test'
+];
 
 function findTests(dir: string): string[] {
   let entries;

@@ -3,11 +3,12 @@
  * tests. Planning is pure and unit-tested (scripts/lib/org-create-plan.ts); this file wires it
  * to the real sf CLI. Run with --help for the options.
  */
-import { runMain, StepReporter } from './lib/cli.ts';
-import { buildLwc } from './lib/lwc-build.ts';
+import { runMain } from '../toolkit/src/cli/main.ts';
+import { StepReporter } from './lib/cli.ts';
+import { buildLwc } from '../gate/src/lwc-build.ts';
 import { executeOrgCreate, gatherOrgCreateState, planOrgCreate } from './lib/org-create-plan.ts';
 import { parseOrgCreateArgs } from './lib/options.ts';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
 
 await runMain(async (argv) => {

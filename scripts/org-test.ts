@@ -4,10 +4,11 @@
  * Run with --help for the options.
  */
 import { evaluateTestRun, formatTestSummary, runApexTests } from './lib/apex-tests.ts';
-import { StepReporter, runMain } from './lib/cli.ts';
+import { StepReporter } from './lib/cli.ts';
+import { runMain } from '../toolkit/src/cli/main.ts';
 import { parseOrgTestArgs } from './lib/options.ts';
 import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
 
 await runMain(async (argv) => {

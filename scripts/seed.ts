@@ -3,10 +3,11 @@
  * `sf data import tree --plan`; skipped when the seed Accounts already exist (use --force).
  * Run with --help for the options.
  */
-import { StepReporter, runMain } from './lib/cli.ts';
+import { StepReporter } from './lib/cli.ts';
+import { runMain } from '../toolkit/src/cli/main.ts';
 import { parseSeedArgs } from './lib/options.ts';
 import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
-import { projectRoot } from './lib/project.ts';
+import { projectRoot } from '../toolkit/src/project.ts';
 import { readSeedPlan, seedOrg } from './lib/seed.ts';
 import { createSf } from './lib/sf.ts';
 

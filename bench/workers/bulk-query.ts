@@ -11,7 +11,7 @@ import {
   DEFAULT_CLIENT_SECRET,
   startSalesforceEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
-import { projectRoot } from '../../scripts/lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 import { createSalesforceClients } from '../../services/src/platform/salesforce/index.ts';
 import { trackPeakRss } from '../report.ts';
 

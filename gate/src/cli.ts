@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../../scripts/lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 import { formatFinding } from './finding.ts';
 import { CHECKS, runGate, type CheckOutcome } from './gate.ts';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildLwc } from '../../scripts/lib/lwc-build.ts';
+import { buildLwc } from './lwc-build.ts';
 import { checkApexSemantics } from './checks/apex-semantics.ts';
 import { checkApexImports, checkCompanions } from './checks/companions.ts';
 import { checkConvert } from './checks/convert.ts';

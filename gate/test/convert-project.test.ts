@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import { buildLwc } from '../../scripts/lib/lwc-build.ts';
+import { buildLwc } from '../src/lwc-build.ts';
 import { TOOL_ROOT } from './fixture.ts';
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { projectRoot } from '../../scripts/lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 
 export const TOOL_ROOT = projectRoot();
 export const BASE_FIXTURE = path.join(TOOL_ROOT, 'gate', 'fixtures', 'base');

@@ -19,7 +19,7 @@
  *   process.exitCode = 100) - a normal result, not an error.
  * - When `--wait` runs out, `result` is only `{ "testRunId": "707..." }`.
  */
-import { ScriptError } from './cli.ts';
+import { ScriptError } from '../../toolkit/src/cli/main.ts';
 import type { Sf } from './sf.ts';
 
 // ---- the JSON shape (mirrors plugin-apex RunResult; optional where the code makes it so) ----

@@ -9,7 +9,8 @@
  * SucceededPartial 68, still in progress 69. A failed deploy is therefore status 1 WITH a
  * result, which {@link Sf} hands back inside the SfCommandError.
  */
-import { isSfError, oneLine, type Sf } from './sf.ts';
+import { isSfError, type Sf } from './sf.ts';
+import { oneLine } from '../../toolkit/src/cli/main.ts';
 
 /** Test levels sf's `project deploy start --test-level` accepts (2.146.3 `--help`). */
 export const DEPLOY_TEST_LEVELS = [

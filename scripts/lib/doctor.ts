@@ -9,7 +9,8 @@ import {
   resolveTargetOrg,
   targetOrgProblemMessage
 } from './orgs.ts';
-import { oneLine, type Sf } from './sf.ts';
+import { oneLine } from '../../toolkit/src/cli/main.ts';
+import { type Sf } from './sf.ts';
 
 export interface CheckResult {
   name: string;

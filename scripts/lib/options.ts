@@ -12,7 +12,7 @@ import {
   parseCommandLine,
   stringValue,
   type CommandSpec
-} from './args.ts';
+} from '../../toolkit/src/cli/args.ts';
 import { COVERAGE_BASES, type CoverageBasis } from './apex-tests.ts';
 import { DEPLOY_TEST_LEVELS, type DeployTestLevel } from './deploy.ts';
 import type { OrgCreateOptions } from './org-create-plan.ts';

@@ -15,7 +15,8 @@ import {
   type ApexTestRunOptions,
   type CoverageBasis
 } from './apex-tests.ts';
-import { ScriptError, StepReporter, consoleOutput, type Output } from './cli.ts';
+import { ScriptError, consoleOutput, type Output } from '../../toolkit/src/cli/main.ts';
+import { StepReporter } from './cli.ts';
 import { runDeploy, type DeployOptions } from './deploy.ts';
 import { devHubProblemMessage, resolveDevHub, type DevHubStatus } from './orgs.ts';
 import { seedOrg } from './seed.ts';

@@ -13,7 +13,7 @@
  * - `sf org list --skip-connection-status --json` reads only local auth files; Dev Hubs are in
  *   `result.devHubs` (entries with "isDevHub": true, "alias", "username").
  */
-import { ScriptError } from './cli.ts';
+import { ScriptError } from '../../toolkit/src/cli/main.ts';
 import { SF_ERROR, isSfError, type Sf } from './sf.ts';
 
 /** One entry of `sf config get --json`'s result array. */

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ScriptError } from './cli.ts';
+import { ScriptError } from '../../toolkit/src/cli/main.ts';
 import type { Sf } from './sf.ts';
 
 export const DEFAULT_SEED_PLAN = path.join('data', 'seed', 'seed-plan.json');

@@ -20,7 +20,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './project.ts';
+import { oneLine } from '../../toolkit/src/cli/main.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 
 /** Environment every sf invocation gets: no background auto-update, no update-check warning. */
 export const SF_ENV: Readonly<Record<string, string>> = {
@@ -118,6 +119,12 @@ export class SfCommandError extends Error {
   get command(): string {
     return commandWords(this.args);
   }
+
+  /** One line for the user: the command, sf's message and error name, sf's first hint. */
+  describeFailure(): string {
+    const action = this.actions[0] ? ` Hint: ${oneLine(this.actions[0])}` : '';
+    return `${this.command} failed: ${oneLine(this.message)} (${this.sfName})${action}`;
+  }
 }
 
 /** The command words of an sf argument list: `sf project deploy start`. */
@@ -132,11 +139,6 @@ export function commandWords(args: readonly string[]): string {
 
 export function isSfError(error: unknown, sfName?: string): error is SfCommandError {
   return error instanceof SfCommandError && (sfName === undefined || error.sfName === sfName);
-}
-
-/** Collapses sf's multi-line messages ("Parsing --x \n\tNo ...\nSee more help") into one line. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

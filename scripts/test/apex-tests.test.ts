@@ -8,7 +8,7 @@ import {
   parsePercent,
   runApexTests
 } from '../lib/apex-tests.ts';
-import { ScriptError } from '../lib/cli.ts';
+import { ScriptError } from '../../toolkit/src/cli/main.ts';
 import { Sf } from '../lib/sf.ts';
 import {
   FAILING_RUN,

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  UsageError,
-  choice,
-  formatHelp,
-  intInRange,
-  numberInRange,
-  parseCommandLine,
-  type CommandSpec
-} from '../lib/args.ts';
+import { UsageError, formatHelp } from '../../toolkit/src/cli/args.ts';
 import {
   DEPLOY_SPEC,
   ORG_CREATE_SPEC,
@@ -32,57 +24,6 @@ function usageError(fn: () => unknown, pattern: RegExp): void {
     return true;
   });
 }
-
-describe('generic parsing', () => {
-  const spec: CommandSpec = {
-    usage: 'npm run x --',
-    summary: 'Test command.',
-    options: {
-      name: { type: 'string', short: 'n', description: 'A name.', defaultText: 'bob' },
-      flag: { type: 'boolean', description: 'A flag.' }
-    }
-  };
-
-  it('rewrites node errors into one-line messages', () => {
-    usageError(() => parseCommandLine(spec, ['--nope']), /^Unknown option --nope\.$/);
-    usageError(() => parseCommandLine(spec, ['stray']), /Unexpected argument 'stray'/);
-    usageError(() => parseCommandLine(spec, ['--name']), /Option --name needs a value/);
-    usageError(() => parseCommandLine(spec, ['--name', '--flag']), /Option --name needs a value/);
-    usageError(() => parseCommandLine(spec, ['--flag=yes']), /Option --flag does not take a value/);
-  });
-
-  it('--help and -h win even next to an unknown flag', () => {
-    for (const argv of [['--help'], ['-h'], ['--nope', '--help']]) {
-      const parsed = parseCommandLine(spec, argv);
-      assert.equal(parsed.help, true);
-    }
-    // after `--` it is not a help request
-    usageError(() => parseCommandLine(spec, ['--', '--help']), /Unexpected argument/);
-  });
-
-  it('help lists every option with its default and the help flag', () => {
-    const text = formatHelp(spec);
-    assert.match(text, /^Usage: npm run x -- \[options\]/);
-    assert.match(text, /-n, --name <value>\s+A name\. \(default: bob\)/);
-    assert.match(text, /--flag\s+A flag\./);
-    assert.match(text, /-h, --help/);
-  });
-
-  it('validators name the flag and the accepted values', () => {
-    assert.equal(intInRange('d', '30', 1, 30), 30);
-    usageError(() => intInRange('d', '0', 1, 30), /--d must be from 1 to 30, got 0/);
-    usageError(() => intInRange('d', '2.5', 1, 30), /whole number/);
-    usageError(() => intInRange('d', '7days', 1, 30), /whole number/);
-    assert.equal(numberInRange('m', '84.9', 0, 100), 84.9);
-    usageError(() => numberInRange('m', '101', 0, 100), /from 0 to 100/);
-    usageError(() => numberInRange('m', 'NaN', 0, 100), /must be a number/);
-    assert.equal(choice('l', 'RunLocalTests', ['NoTestRun', 'RunLocalTests']), 'RunLocalTests');
-    usageError(
-      () => choice('l', 'runlocaltests', ['NoTestRun', 'RunLocalTests']),
-      /did you mean RunLocalTests\?/
-    );
-  });
-});
 
 describe('org:create arguments', () => {
   it('defaults', () => {

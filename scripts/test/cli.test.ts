@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { UsageError } from '../lib/args.ts';
-import {
-  ScriptError,
-  StepReporter,
-  formatDuration,
-  knownFailureMessage,
-  runMain,
-  type Output
-} from '../lib/cli.ts';
+import { describe, it } from 'node:test';
+import { knownFailureMessage, type Output } from '../../toolkit/src/cli/main.ts';
+import { StepReporter } from '../lib/cli.ts';
 import { interpretSfProcess } from '../lib/sf.ts';
 import { NAMED_ORG_NOT_FOUND_GHOST } from './fixtures/sf-observed.ts';
 
@@ -18,26 +11,7 @@ function capture(): Output & { out: string[]; err: string[] } {
   return { out, err, info: (l) => out.push(l), error: (l) => err.push(l) };
 }
 
-describe('runMain', () => {
-  afterEach(() => {
-    process.exitCode = 0;
-  });
-
-  it('known failures: one line, exit code 1, no stack', async () => {
-    for (const [error, expected] of [
-      [new ScriptError('No target org is set.\nDo this.'), 'error: No target org is set. Do this.'],
-      [
-        new UsageError('Unknown option --x.'),
-        'error: Unknown option --x. Run with --help to see the options.'
-      ]
-    ] as const) {
-      const output = capture();
-      await runMain(() => Promise.reject(error), [], output);
-      assert.equal(process.exitCode, 1);
-      assert.deepEqual(output.err, [expected]);
-    }
-  });
-
+describe('sf failures', () => {
   it('sf failures name the command, sf error and its hint on one line', async () => {
     let sfError: unknown;
     try {
@@ -53,25 +27,9 @@ describe('runMain', () => {
       'sf org display failed: Parsing --target-org No authorization information found for ghost. See more help with --help (NamedOrgNotFoundError) Hint: It looks like you mistyped the username or alias. Did you mean "DevHub"?'
     );
   });
-
-  it('unexpected errors keep their stack; the return value is the exit code', async () => {
-    const output = capture();
-    await runMain(() => Promise.reject(new TypeError('bug')), [], output);
-    assert.equal(process.exitCode, 1);
-    assert.match(output.err[0] ?? '', /^unexpected error: TypeError: bug\n\s+at /);
-    await runMain(() => Promise.resolve(0), [], output);
-    assert.equal(process.exitCode, 0);
-    await runMain(() => Promise.resolve(1), [], output);
-    assert.equal(process.exitCode, 1);
-  });
 });
 
 describe('progress', () => {
-  it('formatDuration', () => {
-    assert.equal(formatDuration(4200), '4.2s');
-    assert.equal(formatDuration(75_000), '1m 15s');
-  });
-
   it('numbers steps and reports durations', async () => {
     const output = capture();
     let now = 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScriptError, StepReporter, type Output } from '../lib/cli.ts';
+import { ScriptError, type Output } from '../../toolkit/src/cli/main.ts';
+import { StepReporter } from '../lib/cli.ts';
 import { parseOrgCreateArgs } from '../lib/options.ts';
 import {
   executeOrgCreate,
@@ -9,7 +10,7 @@ import {
   type OrgCreateOptions,
   type OrgCreateState
 } from '../lib/org-create-plan.ts';
-import { projectRoot } from '../lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 import { Sf } from '../lib/sf.ts';
 import { FAILING_RUN, PASSING_RUN } from './fixtures/apex-results.ts';
 import { FakeRunner, ok } from './fixtures/fake-runner.ts';

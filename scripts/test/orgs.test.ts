@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScriptError } from '../lib/cli.ts';
+import { ScriptError } from '../../toolkit/src/cli/main.ts';
 import {
   devHubProblemMessage,
   explainOrgError,

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { projectRoot } from '../lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 import {
   buildExistingAccountsQuery,
   buildSeedImportArgs,

@@ -9,7 +9,7 @@ import {
   sendError,
   validateRequest
 } from '../platform/index.ts';
-import { parseJsonBodies } from '../platform/http/json-body.ts';
+import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { PaymentOutcome } from './canonical.ts';
 import { tokenLast4 } from './idempotency.ts';
 import type { PaymentRequests } from './idempotency.ts';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
 import type { SalesforceClients } from '../../src/platform/salesforce/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { until } from '../helpers/wait.ts';
+import { until } from '../../../toolkit/testing/wait.ts';
 import { startTestOrg, type TestOrg } from '../platform/salesforce-test-org.ts';
 import { env, EVENT } from './harness.ts';
 

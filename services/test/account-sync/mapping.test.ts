@@ -12,7 +12,7 @@ import {
   splitName,
   toBusinessPartner
 } from '../../src/account-sync/mapping.ts';
-import { projectRoot } from '../../../scripts/lib/project.ts';
+import { projectRoot } from '../../../toolkit/src/project.ts';
 
 const ID = '001000000000001AAA';
 

@@ -14,7 +14,7 @@ import {
   startHarness
 } from './harness.ts';
 import type { Harness } from './harness.ts';
-import { until } from '../helpers/wait.ts';
+import { until } from '../../../toolkit/testing/wait.ts';
 
 const contract = loadContract();
 const CONTRACT_KEY = contract.chargeRequest.headers['Idempotency-Key'] ?? '';

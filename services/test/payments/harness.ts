@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { projectRoot } from '../../../scripts/lib/project.ts';
+import { projectRoot } from '../../../toolkit/src/project.ts';
 import {
   startSecurePaySimulator,
   type RunningSecurePaySimulator

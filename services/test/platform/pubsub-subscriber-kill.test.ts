@@ -24,7 +24,7 @@ import { migrate } from '../../src/platform/db/migrate.ts';
 import { PgReplayStore } from '../../src/platform/salesforce/replay-store.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { sleep, until } from '../../../toolkit/testing/wait.ts';
 import { pubSubOrgEnv } from './fixtures/pubsub-env.ts';
 
 const TOTAL = 2_000;

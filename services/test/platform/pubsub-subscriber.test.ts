@@ -27,7 +27,7 @@ import { PgReplayStore } from '../../src/platform/salesforce/replay-store.ts';
 import { createTokenProvider } from '../../src/platform/salesforce/token-provider.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { sleep, until } from '../../../toolkit/testing/wait.ts';
 import { pubSubOrgEnv } from './fixtures/pubsub-env.ts';
 
 const HOUR = 60 * 60 * 1000;

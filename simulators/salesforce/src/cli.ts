@@ -15,8 +15,9 @@ import {
   stringValue,
   UsageError,
   type CommandSpec
-} from '../../../scripts/lib/args.ts';
-import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
+} from '../../../toolkit/src/cli/args.ts';
+import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
+import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,

@@ -3,7 +3,7 @@
  * latency, failures) and the `/__sim/` control API on one fastify instance.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { parseJsonBodies } from '../../../services/src/platform/http/json-body.ts';
+import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { SapContext } from './context.ts';
 import type { SapSimulatorControl } from './control.ts';
 import { badRequest, handleError, notFoundError, sendSapError } from './errors.ts';

@@ -12,8 +12,9 @@ import {
   parseCommandLine,
   stringValue,
   type CommandSpec
-} from '../../../scripts/lib/args.ts';
-import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
+} from '../../../toolkit/src/cli/args.ts';
+import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
+import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
 import {
   DEFAULT_SAP_HOST,
   DEFAULT_SAP_PASSWORD,

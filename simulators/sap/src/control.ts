@@ -4,8 +4,8 @@
  * the stored partners and the request counts.
  */
 import type { SapContext } from './context.ts';
-import type { FailureRule, FailureRuleInput } from './faults.ts';
-import { validateRule } from './faults.ts';
+import type { FailureRule, FailureRuleInput } from '../../../toolkit/src/faults.ts';
+import { validateRule } from '../../../toolkit/src/faults.ts';
 import { FULL_EXPAND, Serializer } from './odata.ts';
 import type { RequestCounts } from './request-log.ts';
 import type { Json } from './validation.ts';

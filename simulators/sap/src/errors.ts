@@ -125,3 +125,29 @@ export function handleError(
     new SapODataError(500, '/IWBEP/CM_MGW_RT/000', 'Runtime error; see the simulator log')
   );
 }
+
+/** SAP's answer to an injected failure (toolkit faults), as the gateway would send it. */
+export function injectedError(status: 500 | 503 | 429): SapODataError {
+  switch (status) {
+    case 503:
+      return new SapODataError(
+        503,
+        '/IWFND/CM_BEC/026',
+        'Service unavailable: the backend system cannot be reached (simulated failure)'
+      );
+    case 429:
+      return new SapODataError(
+        429,
+        '/IWFND/CM_MGW/429',
+        'Too many requests: rate limit exceeded (simulated failure)',
+        [],
+        { 'retry-after': '1' }
+      );
+    default:
+      return new SapODataError(
+        500,
+        '/IWBEP/CM_MGW_RT/000',
+        'Runtime error in the backend (simulated failure)'
+      );
+  }
+}

@@ -9,7 +9,7 @@ import type { SapContext } from './context.ts';
 import { createControl, type SapSimulatorControl } from './control.ts';
 import { CsrfSessions, DEFAULT_CSRF_LIFETIME_MS } from './csrf.ts';
 import { SERVICE_PATH } from './entities.ts';
-import { DEFAULT_TIMEOUT_HOLD_MS, Faults } from './faults.ts';
+import { DEFAULT_TIMEOUT_HOLD_MS, Faults } from '../../../toolkit/src/faults.ts';
 import { RequestLog } from './request-log.ts';
 import { BusinessPartnerStore } from './store.ts';
 

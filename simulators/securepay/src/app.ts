@@ -9,7 +9,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions
 } from 'fastify';
-import { parseJsonBodies } from '../../../services/src/platform/http/json-body.ts';
+import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { SecurePayContext } from './context.ts';
 import type { SecurePaySimulatorControl } from './control.ts';
 import { badRequest, handleError, item, SecurePayError, sendError } from './errors.ts';

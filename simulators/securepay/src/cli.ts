@@ -14,8 +14,9 @@ import {
   stringValue,
   type CommandSpec,
   type ParsedValues
-} from '../../../scripts/lib/args.ts';
-import { runMain, runUntilStopSignal, ScriptError } from '../../../scripts/lib/cli.ts';
+} from '../../../toolkit/src/cli/args.ts';
+import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
+import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
 import {
   DEFAULT_SECUREPAY_CLIENT_ID,
   DEFAULT_SECUREPAY_CLIENT_SECRET,

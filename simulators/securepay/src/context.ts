@@ -1,5 +1,5 @@
 /** The simulator's shared state, handed to the route plugins and to the control API. */
-import type { Faults } from '../../sap/src/faults.ts';
+import type { Faults } from '../../../toolkit/src/faults.ts';
 import type { GatewayStore, RequestCounter } from './store.ts';
 
 export interface SecurePayContext {
@@ -7,7 +7,7 @@ export interface SecurePayContext {
   clientSecret: string;
   merchantCode: string;
   store: GatewayStore;
-  /** Latency, failure rules and held answers: the SAP simulator's generic implementation. */
+  /** Latency, failure rules and held answers: the toolkit's generic fault injection. */
   faults: Faults;
   requests: RequestCounter;
 }

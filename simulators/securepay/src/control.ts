@@ -1,11 +1,15 @@
 /**
  * The simulator's control surface, programmatically (`control`) and over HTTP under `/__sim/`
  * (routes/control.ts): reset, latency, failure injection, the charges and the request counts.
- * Failure rules are the SAP simulator's (`faults.ts`): `{ status: 503|500|'timeout', count?,
- * rate?, paths?, methods? }`; `paths` are prefixes such as `/v2/payments`.
+ * Failure rules are the toolkit's (`toolkit/src/faults.ts`): `{ status: 503|500|'timeout',
+ * count?, rate?, paths?, methods? }`; `paths` are prefixes such as `/v2/payments`.
  */
 import { z } from 'zod';
-import { validateRule, type FailureRule, type FailureRuleInput } from '../../sap/src/faults.ts';
+import {
+  validateRule,
+  type FailureRule,
+  type FailureRuleInput
+} from '../../../toolkit/src/faults.ts';
 import type { SecurePayContext } from './context.ts';
 import type { ChargeSummary, RequestCounts } from './store.ts';
 
@@ -40,9 +44,7 @@ export function createControl(ctx: SecurePayContext): SecurePaySimulatorControl 
     },
     latencyMs: () => ctx.faults.latencyMs,
     injectFailures(rule) {
-      const valid = validateRule(rule);
-      if (valid.status === 429) throw new RangeError("status must be 503, 500 or 'timeout'");
-      return ctx.faults.add(valid);
+      return ctx.faults.add(validateRule(rule, [503, 500]));
     },
     failures: () => ctx.faults.list(),
     clearFailures: () => ctx.faults.clear(),

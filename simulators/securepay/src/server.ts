@@ -21,7 +21,7 @@
  *   await sim.close();
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Faults } from '../../sap/src/faults.ts';
+import { Faults } from '../../../toolkit/src/faults.ts';
 import { buildSecurePayApp } from './app.ts';
 import type { SecurePayContext } from './context.ts';
 import { createControl, type SecurePaySimulatorControl } from './control.ts';

@@ -5,7 +5,7 @@
 // (TOOLCHAIN.md), which throws away work the org already did and may be nearly finished; here the
 // caller gets a BulkJobPollTimeoutError naming the job and may wait again, read it later, or
 // abort it deliberately.
-import { backoffDelay, delay, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, delay, type BackoffOptions } from '../../../../toolkit/src/backoff.ts';
 import type { SalesforceConnection, SalesforceRequest } from './connection.ts';
 import { SalesforceError } from './errors.ts';
 

@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from '../logger.ts';
 import type { ApiCallMeter } from './api-calls.ts';
 import { createApiCallMeter } from './api-calls.ts';
-import { delay, jitteredDelay, type BackoffOptions } from './backoff.ts';
+import { delay, jitteredDelay, type BackoffOptions } from '../../../../toolkit/src/backoff.ts';
 import {
   errorFromResponse,
   isTransientError,

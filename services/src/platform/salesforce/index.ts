@@ -30,7 +30,7 @@ import {
 } from './token-provider.ts';
 
 export * from './api-calls.ts';
-export * from './backoff.ts';
+export * from '../../../../toolkit/src/backoff.ts';
 export * from './batching.ts';
 export * from './bulk-jobs.ts';
 export * from './bulk-ingest-writer.ts';

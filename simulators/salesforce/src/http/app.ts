@@ -3,7 +3,7 @@
  * fastify instance, with Salesforce's error shapes everywhere (see errors.ts).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { parseJsonBodies } from '../../../../services/src/platform/http/json-body.ts';
+import { parseJsonBodies } from '../../../../toolkit/src/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';

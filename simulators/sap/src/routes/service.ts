@@ -21,7 +21,7 @@ import type { SapContext } from '../context.ts';
 import { ENTITY_TYPES, SERVICE_PATH } from '../entities.ts';
 import { badRequest, notFoundError, SapODataError } from '../errors.ts';
 import { checkIfMatch } from '../etag.ts';
-import { injectedError } from '../faults.ts';
+import { injectedError } from '../errors.ts';
 import { buildMetadata } from '../metadata.ts';
 import {
   FULL_EXPAND,

@@ -11,7 +11,7 @@
  *    SECUREPAY_BASE_URL when configured, otherwise the SecurePay simulator started in the same
  *    process.
  */
-import { projectRoot } from '../../scripts/lib/project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -19,12 +19,16 @@ import {
 } from '../../simulators/salesforce/src/emulator.ts';
 import { startSapSimulator } from '../../simulators/sap/src/server.ts';
 import { startSecurePaySimulator } from '../../simulators/securepay/src/server.ts';
-import { loadAccountSyncConfig } from './account-sync/config.ts';
-import { startAccountSync } from './account-sync/service.ts';
-import { loadPaymentsConfig } from './payments/config.ts';
-import { createPaymentsService } from './payments/service.ts';
-import { loadConfigOrExit, startPlatform, type PlatformConfig } from './platform/index.ts';
-import { createSalesforceClients } from './platform/salesforce/index.ts';
+import { loadAccountSyncConfig } from '../../services/src/account-sync/config.ts';
+import { startAccountSync } from '../../services/src/account-sync/service.ts';
+import { loadPaymentsConfig } from '../../services/src/payments/config.ts';
+import { createPaymentsService } from '../../services/src/payments/service.ts';
+import {
+  loadConfigOrExit,
+  startPlatform,
+  type PlatformConfig
+} from '../../services/src/platform/index.ts';
+import { createSalesforceClients } from '../../services/src/platform/salesforce/index.ts';
 
 /** Bearer token of the lab's service endpoints when SERVICE_API_TOKENS is not set. */
 export const LAB_SERVICE_TOKEN = 'lab-service-token';

@@ -1,14 +1,15 @@
 /**
- * What a test or the lab can do to the SAP paths: a fixed latency before every answer and
- * failure rules. A rule fails matching requests with 503, 500 or 429 (SAP error body; 429 with
- * `Retry-After`), or with 'timeout': the request is held open (no answer within any sane client
- * timeout) until the hold time passes or the simulator closes. A rule with `count` fails the
- * next N matching requests; with `rate` each matching request fails with that probability
- * (from a seeded generator, so runs repeat), for at most `count` failures when both are given.
+ * Fault injection for the simulators: a fixed latency before every answer and failure rules.
+ * A rule fails matching requests with an HTTP status (each simulator answers it with its own
+ * error body, e.g. SAP's OData error with `Retry-After` on 429), or with 'timeout': the request
+ * is held open (no answer within any sane client timeout) until the hold time passes or the
+ * simulator closes. A rule with `count` fails the next N matching requests; with `rate` each
+ * matching request fails with that probability (from a seeded generator, so runs repeat), for
+ * at most `count` failures when both are given.
  */
-import { SapODataError } from './errors.ts';
 
-export type FailureKind = 500 | 503 | 429 | 'timeout';
+export type FailureStatus = 500 | 503 | 429;
+export type FailureKind = FailureStatus | 'timeout';
 
 export interface FailureRuleInput {
   status: FailureKind;
@@ -43,11 +44,18 @@ function seeded(seed: number): () => number {
   };
 }
 
-export function validateRule(input: unknown): FailureRuleInput {
+/**
+ * Checks a rule sent to a simulator's control API; `statuses` are the HTTP statuses that
+ * simulator can inject (besides 'timeout').
+ */
+export function validateRule(
+  input: unknown,
+  statuses: readonly FailureStatus[] = [503, 500, 429]
+): FailureRuleInput {
   const body = (input ?? {}) as Record<string, unknown>;
   const { status, count, rate, paths, methods } = body;
-  if (status !== 500 && status !== 503 && status !== 429 && status !== 'timeout') {
-    throw new RangeError("status must be 503, 500, 429 or 'timeout'");
+  if (status !== 'timeout' && !statuses.includes(status as FailureStatus)) {
+    throw new RangeError(`status must be ${statuses.join(', ')} or 'timeout'`);
   }
   if (count !== undefined && (!Number.isSafeInteger(count) || (count as number) < 1)) {
     throw new RangeError('count must be a whole number >= 1');
@@ -64,7 +72,7 @@ export function validateRule(input: unknown): FailureRuleInput {
   const pathList = strings(paths, 'paths');
   const methodList = strings(methods, 'methods')?.map((m) => m.toUpperCase());
   return {
-    status,
+    status: status as FailureKind,
     ...(count !== undefined ? { count: count as number } : {}),
     ...(rate !== undefined ? { rate } : {}),
     ...(pathList ? { paths: pathList } : {}),
@@ -163,30 +171,5 @@ export class Faults {
       const timer = setTimeout(wake, ms);
       this.holds.add(wake);
     });
-  }
-}
-
-export function injectedError(status: 500 | 503 | 429): SapODataError {
-  switch (status) {
-    case 503:
-      return new SapODataError(
-        503,
-        '/IWFND/CM_BEC/026',
-        'Service unavailable: the backend system cannot be reached (simulated failure)'
-      );
-    case 429:
-      return new SapODataError(
-        429,
-        '/IWFND/CM_MGW/429',
-        'Too many requests: rate limit exceeded (simulated failure)',
-        [],
-        { 'retry-after': '1' }
-      );
-    default:
-      return new SapODataError(
-        500,
-        '/IWBEP/CM_MGW_RT/000',
-        'Runtime error in the backend (simulated failure)'
-      );
   }
 }

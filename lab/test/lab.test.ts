@@ -7,8 +7,8 @@ import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET
 } from '../../simulators/salesforce/src/emulator.ts';
-import { createTestDatabase } from './helpers/database.ts';
-import { until } from './helpers/wait.ts';
+import { createTestDatabase } from '../../services/test/helpers/database.ts';
+import { until } from '../../toolkit/testing/wait.ts';
 
 const LAB_API_TOKEN = 'lab-test-api-token-0123456789abcdef';
 

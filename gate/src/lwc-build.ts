@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
-import { projectRoot } from './project.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
 
 /** The tsconfig whose compilerOptions define how TypeScript LWCs compile. */
 export const LWC_TSCONFIG = path.join('force-app', 'tsconfig.json');
