@@ -114,20 +114,88 @@ function checkPicklist(field: FieldDescribe, value: string): void {
   if (!allowed) throw writeErrors.restrictedPicklist(field, value);
 }
 
+function coerceBoolean(field: FieldDescribe, value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) {
+    return value.toLowerCase() === 'true';
+  }
+  throw writeErrors.wrongType(field, 'boolean', value);
+}
+
+function coerceText(field: FieldDescribe, value: unknown): string | null {
+  const text = toText(field, value);
+  if (text !== null) checkLength(field, text);
+  return text;
+}
+
+function coerceEmail(field: FieldDescribe, value: unknown): string | null {
+  const text = toText(field, value);
+  if (text === null) return null;
+  checkLength(field, text);
+  if (!EMAIL.test(text)) throw writeErrors.invalidEmail(field, text);
+  return text;
+}
+
+function coercePicklist(field: FieldDescribe, value: unknown): string | null {
+  const text = toText(field, value);
+  if (text === null) return null;
+  checkLength(field, text);
+  checkPicklist(field, text);
+  return text;
+}
+
+function coerceMultipicklist(field: FieldDescribe, value: unknown): string | null {
+  const text = toText(field, value);
+  if (text === null) return null;
+  const selected = [
+    ...new Set(
+      text
+        .split(';')
+        .map((v) => v.trim())
+        .filter((v) => v !== '')
+    )
+  ];
+  for (const entry of selected) checkPicklist(field, entry);
+  const joined = selected.join(';');
+  checkLength(field, joined);
+  return joined === '' ? null : joined;
+}
+
+function coerceInt(field: FieldDescribe, value: unknown): number {
+  const number = toNumber(field, value, 'int');
+  if (!Number.isInteger(number) || Math.abs(number) > 2 ** 31 - 1) {
+    throw writeErrors.wrongType(field, 'int', value);
+  }
+  return fitNumber(field, number);
+}
+
+function coerceTime(field: FieldDescribe, value: unknown): string {
+  const match = typeof value === 'string' ? TIME.exec(value) : null;
+  if (!match) throw writeErrors.wrongType(field, 'time', value);
+  const [, h = '0', m = '0', s = '00', ms = '0'] = match;
+  if (Number(h) > 23 || Number(m) > 59 || Number(s) > 59) {
+    throw writeErrors.wrongType(field, 'time', value);
+  }
+  return `${h}:${m}:${s.padStart(2, '0')}.${ms.padEnd(3, '0')}Z`;
+}
+
+function coerceBase64(field: FieldDescribe, value: unknown): string {
+  if (typeof value !== 'string') throw writeErrors.wrongType(field, 'base64', value);
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
+    throw writeErrors.wrongType(field, 'base64', value);
+  }
+  return compact;
+}
+
 /**
  * The stored form of `value` for `field`, or a SalesforceApiError naming what is wrong. null
  * (or an empty string) means "no value"; checkboxes store false instead. Reference values are
  * only format-checked here: whether the record exists is the store's business.
  */
 export function coerceValue(field: FieldDescribe, value: unknown): unknown {
-  if (field.type === 'boolean') {
-    if (value === null || value === undefined) return false;
-    if (typeof value === 'boolean') return value;
-    if (typeof value === 'string' && /^(true|false)$/i.test(value)) {
-      return value.toLowerCase() === 'true';
-    }
-    throw writeErrors.wrongType(field, 'boolean', value);
-  }
+  if (field.type === 'boolean') return coerceBoolean(field, value);
   if (value === null || value === undefined || value === '') return null;
 
   switch (field.type) {
@@ -136,48 +204,16 @@ export function coerceValue(field: FieldDescribe, value: unknown): unknown {
     case 'phone':
     case 'url':
     case 'encryptedstring':
-    case 'id': {
-      const text = toText(field, value);
-      if (text !== null) checkLength(field, text);
-      return text;
-    }
-    case 'email': {
-      const text = toText(field, value);
-      if (text === null) return null;
-      checkLength(field, text);
-      if (!EMAIL.test(text)) throw writeErrors.invalidEmail(field, text);
-      return text;
-    }
-    case 'picklist': {
-      const text = toText(field, value);
-      if (text === null) return null;
-      checkLength(field, text);
-      checkPicklist(field, text);
-      return text;
-    }
-    case 'multipicklist': {
-      const text = toText(field, value);
-      if (text === null) return null;
-      const selected = [
-        ...new Set(
-          text
-            .split(';')
-            .map((v) => v.trim())
-            .filter((v) => v !== '')
-        )
-      ];
-      for (const entry of selected) checkPicklist(field, entry);
-      const joined = selected.join(';');
-      checkLength(field, joined);
-      return joined === '' ? null : joined;
-    }
-    case 'int': {
-      const number = toNumber(field, value, 'int');
-      if (!Number.isInteger(number) || Math.abs(number) > 2 ** 31 - 1) {
-        throw writeErrors.wrongType(field, 'int', value);
-      }
-      return fitNumber(field, number);
-    }
+    case 'id':
+      return coerceText(field, value);
+    case 'email':
+      return coerceEmail(field, value);
+    case 'picklist':
+      return coercePicklist(field, value);
+    case 'multipicklist':
+      return coerceMultipicklist(field, value);
+    case 'int':
+      return coerceInt(field, value);
     case 'double':
     case 'currency':
     case 'percent':
@@ -192,28 +228,15 @@ export function coerceValue(field: FieldDescribe, value: unknown): unknown {
       if (date === undefined) throw writeErrors.wrongType(field, 'datetime', value);
       return formatDatetime(date);
     }
-    case 'time': {
-      const match = typeof value === 'string' ? TIME.exec(value) : null;
-      if (!match) throw writeErrors.wrongType(field, 'time', value);
-      const [, h = '0', m = '0', s = '00', ms = '0'] = match;
-      if (Number(h) > 23 || Number(m) > 59 || Number(s) > 59) {
-        throw writeErrors.wrongType(field, 'time', value);
-      }
-      return `${h}:${m}:${s.padStart(2, '0')}.${ms.padEnd(3, '0')}Z`;
-    }
+    case 'time':
+      return coerceTime(field, value);
     case 'reference': {
       const id = normalizeId(value);
       if (id === undefined) throw writeErrors.malformedReference(field, value);
       return id;
     }
-    case 'base64': {
-      if (typeof value !== 'string') throw writeErrors.wrongType(field, 'base64', value);
-      const compact = value.replace(/\s+/g, '');
-      if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
-        throw writeErrors.wrongType(field, 'base64', value);
-      }
-      return compact;
-    }
+    case 'base64':
+      return coerceBase64(field, value);
     case 'address':
     case 'location':
       // Compound fields are read-only; writes go to their component fields.
