@@ -48,7 +48,7 @@ function install(): boolean {
     installed = true;
   } catch {
     // An unexpected grpc-js layout: callers fall back to not closing the client (see
-    // pubsub-subscriber.ts), which is leakier but still cannot crash.
+    // connection.ts), which is leakier but still cannot crash.
     installed = false;
   }
   return installed;
