@@ -1,8 +1,10 @@
 /**
  * `npm run sim:salesforce`: runs the org emulator standalone for the lab and for connecting by
- * hand. Prints one line with what a client needs, then logs requests (on stderr):
+ * hand. Prints one line with what a client needs and one with the test driver's secret (random
+ * unless `--driver-secret` chooses it), then logs requests (on stderr):
  *
  *   SF_INSTANCE_URL=http://127.0.0.1:8780 SF_ACCESS_TOKEN=00D...!AQ... SF_PUBSUB_ENDPOINT=127.0.0.1:8781
+ *   SF_DRIVER_SECRET=3f9c...
  *
  * Stops cleanly on SIGINT/SIGTERM.
  */
@@ -18,6 +20,7 @@ import {
 } from '../../../toolkit/src/cli/args.ts';
 import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
 import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -36,7 +39,7 @@ export const CLI_SPEC: CommandSpec = {
     'Starts the Salesforce org emulator: REST API, Bulk API 2.0, OAuth 2.0 and the test driver over ' +
     'HTTP, the Pub/Sub API over gRPC+TLS. Its schema comes from the project force-app metadata. ' +
     'Prints SF_INSTANCE_URL, SF_ACCESS_TOKEN (an integration user token) and SF_PUBSUB_ENDPOINT on ' +
-    'one line, then logs requests on stderr.',
+    'one line, SF_DRIVER_SECRET (the test driver secret) on the next, then logs requests on stderr.',
   options: {
     port: {
       type: 'string',
@@ -100,7 +103,9 @@ export const CLI_SPEC: CommandSpec = {
     'driver-secret': {
       type: 'string',
       valueName: 'secret',
-      description: 'Require x-emulator-secret on /__emulator/* (test driver).'
+      description:
+        'Secret the test driver (/__emulator/*) requires as Authorization: Bearer <secret>.',
+      defaultText: 'a random one, printed'
     }
   },
   examples: [
@@ -108,9 +113,10 @@ export const CLI_SPEC: CommandSpec = {
     'npm run sim:salesforce -- --port 9780 --grpc-port 9781 --persist .sf-emulator.json'
   ],
   notes: [
-    'Test driver (no Salesforce auth): POST /__emulator/reset, /__emulator/records/<Object>, ' +
-      '/__emulator/datasets/<Object>, /__emulator/clock/advance, /__emulator/sessions/expire; ' +
-      'GET /__emulator/state, /__emulator/api-calls.'
+    'Test driver (no Salesforce auth; loopback clients only, with Authorization: Bearer ' +
+      '<SF_DRIVER_SECRET>): POST /__emulator/reset, /__emulator/records/<Object>, ' +
+      '/__emulator/datasets/<Object>, /__emulator/clock/advance, /__emulator/sessions, ' +
+      '/__emulator/sessions/expire; GET /__emulator/state, /__emulator/api-calls.'
   ]
 };
 
@@ -155,7 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const persist = stringValue(values, 'persist');
   const jwtCert = stringValue(values, 'jwt-cert');
-  const driverSecret = stringValue(values, 'driver-secret');
+  const driverSecret = driverSecretFromFlag(stringValue(values, 'driver-secret'));
 
   const config: Partial<EmulatorConfig> = {
     eventRetentionMs: Math.round(retentionHours * 3_600_000),
@@ -173,7 +179,7 @@ async function main(argv: readonly string[]): Promise<number> {
     grpcPort,
     config,
     logger: { level: 'info', stream: process.stderr },
-    ...(driverSecret ? { driverSecret } : {})
+    driverSecret
   }).catch((error: unknown) => {
     const {
       code,
@@ -191,6 +197,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(
     `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`
   );
+  console.log(`SF_DRIVER_SECRET=${driverSecret}`);
 
   await runUntilStopSignal(() => emulator.close(), emulator.app.log);
   return 0;

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
 import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
@@ -32,7 +33,10 @@ export interface StartEmulatorOptions {
   config?: Partial<EmulatorConfig>;
   /** fastify/pino logger for the HTTP server (off by default). */
   logger?: FastifyServerOptions['logger'];
-  /** Guard `/__emulator/*` with `x-emulator-secret: <secret>`. */
+  /**
+   * Guard the test driver (`/__emulator/*`) with `Authorization: Bearer <driverSecret>`
+   * (1-1024 visible ASCII characters). Set or not, the driver answers loopback clients only.
+   */
   driverSecret?: string;
   /** Extra Pub/Sub server settings (keepalive, batch size), for tests. */
   pubsub?: Omit<PubSubServerOptions, 'host' | 'port'>;
@@ -46,6 +50,8 @@ export interface RunningEmulator {
   /** A token of the integration user, valid for the configured lifetime of emulated time. */
   accessToken: string;
   organizationId: string;
+  /** The secret `/__emulator/*` requires (`Authorization: Bearer <driverSecret>`), if any. */
+  driverSecret: string | undefined;
   ctx: EmulatorContext;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -76,13 +82,14 @@ export async function startSalesforceEmulator(
   const projectDir = resolve(options.projectDir ?? options.config?.projectDir ?? process.cwd());
   const config: EmulatorConfig = { ...defaultConfig(projectDir), ...options.config, projectDir };
   const host = options.host ?? DEFAULT_HOST;
+  const driverSecret = validateDriverSecret(options.driverSecret);
   const ctx = await createEmulatorContext(config);
 
   let app: FastifyInstance;
   try {
     app = await buildHttpApp(ctx, {
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
-      ...(options.driverSecret ? { driverSecret: options.driverSecret } : {})
+      ...(driverSecret !== undefined ? { driverSecret } : {})
     });
     await app.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
   } catch (error) {
@@ -112,6 +119,7 @@ export async function startSalesforceEmulator(
     pubsubEndpoint: pubsub.endpoint,
     accessToken: session.accessToken,
     organizationId: config.organizationId,
+    driverSecret,
     ctx,
     app,
     close() {

@@ -12,6 +12,8 @@ import { serviceRoutes } from './routes/service.ts';
 
 export interface SapAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** When set, `/__sim/*` requires `Authorization: Bearer <driverSecret>`. */
+  driverSecret?: string;
 }
 
 export async function buildSapApp(
@@ -31,6 +33,9 @@ export async function buildSapApp(
   parseJsonBodies(app, (message) => badRequest(`Malformed JSON body: ${message}`));
 
   await app.register(serviceRoutes, { ctx });
-  await app.register(controlRoutes, { control });
+  await app.register(controlRoutes, {
+    control,
+    ...(options.driverSecret !== undefined ? { driverSecret: options.driverSecret } : {})
+  });
   return app;
 }

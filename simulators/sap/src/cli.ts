@@ -1,8 +1,10 @@
 /**
  * `npm run sim:sap`: runs the SAP Business Partner simulator standalone for the lab and for
- * connecting by hand. Prints one line with what a client needs, then logs requests (stderr):
+ * connecting by hand. Prints one line with what a client needs and one with the control API's
+ * secret (random unless `--driver-secret` chooses it), then logs requests (stderr):
  *
  *   SAP_BASE_URL=http://127.0.0.1:8782 SAP_USERNAME=ESB_SYNC SAP_PASSWORD=sap-simulator-secret
+ *   SAP_DRIVER_SECRET=3f9c...
  *
  * Stops cleanly on SIGINT/SIGTERM.
  */
@@ -15,6 +17,7 @@ import {
 } from '../../../toolkit/src/cli/args.ts';
 import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
 import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_SAP_HOST,
   DEFAULT_SAP_PASSWORD,
@@ -29,7 +32,8 @@ export const CLI_SPEC: CommandSpec = {
     'Starts the SAP S/4HANA Business Partner simulator: the OData V2 service API_BUSINESS_PARTNER ' +
     '(A_BusinessPartner with addresses, roles and tax numbers) with basic auth, the CSRF token ' +
     'handshake, ETags and SAP error bodies, plus a control API under /__sim/. Prints SAP_BASE_URL, ' +
-    'SAP_USERNAME and SAP_PASSWORD on one line, then logs requests on stderr.',
+    'SAP_USERNAME and SAP_PASSWORD on one line, SAP_DRIVER_SECRET (the control API secret) on ' +
+    'the next, then logs requests on stderr.',
   options: {
     port: {
       type: 'string',
@@ -66,12 +70,19 @@ export const CLI_SPEC: CommandSpec = {
       valueName: 'minutes',
       description: 'CSRF token (security session) lifetime.',
       defaultText: '30'
+    },
+    'driver-secret': {
+      type: 'string',
+      valueName: 'secret',
+      description: 'Secret the control API (/__sim/*) requires as Authorization: Bearer <secret>.',
+      defaultText: 'a random one, printed'
     }
   },
   examples: ['npm run sim:sap', 'npm run sim:sap -- --port 9782 --latency-ms 20'],
   notes: [
     'Service: <SAP_BASE_URL>/sap/opu/odata/sap/API_BUSINESS_PARTNER.',
-    'Control (no auth): POST /__sim/reset, /__sim/latency {"ms"}, /__sim/failures ' +
+    'Control (no SAP auth; loopback clients only, with Authorization: Bearer <SAP_DRIVER_SECRET>): ' +
+      'POST /__sim/reset, /__sim/latency {"ms"}, /__sim/failures ' +
       '{"status":503|500|429|"timeout","count"?,"rate"?,"paths"?,"methods"?}, /__sim/csrf/expire; ' +
       'DELETE /__sim/failures; GET /__sim/partners, /__sim/requests.'
   ]
@@ -98,6 +109,8 @@ async function main(argv: readonly string[]): Promise<number> {
     24 * 60
   );
 
+  const driverSecret = driverSecretFromFlag(stringValue(values, 'driver-secret'));
+
   const sim = await startSapSimulator({
     host: stringValue(values, 'host') ?? DEFAULT_SAP_HOST,
     port,
@@ -105,6 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
     username: stringValue(values, 'username') ?? DEFAULT_SAP_USERNAME,
     password: stringValue(values, 'password') ?? DEFAULT_SAP_PASSWORD,
     csrfTokenLifetimeMs: Math.round(tokenMinutes * 60_000),
+    driverSecret,
     logger: { level: 'info', stream: process.stderr }
   }).catch((error: unknown) => {
     const { code } = error as { code?: string };
@@ -115,6 +129,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
 
   console.log(`SAP_BASE_URL=${sim.url} SAP_USERNAME=${sim.username} SAP_PASSWORD=${sim.password}`);
+  console.log(`SAP_DRIVER_SECRET=${driverSecret}`);
 
   await runUntilStopSignal(() => sim.close(), sim.app.log);
   return 0;

@@ -1,7 +1,8 @@
 /**
  * Starts the SAP S/4HANA Business Partner simulator (`API_BUSINESS_PARTNER`, OData V2) and
  * returns what a client needs: the base URL (`SAP_BASE_URL`), the service URL, the control
- * API and `close()`.
+ * API and `close()`. The HTTP control API (`/__sim/*`) answers loopback clients only and, with
+ * `driverSecret`, only requests with `Authorization: Bearer <driverSecret>`.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildSapApp } from './app.ts';
@@ -10,6 +11,7 @@ import { createControl, type SapSimulatorControl } from './control.ts';
 import { CsrfSessions, DEFAULT_CSRF_LIFETIME_MS } from './csrf.ts';
 import { SERVICE_PATH } from './entities.ts';
 import { DEFAULT_TIMEOUT_HOLD_MS, Faults } from '../../../toolkit/src/faults.ts';
+import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
 import { RequestLog } from './request-log.ts';
 import { BusinessPartnerStore } from './store.ts';
 
@@ -32,6 +34,11 @@ export interface SapSimulatorOptions {
   timeoutHoldMs?: number;
   /** Seed of the failure-rate generator (default 1). */
   failureSeed?: number;
+  /**
+   * Guard the HTTP control API (`/__sim/*`) with `Authorization: Bearer <driverSecret>`
+   * (1-1024 visible ASCII characters). Set or not, it answers loopback clients only.
+   */
+  driverSecret?: string;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -42,6 +49,9 @@ export interface RunningSapSimulator {
   serviceUrl: string;
   username: string;
   password: string;
+  /** The secret `/__sim/*` requires (`Authorization: Bearer <driverSecret>`), if any. */
+  driverSecret: string | undefined;
+  /** The control API in process (no secret needed). */
   control: SapSimulatorControl;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -57,6 +67,7 @@ export async function startSapSimulator(
   const host = options.host ?? DEFAULT_SAP_HOST;
   const username = options.username ?? DEFAULT_SAP_USERNAME;
   const password = options.password ?? DEFAULT_SAP_PASSWORD;
+  const driverSecret = validateDriverSecret(options.driverSecret);
   const ctx: SapContext = {
     credentials: { username, password },
     store: new BusinessPartnerStore(),
@@ -71,7 +82,8 @@ export async function startSapSimulator(
   let url = '';
   const control = createControl(ctx, () => `${url}${SERVICE_PATH}`);
   const app = await buildSapApp(ctx, control, {
-    ...(options.logger !== undefined ? { logger: options.logger } : {})
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(driverSecret !== undefined ? { driverSecret } : {})
   });
   await app.listen({ host, port: options.port ?? DEFAULT_SAP_PORT });
   const address = app.server.address();
@@ -84,6 +96,7 @@ export async function startSapSimulator(
     serviceUrl: `${url}${SERVICE_PATH}`,
     username,
     password,
+    driverSecret,
     control,
     app,
     close() {

@@ -57,12 +57,15 @@ export interface SecurePayAppParts {
   ctx: SecurePayContext;
   control: SecurePaySimulatorControl;
   logger?: LoggerOption;
+  /** When set, `/__sim/*` requires `Authorization: Bearer <driverSecret>`. */
+  driverSecret?: string;
 }
 
 export async function buildSecurePayApp({
   ctx,
   control,
-  logger
+  logger,
+  driverSecret
 }: SecurePayAppParts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: safeLogger(logger),
@@ -93,6 +96,9 @@ export async function buildSecurePayApp({
     await gateway.register(tokenRoutes, { ctx });
     await gateway.register(paymentRoutes, { ctx });
   });
-  await app.register(controlRoutes, { control });
+  await app.register(controlRoutes, {
+    control,
+    ...(driverSecret !== undefined ? { driverSecret } : {})
+  });
   return app;
 }

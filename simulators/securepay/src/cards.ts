@@ -35,19 +35,32 @@ function declined(code: string, message: string, errorCode: string): CardOutcome
   };
 }
 
-/** The documented test cards (any future expiry, any CVV of the right length). */
+/** The documented test cards by name (any future expiry, any CVV of the right length). */
+export const TEST_CARD_NUMBERS = {
+  visa: '4111111111111111',
+  mastercard: '5555555555554444',
+  amex: '378282246310005',
+  declined: '4000000000000002',
+  insufficientFunds: '4000000000009995',
+  expired: '4000000000000069',
+  /** Paid, but the answer is held for timeoutHoldMs: the client times out. */
+  timeout: '4000000000000119'
+} as const;
+
+const CARDS = TEST_CARD_NUMBERS;
+
+/** What a payment with each test card does. */
 export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = {
-  '4111111111111111': { ...APPROVED, holdAnswer: false },
-  '5555555555554444': { ...APPROVED, holdAnswer: false },
-  '378282246310005': { ...APPROVED, holdAnswer: false },
-  '4000000000000002': { ...declined('05', 'Do not honour', 'card_declined'), holdAnswer: false },
-  '4000000000009995': {
+  [CARDS.visa]: { ...APPROVED, holdAnswer: false },
+  [CARDS.mastercard]: { ...APPROVED, holdAnswer: false },
+  [CARDS.amex]: { ...APPROVED, holdAnswer: false },
+  [CARDS.declined]: { ...declined('05', 'Do not honour', 'card_declined'), holdAnswer: false },
+  [CARDS.insufficientFunds]: {
     ...declined('51', 'Insufficient funds', 'insufficient_funds'),
     holdAnswer: false
   },
-  '4000000000000069': { ...declined('54', 'Expired card', 'expired_card'), holdAnswer: false },
-  // Paid, but the answer is held for timeoutHoldMs: the client times out.
-  '4000000000000119': { ...APPROVED, holdAnswer: true }
+  [CARDS.expired]: { ...declined('54', 'Expired card', 'expired_card'), holdAnswer: false },
+  [CARDS.timeout]: { ...APPROVED, holdAnswer: true }
 };
 
 export function behaviourOf(cardNumber: string): CardBehaviour {

@@ -1,12 +1,14 @@
 /**
  * `npm run sim:securepay`: runs the SecurePay gateway simulator standalone for the lab and for
- * connecting by hand. Prints one line with what a client needs, then logs requests (stderr,
- * never a request body or card data):
+ * connecting by hand. Prints one line with what a client needs and one with the control API's
+ * secret (random unless `--driver-secret` chooses it), then logs requests (stderr, never a
+ * request body or card data):
  *
  *   SECUREPAY_BASE_URL=http://127.0.0.1:8783 SECUREPAY_CLIENT_ID=securepay-sim-client
  *   SECUREPAY_CLIENT_SECRET=securepay-sim-secret SECUREPAY_MERCHANT_CODE=5AR0055
+ *   SECUREPAY_DRIVER_SECRET=3f9c...
  *
- * (one line). Stops cleanly on SIGINT/SIGTERM.
+ * (the first two lines above are one line). Stops cleanly on SIGINT/SIGTERM.
  */
 import {
   intInRange,
@@ -17,6 +19,7 @@ import {
 } from '../../../toolkit/src/cli/args.ts';
 import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
 import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_SECUREPAY_CLIENT_ID,
   DEFAULT_SECUREPAY_CLIENT_SECRET,
@@ -35,7 +38,8 @@ export const CLI_SPEC: CommandSpec = {
     'Starts the SecurePay payment gateway simulator (Card Payments API v2): OAuth client ' +
     'credentials, card tokenization for browsers (CORS), payments with idempotency keys and ' +
     'test cards, plus a control API under /__sim/. Prints SECUREPAY_BASE_URL, SECUREPAY_CLIENT_ID, ' +
-    'SECUREPAY_CLIENT_SECRET and SECUREPAY_MERCHANT_CODE on one line, then logs requests on stderr.',
+    'SECUREPAY_CLIENT_SECRET and SECUREPAY_MERCHANT_CODE on one line, SECUREPAY_DRIVER_SECRET (the ' +
+    'control API secret) on the next, then logs requests on stderr.',
   options: {
     port: {
       type: 'string',
@@ -78,6 +82,12 @@ export const CLI_SPEC: CommandSpec = {
       valueName: 'code',
       description: 'Merchant code (X-Merchant-Code, merchantCode).',
       defaultText: DEFAULT_SECUREPAY_MERCHANT_CODE
+    },
+    'driver-secret': {
+      type: 'string',
+      valueName: 'secret',
+      description: 'Secret the control API (/__sim/*) requires as Authorization: Bearer <secret>.',
+      defaultText: 'a random one, printed'
     }
   },
   examples: [
@@ -88,7 +98,8 @@ export const CLI_SPEC: CommandSpec = {
     'Test cards: 4111111111111111, 5555555555554444, 378282246310005 approved; 4000000000000002 ' +
       'declined 05; 4000000000009995 declined 51; 4000000000000069 declined 54; ' +
       '4000000000000119 paid but the answer is held (timeout).',
-    'Control (no auth): POST /__sim/reset, /__sim/latency {"ms"}, /__sim/failures ' +
+    'Control (no gateway auth; loopback clients only, with Authorization: Bearer ' +
+      '<SECUREPAY_DRIVER_SECRET>): POST /__sim/reset, /__sim/latency {"ms"}, /__sim/failures ' +
       '{"status":503|500|"timeout","count"?,"rate"?,"paths"?}; DELETE /__sim/failures; ' +
       'GET /__sim/charges, /__sim/requests.'
   ]
@@ -110,6 +121,7 @@ function simulatorOptions(values: ParsedValues): SecurePaySimulatorOptions {
     clientId: text('client-id', DEFAULT_SECUREPAY_CLIENT_ID),
     clientSecret: text('client-secret', DEFAULT_SECUREPAY_CLIENT_SECRET),
     merchantCode: text('merchant-code', DEFAULT_SECUREPAY_MERCHANT_CODE),
+    driverSecret: driverSecretFromFlag(stringValue(values, 'driver-secret')),
     logger: { level: 'info', stream: process.stderr }
   };
 }
@@ -132,6 +144,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `SECUREPAY_BASE_URL=${sim.url} SECUREPAY_CLIENT_ID=${sim.clientId} ` +
       `SECUREPAY_CLIENT_SECRET=${sim.clientSecret} SECUREPAY_MERCHANT_CODE=${sim.merchantCode}`
   );
+  console.log(`SECUREPAY_DRIVER_SECRET=${String(sim.driverSecret)}`);
   await runUntilStopSignal(() => sim.close(), sim.app.log);
   return 0;
 }

@@ -12,7 +12,8 @@
  *   funds; 4000000000000069 `54` Expired card; 4000000000000119 paid but the answer is held
  *   for `timeoutHoldMs` (the client times out; GET finds it paid). Other Luhn-valid: approved.
  * - `/__sim/*` control API and `control`: reset, latency, failures (503, 500, 'timeout'),
- *   charges (never a card number), request counts.
+ *   charges (never a card number), request counts. `/__sim/*` answers loopback clients only
+ *   and, with `driverSecret`, only requests with `Authorization: Bearer <driverSecret>`.
  *
  * Card numbers and CVVs are never stored or logged: a token keeps brand, last 4 and expiry.
  *
@@ -22,6 +23,7 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Faults } from '../../../toolkit/src/faults.ts';
+import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
 import { buildSecurePayApp } from './app.ts';
 import type { SecurePayContext } from './context.ts';
 import { createControl, type SecurePaySimulatorControl } from './control.ts';
@@ -45,6 +47,11 @@ export interface SecurePaySimulatorOptions {
   clientId?: string;
   clientSecret?: string;
   merchantCode?: string;
+  /**
+   * Guard the HTTP control API (`/__sim/*`) with `Authorization: Bearer <driverSecret>`
+   * (1-1024 visible ASCII characters). Set or not, it answers loopback clients only.
+   */
+  driverSecret?: string;
   /** fastify logger options; bodies are never logged, card fields always redacted. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -55,6 +62,9 @@ export interface RunningSecurePaySimulator {
   clientId: string;
   clientSecret: string;
   merchantCode: string;
+  /** The secret `/__sim/*` requires (`Authorization: Bearer <driverSecret>`), if any. */
+  driverSecret: string | undefined;
+  /** The control API in process (no secret needed). */
   control: SecurePaySimulatorControl;
   app: FastifyInstance;
   /** Releases held answers first, so it is quick. */
@@ -65,6 +75,7 @@ export async function startSecurePaySimulator(
   options: SecurePaySimulatorOptions = {}
 ): Promise<RunningSecurePaySimulator> {
   const host = options.host ?? DEFAULT_SECUREPAY_HOST;
+  const driverSecret = validateDriverSecret(options.driverSecret);
   const ctx: SecurePayContext = {
     clientId: options.clientId ?? DEFAULT_SECUREPAY_CLIENT_ID,
     clientSecret: options.clientSecret ?? DEFAULT_SECUREPAY_CLIENT_SECRET,
@@ -80,7 +91,12 @@ export async function startSecurePaySimulator(
   const control = createControl(ctx);
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((stop) => (requestStop = stop));
-  const app = await buildSecurePayApp({ ctx, control, logger: options.logger });
+  const app = await buildSecurePayApp({
+    ctx,
+    control,
+    logger: options.logger,
+    ...(driverSecret !== undefined ? { driverSecret } : {})
+  });
   await app.listen({ host, port: options.port ?? DEFAULT_SECUREPAY_PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -97,6 +113,7 @@ export async function startSecurePaySimulator(
     clientId: ctx.clientId,
     clientSecret: ctx.clientSecret,
     merchantCode: ctx.merchantCode,
+    driverSecret,
     control,
     app,
     close: () => {

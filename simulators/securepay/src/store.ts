@@ -34,7 +34,7 @@ export interface PaymentRequest {
 }
 
 /** The 201 body of `POST /v2/payments`, SecurePay's shape. */
-export interface PaymentAnswer {
+export interface SecurePayPayment {
   createdAt: string;
   merchantCode: string;
   customerCode: 'anonymous';
@@ -56,7 +56,7 @@ export interface PaymentAnswer {
 export interface StoredPayment {
   idempotencyKey: string;
   fingerprint: string;
-  answer: PaymentAnswer;
+  answer: SecurePayPayment;
   /** The TIMEOUT test card: the first answer is held. */
   holdAnswer: boolean;
 }
@@ -180,7 +180,7 @@ export class GatewayStore {
   }
 
   /** The latest payment for an order (a retry after a decline replaces the earlier one). */
-  paymentForOrder(orderId: string): PaymentAnswer | undefined {
+  paymentForOrder(orderId: string): SecurePayPayment | undefined {
     return this.byOrder.get(orderId)?.answer;
   }
 

@@ -1,7 +1,9 @@
 /**
  * The test driver: routes under `/__emulator/` for tests and the lab, apart from every
- * Salesforce path and without Salesforce authentication (optionally guarded by a shared secret
- * in `x-emulator-secret`). None of them counts as an API call.
+ * Salesforce path and without Salesforce authentication. None of them counts as an API call.
+ * They answer loopback clients only (403 otherwise) and, when the emulator was started with a
+ * driver secret, only requests with `Authorization: Bearer <driver secret>` (401 otherwise):
+ * see toolkit/src/loopback.ts.
  *
  * - `POST /__emulator/reset`: empty org (records, events, bulk jobs, API calls, query cursors,
  *   clock);
@@ -18,11 +20,11 @@
  * - `POST /__emulator/sessions` `{"username"?}`: a fresh token; `POST /__emulator/sessions/expire`.
  * - `GET /__emulator/state`: record counts per object, retained events, API calls, clock.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { controlAccessHook } from '../../../../toolkit/src/loopback.ts';
 import { SalesforceApiError, type EmulatorContext, type SObjectDescribe } from '../model.ts';
 import { resetBulkJobs } from '../bulk/plugin.ts';
-import { jsonParserError } from '../http/errors.ts';
+import { handleNotFound, jsonParserError, sendApiError } from '../http/errors.ts';
 import { savepoint } from '../http/rest/atomic.ts';
 import type { QueryCursors } from '../http/rest/query-cursors.ts';
 import { saveErrorOf } from '../http/rest/records.ts';
@@ -33,6 +35,7 @@ const MAX_FIXTURES = 10_000;
 export interface DriverOptions {
   ctx: EmulatorContext;
   cursors: QueryCursors;
+  /** When set, every driver request needs `Authorization: Bearer <secret>`. */
   secret?: string;
 }
 
@@ -45,13 +48,6 @@ function objectOf(ctx: EmulatorContext, name: string): SObjectDescribe {
   if (!object)
     throw new SalesforceApiError(404, 'INVALID_TYPE', `sObject type '${name}' is not supported.`);
   return object;
-}
-
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function bodyObject(request: FastifyRequest): Record<string, unknown> {
@@ -90,17 +86,24 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
 
   await app.register(
     async (driver) => {
-      if (secret) {
-        driver.addHook('onRequest', async (request) => {
-          if (!sameSecret(request.headers['x-emulator-secret'], secret)) {
-            throw new SalesforceApiError(
-              401,
-              'INVALID_AUTH_HEADER',
-              'Missing or wrong x-emulator-secret header'
-            );
-          }
-        });
-      }
+      driver.addHook(
+        'onRequest',
+        controlAccessHook({
+          secret,
+          realm: 'salesforce-emulator-driver',
+          refuse: (reply, refusal) =>
+            sendApiError(
+              reply,
+              new SalesforceApiError(
+                refusal.status,
+                refusal.status === 401 ? 'INVALID_AUTH_HEADER' : 'INSUFFICIENT_ACCESS',
+                refusal.message
+              )
+            )
+        })
+      );
+      // Unknown driver paths answer like any unknown path, but only past the guard.
+      driver.setNotFoundHandler(handleNotFound);
 
       driver.post('/reset', async (request) => {
         const body = bodyObject(request);

@@ -16,7 +16,10 @@ import { notFound, versionInPath } from './versions.ts';
 export interface HttpAppOptions {
   /** fastify/pino logger settings; off by default (tests), on in the CLI. */
   logger?: FastifyServerOptions['logger'];
-  /** When set, `/__emulator/*` requires the header `x-emulator-secret: <secret>`. */
+  /**
+   * When set, `/__emulator/*` requires `Authorization: Bearer <driverSecret>`. Set or not, it
+   * answers loopback clients only.
+   */
   driverSecret?: string;
 }
 
@@ -57,7 +60,7 @@ export async function buildHttpApp(
   await app.register(driverRoutes, {
     ctx,
     cursors,
-    ...(options.driverSecret ? { secret: options.driverSecret } : {})
+    ...(options.driverSecret !== undefined ? { secret: options.driverSecret } : {})
   });
   return app;
 }

@@ -13,7 +13,10 @@ import {
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 
 export interface TestEmulator extends RunningEmulator {
-  /** Calls a `/__emulator/...` route and returns the parsed JSON (throws on a non-2xx answer). */
+  /**
+   * Calls a `/__emulator/...` route (with the driver secret, when the emulator has one) and
+   * returns the parsed JSON (throws on a non-2xx answer).
+   */
   driver<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
   /** An authenticated REST call under `/services/data/v65.0` (or an absolute path). */
   rest(
@@ -40,7 +43,9 @@ export async function startTestEmulator(options: StartEmulatorOptions = {}): Pro
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(options.driverSecret ? { 'x-emulator-secret': options.driverSecret } : {})
+        ...(emulator.driverSecret !== undefined
+          ? { authorization: `Bearer ${emulator.driverSecret}` }
+          : {})
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
     });

@@ -1,6 +1,9 @@
 /**
  * `/__sim/*`: the control API over HTTP, apart from every SAP path, without SAP auth, CSRF,
- * latency or failures, and not counted as SAP requests.
+ * latency or failures, and not counted as SAP requests. It answers loopback clients only (403
+ * otherwise) and, when the simulator was started with a driver secret, only requests with
+ * `Authorization: Bearer <driver secret>` (401 otherwise; see toolkit/src/loopback.ts). Its
+ * errors are `{"error": "<message>"}`.
  *
  * - `POST /__sim/reset` `{"numbers"?: true}`
  * - `GET|POST /__sim/latency` `{"ms": 20}`
@@ -10,6 +13,7 @@
  * - `GET /__sim/requests`, `POST /__sim/requests/reset`
  */
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { controlAccessHook } from '../../../../toolkit/src/loopback.ts';
 import type { SapSimulatorControl } from '../control.ts';
 
 function body(request: FastifyRequest): Record<string, unknown> {
@@ -21,11 +25,19 @@ function body(request: FastifyRequest): Record<string, unknown> {
 
 export async function controlRoutes(
   app: FastifyInstance,
-  options: { control: SapSimulatorControl }
+  options: { control: SapSimulatorControl; driverSecret?: string }
 ): Promise<void> {
   const { control } = options;
   await app.register(
     async (sim) => {
+      sim.addHook(
+        'onRequest',
+        controlAccessHook({
+          secret: options.driverSecret,
+          realm: 'sap-simulator-control',
+          refuse: (reply, refusal) => reply.code(refusal.status).send({ error: refusal.message })
+        })
+      );
       sim.setErrorHandler((error: FastifyError, _request, reply) => {
         const status = error instanceof RangeError ? 400 : (error.statusCode ?? 500);
         return reply.code(status).send({ error: error.message });

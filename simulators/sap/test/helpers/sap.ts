@@ -27,8 +27,16 @@ export interface TestSap extends RunningSapSimulator {
     body?: unknown,
     headers?: Record<string, string>
   ): Promise<SapResponse>;
-  /** A `/__sim/` control call. */
-  sim(method: string, path: string, body?: unknown): Promise<SapResponse>;
+  /**
+   * A `/__sim/` control call, with the driver secret when the simulator has one (`headers`
+   * can replace its `authorization`).
+   */
+  sim(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>
+  ): Promise<SapResponse>;
   /** A valid deep-insert body for an organization. */
   partnerBody(overrides?: Record<string, unknown>): Record<string, unknown>;
 }
@@ -81,10 +89,16 @@ export async function startTestSap(options: SapSimulatorOptions = {}): Promise<T
       });
       return read(response);
     },
-    async sim(method, path, body) {
+    async sim(method, path, body, headers = {}) {
       const response = await fetch(`${sim.url}/__sim/${path.replace(/^\/+/, '')}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(sim.driverSecret === undefined
+            ? {}
+            : { authorization: `Bearer ${sim.driverSecret}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) })
       });
       return read(response);

@@ -1,6 +1,9 @@
 /**
- * `/__sim/*`: the control API over HTTP, apart from the gateway paths: no auth, latency or
- * failures, not counted. Errors answer `{ errors: [{ code, detail }] }` like the gateway.
+ * `/__sim/*`: the control API over HTTP, apart from the gateway paths: no gateway auth, latency
+ * or failures, not counted. Errors answer `{ errors: [{ code, detail }] }` like the gateway.
+ * It answers loopback clients only (403 `forbidden`) and, when the simulator was started with a
+ * driver secret, only requests with `Authorization: Bearer <driver secret>` (401
+ * `unauthorized`; see toolkit/src/loopback.ts).
  *
  * - `POST /__sim/reset`
  * - `GET|POST /__sim/latency` `{"ms": 20}`
@@ -9,6 +12,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { controlAccessHook } from '../../../../toolkit/src/loopback.ts';
 import type { SecurePaySimulatorControl } from '../control.ts';
 import { handleError, item, SecurePayError, sendError } from '../errors.ts';
 
@@ -25,11 +29,33 @@ function controlError(error: FastifyError, request: FastifyRequest, reply: Fasti
 
 export async function controlRoutes(
   app: FastifyInstance,
-  { control }: { control: SecurePaySimulatorControl }
+  { control, driverSecret }: { control: SecurePaySimulatorControl; driverSecret?: string }
 ): Promise<void> {
   await app.register(
     async (sim) => {
+      sim.addHook(
+        'onRequest',
+        controlAccessHook({
+          secret: driverSecret,
+          realm: 'securepay-simulator-control',
+          refuse: (reply, refusal) =>
+            sendError(
+              reply,
+              new SecurePayError(
+                refusal.status,
+                item(refusal.status === 401 ? 'unauthorized' : 'forbidden', refusal.message)
+              )
+            )
+        })
+      );
       sim.setErrorHandler(controlError);
+      // Unknown control paths answer like any unknown path, but only past the guard.
+      sim.setNotFoundHandler((request, reply) =>
+        sendError(
+          reply,
+          new SecurePayError(404, item('not_found', `No route ${request.method} ${request.url}`))
+        )
+      );
 
       sim.post('/reset', async () => {
         control.reset();

@@ -33,6 +33,10 @@ export interface CallInit {
 }
 
 export interface TestSecurePay extends RunningSecurePaySimulator {
+  /**
+   * A call to any path; a `/__sim/` call carries the driver secret when the simulator has one
+   * (an `authorization` in `headers` replaces it).
+   */
   request(method: string, path: string, init?: CallInit): Promise<HttpResult>;
   /** A fresh Bearer access token (cached after the first call). */
   accessToken(): Promise<string>;
@@ -69,7 +73,11 @@ export async function startTestSecurePay(
     const payload = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     const contentType: Record<string, string> =
       payload === undefined ? {} : { 'content-type': 'application/json' };
-    const init: RequestInit = { method, headers: { ...contentType, ...headers } };
+    const control: Record<string, string> =
+      sim.driverSecret !== undefined && path.startsWith('/__sim')
+        ? { authorization: `Bearer ${sim.driverSecret}` }
+        : {};
+    const init: RequestInit = { method, headers: { ...contentType, ...control, ...headers } };
     if (payload !== undefined) init.body = payload;
     return read(await fetch(new URL(path, sim.url), init));
   };
