@@ -1,7 +1,11 @@
 /*
  * Types of the Apex methods LWCs import. The platform provides `@salesforce/apex/*` modules at
  * run time; these declarations mirror each @AuraEnabled signature so `tsc` checks the calls.
- * The gate's lwc-apex check verifies every imported method exists and is @AuraEnabled.
+ * The gate's lwc-apex check verifies every imported method exists and is @AuraEnabled; its
+ * apex-types check compares every declaration here with the Apex: parameter names and types,
+ * return type, and each `Apex.<Class>` interface with the class's @AuraEnabled fields. A
+ * parameter may be optional only if its ApexDoc @param says it accepts null; where ApexDoc says a
+ * result or field may be null, the type must admit null (docs/verification-gate.md).
  */
 
 declare namespace Apex {
@@ -78,8 +82,8 @@ declare namespace Apex {
     idempotencyKey: string;
   }
 
-  /** PaymentController.PaymentOutcome: the gateway's answer as relayed by the ESB. */
-  interface PaymentOutcome {
+  /** PaymentController.PaymentView: what the payer sees of the ESB's answer to `pay`. */
+  interface PaymentView {
     status: 'Authorised' | 'Declined' | 'Error' | 'Unknown';
     transactionId: string | null;
     cardBrand: string | null;
@@ -100,6 +104,6 @@ declare module '@salesforce/apex/PaymentController.startPayment' {
 }
 
 declare module '@salesforce/apex/PaymentController.pay' {
-  const pay: Apex.Method<{ paymentId: string; paymentToken: string }, Apex.PaymentOutcome>;
+  const pay: Apex.Method<{ paymentId: string; paymentToken: string }, Apex.PaymentView>;
   export default pay;
 }

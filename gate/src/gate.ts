@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { buildLwc } from './lwc-build.ts';
 import { checkApexSemantics } from './checks/apex-semantics.ts';
+import { checkApexTypes } from './checks/apex-types.ts';
 import { checkApexImports, checkCompanions } from './checks/companions.ts';
 import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
@@ -47,6 +48,11 @@ export const CHECKS: readonly Check[] = [
     name: 'lwc-apex',
     description: 'LWC @salesforce/apex imports resolve to @AuraEnabled methods',
     run: checkApexImports
+  },
+  {
+    name: 'apex-types',
+    description: 'force-app/types/*.d.ts agree with the @AuraEnabled Apex signatures and fields',
+    run: checkApexTypes
   },
   {
     name: 'format',

@@ -3,16 +3,8 @@ import ts from 'typescript';
 import type { CheckResult, Finding } from '../finding.ts';
 import { rel, type Workspace } from '../workspace.ts';
 
-/**
- * `tsc --noEmit` over every TypeScript LWC and its jest tests, with the compiler options of the
- * repository's force-app/tsconfig.check.json and its declarations for `@salesforce/apex/*`.
- * Jest runs .ts tests without type-checking them, so this is where a wrong type fails.
- */
-export async function checkTypes(ws: Workspace): Promise<CheckResult> {
-  const components = ws.files.filter(
-    (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f.split(path.sep).includes('lwc')
-  );
-  if (components.length === 0) return { findings: [], summary: 'no LWC' };
+/** The compiler options of the repository's force-app/tsconfig.check.json. */
+export function lwcCompilerOptions(ws: Workspace): ts.CompilerOptions {
   const configPath = path.join(ws.toolRoot, 'force-app', 'tsconfig.check.json');
   const parsed = ts.getParsedCommandLineOfConfigFile(
     configPath,
@@ -25,6 +17,19 @@ export async function checkTypes(ws: Workspace): Promise<CheckResult> {
     }
   );
   if (!parsed) throw new Error(`cannot read ${configPath}`);
+  return parsed.options;
+}
+
+/**
+ * `tsc --noEmit` over every TypeScript LWC and its jest tests, with the compiler options of the
+ * repository's force-app/tsconfig.check.json and its declarations for `@salesforce/apex/*`.
+ * Jest runs .ts tests without type-checking them, so this is where a wrong type fails.
+ */
+export async function checkTypes(ws: Workspace): Promise<CheckResult> {
+  const components = ws.files.filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f.split(path.sep).includes('lwc')
+  );
+  if (components.length === 0) return { findings: [], summary: 'no LWC' };
   // Declarations (e.g. the typed `@salesforce/apex/*` modules) come from the checked project.
   const declarations = ws.files.filter((f) => f.endsWith('.d.ts'));
   // `c/<bundle>` imports resolve to the bundle's own .ts, wherever its slice folder is.
@@ -35,7 +40,7 @@ export async function checkTypes(ws: Workspace): Promise<CheckResult> {
   }
   const program = ts.createProgram({
     rootNames: [...components, ...declarations],
-    options: { ...parsed.options, noEmit: true, paths }
+    options: { ...lwcCompilerOptions(ws), noEmit: true, paths }
   });
   const findings: Finding[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {

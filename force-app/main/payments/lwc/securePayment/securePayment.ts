@@ -84,7 +84,7 @@ export default class SecurePayment extends LightningElement {
 
   state: PaymentState = 'loading';
   invoice?: Apex.InvoiceView;
-  outcome?: Apex.PaymentOutcome;
+  outcome?: Apex.PaymentView;
   errorMessage = '';
   logReference: string | null = null;
   announcement = 'Loading the invoice.';
@@ -304,7 +304,7 @@ export default class SecurePayment extends LightningElement {
 
   // ---- helpers ----
 
-  private applyOutcome(outcome: Apex.PaymentOutcome): void {
+  private applyOutcome(outcome: Apex.PaymentView): void {
     this.outcome = outcome;
     switch (outcome.status) {
       case 'Authorised':

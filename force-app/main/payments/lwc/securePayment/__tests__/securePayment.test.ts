@@ -43,7 +43,7 @@ const YY = String((new Date().getFullYear() + 3) % 100).padStart(2, '0');
 const EXPIRY = `12/${YY}`;
 const GOOD_CARD = { cardholderName: 'Jo Citizen', cardNumber: VISA, expiry: EXPIRY, cvv: '123' };
 
-const AUTHORISED: Apex.PaymentOutcome = {
+const AUTHORISED: Apex.PaymentView = {
   status: 'Authorised',
   transactionId: 'TXN-778899',
   cardBrand: 'VISA',
@@ -108,7 +108,7 @@ function apexTraffic(): string {
   return JSON.stringify([startPaymentMock.mock.calls, payMock.mock.calls]);
 }
 
-async function payWith(outcome: Apex.PaymentOutcome): Promise<ShadowRoot> {
+async function payWith(outcome: Apex.PaymentView): Promise<ShadowRoot> {
   startPaymentMock.mockResolvedValue(START);
   fetchMock.mockResolvedValue(response(201, { token: TOKEN, brand: 'VISA', last4: '1111' }));
   payMock.mockResolvedValue(outcome);
@@ -457,12 +457,12 @@ describe('c-secure-payment', () => {
   });
 
   it('disables the button while processing, ignores a second submit and clears the card after tokenization', async () => {
-    let finishPay: (outcome: Apex.PaymentOutcome) => void = () => undefined;
+    let finishPay: (outcome: Apex.PaymentView) => void = () => undefined;
     let finishTokenization: (r: Response) => void = () => undefined;
     startPaymentMock.mockResolvedValue(START);
     fetchMock.mockImplementation(() => new Promise<Response>((r) => (finishTokenization = r)));
     payMock.mockImplementation(
-      () => new Promise<Apex.PaymentOutcome>((resolve) => (finishPay = resolve))
+      () => new Promise<Apex.PaymentView>((resolve) => (finishPay = resolve))
     );
     const { root } = await mountReady();
     fill(root, GOOD_CARD);
