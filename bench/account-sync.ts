@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../toolkit/src/project.ts';
 import { SapClient } from '../services/src/account-sync/sap-client.ts';
-import { eventFromPayload, TOPIC } from '../services/src/account-sync/service.ts';
+import { eventFromPayload, TOPIC } from '../services/src/account-sync/events.ts';
 import { syncBatch } from '../services/src/account-sync/sync-batch.ts';
 import {
   DurablePubSubSubscriber,

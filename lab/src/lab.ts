@@ -1,16 +1,15 @@
 /**
- * `npm start`: the local lab. Brings up the off-platform services platform (PostgreSQL - the
- * embedded server unless DATABASE_URL is set -, migrations, job queue, HTTP with health,
- * readiness and metrics) and connects it to Salesforce: to the org in SF_INSTANCE_URL when
- * configured, otherwise to a Salesforce org emulator started in the same process, logged in
- * through the OAuth client-credentials flow as a real deployment would be. Scenario services
- * register on this platform:
- *  - account-sync (Scenario 1), calling the SAP system in SAP_BASE_URL when configured,
- *    otherwise the SAP simulator started in the same process;
- *  - payments (Scenario 2, POST/GET /payments), calling the SecurePay gateway in
- *    SECUREPAY_BASE_URL when configured, otherwise the SecurePay simulator started in the same
- *    process.
+ * `npm start`: the local lab. Runs the scenario services on the services platform (PostgreSQL -
+ * the embedded server unless DATABASE_URL is set -, migrations, job queue, HTTP with health,
+ * readiness and metrics) and gives them stand-ins for every external system not configured:
+ *  - Salesforce: the org in SF_INSTANCE_URL, else a Salesforce org emulator in this process,
+ *    logged in through the OAuth client-credentials flow as a real deployment would be;
+ *  - SAP (account-sync, Scenario 1): SAP_BASE_URL, else the SAP simulator;
+ *  - SecurePay (payments, Scenario 2): SECUREPAY_BASE_URL, else the SecurePay simulator.
+ * With NODE_ENV=production the lab starts no stand-in and chooses no default: every system and
+ * secret must be configured, as for the services' own entry points.
  */
+import { newDriverSecret } from '../../toolkit/src/loopback.ts';
 import { projectRoot } from '../../toolkit/src/project.ts';
 import {
   DEFAULT_CLIENT_ID,
@@ -19,19 +18,19 @@ import {
 } from '../../simulators/salesforce/src/emulator.ts';
 import { startSapSimulator } from '../../simulators/sap/src/server.ts';
 import { startSecurePaySimulator } from '../../simulators/securepay/src/server.ts';
-import { loadAccountSyncConfig } from '../../services/src/account-sync/config.ts';
-import { startAccountSync } from '../../services/src/account-sync/service.ts';
-import { loadPaymentsConfig } from '../../services/src/payments/config.ts';
-import { createPaymentsService } from '../../services/src/payments/service.ts';
+import { accountSyncService } from '../../services/src/account-sync/service.ts';
+import { paymentsService } from '../../services/src/payments/service.ts';
 import {
-  loadConfigOrExit,
-  startPlatform,
-  type PlatformConfig
+  LAB_SERVICE_TOKEN,
+  SHUTDOWN_ORDER,
+  loadProcessConfig,
+  startPlatform
 } from '../../services/src/platform/index.ts';
-import { createSalesforceClients } from '../../services/src/platform/salesforce/index.ts';
 
-/** Bearer token of the lab's service endpoints when SERVICE_API_TOKENS is not set. */
-export const LAB_SERVICE_TOKEN = 'lab-service-token';
+export { LAB_SERVICE_TOKEN };
+
+/** Every scenario service the lab runs, in start order. */
+export const LAB_SERVICES = [accountSyncService, paymentsService] as const;
 
 export interface Lab {
   servicesUrl: string;
@@ -44,6 +43,11 @@ export interface Lab {
   securePaySimulated: boolean;
   /** The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set). */
   serviceToken: string | undefined;
+  /**
+   * `Authorization: Bearer <driverSecret>` opens the stand-ins' control endpoints
+   * (`/__emulator/*`, `/__sim/*`); they answer on loopback only. New for every run.
+   */
+  driverSecret: string;
   stop(): Promise<void>;
 }
 
@@ -60,124 +64,101 @@ export interface StartLabOptions {
   handleSignals?: boolean;
 }
 
+interface StandIn {
+  name: string;
+  close(): Promise<void>;
+}
+
 export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const env = { ...(options.env ?? process.env) };
-  // Stand-ins for every external system that is not configured; a failed start closes them all.
-  const simulators: Array<{ name: string; close: () => Promise<void> }> = [];
-  const closeSimulators = async () => {
-    for (const simulator of [...simulators].reverse()) await simulator.close();
+  const production = env.NODE_ENV?.trim() === 'production';
+  // Stand-ins for the external systems that are not configured; a failed start closes them all.
+  const standIns: StandIn[] = [];
+  const closeStandIns = async () => {
+    for (const standIn of standIns.reverse()) await standIn.close();
   };
-  const simulate = async <T extends { close(): Promise<void> }>(
+  const standIn = async <T extends { close(): Promise<void> }>(
     name: string,
     start: () => Promise<T>
   ): Promise<T> => {
-    try {
-      const started = await start();
-      simulators.push({ name, close: () => started.close() });
-      return started;
-    } catch (error) {
-      await closeSimulators();
-      throw error;
-    }
+    const started = await start();
+    standIns.push({ name, close: () => started.close() });
+    return started;
   };
+  const missing = (variable: string) => !production && !env[variable]?.trim();
+  const driverSecret = newDriverSecret();
 
-  const emulate = !env.SF_INSTANCE_URL;
-  const emulator = emulate
-    ? await simulate('Salesforce emulator', () =>
+  try {
+    const emulate = missing('SF_INSTANCE_URL');
+    if (emulate) {
+      const emulator = await standIn('Salesforce emulator', () =>
         startSalesforceEmulator({
           projectDir: projectRoot(),
           httpPort: options.emulatorHttpPort ?? 8780,
-          grpcPort: options.emulatorGrpcPort ?? 8781
+          grpcPort: options.emulatorGrpcPort ?? 8781,
+          driverSecret
         })
-      )
-    : undefined;
-  if (emulator) {
-    env.SF_INSTANCE_URL = emulator.instanceUrl;
-    env.SF_CLIENT_ID ??= DEFAULT_CLIENT_ID;
-    env.SF_CLIENT_SECRET ??= DEFAULT_CLIENT_SECRET;
-    env.SF_PUBSUB_ENDPOINT = emulator.pubsubEndpoint;
-    env.SF_PUBSUB_INSECURE_TLS = 'true';
-  }
-
-  // The lab's own bearer token for the service endpoints (what the Named Credential would send),
-  // unless one is configured; the server listens on loopback by default.
-  const labToken = !env.SERVICE_API_TOKENS;
-  if (labToken) env.SERVICE_API_TOKENS = LAB_SERVICE_TOKEN;
-
-  const simulateSap = !env.SAP_BASE_URL;
-  const sap = simulateSap
-    ? await simulate('SAP simulator', () => startSapSimulator({ port: options.sapPort ?? 8782 }))
-    : undefined;
-  if (sap) {
-    env.SAP_BASE_URL = sap.url;
-    env.SAP_USERNAME = sap.username;
-    env.SAP_PASSWORD = sap.password;
-  }
-  const simulateSecurePay = !env.SECUREPAY_BASE_URL;
-  const securePay = simulateSecurePay
-    ? await simulate('SecurePay simulator', () =>
-        startSecurePaySimulator({ port: options.securePayPort ?? 8783 })
-      )
-    : undefined;
-  if (securePay) {
-    env.SECUREPAY_BASE_URL = securePay.url;
-    env.SECUREPAY_CLIENT_ID = securePay.clientId;
-    env.SECUREPAY_CLIENT_SECRET = securePay.clientSecret;
-    env.SECUREPAY_MERCHANT_CODE = securePay.merchantCode;
-  }
-
-  let config: PlatformConfig;
-  let accountSyncConfig: ReturnType<typeof loadAccountSyncConfig>;
-  let paymentsConfig: ReturnType<typeof loadPaymentsConfig>;
-  try {
-    config = loadConfigOrExit(env);
-    accountSyncConfig = loadAccountSyncConfig(env);
-    paymentsConfig = loadPaymentsConfig(env);
-  } catch (error) {
-    await closeSimulators();
-    throw error;
-  }
-  const payments = createPaymentsService(paymentsConfig);
-  const platform = await startPlatform(config, {
-    service: 'lab',
-    handleSignals: options.handleSignals ?? false,
-    routes: payments.routes
-  }).catch(async (error: unknown) => {
-    await closeSimulators();
-    throw error;
-  });
-  // API calls per operation on /metrics (salesforce_api_calls_total).
-  const salesforce = createSalesforceClients({
-    config: config.salesforce,
-    ...(platform.http ? { registry: platform.http.metrics } : {})
-  });
-  // Ready means Salesforce answers too: one authenticated call proves URL and credentials.
-  platform.http?.readiness.add('salesforce', async () => {
-    await salesforce.rest.limits();
-  });
-  platform.shutdown.add('close Salesforce clients', async () => salesforce.close());
-  for (const simulator of simulators)
-    platform.shutdown.add(`stop ${simulator.name}`, simulator.close);
-  payments.attach(platform);
-  try {
-    await startAccountSync({ platform, salesforce, config: accountSyncConfig });
-  } catch (error) {
-    await platform.stop();
-    throw error;
-  }
-
-  return {
-    servicesUrl: platform.url ?? '',
-    salesforceUrl: config.salesforce.instanceUrl ?? '',
-    pubsubEndpoint: config.salesforce.pubsubEndpoint,
-    emulated: emulate,
-    sapUrl: accountSyncConfig.sap.baseUrl,
-    sapSimulated: simulateSap,
-    securePayUrl: paymentsConfig.securePay.baseUrl,
-    securePaySimulated: simulateSecurePay,
-    serviceToken: labToken ? LAB_SERVICE_TOKEN : undefined,
-    stop: async () => {
-      await platform.stop();
+      );
+      env.SF_INSTANCE_URL = emulator.instanceUrl;
+      env.SF_CLIENT_ID ??= DEFAULT_CLIENT_ID;
+      env.SF_CLIENT_SECRET ??= DEFAULT_CLIENT_SECRET;
+      env.SF_PUBSUB_ENDPOINT = emulator.pubsubEndpoint;
+      env.SF_PUBSUB_INSECURE_TLS = 'true';
     }
-  };
+
+    // The lab's own bearer token for the service endpoints (what the Named Credential would send),
+    // unless one is configured; the server listens on loopback by default.
+    const labToken = missing('SERVICE_API_TOKENS');
+    if (labToken) env.SERVICE_API_TOKENS = LAB_SERVICE_TOKEN;
+
+    const simulateSap = missing('SAP_BASE_URL');
+    if (simulateSap) {
+      const sap = await standIn('SAP simulator', () =>
+        startSapSimulator({ port: options.sapPort ?? 8782, driverSecret })
+      );
+      env.SAP_BASE_URL = sap.url;
+      env.SAP_USERNAME = sap.username;
+      env.SAP_PASSWORD = sap.password;
+    }
+    const simulateSecurePay = missing('SECUREPAY_BASE_URL');
+    if (simulateSecurePay) {
+      const securePay = await standIn('SecurePay simulator', () =>
+        startSecurePaySimulator({ port: options.securePayPort ?? 8783, driverSecret })
+      );
+      env.SECUREPAY_BASE_URL = securePay.url;
+      env.SECUREPAY_CLIENT_ID = securePay.clientId;
+      env.SECUREPAY_CLIENT_SECRET = securePay.clientSecret;
+      env.SECUREPAY_MERCHANT_CODE = securePay.merchantCode;
+    }
+
+    const loaded = loadProcessConfig(env, LAB_SERVICES);
+    const platform = await startPlatform(loaded.platform, {
+      name: 'lab',
+      services: loaded.services,
+      handleSignals: options.handleSignals ?? false
+    });
+    for (const started of standIns)
+      platform.shutdown.add(`stop ${started.name}`, started.close, {
+        order: SHUTDOWN_ORDER.dependencies
+      });
+
+    return {
+      servicesUrl: platform.url ?? '',
+      salesforceUrl: loaded.platform.salesforce.instanceUrl ?? '',
+      pubsubEndpoint: loaded.platform.salesforce.pubsubEndpoint,
+      emulated: emulate,
+      sapUrl: env.SAP_BASE_URL ?? '',
+      sapSimulated: simulateSap,
+      securePayUrl: env.SECUREPAY_BASE_URL ?? '',
+      securePaySimulated: simulateSecurePay,
+      serviceToken: labToken ? LAB_SERVICE_TOKEN : undefined,
+      driverSecret,
+      stop: async () => {
+        await platform.stop();
+      }
+    };
+  } catch (error) {
+    await closeStandIns();
+    throw error;
+  }
 }

@@ -90,9 +90,11 @@ describe('the lab (npm start)', () => {
       return account.Sync_Status__c === 'Success';
     }, 'the account to be synced');
     assert.match(String(account.SAP_Customer_Number__c), /^\d{7}$/);
-    const partner = await fetch(
-      `${lab.sapUrl}/__sim/partners/${String(account.SAP_Customer_Number__c)}`
-    );
+    const partnerUrl = `${lab.sapUrl}/__sim/partners/${String(account.SAP_Customer_Number__c)}`;
+    assert.equal((await fetch(partnerUrl)).status, 401, 'control endpoints need the driver secret');
+    const partner = await fetch(partnerUrl, {
+      headers: { authorization: `Bearer ${lab.driverSecret}` }
+    });
     assert.equal(
       ((await partner.json()) as { OrganizationBPName1: string }).OrganizationBPName1,
       'Lab Customer'

@@ -4,11 +4,15 @@
 // instance at a time (the caller holds a lease), so nothing else talks to SAP concurrently.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { Logger } from '../platform/logger.ts';
+import type { Logger } from '../platform/index.ts';
+import { jitteredDelay, type BackoffOptions } from '../../../toolkit/src/backoff.ts';
 import { coalesce } from './coalescer.ts';
 import { readInbox, removeFromInbox, type InboxRow } from './inbox.ts';
 import { writeCheckpoint } from './reconcile.ts';
 import { syncBatch, type BatchResult, type SyncDeps } from './sync-batch.ts';
+
+/** After a failed batch (database or Salesforce unreachable): 0.4 s doubling to 30 s, jittered. */
+const BATCH_BACKOFF: BackoffOptions = { initialDelayMs: 200, maxDelayMs: 30_000, factor: 2 };
 
 export interface BatcherOptions {
   pool: pg.Pool;
@@ -90,8 +94,7 @@ export class Batcher {
         failures = 0;
       } catch (error) {
         failures++;
-        const delay =
-          Math.min(30_000, 200 * 2 ** Math.min(failures, 8)) * (0.5 + Math.random() / 2);
+        const delay = jitteredDelay(failures, BATCH_BACKOFF);
         logger?.warn(
           { err: error, retryInMs: Math.round(delay) },
           'account-sync batch failed; retrying'

@@ -1,10 +1,13 @@
 // Events -> one pending change per account. Account_Sync__e is delivered at least once and a burst
 // holds many events per account; the batch needs only the latest state of each account, because
 // the sync reads the account's current data anyway. Rules, in delivery order per account:
-//  * duplicates and redeliveries (same replay id / uuid, or simply repeated) collapse;
+//  * every event of an account collapses into one change, duplicates and redeliveries included
+//    (events carry no id here, and none is needed: the latest state wins);
 //  * Create/Update -> 'upsert' (create in SAP when there is no SAP number yet, else update);
 //  * a Delete wins over what came before it; it keeps the SAP number of any event that had one;
 //  * an upsert after a Delete (undelete) is an upsert again.
+import { id15 } from '../../../toolkit/src/salesforce-id.ts';
+
 export type Operation = 'Create' | 'Update' | 'Delete';
 
 export interface AccountSyncEvent {
@@ -26,15 +29,10 @@ export interface CoalescedChange {
   events: number;
 }
 
-/** Normalises a 15- or 18-character id to 18 characters' case-sensitive prefix form (15). */
-function key(id: string): string {
-  return id.slice(0, 15);
-}
-
 export function coalesce(events: Iterable<AccountSyncEvent>): CoalescedChange[] {
   const byAccount = new Map<string, CoalescedChange>();
   for (const event of events) {
-    const k = key(event.accountId);
+    const k = id15(event.accountId);
     const previous = byAccount.get(k);
     const sapNumber = event.sapNumber || previous?.sapNumber;
     const changedAt =

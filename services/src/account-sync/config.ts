@@ -1,22 +1,59 @@
 // Configuration of the account-sync service (Scenario 1): the SAP connection, batching and
-// retry settings. Environment variables, validated by one zod schema; invalid input lists every
-// bad variable in one error (the SAP password is never echoed).
-import { z } from 'zod';
-import { parseServiceEnv } from '../platform/env-config.ts';
+// retry settings, in the toolkit's configuration style (docs/account-sync.md shows this table;
+// a test keeps them equal). The SAP password is never echoed.
+import {
+  defineConfig,
+  httpUrl,
+  integer,
+  required,
+  text,
+  withDefault
+} from '../../../toolkit/src/env.ts';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const empty = (value: unknown) => (value === '' ? undefined : value);
-
-const schema = z.object({
-  SAP_BASE_URL: z.preprocess(empty, z.url({ error: 'must be an http(s) URL' })),
-  SAP_USERNAME: z.preprocess(empty, z.string().min(1, 'is required')),
-  SAP_PASSWORD: z.preprocess(empty, z.string().min(1, 'is required')),
-  SAP_TIMEOUT_MS: z.preprocess(empty, int(100, 600_000).default(30_000)),
-  SAP_CONCURRENCY: z.preprocess(empty, int(1, 256).default(32)),
-  ACCOUNT_SYNC_BATCH_SIZE: z.preprocess(empty, int(1, 10_000).default(1000)),
-  ACCOUNT_SYNC_MAX_WAIT_MS: z.preprocess(empty, int(0, 60_000).default(200)),
-  ACCOUNT_SYNC_RETRY_LIMIT: z.preprocess(empty, int(0, 50).default(6)),
-  ACCOUNT_SYNC_RETRY_DELAY_S: z.preprocess(empty, int(1, 3600).default(5))
+export const accountSyncConfig = defineConfig({
+  name: 'account-sync',
+  subject: 'account-sync',
+  docs: 'docs/account-sync.md',
+  variables: {
+    SAP_BASE_URL: required(httpUrl({ https: 'production', example: 'https://sap.example.com' }), {
+      description:
+        'SAP host, e.g. `https://my-s4.example.com`; the service path `/sap/opu/odata/sap/API_BUSINESS_PARTNER` is appended. In production https, unless `ALLOW_PLAIN_HTTP`.'
+    }),
+    SAP_USERNAME: required(text(), {
+      description: 'SAP communication user (basic authentication).'
+    }),
+    SAP_PASSWORD: required(text(), { secret: true, description: 'Its password.' }),
+    SAP_TIMEOUT_MS: withDefault(integer(100, 600_000), '30000', {
+      description: 'Timeout of one SAP request.'
+    }),
+    SAP_CONCURRENCY: withDefault(integer(1, 256), '32', {
+      description: 'SAP requests in flight from the batcher.'
+    }),
+    ACCOUNT_SYNC_BATCH_SIZE: withDefault(integer(1, 10_000), '1000', {
+      description: 'Events per batch.'
+    }),
+    ACCOUNT_SYNC_MAX_WAIT_MS: withDefault(integer(0, 60_000), '200', {
+      description: 'Longest the oldest event waits for a fuller batch.'
+    }),
+    ACCOUNT_SYNC_RETRY_LIMIT: withDefault(integer(0, 50), '6', {
+      description: 'Retries of a transient failure through the queue.'
+    }),
+    ACCOUNT_SYNC_RETRY_DELAY_S: withDefault(integer(1, 3600), '5', {
+      description: 'Base delay of the exponential backoff in seconds.'
+    })
+  },
+  build: (v): AccountSyncConfig => ({
+    sap: {
+      baseUrl: v.SAP_BASE_URL,
+      username: v.SAP_USERNAME,
+      password: v.SAP_PASSWORD,
+      timeoutMs: v.SAP_TIMEOUT_MS,
+      concurrency: v.SAP_CONCURRENCY
+    },
+    batchSize: v.ACCOUNT_SYNC_BATCH_SIZE,
+    maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
+    retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S }
+  })
 });
 
 export interface AccountSyncConfig {
@@ -36,17 +73,5 @@ export interface AccountSyncConfig {
 export function loadAccountSyncConfig(
   env: Record<string, string | undefined> = process.env
 ): AccountSyncConfig {
-  const v = parseServiceEnv('account-sync', schema, env);
-  return {
-    sap: {
-      baseUrl: v.SAP_BASE_URL.replace(/\/+$/, ''),
-      username: v.SAP_USERNAME,
-      password: v.SAP_PASSWORD,
-      timeoutMs: v.SAP_TIMEOUT_MS,
-      concurrency: v.SAP_CONCURRENCY
-    },
-    batchSize: v.ACCOUNT_SYNC_BATCH_SIZE,
-    maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
-    retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S }
-  };
+  return accountSyncConfig.load(env);
 }

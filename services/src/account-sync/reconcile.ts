@@ -10,8 +10,8 @@
 // The checkpoint is the latest Changed_At__c of the events processed (written by the batcher): the
 // org's clock, not this machine's, so clock skew between the two cannot hide a change.
 import type pg from 'pg';
-import type { Logger } from '../platform/logger.ts';
-import type { RestClient } from '../platform/salesforce/rest-client.ts';
+import type { Logger } from '../platform/index.ts';
+import type { RestClient } from '../platform/index.ts';
 import type { AccountSyncEvent } from './coalescer.ts';
 import { appendToInbox } from './inbox.ts';
 

@@ -6,9 +6,10 @@
 // Idempotency: an account with SAP_Customer_Number__c is updated, never created. Before a create
 // an intent row is written to PostgreSQL; if one already existed (an earlier attempt may have
 // created the partner and died before the write-back), SAP is searched by SearchTerm1 first.
+import { id15 } from '../../../toolkit/src/salesforce-id.ts';
 import type pg from 'pg';
-import type { Logger } from '../platform/logger.ts';
-import type { RestClient, SfRecord } from '../platform/salesforce/rest-client.ts';
+import type { Logger } from '../platform/index.ts';
+import type { RestClient, SfRecord } from '../platform/index.ts';
 import type { CoalescedChange } from './coalescer.ts';
 import {
   ACCOUNT_FIELDS,
@@ -46,7 +47,6 @@ async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(lanes);
 }
 
-const id15 = (id: string) => id.slice(0, 15);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes intents; returns the accounts that already had one (a create may have happened). */

@@ -1,10 +1,10 @@
 // Request schemas of POST/GET /payments (PaymentsContract.json). Messages are written for the
 // Apex developer reading the 400, and never quote the value sent (it could be card data).
 import { z } from 'zod';
+import { SALESFORCE_ID_PATTERN } from '../../../toolkit/src/salesforce-id.ts';
 
 export const IDEMPOTENCY_KEY_MESSAGE = "required: 8-100 characters, letters, digits, '-' and '_'";
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
-const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 
 export const idempotencyKey = z
   .string({ error: IDEMPOTENCY_KEY_MESSAGE })
@@ -13,7 +13,7 @@ export const idempotencyKey = z
 const salesforceId = (what: string) =>
   z
     .string({ error: `must be a 15 or 18 character Salesforce ${what} id` })
-    .regex(SALESFORCE_ID, { error: `must be a 15 or 18 character Salesforce ${what} id` });
+    .regex(SALESFORCE_ID_PATTERN, { error: `must be a 15 or 18 character Salesforce ${what} id` });
 
 const BODY_FIELDS = 'amountMinor, currency, paymentToken, reference, recordId';
 const AMOUNT_MESSAGE = 'must be a whole number of cents greater than 0';

@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -247,6 +248,11 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
   /** Extra fields on every line. */
   base?: Record<string, unknown>;
+  /**
+   * `json`: one JSON object per line (log collectors); `pretty`: human-readable lines;
+   * `auto` (default): pretty when stdout is a terminal. Ignored with `destination`.
+   */
+  format?: 'auto' | 'json' | 'pretty';
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
@@ -287,14 +293,21 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   // stdout written synchronously: pino's default asynchronous writer can reorder or lose the
   // last lines when the process exits (a shutdown report once came out of order in a test
   // run), and those lines matter most.
-  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(pinoOptions, options.destination ?? stdoutDestination(options.format ?? 'auto'));
 }
 
-/** A child logger for one component (`{"component":"queue"}` on every line). */
-export function componentLogger(
-  logger: Logger,
-  component: string,
-  bindings: Record<string, unknown> = {}
-): Logger {
-  return logger.child({ component, ...bindings });
+/**
+ * stdout, written synchronously either way. The pretty printer runs as a stream in this thread
+ * rather than as pino's worker-thread transport, so it stays synchronous too, and it formats
+ * lines that the scrubber above has already cleaned.
+ */
+function stdoutDestination(format: 'auto' | 'json' | 'pretty'): DestinationStream {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return pino.destination({ dest: 1, sync: true });
+  return pinoPretty({
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname'
+  });
 }

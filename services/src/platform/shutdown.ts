@@ -9,10 +9,16 @@ import type { Logger } from './logger.ts';
 export const SHUTDOWN_ORDER = {
   /** Stop accepting requests, finish in-flight ones. */
   http: 10,
+  /** Services' workers: subscriptions, batch loops, pending writes (they may still queue jobs). */
+  workers: 15,
   /** Stop queue workers (running jobs finish or are failed for retry). */
   queue: 20,
-  /** Service components: subscribers, leased duties, schedulers. */
+  /** Other service steps. */
   services: 50,
+  /** Close idle client connections (Salesforce). */
+  clients: 70,
+  /** Local stand-ins of the systems the services call (the lab's simulators). */
+  dependencies: 75,
   /** Close the connection pool. */
   pool: 80,
   /** Stop the embedded PostgreSQL. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadAccountSyncConfig } from '../../src/account-sync/config.ts';
-import { ServiceConfigError } from '../../src/platform/env-config.ts';
+import { ConfigError } from '../../src/platform/index.ts';
 
 const base = {
   SAP_BASE_URL: 'http://127.0.0.1:8782/',
@@ -36,7 +36,7 @@ test('every invalid variable in one error, without the password', () => {
     }
     return undefined;
   })();
-  assert.ok(error instanceof ServiceConfigError);
+  assert.ok(error instanceof ConfigError);
   assert.match(error.message, /Invalid account-sync configuration \(4 problems\)/);
   for (const name of ['SAP_BASE_URL', 'SAP_USERNAME', 'SAP_CONCURRENCY', 'ACCOUNT_SYNC_BATCH_SIZE'])
     assert.match(error.message, new RegExp(name));

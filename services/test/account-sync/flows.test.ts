@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { RETRY_QUEUE } from '../../src/account-sync/service.ts';
+import { RETRY_QUEUE } from '../../src/account-sync/retries.ts';
 import { deadLetterQueueName } from '../../src/platform/queue.ts';
 import { allSynced, startLab, type Lab } from './harness.ts';
 
@@ -156,7 +156,7 @@ describe('account-sync end to end', () => {
     const [account] = await lab.accounts([id as string]);
     // The batch's attempt, the retry job's first run and its ACCOUNT_SYNC_RETRY_LIMIT (3) retries.
     assert.match(String(account?.Sync_Error__c), /still failing after 5 attempts: .*503/);
-    const schema = lab.platform.config.queue.schema;
+    const schema = lab.service?.config.queue.schema ?? 'pgboss';
     const dead = await lab.db.pool.query(`SELECT data FROM ${schema}.job WHERE name = $1`, [
       deadLetterQueueName(RETRY_QUEUE)
     ]);

@@ -4,13 +4,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
 import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
-import { startAccountSync, type AccountSync } from '../../src/account-sync/service.ts';
+import { createAccountSyncService } from '../../src/account-sync/service.ts';
 import { inboxSize } from '../../src/account-sync/inbox.ts';
 import type { ReconcileResult } from '../../src/account-sync/reconcile.ts';
 import type { BatchResult } from '../../src/account-sync/sync-batch.ts';
-import { loadConfig } from '../../src/platform/config.ts';
-import { startPlatform, type Platform } from '../../src/platform/index.ts';
-import type { SalesforceClients } from '../../src/platform/salesforce/index.ts';
+import {
+  loadProcessConfig,
+  startPlatform,
+  type Platform,
+  type SalesforceClients
+} from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   DEFAULT_CLIENT_ID,
@@ -25,15 +28,15 @@ export interface Lab {
   org: TestOrg;
   sap: RunningSapSimulator;
   db: TestDatabase;
-  platform: Platform;
   salesforce: SalesforceClients;
   /** Separate clients for the test's own reads (their API calls are metered apart). */
   probe: SalesforceClients;
   config: AccountSyncConfig;
-  service: AccountSync | undefined;
+  /** The platform running the service (no HTTP), while started. */
+  service: Platform | undefined;
   batches: BatchResult[];
   reconciles: ReconcileResult[];
-  startService(overrides?: Record<string, string>): Promise<AccountSync>;
+  startService(overrides?: Record<string, string>): Promise<Platform>;
   stopService(): Promise<void>;
   /** Inserts accounts through REST (as a user would) and publishes Create like the flow. */
   createAccounts(records: Array<Record<string, unknown>>): Promise<string[]>;
@@ -73,18 +76,12 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
   const sap = await startSapSimulator({ port: 0, latencyMs: options.sapLatencyMs ?? 0 });
   const db = await createTestDatabase();
   const baseEnv = env(org, sap, db);
-  const platformConfig = loadConfig(baseEnv);
-  const platform = await startPlatform(platformConfig, {
-    service: 'account-sync-test',
-    http: false
-  });
   const salesforce = org.clients();
   const probe = org.clients();
   const lab: Lab = {
     org,
     sap,
     db,
-    platform,
     salesforce,
     probe,
     config: loadAccountSyncConfig(baseEnv),
@@ -92,15 +89,20 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
     batches: [],
     reconciles: [],
     async startService(overrides = {}) {
-      lab.config = loadAccountSyncConfig({ ...baseEnv, ...overrides });
-      lab.service = await startAccountSync({
-        platform,
-        salesforce,
-        config: lab.config,
+      const service = createAccountSyncService({
         leaseRetryMs: 100,
         retryPollMs: 300,
         onBatch: (result) => lab.batches.push(result),
         onReconcile: (result) => lab.reconciles.push(result)
+      });
+      const loaded = loadProcessConfig({ ...baseEnv, ...overrides }, [service]);
+      lab.config = loadAccountSyncConfig({ ...baseEnv, ...overrides });
+      // The test org's clients (short retry back-off), as the platform would hand them over.
+      lab.service = await startPlatform(loaded.platform, {
+        name: 'account-sync-test',
+        services: loaded.services,
+        http: false,
+        salesforce
       });
       return lab.service;
     },
@@ -153,7 +155,6 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
     },
     async close() {
       await lab.stopService();
-      await platform.stop();
       salesforce.close();
       probe.close();
       await sap.close();

@@ -7,7 +7,7 @@ import {
   describePaymentsConfig,
   loadPaymentsConfig
 } from '../../src/payments/config.ts';
-import { ServiceConfigError } from '../../src/platform/env-config.ts';
+import { ConfigError } from '../../src/platform/index.ts';
 
 const base = {
   SECUREPAY_BASE_URL: 'http://127.0.0.1:8783/',
@@ -31,7 +31,7 @@ test('a gateway timeout at or above the Apex callout timeout is refused', () => 
   );
   assert.throws(
     () => loadPaymentsConfig({ ...base, PAYMENTS_GATEWAY_TIMEOUT_MS: 'soon' }),
-    ServiceConfigError
+    ConfigError
   );
 });
 

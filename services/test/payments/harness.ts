@@ -5,29 +5,21 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { projectRoot } from '../../../toolkit/src/project.ts';
+import { TEST_CARD_NUMBERS } from '../../../simulators/securepay/src/cards.ts';
 import {
   startSecurePaySimulator,
   type RunningSecurePaySimulator
 } from '../../../simulators/securepay/src/server.ts';
-import { createLogger, loadConfig, startPlatform } from '../../src/platform/index.ts';
+import { createLogger, loadProcessConfig, startPlatform } from '../../src/platform/index.ts';
 import type { Platform } from '../../src/platform/index.ts';
-import { loadPaymentsConfig } from '../../src/payments/config.ts';
-import { createPaymentsService } from '../../src/payments/service.ts';
-import type { PaymentsService } from '../../src/payments/service.ts';
+import { paymentsService } from '../../src/payments/service.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 
 export const API_TOKEN = 'payments-test-token-0123456789abcdef';
 
-export const CARDS = {
-  visa: '4111111111111111',
-  mastercard: '5555555555554444',
-  amex: '378282246310005',
-  declined: '4000000000000002',
-  insufficientFunds: '4000000000009995',
-  expired: '4000000000000069',
-  timeout: '4000000000000119'
-} as const;
+/** The SecurePay simulator's test cards. */
+export const CARDS = TEST_CARD_NUMBERS;
 
 export interface ContractResponse {
   httpStatus: number;
@@ -78,7 +70,6 @@ export interface Harness {
   simulator: RunningSecurePaySimulator;
   database: TestDatabase;
   platform: Platform;
-  payments: PaymentsService;
   /** Every line the service logged (pino JSON). */
   logs: string[];
   tokenize(cardNumber: string, cvv?: string): Promise<string>;
@@ -119,31 +110,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     service: 'payments',
     destination
   });
-  const platformConfig = loadConfig({
-    DATABASE_URL: database.url,
-    HTTP_PORT: '0',
-    SERVICE_API_TOKENS: API_TOKEN,
-    DATABASE_POOL_MAX: '10',
-    NODE_ENV: 'test'
-  });
-  const config = loadPaymentsConfig({
-    SECUREPAY_BASE_URL: options.gatewayUrl ?? simulator.url,
-    SECUREPAY_CLIENT_ID: simulator.clientId,
-    SECUREPAY_CLIENT_SECRET: simulator.clientSecret,
-    SECUREPAY_MERCHANT_CODE: simulator.merchantCode,
-    PAYMENTS_GATEWAY_TIMEOUT_MS: String(options.gatewayTimeoutMs ?? 5000),
-    ...(options.inProgressWaitMs !== undefined
-      ? { PAYMENTS_IN_PROGRESS_WAIT_MS: String(options.inProgressWaitMs) }
-      : {})
-  });
-  const payments = createPaymentsService(config);
-  const platform = await startPlatform(platformConfig, {
-    service: 'payments',
-    logger,
-    queue: false,
-    routes: payments.routes
-  });
-  payments.attach(platform);
+  const loaded = loadProcessConfig(
+    {
+      DATABASE_URL: database.url,
+      HTTP_PORT: '0',
+      SERVICE_API_TOKENS: API_TOKEN,
+      DATABASE_POOL_MAX: '10',
+      NODE_ENV: 'test',
+      SECUREPAY_BASE_URL: options.gatewayUrl ?? simulator.url,
+      SECUREPAY_CLIENT_ID: simulator.clientId,
+      SECUREPAY_CLIENT_SECRET: simulator.clientSecret,
+      SECUREPAY_MERCHANT_CODE: simulator.merchantCode,
+      PAYMENTS_GATEWAY_TIMEOUT_MS: String(options.gatewayTimeoutMs ?? 5000),
+      ...(options.inProgressWaitMs !== undefined
+        ? { PAYMENTS_IN_PROGRESS_WAIT_MS: String(options.inProgressWaitMs) }
+        : {})
+    },
+    [paymentsService]
+  );
+  const platform = await startPlatform(loaded.platform, { services: loaded.services, logger });
   const url = platform.url ?? '';
 
   const json = async (response: Response) => {
@@ -160,7 +145,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     simulator,
     database,
     platform,
-    payments,
     logs,
     async tokenize(cardNumber, cvv) {
       const response = await fetch(`${simulator.url}/v2/tokens`, {

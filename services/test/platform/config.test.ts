@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { projectRoot } from '../../../toolkit/src/project.ts';
 import {
-  CONFIG_VARIABLES,
   ConfigError,
   DEFAULT_EMBEDDED_PG_DIR,
-  REPO_ROOT,
+  LAB_SERVICE_TOKEN,
   describeConfig,
-  loadConfig,
-  renderConfigTable
+  loadConfig
 } from '../../src/platform/config.ts';
+
+const REPO_ROOT = projectRoot();
 
 const TOKEN_A = 'a'.repeat(32);
 const TOKEN_B = 'b'.repeat(40);
@@ -35,7 +36,15 @@ describe('config', () => {
     const config = loadConfig({});
     assert.equal(config.env, 'development');
     assert.equal(config.logLevel, 'info');
-    assert.deepEqual(config.http, { host: '127.0.0.1', port: 8790, apiTokens: [] });
+    assert.deepEqual(config.http, {
+      host: '127.0.0.1',
+      port: 8790,
+      apiTokens: [],
+      requestTimeoutMs: 30_000,
+      maxConnections: 1000
+    });
+    assert.equal(config.logFormat, 'auto');
+    assert.equal(config.allowPlainHttp, false);
     assert.equal(config.database.url, undefined);
     assert.equal(config.database.embedded.dir, DEFAULT_EMBEDDED_PG_DIR);
     assert.equal(DEFAULT_EMBEDDED_PG_DIR, path.join(REPO_ROOT, '.data', 'postgres'));
@@ -172,8 +181,12 @@ describe('config', () => {
     assert.ok(lines.some((l) => l.startsWith('HTTP_PORT: ')));
   });
 
-  test('production with tokens and verified TLS is accepted', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SERVICE_API_TOKENS: TOKEN_A });
+  test('production with tokens, a database and verified TLS is accepted', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SERVICE_API_TOKENS: TOKEN_A,
+      DATABASE_URL: 'postgres://app@db:5432/app'
+    });
     assert.equal(config.env, 'production');
   });
 
@@ -197,50 +210,47 @@ describe('config', () => {
     );
   });
 
-  test('an entry point prints the problems and exits 1 without a stack trace', () => {
-    const script = `import { loadConfigOrExit } from ${JSON.stringify(
-      path.join(REPO_ROOT, 'services/src/platform/config.ts')
-    )}; loadConfigOrExit();`;
+  test('an entry point prints every problem of the platform and its service at once, exits 1, no stack', () => {
     const child = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
+      ['--import', 'tsx', path.join(REPO_ROOT, 'services/src/payments/main.ts')],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, HTTP_PORT: 'abc', SF_CLIENT_SECRET: 'super-secret-value' },
+        env: {
+          PATH: process.env.PATH,
+          HTTP_PORT: 'abc',
+          SF_CLIENT_SECRET: 'super-secret-value',
+          SECUREPAY_CLIENT_SECRET: 'gateway-secret-value'
+        },
         encoding: 'utf8'
       }
     );
     assert.equal(child.status, 1);
-    assert.match(child.stderr, /Invalid configuration \(2 problems\)/);
+    assert.match(child.stderr, /Invalid configuration \(5 problems\)/);
     assert.match(child.stderr, /HTTP_PORT/);
     assert.match(child.stderr, /SF_CLIENT_ID: is required when SF_CLIENT_SECRET is set/);
-    assert.doesNotMatch(child.stderr, /super-secret-value/);
+    assert.match(child.stderr, /SECUREPAY_BASE_URL: is required/);
+    assert.match(child.stderr, /docs\/services-platform\.md, docs\/payments\.md/);
+    assert.doesNotMatch(child.stderr, /super-secret-value|gateway-secret-value/);
     assert.doesNotMatch(child.stderr, /\s+at .*\.ts:\d+/);
   });
 
-  test('docs/services-platform.md holds the generated variable table', () => {
-    const docs = readFileSync(path.join(REPO_ROOT, 'docs/services-platform.md'), 'utf8');
-    // Compared cell by cell: prettier pads the Markdown table's columns.
-    const rows = (markdown: string) =>
-      markdown
-        .split('\n')
-        .filter((line) => line.startsWith('| `') || line.startsWith('| Variable'))
-        .map((line) =>
-          line
-            .split('|')
-            .slice(1, -1)
-            .map((cell) => cell.trim())
-            .join(' | ')
-        );
-    const section = docs.slice(
-      docs.indexOf('<!-- generated: renderConfigTable() -->'),
-      docs.indexOf('<!-- end generated -->')
+  test('production: an external database, tokens other than the lab token, https endpoints', () => {
+    const error = configError({ NODE_ENV: 'production', SERVICE_API_TOKENS: LAB_SERVICE_TOKEN });
+    const lines = error.issues.map((i) => `${i.variable}: ${i.message}`);
+    assert.ok(
+      lines.some((l) => /^DATABASE_URL: is required when NODE_ENV=production/.test(l)),
+      lines.join('\n')
     );
-    assert.deepEqual(
-      rows(section),
-      rows(renderConfigTable()),
-      'regenerate: node --import tsx -e "import(\'./services/src/platform/config.ts\').then((m) => console.log(m.renderConfigTable()))"'
+    assert.ok(
+      lines.some((l) => /^SERVICE_API_TOKENS: must not contain the documented lab token/.test(l))
     );
-    assert.equal(rows(section).length, CONFIG_VARIABLES.length + 1);
+    assert.doesNotMatch(error.message, new RegExp(LAB_SERVICE_TOKEN), 'the secret is not echoed');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SERVICE_API_TOKENS: TOKEN_A,
+      DATABASE_URL: 'postgres://app@db:5432/app'
+    });
+    assert.equal(config.database.url, 'postgres://app@db:5432/app');
   });
 });

@@ -91,6 +91,7 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
     });
 
     test('/readyz passes while the database answers and fails (503) when it is down', async () => {
+      await server.readiness.refresh();
       const ready = await server.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200);
       assert.deepEqual(ready.json(), { status: 'ready', checks: { database: 'ok' } });
@@ -108,8 +109,10 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       });
       other.readiness.add('database', () => pingDatabase(pool, 1000));
       try {
+        await other.readiness.refresh();
         assert.equal((await other.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
         await doomed.drop();
+        await other.readiness.refresh();
         const down = await other.app.inject({ method: 'GET', url: '/readyz' });
         assert.equal(down.statusCode, 503);
         assert.deepEqual(down.json(), { status: 'not_ready', checks: { database: 'failed' } });
@@ -117,6 +120,32 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       } finally {
         await other.close();
         await pool.end();
+      }
+    });
+
+    test('/readyz answers from the probes of the last interval: requests cost no probe calls', async () => {
+      const other = await createHttpServer({
+        config: { host: '127.0.0.1', port: 0, apiTokens: [] },
+        logger,
+        readinessIntervalMs: 60_000
+      });
+      let calls = 0;
+      other.readiness.add('counted', () => {
+        calls += 1;
+      });
+      try {
+        const before = await other.app.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(before.statusCode, 503, 'not ready before the first probe has run');
+        assert.deepEqual(before.json().checks, { counted: 'pending' });
+        await other.listen();
+        assert.equal(calls, 1, 'listen() runs the probes once');
+        for (let i = 0; i < 1000; i++) {
+          const response = await other.app.inject({ method: 'GET', url: '/readyz' });
+          assert.equal(response.statusCode, 200);
+        }
+        assert.equal(calls, 1, '1,000 requests, no further probe call');
+      } finally {
+        await other.close();
       }
     });
 

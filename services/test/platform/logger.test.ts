@@ -4,7 +4,6 @@ import { describe, test } from 'node:test';
 import {
   CARD_REDACTED,
   REDACTED,
-  componentLogger,
   createLogger,
   getCorrelationId,
   isSecretKey,
@@ -140,7 +139,8 @@ describe('logger', () => {
 
   test('child bindings are scrubbed too, numbers such as the timestamp are untouched', () => {
     const { logger, records } = capture();
-    const child = componentLogger(logger, 'payments', {
+    const child = logger.child({
+      component: 'payments',
       password: 'child-pw',
       cardHint: `x ${VISA}`
     });
@@ -155,7 +155,7 @@ describe('logger', () => {
 
   test('correlation id from the async context on every line, child loggers included', async () => {
     const { logger, records } = capture();
-    const queueLogger = componentLogger(logger, 'queue');
+    const queueLogger = logger.child({ component: 'queue' });
     logger.info('outside');
     await runWithCorrelationId('corr-123', async () => {
       await new Promise((resolve) => setImmediate(resolve));

@@ -158,7 +158,7 @@ describe(`graceful shutdown of a platform process (${testDatabaseMode()} Postgre
     for (const step of cleanup.reverse()) await step();
   });
 
-  test('SIGTERM: in-flight request completes, then queue, service step, pool close, exit 0', async () => {
+  test('SIGTERM: in-flight request completes, then the worker, the queue, pool close, exit 0', async () => {
     const db = await createTestDatabase();
     cleanup.push(() => db.drop());
     const fixture = await startFixture({ DATABASE_URL: db.url });
@@ -184,7 +184,12 @@ describe(`graceful shutdown of a platform process (${testDatabaseMode()} Postgre
       .map((l) => l.name);
     assert.deepEqual(
       steps,
-      ['drain HTTP server', 'stop queue workers', 'fixture service step', 'close database pool'],
+      [
+        'drain HTTP server',
+        'stop fixture: fixture worker',
+        'stop queue workers',
+        'close database pool'
+      ],
       shutdownLog(fixture)
     );
     await assert.rejects(fetch(`${fixture.url}/healthz`), 'no longer accepting connections');
@@ -214,8 +219,8 @@ describe(`graceful shutdown of a platform process (${testDatabaseMode()} Postgre
       steps,
       [
         'drain HTTP server',
+        'stop fixture: fixture worker',
         'stop queue workers',
-        'fixture service step',
         'close database pool',
         'stop embedded PostgreSQL'
       ],

@@ -28,6 +28,10 @@ export interface HttpServerConfig {
   host: string;
   port: number;
   apiTokens: readonly string[];
+  /** Time a client has to send a whole request (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Open connections accepted at once (default 1000). */
+  maxConnections?: number;
 }
 
 export interface CreateHttpServerOptions {
@@ -37,6 +41,13 @@ export interface CreateHttpServerOptions {
   bodyLimit?: number;
   /** Default Node.js process metrics in /metrics (default true). */
   collectDefaultMetrics?: boolean;
+  /** How often readiness probes run (default 5 s). */
+  readinessIntervalMs?: number;
+  /**
+   * How long close() waits for in-flight requests before cutting the remaining connections
+   * (default 5 s): a client trickling a body must not hold the shutdown.
+   */
+  drainTimeoutMs?: number;
 }
 
 export interface HttpServer {
@@ -57,9 +68,21 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
   const config = 'http' in options.config ? options.config.http : options.config;
   const logger = options.logger.child({ component: 'http' });
 
+  const requestTimeoutMs = config.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Hostile or broken clients: a request (headers and body) must arrive within
+    // requestTimeoutMs (Node answers 408 and closes), headers within 10 s, and a socket idle that
+    // long is closed. Node checks these every connectionsCheckingInterval (30 s by default, which
+    // would let a slow client keep its socket twice as long as configured).
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    keepAliveTimeout: 10_000,
+    http: {
+      headersTimeout: Math.min(10_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs)
+    },
     genReqId: (raw) => {
       const supplied = raw.headers[CORRELATION_HEADER];
       return isValidCorrelationId(supplied) ? supplied : newCorrelationId();
@@ -77,7 +100,10 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     forceCloseConnections: 'idle'
   });
 
-  const readiness = new Readiness(logger);
+  const readiness = new Readiness({
+    logger,
+    ...(options.readinessIntervalMs ? { intervalMs: options.readinessIntervalMs } : {})
+  });
   const metrics = createMetricsRegistry(options.collectDefaultMetrics ?? true);
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -104,9 +130,13 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
   // Draining: Node's server.close() only reaps connections idle at that moment; a keep-alive
   // connection whose request is still in flight would otherwise stay open until its keep-alive
   // timeout and hold the shutdown. Responses sent while draining close their connection.
+  // An error answered before the body arrived (401 without a token, 413, 415): Node would keep
+  // reading the rest of the body to reuse the connection, so a client announcing a large body and
+  // trickling it holds a socket for as long as it likes. Closing the connection ends that.
   let draining = false;
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (draining) reply.header('connection', 'close');
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (draining || (reply.statusCode >= 400 && !request.raw.complete))
+      reply.header('connection', 'close');
     return payload;
   });
 
@@ -126,6 +156,10 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     },
     async listen() {
       await app.listen({ host: config.host, port: config.port });
+      // More connections than this are refused at accept: idle sockets cannot exhaust the
+      // process's file descriptors and starve every endpoint, health included.
+      app.server.maxConnections = config.maxConnections ?? 1000;
+      await readiness.start();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -137,7 +171,20 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
       closed ??= (async () => {
         draining = true;
         readiness.startDraining();
-        await app.close();
+        const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+        const timer = setTimeout(() => {
+          logger.warn(
+            { drainTimeoutMs },
+            'requests still in flight after the drain time: closing their connections'
+          );
+          app.server.closeAllConnections();
+        }, drainTimeoutMs);
+        timer.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+        }
       })();
       return closed;
     }

@@ -128,12 +128,7 @@ export function inClauseQueries(
   return queries;
 }
 
-const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
-
-/** A 15- or 18-character Salesforce id (shape only). */
-export function isSalesforceId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value);
-}
+export { isSalesforceId } from '../../../../toolkit/src/salesforce-id.ts';
 
 /** Distinct values in first-seen order (an id asked twice costs nothing twice). */
 export function distinct<T>(values: Iterable<T>): T[] {

@@ -5,6 +5,7 @@
 // (TOOLCHAIN.md), which throws away work the org already did and may be nearly finished; here the
 // caller gets a BulkJobPollTimeoutError naming the job and may wait again, read it later, or
 // abort it deliberately.
+import { isSalesforceId } from '../../../../toolkit/src/salesforce-id.ts';
 import { backoffDelay, delay, type BackoffOptions } from '../../../../toolkit/src/backoff.ts';
 import type { SalesforceConnection, SalesforceRequest } from './connection.ts';
 import { SalesforceError } from './errors.ts';
@@ -81,10 +82,9 @@ export class BulkJobPollTimeoutError extends SalesforceError {
   }
 }
 
-const JOB_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
-
 export function checkJobId(jobId: string): string {
-  if (!JOB_ID.test(jobId)) throw new TypeError(`Not a Bulk API job id: ${JSON.stringify(jobId)}`);
+  if (!isSalesforceId(jobId))
+    throw new TypeError(`Not a Bulk API job id: ${JSON.stringify(jobId)}`);
   return jobId;
 }
 
