@@ -10,7 +10,11 @@ import type { SecurePayPayment } from './securepay-client.ts';
 
 export type PaymentStatus = 'Authorised' | 'Declined' | 'Error' | 'Unknown';
 
-export interface CanonicalPayment {
+/**
+ * The ESB's canonical answer to a charge, the body of POST/GET /payments. Apex reads the same
+ * body as `PaymentGatewayClient.PaymentAnswer` (one name on both sides of the contract).
+ */
+export interface PaymentAnswer {
   idempotencyKey: string;
   status: PaymentStatus;
   transactionId: string | null;
@@ -22,9 +26,10 @@ export interface CanonicalPayment {
   reasonText: string | null;
 }
 
-export interface PaymentOutcome {
+/** A PaymentAnswer with the HTTP status it is sent with. */
+export interface PaymentReply {
   httpStatus: number;
-  body: CanonicalPayment;
+  body: PaymentAnswer;
 }
 
 /** 200 for a final gateway answer, 202 for Unknown (reconcile), 502 for Error (no charge). */
@@ -48,7 +53,7 @@ export interface PaymentRequestFacts {
 }
 
 /** The body with the contract's key order (jsonb does not keep it): identical bytes on replay. */
-export function ordered(body: CanonicalPayment): CanonicalPayment {
+export function ordered(body: PaymentAnswer): PaymentAnswer {
   return {
     idempotencyKey: body.idempotencyKey,
     status: body.status,
@@ -62,7 +67,7 @@ export function ordered(body: CanonicalPayment): CanonicalPayment {
   };
 }
 
-function outcome(body: CanonicalPayment): PaymentOutcome {
+function replyOf(body: PaymentAnswer): PaymentReply {
   return { httpStatus: HTTP_STATUS[body.status], body };
 }
 
@@ -73,9 +78,9 @@ const orNull = (value: unknown): string | null =>
 export function fromSecurePayPayment(
   request: PaymentRequestFacts,
   payment: SecurePayPayment
-): PaymentOutcome {
+): PaymentReply {
   const paid = payment.status === 'paid';
-  return outcome({
+  return replyOf({
     idempotencyKey: request.idempotencyKey,
     status: paid ? 'Authorised' : 'Declined',
     transactionId: orNull(payment.bankTransactionId),
@@ -93,8 +98,8 @@ function noCard(
   status: PaymentStatus,
   reasonCode: string,
   reasonText: string
-): PaymentOutcome {
-  return outcome({
+): PaymentReply {
+  return replyOf({
     idempotencyKey: request.idempotencyKey,
     status,
     transactionId: null,
@@ -107,11 +112,11 @@ function noCard(
   });
 }
 
-export function unknownOutcome(request: PaymentRequestFacts): PaymentOutcome {
+export function unknownReply(request: PaymentRequestFacts): PaymentReply {
   return noCard(request, 'Unknown', 'GATEWAY_TIMEOUT', GATEWAY_TIMEOUT_TEXT);
 }
 
-export function inProgressOutcome(request: PaymentRequestFacts): PaymentOutcome {
+export function inProgressReply(request: PaymentRequestFacts): PaymentReply {
   return noCard(request, 'Unknown', 'PAYMENT_IN_PROGRESS', IN_PROGRESS_TEXT);
 }
 
@@ -119,7 +124,7 @@ export function inProgressOutcome(request: PaymentRequestFacts): PaymentOutcome 
  * A failed gateway call: a timeout (or a connection lost mid-request) may have charged -> Unknown;
  * unreachable / 5xx / refused request -> Error, no charge.
  */
-export function fromGatewayError(request: PaymentRequestFacts, error: unknown): PaymentOutcome {
+export function fromGatewayError(request: PaymentRequestFacts, error: unknown): PaymentReply {
   if (error instanceof GatewayUnavailableError) {
     const why = error.status === undefined ? 'connection failed' : `HTTP ${error.status}`;
     return noCard(
@@ -137,7 +142,7 @@ export function fromGatewayError(request: PaymentRequestFacts, error: unknown): 
       `The payment gateway refused the payment (HTTP ${error.status} ${error.code}). No payment was taken.`
     );
   }
-  if (error instanceof GatewayTimeoutError) return unknownOutcome(request);
+  if (error instanceof GatewayTimeoutError) return unknownReply(request);
   // Anything unexpected happened after the request may have left: never claim "no charge".
-  return unknownOutcome(request);
+  return unknownReply(request);
 }

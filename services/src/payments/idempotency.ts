@@ -18,11 +18,11 @@ import {
   fromGatewayError,
   fromSecurePayPayment,
   HTTP_STATUS,
-  inProgressOutcome,
+  inProgressReply,
   ordered,
-  unknownOutcome
+  unknownReply
 } from './canonical.ts';
-import type { CanonicalPayment, PaymentOutcome, PaymentRequestFacts } from './canonical.ts';
+import type { PaymentAnswer, PaymentReply, PaymentRequestFacts } from './canonical.ts';
 import { orderIdFor } from './securepay-client.ts';
 import type { SecurePayClient } from './securepay-client.ts';
 
@@ -51,8 +51,9 @@ export function tokenLast4(token: string): string {
   return token.slice(-4);
 }
 
-export type ChargeResult =
-  | { kind: 'outcome'; outcome: PaymentOutcome; replayed: boolean }
+/** What a charge by idempotency key came to: a reply (new or replayed), or why there is none. */
+export type ChargeAttempt =
+  | { kind: 'reply'; reply: PaymentReply; replayed: boolean }
   | { kind: 'conflict' }
   | { kind: 'in_progress' };
 
@@ -62,16 +63,16 @@ interface Row {
   order_id: string;
   amount_minor: string;
   currency: string;
-  status: 'Pending' | CanonicalPayment['status'];
+  status: 'Pending' | PaymentAnswer['status'];
   http_status: number | null;
-  response: CanonicalPayment | null;
+  response: PaymentAnswer | null;
   age_ms: number;
 }
 
 /** What the shared in-process promise of one key resolves to. */
 interface Settled {
   requestHash: string;
-  outcome: PaymentOutcome | undefined;
+  outcome: PaymentReply | undefined;
   /** true for the one caller of this process whose request charged. */
   charged: boolean;
   /** Resolves once the outcome is stored (the charging caller only). */
@@ -95,7 +96,7 @@ const SELECT_ROW = `
 
 export class PaymentRequests {
   private readonly inflight = new Map<string, Promise<Settled>>();
-  private readonly reconciling = new Map<string, Promise<PaymentOutcome>>();
+  private readonly reconciling = new Map<string, Promise<PaymentReply>>();
   private readonly persisting = new Set<Promise<void>>();
   private readonly pollMs: number;
 
@@ -104,7 +105,7 @@ export class PaymentRequests {
   }
 
   /** POST /payments: the first result of this key, charging only if nobody did before. */
-  async charge(idempotencyKey: string, request: PaymentRequest): Promise<ChargeResult> {
+  async charge(idempotencyKey: string, request: PaymentRequest): Promise<ChargeAttempt> {
     const hash = requestHash(request);
     let shared = this.inflight.get(idempotencyKey);
     const first = !shared;
@@ -134,7 +135,7 @@ export class PaymentRequests {
     const settled = await shared;
     if (settled.requestHash !== hash) return { kind: 'conflict' };
     if (!settled.outcome) return { kind: 'in_progress' };
-    return { kind: 'outcome', outcome: settled.outcome, replayed: !(first && settled.charged) };
+    return { kind: 'reply', reply: settled.outcome, replayed: !(first && settled.charged) };
   }
 
   /** Waits for outcomes still being stored (shutdown: before the pool closes). */
@@ -143,7 +144,7 @@ export class PaymentRequests {
   }
 
   /** GET /payments/:key: the stored answer, reconciled with the gateway when Unknown. */
-  async get(idempotencyKey: string): Promise<PaymentOutcome | undefined> {
+  async get(idempotencyKey: string): Promise<PaymentReply | undefined> {
     // Answered by this process a moment ago and still being stored: that answer.
     const shared = this.inflight.get(idempotencyKey);
     const settled = shared ? await shared.catch(() => undefined) : undefined;
@@ -216,7 +217,7 @@ export class PaymentRequests {
   private async callGateway(
     facts: PaymentRequestFacts,
     request: PaymentRequest
-  ): Promise<PaymentOutcome> {
+  ): Promise<PaymentReply> {
     const log = this.options.logger;
     const started = performance.now();
     try {
@@ -275,15 +276,15 @@ export class PaymentRequests {
     };
   }
 
-  private async resolveStored(row: Row): Promise<PaymentOutcome> {
+  private async resolveStored(row: Row): Promise<PaymentReply> {
     if (row.status === 'Unknown' || this.stale(row)) return this.reconcile(row);
-    if (row.status === 'Pending') return inProgressOutcome(this.factsOf(row));
-    const body = ordered(row.response as CanonicalPayment);
+    if (row.status === 'Pending') return inProgressReply(this.factsOf(row));
+    const body = ordered(row.response as PaymentAnswer);
     return { httpStatus: row.http_status ?? HTTP_STATUS[body.status], body };
   }
 
   /** Asks the gateway what became of an Unknown payment; one lookup per key at a time. */
-  private reconcile(row: Row): Promise<PaymentOutcome> {
+  private reconcile(row: Row): Promise<PaymentReply> {
     const key = row.idempotency_key;
     let running = this.reconciling.get(key);
     if (!running) {
@@ -293,11 +294,11 @@ export class PaymentRequests {
     return running;
   }
 
-  private async lookup(row: Row): Promise<PaymentOutcome> {
+  private async lookup(row: Row): Promise<PaymentReply> {
     const facts = this.factsOf(row);
     const unknown = row.response
       ? { httpStatus: 202, body: ordered(row.response) }
-      : unknownOutcome(facts);
+      : unknownReply(facts);
     let payment;
     try {
       payment = await this.options.gateway.getPayment(row.order_id);
@@ -318,7 +319,7 @@ export class PaymentRequests {
     }
     const outcome = fromSecurePayPayment(facts, payment);
     const { rows } = await this.options.pool.query<{
-      response: CanonicalPayment;
+      response: PaymentAnswer;
       http_status: number;
     }>(
       `UPDATE payment_requests

@@ -10,7 +10,7 @@ import {
   validateRequest
 } from '../platform/index.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
-import type { PaymentOutcome } from './canonical.ts';
+import type { PaymentReply } from './canonical.ts';
 import { tokenLast4 } from './idempotency.ts';
 import type { PaymentRequests } from './idempotency.ts';
 import { chargeBody, chargeHeaders, keyParams } from './schemas.ts';
@@ -23,8 +23,8 @@ export interface PaymentRoutesOptions extends Record<string, unknown> {
   payments: PaymentRequests;
 }
 
-function send(reply: FastifyReply, outcome: PaymentOutcome): FastifyReply {
-  return reply.code(outcome.httpStatus).type('application/json; charset=utf-8').send(outcome.body);
+function send(reply: FastifyReply, payment: PaymentReply): FastifyReply {
+  return reply.code(payment.httpStatus).type('application/json; charset=utf-8').send(payment.body);
 }
 
 export async function paymentRoutes(
@@ -89,11 +89,11 @@ export async function paymentRoutes(
       }
       if (result.replayed) {
         log.info(
-          { status: result.outcome.body.status },
+          { status: result.reply.body.status },
           'payment answered from the idempotency store'
         );
       }
-      return send(reply, result.outcome);
+      return send(reply, result.reply);
     }
   );
 
@@ -102,11 +102,11 @@ export async function paymentRoutes(
     { preValidation: validateRequest({ params: keyParams }) },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const { key } = request.params as { key: string };
-      const outcome = await payments.get(key);
-      if (!outcome) {
+      const stored = await payments.get(key);
+      if (!stored) {
         return sendError(reply, 404, 'not_found', `No payment with Idempotency-Key ${key}.`);
       }
-      return send(reply, outcome);
+      return send(reply, stored);
     }
   );
 }
