@@ -1,7 +1,6 @@
 // End-to-end set-up of the account-sync tests: the org emulator (schema from force-app, including
 // force-app/main/account-sync), the SAP simulator, a real PostgreSQL database of its own, the
 // services platform (no HTTP) and the account-sync service, all in this process.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
 import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
 import { createAccountSyncService } from '../../src/account-sync/service.ts';
@@ -21,6 +20,7 @@ import {
   startTestOrg,
   type TestOrg
 } from '../platform/salesforce-test-org.ts';
+import { until } from '../../../toolkit/testing/wait.ts';
 
 export const EVENT = 'Account_Sync__e';
 
@@ -146,13 +146,8 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
       );
     },
     inboxSize: () => inboxSize(db.pool),
-    async until(predicate, what, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await predicate())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(50);
-      }
-    },
+    until: (predicate, what, timeoutMs = 20_000) =>
+      until(predicate, what, { timeoutMs, intervalMs: 50 }),
     async close() {
       await lab.stopService();
       salesforce.close();

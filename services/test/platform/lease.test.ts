@@ -9,6 +9,7 @@ import {
 } from '../../src/platform/lease.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
+import { until } from '../../../toolkit/testing/wait.ts';
 
 async function terminateLeaseSessions(db: TestDatabase, name: string): Promise<number> {
   // What a crashed instance or a dropped network looks like from the server's side.
@@ -19,13 +20,7 @@ async function terminateLeaseSessions(db: TestDatabase, name: string): Promise<n
   return rowCount ?? 0;
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const waitFor = (what: string, check: () => boolean) => until(check, what, { intervalMs: 25 });
 
 describe(`leases (${testDatabaseMode()} PostgreSQL)`, () => {
   let db: TestDatabase;

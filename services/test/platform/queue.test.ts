@@ -6,6 +6,7 @@ import { createQueue, deadLetterQueueName } from '../../src/platform/queue.ts';
 import type { JobQueue } from '../../src/platform/queue.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
+import { eventually } from '../../../toolkit/testing/wait.ts';
 
 type Jobs = {
   flaky: { n: number };
@@ -19,19 +20,11 @@ type Jobs = {
   'flaky.dead-letter': { n: number };
 };
 
-async function waitFor<T>(
+const waitFor = <T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+): Promise<T> => eventually(probe, what, { timeoutMs, intervalMs: 50 });
 
 describe(`job queue (pg-boss on ${testDatabaseMode()} PostgreSQL)`, () => {
   let db: TestDatabase;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { GracefulShutdown, SHUTDOWN_ORDER } from '../../src/platform/shutdown.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
+import { until } from '../../../toolkit/testing/wait.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/platform-process.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -136,12 +137,11 @@ async function startFixture(env: Record<string, string>): Promise<RunningFixture
   };
 }
 
-async function waitForLog(fixture: RunningFixture, msg: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!fixture.logs().some((l) => l.msg === msg)) {
-    assert.ok(Date.now() < deadline, `timed out waiting for the log line "${msg}"`);
-    await sleep(20);
-  }
+function waitForLog(fixture: RunningFixture, msg: string): Promise<void> {
+  return until(() => fixture.logs().some((l) => l.msg === msg), `the log line "${msg}"`, {
+    timeoutMs: 15_000,
+    intervalMs: 20
+  });
 }
 
 function shutdownLog(fixture: RunningFixture): string {

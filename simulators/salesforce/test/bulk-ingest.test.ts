@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBulkApp, type BulkTestApp } from './helpers/bulk-app.ts';
+import { eventually } from '../../../toolkit/testing/wait.ts';
 
 type ApiError = Array<{ errorCode: string; message: string }>;
 
@@ -28,13 +29,15 @@ async function openJob(app: BulkTestApp, body: Record<string, unknown>): Promise
   return (await response.json()) as IngestInfo;
 }
 
-async function waitForEnd(app: BulkTestApp, id: string): Promise<IngestInfo> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const info = (await (await app.request('GET', `jobs/ingest/${id}`)).json()) as IngestInfo;
-    if (['JobComplete', 'Failed', 'Aborted'].includes(info.state)) return info;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`job ${id} never finished`);
+function waitForEnd(app: BulkTestApp, id: string): Promise<IngestInfo> {
+  return eventually(
+    async () => {
+      const info = (await (await app.request('GET', `jobs/ingest/${id}`)).json()) as IngestInfo;
+      return ['JobComplete', 'Failed', 'Aborted'].includes(info.state) ? info : undefined;
+    },
+    `job ${id} to finish`,
+    { timeoutMs: 4000, intervalMs: 20 }
+  );
 }
 
 /** Create, upload, close and wait, by raw HTTP. */

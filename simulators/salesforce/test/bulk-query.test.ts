@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { startBulkApp, type BulkTestApp } from './helpers/bulk-app.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { eventually } from '../../../toolkit/testing/wait.ts';
 
 interface JobInfo {
   id: string;
@@ -41,13 +42,15 @@ async function createJob(app: BulkTestApp, body: Record<string, unknown>): Promi
   return (await response.json()) as JobInfo;
 }
 
-async function waitForState(app: BulkTestApp, id: string, state: string): Promise<JobInfo> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const info = (await (await app.request('GET', `jobs/query/${id}`)).json()) as JobInfo;
-    if (info.state === state) return info;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`job ${id} never reached ${state}`);
+function waitForState(app: BulkTestApp, id: string, state: string): Promise<JobInfo> {
+  return eventually(
+    async () => {
+      const info = (await (await app.request('GET', `jobs/query/${id}`)).json()) as JobInfo;
+      return info.state === state ? info : undefined;
+    },
+    `job ${id} to reach ${state}`,
+    { timeoutMs: 4000, intervalMs: 20 }
+  );
 }
 
 /** Every set of a job's results by raw HTTP: CSV text and the two Sforce headers per set. */

@@ -14,6 +14,7 @@ import { officialProtoPath } from '../src/pubsub/proto.ts';
 import type { FetchRequest, FetchResponse } from '../src/pubsub/proto.ts';
 import { EVENT_NAME, startPubSubTestOrg, TOPIC } from './pubsub-test-org.ts';
 import type { PubSubTestOrg } from './pubsub-test-org.ts';
+import { until as waitUntil } from '../../../toolkit/testing/wait.ts';
 
 const HOUR = 60 * 60 * 1000;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -489,13 +490,8 @@ describe('Pub/Sub API protocol details (raw gRPC client, certificate pinned)', (
     return { call, responses, status };
   }
 
-  async function until(predicate: () => boolean): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await sleep(5);
-    }
-  }
+  const until = (predicate: () => boolean) =>
+    waitUntil(predicate, 'the stream', { timeoutMs: 5000, intervalMs: 5 });
 
   it('reports pending_num_requested and 8-byte big-endian replay ids', async () => {
     const ids = [1, 2, 3].map(
