@@ -58,8 +58,3 @@ export function rel(ws: Workspace, file: string): string {
 export function filesEnding(ws: Workspace, ...suffixes: string[]): string[] {
   return ws.files.filter((f) => suffixes.some((s) => f.endsWith(s)));
 }
-
-/** True for files inside an LWC bundle folder (`.../lwc/<bundle>/...`). */
-export function isLwcFile(file: string): boolean {
-  return file.split(path.sep).includes('lwc');
-}

@@ -68,19 +68,6 @@ export interface SfSuccess<T> {
   warnings: string[];
 }
 
-/** The fields of sf's error envelope that callers use. */
-export interface SfErrorEnvelope {
-  name: string;
-  message: string;
-  exitCode?: number;
-  status?: number;
-  code?: string;
-  commandName?: string;
-  actions?: string[];
-  data?: unknown;
-  warnings?: string[];
-}
-
 /** A failed sf command: sf's own error `name`, `message` and exit code, plus its partial result. */
 export class SfCommandError extends Error {
   override readonly name = 'SfCommandError';

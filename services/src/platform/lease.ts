@@ -129,26 +129,6 @@ export async function acquireLease(
   };
 }
 
-/**
- * Runs `fn` while holding the lease, releasing it afterwards. Resolves to `{ acquired: false }`
- * without running `fn` when another instance holds the lease. `fn` receives a signal that aborts
- * if the lease is lost midway: stop the duty then, another instance is taking over.
- */
-export async function withLease<T>(
-  db: LeaseDatabase,
-  name: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  options: LeaseOptions = {}
-): Promise<{ acquired: true; result: T } | { acquired: false }> {
-  const lease = await acquireLease(db, name, options);
-  if (!lease) return { acquired: false };
-  try {
-    return { acquired: true, result: await fn(lease.signal) };
-  } finally {
-    await lease.release();
-  }
-}
-
 export interface ExclusiveDuty {
   /** Whether this instance currently holds the lease and runs the duty. */
   isLeader(): boolean;

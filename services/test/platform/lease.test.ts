@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import {
-  acquireLease,
-  advisoryLockKey,
-  startExclusiveDuty,
-  withLease
-} from '../../src/platform/lease.ts';
+import { acquireLease, advisoryLockKey, startExclusiveDuty } from '../../src/platform/lease.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
 import { until } from '../../../toolkit/testing/wait.ts';
@@ -76,27 +71,6 @@ describe(`leases (${testDatabaseMode()} PostgreSQL)`, () => {
     assert.ok(second?.held, 'taken over after the connection closed');
     await second.release();
     await first.release();
-  });
-
-  test('withLease runs the function only when the lease is free', async () => {
-    const blocker = await acquireLease(db.url, 'nightly');
-    assert.ok(blocker);
-    let ran = 0;
-    assert.deepEqual(await withLease(db.url, 'nightly', async () => ++ran), { acquired: false });
-    await blocker.release();
-    assert.deepEqual(await withLease(db.url, 'nightly', async () => ++ran), {
-      acquired: true,
-      result: 1
-    });
-    assert.equal(ran, 1);
-    // Released after the function, also when it throws.
-    await assert.rejects(
-      withLease(db.url, 'nightly', async () => Promise.reject(new Error('duty failed'))),
-      /duty failed/
-    );
-    const free = await acquireLease(db.url, 'nightly');
-    assert.ok(free);
-    await free.release();
   });
 
   test('an exclusive duty runs on one instance at a time and fails over when its holder dies', async () => {

@@ -79,10 +79,6 @@ export function dayNumber(year: number, month0: number, day: number): number {
   return Math.floor(Date.UTC(year, month0, day) / MS_PER_DAY);
 }
 
-export function dayToIso(day: number): string {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
 export function dayStartMs(day: number): number {
   return day * MS_PER_DAY;
 }
