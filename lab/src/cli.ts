@@ -1,32 +1,105 @@
 // `npm start`: the lab on a terminal. Prints where everything is, then runs until Ctrl+C.
+import {
+  UsageError,
+  intInRange,
+  parseCommandLine,
+  stringValue,
+  type CommandSpec
+} from '../../toolkit/src/cli/args.ts';
+import { knownFailureMessage } from '../../toolkit/src/cli/main.ts';
 import { describeStartFailure } from '../../services/src/platform/index.ts';
-import { startLab } from './lab.ts';
+import { startLab, type StartLabOptions } from './lab.ts';
+
+export const LAB_CLI: CommandSpec = {
+  usage: 'npm start --',
+  summary:
+    'Starts the lab: the scenario services on the services platform, with an org emulator and the SAP and SecurePay simulators standing in for every system that is not configured (see README.md). Configuration comes from environment variables (docs/services-platform.md).',
+  options: {
+    'emulator-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'Org emulator REST port (0 = any free port).',
+      defaultText: '8780'
+    },
+    'pubsub-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'Org emulator Pub/Sub API port (0 = any free port).',
+      defaultText: '8781'
+    },
+    'sap-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'SAP simulator port (0 = any free port).',
+      defaultText: '8782'
+    },
+    'securepay-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'SecurePay simulator port (0 = any free port).',
+      defaultText: '8783'
+    }
+  },
+  examples: ['npm start', 'npm start -- --emulator-port 0 --pubsub-port 0 --sap-port 0'],
+  notes: ['The services listen on HTTP_PORT (default 8790). Ctrl+C stops everything in order.']
+};
+
+function labOptions(argv: readonly string[]): StartLabOptions | undefined {
+  const parsed = parseCommandLine(LAB_CLI, argv);
+  if (parsed.help) {
+    console.log(parsed.text);
+    return undefined;
+  }
+  const port = (name: string) => {
+    const value = stringValue(parsed.values, name);
+    return value === undefined ? undefined : intInRange(name, value, 0, 65535);
+  };
+  const options: StartLabOptions = { handleSignals: true };
+  const ports: Array<[keyof StartLabOptions, string]> = [
+    ['emulatorHttpPort', 'emulator-port'],
+    ['emulatorGrpcPort', 'pubsub-port'],
+    ['sapPort', 'sap-port'],
+    ['securePayPort', 'securepay-port']
+  ];
+  for (const [key, flag] of ports) {
+    const value = port(flag);
+    if (value !== undefined) Object.assign(options, { [key]: value });
+  }
+  return options;
+}
 
 try {
-  const lab = await startLab({ handleSignals: true });
-  const lines = [
-    '',
-    'Lab ready',
-    `  Salesforce  ${lab.salesforceUrl}${lab.emulated ? ' (org emulator, see docs/salesforce-emulator.md)' : ''}`,
-    `  Pub/Sub     ${lab.pubsubEndpoint}`,
-    `  SAP         ${lab.sapUrl}${lab.sapSimulated ? ' (SAP simulator, npm run sim:sap -- --help)' : ''}`,
-    `  SecurePay   ${lab.securePayUrl}${lab.securePaySimulated ? ' (SecurePay simulator, npm run sim:securepay -- --help)' : ''}`,
-    '  Running     account-sync (Account_Sync__e -> SAP, docs/account-sync.md)',
-    '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
-    `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
-    ...(lab.serviceToken
-      ? [`              bearer token ${lab.serviceToken} (set SERVICE_API_TOKENS to choose one)`]
-      : []),
-    `  Control     /__emulator/* and /__sim/* on loopback, Authorization: Bearer ${lab.driverSecret}`,
-    'Ctrl+C stops everything.',
-    ''
-  ];
-  process.stderr.write(`${lines.join('\n')}\n`);
+  const options = labOptions(process.argv.slice(2));
+  if (options) {
+    const lab = await startLab(options);
+    const lines = [
+      '',
+      'Lab ready',
+      `  Salesforce  ${lab.salesforceUrl}${lab.emulated ? ' (org emulator, see docs/salesforce-emulator.md)' : ''}`,
+      `  Pub/Sub     ${lab.pubsubEndpoint}`,
+      `  SAP         ${lab.sapUrl}${lab.sapSimulated ? ' (SAP simulator, npm run sim:sap -- --help)' : ''}`,
+      `  SecurePay   ${lab.securePayUrl}${lab.securePaySimulated ? ' (SecurePay simulator, npm run sim:securepay -- --help)' : ''}`,
+      '  Running     account-sync (Account_Sync__e -> SAP, docs/account-sync.md)',
+      '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
+      `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
+      ...(lab.serviceToken
+        ? [`              bearer token ${lab.serviceToken} (set SERVICE_API_TOKENS to choose one)`]
+        : []),
+      `  Control     /__emulator/* and /__sim/* on loopback, Authorization: Bearer ${lab.driverSecret}`,
+      'Ctrl+C stops everything.',
+      ''
+    ];
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
 } catch (error) {
   const busy = error instanceof Error && error.message.includes('EADDRINUSE');
   const hint = busy
-    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`) may be running; stop it, or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL and credentials (docs/services-platform.md)'
+    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`) may be running; stop it, choose other ports (`npm start -- --help`), or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL and credentials (docs/services-platform.md)'
     : '';
-  process.stderr.write(`${describeStartFailure('npm start: the lab', error, hint)}\n`);
+  const message =
+    error instanceof UsageError
+      ? `npm start: ${knownFailureMessage(error)}`
+      : describeStartFailure('npm start: the lab', error, hint);
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 }

