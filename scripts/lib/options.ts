@@ -11,7 +11,9 @@ import {
   numberInRange,
   parseCommandLine,
   stringValue,
-  type CommandSpec
+  type CommandSpec,
+  type ParsedValues,
+  type StringOption
 } from '../../toolkit/src/cli/args.ts';
 import { COVERAGE_BASES, type CoverageBasis } from './apex-tests.ts';
 import { DEPLOY_TEST_LEVELS, type DeployTestLevel } from './deploy.ts';
@@ -22,6 +24,33 @@ export type Parsed<T> = { help: true; text: string } | { help: false; options: T
 
 const NO_ORG_NOTE =
   'Without --target-org the sf target-org config is used; when none is set or authorised the script stops and says what to run.';
+
+/** `--target-org`, the same flag as sf's, on every script that works on an existing org. */
+function targetOrgOption(description = 'Org alias or username.'): StringOption {
+  return {
+    type: 'string',
+    short: 'o',
+    valueName: 'alias',
+    defaultText: 'the target-org config',
+    description
+  };
+}
+
+/** The `--target-org` value, absent when the flag is (the sf config then decides). */
+function targetOrgOf(values: ParsedValues): { targetOrg?: string } {
+  const targetOrg = stringValue(values, 'target-org');
+  return targetOrg !== undefined ? { targetOrg } : {};
+}
+
+/** The `--help` text, or the options `convert` makes of the parsed flags. */
+function parseOptions<T>(
+  spec: CommandSpec,
+  argv: readonly string[],
+  convert: (values: ParsedValues) => T
+): Parsed<T> {
+  const parsed = parseCommandLine(spec, argv);
+  return parsed.help ? parsed : { help: false, options: convert(parsed.values) };
+}
 
 // ---- org:create ----------------------------------------------------------------------------
 
@@ -111,23 +140,19 @@ export const ORG_CREATE_SPEC: CommandSpec = {
 };
 
 export function parseOrgCreateArgs(argv: readonly string[]): Parsed<OrgCreateOptions> {
-  const parsed = parseCommandLine(ORG_CREATE_SPEC, argv);
-  if (parsed.help) return parsed;
-  const v = parsed.values;
-  const alias = stringValue(v, 'alias') ?? ORG_CREATE_DEFAULTS.alias;
-  if (!/^[A-Za-z0-9_.-]+$/.test(alias)) {
-    throw new UsageError(
-      `Option --alias must use letters, digits, '.', '_' or '-', got '${alias}'.`
-    );
-  }
-  const duration = stringValue(v, 'duration-days');
-  const minCoverage = stringValue(v, 'min-coverage');
-  const wait = stringValue(v, 'wait');
-  const permsets = listValue(v, 'permset');
-  const devHub = stringValue(v, 'dev-hub');
-  return {
-    help: false,
-    options: {
+  return parseOptions(ORG_CREATE_SPEC, argv, (v): OrgCreateOptions => {
+    const alias = stringValue(v, 'alias') ?? ORG_CREATE_DEFAULTS.alias;
+    if (!/^[A-Za-z0-9_.-]+$/.test(alias)) {
+      throw new UsageError(
+        `Option --alias must use letters, digits, '.', '_' or '-', got '${alias}'.`
+      );
+    }
+    const duration = stringValue(v, 'duration-days');
+    const minCoverage = stringValue(v, 'min-coverage');
+    const wait = stringValue(v, 'wait');
+    const permsets = listValue(v, 'permset');
+    const devHub = stringValue(v, 'dev-hub');
+    return {
       alias,
       durationDays:
         duration === undefined
@@ -148,8 +173,8 @@ export function parseOrgCreateArgs(argv: readonly string[]): Parsed<OrgCreateOpt
           : numberInRange('min-coverage', minCoverage, 0, 100),
       coverageBasis: ORG_CREATE_DEFAULTS.coverageBasis,
       testWaitMinutes: ORG_CREATE_DEFAULTS.testWaitMinutes
-    }
-  };
+    };
+  });
 }
 
 // ---- deploy --------------------------------------------------------------------------------
@@ -168,13 +193,7 @@ export const DEPLOY_SPEC: CommandSpec = {
   summary:
     'Compiles the TypeScript LWCs, then deploys force-app with sf project deploy start. With --dry-run the org only validates the deploy (check-only) and saves nothing.',
   options: {
-    'target-org': {
-      type: 'string',
-      short: 'o',
-      valueName: 'alias',
-      defaultText: 'the target-org config',
-      description: 'Org alias or username to deploy to.'
-    },
+    'target-org': targetOrgOption('Org alias or username to deploy to.'),
     'dry-run': {
       type: 'boolean',
       description:
@@ -214,37 +233,32 @@ export const DEPLOY_SPEC: CommandSpec = {
 };
 
 export function parseDeployArgs(argv: readonly string[]): Parsed<DeployCliOptions> {
-  const parsed = parseCommandLine(DEPLOY_SPEC, argv);
-  if (parsed.help) return parsed;
-  const v = parsed.values;
-  const levelRaw = stringValue(v, 'test-level');
-  let testLevel =
-    levelRaw === undefined ? undefined : choice('test-level', levelRaw, DEPLOY_TEST_LEVELS);
-  const tests = listValue(v, 'tests');
-  if (tests.length > 0 && testLevel === undefined) testLevel = 'RunSpecifiedTests';
-  if (testLevel === 'RunSpecifiedTests' && tests.length === 0) {
-    throw new UsageError(
-      '--test-level RunSpecifiedTests needs the tests to run: add --tests <Class[.method]>.'
-    );
-  }
-  if (testLevel !== 'RunSpecifiedTests' && tests.length > 0) {
-    throw new UsageError(
-      `--tests only applies to --test-level RunSpecifiedTests, not ${testLevel}.`
-    );
-  }
-  const wait = stringValue(v, 'wait');
-  const targetOrg = stringValue(v, 'target-org');
-  return {
-    help: false,
-    options: {
-      ...(targetOrg !== undefined ? { targetOrg } : {}),
+  return parseOptions(DEPLOY_SPEC, argv, (v): DeployCliOptions => {
+    const levelRaw = stringValue(v, 'test-level');
+    let testLevel =
+      levelRaw === undefined ? undefined : choice('test-level', levelRaw, DEPLOY_TEST_LEVELS);
+    const tests = listValue(v, 'tests');
+    if (tests.length > 0 && testLevel === undefined) testLevel = 'RunSpecifiedTests';
+    if (testLevel === 'RunSpecifiedTests' && tests.length === 0) {
+      throw new UsageError(
+        '--test-level RunSpecifiedTests needs the tests to run: add --tests <Class[.method]>.'
+      );
+    }
+    if (testLevel !== 'RunSpecifiedTests' && tests.length > 0) {
+      throw new UsageError(
+        `--tests only applies to --test-level RunSpecifiedTests, not ${testLevel}.`
+      );
+    }
+    const wait = stringValue(v, 'wait');
+    return {
+      ...targetOrgOf(v),
       dryRun: booleanValue(v, 'dry-run'),
       ...(testLevel !== undefined ? { testLevel } : {}),
       tests,
       waitMinutes: wait === undefined ? 33 : intInRange('wait', wait, 1, 600),
       skipLwcBuild: booleanValue(v, 'skip-lwc-build')
-    }
-  };
+    };
+  });
 }
 
 // ---- org:test ------------------------------------------------------------------------------
@@ -265,13 +279,7 @@ export const ORG_TEST_SPEC: CommandSpec = {
   summary:
     "Runs the org's local Apex tests (RunLocalTests) with code coverage, prints failures and coverage per class, and fails when a test fails or coverage is below the minimum.",
   options: {
-    'target-org': {
-      type: 'string',
-      short: 'o',
-      valueName: 'alias',
-      defaultText: 'the target-org config',
-      description: 'Org alias or username.'
-    },
+    'target-org': targetOrgOption(),
     'min-coverage': {
       type: 'string',
       valueName: '0-100',
@@ -319,32 +327,28 @@ export const ORG_TEST_SPEC: CommandSpec = {
 };
 
 export function parseOrgTestArgs(argv: readonly string[]): Parsed<OrgTestCliOptions> {
-  const parsed = parseCommandLine(ORG_TEST_SPEC, argv);
-  if (parsed.help) return parsed;
-  const v = parsed.values;
-  const min = stringValue(v, 'min-coverage');
-  const basis = stringValue(v, 'coverage-basis');
-  const wait = stringValue(v, 'wait');
-  const testRunId = stringValue(v, 'test-run-id');
-  if (testRunId !== undefined && !/^707[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(testRunId)) {
-    throw new UsageError(
-      `Option --test-run-id must be an Apex test run id (15 or 18 characters starting with 707), got '${testRunId}'.`
-    );
-  }
-  const targetOrg = stringValue(v, 'target-org');
-  const outputDir = stringValue(v, 'output-dir');
-  return {
-    help: false,
-    options: {
-      ...(targetOrg !== undefined ? { targetOrg } : {}),
+  return parseOptions(ORG_TEST_SPEC, argv, (v): OrgTestCliOptions => {
+    const min = stringValue(v, 'min-coverage');
+    const basis = stringValue(v, 'coverage-basis');
+    const wait = stringValue(v, 'wait');
+    const testRunId = stringValue(v, 'test-run-id');
+    if (testRunId !== undefined && !/^707[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(testRunId)) {
+      throw new UsageError(
+        `Option --test-run-id must be an Apex test run id (15 or 18 characters starting with 707), got '${testRunId}'.`
+      );
+    }
+    const targetOrg = targetOrgOf(v);
+    const outputDir = stringValue(v, 'output-dir');
+    return {
+      ...targetOrg,
       minCoverage: min === undefined ? 85 : numberInRange('min-coverage', min, 0, 100),
       basis: basis === undefined ? 'both' : choice('coverage-basis', basis, COVERAGE_BASES),
       waitMinutes: wait === undefined ? 30 : intInRange('wait', wait, 1, 600),
       ...(testRunId !== undefined ? { testRunId } : {}),
       ...(outputDir !== undefined ? { outputDir } : {}),
       json: booleanValue(v, 'json')
-    }
-  };
+    };
+  });
 }
 
 // ---- seed ----------------------------------------------------------------------------------
@@ -359,13 +363,7 @@ export const SEED_SPEC: CommandSpec = {
   usage: 'npm run seed --',
   summary: `Imports the seed data plan (${DEFAULT_SEED_PLAN}: Accounts and their Contacts) with sf data import tree. Skips the import when the seed Accounts already exist, so running it twice does not duplicate them.`,
   options: {
-    'target-org': {
-      type: 'string',
-      short: 'o',
-      valueName: 'alias',
-      defaultText: 'the target-org config',
-      description: 'Org alias or username.'
-    },
+    'target-org': targetOrgOption(),
     plan: {
       type: 'string',
       short: 'p',
@@ -383,18 +381,11 @@ export const SEED_SPEC: CommandSpec = {
 };
 
 export function parseSeedArgs(argv: readonly string[]): Parsed<SeedCliOptions> {
-  const parsed = parseCommandLine(SEED_SPEC, argv);
-  if (parsed.help) return parsed;
-  const v = parsed.values;
-  const targetOrg = stringValue(v, 'target-org');
-  return {
-    help: false,
-    options: {
-      ...(targetOrg !== undefined ? { targetOrg } : {}),
-      planFile: stringValue(v, 'plan') ?? DEFAULT_SEED_PLAN,
-      force: booleanValue(v, 'force')
-    }
-  };
+  return parseOptions(SEED_SPEC, argv, (v) => ({
+    ...targetOrgOf(v),
+    planFile: stringValue(v, 'plan') ?? DEFAULT_SEED_PLAN,
+    force: booleanValue(v, 'force')
+  }));
 }
 
 // ---- doctor --------------------------------------------------------------------------------
@@ -416,7 +407,5 @@ export const DOCTOR_SPEC: CommandSpec = {
 };
 
 export function parseDoctorArgs(argv: readonly string[]): Parsed<{ skipOrgs: boolean }> {
-  const parsed = parseCommandLine(DOCTOR_SPEC, argv);
-  if (parsed.help) return parsed;
-  return { help: false, options: { skipOrgs: booleanValue(parsed.values, 'skip-orgs') } };
+  return parseOptions(DOCTOR_SPEC, argv, (v) => ({ skipOrgs: booleanValue(v, 'skip-orgs') }));
 }

@@ -11,15 +11,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  intInRange,
   numberInRange,
-  parseCommandLine,
   stringValue,
   UsageError,
-  type CommandSpec
+  type CommandSpec,
+  type ParsedValues
 } from '../../../toolkit/src/cli/args.ts';
-import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
-import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { runMain } from '../../../toolkit/src/cli/main.ts';
+import { portValue, runServerCommand, type ServerLaunch } from '../../../toolkit/src/cli/serve.ts';
 import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_CLIENT_ID,
@@ -27,7 +26,9 @@ import {
   DEFAULT_GRPC_PORT,
   DEFAULT_HOST,
   DEFAULT_HTTP_PORT,
-  startSalesforceEmulator
+  startSalesforceEmulator,
+  type RunningEmulator,
+  type StartEmulatorOptions
 } from './emulator.ts';
 import type { EmulatorConfig } from './model.ts';
 
@@ -128,25 +129,10 @@ function readPem(file: string): string {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(CLI_SPEC, argv);
-  if (parsed.help) {
-    console.log(parsed.text);
-    return 0;
-  }
-  const values = parsed.values;
-  const port = intInRange(
-    'port',
-    stringValue(values, 'port') ?? String(DEFAULT_HTTP_PORT),
-    0,
-    65535
-  );
-  const grpcPort = intInRange(
-    'grpc-port',
-    stringValue(values, 'grpc-port') ?? String(DEFAULT_GRPC_PORT),
-    0,
-    65535
-  );
+/** The emulator the flags describe (defaults where a flag is absent). */
+function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
+  const httpPort = portValue(values, 'port', DEFAULT_HTTP_PORT);
+  const grpcPort = portValue(values, 'grpc-port', DEFAULT_GRPC_PORT);
   const retentionHours = numberInRange(
     'retention-hours',
     stringValue(values, 'retention-hours') ?? '72',
@@ -171,36 +157,23 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(persist ? { persistPath: resolve(persist) } : {}),
     ...(jwtCert ? { jwtCertificatePem: readPem(jwtCert) } : {})
   };
-
-  const emulator = await startSalesforceEmulator({
+  const options: StartEmulatorOptions = {
     projectDir: resolve(stringValue(values, 'project') ?? PROJECT_ROOT),
     host: stringValue(values, 'host') ?? DEFAULT_HOST,
-    httpPort: port,
+    httpPort,
     grpcPort,
     config,
     logger: { level: 'info', stream: process.stderr },
     driverSecret
-  }).catch((error: unknown) => {
-    const {
-      code,
-      address,
-      port: busy
-    } = error as { code?: string; address?: string; port?: number };
-    if (code === 'EADDRINUSE') {
-      throw new ScriptError(
-        `${address ?? 'the address'}:${busy ?? ''} is already in use; pick another --port / --grpc-port.`
-      );
-    }
-    throw error;
-  });
-
-  console.log(
-    `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`
-  );
-  console.log(`SF_DRIVER_SECRET=${driverSecret}`);
-
-  await runUntilStopSignal(() => emulator.close(), emulator.app.log);
-  return 0;
+  };
+  return {
+    portFlags: ['port', 'grpc-port'],
+    start: () => startSalesforceEmulator(options),
+    announce: (emulator) => [
+      `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`,
+      `SF_DRIVER_SECRET=${driverSecret}`
+    ]
+  };
 }
 
-await runMain(main);
+await runMain((argv) => runServerCommand(CLI_SPEC, argv, launch));

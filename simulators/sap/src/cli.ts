@@ -11,19 +11,21 @@
 import {
   intInRange,
   numberInRange,
-  parseCommandLine,
   stringValue,
-  type CommandSpec
+  type CommandSpec,
+  type ParsedValues
 } from '../../../toolkit/src/cli/args.ts';
-import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
-import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { runMain } from '../../../toolkit/src/cli/main.ts';
+import { portValue, runServerCommand, type ServerLaunch } from '../../../toolkit/src/cli/serve.ts';
 import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_SAP_HOST,
   DEFAULT_SAP_PASSWORD,
   DEFAULT_SAP_PORT,
   DEFAULT_SAP_USERNAME,
-  startSapSimulator
+  startSapSimulator,
+  type RunningSapSimulator,
+  type SapSimulatorOptions
 } from './server.ts';
 
 export const CLI_SPEC: CommandSpec = {
@@ -88,19 +90,9 @@ export const CLI_SPEC: CommandSpec = {
   ]
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(CLI_SPEC, argv);
-  if (parsed.help) {
-    console.log(parsed.text);
-    return 0;
-  }
-  const values = parsed.values;
-  const port = intInRange(
-    'port',
-    stringValue(values, 'port') ?? String(DEFAULT_SAP_PORT),
-    0,
-    65535
-  );
+/** The simulator the flags describe (defaults where a flag is absent). */
+function launch(values: ParsedValues): ServerLaunch<RunningSapSimulator> {
+  const port = portValue(values, 'port', DEFAULT_SAP_PORT);
   const latencyMs = intInRange('latency-ms', stringValue(values, 'latency-ms') ?? '0', 0, 600_000);
   const tokenMinutes = numberInRange(
     'token-minutes',
@@ -111,7 +103,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const driverSecret = driverSecretFromFlag(stringValue(values, 'driver-secret'));
 
-  const sim = await startSapSimulator({
+  const options: SapSimulatorOptions = {
     host: stringValue(values, 'host') ?? DEFAULT_SAP_HOST,
     port,
     latencyMs,
@@ -120,19 +112,15 @@ async function main(argv: readonly string[]): Promise<number> {
     csrfTokenLifetimeMs: Math.round(tokenMinutes * 60_000),
     driverSecret,
     logger: { level: 'info', stream: process.stderr }
-  }).catch((error: unknown) => {
-    const { code } = error as { code?: string };
-    if (code === 'EADDRINUSE') {
-      throw new ScriptError(`Port ${port} is already in use; pick another --port.`);
-    }
-    throw error;
-  });
-
-  console.log(`SAP_BASE_URL=${sim.url} SAP_USERNAME=${sim.username} SAP_PASSWORD=${sim.password}`);
-  console.log(`SAP_DRIVER_SECRET=${driverSecret}`);
-
-  await runUntilStopSignal(() => sim.close(), sim.app.log);
-  return 0;
+  };
+  return {
+    portFlags: ['port'],
+    start: () => startSapSimulator(options),
+    announce: (sim) => [
+      `SAP_BASE_URL=${sim.url} SAP_USERNAME=${sim.username} SAP_PASSWORD=${sim.password}`,
+      `SAP_DRIVER_SECRET=${driverSecret}`
+    ]
+  };
 }
 
-await runMain(main);
+await runMain((argv) => runServerCommand(CLI_SPEC, argv, launch));

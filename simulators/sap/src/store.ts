@@ -48,6 +48,35 @@ export function odataDate(date: Date): string {
   return `/Date(${date.getTime()})/`;
 }
 
+/** The phone numbers or the URLs of an address. */
+export function communicationsOf(address: StoredAddress, kind: CommunicationKind): Json[] {
+  return kind === 'phone' ? address.phones : address.urls;
+}
+
+/** A write's body; SAP refuses anything but a JSON object before looking at properties. */
+function entityBody(body: unknown): Json {
+  if (!isObject(body))
+    throw validationError([detail('/IWBEP/CM_MGW_RT/000', 'Expected a JSON object')]);
+  return body;
+}
+
+/**
+ * An entity's values with a PATCH applied, checked as a whole: a business check reads several
+ * properties together (a category and the name it requires), so the entity after the update must
+ * pass, not just the changed properties.
+ */
+function patched(
+  current: Json,
+  changes: Json,
+  check: (values: Json, errors: ErrorDetail[]) => void
+): Json {
+  const merged = { ...current, ...changes };
+  const errors: ErrorDetail[] = [];
+  check(merged, errors);
+  if (errors.length > 0) throw validationError(errors);
+  return merged;
+}
+
 /** A navigation property in a deep insert: `{results: [...]}` (or a bare array). */
 function children(body: Json, name: string, parent: EntityTypeName, errors: ErrorDetail[]): Json[] {
   const raw = body[name];
@@ -97,10 +126,9 @@ export class BusinessPartnerStore {
   }
 
   /** A deep insert: the partner with its addresses (phones, URLs), roles and tax numbers. */
-  create(body: unknown, user: string): StoredPartner {
+  create(data: unknown, user: string): StoredPartner {
     const errors: ErrorDetail[] = [];
-    if (!isObject(body))
-      throw validationError([detail('/IWBEP/CM_MGW_RT/000', 'Expected a JSON object')]);
+    const body = entityBody(data);
     const values = checkProperties('A_BusinessPartnerType', body, 'create', errors);
     checkPartner(values, errors);
 
@@ -205,10 +233,7 @@ export class BusinessPartnerStore {
       'to_BusinessPartnerRole',
       'to_BusinessPartnerTax'
     ]);
-    const merged = { ...partner.values, ...values };
-    const errors: ErrorDetail[] = [];
-    checkPartner(merged, errors);
-    if (errors.length > 0) throw validationError(errors);
+    const merged = patched(partner.values, values, checkPartner);
     const stamp = this.clock.next();
     partner.values = {
       ...merged,
@@ -224,11 +249,7 @@ export class BusinessPartnerStore {
       'to_PhoneNumber',
       'to_URLAddress'
     ]);
-    const merged = { ...address.values, ...values };
-    const errors: ErrorDetail[] = [];
-    checkAddress(merged, errors);
-    if (errors.length > 0) throw validationError(errors);
-    address.values = merged;
+    address.values = patched(address.values, values, checkAddress);
     address.etag = this.clock.next().etag;
   }
 
@@ -244,12 +265,11 @@ export class BusinessPartnerStore {
   /** Adds a phone number or URL to an address (POST through its navigation property). */
   addCommunication(address: StoredAddress, kind: CommunicationKind, body: unknown): Json {
     const type = COMMUNICATION_TYPES[kind];
-    if (!isObject(body))
-      throw validationError([detail('/IWBEP/CM_MGW_RT/000', 'Expected a JSON object')]);
+    const fields = entityBody(body);
     const errors: ErrorDetail[] = [];
-    const values = checkProperties(type, body, 'create', errors);
+    const values = checkProperties(type, fields, 'create', errors);
     if (errors.length > 0) throw validationError(errors);
-    const rows = kind === 'phone' ? address.phones : address.urls;
+    const rows = communicationsOf(address, kind);
     const ordinal = rows.reduce((max, row) => Math.max(max, Number(row.OrdinalNumber)), 0) + 1;
     const row: Json = {
       AddressID: address.values.AddressID,
@@ -268,9 +288,8 @@ export class BusinessPartnerStore {
     Object.assign(row, values);
   }
 
-  private checkUpdate(type: EntityTypeName, body: unknown, navigation: string[]): Json {
-    if (!isObject(body))
-      throw validationError([detail('/IWBEP/CM_MGW_RT/000', 'Expected a JSON object')]);
+  private checkUpdate(type: EntityTypeName, data: unknown, navigation: string[]): Json {
+    const body = entityBody(data);
     const errors: ErrorDetail[] = [];
     for (const name of navigation) {
       if (name in body) {

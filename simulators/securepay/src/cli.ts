@@ -12,13 +12,12 @@
  */
 import {
   intInRange,
-  parseCommandLine,
   stringValue,
   type CommandSpec,
   type ParsedValues
 } from '../../../toolkit/src/cli/args.ts';
-import { runMain, ScriptError } from '../../../toolkit/src/cli/main.ts';
-import { runUntilStopSignal } from '../../../toolkit/src/cli/signals.ts';
+import { runMain } from '../../../toolkit/src/cli/main.ts';
+import { portValue, runServerCommand, type ServerLaunch } from '../../../toolkit/src/cli/serve.ts';
 import { driverSecretFromFlag } from '../../../toolkit/src/loopback.ts';
 import {
   DEFAULT_SECUREPAY_CLIENT_ID,
@@ -105,12 +104,12 @@ export const CLI_SPEC: CommandSpec = {
   ]
 };
 
-/** The simulator's options from the parsed flags (defaults where a flag is absent). */
-function simulatorOptions(values: ParsedValues): SecurePaySimulatorOptions {
+/** The simulator the flags describe (defaults where a flag is absent). */
+function launch(values: ParsedValues): ServerLaunch<RunningSecurePaySimulator> {
   const text = (name: string, fallback: string) => stringValue(values, name) ?? fallback;
-  return {
+  const options: SecurePaySimulatorOptions = {
     host: text('host', DEFAULT_SECUREPAY_HOST),
-    port: intInRange('port', text('port', String(DEFAULT_SECUREPAY_PORT)), 0, 65535),
+    port: portValue(values, 'port', DEFAULT_SECUREPAY_PORT),
     latencyMs: intInRange('latency-ms', text('latency-ms', '0'), 0, 600_000),
     timeoutHoldMs: intInRange(
       'timeout-hold-ms',
@@ -124,29 +123,15 @@ function simulatorOptions(values: ParsedValues): SecurePaySimulatorOptions {
     driverSecret: driverSecretFromFlag(stringValue(values, 'driver-secret')),
     logger: { level: 'info', stream: process.stderr }
   };
+  return {
+    portFlags: ['port'],
+    start: () => startSecurePaySimulator(options),
+    announce: (sim) => [
+      `SECUREPAY_BASE_URL=${sim.url} SECUREPAY_CLIENT_ID=${sim.clientId} ` +
+        `SECUREPAY_CLIENT_SECRET=${sim.clientSecret} SECUREPAY_MERCHANT_CODE=${sim.merchantCode}`,
+      `SECUREPAY_DRIVER_SECRET=${String(sim.driverSecret)}`
+    ]
+  };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommandLine(CLI_SPEC, argv);
-  if (parsed.help) {
-    console.log(parsed.text);
-    return 0;
-  }
-  const options = simulatorOptions(parsed.values);
-  let sim: RunningSecurePaySimulator;
-  try {
-    sim = await startSecurePaySimulator(options);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
-    throw new ScriptError(`Port ${options.port} is already in use; pick another --port.`);
-  }
-  console.log(
-    `SECUREPAY_BASE_URL=${sim.url} SECUREPAY_CLIENT_ID=${sim.clientId} ` +
-      `SECUREPAY_CLIENT_SECRET=${sim.clientSecret} SECUREPAY_MERCHANT_CODE=${sim.merchantCode}`
-  );
-  console.log(`SECUREPAY_DRIVER_SECRET=${String(sim.driverSecret)}`);
-  await runUntilStopSignal(() => sim.close(), sim.app.log);
-  return 0;
-}
-
-await runMain(main);
+await runMain((argv) => runServerCommand(CLI_SPEC, argv, launch));

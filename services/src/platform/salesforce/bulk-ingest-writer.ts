@@ -23,13 +23,12 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { RequestBody, SalesforceConnection } from './connection.ts';
 import {
-  abortJob,
   BulkJobFailedError,
   checkJobId,
-  deleteJob,
-  getJob,
-  waitForJob,
+  createBulkJob,
+  jobOperations,
   type BulkJobInfo,
+  type BulkJobOperations,
   type WaitOptions
 } from './bulk-jobs.ts';
 import type { BulkRow } from './bulk-query-reader.ts';
@@ -97,7 +96,7 @@ export interface IngestOutcome {
   unprocessed: IngestUnprocessed[];
 }
 
-export interface BulkIngestWriter {
+export interface BulkIngestWriter extends BulkJobOperations {
   /** The whole pipeline: spool, submit job(s), wait, read results. */
   ingest(
     records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>,
@@ -111,10 +110,6 @@ export interface BulkIngestWriter {
     options?: { signal?: AbortSignal }
   ): Promise<void>;
   closeJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
-  getJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
-  waitForJob(jobId: string, options?: WaitOptions): Promise<BulkJobInfo>;
-  abortJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
-  deleteJob(jobId: string, options?: { signal?: AbortSignal }): Promise<void>;
   successfulResults(
     jobId: string,
     options?: { signal?: AbortSignal }
@@ -212,22 +207,20 @@ export function createBulkIngestWriter(connection: SalesforceConnection): BulkIn
       if (options.operation === 'upsert' && !options.externalIdFieldName) {
         throw new TypeError('An upsert job needs externalIdFieldName');
       }
-      return connection.requestJson<BulkJobInfo>({
-        operation: 'bulk.ingest.create',
-        method: 'POST',
-        path: 'jobs/ingest',
-        json: {
+      return createBulkJob(
+        connection,
+        'ingest',
+        {
           object: options.object,
           operation: options.operation,
           ...(options.externalIdFieldName
             ? { externalIdFieldName: options.externalIdFieldName }
-            : {}),
-          contentType: 'CSV',
-          columnDelimiter: 'COMMA',
-          lineEnding: options.lineEnding ?? 'LF'
+            : {})
         },
-        signal: options.signal
-      });
+        // The spooled CSV is always comma-delimited.
+        { lineEnding: options.lineEnding },
+        options.signal
+      );
     },
     async uploadJobData(jobId, body, options = {}) {
       const response = await connection.request({
@@ -251,10 +244,7 @@ export function createBulkIngestWriter(connection: SalesforceConnection): BulkIn
         signal: options.signal
       });
     },
-    getJob: (jobId, options = {}) => getJob(connection, 'ingest', jobId, options.signal),
-    waitForJob: (jobId, options) => waitForJob(connection, 'ingest', jobId, options),
-    abortJob: (jobId, options = {}) => abortJob(connection, 'ingest', jobId, options.signal),
-    deleteJob: (jobId, options = {}) => deleteJob(connection, 'ingest', jobId, options.signal),
+    ...jobOperations(connection, 'ingest'),
     async *successfulResults(jobId, options = {}) {
       for await (const row of resultRows(jobId, 'successfulResults', options.signal)) {
         yield {

@@ -88,6 +88,37 @@ export function checkJobId(jobId: string): string {
   return jobId;
 }
 
+/** How a job's CSV is written; Salesforce's defaults are COMMA and LF. */
+export interface CsvFormat {
+  columnDelimiter?: string;
+  lineEnding?: 'LF' | 'CRLF';
+}
+
+/**
+ * POST `jobs/{kind}`: a new job with the kind's `properties` (operation, object or query) and
+ * its CSV format, the only content type Bulk API 2.0 takes.
+ */
+export function createBulkJob(
+  connection: SalesforceConnection,
+  kind: BulkJobKind,
+  properties: Record<string, unknown>,
+  format: CsvFormat,
+  signal?: AbortSignal
+): Promise<BulkJobInfo> {
+  return connection.requestJson<BulkJobInfo>({
+    operation: `bulk.${kind}.create`,
+    method: 'POST',
+    path: `jobs/${kind}`,
+    json: {
+      ...properties,
+      contentType: 'CSV',
+      columnDelimiter: format.columnDelimiter ?? 'COMMA',
+      lineEnding: format.lineEnding ?? 'LF'
+    },
+    signal
+  });
+}
+
 /** A request on the resource of one job, `jobs/{kind}/{id}`, counted as `bulk.{kind}.{action}`. */
 function jobRequest(
   kind: BulkJobKind,
@@ -166,4 +197,28 @@ export async function deleteJob(
     jobRequest(kind, jobId, 'delete', { method: 'DELETE', signal })
   );
   await response.body?.cancel();
+}
+
+/** What the query reader and the ingest writer both offer on one of their jobs. */
+export interface BulkJobOperations {
+  getJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
+  /** Until JobComplete; Failed/Aborted throw BulkJobFailedError, a timeout BulkJobPollTimeoutError. */
+  waitForJob(jobId: string, options?: WaitOptions): Promise<BulkJobInfo>;
+  abortJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
+  deleteJob(jobId: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** The job operations for jobs of one kind; `poll` holds the client's polling defaults. */
+export function jobOperations(
+  connection: SalesforceConnection,
+  kind: BulkJobKind,
+  poll?: Partial<PollOptions>
+): BulkJobOperations {
+  return {
+    getJob: (jobId, options = {}) => getJob(connection, kind, jobId, options.signal),
+    waitForJob: (jobId, options = {}) =>
+      waitForJob(connection, kind, jobId, { ...options, poll: { ...poll, ...options.poll } }),
+    abortJob: (jobId, options = {}) => abortJob(connection, kind, jobId, options.signal),
+    deleteJob: (jobId, options = {}) => deleteJob(connection, kind, jobId, options.signal)
+  };
 }

@@ -22,12 +22,11 @@ import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { SalesforceConnection, StreamedResponse } from './connection.ts';
 import {
-  abortJob,
   checkJobId,
-  deleteJob,
-  getJob,
-  waitForJob,
+  createBulkJob,
+  jobOperations,
   type BulkJobInfo,
+  type BulkJobOperations,
   type WaitOptions
 } from './bulk-jobs.ts';
 import { isNetworkError, isTransientError, networkError, SalesforceError } from './errors.ts';
@@ -113,13 +112,8 @@ export interface BulkQueryReaderOptions {
   gzip?: boolean;
 }
 
-export interface BulkQueryReader {
+export interface BulkQueryReader extends BulkJobOperations {
   createJob(soql: string, options?: CreateQueryJobOptions): Promise<BulkJobInfo>;
-  getJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
-  /** Until JobComplete; Failed/Aborted throw BulkJobFailedError, a timeout BulkJobPollTimeoutError. */
-  waitForJob(jobId: string, options?: WaitOptions): Promise<BulkJobInfo>;
-  abortJob(jobId: string, options?: { signal?: AbortSignal }): Promise<BulkJobInfo>;
-  deleteJob(jobId: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Result pages one at a time, each with its locators. */
   readPages(jobId: string, options?: ReadResultsOptions): AsyncGenerator<ResultPage>;
   /** Result rows, with the checkpointable position. */
@@ -267,11 +261,6 @@ export function createBulkQueryReader(
   connection: SalesforceConnection,
   defaults: BulkQueryReaderOptions = {}
 ): BulkQueryReader {
-  const waitOptions = (options: WaitOptions = {}): WaitOptions => ({
-    ...options,
-    poll: { ...defaults.poll, ...options.poll }
-  });
-
   /** One GET of a results page: headers read, body not yet. */
   const fetchPage = async (
     jobId: string,
@@ -421,24 +410,15 @@ export function createBulkQueryReader(
     async createJob(soql, options = {}) {
       if (typeof soql !== 'string' || soql.trim() === '')
         throw new TypeError('A SOQL query is required');
-      return connection.requestJson<BulkJobInfo>({
-        operation: 'bulk.query.create',
-        method: 'POST',
-        path: 'jobs/query',
-        json: {
-          operation: options.operation ?? 'query',
-          query: soql,
-          contentType: 'CSV',
-          columnDelimiter: options.columnDelimiter ?? 'COMMA',
-          lineEnding: options.lineEnding ?? 'LF'
-        },
-        signal: options.signal
-      });
+      return createBulkJob(
+        connection,
+        'query',
+        { operation: options.operation ?? 'query', query: soql },
+        options,
+        options.signal
+      );
     },
-    getJob: (jobId, options = {}) => getJob(connection, 'query', jobId, options.signal),
-    waitForJob: (jobId, options) => waitForJob(connection, 'query', jobId, waitOptions(options)),
-    abortJob: (jobId, options = {}) => abortJob(connection, 'query', jobId, options.signal),
-    deleteJob: (jobId, options = {}) => deleteJob(connection, 'query', jobId, options.signal),
+    ...jobOperations(connection, 'query', defaults.poll),
     readPages,
     readQueryResults,
     async query(soql, options = {}) {

@@ -250,24 +250,21 @@ export function createTokenProvider(
       });
     }
     options.meter?.recordTokenRequest('ok');
+    const invalidAnswer = (message: string) =>
+      new SalesforceError({
+        status: response.status,
+        errorCode: 'INVALID_TOKEN_RESPONSE',
+        message,
+        operation
+      });
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new SalesforceError({
-        status: response.status,
-        errorCode: 'INVALID_TOKEN_RESPONSE',
-        message: 'The token endpoint answered something that is not JSON',
-        operation
-      });
+      throw invalidAnswer('The token endpoint answered something that is not JSON');
     }
     if (typeof body.access_token !== 'string' || typeof body.instance_url !== 'string') {
-      throw new SalesforceError({
-        status: response.status,
-        errorCode: 'INVALID_TOKEN_RESPONSE',
-        message: 'The token answer lacks access_token or instance_url',
-        operation
-      });
+      throw invalidAnswer('The token answer lacks access_token or instance_url');
     }
     const issuedAtMs = Number(body.issued_at);
     return {

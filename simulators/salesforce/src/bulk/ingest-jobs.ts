@@ -26,13 +26,15 @@ import { IngestRowWriter, resolveHeader, type IngestOperation } from './ingest-r
 import {
   COLUMN_DELIMITERS,
   LINE_ENDINGS,
-  TERMINAL_STATES,
   cancelJobStep,
+  checkAbortable,
   csvFormatProperties,
   enumProperty,
   jobDate,
+  processingTime,
   requestObject,
   scheduleJobStep,
+  startProcessing,
   type ColumnDelimiter,
   type JobIds,
   type JobState,
@@ -153,12 +155,7 @@ export class IngestJobs {
     const job = this.jobs.get(id);
     if (!job) return undefined;
     if (job.state === 'UploadComplete') this.start(job);
-    const finished =
-      job.finishedAt ?? (job.startedAt !== undefined ? performance.now() : undefined);
-    const processing =
-      job.startedAt !== undefined && finished !== undefined
-        ? Math.round(finished - job.startedAt)
-        : 0;
+    const processing = processingTime(job);
     return {
       ...this.summary(job),
       jobType: 'V2Ingest',
@@ -215,9 +212,7 @@ export class IngestJobs {
       job.systemModstamp = this.ctx.clock.now();
       scheduleJobStep(job, this.settings.processingDelayMs / 2, () => this.start(job));
     } else if (request.state === 'Aborted') {
-      if (TERMINAL_STATES.has(job.state)) {
-        throw invalidJobState(`Aborting a job in state ${job.state} is not allowed`);
-      }
+      checkAbortable(job);
       this.abort(job);
     } else {
       throw invalidJobState(`Invalid state for an ingest job update: ${String(request.state)}`);
@@ -328,11 +323,7 @@ export class IngestJobs {
 
   /** UploadComplete -> InProgress: parses the upload and applies it row by row. */
   private start(job: IngestJob): void {
-    if (job.state !== 'UploadComplete') return;
-    cancelJobStep(job);
-    job.state = 'InProgress';
-    job.startedAt = performance.now();
-    job.systemModstamp = this.ctx.clock.now();
+    if (!startProcessing(job, this.ctx.clock)) return;
     void this.process(job).catch((error: unknown) => {
       this.finish(job, 'Failed', `InternalServerError : ${String(error)}`);
     });

@@ -5,16 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { SalesforceApiError } from '../model.ts';
 import { jobNotFound } from './errors.ts';
 import type { IngestJobs, IngestResultKind } from './ingest-jobs.ts';
-import { pageOfJobs } from './job-state.ts';
-import { jobIdParam, principalOf, requestVersion, sendJob, withTrailingSlash } from './routing.ts';
+import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
+import { jobIdParam, requestVersion, withTrailingSlash } from './routing.ts';
 
 /** Ingest jobs exist from API version 41.0. */
-const FIRST_INGEST_VERSION = 41;
-
-interface JobParams {
-  version: string;
-  jobId: string;
-}
+const INGEST: JobKind = { path: 'ingest', jobType: 'V2Ingest', firstVersion: 41 };
 
 const RESULT_KINDS: readonly IngestResultKind[] = [
   'successfulResults',
@@ -23,51 +18,11 @@ const RESULT_KINDS: readonly IngestResultKind[] = [
 ];
 
 export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): void {
-  const base = '/services/data/v:version/jobs/ingest';
-
-  withTrailingSlash(base, (path) => {
-    app.post<{ Params: { version: string } }>(path, async (request, reply) => {
-      const version = requestVersion(request.params.version, FIRST_INGEST_VERSION);
-      return sendJob(reply, jobs.create(request.body, version, principalOf(request)));
-    });
-
-    app.get<{
-      Params: { version: string };
-      Querystring: { queryLocator?: string; jobType?: string };
-    }>(path, async (request, reply) => {
-      const version = requestVersion(request.params.version, FIRST_INGEST_VERSION);
-      const { jobType, queryLocator } = request.query;
-      const all = jobType === undefined || jobType === 'V2Ingest' ? jobs.list() : [];
-      return sendJob(
-        reply,
-        pageOfJobs(all, queryLocator, `/services/data/v${version}/jobs/ingest`)
-      );
-    });
-  });
-
-  app.get<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_INGEST_VERSION);
-    const info = jobs.info(jobIdParam(request.params.jobId));
-    if (!info) throw jobNotFound();
-    return sendJob(reply, info);
-  });
-
-  app.patch<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_INGEST_VERSION);
-    const info = jobs.patch(jobIdParam(request.params.jobId), request.body);
-    if (!info) throw jobNotFound();
-    return sendJob(reply, info);
-  });
-
-  app.delete<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_INGEST_VERSION);
-    if (!jobs.delete(jobIdParam(request.params.jobId))) throw jobNotFound();
-    return reply.code(204).send();
-  });
+  const base = registerJobResourceRoutes(app, INGEST, jobs);
 
   withTrailingSlash(`${base}/:jobId/batches`, (path) => {
     app.put<{ Params: JobParams }>(path, async (request, reply) => {
-      requestVersion(request.params.version, FIRST_INGEST_VERSION);
+      requestVersion(request.params.version, INGEST.firstVersion);
       const body: unknown = request.body;
       // The CSV parser of this plugin hands over a Buffer; JSON or form bodies are not job data.
       if (body !== undefined && body !== null && !Buffer.isBuffer(body)) {
@@ -87,7 +42,7 @@ export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): vo
   for (const kind of RESULT_KINDS) {
     withTrailingSlash(`${base}/:jobId/${kind}`, (path) => {
       app.get<{ Params: JobParams }>(path, async (request, reply) => {
-        requestVersion(request.params.version, FIRST_INGEST_VERSION);
+        requestVersion(request.params.version, INGEST.firstVersion);
         const csv = jobs.results(jobIdParam(request.params.jobId), kind);
         if (csv === undefined) throw jobNotFound();
         return reply.type('text/csv').send(csv);

@@ -1,10 +1,11 @@
 /**
- * What query and ingest jobs share: the enumerations of the job resource, job ids, the timer of
- * a job's next step, the JSON Salesforce writes for job info, and paging of the job lists.
+ * What query and ingest jobs share: the enumerations of the job resource, job ids, the state
+ * steps and timer of a job's processing, the JSON Salesforce writes for job info, and paging of
+ * the job lists.
  */
-import { SalesforceApiError } from '../model.ts';
+import { SalesforceApiError, type Clock } from '../model.ts';
 import { newId, normalizeId } from '../ids.ts';
-import { invalidProperty } from './errors.ts';
+import { invalidJobState, invalidProperty } from './errors.ts';
 
 export type JobState =
   'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -113,6 +114,40 @@ export function scheduleJobStep(job: TimedJob, delayMs: number, action: () => vo
 export function cancelJobStep(job: TimedJob): void {
   if (job.timer) clearTimeout(job.timer);
   job.timer = undefined;
+}
+
+/** The processing progress every job keeps; the instants are performance-clock milliseconds. */
+export interface JobProgress extends TimedJob {
+  state: JobState;
+  systemModstamp: Date;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/**
+ * UploadComplete -> InProgress, by its timer or by the first poll, whichever comes first; false
+ * when the job is past that step already (the other one got there).
+ */
+export function startProcessing(job: JobProgress, clock: Clock): boolean {
+  if (job.state !== 'UploadComplete') return false;
+  cancelJobStep(job);
+  job.state = 'InProgress';
+  job.startedAt = performance.now();
+  job.systemModstamp = clock.now();
+  return true;
+}
+
+/** Milliseconds of processing so far (to its end once finished); 0 before it started. */
+export function processingTime(job: JobProgress): number {
+  if (job.startedAt === undefined) return 0;
+  return Math.round((job.finishedAt ?? performance.now()) - job.startedAt);
+}
+
+/** A job that has finished, failed or was aborted cannot be aborted (again). */
+export function checkAbortable(job: JobProgress): void {
+  if (TERMINAL_STATES.has(job.state)) {
+    throw invalidJobState(`Aborting a job in state ${job.state} is not allowed`);
+  }
 }
 
 /** `2026-11-29T03:00:00.000+0000`: how job info writes dates. */

@@ -26,13 +26,16 @@ import {
 import {
   TERMINAL_STATES,
   cancelJobStep,
+  checkAbortable,
   csvFormatProperties,
   decodeOffset,
   encodeOffset,
   enumProperty,
   jobDate,
+  processingTime,
   requestObject,
   scheduleJobStep,
+  startProcessing,
   type ColumnDelimiter,
   type JobIds,
   type JobState,
@@ -196,9 +199,7 @@ export class QueryJobs {
     if (request.state !== 'Aborted') {
       throw invalidJobState(`Invalid state for a query job update: ${String(request.state)}`);
     }
-    if (TERMINAL_STATES.has(job.state)) {
-      throw invalidJobState(`Aborting a job in state ${job.state} is not allowed`);
-    }
+    checkAbortable(job);
     this.stop(job);
     job.state = 'Aborted';
     if (job.startedAt !== undefined) job.finishedAt = performance.now();
@@ -367,16 +368,11 @@ export class QueryJobs {
   }
 
   private fullInfo(job: QueryJob): Record<string, unknown> {
-    const finished =
-      job.finishedAt ?? (job.startedAt !== undefined ? performance.now() : undefined);
     return {
       ...this.listEntry(job),
       numberRecordsProcessed: job.state === 'JobComplete' ? (job.totalRows ?? 0) : 0,
       retries: 0,
-      totalProcessingTime:
-        job.startedAt !== undefined && finished !== undefined
-          ? Math.round(finished - job.startedAt)
-          : 0,
+      totalProcessingTime: processingTime(job),
       isPkChunkingSupported: true
     };
   }
@@ -388,11 +384,7 @@ export class QueryJobs {
 
   /** UploadComplete -> InProgress: counts the rows, then completes once the delay is over. */
   private start(job: QueryJob): void {
-    if (job.state !== 'UploadComplete') return;
-    cancelJobStep(job);
-    job.state = 'InProgress';
-    job.startedAt = performance.now();
-    job.systemModstamp = this.ctx.clock.now();
+    if (!startProcessing(job, this.ctx.clock)) return;
 
     // The row count is the snapshot the results are served from; counting walks the store
     // without building rows (and is immediate for a query without WHERE).

@@ -5,17 +5,12 @@ import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidMaxRecords, jobNotFound, versionMismatch } from './errors.ts';
-import { pageOfJobs } from './job-state.ts';
+import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
 import type { QueryJobs } from './query-jobs.ts';
-import { jobIdParam, principalOf, requestVersion, sendJob, withTrailingSlash } from './routing.ts';
+import { jobIdParam, requestVersion } from './routing.ts';
 
 /** Query jobs exist from API version 47.0. */
-const FIRST_QUERY_VERSION = 47;
-
-interface JobParams {
-  version: string;
-  jobId: string;
-}
+const QUERY: JobKind = { path: 'query', jobType: 'V2Query', firstVersion: 47 };
 
 /** True when the client takes a gzip body (`Accept-Encoding: gzip`, not `gzip;q=0`). */
 function acceptsGzip(request: FastifyRequest): boolean {
@@ -37,51 +32,12 @@ function parseMaxRecords(raw: unknown): number | undefined {
 }
 
 export function registerQueryRoutes(app: FastifyInstance, jobs: QueryJobs): void {
-  const base = '/services/data/v:version/jobs/query';
-
-  withTrailingSlash(base, (path) => {
-    app.post<{ Params: { version: string } }>(path, async (request, reply) => {
-      const version = requestVersion(request.params.version, FIRST_QUERY_VERSION);
-      return sendJob(reply, jobs.create(request.body, version, principalOf(request)));
-    });
-
-    app.get<{
-      Params: { version: string };
-      Querystring: { queryLocator?: string; jobType?: string };
-    }>(path, async (request, reply) => {
-      const version = requestVersion(request.params.version, FIRST_QUERY_VERSION);
-      const { jobType, queryLocator } = request.query;
-      // Only Bulk API 2.0 query jobs live here; a filter on another job type finds none.
-      const all = jobType === undefined || jobType === 'V2Query' ? jobs.list() : [];
-      const page = pageOfJobs(all, queryLocator, `/services/data/v${version}/jobs/query`);
-      return sendJob(reply, page);
-    });
-  });
-
-  app.get<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_QUERY_VERSION);
-    const info = jobs.info(jobIdParam(request.params.jobId));
-    if (!info) throw jobNotFound();
-    return sendJob(reply, info);
-  });
-
-  app.patch<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_QUERY_VERSION);
-    const info = jobs.patch(jobIdParam(request.params.jobId), request.body);
-    if (!info) throw jobNotFound();
-    return sendJob(reply, info);
-  });
-
-  app.delete<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
-    requestVersion(request.params.version, FIRST_QUERY_VERSION);
-    if (!jobs.delete(jobIdParam(request.params.jobId))) throw jobNotFound();
-    return reply.code(204).send();
-  });
+  const base = registerJobResourceRoutes(app, QUERY, jobs);
 
   app.get<{ Params: JobParams; Querystring: { locator?: string; maxRecords?: string } }>(
     `${base}/:jobId/results`,
     async (request, reply) => {
-      const version = requestVersion(request.params.version, FIRST_QUERY_VERSION);
+      const version = requestVersion(request.params.version, QUERY.firstVersion);
       const id = jobIdParam(request.params.jobId);
       const jobVersion = jobs.apiVersionOf(id);
       if (jobVersion === undefined) throw jobNotFound();

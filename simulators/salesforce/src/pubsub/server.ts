@@ -65,6 +65,9 @@ export interface RunningPubSubServer {
   close(): Promise<void>;
 }
 
+/** What a unary RPC answers: its response, or the error that ends the call. */
+type Answer<Res> = { response: Res } | { error: PubSubError };
+
 const DEFAULT_KEEPALIVE_MS = 30_000;
 const DEFAULT_MAX_EVENTS_PER_RESPONSE = 100;
 /** How long close() lets calls finish before cancelling them. */
@@ -103,60 +106,63 @@ export async function startPubSubServer(
     call.on('finish', forget);
   }
 
-  const implementation: UntypedServiceImplementation = {
-    GetTopic: (
-      call: ServerUnaryCall<TopicRequest, TopicInfo>,
-      callback: sendUnaryData<TopicInfo>
-    ) => {
+  // Every RPC authenticates from its metadata before anything else, as the service does.
+  function unary<Req, Res>(answer: (request: Req, session: Session) => Answer<Res>) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       const auth = authenticate(ctx, call.metadata);
-      if ('error' in auth) return callback(auth.error);
-      const topicName = call.request.topicName?.trim() ?? '';
-      if (topicName === '') return callback(topicEmpty());
-      const schema = schemas.forTopic(topicName);
-      if (schema === undefined)
-        return callback(topicNotFound(ctx.config.organizationId, topicName));
-      callback(null, {
-        topicName,
-        tenantGuid: ctx.config.organizationId,
-        canPublish: true,
-        canSubscribe: true,
-        schemaId: schema.schemaId,
-        rpcId: randomUUID()
-      });
-    },
+      const outcome = 'error' in auth ? auth : answer(call.request, auth.session);
+      if ('error' in outcome) callback(outcome.error);
+      else callback(null, outcome.response);
+    };
+  }
 
-    GetSchema: (
-      call: ServerUnaryCall<SchemaRequest, SchemaInfo>,
-      callback: sendUnaryData<SchemaInfo>
-    ) => {
-      const auth = authenticate(ctx, call.metadata);
-      if ('error' in auth) return callback(auth.error);
-      const schemaId = call.request.schemaId?.trim() ?? '';
-      if (schemaId === '') return callback(schemaIdEmpty());
-      const schema = schemas.forId(schemaId);
-      if (schema === undefined)
-        return callback(schemaNotFound(ctx.config.organizationId, schemaId));
-      callback(null, { schemaJson: schema.schemaJson, schemaId, rpcId: randomUUID() });
-    },
-
-    Publish: (
-      call: ServerUnaryCall<PublishRequest, PublishResponse>,
-      callback: sendUnaryData<PublishResponse>
-    ) => {
-      const auth = authenticate(ctx, call.metadata);
-      if ('error' in auth) return callback(auth.error);
-      const outcome = publish(ctx, bus, schemas, auth.session, call.request);
-      if ('error' in outcome) return callback(outcome.error);
-      callback(null, outcome.response);
-    },
-
-    PublishStream: (call: ServerDuplexStream<PublishRequest, PublishResponse>) => {
+  function streaming<Req, Res>(
+    serve: (call: ServerDuplexStream<Req, Res>, session: Session) => void
+  ) {
+    return (call: ServerDuplexStream<Req, Res>) => {
       track(call as ServerDuplexStream<unknown, unknown>);
       const auth = authenticate(ctx, call.metadata);
       if ('error' in auth) {
         call.emit('error', auth.error);
         return;
       }
+      serve(call, auth.session);
+    };
+  }
+
+  const implementation: UntypedServiceImplementation = {
+    GetTopic: unary<TopicRequest, TopicInfo>((request) => {
+      const topicName = request.topicName?.trim() ?? '';
+      if (topicName === '') return { error: topicEmpty() };
+      const schema = schemas.forTopic(topicName);
+      if (schema === undefined)
+        return { error: topicNotFound(ctx.config.organizationId, topicName) };
+      return {
+        response: {
+          topicName,
+          tenantGuid: ctx.config.organizationId,
+          canPublish: true,
+          canSubscribe: true,
+          schemaId: schema.schemaId,
+          rpcId: randomUUID()
+        }
+      };
+    }),
+
+    GetSchema: unary<SchemaRequest, SchemaInfo>((request) => {
+      const schemaId = request.schemaId?.trim() ?? '';
+      if (schemaId === '') return { error: schemaIdEmpty() };
+      const schema = schemas.forId(schemaId);
+      if (schema === undefined)
+        return { error: schemaNotFound(ctx.config.organizationId, schemaId) };
+      return { response: { schemaJson: schema.schemaJson, schemaId, rpcId: randomUUID() } };
+    }),
+
+    Publish: unary<PublishRequest, PublishResponse>((request, session) =>
+      publish(ctx, bus, schemas, session, request)
+    ),
+
+    PublishStream: streaming<PublishRequest, PublishResponse>((call, session) => {
       let streamTopic: string | undefined;
       let failed = false;
       call.on('data', (request: PublishRequest) => {
@@ -168,7 +174,7 @@ export async function startPubSubServer(
           call.emit('error', publishTopicMismatch(streamTopic, topic));
           return;
         }
-        const outcome = publish(ctx, bus, schemas, auth.session, {
+        const outcome = publish(ctx, bus, schemas, session, {
           ...request,
           topicName: topic === '' ? streamTopic : topic
         });
@@ -182,17 +188,11 @@ export async function startPubSubServer(
       call.on('end', () => {
         if (!failed) call.end();
       });
-    },
+    }),
 
-    Subscribe: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
-      track(call as ServerDuplexStream<unknown, unknown>);
-      const auth = authenticate(ctx, call.metadata);
-      if ('error' in auth) {
-        call.emit('error', auth.error);
-        return;
-      }
-      serveSubscription(ctx, bus, schemas, call, settings);
-    },
+    Subscribe: streaming<FetchRequest, FetchResponse>((call) =>
+      serveSubscription(ctx, bus, schemas, call, settings)
+    ),
 
     ManagedSubscribe: (call: ServerDuplexStream<unknown, unknown>) => {
       call.emit(
@@ -269,7 +269,7 @@ function publish(
   schemas: EventSchemaRegistry,
   session: Session,
   request: PublishRequest
-): { response: PublishResponse } | { error: PubSubError } {
+): Answer<PublishResponse> {
   const topicName = request.topicName?.trim() ?? '';
   if (topicName === '') return { error: publishTopicEmpty() };
   const schema = schemas.forTopic(topicName);

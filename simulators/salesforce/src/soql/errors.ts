@@ -54,8 +54,18 @@ export function caretMessage(query: string, offset: number, reason: string): str
   return `\n${window}\n${caret}\nERROR at Row:${row}:Column:${column}\n${reason}`;
 }
 
+/** A 400 with `errorCode` whose message points at `offset` of the query (the caret message). */
+export function errorAt(
+  errorCode: string,
+  query: string,
+  offset: number,
+  reason: string
+): SalesforceApiError {
+  return new SalesforceApiError(400, errorCode, caretMessage(query, offset, reason));
+}
+
 export function malformedQuery(query: string, offset: number, reason: string): SalesforceApiError {
-  return new SalesforceApiError(400, 'MALFORMED_QUERY', caretMessage(query, offset, reason));
+  return errorAt('MALFORMED_QUERY', query, offset, reason);
 }
 
 /** MALFORMED_QUERY `unexpected token: 'X'` (`'<EOF>'` at the end of the statement). */
@@ -69,15 +79,12 @@ export function noSuchColumn(
   field: string,
   entity: string
 ): SalesforceApiError {
-  return new SalesforceApiError(
-    400,
+  return errorAt(
     'INVALID_FIELD',
-    caretMessage(
-      query,
-      offset,
-      `No such column '${field}' on entity '${entity}'. If you are attempting to use a custom ` +
-        `field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`
-    )
+    query,
+    offset,
+    `No such column '${field}' on entity '${entity}'. If you are attempting to use a custom ` +
+      `field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`
   );
 }
 
@@ -86,29 +93,23 @@ export function unknownRelationship(
   offset: number,
   relationship: string
 ): SalesforceApiError {
-  return new SalesforceApiError(
-    400,
+  return errorAt(
     'INVALID_FIELD',
-    caretMessage(
-      query,
-      offset,
-      `Didn't understand relationship '${relationship}' in field path. If you are attempting to ` +
-        `use a custom relationship, be sure to append the '__r' after the custom relationship ` +
-        `name. ${WSDL_HINT}`
-    )
+    query,
+    offset,
+    `Didn't understand relationship '${relationship}' in field path. If you are attempting to ` +
+      `use a custom relationship, be sure to append the '__r' after the custom relationship ` +
+      `name. ${WSDL_HINT}`
   );
 }
 
 export function unknownObject(query: string, offset: number, name: string): SalesforceApiError {
-  return new SalesforceApiError(
-    400,
+  return errorAt(
     'INVALID_TYPE',
-    caretMessage(
-      query,
-      offset,
-      `sObject type '${name}' is not supported. If you are attempting to use a custom object, ` +
-        `be sure to append the '__c' after the entity name. ${WSDL_HINT}`
-    )
+    query,
+    offset,
+    `sObject type '${name}' is not supported. If you are attempting to use a custom object, ` +
+      `be sure to append the '__c' after the entity name. ${WSDL_HINT}`
   );
 }
 
@@ -133,31 +134,20 @@ export function wrongLiteralType(
   quoted: boolean
 ): SalesforceApiError {
   const quoting = quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes';
-  return new SalesforceApiError(
-    400,
+  return errorAt(
     'INVALID_FIELD',
-    caretMessage(
-      query,
-      offset,
-      `value of filter criterion for field '${field}' must be of type ${expected} and ${quoting}`
-    )
+    query,
+    offset,
+    `value of filter criterion for field '${field}' must be of type ${expected} and ${quoting}`
   );
 }
 
 export function invalidIdLiteral(query: string, offset: number, value: string): SalesforceApiError {
-  return new SalesforceApiError(
-    400,
-    'INVALID_QUERY_FILTER_OPERATOR',
-    caretMessage(query, offset, `invalid ID field: ${value}`)
-  );
+  return errorAt('INVALID_QUERY_FILTER_OPERATOR', query, offset, `invalid ID field: ${value}`);
 }
 
 export function invalidOperator(query: string, offset: number, reason: string): SalesforceApiError {
-  return new SalesforceApiError(
-    400,
-    'INVALID_QUERY_FILTER_OPERATOR',
-    caretMessage(query, offset, reason)
-  );
+  return errorAt('INVALID_QUERY_FILTER_OPERATOR', query, offset, reason);
 }
 
 export function duplicateField(name: string): SalesforceApiError {

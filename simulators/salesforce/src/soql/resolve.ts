@@ -5,7 +5,7 @@
  * of Salesforce's schema errors are raised here, with the caret at the offending name or value.
  */
 import type { FieldDescribe, Schema, SObjectDescribe } from '../model.ts';
-import { SalesforceApiError } from '../model.ts';
+import type { SalesforceApiError } from '../model.ts';
 import { normalizeId } from '../ids.ts';
 import type {
   AggregateFunction,
@@ -17,8 +17,8 @@ import type {
 } from './ast.ts';
 import { dayNumber } from './date-literals.ts';
 import {
-  caretMessage,
   duplicateField,
+  errorAt,
   invalidIdLiteral,
   invalidOperator,
   malformedQuery,
@@ -393,14 +393,11 @@ class Resolver {
   ): ResolvedPath {
     const path = this.resolvePath(node, object, alias);
     if (path.kind === 'compound') {
-      throw new SalesforceApiError(
-        400,
+      throw errorAt(
         'INVALID_FIELD',
-        caretMessage(
-          this.query,
-          node.offset,
-          `field '${path.field.name}' can not be filtered in a query call`
-        )
+        this.query,
+        node.offset,
+        `field '${path.field.name}' can not be filtered in a query call`
       );
     }
     return path;

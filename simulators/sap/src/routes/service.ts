@@ -30,7 +30,12 @@ import {
   Serializer,
   type ResourcePath
 } from '../odata.ts';
-import { COMMUNICATION_TYPES, type CommunicationKind, type StoredPartner } from '../store.ts';
+import {
+  COMMUNICATION_TYPES,
+  communicationsOf,
+  type CommunicationKind,
+  type StoredPartner
+} from '../store.ts';
 import type { Json } from '../validation.ts';
 
 const NAVIGATION_KINDS: Record<string, CommunicationKind | undefined> = {
@@ -52,6 +57,16 @@ declare module 'fastify' {
   }
 }
 
+/** One request to an entity set, as the routes of the sets take it. */
+interface EntityCall {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  sap: SapRequestState;
+  method: string;
+  resource: ResourcePath;
+  serializer: Serializer;
+}
+
 /** The decoded path below the service root and the query of a request URL. */
 function splitUrl(url: string): { path: string; query: URLSearchParams } {
   const at = url.indexOf('?');
@@ -68,6 +83,11 @@ function splitUrl(url: string): { path: string; query: URLSearchParams } {
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** An OData V2 JSON answer: the payload under `d`, after the given headers (ETag, Location). */
+function sendData(reply: FastifyReply, data: unknown, headers: Record<string, string> = {}) {
+  return reply.headers(headers).type('application/json; charset=utf-8').send({ d: data });
 }
 
 function serviceUrlOf(request: FastifyRequest): string {
@@ -178,25 +198,24 @@ export async function serviceRoutes(
     if (sap.path === '' || sap.path === '/') {
       if (method !== 'GET' && method !== 'HEAD')
         throw notImplemented(`${method} on the service root`);
-      return reply.type('application/json; charset=utf-8').send({
-        d: { EntitySets: Object.values(ENTITY_TYPES).map((t) => t.set) }
-      });
+      return sendData(reply, { EntitySets: Object.values(ENTITY_TYPES).map((t) => t.set) });
     }
     if (sap.path === '$metadata') {
       return reply.type('application/xml; charset=utf-8').send(buildMetadata());
     }
     const resource = parseResourcePath(sap.path);
     if (!resource) throw notFoundError(sap.path);
+    const call: EntityCall = { request, reply, sap, method, resource, serializer };
 
     switch (resource.set) {
       case 'A_BusinessPartner':
-        return partnerRoute(request, reply, resource, serializer);
+        return partnerRoute(call);
       case 'A_BusinessPartnerAddress':
-        return addressRoute(request, reply, resource, serializer);
+        return addressRoute(call);
       case 'A_AddressPhoneNumber':
-        return communicationRoute(request, reply, resource, serializer, 'phone');
+        return communicationRoute(call, 'phone');
       case 'A_AddressHomePageURL':
-        return communicationRoute(request, reply, resource, serializer, 'url');
+        return communicationRoute(call, 'url');
       default:
         if (Object.values(ENTITY_TYPES).some((t) => t.set === resource.set)) {
           throw notImplemented(`Entity set ${resource.set}`);
@@ -211,14 +230,7 @@ export async function serviceRoutes(
     return partner;
   }
 
-  function partnerRoute(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    resource: ResourcePath,
-    serializer: Serializer
-  ) {
-    const sap = request.sap as SapRequestState;
-    const method = request.method.toUpperCase();
+  function partnerRoute({ request, reply, sap, method, resource, serializer }: EntityCall) {
     const expand = parseExpand(sap.query.get('$expand') ?? undefined);
 
     if (!resource.keys) {
@@ -227,12 +239,10 @@ export async function serviceRoutes(
         requireJson(request, sap.query);
         const partner = ctx.store.create(request.body, sap.user);
         const entity = serializer.partner(partner, FULL_EXPAND);
-        return reply
-          .code(201)
-          .header('etag', partner.etag)
-          .header('location', serializer.uri('A_BusinessPartnerType', partner.values))
-          .type('application/json; charset=utf-8')
-          .send({ d: entity });
+        return sendData(reply.code(201), entity, {
+          etag: partner.etag,
+          location: serializer.uri('A_BusinessPartnerType', partner.values)
+        });
       }
       if (method !== 'GET') throw notImplemented(`${method} on A_BusinessPartner`);
       requireJson(request, sap.query);
@@ -240,13 +250,11 @@ export async function serviceRoutes(
       const skip = nonNegative(sap.query, '$skip') ?? 0;
       const top = nonNegative(sap.query, '$top');
       const page = matches.slice(skip, top === undefined ? undefined : skip + top);
-      return reply.type('application/json; charset=utf-8').send({
-        d: {
-          ...(sap.query.get('$inlinecount') === 'allpages'
-            ? { __count: String(matches.length) }
-            : {}),
-          results: page.map((p) => serializer.partner(p, expand))
-        }
+      return sendData(reply, {
+        ...(sap.query.get('$inlinecount') === 'allpages'
+          ? { __count: String(matches.length) }
+          : {}),
+        results: page.map((p) => serializer.partner(p, expand))
       });
     }
 
@@ -258,14 +266,11 @@ export async function serviceRoutes(
       const full = serializer.partner(partner, new Map([[resource.navigation, expand]]));
       const nav = full[resource.navigation] as { results?: unknown } | undefined;
       if (!nav || !('results' in nav)) throw notFoundError(resource.navigation);
-      return reply.type('application/json; charset=utf-8').send({ d: { results: nav.results } });
+      return sendData(reply, { results: nav.results });
     }
     if (method === 'GET') {
       requireJson(request, sap.query);
-      return reply
-        .header('etag', partner.etag)
-        .type('application/json; charset=utf-8')
-        .send({ d: serializer.partner(partner, expand) });
+      return sendData(reply, serializer.partner(partner, expand), { etag: partner.etag });
     }
     if (method === 'PATCH') {
       checkIfMatch(header(request, 'if-match'), partner.etag);
@@ -280,14 +285,7 @@ export async function serviceRoutes(
     throw notImplemented(`${method} on A_BusinessPartner`);
   }
 
-  function addressRoute(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    resource: ResourcePath,
-    serializer: Serializer
-  ) {
-    const sap = request.sap as SapRequestState;
-    const method = request.method.toUpperCase();
+  function addressRoute({ request, reply, sap, method, resource, serializer }: EntityCall) {
     if (!resource.keys) throw notImplemented(`${method} ${sap.path}`);
     const { BusinessPartner: number, AddressID: addressId } = resource.keys;
     const address =
@@ -302,26 +300,19 @@ export async function serviceRoutes(
       if (method === 'POST') {
         requireJson(request, sap.query);
         const row = ctx.store.addCommunication(address, kind, request.body);
-        return reply
-          .code(201)
-          .header('location', serializer.uri(type, row))
-          .type('application/json; charset=utf-8')
-          .send({ d: serializer.communication(type, row) });
+        return sendData(reply.code(201), serializer.communication(type, row), {
+          location: serializer.uri(type, row)
+        });
       }
       if (method !== 'GET') throw notImplemented(`${method} on ${resource.navigation}`);
       requireJson(request, sap.query);
-      const rows = kind === 'phone' ? address.phones : address.urls;
-      return reply
-        .type('application/json; charset=utf-8')
-        .send({ d: { results: rows.map((row) => serializer.communication(type, row)) } });
+      const rows = communicationsOf(address, kind);
+      return sendData(reply, { results: rows.map((row) => serializer.communication(type, row)) });
     }
     if (method === 'GET') {
       requireJson(request, sap.query);
       const expand = parseExpand(sap.query.get('$expand') ?? undefined);
-      return reply
-        .header('etag', address.etag)
-        .type('application/json; charset=utf-8')
-        .send({ d: serializer.address(address, expand) });
+      return sendData(reply, serializer.address(address, expand), { etag: address.etag });
     }
     if (method === 'PATCH') {
       // Real responses show addresses without an ETag in __metadata, so clients may not have
@@ -334,27 +325,20 @@ export async function serviceRoutes(
   }
 
   function communicationRoute(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    resource: ResourcePath,
-    serializer: Serializer,
+    { request, reply, sap, method, resource, serializer }: EntityCall,
     kind: CommunicationKind
   ) {
-    const sap = request.sap as SapRequestState;
-    const method = request.method.toUpperCase();
     const type = COMMUNICATION_TYPES[kind];
     if (!resource.keys || resource.navigation) throw notImplemented(`${method} ${sap.path}`);
     const { AddressID: addressId, Person: person, OrdinalNumber: ordinal } = resource.keys;
     const address = addressId === undefined ? undefined : ctx.store.findAddress(addressId);
-    const row = (kind === 'phone' ? address?.phones : address?.urls)?.find(
+    const row = (address && communicationsOf(address, kind))?.find(
       (r) => r.Person === (person ?? '') && r.OrdinalNumber === ordinal
     );
     if (!row) throw notFoundError(sap.path);
     if (method === 'GET') {
       requireJson(request, sap.query);
-      return reply
-        .type('application/json; charset=utf-8')
-        .send({ d: serializer.communication(type, row) });
+      return sendData(reply, serializer.communication(type, row));
     }
     if (method === 'PATCH') {
       ctx.store.updateCommunication(row, kind, request.body);

@@ -45,45 +45,58 @@ function invalidInput(message: string): SalesforceApiError {
   return new SalesforceApiError(400, 'INVALID_INPUT', message);
 }
 
+/** The subrequests of a composite or batch request: a non-empty array of at most 25. */
+function subrequestList(value: unknown, property: string, request: string): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw invalidInput(`${property} must be a non-empty array of subrequests`);
+  }
+  if (value.length > MAX_SUBREQUESTS) {
+    throw new SalesforceApiError(
+      400,
+      'LIMIT_EXCEEDED',
+      `A ${request} request can contain at most ${MAX_SUBREQUESTS} subrequests; received ${value.length}`
+    );
+  }
+  return value;
+}
+
 function parseComposite(body: unknown): { allOrNone: boolean; requests: Subrequest[] } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw jsonParserError('Cannot deserialize the composite request: expected a JSON object');
   }
   const { allOrNone, compositeRequest } = body as Record<string, unknown>;
-  if (!Array.isArray(compositeRequest) || compositeRequest.length === 0) {
-    throw invalidInput('compositeRequest must be a non-empty array of subrequests');
-  }
-  if (compositeRequest.length > MAX_SUBREQUESTS) {
-    throw new SalesforceApiError(
-      400,
-      'LIMIT_EXCEEDED',
-      `A composite request can contain at most ${MAX_SUBREQUESTS} subrequests; received ${compositeRequest.length}`
-    );
-  }
   const seen = new Set<string>();
-  const requests = compositeRequest.map((raw, index): Subrequest => {
-    const item = (raw ?? {}) as Record<string, unknown>;
-    const { method, url, referenceId, body: subBody, httpHeaders } = item;
-    if (typeof referenceId !== 'string' || !/^[A-Za-z0-9_]+$/.test(referenceId)) {
-      throw invalidInput(
-        `Subrequest ${index}: referenceId must contain only letters, digits and underscores`
-      );
+  const requests = subrequestList(compositeRequest, 'compositeRequest', 'composite').map(
+    (raw, index): Subrequest => {
+      const item = (raw ?? {}) as Record<string, unknown>;
+      const { method, url, referenceId, body: subBody, httpHeaders } = item;
+      if (typeof referenceId !== 'string' || !/^[A-Za-z0-9_]+$/.test(referenceId)) {
+        throw invalidInput(
+          `Subrequest ${index}: referenceId must contain only letters, digits and underscores`
+        );
+      }
+      if (seen.has(referenceId))
+        throw invalidInput(`Duplicate referenceId provided in the request: ${referenceId}`);
+      seen.add(referenceId);
+      if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) {
+        throw invalidInput(`Subrequest ${referenceId}: unsupported HTTP method ${String(method)}`);
+      }
+      if (typeof url !== 'string' || !url.startsWith('/services/data/v')) {
+        throw invalidInput(`Subrequest ${referenceId}: url must start with /services/data/vXX.X/`);
+      }
+      const headers: Record<string, string> = {};
+      if (httpHeaders && typeof httpHeaders === 'object') {
+        for (const [name, value] of Object.entries(httpHeaders)) headers[name] = String(value);
+      }
+      return {
+        method: method.toUpperCase(),
+        url,
+        referenceId,
+        body: subBody,
+        httpHeaders: headers
+      };
     }
-    if (seen.has(referenceId))
-      throw invalidInput(`Duplicate referenceId provided in the request: ${referenceId}`);
-    seen.add(referenceId);
-    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) {
-      throw invalidInput(`Subrequest ${referenceId}: unsupported HTTP method ${String(method)}`);
-    }
-    if (typeof url !== 'string' || !url.startsWith('/services/data/v')) {
-      throw invalidInput(`Subrequest ${referenceId}: url must start with /services/data/vXX.X/`);
-    }
-    const headers: Record<string, string> = {};
-    if (httpHeaders && typeof httpHeaders === 'object') {
-      for (const [name, value] of Object.entries(httpHeaders)) headers[name] = String(value);
-    }
-    return { method: method.toUpperCase(), url, referenceId, body: subBody, httpHeaders: headers };
-  });
+  );
   return { allOrNone: allOrNone === true, requests };
 }
 
@@ -275,17 +288,7 @@ export async function compositeRoutes(
 
   app.post<{ Params: { version: string } }>('/composite/batch', async (request) => {
     const body = request.body as Record<string, unknown> | null;
-    const batch = body?.batchRequests;
-    if (!Array.isArray(batch) || batch.length === 0) {
-      throw invalidInput('batchRequests must be a non-empty array of subrequests');
-    }
-    if (batch.length > MAX_SUBREQUESTS) {
-      throw new SalesforceApiError(
-        400,
-        'LIMIT_EXCEEDED',
-        `A batch request can contain at most ${MAX_SUBREQUESTS} subrequests; received ${batch.length}`
-      );
-    }
+    const batch = subrequestList(body?.batchRequests, 'batchRequests', 'batch');
     const haltOnError = body?.haltOnError === true;
     const results: Array<{ statusCode: number; result: unknown }> = [];
     let halted = false;
