@@ -2,19 +2,14 @@
 // authenticated by the platform's bearer auth (SERVICE_API_TOKENS: the token the Payments_ESB
 // External Credential sends); only ids of the X-SF-* user headers and the token's last 4 are
 // logged, never a token in full, never card data.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  HttpError,
-  RequestValidationError,
-  sendError,
-  validateRequest
-} from '../platform/index.ts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { HttpError, RequestValidationError, jsonResponse, sendError } from '../platform/index.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { PaymentReply } from './canonical.ts';
 import { tokenLast4 } from './idempotency.ts';
 import type { PaymentRequests } from './idempotency.ts';
-import { chargeBody, chargeHeaders, keyParams } from './schemas.ts';
-import type { ChargeBody, ChargeHeaders } from './schemas.ts';
+import { chargeBody, chargeHeaders, keyParams, paymentAnswer } from './schemas.ts';
 
 /** Largest accepted body: a charge request is ~200 bytes. */
 export const PAYMENTS_BODY_LIMIT = 16 * 1024;
@@ -27,11 +22,28 @@ function send(reply: FastifyReply, payment: PaymentReply): FastifyReply {
   return reply.code(payment.httpStatus).type('application/json; charset=utf-8').send(payment.body);
 }
 
+/** The answers of both operations: a PaymentAnswer, with the status its `status` goes with. */
+const ANSWERS = {
+  200: jsonResponse(
+    paymentAnswer,
+    "`Authorised` or `Declined`: the gateway's answer. The same key again answers the same bytes."
+  ),
+  202: jsonResponse(
+    paymentAnswer,
+    '`Unknown`: the gateway did not answer in time and the payment may have gone through. It is being reconciled: ask GET /payments/{key} later, never pay again.'
+  ),
+  502: jsonResponse(
+    paymentAnswer,
+    '`Error`: the gateway is unavailable or refused the request. No payment was taken.'
+  )
+};
+
 export async function paymentRoutes(
   app: FastifyInstance,
   options: PaymentRoutesOptions
 ): Promise<void> {
   const { payments } = options;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
 
   // This plugin's own JSON parser (encapsulated: other services keep fastify's): an unparsable
   // body is a 400 validation_failed like any other bad body, and its message never quotes the
@@ -45,15 +57,29 @@ export async function paymentRoutes(
     { bodyLimit: PAYMENTS_BODY_LIMIT }
   );
 
-  app.post(
+  routes.post(
     '/payments',
     {
       bodyLimit: PAYMENTS_BODY_LIMIT,
-      preValidation: validateRequest({ headers: chargeHeaders, body: chargeBody })
+      config: {
+        errorResponses: {
+          409: '`payment_in_progress`: the first request with this key is still with the gateway. Ask GET /payments/{key} in a moment; do not pay again.',
+          422: '`idempotency_key_reused`: the key was used for a different payment request.'
+        }
+      },
+      schema: {
+        operationId: 'chargePayment',
+        summary: 'Charge a single-use payment token',
+        description:
+          'Charges the token once per Idempotency-Key: duplicates, concurrent or later, get the first answer and never reach the gateway again.',
+        tags: ['payments'],
+        headers: chargeHeaders,
+        body: chargeBody,
+        response: ANSWERS
+      }
     },
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const headers = request.headers as unknown as ChargeHeaders;
-      const body = request.body as ChargeBody;
+    async (request, reply) => {
+      const { headers, body } = request;
       const key = headers['idempotency-key'];
       const log = request.log.child({
         idempotencyKey: key,
@@ -97,11 +123,20 @@ export async function paymentRoutes(
     }
   );
 
-  app.get(
+  routes.get(
     '/payments/:key',
-    { preValidation: validateRequest({ params: keyParams }) },
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const { key } = request.params as { key: string };
+    {
+      config: { errorResponses: { 404: '`not_found`: no payment request with this key.' } },
+      schema: {
+        operationId: 'getPayment',
+        summary: 'The outcome of a payment, reconciled with the gateway when it was Unknown',
+        tags: ['payments'],
+        params: keyParams,
+        response: ANSWERS
+      }
+    },
+    async (request, reply) => {
+      const { key } = request.params;
       const stored = await payments.get(key);
       if (!stored) {
         return sendError(reply, 404, 'not_found', `No payment with Idempotency-Key ${key}.`);

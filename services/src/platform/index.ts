@@ -42,10 +42,11 @@ export { createHttpServer, CORRELATION_HEADER } from './http/server.ts';
 export type { HttpServer, CreateHttpServerOptions, HttpServerConfig } from './http/server.ts';
 export { Readiness } from './http/health.ts';
 export type { ReadinessProbe, ReadinessReport } from './http/health.ts';
-export { HttpError, sendError } from './http/errors.ts';
+export { HttpError, errorBodySchema, sendError } from './http/errors.ts';
 export type { ErrorBody } from './http/errors.ts';
-export { RequestValidationError, validateRequest, parseRequestPart } from './http/validation.ts';
-export type { ValidationIssue, RequestSchemas } from './http/validation.ts';
+export { jsonResponse } from './http/openapi.ts';
+export { RequestValidationError } from './http/validation.ts';
+export type { ValidationIssue } from './http/validation.ts';
 export type { ServicePrincipal } from './http/auth.ts';
 
 export interface StartPlatformOptions {

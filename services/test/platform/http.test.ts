@@ -6,10 +6,10 @@ import { createPool, pingDatabase } from '../../src/platform/db/pool.ts';
 import { HttpError } from '../../src/platform/http/errors.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import type { HttpServer } from '../../src/platform/http/server.ts';
-import { parseRequestPart, validateRequest } from '../../src/platform/http/validation.ts';
 import { createLogger, getCorrelationId } from '../../src/platform/logger.ts';
 import { createTestDatabase, testDatabaseMode } from '../helpers/database.ts';
 import type { TestDatabase } from '../helpers/database.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
 const TOKEN = 'svc-token-0123456789abcdef';
 const OLD_TOKEN = 'svc-token-previous-rotation-1';
@@ -46,27 +46,21 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
     server.readiness.add('database', () => pingDatabase(db.pool));
     const app = server.app;
     app.get('/whoami', async (request) => ({ tokenId: request.principal?.tokenId }));
-    app.post(
+    const typed = app.withTypeProvider<ZodTypeProvider>();
+    typed.post(
       '/orders/:id',
-      {
-        preValidation: validateRequest({
-          body: OrderBody,
-          params: z.object({ id: z.coerce.number().int() })
-        })
-      },
-      async (request) => {
-        const body = request.body as z.infer<typeof OrderBody>;
-        return {
-          id: (request.params as { id: number }).id,
-          quantity: body.quantity,
-          correlationId: getCorrelationId()
-        };
-      }
+      { schema: { body: OrderBody, params: z.object({ id: z.coerce.number().int() }) } },
+      async (request) => ({
+        id: request.params.id,
+        quantity: request.body.quantity,
+        correlationId: getCorrelationId()
+      })
     );
-    app.get('/search', async (request) => {
-      const query = parseRequestPart(z.object({ q: z.string().min(2) }), request.query, 'query');
-      return { q: query.q };
-    });
+    typed.get(
+      '/search',
+      { schema: { querystring: z.object({ q: z.string().min(2) }) } },
+      async (request) => ({ q: request.query.q })
+    );
     app.get('/boom', async () => {
       const error = new Error('connection to 10.0.0.7 refused while charging 4111111111111111');
       throw error;
@@ -297,7 +291,7 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       assert.equal(response.headers['x-correlation-id'], 'sf-flow-7f3a');
     });
 
-    test('query validation inside a handler, malformed JSON, and HttpError', async () => {
+    test('query validation, malformed JSON, and HttpError', async () => {
       const query = await server.app.inject({ method: 'GET', url: '/search?q=a', headers: auth });
       assert.equal(query.statusCode, 400);
       assert.equal(query.json().issues[0].location, 'query');

@@ -9,7 +9,9 @@
 // round trips or (worse) Salesforce API calls, which count against the org's daily allowance.
 // Probe failure details go to the log, not to the (unauthenticated) response.
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Logger } from '../logger.ts';
+import { jsonResponse } from './openapi.ts';
 
 export type ReadinessProbe = () => Promise<void> | void;
 
@@ -121,10 +123,53 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
   }
 }
 
+const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readinessReportSchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready', 'draining']),
+    checks: z
+      .record(z.string(), z.enum(['ok', 'failed', 'pending']))
+      .meta({ description: 'The last result of each probe, by name.' })
+  })
+  .meta({ id: 'ReadinessReport', description: 'Readiness and the result of every probe.' });
+
 export async function healthPlugin(app: FastifyInstance, options: { readiness: Readiness }) {
-  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { public: true } }, async (_request, reply) => {
-    const report = options.readiness.report();
-    return reply.code(report.status === 'ready' ? 200 : 503).send(report);
-  });
+  app.get(
+    '/healthz',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness: the process serves HTTP',
+        tags: ['platform'],
+        response: { 200: jsonResponse(healthSchema, 'The process is alive.') }
+      }
+    },
+    async () => ({ status: 'ok' as const })
+  );
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Readiness: every probe passed its last check',
+        description:
+          'Answers from the results of the last probe interval (no probe runs per request); probe failure details are in the log only.',
+        tags: ['platform'],
+        response: {
+          200: jsonResponse(readinessReportSchema, 'Ready: every probe passed.'),
+          503: jsonResponse(
+            readinessReportSchema,
+            'Not ready (a probe failed or has not run yet), or draining for shutdown.'
+          )
+        }
+      }
+    },
+    async (_request, reply) => {
+      const report = options.readiness.report();
+      return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+    }
+  );
 }

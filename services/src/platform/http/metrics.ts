@@ -5,6 +5,7 @@
 // no identifiers or card data in metric labels.
 import type { FastifyInstance } from 'fastify';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
 import { unencapsulated } from './plugin.ts';
 
 export function createMetricsRegistry(collectDefaults = true): Registry {
@@ -40,9 +41,26 @@ export const metricsPlugin = unencapsulated(
       );
     });
 
-    app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      {
+        config: { public: true },
+        schema: {
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
+          tags: ['platform'],
+          response: {
+            200: {
+              description: 'The Prometheus text exposition format (version 0.0.4).',
+              content: { 'text/plain': { schema: z.string() } }
+            }
+          }
+        }
+      },
+      async (_request, reply) => {
+        reply.header('content-type', registry.contentType);
+        return registry.metrics();
+      }
+    );
   }
 );

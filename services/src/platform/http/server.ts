@@ -4,12 +4,26 @@
 //     running for the request through getCorrelationId();
 //   - bearer-token authentication on every route not marked `config: { public: true }`;
 //   - /healthz, /readyz (registered probes), /metrics (Prometheus);
+//   - zod schemas on routes: validation, response serialization and the OpenAPI 3.1 document at
+//     /openapi.json (openapi.ts);
 //   - one error shape, no stack traces in responses;
 //   - one log line per request (debug for probes and scrapes, info otherwise).
 // Services add routes to `server.app` (usually as plugins) before `listen()`.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import path from 'node:path';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest
+} from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
+import { projectRoot } from '../../../../toolkit/src/project.ts';
 import {
   isValidCorrelationId,
   markCorrelated,
@@ -18,9 +32,11 @@ import {
 } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { bearerAuthPlugin } from './auth.ts';
-import { errorHandlingPlugin } from './errors.ts';
+import { errorCodeForStatus, errorHandlingPlugin, sendError } from './errors.ts';
 import { Readiness, healthPlugin } from './health.ts';
 import { createMetricsRegistry, metricsPlugin } from './metrics.ts';
+import { API_DESCRIPTION, openApiPlugin } from './openapi.ts';
+import type { ApiInfo, OpenApiVersion } from './openapi.ts';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -39,6 +55,14 @@ export interface CreateHttpServerOptions {
   logger: Logger;
   /** Largest accepted body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * `info` of the OpenAPI document at /openapi.json. Default: the title is the logger's `service`
+   * (the platform's name), the version the repository's package.json version.
+   */
+  api?: Partial<ApiInfo> & {
+    /** The OpenAPI version of /openapi.json (default 3.1.0; 3.0.3 for docs/api's 3.0 files). */
+    openapi?: OpenApiVersion;
+  };
   /** Default Node.js process metrics in /metrics (default true). */
   collectDefaultMetrics?: boolean;
   /** How often readiness probes run (default 5 s). */
@@ -62,7 +86,81 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+
+/** Path parameters longer than this answer 414 (fastify's router default). */
+const MAX_PARAM_LENGTH = 100;
+
+let packageVersion: string | undefined;
+function projectVersion(): string {
+  packageVersion ??= (
+    JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  return packageVersion;
+}
+
+/** The OpenAPI `info`: the platform's name (the logger's `service`) unless given. */
+function apiInfo(logger: Logger, given: Partial<ApiInfo> = {}): ApiInfo {
+  const service = (logger.bindings() as { service?: unknown }).service;
+  return {
+    title: given.title ?? (typeof service === 'string' ? service : 'services'),
+    version: given.version ?? projectVersion(),
+    description: given.description ?? API_DESCRIPTION
+  };
+}
+
+/**
+ * Errors fastify meets while routing, before any hook runs: a URL whose percent-encoding is
+ * broken, a path parameter over the length limit. Fastify's own answers quote the URL (which may
+ * hold anything the caller pasted) and lack the correlation id.
+ */
+function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header(CORRELATION_HEADER, request.id);
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendError(reply, 400, 'bad_request', 'The URL is malformed (invalid percent-encoding).');
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendError(
+      reply,
+      414,
+      'uri_too_long',
+      `A path parameter is longer than ${MAX_PARAM_LENGTH} characters.`
+    );
+  }
+  request.log.error({ err: error }, 'request failed');
+  return sendError(reply, 500, 'internal_error', 'Internal server error.');
+}
+
+/**
+ * Requests Node refuses before fastify sees them (too slow, headers over the size limit, not
+ * HTTP): the same answers as fastify's default handler (408, 431, 400, then the connection
+ * closes), with the platform's error body and a correlation id.
+ */
+function clientErrorHandler(logger: Logger) {
+  return (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, message] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive in time.']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, `The request line and headers exceed ${http.maxHeaderSize} bytes.`]
+          : [400, 'The request is not valid HTTP.'];
+    const correlationId = newCorrelationId();
+    const body = JSON.stringify({ error: errorCodeForStatus(status), message, correlationId });
+    logger.debug({ err: error, correlationId, statusCode: status }, 'client error');
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          `${CORRELATION_HEADER}: ${correlationId}\r\nConnection: close\r\n\r\n${body}`
+      );
+    }
+    socket.destroy(error);
+  };
+}
 
 export async function createHttpServer(options: CreateHttpServerOptions): Promise<HttpServer> {
   const config = 'http' in options.config ? options.config.http : options.config;
@@ -97,8 +195,15 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     childLoggerFactory: (parent, bindings, childOptions) =>
       markCorrelated(parent.child(bindings, childOptions)),
     // Drop idle keep-alive connections on close, so draining waits only for real requests.
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientErrorHandler(logger)
   });
+  // Route schemas are zod schemas: parsed requests (typed with ZodTypeProvider), and answers
+  // encoded by their response schema (fields not in it are not sent).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
 
   const readiness = new Readiness({
     logger,
@@ -142,6 +247,12 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
 
   await app.register(errorHandlingPlugin);
   await app.register(bearerAuthPlugin, { tokens: config.apiTokens });
+  // Before any route: it documents the routes added after it.
+  await app.register(openApiPlugin, {
+    info: apiInfo(options.logger, options.api),
+    ...(options.api?.openapi ? { openapi: options.api.openapi } : {}),
+    maxParamLength: MAX_PARAM_LENGTH
+  });
   await app.register(metricsPlugin, { registry: metrics });
   await app.register(healthPlugin, { readiness });
 
