@@ -352,7 +352,12 @@ describe('DurablePubSubSubscriber', () => {
     const lease = { db: db.url, retryMs: 50, heartbeatMs: 100 };
     const seenA: string[] = [];
     const seenB: string[] = [];
-    const a = create(async (e) => void seenA.push(e.eventUuid), { lease });
+    // A, once it has lost the lease, waits longer before trying again than B does: like a
+    // crashed instance, it must not win the race to take the lease back (on a loaded machine
+    // it sometimes did, and the test then waited for B in vain).
+    const a = create(async (e) => void seenA.push(e.eventUuid), {
+      lease: { ...lease, retryMs: 5000 }
+    });
     a.start();
     await until(() => a.state === 'subscribed', 'A subscribed');
     const b = create(async (e) => void seenB.push(e.eventUuid), { lease });
