@@ -83,7 +83,9 @@ try {
       '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
       `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
       ...(lab.serviceToken
-        ? [`              bearer token ${lab.serviceToken} (set SERVICE_API_TOKENS to choose one)`]
+        ? [
+            `              bearer token ${lab.serviceToken} (new each run; set SERVICE_API_TOKENS to choose one)`
+          ]
         : []),
       `  Control     /__emulator/* and /__sim/* on loopback, Authorization: Bearer ${lab.driverSecret}`,
       'Ctrl+C stops everything.',

@@ -21,13 +21,10 @@ import { startSecurePaySimulator } from '../../simulators/securepay/src/server.t
 import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
 import {
-  LAB_SERVICE_TOKEN,
   SHUTDOWN_ORDER,
   loadProcessConfig,
   startPlatform
 } from '../../services/src/platform/index.ts';
-
-export { LAB_SERVICE_TOKEN };
 
 /** Every scenario service the lab runs, in start order. */
 export const LAB_SERVICES = [accountSyncService, paymentsService] as const;
@@ -41,7 +38,10 @@ export interface Lab {
   sapSimulated: boolean;
   securePayUrl: string;
   securePaySimulated: boolean;
-  /** The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set). */
+  /**
+   * The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set): new for every run, so
+   * a page in the developer's browser or another host cannot know it.
+   */
   serviceToken: string | undefined;
   /**
    * `Authorization: Bearer <driverSecret>` opens the stand-ins' control endpoints
@@ -108,8 +108,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
 
     // The lab's own bearer token for the service endpoints (what the Named Credential would send),
     // unless one is configured; the server listens on loopback by default.
-    const labToken = missing('SERVICE_API_TOKENS');
-    if (labToken) env.SERVICE_API_TOKENS = LAB_SERVICE_TOKEN;
+    const labToken = missing('SERVICE_API_TOKENS') ? newDriverSecret() : undefined;
+    if (labToken) env.SERVICE_API_TOKENS = labToken;
 
     const simulateSap = missing('SAP_BASE_URL');
     if (simulateSap) {
@@ -151,7 +151,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       sapSimulated: simulateSap,
       securePayUrl: env.SECUREPAY_BASE_URL ?? '',
       securePaySimulated: simulateSecurePay,
-      serviceToken: labToken ? LAB_SERVICE_TOKEN : undefined,
+      serviceToken: labToken,
       driverSecret,
       stop: async () => {
         await platform.stop();

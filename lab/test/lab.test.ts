@@ -144,7 +144,11 @@ describe('the lab (npm start)', () => {
     // After the account-sync test above (its batch finishes just after the write-back): the
     // service's own figures and the API calls it spent.
     await until(async () => {
-      metrics = await (await fetch(`${lab.servicesUrl}/metrics`)).text();
+      metrics = await (
+        await fetch(`${lab.servicesUrl}/metrics`, {
+          headers: { authorization: `Bearer ${LAB_API_TOKEN}` }
+        })
+      ).text();
       return (
         /account_sync_inbox_events 0/.test(metrics) &&
         /account_sync_batch_duration_seconds_count [1-9]/.test(metrics)

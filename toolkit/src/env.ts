@@ -18,8 +18,8 @@ export type Env = Record<string, string | undefined>;
 export interface ConfigContext {
   /** NODE_ENV=production. */
   production: boolean;
-  /** ALLOW_PLAIN_HTTP=true: http:// endpoints accepted in production (TLS terminated elsewhere). */
-  allowPlainHttp: boolean;
+  /** ALLOW_PLAINTEXT=true: http:// endpoints accepted in production (TLS terminated elsewhere). */
+  allowPlaintext: boolean;
 }
 
 /** How a variable's raw string becomes a value, and how the docs name its type. */
@@ -169,7 +169,7 @@ export function isLoopbackHost(hostname: string): boolean {
 /**
  * An http(s) base URL, trailing slashes dropped. `https: 'always'` (Salesforce) accepts plain
  * http only on a loopback host (a local emulator); `https: 'production'` (SAP, a gateway) accepts
- * http anywhere outside production, and in production only with ALLOW_PLAIN_HTTP=true.
+ * http anywhere outside production, and in production only with ALLOW_PLAINTEXT=true.
  */
 export function httpUrl(options: {
   https: 'always' | 'production';
@@ -205,8 +205,8 @@ export function httpUrl(options: {
     check:
       options.https === 'production'
         ? (value, context) =>
-            context.production && value.startsWith('http:') && !context.allowPlainHttp
-              ? 'must use https when NODE_ENV=production (set ALLOW_PLAIN_HTTP=true only if a TLS-terminating proxy sits in between)'
+            context.production && value.startsWith('http:') && !context.allowPlaintext
+              ? 'must use https when NODE_ENV=production (set ALLOW_PLAINTEXT=true only if a TLS-terminating proxy sits in between)'
               : undefined
         : undefined
   };
@@ -295,12 +295,12 @@ export interface Config<T> {
 }
 
 export function contextOf(env: Env): ConfigContext {
-  const allow = unset(env.ALLOW_PLAIN_HTTP)
+  const allow = unset(env.ALLOW_PLAINTEXT)
     ? undefined
-    : boolean().schema.safeParse(env.ALLOW_PLAIN_HTTP.trim());
+    : boolean().schema.safeParse(env.ALLOW_PLAINTEXT.trim());
   return {
     production: env.NODE_ENV?.trim() === 'production',
-    allowPlainHttp: allow?.success === true && allow.data
+    allowPlaintext: allow?.success === true && allow.data
   };
 }
 
@@ -308,8 +308,10 @@ function unset(value: string | undefined): value is undefined {
   return value === undefined || value.trim() === '';
 }
 
-function truncate(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+/** What an error may quote of a (non-secret) value: credentials in a URL masked, truncated. */
+function shownValue(value: string): string {
+  const masked = value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  return masked.length > 60 ? `${masked.slice(0, 57)}...` : masked;
 }
 
 export function defineConfig<V extends Variables, T>(
@@ -329,7 +331,7 @@ export function defineConfig<V extends Variables, T>(
       }
       const parsed = variable.schema.safeParse(raw);
       if (!parsed.success) {
-        const shown = variable.secret ? '' : ` (got "${truncate(raw)}")`;
+        const shown = variable.secret ? '' : ` (got "${shownValue(raw)}")`;
         for (const issue of parsed.error.issues) {
           issues.push({ variable: name, message: `${issue.message}${shown}` });
         }

@@ -9,6 +9,7 @@ import {
   defineConfig,
   httpUrl,
   integer,
+  isLoopbackHost,
   list,
   oneOf,
   optional,
@@ -29,19 +30,13 @@ export const DEFAULT_EMBEDDED_PG_PORT = 5439;
 export const DEFAULT_HTTP_PORT = 8790;
 export const MIN_API_TOKEN_LENGTH = 16;
 
-/**
- * The bearer token `npm start` uses when SERVICE_API_TOKENS is unset. It is in the docs, so
- * anybody knows it: a production process refuses it.
- */
-export const LAB_SERVICE_TOKEN = 'lab-service-token';
-
 export const platformConfig = defineConfig({
   name: 'platform',
   docs: 'docs/services-platform.md',
   variables: {
     NODE_ENV: withDefault(oneOf(['development', 'test', 'production']), 'development', {
       description:
-        '`production` requires `DATABASE_URL` and `SERVICE_API_TOKENS`, refuses `SF_PUBSUB_INSECURE_TLS`, the lab token and plain-http SAP/gateway endpoints.'
+        '`production` requires `DATABASE_URL` (with TLS) and `SERVICE_API_TOKENS`, refuses `SF_PUBSUB_INSECURE_TLS` and plain-http SAP/gateway endpoints.'
     }),
     LOG_LEVEL: withDefault(oneOf(LOG_LEVELS as [LogLevel, ...LogLevel[]]), 'info', {
       description: 'pino level.'
@@ -63,7 +58,11 @@ export const platformConfig = defineConfig({
     }),
     HTTP_MAX_CONNECTIONS: withDefault(integer(1, 100_000), '1000', {
       description:
-        'Open connections accepted at once; more are refused so one client cannot exhaust file descriptors.'
+        'Open connections accepted at once; more are refused so clients cannot exhaust file descriptors.'
+    }),
+    HTTP_MAX_CONNECTIONS_PER_CLIENT: withDefault(integer(1, 100_000), '100', {
+      description:
+        'Open connections accepted at once from one address, so one client cannot take them all. Behind a proxy every client has its address: raise it there and let the proxy limit clients.'
     }),
     SERVICE_API_TOKENS: optional(
       list({
@@ -76,9 +75,9 @@ export const platformConfig = defineConfig({
         description: `Comma-separated bearer tokens accepted by authenticated service endpoints (each at least ${MIN_API_TOKEN_LENGTH} characters; several allow rotation). Unset: every authenticated endpoint answers 401. Required in production.`
       }
     ),
-    ALLOW_PLAIN_HTTP: withDefault(boolean(), 'false', {
+    ALLOW_PLAINTEXT: withDefault(boolean(), 'false', {
       description:
-        '`true` accepts `http://` SAP and gateway endpoints when `NODE_ENV=production` (only behind a TLS-terminating proxy). Never for Salesforce.'
+        '`true` accepts `http://` SAP and gateway endpoints and a `DATABASE_URL` without `sslmode` when `NODE_ENV=production` (only where TLS terminates in between, e.g. a sidecar). Never for Salesforce.'
     }),
     DATABASE_URL: optional(postgresUrl(), {
       secret: true,
@@ -167,17 +166,17 @@ export const platformConfig = defineConfig({
     if (context.production) {
       if (!isSet('SERVICE_API_TOKENS'))
         need('SERVICE_API_TOKENS', 'is required when NODE_ENV=production');
-      if (v.SERVICE_API_TOKENS?.includes(LAB_SERVICE_TOKEN))
-        need(
-          'SERVICE_API_TOKENS',
-          `must not contain the documented lab token when NODE_ENV=production`
-        );
       if (v.SF_PUBSUB_INSECURE_TLS)
         need('SF_PUBSUB_INSECURE_TLS', 'must not be true when NODE_ENV=production');
       if (!isSet('DATABASE_URL'))
         need(
           'DATABASE_URL',
           'is required when NODE_ENV=production (an embedded PostgreSQL keeps data on this machine only)'
+        );
+      else if (v.DATABASE_URL && !encryptedDatabaseUrl(v.DATABASE_URL) && !context.allowPlaintext)
+        need(
+          'DATABASE_URL',
+          'must use TLS when NODE_ENV=production: add ?sslmode=verify-full (or require), or set ALLOW_PLAINTEXT=true if TLS terminates in between'
         );
     }
     if (isSet('SF_ACCESS_TOKEN') && !isSet('SF_INSTANCE_URL'))
@@ -200,9 +199,10 @@ export const platformConfig = defineConfig({
         port: e.HTTP_PORT,
         apiTokens: e.SERVICE_API_TOKENS ?? [],
         requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
-        maxConnections: e.HTTP_MAX_CONNECTIONS
+        maxConnections: e.HTTP_MAX_CONNECTIONS,
+        maxConnectionsPerClient: e.HTTP_MAX_CONNECTIONS_PER_CLIENT
       },
-      allowPlainHttp: e.ALLOW_PLAIN_HTTP,
+      allowPlaintext: e.ALLOW_PLAINTEXT,
       database: {
         url: e.DATABASE_URL,
         poolMax: e.DATABASE_POOL_MAX,
@@ -237,6 +237,18 @@ export const platformConfig = defineConfig({
   }
 });
 
+/** TLS is asked for (`sslmode` require/verify-*), or the server is on this machine. */
+function encryptedDatabaseUrl(value: string): boolean {
+  const url = new URL(value);
+  const mode = url.searchParams.get('sslmode');
+  return (
+    mode === 'require' ||
+    mode === 'verify-ca' ||
+    mode === 'verify-full' ||
+    isLoopbackHost(url.hostname)
+  );
+}
+
 export type SalesforceAuthMode = 'jwt_bearer' | 'client_credentials' | 'access_token' | 'none';
 
 export interface SalesforceConfig {
@@ -264,9 +276,10 @@ export interface PlatformConfig {
     apiTokens: readonly string[];
     requestTimeoutMs: number;
     maxConnections: number;
+    maxConnectionsPerClient: number;
   };
   /** http:// endpoints for SAP and gateways accepted in production. */
-  allowPlainHttp: boolean;
+  allowPlaintext: boolean;
   database: {
     /** Unset: embedded PostgreSQL. */
     url: string | undefined;
@@ -290,7 +303,7 @@ export function describeConfig(config: PlatformConfig): Record<string, unknown> 
     env: config.env,
     logLevel: config.logLevel,
     http: { ...config.http, apiTokens: `${config.http.apiTokens.length} configured` },
-    allowPlainHttp: config.allowPlainHttp,
+    allowPlaintext: config.allowPlaintext,
     database: {
       mode: config.database.url ? 'external' : 'embedded',
       url: config.database.url ? maskUrlPassword(config.database.url) : undefined,

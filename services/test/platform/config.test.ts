@@ -8,7 +8,6 @@ import { projectRoot } from '../../../toolkit/src/project.ts';
 import {
   ConfigError,
   DEFAULT_EMBEDDED_PG_DIR,
-  LAB_SERVICE_TOKEN,
   describeConfig,
   loadConfig
 } from '../../src/platform/config.ts';
@@ -41,10 +40,11 @@ describe('config', () => {
       port: 8790,
       apiTokens: [],
       requestTimeoutMs: 30_000,
-      maxConnections: 1000
+      maxConnections: 1000,
+      maxConnectionsPerClient: 100
     });
     assert.equal(config.logFormat, 'auto');
-    assert.equal(config.allowPlainHttp, false);
+    assert.equal(config.allowPlaintext, false);
     assert.equal(config.database.url, undefined);
     assert.equal(config.database.embedded.dir, DEFAULT_EMBEDDED_PG_DIR);
     assert.equal(DEFAULT_EMBEDDED_PG_DIR, path.join(REPO_ROOT, '.data', 'postgres'));
@@ -185,7 +185,7 @@ describe('config', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       SERVICE_API_TOKENS: TOKEN_A,
-      DATABASE_URL: 'postgres://app@db:5432/app'
+      DATABASE_URL: 'postgres://app@db:5432/app?sslmode=verify-full'
     });
     assert.equal(config.env, 'production');
   });
@@ -235,22 +235,48 @@ describe('config', () => {
     assert.doesNotMatch(child.stderr, /\s+at .*\.ts:\d+/);
   });
 
-  test('production: an external database, tokens other than the lab token, https endpoints', () => {
-    const error = configError({ NODE_ENV: 'production', SERVICE_API_TOKENS: LAB_SERVICE_TOKEN });
+  test('production: an external database over TLS, https endpoints', () => {
+    const error = configError({
+      NODE_ENV: 'production',
+      SERVICE_API_TOKENS: TOKEN_A,
+      SF_INSTANCE_URL: 'http://sf.example.com'
+    });
     const lines = error.issues.map((i) => `${i.variable}: ${i.message}`);
     assert.ok(
       lines.some((l) => /^DATABASE_URL: is required when NODE_ENV=production/.test(l)),
       lines.join('\n')
     );
-    assert.ok(
-      lines.some((l) => /^SERVICE_API_TOKENS: must not contain the documented lab token/.test(l))
-    );
-    assert.doesNotMatch(error.message, new RegExp(LAB_SERVICE_TOKEN), 'the secret is not echoed');
-    const config = loadConfig({
+    const plain = configError({
       NODE_ENV: 'production',
       SERVICE_API_TOKENS: TOKEN_A,
-      DATABASE_URL: 'postgres://app@db:5432/app'
+      DATABASE_URL: 'postgres://app:db-secret-pw@db.internal:5432/app'
     });
-    assert.equal(config.database.url, 'postgres://app@db:5432/app');
+    assert.match(plain.message, /DATABASE_URL: must use TLS when NODE_ENV=production/);
+    assert.doesNotMatch(plain.message, /db-secret-pw/);
+    for (const url of [
+      'postgres://app@db.internal:5432/app?sslmode=verify-full',
+      'postgres://app@127.0.0.1:5432/app'
+    ]) {
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        SERVICE_API_TOKENS: TOKEN_A,
+        DATABASE_URL: url
+      });
+      assert.equal(config.database.url, url);
+    }
+    const allowed = loadConfig({
+      NODE_ENV: 'production',
+      SERVICE_API_TOKENS: TOKEN_A,
+      DATABASE_URL: 'postgres://app@db.internal:5432/app',
+      ALLOW_PLAINTEXT: 'true'
+    });
+    assert.equal(allowed.allowPlaintext, true);
+  });
+
+  test('a URL quoted in an error never shows its password', () => {
+    const error = configError({ SF_INSTANCE_URL: 'http://user:Client-Secret-X@sf.example.com' });
+    assert.match(error.message, /SF_INSTANCE_URL: must use https/);
+    assert.match(error.message, /user:\*\*\*@sf\.example\.com/);
+    assert.doesNotMatch(error.message, /Client-Secret-X/);
   });
 });

@@ -17,10 +17,14 @@ interface Probe {
   closedAt: number | undefined;
 }
 
-function open(url: string, first: string): Probe {
+function open(url: string, first: string, localAddress?: string): Probe {
   const { hostname, port } = new URL(url);
   const probe: Probe = {
-    socket: net.connect(Number(port), hostname),
+    socket: net.connect({
+      port: Number(port),
+      host: hostname,
+      ...(localAddress ? { localAddress } : {})
+    }),
     data: '',
     closedAt: undefined
   };
@@ -53,7 +57,9 @@ describe('HTTP server against hostile clients', () => {
         port: 0,
         apiTokens: [TOKEN],
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
-        maxConnections: 5000
+        maxConnections: 5000,
+        // These tests flood from one address on purpose; the per-client cap has its own test.
+        maxConnectionsPerClient: 5000
       },
       logger: createLogger({ level: 'silent' }),
       drainTimeoutMs: 1000
@@ -121,7 +127,13 @@ describe('HTTP server against hostile clients', () => {
 
   test('connections beyond the cap are refused at accept, the server keeps serving', async () => {
     const capped = await createHttpServer({
-      config: { host: '127.0.0.1', port: 0, apiTokens: [], maxConnections: 20 },
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        apiTokens: [],
+        maxConnections: 20,
+        maxConnectionsPerClient: 100
+      },
       logger: createLogger({ level: 'silent' })
     });
     const cappedUrl = await capped.listen();
@@ -141,6 +153,33 @@ describe('HTTP server against hostile clients', () => {
     } finally {
       for (const probe of idle) probe.socket.destroy();
       await capped.close();
+    }
+  });
+
+  test('one client cannot take every connection: other clients are still served', async () => {
+    const shared = await createHttpServer({
+      config: { host: '127.0.0.1', port: 0, apiTokens: [], maxConnectionsPerClient: 50 },
+      logger: createLogger({ level: 'silent' })
+    });
+    const sharedUrl = await shared.listen();
+    // The attacker holds as many idle sockets as it likes from 127.0.0.2 ...
+    const hog = Array.from({ length: 300 }, () => open(sharedUrl, '', '127.0.0.2'));
+    try {
+      await until(
+        () => hog.filter((probe) => probe.closedAt !== undefined).length >= 250,
+        'the sockets over the per-client cap to be dropped',
+        5000
+      );
+      // ... and a health probe from another address still gets in at once.
+      const probe = open(
+        sharedUrl,
+        'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+      );
+      await until(() => probe.closedAt !== undefined, 'the health answer', 3000);
+      assert.match(probe.data, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const probe of hog) probe.socket.destroy();
+      await shared.close();
     }
   });
 

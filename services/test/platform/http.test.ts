@@ -165,7 +165,9 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
         headers: auth,
         payload: { accountId: 'x', quantity: 1 }
       });
-      const response = await server.app.inject({ method: 'GET', url: '/metrics' });
+      const anonymous = await server.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(anonymous.statusCode, 401, 'metrics tell volumes: a token is needed');
+      const response = await server.app.inject({ method: 'GET', url: '/metrics', headers: auth });
       assert.equal(response.statusCode, 200);
       assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
       assert.match(response.body, /^process_cpu_user_seconds_total /m);

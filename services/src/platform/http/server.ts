@@ -48,6 +48,8 @@ export interface HttpServerConfig {
   requestTimeoutMs?: number;
   /** Open connections accepted at once (default 1000). */
   maxConnections?: number;
+  /** Open connections accepted at once from one address (default 100). */
+  maxConnectionsPerClient?: number;
 }
 
 export interface CreateHttpServerOptions {
@@ -162,6 +164,32 @@ function clientErrorHandler(logger: Logger) {
   };
 }
 
+const MAX_LOGGED_PATH = 256;
+
+function loggedPath(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}...` : path;
+}
+
+/** Destroys a new connection when its address already holds `max` open ones. */
+function limitConnectionsPerClient(server: import('node:http').Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
 export async function createHttpServer(options: CreateHttpServerOptions): Promise<HttpServer> {
   const config = 'http' in options.config ? options.config.http : options.config;
   const logger = options.logger.child({ component: 'http' });
@@ -222,7 +250,10 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     request.log[level](
       {
         method: request.method,
-        url: request.url,
+        // The path only, and not all of it: a query string may carry a token a client put there
+        // by mistake, and an unauthenticated client must not be able to write 15 KB per request
+        // into the log.
+        url: loggedPath(request.url),
         route,
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
@@ -268,8 +299,12 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       // More connections than this are refused at accept: idle sockets cannot exhaust the
-      // process's file descriptors and starve every endpoint, health included.
+      // process's file descriptors. The cap per address keeps one client from taking all of them
+      // and starving every other caller, health probes included (behind a proxy every client
+      // shares the proxy's address: raise the per-client cap there, and let the proxy limit
+      // clients).
       app.server.maxConnections = config.maxConnections ?? 1000;
+      limitConnectionsPerClient(app.server, config.maxConnectionsPerClient ?? 100);
       await readiness.start();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
