@@ -17,7 +17,7 @@ export const accountSyncConfig = defineConfig({
   variables: {
     SAP_BASE_URL: required(httpUrl({ https: 'production', example: 'https://sap.example.com' }), {
       description:
-        'SAP host, e.g. `https://my-s4.example.com`; the service path `/sap/opu/odata/sap/API_BUSINESS_PARTNER` is appended. In production https, unless `ALLOW_PLAIN_HTTP`.'
+        'SAP host, e.g. `https://my-s4.example.com`; the service path `/sap/opu/odata/sap/API_BUSINESS_PARTNER` is appended. In production https, unless `ALLOW_PLAINTEXT`.'
     }),
     SAP_USERNAME: required(text(), {
       description: 'SAP communication user (basic authentication).'
