@@ -75,6 +75,9 @@ export function deriveFields(
     record.VersionNumber = '1';
     record.IsLatest = true;
   }
+  if (object.name === 'Attachment' && typeof record.Body === 'string') {
+    record.BodyLength = Buffer.from(record.Body, 'base64').length;
+  }
 }
 
 /** Side effects of an insert, once the record is stored. */

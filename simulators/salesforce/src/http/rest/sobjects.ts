@@ -172,7 +172,10 @@ export async function sobjectRoutes(
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request) => {
     const object = objectOrNotFound(ctx, request.params.type);
-    return describeObject(request.params.version, ctx.schema, object);
+    const recordTypes = [...ctx.store.scan('RecordType')].filter(
+      (type) => type.SobjectType === object.name
+    );
+    return describeObject(request.params.version, ctx.schema, object, recordTypes);
   });
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
