@@ -22,6 +22,7 @@ import { invalidSession } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
 import {
+  createResult,
   objectOrNotFound,
   recordBody,
   renderRecord,
@@ -184,7 +185,7 @@ export async function sobjectRoutes(
     return reply
       .code(201)
       .header('Location', sobjectUrl(request.params.version, object.name, created.Id))
-      .send({ id: created.Id, success: true, errors: [] });
+      .send(createResult(object, created));
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/updated', async (request) => {
@@ -257,7 +258,7 @@ export async function sobjectRoutes(
     return reply
       .code(201)
       .header('Location', sobjectUrl(request.params.version, object.name, created.Id))
-      .send({ id: created.Id, success: true, errors: [], created: true });
+      .send({ ...createResult(object, created), created: true });
   });
 
   // GET sobjects/X/{id}/{relationship} (a parent by relationship name) or by external id.
