@@ -98,6 +98,13 @@ describe("this project's org", () => {
     assert.ok(fieldOf(task, 'WhatId').referenceTo?.includes('Opportunity'));
     assert.equal(fieldOf(task, 'Subject').nameField, true);
     assert.equal(fieldOf(await conn.sobject('Case').describe(), 'CaseNumber').nameField, true);
+
+    await conn.sobject('Group').create({ Name: 'Support Queue', Type: 'Queue' });
+    const groups = await conn.query<{ Name: string; Type: string }>('SELECT Name, Type FROM Group');
+    assert.deepEqual(
+      groups.records.map((group) => [group.Name, group.Type]),
+      [['Support Queue', 'Queue']]
+    );
   });
 
   test('standard fields of the Object Reference', async () => {
