@@ -1,8 +1,8 @@
 /**
  * Wires one emulated org: schema from the project's metadata, the record store seeded with the
- * Organization, the integration user and the deployed custom metadata records, the clock,
- * sessions, API-call counter, SOQL engine and event bus. Platform events inserted through any
- * API are published on the bus. With `persistPath`, stored records survive restarts.
+ * Organization, the integration user, the deployed custom metadata records and record types,
+ * the clock, sessions, API-call counter, SOQL engine and event bus. Platform events inserted
+ * through any API are published on the bus. With `persistPath`, stored records survive restarts.
  */
 import type { EmulatorConfig, EmulatorContext, Principal } from './model.ts';
 import { createApiCallCounter } from './api-calls.ts';
@@ -10,7 +10,7 @@ import { createClock } from './clock.ts';
 import { newId, normalizeId, PROFILE_KEY_PREFIX, to18 } from './ids.ts';
 import { createRecordPersistence } from './persistence.ts';
 import { createEventBus } from './pubsub/event-bus.ts';
-import { loadCustomMetadataRecords, loadSchema } from './schema/index.ts';
+import { loadCustomMetadataRecords, loadRecordTypes, loadSchema } from './schema/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSoqlEngine } from './soql/index.ts';
 import type { MemoryRecordStore } from './store/index.ts';
@@ -83,6 +83,10 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
         { cause: error }
       );
     }
+  }
+
+  for (const recordType of await loadRecordTypes(config.projectDir)) {
+    store.seed('RecordType', recordType, integrationUser);
   }
 
   const bus = createEventBus(clock, config.eventRetentionMs);

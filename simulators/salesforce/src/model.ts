@@ -70,7 +70,25 @@ export interface FieldDescribe {
   /** For references: target objects and the relationship name used in SOQL (`Account`, `Parent__r`). */
   referenceTo: string[];
   relationshipName: string | null;
+  /**
+   * For references: the relationship's name on the parent side (`Invoices__r` on Account for
+   * `Invoice__c.Account__c`, `Contacts` for `Contact.AccountId`); absent when it has none.
+   */
+  childRelationshipName?: string;
+  /**
+   * For references: what deleting the parent does to this record (the metadata's
+   * `deleteConstraint`; master-detail children cascade). Absent means SetNull, the default of a
+   * lookup.
+   */
+  deleteConstraint?: DeleteConstraint;
+  /** A component of a compound field: `BillingAddress` for BillingCity. */
+  compoundFieldName?: string;
+  /** The record's name in describe (`nameField`): Name, or Case's CaseNumber, a Task's Subject. */
+  nameField?: boolean;
 }
+
+/** What a parent's delete does to the records that look it up (metadata `deleteConstraint`). */
+export type DeleteConstraint = 'SetNull' | 'Restrict' | 'Cascade';
 
 export type SObjectKind = 'standard' | 'custom' | 'platformEvent' | 'customMetadata';
 

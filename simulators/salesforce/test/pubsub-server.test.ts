@@ -10,6 +10,7 @@ import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import PubSubApiClient from 'salesforce-pubsub-api-client';
 import type { SubscriptionInfo } from 'salesforce-pubsub-api-client';
+import { parseAvroSchema } from '../src/pubsub/avro-schema.ts';
 import { officialProtoPath } from '../src/pubsub/proto.ts';
 import type { FetchRequest, FetchResponse } from '../src/pubsub/proto.ts';
 import { EVENT_NAME, startPubSubTestOrg, TOPIC } from './pubsub-test-org.ts';
@@ -173,6 +174,20 @@ describe('Pub/Sub API server with the official client', () => {
       org.bus.retained(EVENT_NAME).map((e) => e.payload['Account_Name__c']),
       ['Batch 1', 'Batch 2', 'Batch 3']
     );
+  });
+
+  it('refuses an event whose value REST would refuse (too long) and publishes nothing', async () => {
+    const client = await connect();
+    // The client reads the replay id of the first result, which a failed one has none of.
+    await assert.rejects(
+      client.publish(TOPIC, {
+        CreatedDate: Date.now(),
+        CreatedById: '005000000000000AAA',
+        Account_Id__c: { string: '001Em0000000001AAA-and-more' }
+      }),
+      /Failed to publish event for topic/
+    );
+    assert.equal(org.bus.retained(EVENT_NAME).length, 0);
   });
 
   it('LATEST delivers only events published after subscribing', async () => {
@@ -552,6 +567,55 @@ describe('Pub/Sub API protocol details (raw gRPC client, certificate pinned)', (
     assert.deepEqual((await mismatch.status)?.metadata.get('error-code'), [
       'sfdc.platform.eventbus.grpc.subscription.fetch.topic.mismatch'
     ]);
+  });
+
+  it('checks values as REST does: per-event errors, the valid events published', async () => {
+    const topic = await unary<{ schemaId: string }>('GetTopic', { topicName: TOPIC });
+    const info = await unary<{ schemaJson: string }>('GetSchema', { schemaId: topic.schemaId });
+    const type = parseAvroSchema(info.schemaJson);
+    const before = org.bus.latestReplayId(EVENT_NAME);
+    const event = (fields: Record<string, unknown>) => ({
+      schemaId: topic.schemaId,
+      payload: type.toBuffer({
+        CreatedDate: Date.now(),
+        CreatedById: '005000000000000AAA',
+        Account_Id__c: null,
+        Account_Name__c: null,
+        Annual_Revenue__c: null,
+        Is_Active__c: null,
+        Synced_At__c: null,
+        Effective_Date__c: null,
+        ...fields
+      })
+    });
+    const response = await unary<{
+      results: Array<{
+        replayId?: Buffer;
+        correlationKey: string;
+        error?: { code: string | number; msg: string };
+      }>;
+    }>('Publish', {
+      topicName: TOPIC,
+      events: [
+        event({ Account_Name__c: { string: 'valid, no id' } }),
+        { id: 'too-long', ...event({ Account_Id__c: { string: 'x'.repeat(19) } }) },
+        { id: 'too-big', ...event({ Annual_Revenue__c: { double: 1e15 } }) }
+      ]
+    });
+    const [valid, tooLong, tooBig] = response.results;
+    assert.equal(valid?.replayId?.length, 8);
+    assert.match(String(valid?.correlationKey), /^[0-9a-f-]{36}$/, 'a generated correlation key');
+    assert.equal(tooLong?.correlationKey, 'too-long');
+    assert.ok([1, 'PUBLISH'].includes(tooLong?.error?.code ?? ''));
+    assert.equal(
+      tooLong?.error?.msg,
+      `STRING_TOO_LONG: Account Id: data value too large: ${'x'.repeat(19)} (max length=18)`
+    );
+    assert.match(String(tooBig?.error?.msg), /^NUMBER_OUTSIDE_VALID_RANGE: /);
+    assert.deepEqual(
+      org.bus.retained(EVENT_NAME, before).map((e) => e.payload['Account_Name__c']),
+      ['valid, no id']
+    );
   });
 
   it('reports a per-event error for a payload that does not match the schema', async () => {

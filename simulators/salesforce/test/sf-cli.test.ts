@@ -1,7 +1,8 @@
 /**
  * The real Salesforce CLI against the emulator: `sf org login access-token` (userinfo, the User
- * record, the Organization query...) then `sf data query` (query, paging, `&columns=true`).
- * Runs with a temporary HOME so the user's own sf authorisations are never touched.
+ * record, the Organization query...) then `sf data query` (query, paging, `&columns=true`),
+ * `sf sobject describe` and `sf sobject list`. Runs with a temporary HOME so the user's own sf
+ * authorisations are never touched.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -65,4 +66,32 @@ test('sf logs in with an access token and runs sf data query', async () => {
   ]);
   assert.notEqual(failing.status, 0);
   assert.match(failing.raw, /INVALID_FIELD|No such column/);
+});
+
+test('sf sobject describe and list show the relationships, addresses and objects', async () => {
+  const login = await cli.login('emulator');
+  assert.equal(login.status, 0, login.raw);
+
+  const described = await cli.sf([
+    'sobject',
+    'describe',
+    '--sobject',
+    'Account',
+    '--target-org',
+    'emulator'
+  ]);
+  assert.equal(described.status, 0, described.raw);
+  const account = described.result as {
+    childRelationships: Array<{ childSObject: string; relationshipName: string | null }>;
+    fields: Array<{ name: string; type: string }>;
+  };
+  const invoices = account.childRelationships.find((r) => r.childSObject === 'Invoice__c');
+  assert.equal(invoices?.relationshipName, 'Invoices__r');
+  assert.equal(account.fields.find((f) => f.name === 'BillingAddress')?.type, 'address');
+
+  const listed = await cli.sf(['sobject', 'list', '--sobject', 'all', '--target-org', 'emulator']);
+  assert.equal(listed.status, 0, listed.raw);
+  for (const name of ['RecordType', 'Task', 'Event', 'Group']) {
+    assert.ok((listed.result as string[]).includes(name), `${name} is listed`);
+  }
 });

@@ -11,7 +11,7 @@ import { installErrorHandling, jsonParserError } from './errors.ts';
 import { oauthRoutes } from './oauth.ts';
 import { restRoutes } from './rest/index.ts';
 import { QueryCursors } from './rest/query-cursors.ts';
-import { notFound, versionInPath } from './versions.ts';
+import { collectVersionResources, notFound, versionInPath } from './versions.ts';
 
 export interface HttpAppOptions {
   /** fastify/pino logger settings; off by default (tests), on in the CLI. */
@@ -54,8 +54,9 @@ export async function buildHttpApp(
   });
 
   const cursors = new QueryCursors(ctx.clock);
+  const resources = collectVersionResources(app);
   await app.register(oauthRoutes, { ctx });
-  await app.register(restRoutes, { ctx, cursors });
+  await app.register(restRoutes, { ctx, cursors, resources });
   await app.register(bulkRoutes, { ctx });
   await app.register(driverRoutes, {
     ctx,

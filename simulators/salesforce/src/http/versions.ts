@@ -3,6 +3,7 @@
  * version resources: `GET /services/data` (every version, no authentication needed, as in a
  * real org) and `GET /services/data/vXX.X` (the resources of one version).
  */
+import type { FastifyInstance } from 'fastify';
 import { SalesforceApiError } from '../model.ts';
 
 export const MIN_API_VERSION = 31;
@@ -57,40 +58,30 @@ export function versionInPath(url: string): string | undefined | null {
 }
 
 /**
- * The resources of one version (`GET /services/data/vXX.X`), the subset of a real org's list
- * that clients look up (jsforce reads `identity` from it).
+ * Collects, as routes are registered on `app` (call it before registering them), the resources
+ * the emulator serves under `/services/data/vXX.X/`: the first path segment of each route.
  */
-export function versionResources(version: string, identityUrl: string): Record<string, string> {
-  const base = `/services/data/v${version}`;
-  const names = [
-    'tooling',
-    'metadata',
-    'eclair',
-    'folders',
-    'chatter',
-    'tabs',
-    'appMenu',
-    'quickActions',
-    'queryAll',
-    'analytics',
-    'search',
-    'composite',
-    'parameterizedSearch',
-    'theme',
-    'event',
-    'recent',
-    'connect',
-    'limits',
-    'process',
-    'query',
-    'jobs',
-    'compactLayouts',
-    'sobjects',
-    'actions',
-    'support'
-  ];
+export function collectVersionResources(app: FastifyInstance): ReadonlySet<string> {
+  const served = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const match = /^\/services\/data\/v:version\/([A-Za-z]+)/.exec(route.url);
+    if (match?.[1] !== undefined) served.add(match[1]);
+  });
+  return served;
+}
+
+/**
+ * The resources of one version (`GET /services/data/vXX.X`): what the emulator serves (a real
+ * org lists more, such as tooling or search, that answer here 404), and `identity` (jsforce
+ * reads it).
+ */
+export function versionResources(
+  version: string,
+  identityUrl: string,
+  served: Iterable<string>
+): Record<string, string> {
   const resources: Record<string, string> = {};
-  for (const name of names) resources[name] = `${base}/${name}`;
+  for (const name of served) resources[name] = `/services/data/v${version}/${name}`;
   resources.identity = identityUrl;
   return resources;
 }

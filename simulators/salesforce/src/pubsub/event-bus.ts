@@ -132,7 +132,9 @@ export function createEventBus(clock: Clock, retentionMs: number): EmulatorEvent
     publish(objectName: string, payload: Record<string, unknown>): BusEvent {
       const publishedAt = clock.now();
       lastReplayId += 1n;
-      const eventUuid = randomUUID();
+      // Events published through the record API already have theirs (answered to the publisher).
+      const eventUuid =
+        typeof payload['EventUuid'] === 'string' ? payload['EventUuid'] : randomUUID();
       const createdById =
         typeof payload['CreatedById'] === 'string' && payload['CreatedById'] !== ''
           ? payload['CreatedById']

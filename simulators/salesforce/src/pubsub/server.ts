@@ -26,6 +26,7 @@ import {
 } from './errors.ts';
 import type { PubSubError } from './errors.ts';
 import { isEmulatorEventBus } from './event-bus.ts';
+import { invalidEventValue } from './event-values.ts';
 import type { EmulatorEventBus } from './event-bus.ts';
 import { encodeReplayId, loadPubSubService, PUBLISH_ERROR_CODE } from './proto.ts';
 import type {
@@ -261,7 +262,10 @@ function createEncodingCache(): (schema: EventSchema, event: BusEvent) => Buffer
 
 /**
  * Publishes a batch. Request-level problems fail the call; an event that is not valid for the
- * topic's schema gets its own error result, the others are published (as the service does).
+ * topic's schema, or whose values the record API would refuse, gets its own error result and is
+ * not published; the others are (as the service does). A result's correlation key is the
+ * event's id, or a new UUID for a published event without one (the PublishStream RPC
+ * reference: "If the publish call fails, PublishResult.correlationKey is empty").
  */
 function publish(
   ctx: EmulatorContext,
@@ -277,6 +281,7 @@ function publish(
   const events = request.events ?? [];
   if (events.length === 0) return { error: publishEventCountInvalid() };
 
+  const object = ctx.schema.getObject(schema.objectName);
   const results: PublishResult[] = events.map((event) => {
     const correlationKey = event.id ?? '';
     if (event.schemaId !== schema.schemaId) {
@@ -300,11 +305,22 @@ function publish(
         }
       };
     }
+    const invalid = object === undefined ? undefined : invalidEventValue(object, payload);
+    if (invalid !== undefined) {
+      // The service's wording for these is not documented: the record API's code and message.
+      return {
+        correlationKey,
+        error: { code: PUBLISH_ERROR_CODE.PUBLISH, msg: `${invalid.errorCode}: ${invalid.message}` }
+      };
+    }
     const published = bus.publish(schema.objectName, {
       ...payload,
       CreatedById: session.principal.userId
     });
-    return { correlationKey, replayId: encodeReplayId(published.replayId) };
+    return {
+      correlationKey: correlationKey === '' ? randomUUID() : correlationKey,
+      replayId: encodeReplayId(published.replayId)
+    };
   });
   return { response: { results, schemaId: schema.schemaId, rpcId: randomUUID() } };
 }

@@ -3,7 +3,13 @@
  * length 80, `Number(18,0)` is `double` with scale 0 (custom numbers are never `int`), Lookup and
  * MasterDetail are `reference` with a `__r` relationship name, formulas are `calculated`, etc.
  */
-import type { FieldDescribe, FieldType, PicklistValue, SObjectKind } from '../model.ts';
+import type {
+  DeleteConstraint,
+  FieldDescribe,
+  FieldType,
+  PicklistValue,
+  SObjectKind
+} from '../model.ts';
 import type { FieldOptions } from './field-factory.ts';
 import { makeField } from './field-factory.ts';
 import type { XmlNode } from './metadata-loader.ts';
@@ -105,6 +111,16 @@ function literalDefault(raw: string | undefined, type: FieldType): unknown {
   return quoted ? (quoted[1] ?? quoted[2] ?? null) : null;
 }
 
+/**
+ * Master-detail children go with their master; a lookup says what happens in
+ * `<deleteConstraint>` (Restrict, Cascade, SetNull: "Clear the value of this field", the default).
+ */
+function deleteConstraintOf(field: XmlNode, metadataType: string): DeleteConstraint {
+  if (metadataType === 'MasterDetail') return 'Cascade';
+  const constraint = text(field, 'deleteConstraint');
+  return constraint === 'Restrict' || constraint === 'Cascade' ? constraint : 'SetNull';
+}
+
 function intOf(node: XmlNode, key: string, fallback: number): number {
   const value = Number(text(node, key));
   return Number.isInteger(value) ? value : fallback;
@@ -159,8 +175,11 @@ export function describeCustomField(
     options.referenceTo = target ? [target] : [];
     // The parent relationship SOQL walks from this object (`Running_User__r.Name`) is named
     // after the field; metadata's <relationshipName> names the child relationship on the
-    // parent (`Integration_Logs__r` on User), used only by parent-to-child subqueries.
+    // parent (`Integration_Logs__r` on User).
     options.relationshipName = name.replace(/__c$/, '__r');
+    const childName = text(field, 'relationshipName');
+    if (childName !== undefined) options.childRelationshipName = `${childName}__r`;
+    options.deleteConstraint = deleteConstraintOf(field, metadataType);
     if (metadataType === 'MasterDetail') {
       options.nillable = false;
       options.updateable = flag(field, 'reparentableMasterDetail');

@@ -71,6 +71,12 @@ export function makeField(
     relationshipName: options.relationshipName ?? null
   };
   if (options.displayFormat !== undefined) field.displayFormat = options.displayFormat;
+  if (options.childRelationshipName !== undefined) {
+    field.childRelationshipName = options.childRelationshipName;
+  }
+  if (options.deleteConstraint !== undefined) field.deleteConstraint = options.deleteConstraint;
+  if (options.compoundFieldName !== undefined) field.compoundFieldName = options.compoundFieldName;
+  if (options.nameField ?? name === 'Name') field.nameField = true;
   return field;
 }
 

@@ -6,12 +6,14 @@
 import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from '../model.ts';
 import { customKeyPrefix } from '../ids.ts';
 import { describeCustomField, describeNameField } from './custom-fields.ts';
-import { labelFromName, withSystemFields } from './field-factory.ts';
+import { labelFromName, makeField, withSystemFields } from './field-factory.ts';
 import type { ObjectMetadata, ProjectMetadata } from './metadata-loader.ts';
-import { children, readProjectMetadata, text } from './metadata-loader.ts';
+import { children, flag, readProjectMetadata, text } from './metadata-loader.ts';
+import { CUSTOM_OBJECTS, CUSTOM_OBJECTS_WITH_ACTIVITIES, sharedFields } from './shared-fields.ts';
 import {
-  ANY_OBJECT_REFERENCES,
+  OPEN_REFERENCES,
   OTHER_STANDARD_PREFIXES,
+  STANDARD_OBJECTS_WITH_ACTIVITIES,
   standardObjects
 } from './standard-objects.ts';
 
@@ -89,15 +91,36 @@ function kindOf(name: string): (typeof CUSTOM_KINDS)[number] | undefined {
   return CUSTOM_KINDS.find((k) => name.endsWith(k.suffix));
 }
 
-/** Custom fields of one object, sorted by name (describe lists them after the system fields). */
+/**
+ * Custom fields of one object, sorted by name (describe lists them after the system fields),
+ * after RecordTypeId when the object has record types (an org describes it only then).
+ */
 function customFields(
   metadata: ObjectMetadata,
   kind: SObjectKind,
   project: ProjectMetadata
 ): FieldDescribe[] {
-  return [...metadata.fields.entries()]
-    .sort(([a], [b]) => byCodeUnits(a, b))
-    .flatMap(([name, field]) => describeCustomField(name, field, kind, project.globalValueSets));
+  const recordType =
+    metadata.recordTypes.size === 0
+      ? []
+      : [
+          makeField('RecordTypeId', 'reference', {
+            label: 'Record Type ID',
+            referenceTo: ['RecordType'],
+            relationshipName: 'RecordType'
+          })
+        ];
+  return [
+    ...recordType,
+    ...[...metadata.fields.entries()]
+      .sort(([a], [b]) => byCodeUnits(a, b))
+      .flatMap(([name, field]) => describeCustomField(name, field, kind, project.globalValueSets))
+  ];
+}
+
+/** `<enableActivities>`: Tasks and Events can be related to the object's records. */
+function hasActivities(metadata: ObjectMetadata): boolean {
+  return flag(metadata.object, 'enableActivities');
 }
 
 function describeCustomObject(
@@ -140,15 +163,21 @@ function describeCustomObject(
   }
   // A detail in a master-detail relationship is owned by its master: no OwnerId.
   const isDetail = [...metadata.fields.values()].some((f) => text(f, 'type') === 'MasterDetail');
+  const standardFields = hasActivities(metadata)
+    ? sharedFields(CUSTOM_OBJECTS, CUSTOM_OBJECTS_WITH_ACTIVITIES)
+    : sharedFields(CUSTOM_OBJECTS);
   return {
     ...base,
     createable: true,
     updateable: true,
     deletable: true,
     queryable: true,
-    fields: withSystemFields(kind, 'Record ID', [describeNameField(metadata.object), ...own], {
-      owned: !isDetail
-    })
+    fields: withSystemFields(
+      kind,
+      'Record ID',
+      [describeNameField(metadata.object), ...standardFields, ...own],
+      { owned: !isDetail }
+    )
   };
 }
 
@@ -211,14 +240,27 @@ export function buildSchema(project: ProjectMetadata): Schema {
     objects.push(describeOtherStandard(metadata, prefix, project));
   }
 
-  // Polymorphic "any record" references point at every queryable data object.
+  // Polymorphic references whose targets are the org's own objects (see OPEN_REFERENCES).
   const dataObjects = objects
     .filter((o) => (o.kind === 'standard' || o.kind === 'custom') && !o.name.startsWith('Content'))
     .map((o) => o.name)
-    .sort();
-  for (const [objectName, fieldName] of ANY_OBJECT_REFERENCES) {
-    const field = standard.get(objectName.toLowerCase())?.fields.find((f) => f.name === fieldName);
-    if (field) field.referenceTo = dataObjects;
+    .sort(byCodeUnits);
+  const withActivities = [
+    ...STANDARD_OBJECTS_WITH_ACTIVITIES,
+    ...metadataObjects
+      .filter((m) => kindOf(m.name)?.kind === 'custom' && hasActivities(m))
+      .map((m) => m.name)
+  ].sort(byCodeUnits);
+  for (const { object, field, targets } of OPEN_REFERENCES) {
+    const describe = standard.get(object.toLowerCase());
+    const at = describe?.fields.findIndex((f) => f.name === field) ?? -1;
+    const open = describe?.fields[at];
+    if (describe === undefined || open === undefined) continue;
+    // A copy: the catalogue's field describes are shared by every schema built.
+    describe.fields[at] = {
+      ...open,
+      referenceTo: targets === 'any' ? dataObjects : withActivities
+    };
   }
   return createSchema(objects);
 }
@@ -229,6 +271,26 @@ export function buildSchema(project: ProjectMetadata): Schema {
  */
 export async function loadSchema(projectDir: string): Promise<Schema> {
   return buildSchema(await readProjectMetadata(projectDir));
+}
+
+/**
+ * The project's record types (`objects/<Object>/recordTypes/*.recordType-meta.xml`) as
+ * RecordType field values ready to insert.
+ */
+export async function loadRecordTypes(projectDir: string): Promise<Array<Record<string, unknown>>> {
+  const project = await readProjectMetadata(projectDir);
+  const objects = [...project.objects.values()].sort((a, b) => byCodeUnits(a.name, b.name));
+  return objects.flatMap((metadata) =>
+    [...metadata.recordTypes.entries()]
+      .sort(([a], [b]) => byCodeUnits(a, b))
+      .map(([developerName, recordType]) => ({
+        Name: text(recordType, 'label') ?? developerName,
+        DeveloperName: developerName,
+        SobjectType: metadata.name,
+        IsActive: flag(recordType, 'active'),
+        Description: text(recordType, 'description') ?? null
+      }))
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Reads the SFDX project's source-format metadata: every `objects/<Object>/` folder under the
  * package directories (in any slice, e.g. force-app/main/<slice>/objects/...), its optional
- * `<Object>.object-meta.xml` and `fields/*.field-meta.xml`, global value sets, and custom
- * metadata records. Folders for one object found in several slices are merged, as a deploy does.
+ * `<Object>.object-meta.xml`, `fields/*.field-meta.xml` and `recordTypes/*.recordType-meta.xml`,
+ * global value sets, and custom metadata records. Folders for one object found in several slices are merged, as a deploy does.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,8 @@ export interface ObjectMetadata {
   object?: XmlNode;
   /** CustomField elements by field API name. */
   fields: Map<string, XmlNode>;
+  /** RecordType elements by developer name. */
+  recordTypes: Map<string, XmlNode>;
 }
 
 export interface CustomMetadataRecordSource {
@@ -133,6 +135,13 @@ async function readObjectFolder(dir: string, name: string, into: ObjectMetadata)
     const file = path.join(dir, entry.name);
     if (entry.isFile() && entry.name === `${name}.object-meta.xml`) {
       into.object = await rootElement(file, 'CustomObject');
+    } else if (entry.isDirectory() && entry.name === 'recordTypes') {
+      for (const typeEntry of await listDir(file)) {
+        const match = /^(.+)\.recordType-meta\.xml$/.exec(typeEntry.name);
+        if (!typeEntry.isFile() || !match?.[1]) continue;
+        const recordType = await rootElement(path.join(file, typeEntry.name), 'RecordType');
+        into.recordTypes.set(text(recordType, 'fullName') ?? match[1], recordType);
+      }
     } else if (entry.isDirectory() && entry.name === 'fields') {
       for (const fieldEntry of await listDir(file)) {
         if (!fieldEntry.isFile() || !fieldEntry.name.endsWith('.field-meta.xml')) continue;
@@ -155,7 +164,11 @@ async function walk(dir: string, metadata: ProjectMetadata): Promise<void> {
       for (const objectEntry of await listDir(sub)) {
         if (!objectEntry.isDirectory()) continue;
         const name = objectEntry.name;
-        const existing = metadata.objects.get(name) ?? { name, fields: new Map() };
+        const existing = metadata.objects.get(name) ?? {
+          name,
+          fields: new Map(),
+          recordTypes: new Map()
+        };
         metadata.objects.set(name, existing);
         await readObjectFolder(path.join(sub, name), name, existing);
       }

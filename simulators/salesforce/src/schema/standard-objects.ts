@@ -1,90 +1,40 @@
 /**
  * The standard objects the scenarios use, with the fields, types, lengths, required flags and
  * key prefixes a real org describes (a subset of each object's fields: the ones integrations
- * read or write). Custom fields from the project's metadata are added to these by the loader.
+ * read or write, per the Object Reference for the Salesforce Platform), plus the activity
+ * objects (activity-objects.ts), RecordType and Group (setup-objects.ts) and the fields objects
+ * share (shared-fields.ts). Custom fields from the project's metadata are added by the loader.
  */
-import type { FieldDescribe, SObjectDescribe } from '../model.ts';
-import type { FieldOptions } from './field-factory.ts';
-import { makeField, picklistValues, withSystemFields } from './field-factory.ts';
+import type { SObjectDescribe } from '../model.ts';
+import { ACTIVITY_OBJECTS } from './activity-objects.ts';
+import type { StandardObjectSpec } from './catalogue-fields.ts';
+import {
+  address,
+  CREATE_ONLY,
+  fullName,
+  INDUSTRIES,
+  LEAD_SOURCES,
+  picklist,
+  READ_ONLY,
+  reference,
+  REQUIRED,
+  text,
+  textArea,
+  typed,
+  values
+} from './catalogue-fields.ts';
+import { ownerField, withSystemFields } from './field-factory.ts';
+import { SETUP_OBJECTS } from './setup-objects.ts';
+import { sharedFields } from './shared-fields.ts';
 
-const REQUIRED: FieldOptions = { nillable: false };
-const READ_ONLY: FieldOptions = { createable: false, updateable: false };
-const CREATE_ONLY: FieldOptions = { updateable: false };
+const SALUTATIONS = ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'];
 
-const text = (name: string, length: number, options: FieldOptions = {}): FieldDescribe =>
-  makeField(name, 'string', { length, ...options });
-const textArea = (name: string, length = 255, options: FieldOptions = {}): FieldDescribe =>
-  makeField(name, 'textarea', { length, ...options });
-const picklist = (
-  name: string,
-  values: readonly string[],
-  options: FieldOptions & { preselected?: string } = {}
-): FieldDescribe => {
-  const { preselected, ...rest } = options;
-  return makeField(name, 'picklist', {
-    picklistValues: picklistValues(values, preselected),
-    defaultValue: preselected ?? null,
-    ...rest
-  });
-};
-const reference = (
-  name: string,
-  referenceTo: string | string[],
-  relationshipName: string,
-  options: FieldOptions = {}
-): FieldDescribe =>
-  makeField(name, 'reference', {
-    referenceTo: Array.isArray(referenceTo) ? referenceTo : [referenceTo],
-    relationshipName,
-    ...options
-  });
-const typed = (
-  name: string,
-  type: FieldDescribe['type'],
-  options: FieldOptions = {}
-): FieldDescribe => makeField(name, type, options);
-
-/** Street, City, State, PostalCode, Country of a compound address (`Billing`, `Mailing`...). */
-function address(prefix: string, label: string): FieldDescribe[] {
-  return [
-    textArea(`${prefix}Street`, 255, { label: `${label} Street` }),
-    text(`${prefix}City`, 40, { label: `${label} City` }),
-    text(`${prefix}State`, 80, { label: `${label} State/Province` }),
-    text(`${prefix}PostalCode`, 20, { label: `${label} Zip/Postal Code` }),
-    text(`${prefix}Country`, 80, { label: `${label} Country` })
-  ];
-}
-
-/** Name computed from FirstName + LastName, as on Contact, Lead and User. */
-const fullName = (length: number): FieldDescribe =>
-  text('Name', length, { ...READ_ONLY, label: 'Full Name', nillable: false });
-
-const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
-/** Picklist values written compactly: `'A|B|C'`. */
-const values = (list: string): string[] => list.split('|');
-
-const INDUSTRIES = values(
-  'Agriculture|Apparel|Banking|Biotechnology|Chemicals|Communications|Construction|Consulting|' +
-    'Education|Electronics|Energy|Engineering|Entertainment|Environmental|Finance|' +
-    'Food & Beverage|Government|Healthcare|Hospitality|Insurance|Machinery|Manufacturing|Media|' +
-    'Not For Profit|Recreation|Retail|Shipping|Technology|Telecommunications|Transportation|' +
-    'Utilities|Other'
-);
-
-interface StandardObjectSpec {
-  name: string;
-  label: string;
-  labelPlural: string;
-  keyPrefix: string;
-  /** Has an OwnerId (added here with its referenceTo). */
-  ownerTo?: string[];
-  /** `modstamp`: only SystemModstamp, no Created/LastModified fields (ContentDocumentLink). */
-  audit?: 'full' | 'modstamp';
-  createable?: boolean;
-  updateable?: boolean;
-  deletable?: boolean;
-  fields: FieldDescribe[];
-}
+/** Why and when mail to a Contact or Lead last bounced. */
+const EMAIL_BOUNCES = [
+  text('EmailBouncedReason', 255, { label: 'Email Bounced Reason' }),
+  typed('EmailBouncedDate', 'datetime', { label: 'Email Bounced Date' }),
+  typed('IsEmailBounced', 'boolean', { ...READ_ONLY, label: 'Is Email Bounced' })
+];
 
 const SPECS: StandardObjectSpec[] = [
   {
@@ -103,7 +53,10 @@ const SPECS: StandardObjectSpec[] = [
         ),
         { label: 'Account Type' }
       ),
-      reference('ParentId', 'Account', 'Parent', { label: 'Parent Account ID' }),
+      reference('ParentId', 'Account', 'Parent', {
+        label: 'Parent Account ID',
+        childRelationshipName: 'ChildAccounts'
+      }),
       ...address('Billing', 'Billing'),
       ...address('Shipping', 'Shipping'),
       typed('Phone', 'phone', { label: 'Account Phone' }),
@@ -117,7 +70,16 @@ const SPECS: StandardObjectSpec[] = [
       picklist('Rating', ['Hot', 'Warm', 'Cold'], { label: 'Account Rating' }),
       text('Site', 80, { label: 'Account Site' }),
       picklist('AccountSource', LEAD_SOURCES, { label: 'Account Source' }),
-      textArea('Description', 32000, { label: 'Account Description' })
+      textArea('Description', 32000, { label: 'Account Description' }),
+      picklist('Ownership', ['Public', 'Private', 'Subsidiary', 'Other']),
+      text('TickerSymbol', 20, { label: 'Ticker Symbol' }),
+      text('JigsawCompanyId', 20, { ...READ_ONLY, label: 'Jigsaw Company ID' }),
+      text('DunsNumber', 9, { label: 'D-U-N-S Number' }),
+      text('Tradestyle', 255),
+      text('NaicsCode', 8, { label: 'NAICS Code' }),
+      text('NaicsDesc', 120, { label: 'NAICS Description' }),
+      text('YearStarted', 4, { label: 'Year Started' }),
+      text('SicDesc', 80, { label: 'SIC Description' })
     ]
   },
   {
@@ -127,21 +89,42 @@ const SPECS: StandardObjectSpec[] = [
     keyPrefix: '003',
     ownerTo: ['User'],
     fields: [
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      // An account's contacts go with it ("Account-Contact is a cascade-delete lookup").
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Contacts',
+        deleteConstraint: 'Cascade'
+      }),
       text('LastName', 80, { ...REQUIRED, label: 'Last Name' }),
       text('FirstName', 40, { label: 'First Name' }),
-      picklist('Salutation', ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']),
+      picklist('Salutation', SALUTATIONS),
       fullName(121),
+      ...address('Other', 'Other'),
       ...address('Mailing', 'Mailing'),
       typed('Phone', 'phone', { label: 'Business Phone' }),
+      typed('Fax', 'phone', { label: 'Business Fax' }),
       typed('MobilePhone', 'phone', { label: 'Mobile Phone' }),
+      typed('HomePhone', 'phone', { label: 'Home Phone' }),
+      typed('OtherPhone', 'phone', { label: 'Other Phone' }),
+      typed('AssistantPhone', 'phone', { label: 'Asst. Phone' }),
+      text('AssistantName', 40, { label: "Assistant's Name" }),
       typed('Email', 'email'),
       text('Title', 128),
       text('Department', 80),
       typed('Birthdate', 'date'),
       reference('ReportsToId', 'Contact', 'ReportsTo', { label: 'Reports To ID' }),
       picklist('LeadSource', LEAD_SOURCES, { label: 'Lead Source' }),
-      textArea('Description', 32000, { label: 'Contact Description' })
+      textArea('Description', 32000, { label: 'Contact Description' }),
+      typed('LastCURequestDate', 'datetime', {
+        ...READ_ONLY,
+        label: 'Last Stay-in-Touch Request Date'
+      }),
+      typed('LastCUUpdateDate', 'datetime', {
+        ...READ_ONLY,
+        label: 'Last Stay-in-Touch Save Date'
+      }),
+      ...EMAIL_BOUNCES,
+      text('JigsawContactId', 20, { ...READ_ONLY, label: 'Jigsaw Contact ID' })
     ]
   },
   {
@@ -149,6 +132,8 @@ const SPECS: StandardObjectSpec[] = [
     label: 'User',
     labelPlural: 'Users',
     keyPrefix: '005',
+    // Users are deactivated, never deleted.
+    deletable: false,
     fields: [
       text('Username', 80, { ...REQUIRED, unique: true, idLookup: true }),
       text('LastName', 80, { ...REQUIRED, label: 'Last Name' }),
@@ -166,6 +151,7 @@ const SPECS: StandardObjectSpec[] = [
       text('LocaleSidKey', 40, { label: 'Locale', defaultValue: 'en_US' }),
       text('LanguageLocaleKey', 40, { label: 'Language', defaultValue: 'en_US' }),
       text('EmailEncodingKey', 40, { label: 'Email Encoding', defaultValue: 'UTF-8' }),
+      ...address('', ''),
       picklist('UserType', ['Standard', 'PowerPartner', 'CspLitePortal', 'CustomerSuccess'], {
         ...READ_ONLY,
         label: 'User Type',
@@ -201,9 +187,11 @@ const SPECS: StandardObjectSpec[] = [
     fields: [
       reference('ContentDocumentId', 'ContentDocument', 'ContentDocument', {
         ...CREATE_ONLY,
-        label: 'ContentDocument ID'
+        label: 'ContentDocument ID',
+        childRelationshipName: 'ContentVersions',
+        deleteConstraint: 'Cascade'
       }),
-      text('Title', 255),
+      text('Title', 255, { nameField: true }),
       text('PathOnClient', 500, { ...CREATE_ONLY, label: 'Path On Client' }),
       typed('VersionData', 'base64', { ...CREATE_ONLY, label: 'Version Data' }),
       typed('ContentUrl', 'url', { length: 1300, label: 'Content URL' }),
@@ -234,7 +222,7 @@ const SPECS: StandardObjectSpec[] = [
     ownerTo: ['User'],
     createable: false,
     fields: [
-      text('Title', 255, REQUIRED),
+      text('Title', 255, { ...REQUIRED, nameField: true }),
       reference('LatestPublishedVersionId', 'ContentVersion', 'LatestPublishedVersion', {
         ...READ_ONLY,
         label: 'Latest Published Version ID'
@@ -252,15 +240,20 @@ const SPECS: StandardObjectSpec[] = [
     keyPrefix: '06A',
     audit: 'modstamp',
     fields: [
+      // A record's links go with it; its files stay.
       reference('LinkedEntityId', [], 'LinkedEntity', {
         ...CREATE_ONLY,
         ...REQUIRED,
-        label: 'Linked Entity ID'
+        label: 'Linked Entity ID',
+        childRelationshipName: 'ContentDocumentLinks',
+        deleteConstraint: 'Cascade'
       }),
       reference('ContentDocumentId', 'ContentDocument', 'ContentDocument', {
         ...CREATE_ONLY,
         ...REQUIRED,
-        label: 'ContentDocument ID'
+        label: 'ContentDocument ID',
+        childRelationshipName: 'ContentDocumentLinks',
+        deleteConstraint: 'Cascade'
       }),
       picklist('ShareType', ['V', 'C', 'I'], {
         ...REQUIRED,
@@ -282,12 +275,16 @@ const SPECS: StandardObjectSpec[] = [
     fields: [
       text('LastName', 80, { ...REQUIRED, label: 'Last Name' }),
       text('FirstName', 40, { label: 'First Name' }),
+      picklist('Salutation', SALUTATIONS),
       fullName(121),
       text('Company', 255, REQUIRED),
       text('Title', 128),
       typed('Email', 'email'),
       typed('Phone', 'phone'),
-      ...address('', 'Address').map((f) => ({ ...f, label: f.label.replace('Address ', '') })),
+      typed('MobilePhone', 'phone', { label: 'Mobile Phone' }),
+      typed('Fax', 'phone'),
+      typed('Website', 'url'),
+      ...address('', ''),
       picklist(
         'Status',
         values(
@@ -297,8 +294,28 @@ const SPECS: StandardObjectSpec[] = [
       ),
       picklist('LeadSource', LEAD_SOURCES, { label: 'Lead Source' }),
       picklist('Industry', INDUSTRIES),
+      picklist('Rating', ['Hot', 'Warm', 'Cold']),
+      typed('AnnualRevenue', 'currency', { precision: 18, scale: 0, label: 'Annual Revenue' }),
+      typed('NumberOfEmployees', 'int', { precision: 8, label: 'Employees' }),
       typed('IsConverted', 'boolean', { ...READ_ONLY, label: 'Converted' }),
-      textArea('Description', 32000)
+      typed('ConvertedDate', 'date', { ...READ_ONLY, label: 'Converted Date' }),
+      reference('ConvertedAccountId', 'Account', 'ConvertedAccount', {
+        ...READ_ONLY,
+        label: 'Converted Account ID'
+      }),
+      reference('ConvertedContactId', 'Contact', 'ConvertedContact', {
+        ...READ_ONLY,
+        label: 'Converted Contact ID'
+      }),
+      reference('ConvertedOpportunityId', 'Opportunity', 'ConvertedOpportunity', {
+        ...READ_ONLY,
+        label: 'Converted Opportunity ID'
+      }),
+      typed('IsUnreadByOwner', 'boolean', { label: 'Unread By Owner' }),
+      textArea('Description', 32000),
+      ...EMAIL_BOUNCES,
+      text('JigsawContactId', 20, { ...READ_ONLY, label: 'Jigsaw Contact ID' }),
+      text('CompanyDunsNumber', 9, { label: 'Company D-U-N-S Number' })
     ]
   },
   {
@@ -308,7 +325,13 @@ const SPECS: StandardObjectSpec[] = [
     keyPrefix: '006',
     ownerTo: ['User'],
     fields: [
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      // An account's opportunities go with it.
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Opportunities',
+        deleteConstraint: 'Cascade'
+      }),
+      typed('IsPrivate', 'boolean', { label: 'Private' }),
       text('Name', 120, REQUIRED),
       textArea('Description', 32000),
       picklist(
@@ -332,7 +355,21 @@ const SPECS: StandardObjectSpec[] = [
       ),
       picklist('LeadSource', LEAD_SOURCES, { label: 'Lead Source' }),
       typed('IsClosed', 'boolean', { ...READ_ONLY, label: 'Closed' }),
-      typed('IsWon', 'boolean', { ...READ_ONLY, label: 'Won' })
+      typed('IsWon', 'boolean', { ...READ_ONLY, label: 'Won' }),
+      text('NextStep', 255, { label: 'Next Step' }),
+      typed('ExpectedRevenue', 'currency', {
+        ...READ_ONLY,
+        precision: 18,
+        scale: 2,
+        label: 'Expected Amount'
+      }),
+      picklist('ForecastCategoryName', values('Omitted|Pipeline|Best Case|Commit|Closed'), {
+        label: 'Forecast Category'
+      }),
+      typed('FiscalQuarter', 'int', { ...READ_ONLY, precision: 11, label: 'Fiscal Quarter' }),
+      typed('FiscalYear', 'int', { ...READ_ONLY, precision: 11, label: 'Fiscal Year' }),
+      text('Fiscal', 6, { ...READ_ONLY, label: 'Fiscal Period' }),
+      typed('HasOpportunityLineItem', 'boolean', { ...READ_ONLY, label: 'Has Line Item' })
     ]
   },
   {
@@ -347,11 +384,28 @@ const SPECS: StandardObjectSpec[] = [
         nillable: false,
         autoNumber: true,
         displayFormat: '{00000000}',
-        label: 'Case Number'
+        label: 'Case Number',
+        nameField: true
       }),
-      reference('ContactId', 'Contact', 'Contact', { label: 'Contact ID' }),
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      // Accounts and contacts with cases cannot be deleted (DELETE_FAILED naming the cases).
+      reference('ContactId', 'Contact', 'Contact', {
+        label: 'Contact ID',
+        childRelationshipName: 'Cases',
+        deleteConstraint: 'Restrict'
+      }),
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Cases',
+        deleteConstraint: 'Restrict'
+      }),
+      reference('ParentId', 'Case', 'Parent', {
+        label: 'Parent Case ID',
+        childRelationshipName: 'Cases'
+      }),
+      text('SuppliedName', 80, { label: 'Web Name' }),
       typed('SuppliedEmail', 'email', { label: 'Web Email' }),
+      text('SuppliedPhone', 40, { label: 'Web Phone' }),
+      text('SuppliedCompany', 80, { label: 'Web Company' }),
       picklist('Type', ['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other'], {
         label: 'Case Type'
       }),
@@ -367,7 +421,9 @@ const SPECS: StandardObjectSpec[] = [
       text('Subject', 255),
       picklist('Priority', ['High', 'Medium', 'Low'], { preselected: 'Medium' }),
       textArea('Description', 32000),
-      typed('IsClosed', 'boolean', { ...READ_ONLY, label: 'Closed' })
+      typed('IsClosed', 'boolean', { ...READ_ONLY, label: 'Closed' }),
+      typed('ClosedDate', 'datetime', { ...READ_ONLY, label: 'Closed Date' }),
+      typed('IsEscalated', 'boolean', { label: 'Escalated' })
     ]
   }
 ];
@@ -376,18 +432,28 @@ const SPECS: StandardObjectSpec[] = [
 export const COMPOUND_NAME_OBJECTS: ReadonlySet<string> = new Set(['Contact', 'Lead', 'User']);
 
 /**
- * Polymorphic references that may point at any record (ContentVersion.FirstPublishLocationId,
- * ContentDocumentLink.LinkedEntityId): filled by the loader with every queryable object.
+ * Polymorphic references whose targets depend on the org's objects, filled in by the loader:
+ * `any` data object (files linked to records, notes and attachments), or the objects with
+ * `activities` (Account, Case, Opportunity and custom objects with activities enabled).
  */
-export const ANY_OBJECT_REFERENCES: ReadonlyArray<[object: string, field: string]> = [
-  ['ContentVersion', 'FirstPublishLocationId'],
-  ['ContentDocumentLink', 'LinkedEntityId']
+export const OPEN_REFERENCES: ReadonlyArray<{
+  object: string;
+  field: string;
+  targets: 'any' | 'activities';
+}> = [
+  { object: 'ContentVersion', field: 'FirstPublishLocationId', targets: 'any' },
+  { object: 'ContentDocumentLink', field: 'LinkedEntityId', targets: 'any' },
+  { object: 'Note', field: 'ParentId', targets: 'any' },
+  { object: 'Attachment', field: 'ParentId', targets: 'any' },
+  { object: 'Task', field: 'WhatId', targets: 'activities' },
+  { object: 'Event', field: 'WhatId', targets: 'activities' }
 ];
+
+/** The standard objects with activities (Task and Event WhatId can point at them). */
+export const STANDARD_OBJECTS_WITH_ACTIVITIES = ['Account', 'Case', 'Opportunity'];
 
 /** Key prefixes of standard objects not in the catalogue that metadata may extend. */
 export const OTHER_STANDARD_PREFIXES: Readonly<Record<string, string>> = {
-  Task: '00T',
-  Event: '00U',
   Campaign: '701',
   Contract: '800',
   Order: '801',
@@ -399,19 +465,9 @@ export const OTHER_STANDARD_PREFIXES: Readonly<Record<string, string>> = {
 
 /** Fresh describes of the catalogue (callers add custom fields to them). */
 export function standardObjects(): SObjectDescribe[] {
-  return SPECS.map((spec) => {
-    const own = spec.ownerTo
-      ? [
-          ...spec.fields,
-          makeField('OwnerId', 'reference', {
-            label: 'Owner ID',
-            nillable: false,
-            required: false,
-            referenceTo: spec.ownerTo,
-            relationshipName: 'Owner'
-          })
-        ]
-      : spec.fields;
+  return [...SPECS, ...ACTIVITY_OBJECTS, ...SETUP_OBJECTS].map((spec) => {
+    const own = [...spec.fields, ...sharedFields(spec.name)];
+    if (spec.ownerTo) own.push(ownerField(spec.ownerTo));
     return {
       name: spec.name,
       label: spec.label,

@@ -133,9 +133,10 @@ class Parser {
     const select = this.parseSelectList();
     this.expectWord('FROM');
     const fromToken = this.peek();
-    if (!this.isNameToken(fromToken)) throw this.unexpected(fromToken);
-    const fromPath = this.parsePath();
-    const from: QueryNode['from'] = { name: fromPath.text, offset: fromPath.offset };
+    const from: QueryNode['from'] = { name: fromToken.text, offset: fromToken.offset };
+    // `FROM Group` names the Group object: GROUP BY cannot follow FROM.
+    if (this.isWord(fromToken, 'GROUP')) this.next();
+    else from.name = this.parsePath().text;
     if (this.isNameToken(this.peek())) from.alias = this.next().text;
     const query: QueryNode = { select, from, orderBy: [], start };
 

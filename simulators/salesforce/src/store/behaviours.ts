@@ -1,8 +1,8 @@
 /**
  * What the platform does on its own when some objects are written: compound names, custom
- * metadata labels, and the Files model (a ContentVersion insert creates its ContentDocument and
- * the ContentDocumentLinks to the owner and to FirstPublishLocationId; deleting a
- * ContentDocument deletes its versions and links).
+ * metadata labels, an Attachment's BodyLength, and the Files model (a ContentVersion insert creates its ContentDocument and
+ * the ContentDocumentLinks to the owner and to FirstPublishLocationId). What a delete does to
+ * other records follows the relationships' delete rules (delete-rules.ts).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -14,7 +14,6 @@ export interface BehaviourHost {
   insertAsSystem(objectName: string, fields: Record<string, unknown>, by: Principal): SfRecord;
   /** Changes fields of a stored record without validation or audit-field updates. */
   patch(objectName: string, id: string, changes: Record<string, unknown>): void;
-  delete(objectName: string, id: string, by: Principal): void;
   scan(objectName: string): Iterable<SfRecord>;
   get(objectName: string, id: string): SfRecord | undefined;
 }
@@ -75,6 +74,9 @@ export function deriveFields(
     record.VersionNumber = '1';
     record.IsLatest = true;
   }
+  if (object.name === 'Attachment' && typeof record.Body === 'string') {
+    record.BodyLength = Buffer.from(record.Body, 'base64').length;
+  }
 }
 
 /** Side effects of an insert, once the record is stored. */
@@ -133,20 +135,4 @@ export function afterInsert(
   link(owner, 'I');
   const location = record.FirstPublishLocationId;
   if (typeof location === 'string' && location !== owner) link(location, 'V');
-}
-
-/** Side effects of a delete: a document takes its versions and links with it. */
-export function afterDelete(
-  host: BehaviourHost,
-  object: SObjectDescribe,
-  record: SfRecord,
-  by: Principal
-): void {
-  if (object.name !== 'ContentDocument') return;
-  for (const child of ['ContentVersion', 'ContentDocumentLink']) {
-    const ids = [...host.scan(child)]
-      .filter((candidate) => candidate.ContentDocumentId === record.Id)
-      .map((candidate) => candidate.Id);
-    for (const id of ids) host.delete(child, id, by);
-  }
 }

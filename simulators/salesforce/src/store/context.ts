@@ -5,7 +5,6 @@
  */
 import type { Clock, Schema } from '../model.ts';
 import type { BehaviourHost } from './behaviours.ts';
-import { deleteRecord } from './delete.ts';
 import type { StoreEvents } from './events.ts';
 import { IdSequence } from './id-sequence.ts';
 import { insertRecord } from './insert.ts';
@@ -49,8 +48,6 @@ export function createStoreContext(
       insertAsSystem: (objectName, fields, by) =>
         insertRecord(context, registry.requireObject(objectName), fields, by, true),
       patch: (objectName, id, changes) => patchRecord(registry, objectName, id, changes),
-      delete: (objectName, id, by) =>
-        deleteRecord(context, registry.requireObject(objectName), id, by, true),
       scan: (objectName) => scanRecords(registry, objectName),
       get: (objectName, id) => getRecord(registry, objectName, id)
     }

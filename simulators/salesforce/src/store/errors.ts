@@ -193,6 +193,21 @@ export const writeErrors = {
     );
   },
 
+  /**
+   * A delete a Restrict lookup refuses. Worded as a real org answers (a REST response quoted in a
+   * public integration: `[{"fields":[],"message":"Your attempt to delete Mr. Josh Davis could
+   * not be completed because it is associated with the following cases.: 00001005\n",
+   * "errorCode":"DELETE_FAILED"}]`; the same wording for entitlements in eltoroit/ETCopyData#48),
+   * the children by name, separated by commas.
+   */
+  deleteRestricted: (parentName: string, childObject: SObjectDescribe, childNames: string[]) =>
+    new SalesforceApiError(
+      400,
+      'DELETE_FAILED',
+      `Your attempt to delete ${parentName} could not be completed because it is associated with the following ${childObject.labelPlural.toLowerCase()}.: ${childNames.join(', ')}\n`,
+      []
+    ),
+
   recordNotFound: () =>
     new SalesforceApiError(404, 'NOT_FOUND', 'The requested resource does not exist'),
 

@@ -3,6 +3,7 @@
  * fixtures, and records the behaviours create), so what an insert validates and sets is decided
  * here.
  */
+import { randomUUID } from 'node:crypto';
 import type { FieldDescribe, Principal, SfRecord, SObjectDescribe } from '../model.ts';
 import { checkObjectAccess } from './access.ts';
 import { CREATED_FIELDS, MODIFIED_FIELDS, setIfField, stampAudit } from './audit.ts';
@@ -50,7 +51,9 @@ export function insertRecord(
 
   if (object.kind === 'platformEvent') {
     // Events are not stored: they go to subscribers (the context routes them to the bus,
-    // which stamps ReplayId, EventUuid and the publish time).
+    // which stamps ReplayId and the publish time). The EventUuid is known at once: the API
+    // answers it to the publisher.
+    stored.EventUuid = randomUUID();
     const event = Object.freeze(stored as SfRecord);
     context.events.inserted(object, event);
     return event;

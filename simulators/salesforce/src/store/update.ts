@@ -41,7 +41,10 @@ export function updateRecord(
   return next;
 }
 
-/** Changes fields of a stored record without validation or audit-field updates (behaviours). */
+/**
+ * Changes fields of a live record (stored or generated) without validation or audit-field
+ * updates: what the platform does on its own (behaviours, lookups cleared by a delete).
+ */
 export function patchRecord(
   registry: TableRegistry,
   objectName: string,
@@ -49,12 +52,14 @@ export function patchRecord(
   changes: Record<string, unknown>
 ): void {
   const table = registry.tableFor(registry.requireObject(objectName));
-  const previous = table.get(id);
-  if (previous === undefined) return;
-  const next: Record<string, unknown> = { ...previous };
+  const location = registry.locate(table, id);
+  if (location === undefined || location.kind === 'deleted') return;
+  const next: Record<string, unknown> = { ...location.record };
   for (const [name, value] of Object.entries(changes)) {
     if (value === null || value === undefined) delete next[name];
     else next[name] = value;
   }
-  table.replace(previous, Object.freeze(next as SfRecord));
+  const frozen = Object.freeze(next as SfRecord);
+  if (location.kind === 'stored') table.replace(location.record, frozen);
+  else location.dataset.update(location.index, frozen);
 }

@@ -17,6 +17,7 @@ import { invalidSession } from '../auth.ts';
 import { jsonParserError } from '../errors.ts';
 import { savepoint } from './atomic.ts';
 import {
+  createResult,
   objectOrNotFound,
   renderRecord,
   resolveFieldList,
@@ -200,7 +201,7 @@ export async function collectionRoutes(
     writeRecords(ctx, request, (record, principal) => {
       const object = typeOf(ctx, record);
       const created = ctx.store.insert(object.name, writableFields(record, []), principal);
-      return { id: created.Id, success: true, errors: [] };
+      return createResult(object, created);
     })
   );
 

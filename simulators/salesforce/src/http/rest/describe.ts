@@ -4,7 +4,8 @@
  * keys jsforce, the sf CLI and code generators read. Flags Salesforce derives (filterable,
  * groupable, soapType...) are derived here the same way from the field type.
  */
-import type { FieldDescribe, FieldType, Schema, SObjectDescribe } from '../../model.ts';
+import type { FieldDescribe, FieldType, Schema, SfRecord, SObjectDescribe } from '../../model.ts';
+import { childRelationships } from '../../schema/relationships.ts';
 import { sobjectUrl } from './records.ts';
 
 const SOAP_TYPES: Record<FieldType, string> = {
@@ -99,11 +100,7 @@ function defaultedOnCreate(field: FieldDescribe): boolean {
 }
 
 function isNameField(object: SObjectDescribe, field: FieldDescribe): boolean {
-  if (object.kind === 'platformEvent') return false;
-  return (
-    field.name === 'Name' ||
-    (field.name === 'Subject' && !object.fields.some((f) => f.name === 'Name'))
-  );
+  return object.kind !== 'platformEvent' && field.nameField === true;
 }
 
 export function describeField(
@@ -117,9 +114,9 @@ export function describeField(
     byteLength: byteLength(field),
     calculated: field.calculated,
     calculatedFormula: null,
-    cascadeDelete: false,
+    cascadeDelete: field.deleteConstraint === 'Cascade',
     caseSensitive: field.caseSensitive,
-    compoundFieldName: null,
+    compoundFieldName: field.compoundFieldName ?? null,
     controllerName: null,
     createable: field.createable,
     custom: field.custom,
@@ -165,7 +162,7 @@ export function describeField(
     referenceTo: [...field.referenceTo],
     relationshipName: field.relationshipName,
     relationshipOrder: null,
-    restrictedDelete: false,
+    restrictedDelete: field.deleteConstraint === 'Restrict',
     restrictedPicklist: field.restrictedPicklist,
     scale: field.scale,
     searchPrefilterable: false,
@@ -256,40 +253,64 @@ export function describeGlobal(version: string, schema: Schema): Record<string, 
   };
 }
 
-function childRelationships(
+function describeChildRelationships(
   schema: Schema,
   object: SObjectDescribe
 ): Array<Record<string, unknown>> {
-  const children: Array<Record<string, unknown>> = [];
-  for (const child of schema.objects()) {
-    for (const field of child.fields) {
-      if (field.type !== 'reference' || !field.referenceTo.includes(object.name)) continue;
-      children.push({
-        cascadeDelete: false,
-        childSObject: child.name,
-        deprecatedAndHidden: false,
-        field: field.name,
-        junctionIdListNames: [],
-        junctionReferenceTo: [],
-        relationshipName: null,
-        restrictedDelete: false
-      });
-    }
-  }
-  return children;
+  return childRelationships(schema, object).map((relationship) => ({
+    cascadeDelete: relationship.deleteConstraint === 'Cascade',
+    childSObject: relationship.childObject.name,
+    deprecatedAndHidden: false,
+    field: relationship.field.name,
+    junctionIdListNames: [],
+    junctionReferenceTo: [],
+    relationshipName: relationship.relationshipName,
+    restrictedDelete: relationship.deleteConstraint === 'Restrict'
+  }));
 }
 
-/** `GET sobjects/X/describe`. */
+/** The Master record type every object has, by its fixed id. */
+const MASTER_RECORD_TYPE = {
+  Id: '012000000000000AAA',
+  DeveloperName: 'Master',
+  Name: 'Master',
+  IsActive: true
+};
+
+/**
+ * The object's record types (RecordType records), the first active one the default, then the
+ * Master record type, which is the default only when there is no other.
+ */
+function recordTypeInfos(
+  version: string,
+  object: SObjectDescribe,
+  recordTypes: readonly SfRecord[]
+): Array<Record<string, unknown>> {
+  const defaultId = recordTypes.find((type) => type.IsActive === true)?.Id ?? MASTER_RECORD_TYPE.Id;
+  return [...recordTypes, MASTER_RECORD_TYPE].map((type) => ({
+    active: type.IsActive === true,
+    available: type.IsActive === true,
+    defaultRecordTypeMapping: type.Id === defaultId,
+    developerName: type.DeveloperName,
+    master: type.Id === MASTER_RECORD_TYPE.Id,
+    name: type.Name,
+    recordTypeId: type.Id,
+    urls: { layout: `${sobjectUrl(version, object.name)}/describe/layouts/${type.Id}` }
+  }));
+}
+
+/** `GET sobjects/X/describe`; `recordTypes` are the object's RecordType records. */
 export function describeObject(
   version: string,
   schema: Schema,
-  object: SObjectDescribe
+  object: SObjectDescribe,
+  recordTypes: readonly SfRecord[]
 ): Record<string, unknown> {
   const records = isRecordObject(object);
   return {
     actionOverrides: [],
     ...objectFlags(version, object),
-    childRelationships: records ? childRelationships(schema, object) : [],
+    childRelationships: records ? describeChildRelationships(schema, object) : [],
     compactLayoutable: records,
     defaultImplementation: null,
     extendedBy: null,
@@ -301,22 +322,7 @@ export function describeObject(
     lookupLayoutable: null,
     namedLayoutInfos: [],
     networkScopeFieldName: null,
-    recordTypeInfos: records
-      ? [
-          {
-            active: true,
-            available: true,
-            defaultRecordTypeMapping: true,
-            developerName: 'Master',
-            master: true,
-            name: 'Master',
-            recordTypeId: '012000000000000AAA',
-            urls: {
-              layout: `${sobjectUrl(version, object.name)}/describe/layouts/012000000000000AAA`
-            }
-          }
-        ]
-      : [],
+    recordTypeInfos: records ? recordTypeInfos(version, object, recordTypes) : [],
     searchLayoutable: records,
     supportedScopes: records
       ? [

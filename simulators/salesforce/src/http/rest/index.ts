@@ -19,9 +19,14 @@ export const REST_PREFIX = '/services/data/v:version';
 
 export async function restRoutes(
   app: FastifyInstance,
-  options: { ctx: EmulatorContext; cursors: QueryCursors }
+  options: {
+    ctx: EmulatorContext;
+    cursors: QueryCursors;
+    /** The resources served under the version (see collectVersionResources). */
+    resources: ReadonlySet<string>;
+  }
 ): Promise<void> {
-  const { ctx, cursors } = options;
+  const { ctx, cursors, resources } = options;
 
   // Public in a real org too: clients read it to pick the newest version.
   app.get('/services/data', async () => listVersions());
@@ -33,7 +38,8 @@ export async function restRoutes(
         if (!request.session) throw invalidSession();
         return versionResources(
           request.params.version,
-          identityUrl(requestOrigin(request), request.session.principal)
+          identityUrl(requestOrigin(request), request.session.principal),
+          resources
         );
       });
       await versioned.register(sobjectRoutes, { ctx });

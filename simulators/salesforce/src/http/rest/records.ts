@@ -138,6 +138,23 @@ export function saveErrorOf(error: unknown): SaveError {
   };
 }
 
+/**
+ * The save result of a create. A platform event is queued for publishing, and the API says so
+ * in `errors` although it succeeded (Platform Events Developer Guide, "Status Code Returned
+ * for Asynchronous Publishing": `201 {"id": "e01xx0000000001AAA", "success": true, "errors":
+ * [{"statusCode": "OPERATION_ENQUEUED", "message": "<EventUuid>", "fields": []}]}`).
+ */
+export function createResult(
+  object: SObjectDescribe,
+  record: SfRecord
+): { id: string; success: true; errors: SaveError[] } {
+  const errors: SaveError[] =
+    object.kind === 'platformEvent'
+      ? [{ statusCode: 'OPERATION_ENQUEUED', message: String(record.EventUuid), fields: [] }]
+      : [];
+  return { id: record.Id, success: true, errors };
+}
+
 export const ROLLED_BACK: SaveError = {
   statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
   message:

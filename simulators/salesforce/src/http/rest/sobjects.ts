@@ -22,6 +22,7 @@ import { invalidSession } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
 import {
+  createResult,
   objectOrNotFound,
   recordBody,
   renderRecord,
@@ -172,7 +173,10 @@ export async function sobjectRoutes(
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request) => {
     const object = objectOrNotFound(ctx, request.params.type);
-    return describeObject(request.params.version, ctx.schema, object);
+    const recordTypes = [...ctx.store.scan('RecordType')].filter(
+      (type) => type.SobjectType === object.name
+    );
+    return describeObject(request.params.version, ctx.schema, object, recordTypes);
   });
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
@@ -181,7 +185,7 @@ export async function sobjectRoutes(
     return reply
       .code(201)
       .header('Location', sobjectUrl(request.params.version, object.name, created.Id))
-      .send({ id: created.Id, success: true, errors: [] });
+      .send(createResult(object, created));
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/updated', async (request) => {
@@ -254,7 +258,7 @@ export async function sobjectRoutes(
     return reply
       .code(201)
       .header('Location', sobjectUrl(request.params.version, object.name, created.Id))
-      .send({ id: created.Id, success: true, errors: [], created: true });
+      .send({ ...createResult(object, created), created: true });
   });
 
   // GET sobjects/X/{id}/{relationship} (a parent by relationship name) or by external id.
