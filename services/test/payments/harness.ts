@@ -116,6 +116,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       HTTP_PORT: '0',
       SERVICE_API_TOKENS: API_TOKEN,
       DATABASE_POOL_MAX: '10',
+      // The concurrency tests send 1,000 requests at once from this one address.
+      HTTP_MAX_CONNECTIONS: '2000',
+      HTTP_MAX_CONNECTIONS_PER_CLIENT: '2000',
       NODE_ENV: 'test',
       SECUREPAY_BASE_URL: options.gatewayUrl ?? simulator.url,
       SECUREPAY_CLIENT_ID: simulator.clientId,
