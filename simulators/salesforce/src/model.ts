@@ -70,6 +70,12 @@ export interface FieldDescribe {
   /** For references: target objects and the relationship name used in SOQL (`Account`, `Parent__r`). */
   referenceTo: string[];
   relationshipName: string | null;
+  /**
+   * For references: the name of the child relationship the field gives its parent, which
+   * parent-to-child sub-queries and sObject trees use (`Contacts` on Account for
+   * Contact.AccountId, `Invoices__r` for a lookup whose metadata names it `Invoices`).
+   */
+  childRelationshipName?: string;
 }
 
 export type SObjectKind = 'standard' | 'custom' | 'platformEvent' | 'customMetadata';
@@ -91,12 +97,22 @@ export interface SObjectDescribe {
   publishBehavior?: string;
 }
 
+/** A reference field of `childObject` seen from the object it points at. */
+export interface ChildRelationship {
+  childObject: SObjectDescribe;
+  field: FieldDescribe;
+  /** `Contacts`, `Invoices__r`; null for a reference nobody named (CreatedById...). */
+  relationshipName: string | null;
+}
+
 export interface Schema {
   /** Case-insensitive lookup, as the API is. */
   getObject(name: string): SObjectDescribe | undefined;
   getField(object: SObjectDescribe, fieldName: string): FieldDescribe | undefined;
   /** Relationship name (case-insensitive) -> reference field, e.g. Account on Contact -> AccountId. */
   getRelationship(object: SObjectDescribe, relationshipName: string): FieldDescribe | undefined;
+  /** Every reference to `object` from any object, as its describe's `childRelationships`. */
+  childRelationships(object: SObjectDescribe): ChildRelationship[];
   objectForKeyPrefix(prefix: string): SObjectDescribe | undefined;
   objects(): SObjectDescribe[];
   platformEvents(): SObjectDescribe[];

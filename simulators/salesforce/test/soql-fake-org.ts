@@ -16,6 +16,7 @@ import type {
   SObjectDescribe
 } from '../src/model.ts';
 import { generatedId, newId } from '../src/ids.ts';
+import { childRelationships } from '../src/schema/child-relationships.ts';
 
 export function field(
   name: string,
@@ -49,8 +50,17 @@ export function field(
   };
 }
 
-function reference(name: string, to: string[], relationshipName: string): FieldDescribe {
-  return field(name, 'reference', { referenceTo: to, relationshipName });
+function reference(
+  name: string,
+  to: string[],
+  relationshipName: string,
+  childRelationshipName?: string
+): FieldDescribe {
+  return field(name, 'reference', {
+    referenceTo: to,
+    relationshipName,
+    ...(childRelationshipName ? { childRelationshipName } : {})
+  });
 }
 
 function object(
@@ -105,7 +115,13 @@ export function fakeSchema(): Schema {
     object('Account', '001', [
       field('Name', 'string'),
       field('Industry', 'picklist'),
-      field('AnnualRevenue', 'currency'),
+      field('Tier__c', 'picklist', {
+        picklistValues: [
+          { value: 'G', label: 'Gold', active: true, defaultValue: false },
+          { value: 'S', label: 'Silver', active: true, defaultValue: false }
+        ]
+      }),
+      field('AnnualRevenue', 'currency', { scale: 2 }),
       field('NumberOfEmployees', 'int'),
       field('Rating__c', 'double'),
       field('Active__c', 'boolean'),
@@ -116,7 +132,7 @@ export function fakeSchema(): Schema {
       field('HQ__Latitude__s', 'double'),
       field('HQ__Longitude__s', 'double'),
       field('SAP_Customer_Number__c', 'string', { externalId: true }),
-      reference('ParentId', ['Account'], 'Parent'),
+      reference('ParentId', ['Account'], 'Parent', 'ChildAccounts'),
       reference('OwnerId', ['User'], 'Owner'),
       ...address('Billing')
     ]),
@@ -126,7 +142,7 @@ export function fakeSchema(): Schema {
       field('Name', 'string'),
       field('Email', 'email'),
       field('Birthdate', 'date'),
-      reference('AccountId', ['Account'], 'Account'),
+      reference('AccountId', ['Account'], 'Account', 'Contacts'),
       reference('OwnerId', ['User'], 'Owner')
     ]),
     object('Parent__c', 'a00', [
@@ -138,7 +154,7 @@ export function fakeSchema(): Schema {
       field('Name', 'string'),
       field('Amount__c', 'double'),
       field('Due__c', 'date'),
-      reference('Parent__c', ['Parent__c'], 'Parent__r')
+      reference('Parent__c', ['Parent__c'], 'Parent__r', 'Children__r')
     ]),
     object('Device_Reading__c', 'a02', [
       field('Name', 'string'),
@@ -157,6 +173,7 @@ export function fakeSchema(): Schema {
     getField: (o, name) => o.fields.find((f) => f.name.toLowerCase() === name.toLowerCase()),
     getRelationship: (o, name) =>
       o.fields.find((f) => f.relationshipName?.toLowerCase() === name.toLowerCase()),
+    childRelationships: (parent) => childRelationships(objects, parent),
     objectForKeyPrefix: (prefix) => byPrefix.get(prefix),
     objects: () => objects,
     platformEvents: () => objects.filter((o) => o.kind === 'platformEvent')

@@ -159,8 +159,10 @@ export function describeCustomField(
     options.referenceTo = target ? [target] : [];
     // The parent relationship SOQL walks from this object (`Running_User__r.Name`) is named
     // after the field; metadata's <relationshipName> names the child relationship on the
-    // parent (`Integration_Logs__r` on User), used only by parent-to-child subqueries.
+    // parent (`Integration_Logs__r` on User), for parent-to-child subqueries and sObject trees.
     options.relationshipName = name.replace(/__c$/, '__r');
+    const childName = text(field, 'relationshipName');
+    if (childName) options.childRelationshipName = `${childName}__r`;
     if (metadataType === 'MasterDetail') {
       options.nillable = false;
       options.updateable = flag(field, 'reparentableMasterDetail');

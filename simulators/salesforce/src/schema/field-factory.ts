@@ -71,6 +71,9 @@ export function makeField(
     relationshipName: options.relationshipName ?? null
   };
   if (options.displayFormat !== undefined) field.displayFormat = options.displayFormat;
+  if (options.childRelationshipName !== undefined) {
+    field.childRelationshipName = options.childRelationshipName;
+  }
   return field;
 }
 

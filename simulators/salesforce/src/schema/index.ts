@@ -5,6 +5,7 @@
  */
 import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from '../model.ts';
 import { customKeyPrefix } from '../ids.ts';
+import { childRelationships } from './child-relationships.ts';
 import { describeCustomField, describeNameField } from './custom-fields.ts';
 import { labelFromName, withSystemFields } from './field-factory.ts';
 import type { ObjectMetadata, ProjectMetadata } from './metadata-loader.ts';
@@ -79,6 +80,7 @@ export function createSchema(objects: SObjectDescribe[]): Schema {
     getField: (object, fieldName) => indexOf(object)?.fields.get(fieldName.toLowerCase()),
     getRelationship: (object, relationshipName) =>
       indexOf(object)?.relationships.get(relationshipName.toLowerCase()),
+    childRelationships: (object) => childRelationships(all, object),
     objectForKeyPrefix: (prefix) => byPrefix.get(prefix),
     objects: () => [...all],
     platformEvents: () => [...events]

@@ -103,7 +103,10 @@ const SPECS: StandardObjectSpec[] = [
         ),
         { label: 'Account Type' }
       ),
-      reference('ParentId', 'Account', 'Parent', { label: 'Parent Account ID' }),
+      reference('ParentId', 'Account', 'Parent', {
+        label: 'Parent Account ID',
+        childRelationshipName: 'ChildAccounts'
+      }),
       ...address('Billing', 'Billing'),
       ...address('Shipping', 'Shipping'),
       typed('Phone', 'phone', { label: 'Account Phone' }),
@@ -127,7 +130,10 @@ const SPECS: StandardObjectSpec[] = [
     keyPrefix: '003',
     ownerTo: ['User'],
     fields: [
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Contacts'
+      }),
       text('LastName', 80, { ...REQUIRED, label: 'Last Name' }),
       text('FirstName', 40, { label: 'First Name' }),
       picklist('Salutation', ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']),
@@ -201,7 +207,8 @@ const SPECS: StandardObjectSpec[] = [
     fields: [
       reference('ContentDocumentId', 'ContentDocument', 'ContentDocument', {
         ...CREATE_ONLY,
-        label: 'ContentDocument ID'
+        label: 'ContentDocument ID',
+        childRelationshipName: 'ContentVersions'
       }),
       text('Title', 255),
       text('PathOnClient', 500, { ...CREATE_ONLY, label: 'Path On Client' }),
@@ -255,12 +262,14 @@ const SPECS: StandardObjectSpec[] = [
       reference('LinkedEntityId', [], 'LinkedEntity', {
         ...CREATE_ONLY,
         ...REQUIRED,
-        label: 'Linked Entity ID'
+        label: 'Linked Entity ID',
+        childRelationshipName: 'ContentDocumentLinks'
       }),
       reference('ContentDocumentId', 'ContentDocument', 'ContentDocument', {
         ...CREATE_ONLY,
         ...REQUIRED,
-        label: 'ContentDocument ID'
+        label: 'ContentDocument ID',
+        childRelationshipName: 'ContentDocumentLinks'
       }),
       picklist('ShareType', ['V', 'C', 'I'], {
         ...REQUIRED,
@@ -308,7 +317,10 @@ const SPECS: StandardObjectSpec[] = [
     keyPrefix: '006',
     ownerTo: ['User'],
     fields: [
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Opportunities'
+      }),
       text('Name', 120, REQUIRED),
       textArea('Description', 32000),
       picklist(
@@ -349,8 +361,14 @@ const SPECS: StandardObjectSpec[] = [
         displayFormat: '{00000000}',
         label: 'Case Number'
       }),
-      reference('ContactId', 'Contact', 'Contact', { label: 'Contact ID' }),
-      reference('AccountId', 'Account', 'Account', { label: 'Account ID' }),
+      reference('ContactId', 'Contact', 'Contact', {
+        label: 'Contact ID',
+        childRelationshipName: 'Cases'
+      }),
+      reference('AccountId', 'Account', 'Account', {
+        label: 'Account ID',
+        childRelationshipName: 'Cases'
+      }),
       typed('SuppliedEmail', 'email', { label: 'Web Email' }),
       picklist('Type', ['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other'], {
         label: 'Case Type'

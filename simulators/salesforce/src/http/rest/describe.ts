@@ -5,6 +5,7 @@
  * groupable, soapType...) are derived here the same way from the field type.
  */
 import type { FieldDescribe, FieldType, Schema, SObjectDescribe } from '../../model.ts';
+import { aggregatable, filterable, groupable, sortable } from '../../soql/field-kinds.ts';
 import { sobjectUrl } from './records.ts';
 
 const SOAP_TYPES: Record<FieldType, string> = {
@@ -41,31 +42,6 @@ const TEXT_TYPES = new Set<FieldType>([
   'multipicklist',
   'encryptedstring'
 ]);
-
-/** Long and rich text areas (over 255 characters) cannot be filtered, grouped or sorted. */
-function isLongText(field: FieldDescribe): boolean {
-  return field.type === 'textarea' && field.length > 255;
-}
-
-function filterable(field: FieldDescribe): boolean {
-  if (isLongText(field)) return false;
-  return !['base64', 'address', 'location', 'encryptedstring'].includes(field.type);
-}
-
-function groupable(field: FieldDescribe): boolean {
-  if (!filterable(field)) return false;
-  return !['double', 'currency', 'percent', 'datetime', 'time', 'multipicklist'].includes(
-    field.type
-  );
-}
-
-function sortable(field: FieldDescribe): boolean {
-  return filterable(field) && field.type !== 'multipicklist';
-}
-
-function aggregatable(field: FieldDescribe): boolean {
-  return filterable(field) && field.type !== 'boolean' && field.type !== 'multipicklist';
-}
 
 function byteLength(field: FieldDescribe): number {
   if (field.type === 'id' || field.type === 'reference') return 18;
@@ -260,23 +236,16 @@ function childRelationships(
   schema: Schema,
   object: SObjectDescribe
 ): Array<Record<string, unknown>> {
-  const children: Array<Record<string, unknown>> = [];
-  for (const child of schema.objects()) {
-    for (const field of child.fields) {
-      if (field.type !== 'reference' || !field.referenceTo.includes(object.name)) continue;
-      children.push({
-        cascadeDelete: false,
-        childSObject: child.name,
-        deprecatedAndHidden: false,
-        field: field.name,
-        junctionIdListNames: [],
-        junctionReferenceTo: [],
-        relationshipName: null,
-        restrictedDelete: false
-      });
-    }
-  }
-  return children;
+  return schema.childRelationships(object).map(({ childObject, field, relationshipName }) => ({
+    cascadeDelete: false,
+    childSObject: childObject.name,
+    deprecatedAndHidden: false,
+    field: field.name,
+    junctionIdListNames: [],
+    junctionReferenceTo: [],
+    relationshipName,
+    restrictedDelete: false
+  }));
 }
 
 /** `GET sobjects/X/describe`. */
