@@ -230,11 +230,25 @@ export interface QueryOptions {
   apiVersion?: string;
 }
 
+/** One element of a query's rows, as the `columns=true` metadata describes it. */
+export interface QueryColumn {
+  /** Its key in the row: a path (`Account.Name`), an alias, `expr0`, a relationship name. */
+  name: string;
+  /** As written, for aggregate columns: `COUNT(Id)`, `calendar_year(CreatedDate)`. */
+  displayName: string;
+  /** An aggregate query's computed value, or a parent-to-child sub-query. */
+  aggregate: boolean;
+  /** A sub-query: its object and its columns. */
+  children?: { objectName: string; columns: QueryColumn[] };
+}
+
 /** A parsed, schema-resolved query, ready to run any number of times. */
 export interface PreparedQuery {
   readonly objectName: string;
   /** Output columns in SELECT order, as API names (`Name`, `Account.Name`). */
   readonly columns: string[];
+  /** The same with what `?columns=true` tells of them (aggregates, sub-queries). */
+  readonly columnDetails: QueryColumn[];
   readonly hasOrderBy: boolean;
   readonly hasLimit: boolean;
   readonly isAggregate: boolean;
