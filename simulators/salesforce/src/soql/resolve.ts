@@ -199,7 +199,7 @@ export class Resolver {
   }
 
   /** The fields FIELDS(ALL | STANDARD | CUSTOM) stands for. */
-  fieldsOf(
+  private fieldsOf(
     item: Extract<SelectItem, { kind: 'fields' }>,
     object: SObjectDescribe,
     limit: number | undefined
