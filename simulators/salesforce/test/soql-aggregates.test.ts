@@ -202,6 +202,10 @@ describe("Salesforce's errors", () => {
     );
     assert.match(failure('SELECT MAX() FROM Account').message, /unexpected token: '\)'$/);
     assert.match(
+      failure('SELECT COUNT() FROM Account GROUP BY Industry').message,
+      /COUNT\(\) can't be used with GROUP BY/
+    );
+    assert.match(
       failure('SELECT Industry a, COUNT(Id) a FROM Account GROUP BY Industry').message,
       /duplicate alias: a$/
     );

@@ -129,6 +129,13 @@ export class Resolver {
         item.expression.args.length === 0
     );
     if (count?.kind === 'expression') {
+      if (node.groupBy) {
+        throw unsupportedFunction(
+          this.query,
+          count.expression.offset,
+          "COUNT() can't be used with GROUP BY: use COUNT(fieldName)"
+        );
+      }
       if (node.select.length > 1) {
         throw malformedQuery(
           this.query,
