@@ -125,7 +125,7 @@ class Parser {
 
   private parseQuery(nested: boolean): QueryNode {
     const start = this.expectWord('SELECT').offset;
-    const select = this.parseSelectList();
+    const select = this.commaList(() => this.parseSelectItem());
     this.expectWord('FROM');
     const fromToken = this.peek();
     if (!this.isNameToken(fromToken)) throw this.unexpected(fromToken);
@@ -153,11 +153,7 @@ class Parser {
     if (this.isWord(this.peek(), 'ORDER')) {
       this.next();
       this.expectWord('BY');
-      query.orderBy.push(this.parseOrderItem());
-      while (this.isPunct(this.peek(), ',')) {
-        this.next();
-        query.orderBy.push(this.parseOrderItem());
-      }
+      query.orderBy = this.commaList(() => this.parseOrderItem());
     }
     if (this.isWord(this.peek(), 'LIMIT')) {
       this.next();
@@ -204,13 +200,18 @@ class Parser {
     return { mode: 'PLAIN', expressions: this.parseExpressionList(), offset };
   }
 
-  private parseExpressionList(): ExpressionNode[] {
-    const expressions = [this.parseExpression()];
+  /** One or more items separated by commas. */
+  private commaList<T>(item: () => T): T[] {
+    const items = [item()];
     while (this.isPunct(this.peek(), ',')) {
       this.next();
-      expressions.push(this.parseExpression());
+      items.push(item());
     }
-    return expressions;
+    return items;
+  }
+
+  private parseExpressionList(): ExpressionNode[] {
+    return this.commaList(() => this.parseExpression());
   }
 
   /** A field path, or a function call such as `CALENDAR_YEAR(CreatedDate)` or `COUNT()`. */
@@ -246,15 +247,6 @@ class Parser {
       this.next();
     }
     return item;
-  }
-
-  private parseSelectList(): SelectItem[] {
-    const items = [this.parseSelectItem()];
-    while (this.isPunct(this.peek(), ',')) {
-      this.next();
-      items.push(this.parseSelectItem());
-    }
-    return items;
   }
 
   private parseSelectItem(): SelectItem {
@@ -418,11 +410,7 @@ class Parser {
 
   /** `(v1, v2, ...)` after the opening parenthesis. */
   private parseValueList(): LiteralNode[] {
-    const values = [this.parseValue()];
-    while (this.isPunct(this.peek(), ',')) {
-      this.next();
-      values.push(this.parseValue());
-    }
+    const values = this.commaList(() => this.parseValue());
     this.expectPunct(')');
     return values;
   }
