@@ -7,38 +7,17 @@
  * what it accepts.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type jsforce from 'jsforce';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
-import { jsforceConnection } from './helpers/jsforce.ts';
-import { createSfCli, type SfCli } from './helpers/sf-cli.ts';
+import { describe, test } from 'node:test';
+import { useJsforceEmulatorWithCli } from './helpers/sf-cli.ts';
 
 type Row = Record<string, unknown>;
 type Nested = { totalSize: number; done: boolean; records: Row[] } | null;
 
-let emulator: TestEmulator;
-let conn: jsforce.Connection;
-let cli: SfCli;
-
-before(async () => {
-  emulator = await startTestEmulator();
-  cli = await createSfCli(emulator, { homePrefix: 'sf-soql-home-', timeoutMs: 90_000 });
-});
-
-after(async () => {
-  await emulator?.close();
-  await cli?.removeHome();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  await emulator.renewToken();
-  conn = jsforceConnection(emulator);
-});
+const org = useJsforceEmulatorWithCli('sf-soql-home-');
 
 /** Accounts with contacts and invoices, created at fixed instants (driver fixtures). */
 async function seed(): Promise<{ acme: string; globex: string }> {
-  const { ids } = await emulator.driver<{ ids: string[] }>('POST', 'records/Account', [
+  const { ids } = await org.emulator.driver<{ ids: string[] }>('POST', 'records/Account', [
     {
       Name: 'Acme',
       Industry: 'Technology',
@@ -57,12 +36,12 @@ async function seed(): Promise<{ acme: string; globex: string }> {
   ]);
   const [acme, globex] = ids;
   assert.ok(acme && globex);
-  await conn.sobject('Contact').create([
+  await org.conn.sobject('Contact').create([
     { LastName: 'Lovelace', AccountId: acme },
     { LastName: 'Hopper', AccountId: acme },
     { LastName: 'Babbage', AccountId: globex }
   ]);
-  await conn.sobject('Invoice__c').create([
+  await org.conn.sobject('Invoice__c').create([
     { Account__c: acme, Amount__c: 100, Status__c: 'Open' },
     { Account__c: acme, Amount__c: 250, Status__c: 'Paid' }
   ]);
@@ -70,9 +49,9 @@ async function seed(): Promise<{ acme: string; globex: string }> {
 }
 
 describe('parent-to-child sub-queries', () => {
-  test("conn.query nests each parent's children as a query result, null without any", async () => {
+  test("org.conn.query nests each parent's children as a query result, null without any", async () => {
     await seed();
-    const result = await conn.query<Row>(
+    const result = await org.conn.query<Row>(
       "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName), (SELECT Amount__c, Status__c FROM Invoices__r WHERE Status__c = 'Paid') FROM Account ORDER BY Name"
     );
     assert.equal(result.totalSize, 3);
@@ -102,17 +81,17 @@ describe('parent-to-child sub-queries', () => {
   test('queryAll includes deleted children; an unknown relationship is INVALID_TYPE', async () => {
     await seed();
     const [lovelace] = (
-      await conn.query<{ Id: string }>("SELECT Id FROM Contact WHERE LastName = 'Lovelace'")
+      await org.conn.query<{ Id: string }>("SELECT Id FROM Contact WHERE LastName = 'Lovelace'")
     ).records;
-    await conn.sobject('Contact').destroy(String(lovelace?.Id));
+    await org.conn.sobject('Contact').destroy(String(lovelace?.Id));
     const soql =
       "SELECT (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Name = 'Acme'";
-    const live = await conn.query<Row>(soql);
+    const live = await org.conn.query<Row>(soql);
     assert.equal((live.records[0]?.Contacts as Nested)?.totalSize, 1);
-    const all = await conn.query<Row>(soql, { scanAll: true });
+    const all = await org.conn.query<Row>(soql, { scanAll: true });
     assert.equal((all.records[0]?.Contacts as Nested)?.totalSize, 2);
     await assert.rejects(
-      async () => conn.query('SELECT Id, (SELECT Id FROM Contactz) FROM Account'),
+      async () => org.conn.query('SELECT Id, (SELECT Id FROM Contactz) FROM Account'),
       {
         errorCode: 'INVALID_TYPE',
         message: /Didn't understand relationship 'Contactz' in FROM part of query call/
@@ -124,7 +103,7 @@ describe('parent-to-child sub-queries', () => {
 describe('aggregate queries', () => {
   test('GROUP BY, HAVING and aliases answer AggregateResult records', async () => {
     await seed();
-    const result = await conn.query<Row>(
+    const result = await org.conn.query<Row>(
       'SELECT Industry, COUNT(Id), SUM(AnnualRevenue) revenue FROM Account GROUP BY Industry HAVING COUNT(Id) > 1'
     );
     assert.equal(result.totalSize, 1);
@@ -137,7 +116,7 @@ describe('aggregate queries', () => {
         revenue: 1250500
       }
     ]);
-    const years = await conn.query<Row>(
+    const years = await org.conn.query<Row>(
       'SELECT CALENDAR_YEAR(CreatedDate) year, COUNT(Id) FROM Account GROUP BY CALENDAR_YEAR(CreatedDate) ORDER BY CALENDAR_YEAR(CreatedDate) DESC'
     );
     assert.deepEqual(
@@ -151,26 +130,26 @@ describe('aggregate queries', () => {
 
   test('date functions filter, and an aggregate over more groups than a batch is refused', async () => {
     await seed();
-    const march = await conn.query<Row>(
+    const march = await org.conn.query<Row>(
       'SELECT Name FROM Account WHERE CALENDAR_MONTH(CreatedDate) = 3 AND DAY_ONLY(CreatedDate) = 2025-03-01'
     );
     assert.deepEqual(
       march.records.map((record) => record.Name),
       ['Globex']
     );
-    await emulator.driver('POST', 'datasets/Account', {
+    await org.emulator.driver('POST', 'datasets/Account', {
       count: 2001,
       template: { Name: 'Generated {i}' }
     });
     await assert.rejects(
-      async () => conn.query('SELECT Name, COUNT(Id) FROM Account GROUP BY Name'),
+      async () => org.conn.query('SELECT Name, COUNT(Id) FROM Account GROUP BY Name'),
       {
         errorCode: 'EXCEEDED_ID_LIMIT',
         message:
           'Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch'
       }
     );
-    const limited = await conn.query(
+    const limited = await org.conn.query(
       'SELECT Name, COUNT(Id) FROM Account GROUP BY Name LIMIT 2000'
     );
     assert.equal(limited.totalSize, 2000);
@@ -180,7 +159,7 @@ describe('aggregate queries', () => {
 describe('toLabel(), FORMAT() and TYPEOF', () => {
   test('labels and en_US formats, under the field name or an alias', async () => {
     await seed();
-    const result = await conn.query<Row>(
+    const result = await org.conn.query<Row>(
       "SELECT Sync_Status__c, toLabel(Sync_Status__c) status, FORMAT(AnnualRevenue), FORMAT(NumberOfEmployees) staff, FORMAT(CreatedDate) created FROM Account WHERE toLabel(Sync_Status__c) = 'Pending'"
     );
     assert.equal(result.totalSize, 1);
@@ -193,8 +172,8 @@ describe('toLabel(), FORMAT() and TYPEOF', () => {
   });
 
   test("TYPEOF selects the fields of the owner's actual type", async () => {
-    await conn.sobject('Case').create({ Subject: 'Broken pump' });
-    const result = await conn.query<Row>(
+    await org.conn.sobject('Case').create({ Subject: 'Broken pump' });
+    const result = await org.conn.query<Row>(
       'SELECT Subject, TYPEOF Owner WHEN User THEN Username, Email ELSE Name END FROM Case'
     );
     const owner = result.records[0]?.Owner as Row;
@@ -207,15 +186,11 @@ describe('toLabel(), FORMAT() and TYPEOF', () => {
 describe('the sf CLI', () => {
   test('sf data query prints sub-queries and aggregates as the org answers them', async () => {
     await seed();
-    const login = await cli.login('soql');
-    assert.equal(login.status, 0, login.raw);
-    const nested = await cli.sf([
+    const nested = await org.sf([
       'data',
       'query',
       '--query',
-      "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Name = 'Acme'",
-      '--target-org',
-      'soql'
+      "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Name = 'Acme'"
     ]);
     assert.equal(nested.status, 0, nested.raw);
     const [acme] = (nested.result as { records: Row[] }).records;
@@ -223,13 +198,11 @@ describe('the sf CLI', () => {
       (acme?.Contacts as Nested)?.records.map((record) => record.LastName),
       ['Hopper', 'Lovelace']
     );
-    const grouped = await cli.sf([
+    const grouped = await org.sf([
       'data',
       'query',
       '--query',
-      'SELECT Industry, COUNT(Id) n FROM Account GROUP BY Industry ORDER BY COUNT(Id) DESC',
-      '--target-org',
-      'soql'
+      'SELECT Industry, COUNT(Id) n FROM Account GROUP BY Industry ORDER BY COUNT(Id) DESC'
     ]);
     assert.equal(grouped.status, 0, grouped.raw);
     assert.deepEqual(
@@ -260,10 +233,10 @@ describe('Bulk API 2.0', () => {
       ]
     ];
     for (const [soql, message] of refused) {
-      await assert.rejects(conn.bulk2.query(soql), { errorCode: 'API_ERROR', message }, soql);
+      await assert.rejects(org.conn.bulk2.query(soql), { errorCode: 'API_ERROR', message }, soql);
     }
     const records = (await (
-      await conn.bulk2.query(
+      await org.conn.bulk2.query(
         'SELECT Name, toLabel(Sync_Status__c) FROM Account WHERE CALENDAR_YEAR(CreatedDate) = 2026'
       )
     ).toArray()) as Row[];

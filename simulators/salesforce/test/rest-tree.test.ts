@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type jsforce from 'jsforce';
-import { REPO_ROOT, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
-import { jsforceConnection } from './helpers/jsforce.ts';
-import { createSfCli, type SfCli } from './helpers/sf-cli.ts';
+import { describe, test } from 'node:test';
+import { REPO_ROOT } from './helpers/emulator.ts';
+import { useJsforceEmulatorWithCli } from './helpers/sf-cli.ts';
 
 type Row = Record<string, unknown>;
 interface TreeAnswer {
@@ -22,28 +20,10 @@ interface TreeAnswer {
 
 const SEED_PLAN = join(REPO_ROOT, 'data', 'seed', 'seed-plan.json');
 
-let emulator: TestEmulator;
-let conn: jsforce.Connection;
-let cli: SfCli;
-
-before(async () => {
-  emulator = await startTestEmulator();
-  cli = await createSfCli(emulator, { homePrefix: 'sf-tree-home-', timeoutMs: 90_000 });
-});
-
-after(async () => {
-  await emulator?.close();
-  await cli?.removeHome();
-});
-
-beforeEach(async () => {
-  await emulator.driver('POST', 'reset');
-  await emulator.renewToken();
-  conn = jsforceConnection(emulator);
-});
+const org = useJsforceEmulatorWithCli('sf-tree-home-');
 
 function tree(sobject: string, body: unknown): Promise<TreeAnswer> {
-  return conn.request<TreeAnswer>({
+  return org.conn.request<TreeAnswer>({
     method: 'POST',
     url: `/composite/tree/${sobject}`,
     body: JSON.stringify(body),
@@ -63,29 +43,38 @@ async function failedTree(sobject: string, body: unknown): Promise<TreeAnswer> {
   assert.fail('expected the tree to fail');
 }
 
+/** A tree record of `type`, with `children` nested under the relationship named. */
+function node(type: string, referenceId: string, fields: Row, children: Row = {}): Row {
+  const nested = Object.entries(children).map(([name, records]) => [name, { records }]);
+  return { attributes: { type, referenceId }, ...fields, ...Object.fromEntries(nested) };
+}
+
+function acme(contacts: Row[]): Row {
+  return node('Account', 'acme', { Name: 'Acme' }, { Contacts: contacts });
+}
+
 async function count(soql: string): Promise<number> {
-  return (await conn.query(soql)).totalSize;
+  return (await org.conn.query(soql)).totalSize;
 }
 
 describe('POST composite/tree', () => {
   test('creates nested records level by level and answers their ids by reference', async () => {
+    // The guide's example: field names in any case, children under their relationship.
     const answer = await tree('Account', {
       records: [
-        {
-          attributes: { type: 'Account', referenceId: 'ref1' },
-          name: 'SampleAccount',
-          NumberOfEmployees: 100,
-          Contacts: {
-            records: [
-              { attributes: { type: 'Contact', referenceId: 'ref2' }, LastName: 'Smith' },
-              { attributes: { type: 'Contact', referenceId: 'ref3' }, LastName: 'Evans' }
-            ]
-          },
-          Invoices__r: {
-            records: [{ attributes: { type: 'Invoice__c', referenceId: 'ref5' }, Amount__c: 10 }]
+        node(
+          'Account',
+          'ref1',
+          { name: 'SampleAccount', NumberOfEmployees: 100 },
+          {
+            Contacts: [
+              node('Contact', 'ref2', { LastName: 'Smith' }),
+              node('Contact', 'ref3', { LastName: 'Evans' })
+            ],
+            Invoices__r: [node('Invoice__c', 'ref5', { Amount__c: 10 })]
           }
-        },
-        { attributes: { type: 'Account', referenceId: 'ref4' }, Name: 'SampleAccount2' }
+        ),
+        node('Account', 'ref4', { Name: 'SampleAccount2' })
       ]
     });
     assert.equal(answer.hasErrors, false);
@@ -97,7 +86,7 @@ describe('POST composite/tree', () => {
     assert.match(String(ids.get('ref1')), /^001[A-Za-z0-9]{15}$/);
     assert.match(String(ids.get('ref2')), /^003[A-Za-z0-9]{15}$/);
     const [sample] = (
-      await conn.query<Row>(
+      await org.conn.query<Row>(
         "SELECT Id, (SELECT LastName FROM Contacts ORDER BY LastName), (SELECT Amount__c FROM Invoices__r) FROM Account WHERE Name = 'SampleAccount'"
       )
     ).records;
@@ -113,16 +102,10 @@ describe('POST composite/tree', () => {
   test('a failing record rolls the whole request back and is named by its reference', async () => {
     const answer = await failedTree('Account', {
       records: [
-        {
-          attributes: { type: 'Account', referenceId: 'acme' },
-          Name: 'Acme',
-          Contacts: {
-            records: [
-              { attributes: { type: 'Contact', referenceId: 'ok' }, LastName: 'Lovelace' },
-              { attributes: { type: 'Contact', referenceId: 'noName' }, FirstName: 'Ada' }
-            ]
-          }
-        }
+        acme([
+          node('Contact', 'ok', { LastName: 'Lovelace' }),
+          node('Contact', 'noName', { FirstName: 'Ada' })
+        ])
       ]
     });
     assert.deepEqual(answer, {
@@ -145,7 +128,7 @@ describe('POST composite/tree', () => {
   });
 
   test('duplicate references are each named; more than 200 records is refused', async () => {
-    const twin = { attributes: { type: 'Account', referenceId: 'twin' }, Name: 'Twin' };
+    const twin = node('Account', 'twin', { Name: 'Twin' });
     const duplicates = await failedTree('Account', { records: [twin, twin] });
     assert.deepEqual(
       duplicates.results.map((result) => [result.referenceId, result.errors?.[0]?.statusCode]),
@@ -154,10 +137,7 @@ describe('POST composite/tree', () => {
         ['twin', 'INVALID_INPUT']
       ]
     );
-    const many = Array.from({ length: 201 }, (_, i) => ({
-      attributes: { type: 'Account', referenceId: `a${i}` },
-      Name: `Account ${i}`
-    }));
+    const many = Array.from({ length: 201 }, (_, i) => node('Account', `a${i}`, { Name: `${i}` }));
     await assert.rejects(tree('Account', { records: many }), { errorCode: 'EXCEEDED_ID_LIMIT' });
     assert.equal(await count('SELECT Id FROM Account'), 0);
   });
@@ -165,23 +145,13 @@ describe('POST composite/tree', () => {
 
 describe('the sf CLI', () => {
   test("sf data import tree loads the project's seed plan", async () => {
-    const login = await cli.login('tree');
-    assert.equal(login.status, 0, login.raw);
-    const imported = await cli.sf([
-      'data',
-      'import',
-      'tree',
-      '--plan',
-      SEED_PLAN,
-      '--target-org',
-      'tree'
-    ]);
+    const imported = await org.sf(['data', 'import', 'tree', '--plan', SEED_PLAN]);
     assert.equal(imported.status, 0, imported.raw);
     const results = imported.result as Array<{ refId: string; type: string; id: string }>;
     assert.equal(results.filter((result) => result.type === 'Account').length, 5);
     assert.equal(results.filter((result) => result.type === 'Contact').length, 7);
     const [northwind] = (
-      await conn.query<Row>(
+      await org.conn.query<Row>(
         "SELECT BillingCity, (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Name = 'Northwind Logistics GmbH'"
       )
     ).records;
@@ -193,26 +163,18 @@ describe('the sf CLI', () => {
   });
 
   test('sf data export tree --plan writes parents and children, and the plan imports again', async () => {
-    const login = await cli.login('tree');
-    assert.equal(login.status, 0, login.raw);
     await tree('Account', {
       records: [
-        {
-          attributes: { type: 'Account', referenceId: 'acme' },
-          Name: 'Acme',
-          Contacts: {
-            records: [
-              { attributes: { type: 'Contact', referenceId: 'c1' }, LastName: 'Lovelace' },
-              { attributes: { type: 'Contact', referenceId: 'c2' }, LastName: 'Hopper' }
-            ]
-          }
-        },
-        { attributes: { type: 'Account', referenceId: 'solo' }, Name: 'Solo' }
+        acme([
+          node('Contact', 'c1', { LastName: 'Lovelace' }),
+          node('Contact', 'c2', { LastName: 'Hopper' })
+        ]),
+        node('Account', 'solo', { Name: 'Solo' })
       ]
     });
     const dir = await mkdtemp(join(tmpdir(), 'sf-tree-export-'));
     try {
-      const exported = await cli.sf([
+      const exported = await org.sf([
         'data',
         'export',
         'tree',
@@ -220,9 +182,7 @@ describe('the sf CLI', () => {
         'SELECT Id, Name, (SELECT LastName FROM Contacts) FROM Account',
         '--plan',
         '--output-dir',
-        dir,
-        '--target-org',
-        'tree'
+        dir
       ]);
       assert.equal(exported.status, 0, exported.raw);
       assert.deepEqual((await readdir(dir)).sort(), [
@@ -261,15 +221,13 @@ describe('the sf CLI', () => {
         ]
       );
 
-      await emulator.driver('POST', 'reset');
-      const again = await cli.sf([
+      await org.emulator.driver('POST', 'reset');
+      const again = await org.sf([
         'data',
         'import',
         'tree',
         '--plan',
-        join(dir, 'Account-Contact-plan.json'),
-        '--target-org',
-        'tree'
+        join(dir, 'Account-Contact-plan.json')
       ]);
       assert.equal(again.status, 0, again.raw);
       assert.equal(await count("SELECT Id FROM Contact WHERE Account.Name = 'Acme'"), 2);

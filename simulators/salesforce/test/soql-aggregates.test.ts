@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { SfRecord } from '../src/model.ts';
-import { SalesforceApiError } from '../src/model.ts';
+import type { SalesforceApiError, SfRecord } from '../src/model.ts';
 import { BULK_AGGREGATE_MESSAGE } from '../src/soql/bulk-restrictions.ts';
 import { bulkQueryRestriction, createSoqlEngine } from '../src/soql/index.ts';
-import { fakeSchema, fakeStore, fixedClock, TEST_USER } from './soql-fake-org.ts';
+import { fakeSchema, fakeStore, fixedClock, prepareFailure, TEST_USER } from './soql-fake-org.ts';
 
 type Row = Record<string, unknown>;
 
@@ -33,13 +32,7 @@ function rows(soql: string): Row[] {
 }
 
 function failure(soql: string): SalesforceApiError {
-  try {
-    engine.prepare(soql);
-  } catch (error) {
-    assert.ok(error instanceof SalesforceApiError, String(error));
-    return error;
-  }
-  assert.fail(`expected ${soql} to fail`);
+  return prepareFailure(engine, soql);
 }
 
 before(() => {

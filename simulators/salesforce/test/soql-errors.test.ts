@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { SalesforceApiError } from '../src/model.ts';
 import { caretMessage } from '../src/soql/errors.ts';
 import { createSoqlEngine } from '../src/soql/index.ts';
-import { fakeSchema, fakeStore, fixedClock } from './soql-fake-org.ts';
+import { fakeSchema, fakeStore, fixedClock, prepareFailure } from './soql-fake-org.ts';
 
 const schema = fakeSchema();
 const engine = createSoqlEngine(schema, fakeStore(schema), fixedClock('2026-11-29T12:00:00Z'));
@@ -15,13 +15,7 @@ const engine = createSoqlEngine(schema, fakeStore(schema), fixedClock('2026-11-2
 const WSDL = 'Please reference your WSDL or the describe call for the appropriate names.';
 
 function failure(soql: string): SalesforceApiError {
-  try {
-    engine.prepare(soql);
-  } catch (error) {
-    assert.ok(error instanceof SalesforceApiError, `not a SalesforceApiError: ${String(error)}`);
-    return error;
-  }
-  assert.fail(`expected ${soql} to fail`);
+  return prepareFailure(engine, soql);
 }
 
 function expectError(soql: string, errorCode: string, message: string): void {

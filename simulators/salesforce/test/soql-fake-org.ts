@@ -5,6 +5,7 @@
  * implementing the model's contract, including lazily generated datasets. Only what the engine
  * uses is real; writes are plain inserts.
  */
+import assert from 'node:assert/strict';
 import type {
   Clock,
   FieldDescribe,
@@ -13,8 +14,10 @@ import type {
   RecordStore,
   Schema,
   SfRecord,
-  SObjectDescribe
+  SObjectDescribe,
+  SoqlEngine
 } from '../src/model.ts';
+import { SalesforceApiError } from '../src/model.ts';
 import { generatedId, newId } from '../src/ids.ts';
 import { childRelationships } from '../src/schema/child-relationships.ts';
 
@@ -327,3 +330,14 @@ export const TEST_USER: Principal = {
   username: 'integration@emulator.local',
   organizationId: '00D000000000001AAA'
 };
+
+/** The error `engine.prepare(soql)` throws (failing the test when it throws none, or another). */
+export function prepareFailure(engine: SoqlEngine, soql: string): SalesforceApiError {
+  try {
+    engine.prepare(soql);
+  } catch (error) {
+    assert.ok(error instanceof SalesforceApiError, `not a SalesforceApiError: ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${soql} to fail`);
+}

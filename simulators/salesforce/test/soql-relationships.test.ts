@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import type { SfRecord } from '../src/model.ts';
-import { SalesforceApiError } from '../src/model.ts';
+import type { SalesforceApiError, SfRecord } from '../src/model.ts';
 import { BULK_AGGREGATE_MESSAGE, BULK_TYPEOF_MESSAGE } from '../src/soql/bulk-restrictions.ts';
 import { bulkQueryRestriction, createSoqlEngine } from '../src/soql/index.ts';
-import { fakeSchema, fakeStore, fixedClock, TEST_USER } from './soql-fake-org.ts';
+import { fakeSchema, fakeStore, fixedClock, prepareFailure, TEST_USER } from './soql-fake-org.ts';
 
 type Row = Record<string, unknown>;
 
@@ -60,13 +59,7 @@ beforeEach(() => {
 });
 
 function failure(soql: string): SalesforceApiError {
-  try {
-    org.engine.prepare(soql);
-  } catch (error) {
-    assert.ok(error instanceof SalesforceApiError, String(error));
-    return error;
-  }
-  assert.fail(`expected ${soql} to fail`);
+  return prepareFailure(org.engine, soql);
 }
 
 const lastNames = (result: unknown): unknown[] =>
