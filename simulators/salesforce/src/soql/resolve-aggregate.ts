@@ -153,8 +153,9 @@ class AggregationResolver {
       if (node.name === 'FORMAT') {
         return { name, display, operand, transform: { fn: 'FORMAT', ...this.shownAs(operand) } };
       }
-      if (!key)
+      if (!named) {
         throw unsupportedFunction(this.query, node.offset, 'toLabel() takes a grouped field');
+      }
       return { name, display, operand, transform: { fn: 'TOLABEL', field: key.path.field } };
     }
     const operand = this.operand(node, 'Field');
@@ -174,12 +175,9 @@ class AggregationResolver {
         : { type: field.type, scale: field.scale };
     }
     const key = operand.source === 'key' ? this.keys[operand.index] : undefined;
-    if (!key || key.fn === undefined) {
-      return key
-        ? { type: key.path.field.type, scale: key.path.field.scale }
-        : { type: 'int', scale: 0 };
-    }
-    return { type: key.fn === 'DAY_ONLY' ? 'date' : 'int', scale: 0 };
+    if (key && !key.fn) return { type: key.path.field.type, scale: key.path.field.scale };
+    // Date functions give whole numbers (DAY_ONLY a date), as does GROUPING().
+    return { type: key?.fn === 'DAY_ONLY' ? 'date' : 'int', scale: 0 };
   }
 
   /** What an item of SELECT, HAVING or ORDER BY reads from a group. */

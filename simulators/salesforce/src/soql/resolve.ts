@@ -117,9 +117,12 @@ export class Resolver {
     if (node.offset && node.offset.value > MAX_OFFSET) throw offsetTooLarge(MAX_OFFSET);
     const alias = node.from.alias;
     const resolved: ResolvedQuery = { object, select: [], countOnly: false, orderBy: [] };
-    if (node.where) resolved.where = this.resolveWhere(node.where, object, alias);
     if (node.limit) resolved.limit = node.limit.value;
     if (node.offset) resolved.offset = node.offset.value;
+    // After the SELECT list: an error in it is the one reported, as it comes first in the text.
+    const where = (): void => {
+      if (node.where) resolved.where = this.resolveWhere(node.where, object, alias);
+    };
 
     const count = node.select.find(
       (item) =>
@@ -144,13 +147,16 @@ export class Resolver {
         );
       }
       resolved.countOnly = true;
+      where();
       return resolved;
     }
     if (isAggregateQuery(node)) {
       resolved.aggregation = resolveAggregation(this, node, object);
+      where();
       return resolved;
     }
     resolved.select = this.resolveSelect(node, object);
+    where();
     for (const item of node.orderBy) {
       resolved.orderBy.push({
         operand: this.resolveExpression(item.expression, object, alias, 'order'),
