@@ -2,7 +2,8 @@
  * The describe shapes of the REST API, rendered from the schema: the global describe entry
  * (`GET sobjects`, `GET sobjects/X`) and the full describe (`GET sobjects/X/describe`) with the
  * keys jsforce, the sf CLI and code generators read. Flags Salesforce derives (filterable,
- * groupable, soapType...) are derived here the same way from the field type.
+ * groupable, soapType...) are derived the same way from the field type; the query ones come from
+ * soql/field-kinds.ts, which the SOQL engine enforces.
  */
 import type { FieldDescribe, FieldType, Schema, SObjectDescribe } from '../../model.ts';
 import { aggregatable, filterable, groupable, sortable } from '../../soql/field-kinds.ts';
