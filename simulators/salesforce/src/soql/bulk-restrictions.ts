@@ -1,7 +1,8 @@
 /**
  * What Bulk API 2.0 query jobs refuse at creation (POST /jobs/query answers 400 with
  * `[{"errorCode":"API_ERROR","message":...}]`): the one place the emulator decides it. The
- * Bulk API 2.0 developer guide ("Understanding Bulk API 2.0 Query", SOQL considerations) lists
+ * Bulk API 2.0 developer guide ("Understanding Bulk API 2.0 Query", SOQL considerations:
+ * developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm) lists
  * the unsupported SOQL: GROUP BY, OFFSET and TYPEOF clauses, aggregate functions such as
  * COUNT(), date functions in GROUP BY clauses (so refused with GROUP BY; date functions in
  * WHERE are supported), compound address and geolocation fields, and parent-to-child

@@ -1,11 +1,13 @@
 /**
  * SOQL date functions (`CALENDAR_YEAR(CreatedDate)`, `DAY_ONLY(CreatedDate)`...), usable in
  * SELECT and GROUP BY of aggregate queries, in WHERE, HAVING and ORDER BY. Definitions from the
- * SOQL reference's "Date Functions" page: DAY_IN_WEEK counts from 1 for Sunday, WEEK_IN_YEAR and
- * WEEK_IN_MONTH count 7-day blocks from the 1st (1 for January 1 through January 7), DAY_ONLY and
- * HOUR_IN_DAY take dateTime fields only. The client APIs return them in UTC (the reference: "SOQL
- * queries in a client application return dateTime field values as UTC values"), and
- * convertTimezone() asks for the user's zone, which for the emulator's users is GMT as well.
+ * SOQL reference's "Date Functions" page (developer.salesforce.com/docs/platform/
+ * salesforce-soql-sosl/guide/sforce-api-calls-soql-select-date-functions.html): DAY_IN_WEEK
+ * counts from 1 for Sunday, WEEK_IN_YEAR and WEEK_IN_MONTH count 7-day blocks from the 1st (1
+ * for January 1 through January 7), DAY_ONLY and HOUR_IN_DAY take dateTime fields only. The
+ * client APIs return them in UTC (the reference: "SOQL queries in a client application return
+ * dateTime field values as UTC values"), and convertTimezone() asks for the user's zone, which
+ * for the emulator's users is GMT as well.
  * The org's fiscal year starts in January, so the FISCAL_ functions equal the calendar ones
  * (as date-literals.ts assumes for THIS_FISCAL_YEAR...).
  */

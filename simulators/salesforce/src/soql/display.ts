@@ -1,7 +1,9 @@
 /**
  * Values as a person reads them: `toLabel(field)` answers a picklist's labels instead of its
  * API values, `FORMAT(field)` a number, currency, date or time in the user's locale, "as it
- * appears in the Salesforce Classic user interface" (SOQL reference, FORMAT()).
+ * appears in the Salesforce Classic user interface" (SOQL reference: sforce_api_calls_soql_
+ * select_tolabel.htm and sforce_api_calls_soql_select_format.htm under
+ * developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/).
  *
  * The emulator's org and users have the en_US locale, the GMT time zone and USD as the only
  * currency, so FORMAT writes what the reference shows for such an org: `$44,000.00` for a

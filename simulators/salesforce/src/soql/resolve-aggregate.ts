@@ -10,6 +10,10 @@
  *   call`), and date functions of dates and dateTimes;
  * - an item without alias is keyed by its field's name when it is a grouped field (also under
  *   toLabel() or FORMAT()), otherwise `expr0`, `expr1`... counting only those items.
+ * Sources: developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
+ * sforce_api_calls_soql_select_groupby_alias.htm and ..._group_by_considerations.htm; the
+ * messages as quoted in github.com/forcedotcom/cli/issues/1356 (not grouped, can not be
+ * grouped) and RoseSilverSoftware/IlluminatedCloud issue 1824 (grouped and aggregated).
  */
 import type { FieldType, SObjectDescribe } from '../model.ts';
 import type { AggregateFunction, CallNode, ExpressionNode, QueryNode } from './ast.ts';

@@ -2,12 +2,14 @@
  * Result row shapes. REST (`/query`) nests parent fields under the relationship name, each
  * record with its `attributes` (`type`, `url`), and a missing parent is `null`; a
  * parent-to-child sub-query is a nested query result, `null` when there are no children (SOQL
- * reference, "Understanding Query Results"); TYPEOF gives the parent with the fields of the
- * branch its type matches:
+ * reference, "Understanding Query Results": developer.salesforce.com/docs/atlas.en-us.soql_sosl.
+ * meta/soql_sosl/sforce_api_calls_soql_relationships_query_results.htm); TYPEOF gives the
+ * parent with the fields of the branch its type matches:
  *
  *   { attributes: { type: 'Account', url: '/services/data/v65.0/sobjects/Account/001...' },
  *     Name: 'Acme', Owner: { attributes: {...}, Name: 'Ada' },
- *     Contacts: { totalSize: 1, done: true, records: [{ attributes: {...}, LastName: 'Lovelace' }] } }
+ *     Contacts: { totalSize: 1, done: true,
+ *                 records: [{ attributes: {...}, LastName: 'Lovelace' }] } }
  *
  * An aliased column (`toLabel(Status) statusLabel`) is a key of the row itself. Bulk API CSV
  * rows are flat: one key per column (`Account.Name`, or the alias), null when a parent on the

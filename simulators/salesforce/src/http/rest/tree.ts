@@ -13,8 +13,12 @@
  * The sf CLI's `data import tree` sends its plan's files here, and reads a 400 as a failed
  * import.
  *
- * The wordings of the errors about the request's shape (depth, types, type mismatches, reference
- * ids) are ours: the guide states the rules, not the messages.
+ * Sources: developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/
+ * resources_composite_sobject_tree.htm, requests_composite_sobject_tree.htm and
+ * responses_composite_sobject_tree.htm. `INVALID_INPUT` "Invalid entity type provided in the
+ * request: X" is a real per-record answer (github.com/forcedotcom/cli/issues/3285); the other
+ * wordings about the request's shape (depth, types, reference ids) are ours: the guide states
+ * the rules, not the messages.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
