@@ -109,12 +109,24 @@ export interface SObjectDescribe {
   publishBehavior?: string;
 }
 
+/** A reference field of `childObject` seen from the object it points at. */
+export interface ChildRelationship {
+  childObject: SObjectDescribe;
+  field: FieldDescribe;
+  /** `Contacts`, `Invoices__r`; null for a reference nobody named (CreatedById...). */
+  relationshipName: string | null;
+  /** What deleting the parent does to the child records. */
+  deleteConstraint: DeleteConstraint;
+}
+
 export interface Schema {
   /** Case-insensitive lookup, as the API is. */
   getObject(name: string): SObjectDescribe | undefined;
   getField(object: SObjectDescribe, fieldName: string): FieldDescribe | undefined;
   /** Relationship name (case-insensitive) -> reference field, e.g. Account on Contact -> AccountId. */
   getRelationship(object: SObjectDescribe, relationshipName: string): FieldDescribe | undefined;
+  /** Every reference to `object` from any object, as its describe's `childRelationships`. */
+  childRelationships(object: SObjectDescribe): ChildRelationship[];
   objectForKeyPrefix(prefix: string): SObjectDescribe | undefined;
   objects(): SObjectDescribe[];
   platformEvents(): SObjectDescribe[];
@@ -232,11 +244,25 @@ export interface QueryOptions {
   apiVersion?: string;
 }
 
+/** One element of a query's rows, as the `columns=true` metadata describes it. */
+export interface QueryColumn {
+  /** Its key in the row: a path (`Account.Name`), an alias, `expr0`, a relationship name. */
+  name: string;
+  /** As written, for aggregate columns: `COUNT(Id)`, `calendar_year(CreatedDate)`. */
+  displayName: string;
+  /** An aggregate query's computed value, or a parent-to-child sub-query. */
+  aggregate: boolean;
+  /** A sub-query: its object and its columns. */
+  children?: { objectName: string; columns: QueryColumn[] };
+}
+
 /** A parsed, schema-resolved query, ready to run any number of times. */
 export interface PreparedQuery {
   readonly objectName: string;
   /** Output columns in SELECT order, as API names (`Name`, `Account.Name`). */
   readonly columns: string[];
+  /** The same with what `?columns=true` tells of them (aggregates, sub-queries). */
+  readonly columnDetails: QueryColumn[];
   readonly hasOrderBy: boolean;
   readonly hasLimit: boolean;
   readonly isAggregate: boolean;

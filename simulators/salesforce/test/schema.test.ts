@@ -203,6 +203,31 @@ describe('schema from this project', () => {
       linked.referenceTo.includes('Account') && linked.referenceTo.includes('Integration_Log__c')
     );
   });
+
+  it("names child relationships: the standard names, and a custom lookup's metadata name + __r", () => {
+    const named = (objectName: string): Record<string, string> =>
+      Object.fromEntries(
+        schema
+          .childRelationships(objectOf(schema, objectName))
+          .filter((relationship) => relationship.relationshipName !== null)
+          .map((relationship) => [
+            relationship.relationshipName,
+            `${relationship.childObject.name}.${relationship.field.name}`
+          ])
+      );
+    const account = named('Account');
+    assert.equal(account.Contacts, 'Contact.AccountId');
+    assert.equal(account.Opportunities, 'Opportunity.AccountId');
+    assert.equal(account.ChildAccounts, 'Account.ParentId');
+    assert.equal(account.Invoices__r, 'Invoice__c.Account__c');
+    assert.equal(account.ContentDocumentLinks, 'ContentDocumentLink.LinkedEntityId');
+    assert.equal(named('Invoice__c').Payments__r, 'Payment__c.Invoice__c');
+    assert.equal(named('User').Integration_Logs__r, 'Integration_Log__c.Running_User__c');
+    const createdBy = schema
+      .childRelationships(objectOf(schema, 'User'))
+      .find((relationship) => relationship.field.name === 'CreatedById');
+    assert.equal(createdBy?.relationshipName, null);
+  });
 });
 
 describe('schema from a project written for the test', () => {

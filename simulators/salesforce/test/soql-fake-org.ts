@@ -5,6 +5,7 @@
  * implementing the model's contract, including lazily generated datasets. Only what the engine
  * uses is real; writes are plain inserts.
  */
+import assert from 'node:assert/strict';
 import type {
   Clock,
   FieldDescribe,
@@ -13,9 +14,12 @@ import type {
   RecordStore,
   Schema,
   SfRecord,
-  SObjectDescribe
+  SObjectDescribe,
+  SoqlEngine
 } from '../src/model.ts';
+import { SalesforceApiError } from '../src/model.ts';
 import { generatedId, newId } from '../src/ids.ts';
+import { childRelationshipIndex } from '../src/schema/relationships.ts';
 
 export function field(
   name: string,
@@ -49,8 +53,17 @@ export function field(
   };
 }
 
-function reference(name: string, to: string[], relationshipName: string): FieldDescribe {
-  return field(name, 'reference', { referenceTo: to, relationshipName });
+function reference(
+  name: string,
+  to: string[],
+  relationshipName: string,
+  childRelationshipName?: string
+): FieldDescribe {
+  return field(name, 'reference', {
+    referenceTo: to,
+    relationshipName,
+    ...(childRelationshipName ? { childRelationshipName } : {})
+  });
 }
 
 function object(
@@ -105,7 +118,13 @@ export function fakeSchema(): Schema {
     object('Account', '001', [
       field('Name', 'string'),
       field('Industry', 'picklist'),
-      field('AnnualRevenue', 'currency'),
+      field('Tier__c', 'picklist', {
+        picklistValues: [
+          { value: 'G', label: 'Gold', active: true, defaultValue: false },
+          { value: 'S', label: 'Silver', active: true, defaultValue: false }
+        ]
+      }),
+      field('AnnualRevenue', 'currency', { scale: 2 }),
       field('NumberOfEmployees', 'int'),
       field('Rating__c', 'double'),
       field('Active__c', 'boolean'),
@@ -116,7 +135,7 @@ export function fakeSchema(): Schema {
       field('HQ__Latitude__s', 'double'),
       field('HQ__Longitude__s', 'double'),
       field('SAP_Customer_Number__c', 'string', { externalId: true }),
-      reference('ParentId', ['Account'], 'Parent'),
+      reference('ParentId', ['Account'], 'Parent', 'ChildAccounts'),
       reference('OwnerId', ['User'], 'Owner'),
       ...address('Billing')
     ]),
@@ -126,7 +145,7 @@ export function fakeSchema(): Schema {
       field('Name', 'string'),
       field('Email', 'email'),
       field('Birthdate', 'date'),
-      reference('AccountId', ['Account'], 'Account'),
+      reference('AccountId', ['Account'], 'Account', 'Contacts'),
       reference('OwnerId', ['User'], 'Owner')
     ]),
     object('Parent__c', 'a00', [
@@ -138,7 +157,7 @@ export function fakeSchema(): Schema {
       field('Name', 'string'),
       field('Amount__c', 'double'),
       field('Due__c', 'date'),
-      reference('Parent__c', ['Parent__c'], 'Parent__r')
+      reference('Parent__c', ['Parent__c'], 'Parent__r', 'Children__r')
     ]),
     object('Device_Reading__c', 'a02', [
       field('Name', 'string'),
@@ -157,6 +176,7 @@ export function fakeSchema(): Schema {
     getField: (o, name) => o.fields.find((f) => f.name.toLowerCase() === name.toLowerCase()),
     getRelationship: (o, name) =>
       o.fields.find((f) => f.relationshipName?.toLowerCase() === name.toLowerCase()),
+    childRelationships: childRelationshipIndex(objects, (name) => byName.get(name.toLowerCase())),
     objectForKeyPrefix: (prefix) => byPrefix.get(prefix),
     objects: () => objects,
     platformEvents: () => objects.filter((o) => o.kind === 'platformEvent')
@@ -310,3 +330,14 @@ export const TEST_USER: Principal = {
   username: 'integration@emulator.local',
   organizationId: '00D000000000001AAA'
 };
+
+/** The error `engine.prepare(soql)` throws (failing the test when it throws none, or another). */
+export function prepareFailure(engine: SoqlEngine, soql: string): SalesforceApiError {
+  try {
+    engine.prepare(soql);
+  } catch (error) {
+    assert.ok(error instanceof SalesforceApiError, `not a SalesforceApiError: ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${soql} to fail`);
+}

@@ -133,6 +133,52 @@ describe('SOQL over the real schema and store', () => {
     );
   });
 
+  it("a custom lookup's children by its metadata relationship name, and GROUP BY over them", () => {
+    const { store, engine } = org();
+    const acme = store.insert('Account', { Name: 'Acme' }, ADMIN);
+    store.insert('Account', { Name: 'Empty' }, ADMIN);
+    for (const [name, day, weight] of [
+      ['S-1', '2026-11-28', 12.5],
+      ['S-2', '2026-11-28', 3],
+      ['S-3', '2026-10-01', 1]
+    ] as const) {
+      store.insert(
+        'Shipment__c',
+        { Name: name, Account__c: acme.Id, Shipped_On__c: day, Weight__c: weight },
+        ADMIN
+      );
+    }
+    const rows = [
+      ...engine
+        .prepare(
+          'SELECT Name, (SELECT Name FROM Shipments__r WHERE Weight__c > 2 ORDER BY Name) FROM Account ORDER BY Name'
+        )
+        .run()
+    ];
+    const shipments = rows[0]?.Shipments__r as {
+      totalSize: number;
+      records: Array<{ Name: string }>;
+    };
+    assert.deepEqual(
+      [shipments.totalSize, shipments.records.map((record) => record.Name)],
+      [2, ['S-1', 'S-2']]
+    );
+    assert.equal(rows[1]?.Shipments__r, null);
+    assert.deepEqual(
+      [
+        ...engine
+          .prepare(
+            'SELECT Account__r.Name, CALENDAR_MONTH(Shipped_On__c) month, SUM(Weight__c) FROM Shipment__c GROUP BY Account__r.Name, CALENDAR_MONTH(Shipped_On__c)'
+          )
+          .runFlat()
+      ],
+      [
+        { Name: 'Acme', month: 11, expr0: 15.5 },
+        { Name: 'Acme', month: 10, expr0: 1 }
+      ]
+    );
+  });
+
   it('system fields the store sets (CreatedDate, Owner) are queryable', () => {
     const { store, engine } = org();
     store.insert('Account', { Name: 'Acme' }, ADMIN);

@@ -1,15 +1,17 @@
 /**
  * A million-row generated dataset streams through the engine in flat memory: rows are built
- * one at a time from the store's lazy scan, COUNT() counts without keeping anything, and
- * ORDER BY with a small LIMIT keeps only a bounded window. The retained heap is measured after
+ * one at a time from the store's lazy scan, COUNT() counts without keeping anything, ORDER BY
+ * with a small LIMIT keeps only a bounded window, a parent-to-child sub-query keeps only the
+ * children, and GROUP BY one accumulator set per group. The retained heap is measured after
  * forced garbage collections at checkpoints during the scan.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { generatedId } from '../src/ids.ts';
 import { createSoqlEngine } from '../src/soql/index.ts';
-import { fakeSchema, fakeStore, fixedClock } from './soql-fake-org.ts';
+import { fakeSchema, fakeStore, fixedClock, TEST_USER } from './soql-fake-org.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -39,6 +41,16 @@ function setup() {
     Steps__c: index % 10_000,
     Taken__c: takenAt(index)
   }));
+  // A million parents, three of them with children (the second dataset: number 1).
+  store.addGeneratedDataset('Parent__c', ROWS, (index) => ({ Name: `P-${index}` }));
+  for (const [index, name] of [
+    [7, 'K-a'],
+    [7, 'K-b'],
+    [999_999, 'K-c']
+  ] as const) {
+    const parent = generatedId('a00', 1, index);
+    store.insert('Child__c', { Name: name, Parent__c: parent }, TEST_USER);
+  }
   return createSoqlEngine(schema, store, fixedClock('2026-11-29T12:00:00Z'));
 }
 
@@ -94,6 +106,44 @@ describe('streaming a 1,000,000-row dataset', () => {
     const filtered = engine.prepare('SELECT COUNT() FROM Device_Reading__c WHERE Steps__c < 10');
     assert.equal(filtered.count(), 1000);
     assert.ok(retainedHeap() - baseline < MAX_GROWTH_BYTES);
+  });
+
+  it('parents with a sub-query stream with a flat heap', () => {
+    const query = engine.prepare('SELECT Name, (SELECT Name FROM Children__r) FROM Parent__c');
+    const children: unknown[] = [];
+    const { count, peakGrowth } = drain(query.run(), (row) => {
+      const nested = row.Children__r as { records: Array<{ Name: string }> } | null;
+      if (nested) children.push([row.Name, nested.records.map((child) => child.Name)]);
+    });
+    assert.equal(count, ROWS);
+    assert.ok(peakGrowth < MAX_GROWTH_BYTES, `heap grew ${peakGrowth} bytes`);
+    assert.deepEqual(children, [
+      ['P-7', ['K-a', 'K-b']],
+      ['P-999999', ['K-c']]
+    ]);
+  });
+
+  it('GROUP BY keeps one set of accumulators per group', () => {
+    const baseline = retainedHeap();
+    const rows = [
+      ...engine
+        .prepare(
+          'SELECT HOUR_IN_DAY(Taken__c) hour, COUNT(Id) n, MAX(Steps__c) FROM Device_Reading__c GROUP BY HOUR_IN_DAY(Taken__c) ORDER BY HOUR_IN_DAY(Taken__c)'
+        )
+        .run()
+    ];
+    assert.ok(retainedHeap() - baseline < MAX_GROWTH_BYTES);
+    assert.equal(rows.length, 24);
+    assert.equal(
+      rows.reduce((sum, row) => sum + Number(row.n), 0),
+      ROWS
+    );
+    assert.deepEqual(rows[0], {
+      attributes: { type: 'AggregateResult' },
+      hour: 0,
+      n: 12 * 3600,
+      expr0: 9999
+    });
   });
 
   it('ORDER BY with a small LIMIT keeps a bounded window', () => {

@@ -5,6 +5,7 @@
  */
 import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from '../model.ts';
 import { customKeyPrefix } from '../ids.ts';
+import { childRelationshipIndex } from './relationships.ts';
 import { describeCustomField, describeNameField } from './custom-fields.ts';
 import { labelFromName, makeField, withSystemFields } from './field-factory.ts';
 import type { ObjectMetadata, ProjectMetadata } from './metadata-loader.ts';
@@ -75,12 +76,17 @@ export function createSchema(objects: SObjectDescribe[]): Schema {
     indexes.get(object) ?? byName.get(object.name.toLowerCase());
   const all = [...objects].sort((a, b) => byCodeUnits(a.name, b.name));
   const events = all.filter((o) => o.kind === 'platformEvent');
+  const childRelationships = childRelationshipIndex(
+    all,
+    (name) => byName.get(name.toLowerCase())?.object
+  );
 
   return {
     getObject: (name) => byName.get(name.toLowerCase())?.object,
     getField: (object, fieldName) => indexOf(object)?.fields.get(fieldName.toLowerCase()),
     getRelationship: (object, relationshipName) =>
       indexOf(object)?.relationships.get(relationshipName.toLowerCase()),
+    childRelationships,
     objectForKeyPrefix: (prefix) => byPrefix.get(prefix),
     objects: () => [...all],
     platformEvents: () => [...events]

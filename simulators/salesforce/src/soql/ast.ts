@@ -6,29 +6,49 @@
 
 /** A dotted name such as `Account.Owner.Name`: segments as written, `offset` of its first char. */
 export interface FieldPathNode {
+  kind: 'path';
   segments: string[];
   offset: number;
   /** The path as written, e.g. `account.name`. */
   text: string;
 }
 
+/**
+ * A function applied to values: `COUNT(Id)`, `COUNT()`, `CALENDAR_YEAR(CreatedDate)`,
+ * `toLabel(Status)`, `FORMAT(MIN(CloseDate))`, `GROUPING(Type)`. The parser only reads the
+ * syntax; which functions exist and where they may appear is decided when resolving.
+ */
+export interface CallNode {
+  kind: 'call';
+  /** Upper-cased: `COUNT`, `TOLABEL`, `CONVERTTIMEZONE`... */
+  name: string;
+  args: ExpressionNode[];
+  offset: number;
+  /** The call as written, e.g. `calendar_year(CreatedDate)`. */
+  text: string;
+}
+
+export type ExpressionNode = FieldPathNode | CallNode;
+
 export type AggregateFunction = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
 
+/** `TYPEOF What WHEN Account THEN Phone, Name ... ELSE Name END` (polymorphic fields). */
+export interface TypeofNode {
+  kind: 'typeof';
+  path: FieldPathNode;
+  branches: Array<{ type: string; typeOffset: number; fields: FieldPathNode[] }>;
+  /** The ELSE field list (empty without ELSE). */
+  otherwise: FieldPathNode[];
+  offset: number;
+}
+
 export type SelectItem =
-  | { kind: 'field'; path: FieldPathNode }
-  /** `COUNT()` (no argument) or an aggregate function of a field, with an optional alias. */
-  | {
-      kind: 'aggregate';
-      fn: AggregateFunction;
-      argument?: FieldPathNode;
-      alias?: string;
-      offset: number;
-    }
+  /** A field, a function of one or an aggregate, with an optional alias. */
+  | { kind: 'expression'; expression: ExpressionNode; alias?: { name: string; offset: number } }
   | { kind: 'fields'; scope: 'ALL' | 'STANDARD' | 'CUSTOM'; offset: number }
   /** A parent-to-child relationship query: `(SELECT Id FROM Contacts)`. */
   | { kind: 'subquery'; query: QueryNode; offset: number }
-  /** `TYPEOF What WHEN Account THEN Name ... END` (polymorphic fields). */
-  | { kind: 'typeof'; path: FieldPathNode; offset: number };
+  | TypeofNode;
 
 export type LiteralNode =
   | { kind: 'null'; offset: number; text: string }
@@ -49,28 +69,35 @@ export type ConditionNode =
   | { kind: 'not'; operand: ConditionNode }
   | {
       kind: 'compare';
-      field: FieldPathNode;
+      left: ExpressionNode;
       operator: ComparisonOperator;
       value: LiteralNode;
       operatorOffset: number;
     }
-  | { kind: 'in'; field: FieldPathNode; negated: boolean; values: LiteralNode[]; offset: number }
+  | { kind: 'in'; left: ExpressionNode; negated: boolean; values: LiteralNode[]; offset: number }
   /** Semi-join / anti-join: `Id IN (SELECT AccountId FROM Contact)`. */
-  | { kind: 'inQuery'; field: FieldPathNode; negated: boolean; query: QueryNode; offset: number }
+  | { kind: 'inQuery'; left: ExpressionNode; negated: boolean; query: QueryNode; offset: number }
   /** Multi-select picklist `INCLUDES ('a;b', 'c')` / `EXCLUDES (...)`. */
   | {
       kind: 'includes';
-      field: FieldPathNode;
+      left: ExpressionNode;
       excludes: boolean;
       values: LiteralNode[];
       offset: number;
     };
 
 export interface OrderByItem {
-  path: FieldPathNode;
+  expression: ExpressionNode;
   descending: boolean;
   /** Explicit NULLS FIRST / NULLS LAST; undefined means Salesforce's default. */
   nulls?: 'FIRST' | 'LAST';
+}
+
+export interface GroupByNode {
+  /** `GROUP BY a, b`, `GROUP BY ROLLUP(a, b)` (subtotals) or `GROUP BY CUBE(a, b)`. */
+  mode: 'PLAIN' | 'ROLLUP' | 'CUBE';
+  expressions: ExpressionNode[];
+  offset: number;
 }
 
 export interface QueryNode {
@@ -79,7 +106,7 @@ export interface QueryNode {
   where?: ConditionNode;
   /** `WITH SECURITY_ENFORCED`, `WITH USER_MODE`... (accepted, no effect here). */
   with?: string;
-  groupBy?: { paths: FieldPathNode[]; offset: number };
+  groupBy?: GroupByNode;
   having?: ConditionNode;
   orderBy: OrderByItem[];
   limit?: { value: number; offset: number };

@@ -1,9 +1,13 @@
 /**
  * What Bulk API 2.0 query jobs refuse at creation (POST /jobs/query answers 400 with
- * `[{"errorCode":"API_ERROR","message":...}]`). Salesforce documents the unsupported SOQL:
- * GROUP BY, OFFSET and TYPEOF clauses, aggregate functions such as COUNT(), compound address
- * and geolocation fields, and parent-to-child relationship sub-queries. ORDER BY and LIMIT are
- * allowed (they only disable PK chunking) and child-to-parent paths (`Account.Name`) work.
+ * `[{"errorCode":"API_ERROR","message":...}]`): the one place the emulator decides it. The
+ * Bulk API 2.0 developer guide ("Understanding Bulk API 2.0 Query", SOQL considerations:
+ * developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm) lists
+ * the unsupported SOQL: GROUP BY, OFFSET and TYPEOF clauses, aggregate functions such as
+ * COUNT(), date functions in GROUP BY clauses (so refused with GROUP BY; date functions in
+ * WHERE are supported), compound address and geolocation fields, and parent-to-child
+ * relationship queries. What it does not list is accepted: ORDER BY and LIMIT (they only
+ * disable PK chunking), child-to-parent paths (`Account.Name`), toLabel() and FORMAT().
  *
  * Messages observed from the real API: "Aggregate Relationships not supported in Bulk V2 Query
  * with CSV content type" (sub-queries; Bulk 1.0 uses the same words for aggregate functions, so
@@ -15,10 +19,10 @@
  */
 import type { Schema, SObjectDescribe } from '../model.ts';
 import { SalesforceApiError } from '../model.ts';
-import type { SelectItem } from './ast.ts';
-import { tokenize, type Token } from './lexer.ts';
+import type { ExpressionNode, FieldPathNode, QueryNode } from './ast.ts';
 import { parseSoql } from './parser.ts';
 import { resolveFieldPath } from './resolve.ts';
+import { isAggregateQuery } from './resolve-aggregate.ts';
 
 export const BULK_AGGREGATE_MESSAGE =
   'Aggregate Relationships not supported in Bulk V2 Query with CSV content type';
@@ -27,52 +31,18 @@ export const BULK_BLOB_MESSAGE = 'Blob field not supported in Bulk V2 Query with
 export const BULK_OFFSET_MESSAGE = 'OFFSET clause is not supported in Bulk V2 Query';
 export const BULK_TYPEOF_MESSAGE = 'TYPEOF clause is not supported in Bulk V2 Query';
 
-const AGGREGATE_FUNCTIONS = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX']);
-
 function apiError(message: string): SalesforceApiError {
   return new SalesforceApiError(400, 'API_ERROR', message);
 }
 
-function word(token: Token | undefined): string {
-  return token?.type === 'ident' ? token.text.toUpperCase() : '';
-}
-
-/** Clause-level restrictions, read from the tokens of the outer statement. */
-function clauseRestriction(tokens: Token[]): SalesforceApiError | undefined {
-  let depth = 0;
-  let inSelectList = false;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
-    if (!token) break;
-    if (token.type === 'punct' && token.text === '(') {
-      if (depth === 0 && inSelectList && word(tokens[i + 1]) === 'SELECT') {
-        return apiError(BULK_AGGREGATE_MESSAGE);
-      }
-      depth++;
-      continue;
-    }
-    if (token.type === 'punct' && token.text === ')') {
-      depth--;
-      continue;
-    }
-    if (depth > 0) continue;
-    const current = word(token);
-    if (current === 'SELECT') inSelectList = true;
-    else if (current === 'FROM') inSelectList = false;
-    else if (inSelectList && current === 'TYPEOF') return apiError(BULK_TYPEOF_MESSAGE);
-    else if (
-      inSelectList &&
-      AGGREGATE_FUNCTIONS.has(current) &&
-      tokens[i + 1]?.type === 'punct' &&
-      tokens[i + 1]?.text === '('
-    ) {
-      return apiError(BULK_AGGREGATE_MESSAGE);
-    } else if (current === 'GROUP' && word(tokens[i + 1]) === 'BY') {
-      return apiError(BULK_AGGREGATE_MESSAGE);
-    } else if (current === 'OFFSET') {
-      return apiError(BULK_OFFSET_MESSAGE);
-    }
+/** Clause-level restrictions of the outer statement. */
+function clauseRestriction(statement: QueryNode): SalesforceApiError | undefined {
+  const kinds = new Set(statement.select.map((item) => item.kind));
+  if (kinds.has('subquery') || isAggregateQuery(statement)) {
+    return apiError(BULK_AGGREGATE_MESSAGE);
   }
+  if (kinds.has('typeof')) return apiError(BULK_TYPEOF_MESSAGE);
+  if (statement.offset) return apiError(BULK_OFFSET_MESSAGE);
   return undefined;
 }
 
@@ -88,27 +58,30 @@ function isUndescribedAddress(
   return ['Street', 'City', 'PostalCode'].some((part) => schema.getField(object, prefix + part));
 }
 
+/** The fields an expression reads (toLabel() and FORMAT() read the field they wrap). */
+function pathsOf(expression: ExpressionNode): FieldPathNode[] {
+  return expression.kind === 'path' ? [expression] : expression.args.flatMap(pathsOf);
+}
+
 /** Selected compound (address, geolocation) or binary fields, including through parents. */
-function fieldRestriction(soql: string, schema: Schema): SalesforceApiError | undefined {
-  let statement;
-  try {
-    statement = parseSoql(soql);
-  } catch {
-    return undefined;
-  }
+function fieldRestriction(
+  soql: string,
+  statement: QueryNode,
+  schema: Schema
+): SalesforceApiError | undefined {
   const object = schema.getObject(statement.from.name);
   if (!object) return undefined;
   const types: string[] = [];
-  for (const item of statement.select as SelectItem[]) {
-    if (item.kind === 'field') {
-      try {
-        types.push(
-          resolveFieldPath(schema, soql, item.path, object, statement.from.alias).field.type
-        );
-      } catch {
-        // A compound address the schema does not describe (only its components): still
-        // compound data to Bulk API. Any other unknown field is prepare()'s error to report.
-        if (isUndescribedAddress(schema, object, item.path.segments)) types.push('address');
+  for (const item of statement.select) {
+    if (item.kind === 'expression') {
+      for (const path of pathsOf(item.expression)) {
+        try {
+          types.push(resolveFieldPath(schema, soql, path, object, statement.from.alias).field.type);
+        } catch {
+          // A compound address the schema does not describe (only its components): still
+          // compound data to Bulk API. Any other unknown field is prepare()'s error to report.
+          if (isUndescribedAddress(schema, object, path.segments)) types.push('address');
+        }
       }
     } else if (item.kind === 'fields') {
       for (const field of object.fields) {
@@ -130,11 +103,11 @@ function fieldRestriction(soql: string, schema: Schema): SalesforceApiError | un
  * the query is one Bulk API 2.0 accepts.
  */
 export function bulkQueryRestriction(soql: string, schema: Schema): SalesforceApiError | undefined {
-  let tokens: Token[];
+  let statement: QueryNode;
   try {
-    tokens = tokenize(soql);
+    statement = parseSoql(soql);
   } catch {
     return undefined;
   }
-  return clauseRestriction(tokens) ?? fieldRestriction(soql, schema);
+  return clauseRestriction(statement) ?? fieldRestriction(soql, statement, schema);
 }

@@ -161,3 +161,74 @@ export function offsetTooLarge(max: number): SalesforceApiError {
     `Maximum SOQL offset allowed is ${max}`
   );
 }
+
+/** A sub-query's FROM that names no child relationship of the outer object. */
+export function unknownChildRelationship(
+  query: string,
+  offset: number,
+  relationship: string
+): SalesforceApiError {
+  return errorAt(
+    'INVALID_TYPE',
+    query,
+    offset,
+    `Didn't understand relationship '${relationship}' in FROM part of query call. If you are ` +
+      `attempting to use a custom relationship, be sure to append the '__r' after the custom ` +
+      `relationship name. ${WSDL_HINT}`
+  );
+}
+
+/** GROUP BY on a field describe reports as not `groupable` (a dateTime, a currency...). */
+export function cannotGroup(query: string, offset: number, field: string): SalesforceApiError {
+  return errorAt(
+    'INVALID_FIELD',
+    query,
+    offset,
+    `field '${field}' can not be grouped in a query call`
+  );
+}
+
+/** An aggregate query's SELECT, HAVING or ORDER BY naming what is neither grouped nor aggregated. */
+export function notGrouped(
+  query: string,
+  offset: number,
+  name: string,
+  clause: 'Field' | 'Ordered field'
+): SalesforceApiError {
+  return malformedQuery(query, offset, `${clause} must be grouped or aggregated: ${name}`);
+}
+
+export function groupedAggregated(query: string, offset: number, name: string): SalesforceApiError {
+  return malformedQuery(query, offset, `Grouped field should not be aggregated: ${name}`);
+}
+
+/** SUM of a text field, COUNT of a multi-select picklist... (the prefix is our wording). */
+export function notAggregatable(
+  query: string,
+  offset: number,
+  field: string,
+  fn: string
+): SalesforceApiError {
+  return malformedQuery(query, offset, `field ${field} does not support aggregate operator ${fn}`);
+}
+
+export function aliasNotAllowed(query: string, offset: number): SalesforceApiError {
+  return malformedQuery(query, offset, 'only aggregate expressions use field aliasing');
+}
+
+export function duplicateAlias(query: string, offset: number, alias: string): SalesforceApiError {
+  return malformedQuery(query, offset, `duplicate alias: ${alias}`);
+}
+
+/**
+ * A function the emulator does not serve (convertCurrency(), DISTANCE()...), a function in a
+ * place SOQL does not take it, or with arguments it does not take. The wording is ours: the
+ * real parser's messages for these were not found in public sources.
+ */
+export function unsupportedFunction(
+  query: string,
+  offset: number,
+  reason: string
+): SalesforceApiError {
+  return malformedQuery(query, offset, reason);
+}

@@ -1,7 +1,8 @@
 /**
  * Evaluating a resolved query against records: reading field paths (through parent
- * references), filter predicates with SOQL's null semantics, ORDER BY comparison and aggregate
- * functions.
+ * references) and the functions of them, filter predicates with SOQL's null semantics and
+ * ORDER BY comparison. Filters and sorts are compiled over an operand reader, so the same code
+ * filters records (WHERE) and groups (HAVING, see aggregate.ts).
  *
  * Null semantics, as Salesforce documents them: `= null` / `!= null` test for a missing value;
  * a boolean field is never null (`= null` matches false); `!=` and NOT match records whose
@@ -10,17 +11,21 @@
  */
 import type { FieldDescribe, SfRecord, SObjectDescribe } from '../model.ts';
 import { normalizeId } from '../ids.ts';
+import { applyDateFunction } from './date-functions.ts';
 import { dateLiteralRange, dayStartMs } from './date-literals.ts';
+import { formatForDisplay, picklistLabel } from './display.ts';
 import { ADDRESS_COMPONENTS, type ValueKind } from './field-kinds.ts';
-import { parseDateTimeLiteral } from './parser.ts';
+import { MS_PER_DAY, toDay, toEpochMs } from './instants.ts';
 import type {
-  ResolvedAggregate,
+  Operand,
   ResolvedCondition,
+  ResolvedExpression,
   ResolvedOrder,
   ResolvedPath,
   ResolvedQuery,
-  ResolvedValue
-} from './resolve.ts';
+  ResolvedValue,
+  ScalarFunction
+} from './resolved.ts';
 
 export type ParentLookup = (
   id: string
@@ -34,11 +39,12 @@ export interface EvalContext {
   semiJoin(query: ResolvedQuery, kind: ValueKind): Set<string | number | boolean>;
 }
 
-export type Predicate = (record: SfRecord) => boolean;
+export type Predicate<T = SfRecord> = (item: T) => boolean;
 
-type Comparable = string | number | boolean;
+/** How compiled filters and sorts read an operand's value from an item (record or group). */
+export type OperandReader<T, O> = (operand: O) => (item: T) => unknown;
 
-const MS_PER_DAY = 86_400_000;
+export type Comparable = string | number | boolean;
 
 /** A compound address from its component fields (`BillingStreet`...), null when all are empty. */
 function assembleAddress(record: SfRecord, field: FieldDescribe): unknown {
@@ -94,47 +100,24 @@ export function readPath(record: SfRecord, path: ResolvedPath, lookup: ParentLoo
   return fieldValue(current, path.field);
 }
 
-function digits(text: string, start: number, end: number): number {
-  let value = 0;
-  for (let i = start; i < end; i++) value = value * 10 + (text.charCodeAt(i) - 48);
-  return value;
+/** A function of a field's value (null stays null). */
+export function applyFunction(fn: ScalarFunction, field: FieldDescribe, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (fn === 'TOLABEL') return picklistLabel(field, value);
+  if (fn === 'FORMAT') return formatForDisplay(field.type, field.scale, value);
+  const day = field.type === 'date' ? toDay(value) : null;
+  const ms = day === null ? toEpochMs(value) : day * MS_PER_DAY;
+  return ms === null ? null : applyDateFunction(fn, ms);
 }
 
-/**
- * Stored datetimes are almost always `2026-11-29T03:00:00.000+0000` (or `...000Z`): read those
- * without a regular expression, since filters on a million-row scan parse one per row.
- */
-function storedDateTimeMs(text: string): number | undefined {
-  const utc =
-    (text.length === 28 && text.endsWith('+0000')) || (text.length === 24 && text.endsWith('Z'));
-  if (!utc || text.charCodeAt(10) !== 84 || text.charCodeAt(19) !== 46) return undefined;
-  return Date.UTC(
-    digits(text, 0, 4),
-    digits(text, 5, 7) - 1,
-    digits(text, 8, 10),
-    digits(text, 11, 13),
-    digits(text, 14, 16),
-    digits(text, 17, 19),
-    digits(text, 20, 23)
-  );
-}
-
-function toEpochMs(value: unknown): number | null {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return null;
-  const fast = storedDateTimeMs(value);
-  if (fast !== undefined && !Number.isNaN(fast)) return fast;
-  const parsed = parseDateTimeLiteral(value);
-  if (!Number.isNaN(parsed)) return parsed;
-  const fallback = Date.parse(value);
-  return Number.isNaN(fallback) ? null : fallback;
-}
-
-function toDay(value: unknown): number | null {
-  const ms =
-    value instanceof Date ? value.getTime() : toEpochMs(String(value).slice(0, 10) + 'T00:00:00Z');
-  return ms === null ? null : Math.floor(ms / MS_PER_DAY);
+/** Reads an expression from records: a plain path costs no more than before functions. */
+export function expressionReader(
+  lookup: ParentLookup
+): OperandReader<SfRecord, ResolvedExpression> {
+  return ({ path, fn }) => {
+    if (fn === undefined) return (record) => readPath(record, path, lookup);
+    return (record) => applyFunction(fn, path.field, readPath(record, path, lookup));
+  };
 }
 
 /**
@@ -232,76 +215,82 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
 }
 
 /** Compiles a filter for one run (date literals fixed at `ctx.now`). */
-export function compileCondition(condition: ResolvedCondition, ctx: EvalContext): Predicate {
+export function compileCondition<T, O extends Operand>(
+  condition: ResolvedCondition<O>,
+  ctx: EvalContext,
+  reader: OperandReader<T, O>
+): Predicate<T> {
   switch (condition.kind) {
     case 'and': {
-      const parts = condition.operands.map((operand) => compileCondition(operand, ctx));
-      return (record) => parts.every((part) => part(record));
+      const parts = condition.operands.map((operand) => compileCondition(operand, ctx, reader));
+      return (item) => parts.every((part) => part(item));
     }
     case 'or': {
-      const parts = condition.operands.map((operand) => compileCondition(operand, ctx));
-      return (record) => parts.some((part) => part(record));
+      const parts = condition.operands.map((operand) => compileCondition(operand, ctx, reader));
+      return (item) => parts.some((part) => part(item));
     }
     case 'not': {
-      const inner = compileCondition(condition.operand, ctx);
-      return (record) => !inner(record);
+      const inner = compileCondition(condition.operand, ctx, reader);
+      return (item) => !inner(item);
     }
     case 'compare':
-      return compileComparison(condition, ctx);
+      return compileComparison(condition, ctx, reader(condition.left));
     case 'in':
-      return compileIn(condition, ctx);
+      return compileIn(condition, ctx, reader(condition.left));
     case 'inQuery': {
-      const { path, negated } = condition;
+      const { left, negated } = condition;
+      const read = reader(left);
       let values: Set<Comparable> | undefined;
-      return (record) => {
-        values ??= ctx.semiJoin(condition.query, path.kind);
-        const value = comparable(path.kind, readPath(record, path, ctx.lookup));
+      return (item) => {
+        values ??= ctx.semiJoin(condition.query, left.kind);
+        const value = comparable(left.kind, read(item));
         if (value === null) return false;
         return values.has(value) !== negated;
       };
     }
     case 'includes': {
-      const { path, excludes, values } = condition;
-      return (record) => {
-        const raw = readPath(record, path, ctx.lookup);
+      const { excludes, values } = condition;
+      const read = reader(condition.left);
+      return (item) => {
+        const raw = read(item);
         if (raw === null || raw === '') return excludes;
         const selected = multipicklistSet(raw);
-        const matches = values.some((group) => group.every((item) => selected.has(item)));
+        const matches = values.some((group) => group.every((part) => selected.has(part)));
         return matches !== excludes;
       };
     }
   }
 }
 
-function compileComparison(
-  condition: Extract<ResolvedCondition, { kind: 'compare' }>,
-  ctx: EvalContext
-): Predicate {
-  const { path, operator, value } = condition;
-  const kind = path.kind;
-  const read = (record: SfRecord): unknown => readPath(record, path, ctx.lookup);
+function compileComparison<T, O extends Operand>(
+  condition: Extract<ResolvedCondition<O>, { kind: 'compare' }>,
+  ctx: EvalContext,
+  read: (item: T) => unknown
+): Predicate<T> {
+  const { left, operator, value } = condition;
+  const kind = left.kind;
 
   if (value.kind === 'pattern') {
     const { regex } = value;
-    return (record) => {
-      const raw = read(record);
+    return (item) => {
+      const raw = read(item);
       return raw !== null && raw !== undefined && regex.test(String(raw));
     };
   }
   if (kind === 'boolean') {
     const expected = value.kind === 'scalar' ? value.value === true : false;
-    return (record) => compareValues(operator, comparable(kind, read(record)) as boolean, expected);
+    return (item) => compareValues(operator, comparable(kind, read(item)) as boolean, expected);
   }
   if (value.kind === 'null') {
-    if (operator === '=') return (record) => comparable(kind, read(record)) === null;
-    if (operator === '!=') return (record) => comparable(kind, read(record)) !== null;
+    if (operator === '=') return (item) => comparable(kind, read(item)) === null;
+    if (operator === '!=') return (item) => comparable(kind, read(item)) !== null;
     return () => false;
   }
   if (kind === 'date' || kind === 'datetime') {
     const range = rangeOf(kind, value, ctx.now);
     if (!range) return () => false;
-    return (record) => {
-      const x = comparable(kind, read(record));
+    return (item) => {
+      const x = comparable(kind, read(item));
       if (x === null) return operator === '!=';
       return compareRange(operator, x as number, range);
     };
@@ -309,26 +298,27 @@ function compileComparison(
   if (value.kind !== 'scalar') return () => false;
   if (kind === 'multipicklist' && (operator === '=' || operator === '!=')) {
     const expected = multipicklistSet(value.value);
-    return (record) => {
-      const raw = read(record);
+    return (item) => {
+      const raw = read(item);
       if (raw === null || raw === '') return operator === '!=';
       return sameSet(multipicklistSet(raw), expected) === (operator === '=');
     };
   }
   const expected = literalComparable(kind, value.value);
-  return (record) => {
-    const x = comparable(kind, read(record));
+  return (item) => {
+    const x = comparable(kind, read(item));
     if (x === null) return operator === '!=';
     return compareValues(operator, x, expected);
   };
 }
 
-function compileIn(
-  condition: Extract<ResolvedCondition, { kind: 'in' }>,
-  ctx: EvalContext
-): Predicate {
-  const { path, negated, values } = condition;
-  const kind = path.kind;
+function compileIn<T, O extends Operand>(
+  condition: Extract<ResolvedCondition<O>, { kind: 'in' }>,
+  ctx: EvalContext,
+  read: (item: T) => unknown
+): Predicate<T> {
+  const { left, negated, values } = condition;
+  const kind = left.kind;
   const matchesNull = values.some((value) => value.kind === 'null');
   let matches: (x: Comparable) => boolean;
   if (kind === 'date' || kind === 'datetime') {
@@ -343,24 +333,25 @@ function compileIn(
     }
     matches = (x) => set.has(x);
   }
-  return (record) => {
-    const x = comparable(kind, readPath(record, path, ctx.lookup));
+  return (item) => {
+    const x = comparable(kind, read(item));
     if (x === null) return !negated && matchesNull;
     return matches(x) !== negated;
   };
 }
 
-/** ORDER BY comparison of two records (stable sorts keep insertion order for ties). */
-export function compileOrder(
-  order: ResolvedOrder[],
-  lookup: ParentLookup
+/** ORDER BY comparison of two items (stable sorts keep insertion order for ties). */
+export function compileOrder<T, O extends Operand>(
+  order: Array<ResolvedOrder<O>>,
+  reader: OperandReader<T, O>
 ): {
-  key(record: SfRecord): Array<Comparable | null>;
+  key(item: T): Array<Comparable | null>;
   compare(a: Array<Comparable | null>, b: Array<Comparable | null>): number;
 } {
+  const reads = order.map((item) => reader(item.operand));
   return {
-    key: (record) =>
-      order.map((item) => comparable(item.path.kind, readPath(record, item.path, lookup))),
+    key: (item) =>
+      order.map((entry, index) => comparable(entry.operand.kind, reads[index]?.(item) ?? null)),
     compare(a, b) {
       for (let i = 0; i < order.length; i++) {
         const item = order[i];
@@ -376,60 +367,4 @@ export function compileOrder(
       return 0;
     }
   };
-}
-
-/** Accumulates aggregate functions over the matching records (one row, no GROUP BY). */
-export function aggregate(
-  aggregates: ResolvedAggregate[],
-  records: Iterable<SfRecord>,
-  lookup: ParentLookup
-): Record<string, unknown> {
-  const state = aggregates.map(() => ({
-    count: 0,
-    sum: 0,
-    distinct: new Set<Comparable>(),
-    best: null as { raw: unknown; key: Comparable } | null
-  }));
-  for (const record of records) {
-    aggregates.forEach((item, index) => {
-      const slot = state[index];
-      if (!slot || !item.path) return;
-      const raw = readPath(record, item.path, lookup);
-      const key =
-        item.path.kind === 'boolean' && raw === null ? null : comparable(item.path.kind, raw);
-      if (key === null) return;
-      slot.count++;
-      if (item.fn === 'COUNT_DISTINCT') slot.distinct.add(key);
-      if (item.fn === 'SUM' || item.fn === 'AVG') slot.sum += Number(raw);
-      if (item.fn === 'MIN' || item.fn === 'MAX') {
-        const better =
-          !slot.best || (item.fn === 'MIN' ? key < slot.best.key : key > slot.best.key);
-        if (better) slot.best = { raw, key };
-      }
-    });
-  }
-  const row: Record<string, unknown> = {};
-  aggregates.forEach((item, index) => {
-    const slot = state[index];
-    if (!slot) return;
-    switch (item.fn) {
-      case 'COUNT':
-        row[item.key] = slot.count;
-        break;
-      case 'COUNT_DISTINCT':
-        row[item.key] = slot.distinct.size;
-        break;
-      case 'SUM':
-        row[item.key] = slot.count > 0 ? slot.sum : null;
-        break;
-      case 'AVG':
-        row[item.key] = slot.count > 0 ? slot.sum / slot.count : null;
-        break;
-      case 'MIN':
-      case 'MAX':
-        row[item.key] = slot.best ? slot.best.raw : null;
-        break;
-    }
-  });
-  return row;
 }

@@ -78,3 +78,33 @@ export const ADDRESS_COMPONENTS: ReadonlyArray<[key: string, suffix: string]> = 
   ['state', 'State'],
   ['street', 'Street']
 ];
+
+/*
+ * What SOQL lets a query do with a field, as describe reports it (`filterable`, `groupable`,
+ * `sortable`, `aggregatable`) and as the query engine enforces it.
+ */
+
+/** Long and rich text areas (over 255 characters) cannot be filtered, grouped or sorted. */
+function isLongText(field: FieldDescribe): boolean {
+  return field.type === 'textarea' && field.length > 255;
+}
+
+export function filterable(field: FieldDescribe): boolean {
+  if (isLongText(field)) return false;
+  return !['base64', 'address', 'location', 'encryptedstring'].includes(field.type);
+}
+
+export function groupable(field: FieldDescribe): boolean {
+  if (!filterable(field)) return false;
+  return !['double', 'currency', 'percent', 'datetime', 'time', 'multipicklist'].includes(
+    field.type
+  );
+}
+
+export function sortable(field: FieldDescribe): boolean {
+  return filterable(field) && field.type !== 'multipicklist';
+}
+
+export function aggregatable(field: FieldDescribe): boolean {
+  return filterable(field) && field.type !== 'boolean' && field.type !== 'multipicklist';
+}

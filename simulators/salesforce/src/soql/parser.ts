@@ -4,17 +4,21 @@
  * - clauses in SOQL's fixed order (WHERE, WITH, GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET, FOR);
  * - AND and OR cannot be mixed without parentheses (Salesforce rejects `a AND b OR c` at the
  *   OR); NOT applies to the condition that follows it;
- * - field aliases only on aggregate expressions (`only aggregate expressions use field aliasing`).
+ * - an alias follows an expression only where the SELECT list goes on or ends (whether the
+ *   query may alias it is the resolver's question: only aggregate queries alias plain fields).
  * Schema checks (unknown object or field, literal types) happen later, in resolve.ts.
  */
 import type {
-  AggregateFunction,
+  CallNode,
   ConditionNode,
+  ExpressionNode,
   FieldPathNode,
+  GroupByNode,
   LiteralNode,
   OrderByItem,
   QueryNode,
-  SelectItem
+  SelectItem,
+  TypeofNode
 } from './ast.ts';
 import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literals.ts';
 import { malformedQuery, unexpectedToken } from './errors.ts';
@@ -54,15 +58,6 @@ const RESERVED = new Set([
   'SCOPE',
   'FOR',
   'UPDATE'
-]);
-
-const AGGREGATES = new Set<AggregateFunction>([
-  'COUNT',
-  'COUNT_DISTINCT',
-  'SUM',
-  'AVG',
-  'MIN',
-  'MAX'
 ]);
 
 const MAX_INTEGER = 2_147_483_647;
@@ -130,7 +125,7 @@ class Parser {
 
   private parseQuery(nested: boolean): QueryNode {
     const start = this.expectWord('SELECT').offset;
-    const select = this.parseSelectList();
+    const select = this.commaList(() => this.parseSelectItem());
     this.expectWord('FROM');
     const fromToken = this.peek();
     const from: QueryNode['from'] = { name: fromToken.text, offset: fromToken.offset };
@@ -153,24 +148,13 @@ class Parser {
       query.with = this.next().text.toUpperCase();
     }
     if (this.isWord(this.peek(), 'GROUP')) {
-      const offset = this.next().offset;
-      this.expectWord('BY');
-      const paths = [this.parsePath()];
-      while (this.isPunct(this.peek(), ',')) {
-        this.next();
-        paths.push(this.parsePath());
-      }
-      query.groupBy = { paths, offset };
+      query.groupBy = this.parseGroupBy();
       if (this.acceptWord('HAVING')) query.having = this.parseCondition();
     }
     if (this.isWord(this.peek(), 'ORDER')) {
       this.next();
       this.expectWord('BY');
-      query.orderBy.push(this.parseOrderItem());
-      while (this.isPunct(this.peek(), ',')) {
-        this.next();
-        query.orderBy.push(this.parseOrderItem());
-      }
+      query.orderBy = this.commaList(() => this.parseOrderItem());
     }
     if (this.isWord(this.peek(), 'LIMIT')) {
       this.next();
@@ -202,9 +186,58 @@ class Parser {
     return { value, offset: token.offset };
   }
 
+  /** `GROUP BY a, b` or `GROUP BY ROLLUP(a, b)` / `CUBE(a, b)`. */
+  private parseGroupBy(): GroupByNode {
+    const offset = this.next().offset;
+    this.expectWord('BY');
+    const word = this.peek().text.toUpperCase();
+    if ((word === 'ROLLUP' || word === 'CUBE') && this.isPunct(this.peek(1), '(')) {
+      this.next();
+      this.next();
+      const expressions = this.parseExpressionList();
+      this.expectPunct(')');
+      return { mode: word, expressions, offset };
+    }
+    return { mode: 'PLAIN', expressions: this.parseExpressionList(), offset };
+  }
+
+  /** One or more items separated by commas. */
+  private commaList<T>(item: () => T): T[] {
+    const items = [item()];
+    while (this.isPunct(this.peek(), ',')) {
+      this.next();
+      items.push(item());
+    }
+    return items;
+  }
+
+  private parseExpressionList(): ExpressionNode[] {
+    return this.commaList(() => this.parseExpression());
+  }
+
+  /** A field path, or a function call such as `CALENDAR_YEAR(CreatedDate)` or `COUNT()`. */
+  private parseExpression(): ExpressionNode {
+    const token = this.peek();
+    if (token.type === 'ident' && this.isPunct(this.peek(1), '(')) return this.parseCall();
+    return this.parsePath();
+  }
+
+  private parseCall(): CallNode {
+    const nameToken = this.next();
+    this.expectPunct('(');
+    const args = this.isPunct(this.peek(), ')') ? [] : this.parseExpressionList();
+    const close = this.expectPunct(')');
+    return {
+      kind: 'call',
+      name: nameToken.text.toUpperCase(),
+      args,
+      offset: nameToken.offset,
+      text: this.query.slice(nameToken.offset, close.offset + 1)
+    };
+  }
+
   private parseOrderItem(): OrderByItem {
-    const path = this.parsePath();
-    const item: OrderByItem = { path, descending: false };
+    const item: OrderByItem = { expression: this.parseExpression(), descending: false };
     if (this.acceptWord('DESC')) item.descending = true;
     else this.acceptWord('ASC');
     if (this.acceptWord('NULLS')) {
@@ -217,15 +250,6 @@ class Parser {
     return item;
   }
 
-  private parseSelectList(): SelectItem[] {
-    const items = [this.parseSelectItem()];
-    while (this.isPunct(this.peek(), ',')) {
-      this.next();
-      items.push(this.parseSelectItem());
-    }
-    return items;
-  }
-
   private parseSelectItem(): SelectItem {
     const token = this.peek();
     if (this.isPunct(token, '(')) {
@@ -236,76 +260,59 @@ class Parser {
       return { kind: 'subquery', query, offset: token.offset };
     }
     if (this.isWord(token, 'TYPEOF')) return this.parseTypeof();
-    if (token.type === 'ident' && this.isPunct(this.peek(1), '(')) return this.parseFunction();
+    if (this.isWord(token, 'FIELDS') && this.isPunct(this.peek(1), '(')) return this.parseFields();
     if (!this.isNameToken(token)) throw this.unexpected(token);
-    const path = this.parsePath();
+    const item: SelectItem = { kind: 'expression', expression: this.parseExpression() };
     const after = this.peek();
     if (this.isNameToken(after)) {
+      // A name after an expression is its alias only where the list goes on or ends.
       const following = this.peek(1);
-      if (this.isPunct(following, ',') || this.isWord(following, 'FROM')) {
-        throw malformedQuery(
-          this.query,
-          after.offset,
-          'only aggregate expressions use field aliasing'
-        );
+      if (!this.isPunct(following, ',') && !this.isWord(following, 'FROM')) {
+        throw this.unexpected(after);
       }
-      throw this.unexpected(after);
+      item.alias = { name: this.next().text, offset: after.offset };
     }
-    return { kind: 'field', path };
-  }
-
-  private parseFunction(): SelectItem {
-    const nameToken = this.next();
-    const name = nameToken.text.toUpperCase();
-    this.expectPunct('(');
-    if (name === 'FIELDS') {
-      const scope = this.next();
-      const upper = scope.text.toUpperCase();
-      if (upper !== 'ALL' && upper !== 'STANDARD' && upper !== 'CUSTOM') {
-        throw this.unexpected(scope);
-      }
-      this.expectPunct(')');
-      return { kind: 'fields', scope: upper, offset: nameToken.offset };
-    }
-    if (!AGGREGATES.has(name as AggregateFunction)) {
-      throw malformedQuery(
-        this.query,
-        nameToken.offset,
-        `${nameToken.text}() is not supported by the Salesforce emulator's SOQL engine`
-      );
-    }
-    const fn = name as AggregateFunction;
-    let argument: FieldPathNode | undefined;
-    if (!this.isPunct(this.peek(), ')')) argument = this.parsePath();
-    this.expectPunct(')');
-    if (!argument && fn !== 'COUNT') throw this.unexpected(this.tokens[this.index - 1]);
-    const item: SelectItem = { kind: 'aggregate', fn, offset: nameToken.offset };
-    if (argument) item.argument = argument;
-    if (this.isNameToken(this.peek())) item.alias = this.next().text;
     return item;
   }
 
-  /** `TYPEOF field WHEN Type THEN fields ... [ELSE fields] END`: kept for the bulk checks. */
-  private parseTypeof(): SelectItem {
+  private parseFields(): SelectItem {
+    const offset = this.next().offset;
+    this.expectPunct('(');
+    const scope = this.next();
+    const upper = scope.text.toUpperCase();
+    if (upper !== 'ALL' && upper !== 'STANDARD' && upper !== 'CUSTOM') {
+      throw this.unexpected(scope);
+    }
+    this.expectPunct(')');
+    return { kind: 'fields', scope: upper, offset };
+  }
+
+  /** `TYPEOF field WHEN Type THEN fields ... [ELSE fields] END`. */
+  private parseTypeof(): TypeofNode {
     const offset = this.next().offset;
     const path = this.parsePath();
     if (!this.isWord(this.peek(), 'WHEN')) throw this.unexpected();
+    const branches: TypeofNode['branches'] = [];
     while (this.acceptWord('WHEN')) {
-      this.parsePath();
+      // An object name, reserved word or not (`WHEN Group THEN`).
+      const type = this.peek();
+      if (type.type !== 'ident') throw this.unexpected(type);
+      this.next();
       this.expectWord('THEN');
-      this.parsePathList();
+      branches.push({ type: type.text, typeOffset: type.offset, fields: this.parsePathList() });
     }
-    if (this.acceptWord('ELSE')) this.parsePathList();
+    const otherwise = this.acceptWord('ELSE') ? this.parsePathList() : [];
     this.expectWord('END');
-    return { kind: 'typeof', path, offset };
+    return { kind: 'typeof', path, branches, otherwise, offset };
   }
 
-  private parsePathList(): void {
-    this.parsePath();
+  private parsePathList(): FieldPathNode[] {
+    const paths = [this.parsePath()];
     while (this.isPunct(this.peek(), ',') && !this.isWord(this.peek(1), 'WHEN')) {
       this.next();
-      this.parsePath();
+      paths.push(this.parsePath());
     }
+    return paths;
   }
 
   private parsePath(): FieldPathNode {
@@ -319,7 +326,7 @@ class Parser {
       if (segment.type !== 'ident') throw this.unexpected(segment);
       segments.push(this.next().text);
     }
-    return { segments, offset: first.offset, text: segments.join('.') };
+    return { kind: 'path', segments, offset: first.offset, text: segments.join('.') };
   }
 
   private parseCondition(): ConditionNode {
@@ -354,7 +361,7 @@ class Parser {
   }
 
   private parseSimpleCondition(): ConditionNode {
-    const field = this.parsePath();
+    const left = this.parseExpression();
     const token = this.peek();
     if (this.isWord(token, 'NOT') || this.isWord(token, 'IN')) {
       const negated = this.isWord(token, 'NOT');
@@ -367,22 +374,22 @@ class Parser {
       if (this.isWord(this.peek(), 'SELECT')) {
         const query = this.parseQuery(true);
         this.expectPunct(')');
-        return { kind: 'inQuery', field, negated, query, offset };
+        return { kind: 'inQuery', left, negated, query, offset };
       }
       const values = this.parseValueList();
-      return { kind: 'in', field, negated, values, offset };
+      return { kind: 'in', left, negated, values, offset };
     }
     if (this.isWord(token, 'INCLUDES') || this.isWord(token, 'EXCLUDES')) {
       const offset = this.next().offset;
       this.expectPunct('(');
       const values = this.parseValueList();
-      return { kind: 'includes', field, excludes: this.isWord(token, 'EXCLUDES'), values, offset };
+      return { kind: 'includes', left, excludes: this.isWord(token, 'EXCLUDES'), values, offset };
     }
     if (this.isWord(token, 'LIKE')) {
       this.next();
       return {
         kind: 'compare',
-        field,
+        left,
         operator: 'LIKE',
         value: this.parseValue(),
         operatorOffset: token.offset
@@ -393,7 +400,7 @@ class Parser {
       const operator = token.text === '<>' ? '!=' : (token.text as '=' | '!=' | '<' | '>');
       return {
         kind: 'compare',
-        field,
+        left,
         operator,
         value: this.parseValue(),
         operatorOffset: token.offset
@@ -404,11 +411,7 @@ class Parser {
 
   /** `(v1, v2, ...)` after the opening parenthesis. */
   private parseValueList(): LiteralNode[] {
-    const values = [this.parseValue()];
-    while (this.isPunct(this.peek(), ',')) {
-      this.next();
-      values.push(this.parseValue());
-    }
+    const values = this.commaList(() => this.parseValue());
     this.expectPunct(')');
     return values;
   }

@@ -1,38 +1,74 @@
 /**
- * A resolved query ready to run any number of times. Rows are produced lazily from
- * `store.scan()`: without ORDER BY nothing is kept (a million-row scan runs in flat memory);
- * with ORDER BY the matching records are sorted first, as Salesforce does, keeping only the
- * first OFFSET + LIMIT when that is small. Date literals and semi-joins are evaluated at the
- * start of each run, against the emulator clock at that moment.
+ * A resolved query ready to run any number of times. Record rows are produced lazily from
+ * `store.scan()` (see window.ts: without ORDER BY nothing is kept, a million-row scan runs in
+ * flat memory), sub-query children are read once per run (children.ts), aggregate queries keep
+ * one accumulator set per group (aggregate.ts). Date literals and semi-joins are evaluated at
+ * the start of each run, against the emulator clock at that moment.
  */
-import type { Clock, PreparedQuery, QueryOptions, RecordStore, SfRecord } from '../model.ts';
+import type {
+  Clock,
+  PreparedQuery,
+  QueryColumn,
+  QueryOptions,
+  RecordStore,
+  SfRecord
+} from '../model.ts';
+import { AggregationRun } from './aggregate.ts';
+import { ChildRecords } from './children.ts';
 import {
-  aggregate,
   comparable,
   compileCondition,
-  compileOrder,
+  expressionReader,
   readPath,
   type EvalContext,
-  type ParentLookup
+  type ParentLookup,
+  type Predicate
 } from './evaluate.ts';
 import type { ValueKind } from './field-kinds.ts';
-import type { ResolvedQuery } from './resolve.ts';
-import { flatRow, outputTree, restRow } from './rows.ts';
+import type { ResolvedQuery, ResolvedSelectItem } from './resolved.ts';
+import { flatRows, outputTree, restRow } from './rows.ts';
+import { orderedWindow } from './window.ts';
 
 /** The API version record urls name when the caller does not say (the emulator's default). */
 export const DEFAULT_API_VERSION = '65.0';
-
-/** Up to this many rows (OFFSET + LIMIT), ORDER BY keeps a bounded sorted window. */
-const BOUNDED_SORT_MAX = 10_000;
 
 export interface RunOptions extends QueryOptions {
   /** `65.0`: the version in `attributes.url` (the REST request's version). */
   apiVersion?: string;
 }
 
+/** What `?columns=true` tells of a record query's SELECT list. */
+function recordColumns(items: ResolvedSelectItem[]): QueryColumn[] {
+  return items.flatMap((item): QueryColumn[] => {
+    switch (item.kind) {
+      case 'column': {
+        const name = item.alias ?? item.expression.path.name;
+        return [{ name, displayName: name, aggregate: false }];
+      }
+      case 'children':
+        return [
+          {
+            name: item.relationshipName,
+            displayName: item.relationshipName,
+            aggregate: true,
+            children: {
+              objectName: item.query.object.name,
+              columns: recordColumns(item.query.select)
+            }
+          }
+        ];
+      case 'typeof':
+        return [
+          { name: item.relationshipName, displayName: item.relationshipName, aggregate: false }
+        ];
+    }
+  });
+}
+
 export class SoqlPreparedQuery implements PreparedQuery {
   readonly objectName: string;
   readonly columns: string[];
+  readonly columnDetails: QueryColumn[];
   readonly hasOrderBy: boolean;
   readonly hasLimit: boolean;
   readonly isAggregate: boolean;
@@ -48,33 +84,40 @@ export class SoqlPreparedQuery implements PreparedQuery {
     private readonly store: RecordStore,
     private readonly clock: Clock
   ) {
+    const { aggregation } = resolved;
     this.objectName = resolved.object.name;
     this.isCountQuery = resolved.countOnly;
-    this.isAggregate = resolved.countOnly || resolved.aggregates.length > 0;
-    this.columns = resolved.countOnly
-      ? []
-      : resolved.aggregates.length > 0
-        ? resolved.aggregates.map((item) => item.key)
-        : resolved.fields.map((path) => path.name);
-    this.hasOrderBy = resolved.orderBy.length > 0;
+    this.isAggregate = resolved.countOnly || aggregation !== undefined;
+    this.columnDetails = aggregation
+      ? aggregation.columns.map((column) => ({
+          name: column.name,
+          displayName: column.display,
+          aggregate: column.operand.source !== 'key'
+        }))
+      : recordColumns(resolved.select);
+    this.columns = this.columnDetails.map((column) => column.name);
+    this.hasOrderBy = resolved.orderBy.length > 0 || (aggregation?.orderBy.length ?? 0) > 0;
     this.hasLimit = resolved.limit !== undefined;
     if (resolved.limit !== undefined) this.limit = resolved.limit;
     if (resolved.offset !== undefined) this.offset = resolved.offset;
-    this.tree = outputTree(resolved.fields);
+    this.tree = outputTree(resolved.select);
     this.lookup = (id) => store.getById(id);
   }
 
   *run(options: RunOptions = {}): Generator<Record<string, unknown>> {
     if (this.resolved.countOnly) return;
     const context = this.context();
-    if (this.resolved.aggregates.length > 0) {
-      const row = this.aggregateRow(options, context);
-      if (row) yield { attributes: { type: 'AggregateResult' }, ...row };
+    if (this.resolved.aggregation) {
+      for (const row of this.aggregateRows(options, context)) {
+        yield { attributes: { type: 'AggregateResult' }, ...row };
+      }
       return;
     }
+    const children = new ChildRecords((query) => this.source(query, options, context), this.lookup);
     const rowContext = {
       lookup: this.lookup,
-      apiVersion: options.apiVersion ?? DEFAULT_API_VERSION
+      apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
+      children: children.of.bind(children)
     };
     for (const record of this.matching(this.resolved, options, context)) {
       yield restRow(record, this.objectName, this.tree, rowContext);
@@ -84,30 +127,26 @@ export class SoqlPreparedQuery implements PreparedQuery {
   *runFlat(options: QueryOptions = {}): Generator<Record<string, unknown>> {
     if (this.resolved.countOnly) return;
     const context = this.context();
-    if (this.resolved.aggregates.length > 0) {
-      const row = this.aggregateRow(options, context);
-      if (row) yield row;
+    if (this.resolved.aggregation) {
+      yield* this.aggregateRows(options, context);
       return;
     }
-    for (const record of this.matching(this.resolved, options, context)) {
-      yield flatRow(record, this.resolved.fields, this.lookup);
-    }
+    const flat = flatRows(this.resolved.select, this.lookup);
+    for (const record of this.matching(this.resolved, options, context)) yield flat(record);
   }
 
   /** COUNT() queries: the count; any other query: how many rows it returns. */
   count(options: QueryOptions = {}): number {
     const { resolved } = this;
-    if (resolved.aggregates.length > 0) {
-      return (resolved.limit ?? 1) > 0 && (resolved.offset ?? 0) === 0 ? 1 : 0;
-    }
+    if (resolved.aggregation) return this.aggregateRows(options, this.context()).length;
     let total: number;
     if (!resolved.where) {
       total = this.store.count(resolved.object.name, scanOptions(options));
     } else {
-      const predicate = compileCondition(resolved.where, this.context());
+      const predicate = this.predicate(resolved, this.context());
       total = 0;
       for (const record of this.store.scan(resolved.object.name, scanOptions(options))) {
-        if (predicate(record)) total++;
+        if (predicate?.(record)) total++;
       }
     }
     total = Math.max(0, total - (resolved.offset ?? 0));
@@ -129,88 +168,53 @@ export class SoqlPreparedQuery implements PreparedQuery {
     context: EvalContext
   ): Set<string | number | boolean> {
     const values = new Set<string | number | boolean>();
-    const [path] = query.fields;
-    if (!path) return values;
+    const [column] = query.select;
+    if (column?.kind !== 'column') return values;
     for (const record of this.matching(query, {}, context)) {
-      const value = comparable(kind, readPath(record, path, this.lookup));
+      const value = comparable(kind, readPath(record, column.expression.path, this.lookup));
       if (value !== null) values.add(value);
     }
     return values;
   }
 
-  private aggregateRow(
+  private aggregateRows(
     options: QueryOptions,
     context: EvalContext
-  ): Record<string, unknown> | undefined {
+  ): Array<Record<string, unknown>> {
     const { resolved } = this;
-    if ((resolved.limit ?? 1) === 0 || (resolved.offset ?? 0) > 0) return undefined;
-    const all: ResolvedQuery = { ...resolved, orderBy: [] };
-    delete all.limit;
-    delete all.offset;
-    return aggregate(resolved.aggregates, this.matching(all, options, context), this.lookup);
+    if (!resolved.aggregation) return [];
+    const run = new AggregationRun(resolved.aggregation, context);
+    const { records, predicate } = this.source(resolved, options, context);
+    for (const record of records) if (!predicate || predicate(record)) run.add(record);
+    return run.rows(resolved.offset, resolved.limit);
   }
 
-  /** The records a query returns, in order, after WHERE, ORDER BY, OFFSET and LIMIT. */
-  private *matching(
+  private predicate(query: ResolvedQuery, context: EvalContext): Predicate | undefined {
+    return query.where
+      ? compileCondition(query.where, context, expressionReader(this.lookup))
+      : undefined;
+  }
+
+  /** A query's object, and the filter of its WHERE. */
+  private source(
     query: ResolvedQuery,
     options: QueryOptions,
     context: EvalContext
-  ): Generator<SfRecord> {
-    const predicate = query.where ? compileCondition(query.where, context) : undefined;
-    const skip = query.offset ?? 0;
-    const take = query.limit ?? Number.POSITIVE_INFINITY;
-    if (take === 0) return;
-    const source = this.store.scan(query.object.name, scanOptions(options));
+  ): { records: Iterable<SfRecord>; predicate: Predicate | undefined } {
+    return {
+      records: this.store.scan(query.object.name, scanOptions(options)),
+      predicate: this.predicate(query, context)
+    };
+  }
 
-    if (query.orderBy.length === 0) {
-      let skipped = 0;
-      let emitted = 0;
-      for (const record of source) {
-        if (predicate && !predicate(record)) continue;
-        if (skipped < skip) {
-          skipped++;
-          continue;
-        }
-        yield record;
-        if (++emitted >= take) return;
-      }
-      return;
-    }
-
-    const order = compileOrder(query.orderBy, context.lookup);
-    type Entry = { key: ReturnType<typeof order.key>; record: SfRecord };
-    const bound = skip + take;
-    const entries: Entry[] = [];
-    if (bound <= BOUNDED_SORT_MAX) {
-      // Keep only the first `bound` rows: insert after equal keys, so ties keep scan order.
-      for (const record of source) {
-        if (predicate && !predicate(record)) continue;
-        const entry = { key: order.key(record), record };
-        const last = entries[entries.length - 1];
-        if (entries.length >= bound && last && order.compare(entry.key, last.key) >= 0) continue;
-        let low = 0;
-        let high = entries.length;
-        while (low < high) {
-          const middle = (low + high) >>> 1;
-          const probe = entries[middle];
-          if (probe && order.compare(probe.key, entry.key) <= 0) low = middle + 1;
-          else high = middle;
-        }
-        entries.splice(low, 0, entry);
-        if (entries.length > bound) entries.pop();
-      }
-    } else {
-      for (const record of source) {
-        if (predicate && !predicate(record)) continue;
-        entries.push({ key: order.key(record), record });
-      }
-      entries.sort((a, b) => order.compare(a.key, b.key));
-    }
-    const end = Math.min(entries.length, bound);
-    for (let i = skip; i < end; i++) {
-      const entry = entries[i];
-      if (entry) yield entry.record;
-    }
+  /** The records a query returns, in order, after WHERE, ORDER BY, OFFSET and LIMIT. */
+  private matching(
+    query: ResolvedQuery,
+    options: QueryOptions,
+    context: EvalContext
+  ): Iterable<SfRecord> {
+    const { records, predicate } = this.source(query, options, context);
+    return orderedWindow(records, predicate, query, this.lookup);
   }
 }
 

@@ -1,22 +1,28 @@
 /**
  * Resolves a parsed query against the schema: object and field names to their describes
  * (case-insensitively, output under the canonical API names), relationship paths through
- * reference fields, and every filter literal checked and normalised for its field's type. All
- * of Salesforce's schema errors are raised here, with the caret at the offending name or value.
+ * reference fields, functions to what they compute, and every filter literal checked and
+ * normalised for what it is compared with. All of Salesforce's schema errors are raised here,
+ * with the caret at the offending name or value. Aggregate queries (aggregate functions or
+ * GROUP BY) are resolved by resolve-aggregate.ts on the primitives this module exposes.
  */
-import type { FieldDescribe, Schema, SObjectDescribe } from '../model.ts';
+import type { Schema, SObjectDescribe } from '../model.ts';
 import type { SalesforceApiError } from '../model.ts';
 import { normalizeId } from '../ids.ts';
 import type {
-  AggregateFunction,
-  ComparisonOperator,
+  CallNode,
   ConditionNode,
+  ExpressionNode,
   FieldPathNode,
   LiteralNode,
-  QueryNode
+  QueryNode,
+  SelectItem,
+  TypeofNode
 } from './ast.ts';
+import { appliesTo, dateFunctionKind, isDateFunction } from './date-functions.ts';
 import { dayNumber } from './date-literals.ts';
 import {
+  aliasNotAllowed,
   duplicateField,
   errorAt,
   invalidIdLiteral,
@@ -25,73 +31,41 @@ import {
   noSuchColumn,
   notQueryable,
   offsetTooLarge,
+  unknownChildRelationship,
   unknownObject,
   unknownRelationship,
+  unsupportedFunction,
   wrongLiteralType
 } from './errors.ts';
-import { filterTypeName, kindOf, type ValueKind } from './field-kinds.ts';
+import { filterTypeName, kindOf } from './field-kinds.ts';
+import { isAggregateQuery, resolveAggregation } from './resolve-aggregate.ts';
+import type {
+  Hop,
+  Operand,
+  ResolvedCondition,
+  ResolvedExpression,
+  ResolvedPath,
+  ResolvedQuery,
+  ResolvedSelectItem,
+  ResolvedValue
+} from './resolved.ts';
 
 /** Salesforce caps OFFSET at 2,000 rows. */
 export const MAX_OFFSET = 2000;
 /** FIELDS(ALL) and FIELDS(CUSTOM) need a LIMIT of at most 200. */
 const MAX_FIELDS_LIMIT = 200;
 
-export interface Hop {
-  referenceField: FieldDescribe;
-  /** Canonical relationship name (`Account`, `Parent__r`): the key of the nested record. */
-  relationshipName: string;
-  target: SObjectDescribe;
-}
-
-/** A field reached from the queried object through zero or more parent relationships. */
-export interface ResolvedPath {
-  /** Canonical dotted name: `Name`, `Account.Owner.Name`. */
+/** What a filter's left side is, for checking and normalising the literals it meets. */
+export interface FilterTarget<O extends Operand> {
+  operand: O;
+  /** The name the error messages give (the field's). */
   name: string;
-  hops: Hop[];
-  field: FieldDescribe;
-  kind: ValueKind;
+  /** The type the messages name (`string`, `dateTime`, `int`...). */
+  typeName: string;
 }
 
-export type ResolvedValue =
-  | { kind: 'null' }
-  /** Normalised for the field: 18-char id, day number (date), epoch ms (datetime)... */
-  | { kind: 'scalar'; value: string | number | boolean }
-  | { kind: 'dateLiteral'; name: string; n?: number }
-  | { kind: 'pattern'; regex: RegExp };
-
-export type ResolvedCondition =
-  | { kind: 'and' | 'or'; operands: ResolvedCondition[] }
-  | { kind: 'not'; operand: ResolvedCondition }
-  | { kind: 'compare'; path: ResolvedPath; operator: ComparisonOperator; value: ResolvedValue }
-  | { kind: 'in'; path: ResolvedPath; negated: boolean; values: ResolvedValue[] }
-  | { kind: 'inQuery'; path: ResolvedPath; negated: boolean; query: ResolvedQuery }
-  | { kind: 'includes'; path: ResolvedPath; excludes: boolean; values: string[][] };
-
-export interface ResolvedAggregate {
-  fn: AggregateFunction;
-  path?: ResolvedPath;
-  /** Output key: the alias, or `expr0`, `expr1`... */
-  key: string;
-}
-
-export interface ResolvedOrder {
-  path: ResolvedPath;
-  descending: boolean;
-  nullsFirst: boolean;
-}
-
-export interface ResolvedQuery {
-  object: SObjectDescribe;
-  /** Selected fields in SELECT order (empty for aggregate queries). */
-  fields: ResolvedPath[];
-  aggregates: ResolvedAggregate[];
-  /** `SELECT COUNT() FROM ...`: only a count, no rows. */
-  countOnly: boolean;
-  where?: ResolvedCondition;
-  orderBy: ResolvedOrder[];
-  limit?: number;
-  offset?: number;
-}
+/** Where an expression stands: what each clause lets a function do. */
+export type Clause = 'select' | 'where' | 'group' | 'order';
 
 function isString(literal: LiteralNode): literal is Extract<LiteralNode, { kind: 'string' }> {
   return literal.kind === 'string';
@@ -125,131 +99,246 @@ function dateDay(text: string): number {
   );
 }
 
-class Resolver {
+export class Resolver {
   constructor(
-    private readonly schema: Schema,
-    private readonly query: string
+    readonly schema: Schema,
+    readonly query: string
   ) {}
 
   resolve(node: QueryNode): ResolvedQuery {
     const object = this.schema.getObject(node.from.name);
     if (!object) throw unknownObject(this.query, node.from.offset, node.from.name);
+    return this.resolveOn(node, object);
+  }
+
+  /** `node` over `object` (the FROM object, or a sub-query's child object). */
+  private resolveOn(node: QueryNode, object: SObjectDescribe): ResolvedQuery {
     if (!object.queryable) throw notQueryable(object.name);
-    const alias = node.from.alias;
-
-    if (node.groupBy) {
-      throw malformedQuery(
-        this.query,
-        node.groupBy.offset,
-        'GROUP BY is not supported by the Salesforce emulator'
-      );
-    }
     if (node.offset && node.offset.value > MAX_OFFSET) throw offsetTooLarge(MAX_OFFSET);
-
-    const fields: ResolvedPath[] = [];
-    const aggregates: ResolvedAggregate[] = [];
-    const seen = new Set<string>();
-    let countOnly = false;
-    let firstFieldOffset: number | undefined;
-    let unnamed = 0;
-
-    const addField = (path: ResolvedPath): void => {
-      const key = path.name.toLowerCase();
-      if (seen.has(key)) throw duplicateField(path.name);
-      seen.add(key);
-      fields.push(path);
+    const alias = node.from.alias;
+    const resolved: ResolvedQuery = { object, select: [], countOnly: false, orderBy: [] };
+    if (node.limit) resolved.limit = node.limit.value;
+    if (node.offset) resolved.offset = node.offset.value;
+    // After the SELECT list: an error in it is the one reported, as it comes first in the text.
+    const where = (): void => {
+      if (node.where) resolved.where = this.resolveWhere(node.where, object, alias);
     };
 
-    for (const item of node.select) {
-      switch (item.kind) {
-        case 'field':
-          firstFieldOffset ??= item.path.offset;
-          addField(this.resolvePath(item.path, object, alias));
-          break;
-        case 'fields': {
-          firstFieldOffset ??= item.offset;
-          if (item.scope !== 'STANDARD' && (!node.limit || node.limit.value > MAX_FIELDS_LIMIT)) {
-            throw malformedQuery(
-              this.query,
-              item.offset,
-              `The SOQL FIELDS function must have a LIMIT of at most ${MAX_FIELDS_LIMIT}`
-            );
-          }
-          for (const field of object.fields) {
-            if (item.scope === 'STANDARD' && field.custom) continue;
-            if (item.scope === 'CUSTOM' && !field.custom) continue;
-            addField({ name: field.name, hops: [], field, kind: kindOf(field.type) });
-          }
-          break;
-        }
-        case 'aggregate':
-          if (!item.argument) {
-            if (node.select.length > 1) {
-              throw malformedQuery(
-                this.query,
-                item.offset,
-                'COUNT() must be the only element in the SELECT list'
-              );
-            }
-            countOnly = true;
-            break;
-          }
-          aggregates.push({
-            fn: item.fn,
-            path: this.resolvePath(item.argument, object, alias),
-            key: item.alias ?? `expr${unnamed++}`
-          });
-          break;
-        case 'subquery':
-          throw malformedQuery(
-            this.query,
-            item.offset,
-            'Parent-to-child relationship subqueries are not supported by the Salesforce emulator'
-          );
-        case 'typeof':
-          throw malformedQuery(
-            this.query,
-            item.offset,
-            'TYPEOF is not supported by the Salesforce emulator'
-          );
+    const count = node.select.find(
+      (item) =>
+        item.kind === 'expression' &&
+        item.expression.kind === 'call' &&
+        item.expression.name === 'COUNT' &&
+        item.expression.args.length === 0
+    );
+    if (count?.kind === 'expression') {
+      if (node.groupBy) {
+        throw unsupportedFunction(
+          this.query,
+          count.expression.offset,
+          "COUNT() can't be used with GROUP BY: use COUNT(fieldName)"
+        );
       }
+      if (node.select.length > 1) {
+        throw malformedQuery(
+          this.query,
+          count.expression.offset,
+          'COUNT() must be the only element in the SELECT list'
+        );
+      }
+      resolved.countOnly = true;
+      where();
+      return resolved;
     }
-    if (aggregates.length > 0 && fields.length > 0) {
-      throw malformedQuery(
-        this.query,
-        firstFieldOffset ?? node.start,
-        `Field must be grouped or aggregated: ${fields[0]?.field.name ?? ''}`
-      );
+    if (isAggregateQuery(node)) {
+      resolved.aggregation = resolveAggregation(this, node, object);
+      where();
+      return resolved;
     }
-
-    const resolved: ResolvedQuery = { object, fields, aggregates, countOnly, orderBy: [] };
-    if (node.where) resolved.where = this.resolveCondition(node.where, object, alias);
+    resolved.select = this.resolveSelect(node, object);
+    where();
     for (const item of node.orderBy) {
       resolved.orderBy.push({
-        path: this.resolvePath(item.path, object, alias),
+        operand: this.resolveExpression(item.expression, object, alias, 'order'),
         descending: item.descending,
         // Salesforce sorts nulls first unless told otherwise, whatever the direction.
         nullsFirst: item.nulls !== 'LAST'
       });
     }
-    if (node.limit) resolved.limit = node.limit.value;
-    if (node.offset) resolved.offset = node.offset.value;
     return resolved;
   }
 
-  resolvePath(node: FieldPathNode, base: SObjectDescribe, alias?: string): ResolvedPath {
-    let segments = node.segments;
+  /** A record query's SELECT list. */
+  private resolveSelect(node: QueryNode, object: SObjectDescribe): ResolvedSelectItem[] {
+    const alias = node.from.alias;
+    const items: ResolvedSelectItem[] = [];
+    const seen = new Set<string>();
+    const add = (item: ResolvedSelectItem, key: string): void => {
+      if (seen.has(key.toLowerCase())) throw duplicateField(key);
+      seen.add(key.toLowerCase());
+      items.push(item);
+    };
+    for (const item of node.select) {
+      switch (item.kind) {
+        case 'expression': {
+          const expression = this.resolveExpression(item.expression, object, alias, 'select');
+          if (!item.alias) {
+            add({ kind: 'column', expression }, expression.path.name);
+          } else if (expression.fn === undefined) {
+            throw aliasNotAllowed(this.query, item.alias.offset);
+          } else {
+            add({ kind: 'column', expression, alias: item.alias.name }, item.alias.name);
+          }
+          break;
+        }
+        case 'fields':
+          for (const path of this.fieldsOf(item, object, node.limit?.value)) {
+            add({ kind: 'column', expression: plain(path) }, path.name);
+          }
+          break;
+        case 'subquery': {
+          const children = this.resolveChildren(item.query, object);
+          add(children, children.relationshipName);
+          break;
+        }
+        case 'typeof': {
+          const typeOf = this.resolveTypeof(item, object, alias);
+          add(typeOf, typeOf.relationshipName);
+          break;
+        }
+      }
+    }
+    return items;
+  }
+
+  /** The fields FIELDS(ALL | STANDARD | CUSTOM) stands for. */
+  private fieldsOf(
+    item: Extract<SelectItem, { kind: 'fields' }>,
+    object: SObjectDescribe,
+    limit: number | undefined
+  ): ResolvedPath[] {
+    if (item.scope !== 'STANDARD' && (limit === undefined || limit > MAX_FIELDS_LIMIT)) {
+      throw malformedQuery(
+        this.query,
+        item.offset,
+        `The SOQL FIELDS function must have a LIMIT of at most ${MAX_FIELDS_LIMIT}`
+      );
+    }
+    return object.fields
+      .filter((field) => (item.scope === 'STANDARD' ? !field.custom : true))
+      .filter((field) => (item.scope === 'CUSTOM' ? field.custom : true))
+      .map((field) => ({ name: field.name, hops: [], field, kind: kindOf(field.type) }));
+  }
+
+  /** `(SELECT ... FROM Contacts)`: the child relationship and the query over its object. */
+  private resolveChildren(
+    node: QueryNode,
+    parent: SObjectDescribe
+  ): Extract<ResolvedSelectItem, { kind: 'children' }> {
+    const wanted = node.from.name.toLowerCase();
+    const relationship = this.schema
+      .childRelationships(parent)
+      .find((candidate) => candidate.relationshipName?.toLowerCase() === wanted);
+    if (!relationship?.relationshipName) {
+      throw unknownChildRelationship(this.query, node.from.offset, node.from.name);
+    }
+    const query = this.resolveOn(node, relationship.childObject);
+    if (query.countOnly || query.aggregation) {
+      throw unsupportedFunction(
+        this.query,
+        node.start,
+        'Aggregate functions are not supported in parent-to-child relationship sub-queries'
+      );
+    }
+    return {
+      kind: 'children',
+      relationshipName: relationship.relationshipName,
+      referenceField: relationship.field,
+      query
+    };
+  }
+
+  /**
+   * TYPEOF: the WHEN branches' fields resolved on their types; ELSE's on each other type the
+   * reference can point at (a field ELSE names must exist on all of them).
+   */
+  private resolveTypeof(
+    node: TypeofNode,
+    object: SObjectDescribe,
+    alias: string | undefined
+  ): Extract<ResolvedSelectItem, { kind: 'typeof' }> {
+    const segments = this.withoutSelf(node.path.segments, object, alias);
+    const hops = this.walkRelationships(node.path, object, segments.slice(0, -1));
+    const owner = hops[hops.length - 1]?.target ?? object;
+    const last = segments[segments.length - 1] ?? '';
+    const referenceField = this.schema.getRelationship(owner, last);
+    if (!referenceField) throw unknownRelationship(this.query, node.path.offset, last);
+    const branches = new Map<string, ResolvedPath[]>();
+    for (const branch of node.branches) {
+      const type = this.schema.getObject(branch.type);
+      if (!type) throw unknownObject(this.query, branch.typeOffset, branch.type);
+      branches.set(
+        type.name,
+        branch.fields.map((field) => this.resolvePath(field, type))
+      );
+    }
+    if (node.otherwise.length > 0) {
+      for (const name of referenceField.referenceTo) {
+        const type = this.schema.getObject(name);
+        if (!type || branches.has(type.name)) continue;
+        branches.set(
+          type.name,
+          node.otherwise.map((field) => this.resolvePath(field, type))
+        );
+      }
+    }
+    return {
+      kind: 'typeof',
+      hops,
+      referenceField,
+      relationshipName: referenceField.relationshipName ?? last,
+      branches
+    };
+  }
+
+  /** `Account.Name FROM Account` and `a.Name FROM Account a` name the queried object itself. */
+  private withoutSelf(segments: string[], base: SObjectDescribe, alias?: string): string[] {
     const first = segments[0]?.toLowerCase();
-    // `Account.Name FROM Account` and `a.Name FROM Account a` name the queried object itself.
     if (
       segments.length > 1 &&
       (first === alias?.toLowerCase() ||
         (first === base.name.toLowerCase() &&
           !this.schema.getRelationship(base, segments[0] ?? '')))
     ) {
-      segments = segments.slice(1);
+      return segments.slice(1);
     }
-    return this.walk(node, base, segments, [], []);
+    return segments;
+  }
+
+  resolvePath(node: FieldPathNode, base: SObjectDescribe, alias?: string): ResolvedPath {
+    return this.walk(node, base, this.withoutSelf(node.segments, base, alias), [], []);
+  }
+
+  /** The hops of a path made only of (single-target) parent relationships. */
+  private walkRelationships(
+    node: FieldPathNode,
+    object: SObjectDescribe,
+    segments: string[]
+  ): Hop[] {
+    const hops: Hop[] = [];
+    let current = object;
+    for (const segment of segments) {
+      const reference = this.schema.getRelationship(current, segment);
+      const target = this.schema.getObject(reference?.referenceTo[0] ?? '');
+      if (!reference || !target) throw unknownRelationship(this.query, node.offset, segment);
+      hops.push({
+        referenceField: reference,
+        relationshipName: reference.relationshipName ?? segment,
+        target
+      });
+      current = target;
+    }
+    return hops;
   }
 
   /**
@@ -295,77 +384,176 @@ class Resolver {
     throw firstError;
   }
 
-  private resolveCondition(
+  /**
+   * A field, or a function of one: a date function (`CALENDAR_YEAR(CreatedDate)`, also around
+   * `convertTimezone()`), `toLabel()` (SELECT and WHERE) or `FORMAT()` (SELECT only).
+   */
+  resolveExpression(
+    node: ExpressionNode,
+    object: SObjectDescribe,
+    alias: string | undefined,
+    clause: Clause
+  ): ResolvedExpression {
+    if (node.kind === 'path') return plain(this.resolvePath(node, object, alias));
+    const path = this.functionArgument(node, object, alias);
+    if (isDateFunction(node.name)) {
+      if (clause === 'select') {
+        throw unsupportedFunction(
+          this.query,
+          node.offset,
+          `${node.name}() selects a group: use it in GROUP BY and in an aggregate query`
+        );
+      }
+      if (!appliesTo(node.name, path.field.type)) {
+        throw unsupportedFunction(
+          this.query,
+          node.offset,
+          `${node.name}() cannot be applied to field ${path.field.name} of type ${path.field.type}`
+        );
+      }
+      return {
+        path,
+        fn: node.name,
+        kind: dateFunctionKind(node.name),
+        key: `${node.name}(${path.name})`
+      };
+    }
+    if (node.name === 'TOLABEL' && (clause === 'select' || clause === 'where')) {
+      const kind = path.kind === 'multipicklist' ? 'multipicklist' : 'string';
+      return { path, fn: 'TOLABEL', kind, key: path.name };
+    }
+    if (node.name === 'FORMAT' && clause === 'select') {
+      return { path, fn: 'FORMAT', kind: 'string', key: path.name };
+    }
+    throw unsupportedFunction(
+      this.query,
+      node.offset,
+      `${node.text} is not supported here by the Salesforce emulator's SOQL engine`
+    );
+  }
+
+  /** The one field a scalar function takes (a date function also takes convertTimezone(f)). */
+  functionArgument(node: CallNode, object: SObjectDescribe, alias?: string): ResolvedPath {
+    let [argument] = node.args;
+    if (
+      argument?.kind === 'call' &&
+      argument.name === 'CONVERTTIMEZONE' &&
+      isDateFunction(node.name)
+    ) {
+      [argument] = argument.args;
+    }
+    if (node.args.length !== 1 || argument?.kind !== 'path') {
+      throw unsupportedFunction(
+        this.query,
+        node.offset,
+        `${node.text}: ${node.name}() takes one field`
+      );
+    }
+    return this.resolvePath(argument, object, alias);
+  }
+
+  private resolveWhere(
     node: ConditionNode,
     object: SObjectDescribe,
-    alias?: string
+    alias: string | undefined
   ): ResolvedCondition {
+    return this.resolveCondition(node, (expression) => {
+      const resolved = this.resolveExpression(expression, object, alias, 'where');
+      if (resolved.kind === 'compound') {
+        throw errorAt(
+          'INVALID_FIELD',
+          this.query,
+          expression.offset,
+          `field '${resolved.path.field.name}' can not be filtered in a query call`
+        );
+      }
+      const typeName = resolved.fn
+        ? resolved.kind === 'number'
+          ? 'int'
+          : resolved.kind
+        : filterTypeName(resolved.path.field);
+      return { operand: resolved, name: resolved.path.field.name, typeName };
+    });
+  }
+
+  /** A WHERE or HAVING condition; `left` resolves what each comparison reads. */
+  resolveCondition<O extends Operand>(
+    node: ConditionNode,
+    left: (expression: ExpressionNode) => FilterTarget<O>
+  ): ResolvedCondition<O> {
     switch (node.kind) {
       case 'and':
       case 'or':
         return {
           kind: node.kind,
-          operands: node.operands.map((operand) => this.resolveCondition(operand, object, alias))
+          operands: node.operands.map((operand) => this.resolveCondition(operand, left))
         };
       case 'not':
-        return { kind: 'not', operand: this.resolveCondition(node.operand, object, alias) };
+        return { kind: 'not', operand: this.resolveCondition(node.operand, left) };
       case 'compare': {
-        const path = this.resolveFilterable(node.field, object, alias);
-        if (node.operator === 'LIKE') {
-          if (path.kind === 'id') {
-            throw invalidOperator(this.query, node.operatorOffset, 'invalid operator on id field');
-          }
-          if (path.kind !== 'string' && path.kind !== 'multipicklist' && path.kind !== 'time') {
-            throw invalidOperator(
-              this.query,
-              node.operatorOffset,
-              `invalid operator on ${filterTypeName(path.field)} field`
-            );
-          }
-          if (node.value.kind === 'null') {
-            return { kind: 'compare', path, operator: 'LIKE', value: { kind: 'null' } };
-          }
-          if (!isString(node.value)) {
-            throw wrongLiteralType(this.query, node.value.offset, path.field.name, 'string', true);
-          }
+        const target = left(node.left);
+        if (node.operator !== 'LIKE') {
           return {
             kind: 'compare',
-            path,
-            operator: 'LIKE',
-            value: { kind: 'pattern', regex: likeToRegExp(node.value.value) }
+            left: target.operand,
+            operator: node.operator,
+            value: this.resolveLiteral(node.value, target)
           };
+        }
+        const kind = target.operand.kind;
+        if (kind === 'id') {
+          throw invalidOperator(this.query, node.operatorOffset, 'invalid operator on id field');
+        }
+        if (kind !== 'string' && kind !== 'multipicklist' && kind !== 'time') {
+          throw invalidOperator(
+            this.query,
+            node.operatorOffset,
+            `invalid operator on ${target.typeName} field`
+          );
+        }
+        if (node.value.kind === 'null') {
+          return {
+            kind: 'compare',
+            left: target.operand,
+            operator: 'LIKE',
+            value: { kind: 'null' }
+          };
+        }
+        if (!isString(node.value)) {
+          throw wrongLiteralType(this.query, node.value.offset, target.name, 'string', true);
         }
         return {
           kind: 'compare',
-          path,
-          operator: node.operator,
-          value: this.resolveLiteral(node.value, path)
+          left: target.operand,
+          operator: 'LIKE',
+          value: { kind: 'pattern', regex: likeToRegExp(node.value.value) }
         };
       }
       case 'in': {
-        const path = this.resolveFilterable(node.field, object, alias);
+        const target = left(node.left);
         return {
           kind: 'in',
-          path,
+          left: target.operand,
           negated: node.negated,
-          values: node.values.map((value) => this.resolveLiteral(value, path))
+          values: node.values.map((value) => this.resolveLiteral(value, target))
         };
       }
       case 'inQuery': {
-        const path = this.resolveFilterable(node.field, object, alias);
+        const target = left(node.left);
         const inner = this.resolve(node.query);
-        if (inner.fields.length !== 1 || inner.aggregates.length > 0 || inner.countOnly) {
+        const [only] = inner.select;
+        if (inner.select.length !== 1 || only?.kind !== 'column' || only.expression.fn) {
           throw malformedQuery(
             this.query,
             node.query.start,
             'Semi join sub-selects can only select one field'
           );
         }
-        return { kind: 'inQuery', path, negated: node.negated, query: inner };
+        return { kind: 'inQuery', left: target.operand, negated: node.negated, query: inner };
       }
       case 'includes': {
-        const path = this.resolveFilterable(node.field, object, alias);
-        if (path.kind !== 'multipicklist') {
+        const target = left(node.left);
+        if (target.operand.kind !== 'multipicklist') {
           throw invalidOperator(
             this.query,
             node.offset,
@@ -374,48 +562,27 @@ class Resolver {
         }
         const values = node.values.map((value) => {
           if (!isString(value)) {
-            throw wrongLiteralType(this.query, value.offset, path.field.name, 'string', true);
+            throw wrongLiteralType(this.query, value.offset, target.name, 'string', true);
           }
           return value.value
             .split(';')
             .map((part) => part.trim().toLowerCase())
             .filter(Boolean);
         });
-        return { kind: 'includes', path, excludes: node.excludes, values };
+        return { kind: 'includes', left: target.operand, excludes: node.excludes, values };
       }
     }
   }
 
-  private resolveFilterable(
-    node: FieldPathNode,
-    object: SObjectDescribe,
-    alias?: string
-  ): ResolvedPath {
-    const path = this.resolvePath(node, object, alias);
-    if (path.kind === 'compound') {
-      throw errorAt(
-        'INVALID_FIELD',
-        this.query,
-        node.offset,
-        `field '${path.field.name}' can not be filtered in a query call`
-      );
-    }
-    return path;
-  }
-
-  /** Checks a literal against the field's type and normalises it for comparison. */
-  private resolveLiteral(literal: LiteralNode, path: ResolvedPath): ResolvedValue {
+  /** Checks a literal against what it is compared with and normalises it for comparison. */
+  private resolveLiteral<O extends Operand>(
+    literal: LiteralNode,
+    target: FilterTarget<O>
+  ): ResolvedValue {
     if (literal.kind === 'null') return { kind: 'null' };
-    const field = path.field;
     const wrong = (quotedExpected: boolean): SalesforceApiError =>
-      wrongLiteralType(
-        this.query,
-        literal.offset,
-        field.name,
-        filterTypeName(field),
-        quotedExpected
-      );
-    switch (path.kind) {
+      wrongLiteralType(this.query, literal.offset, target.name, target.typeName, quotedExpected);
+    switch (target.operand.kind) {
       case 'string':
       case 'time':
       case 'multipicklist':
@@ -447,6 +614,11 @@ class Resolver {
         throw wrong(false);
     }
   }
+}
+
+/** A field read as it is stored. */
+export function plain(path: ResolvedPath): ResolvedExpression {
+  return { path, kind: path.kind, key: path.name };
 }
 
 function literalRange(literal: Extract<LiteralNode, { kind: 'dateLiteral' }>): ResolvedValue {

@@ -11,7 +11,7 @@
  * level of the cascade.
  */
 import type { FieldDescribe, SalesforceApiError, SfRecord, SObjectDescribe } from '../model.ts';
-import { childRelationships, type ChildRelationship } from '../schema/relationships.ts';
+import type { ChildRelationship } from '../model.ts';
 import { writeErrors } from './errors.ts';
 import { scanRecords } from './read.ts';
 import type { TableRegistry } from './registry.ts';
@@ -41,7 +41,7 @@ function relationshipsOf(
   for (const { object } of parents) objects.add(object);
   const byField = new Map<FieldDescribe, ChildRelationship>();
   for (const object of objects) {
-    for (const relationship of childRelationships(registry.schema, object)) {
+    for (const relationship of registry.schema.childRelationships(object)) {
       if (constraints.has(relationship.deleteConstraint)) {
         byField.set(relationship.field, relationship);
       }

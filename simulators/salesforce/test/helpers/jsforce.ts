@@ -21,7 +21,7 @@ export function jsforceConnection(emulator: TestEmulator): jsforce.Connection {
  * a new connection.
  */
 export function useJsforceEmulator(
-  beforeEachTest: (emulator: TestEmulator, conn: jsforce.Connection) => void
+  beforeEachTest: (emulator: TestEmulator, conn: jsforce.Connection) => void | Promise<void>
 ): void {
   let emulator: TestEmulator;
 
@@ -36,6 +36,6 @@ export function useJsforceEmulator(
   beforeEach(async () => {
     await emulator.driver('POST', 'reset');
     await emulator.renewToken();
-    beforeEachTest(emulator, jsforceConnection(emulator));
+    await beforeEachTest(emulator, jsforceConnection(emulator));
   });
 }

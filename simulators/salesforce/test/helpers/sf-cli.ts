@@ -8,8 +8,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { promisify } from 'node:util';
+import type jsforce from 'jsforce';
 import { REPO_ROOT, type TestEmulator } from './emulator.ts';
+import { useJsforceEmulator } from './jsforce.ts';
 
 const run = promisify(execFile);
 const SF = join(REPO_ROOT, 'node_modules', '.bin', 'sf');
@@ -78,4 +81,43 @@ export async function createSfCli(
       ]),
     removeHome: () => rm(home, { recursive: true, force: true })
   };
+}
+
+/** What a test of a file using {@link useJsforceEmulatorWithCli} works with. */
+export interface CliTestOrg {
+  emulator: TestEmulator;
+  conn: jsforce.Connection;
+  /** Runs `sf <args> --target-org <the emulator> --json`, logged in at the first run. */
+  sf(args: string[]): Promise<SfAnswer>;
+}
+
+const CLI_ALIAS = 'emulator';
+
+/**
+ * useJsforceEmulator for files that also run the sf CLI: one CLI home for the file (removed
+ * after it), logged in to the emulator once (its session outlives the org resets). The object
+ * returned holds, in each test, the reset emulator and a fresh connection.
+ */
+export function useJsforceEmulatorWithCli(homePrefix: string): CliTestOrg {
+  let cli: SfCli | undefined;
+  let loggedIn = false;
+  const org = {
+    async sf(args: string[]): Promise<SfAnswer> {
+      if (!cli) throw new Error('the CLI starts with the first test');
+      if (!loggedIn) {
+        const login = await cli.login(CLI_ALIAS);
+        if (login.status !== 0) throw new Error(`sf org login failed: ${login.raw}`);
+        loggedIn = true;
+      }
+      return cli.sf([...args, '--target-org', CLI_ALIAS]);
+    }
+  } as CliTestOrg;
+  useJsforceEmulator(async (emulator, conn) => {
+    cli ??= await createSfCli(emulator, { homePrefix, timeoutMs: 90_000 });
+    Object.assign(org, { emulator, conn });
+  });
+  after(async () => {
+    await cli?.removeHome();
+  });
+  return org;
 }

@@ -2,10 +2,11 @@
  * The describe shapes of the REST API, rendered from the schema: the global describe entry
  * (`GET sobjects`, `GET sobjects/X`) and the full describe (`GET sobjects/X/describe`) with the
  * keys jsforce, the sf CLI and code generators read. Flags Salesforce derives (filterable,
- * groupable, soapType...) are derived here the same way from the field type.
+ * groupable, soapType...) are derived the same way from the field type; the query ones come from
+ * soql/field-kinds.ts, which the SOQL engine enforces.
  */
 import type { FieldDescribe, FieldType, Schema, SfRecord, SObjectDescribe } from '../../model.ts';
-import { childRelationships } from '../../schema/relationships.ts';
+import { aggregatable, filterable, groupable, sortable } from '../../soql/field-kinds.ts';
 import { sobjectUrl } from './records.ts';
 
 const SOAP_TYPES: Record<FieldType, string> = {
@@ -42,31 +43,6 @@ const TEXT_TYPES = new Set<FieldType>([
   'multipicklist',
   'encryptedstring'
 ]);
-
-/** Long and rich text areas (over 255 characters) cannot be filtered, grouped or sorted. */
-function isLongText(field: FieldDescribe): boolean {
-  return field.type === 'textarea' && field.length > 255;
-}
-
-function filterable(field: FieldDescribe): boolean {
-  if (isLongText(field)) return false;
-  return !['base64', 'address', 'location', 'encryptedstring'].includes(field.type);
-}
-
-function groupable(field: FieldDescribe): boolean {
-  if (!filterable(field)) return false;
-  return !['double', 'currency', 'percent', 'datetime', 'time', 'multipicklist'].includes(
-    field.type
-  );
-}
-
-function sortable(field: FieldDescribe): boolean {
-  return filterable(field) && field.type !== 'multipicklist';
-}
-
-function aggregatable(field: FieldDescribe): boolean {
-  return filterable(field) && field.type !== 'boolean' && field.type !== 'multipicklist';
-}
 
 function byteLength(field: FieldDescribe): number {
   if (field.type === 'id' || field.type === 'reference') return 18;
@@ -257,7 +233,7 @@ function describeChildRelationships(
   schema: Schema,
   object: SObjectDescribe
 ): Array<Record<string, unknown>> {
-  return childRelationships(schema, object).map((relationship) => ({
+  return schema.childRelationships(object).map((relationship) => ({
     cascadeDelete: relationship.deleteConstraint === 'Cascade',
     childSObject: relationship.childObject.name,
     deprecatedAndHidden: false,

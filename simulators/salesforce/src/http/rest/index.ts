@@ -1,7 +1,7 @@
 /**
  * The REST API of one org: `GET /services/data` (versions, public) and everything under
  * `/services/data/vXX.X/` (authenticated, one API call per request): the version's resource
- * list, sObjects, sObject Collections, composite, query and limits.
+ * list, sObjects, sObject Collections, composite, sObject Tree, query and limits.
  */
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../../model.ts';
@@ -14,6 +14,7 @@ import { limitsRoutes } from './limits.ts';
 import { queryRoutes } from './query.ts';
 import type { QueryCursors } from './query-cursors.ts';
 import { sobjectRoutes } from './sobjects.ts';
+import { treeRoutes } from './tree.ts';
 
 export const REST_PREFIX = '/services/data/v:version';
 
@@ -45,6 +46,7 @@ export async function restRoutes(
       await versioned.register(sobjectRoutes, { ctx });
       await versioned.register(collectionRoutes, { ctx });
       await versioned.register(compositeRoutes, { ctx });
+      await versioned.register(treeRoutes, { ctx });
       await versioned.register(queryRoutes, { ctx, cursors });
       await versioned.register(limitsRoutes, { ctx });
     },

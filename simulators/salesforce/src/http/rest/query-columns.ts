@@ -3,12 +3,14 @@
  * parameter is undocumented, but the sf CLI's `data query` calls it after every query to name
  * its columns (and fails without it), as the Developer Console does. Shape as a real org sends
  * it: one entry per selected field, parent fields grouped under their relationship with
- * `joinColumns`, aggregates flagged `aggregate: true`.
+ * `joinColumns`, aggregates flagged `aggregate: true`, and a parent-to-child sub-query as one
+ * `aggregate` column whose `joinColumns` are the child's (the CLI prints those as a sub-table).
  */
 import type {
   FieldDescribe,
   FieldType,
   PreparedQuery,
+  QueryColumn,
   Schema,
   SObjectDescribe
 } from '../../model.ts';
@@ -115,18 +117,38 @@ function addPath(
   );
 }
 
+/** The metadata of each column: fields along their paths, aggregates, sub-queries nested. */
+function columnsOf(
+  schema: Schema,
+  object: SObjectDescribe | undefined,
+  details: QueryColumn[]
+): ColumnMetadata[] {
+  const columns: ColumnMetadata[] = [];
+  for (const column of details) {
+    if (column.children) {
+      const child = schema.getObject(column.children.objectName);
+      columns.push({
+        ...relationshipColumn(column.name, column.displayName),
+        aggregate: true,
+        joinColumns: columnsOf(schema, child, column.children.columns)
+      });
+    } else if (column.aggregate) {
+      columns.push({
+        ...fieldColumn(undefined, column.name, column.displayName),
+        aggregate: true,
+        apexType: null
+      });
+    } else {
+      addPath(schema, columns, object, column.name.split('.'), '');
+    }
+  }
+  return columns;
+}
+
 export function queryColumns(schema: Schema, query: PreparedQuery): Record<string, unknown> {
   const object = schema.getObject(query.objectName);
-  const columns: ColumnMetadata[] = [];
-  for (const column of query.columns) {
-    if (query.isAggregate) {
-      columns.push({ ...fieldColumn(undefined, column, column), aggregate: true, apexType: null });
-      continue;
-    }
-    addPath(schema, columns, object, column.split('.'), '');
-  }
   return {
-    columnMetadata: columns,
+    columnMetadata: columnsOf(schema, object, query.columnDetails),
     entityName: object?.name ?? query.objectName,
     groupBy: false,
     idSelected: query.columns.some((c) => c.toLowerCase() === 'id'),
