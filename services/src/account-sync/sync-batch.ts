@@ -20,7 +20,12 @@ import {
   type BusinessPartnerPayload,
   type SalesforceAccount
 } from './mapping.ts';
-import { isTransientSapError, type SapClient } from './sap-client.ts';
+import {
+  isSapBusinessPartnerNumber,
+  isTransientSapError,
+  type BusinessPartnerRef,
+  type SapClient
+} from './sap-client.ts';
 
 export const SYNC_ERROR_MAX = 32_768;
 
@@ -76,16 +81,55 @@ async function upsertOne(
   return ref.businessPartner;
 }
 
-async function deleteOne(deps: SyncDeps, change: CoalescedChange): Promise<SyncOutcome> {
-  let sapNumber = change.sapNumber;
-  if (!sapNumber)
-    sapNumber = (await deps.sap.findBySearchTerm(searchTermFor(change.accountId)))?.businessPartner;
-  if (!sapNumber)
-    return { accountId: change.accountId, kind: 'skipped', reason: 'never reached SAP' };
-  const result = await deps.sap.block(sapNumber);
-  return result === 'not-found'
-    ? { accountId: change.accountId, kind: 'skipped', reason: `SAP ${sapNumber} not found` }
-    : { accountId: change.accountId, kind: 'blocked', sapNumber };
+/** What Salesforce says of an account a Delete event names (queryAll: the recycle bin too). */
+interface DeletedState {
+  Id: string;
+  IsDeleted: boolean | string | null;
+  SAP_Customer_Number__c?: string | null;
+}
+
+/**
+ * Blocks the SAP customer of a deleted account, after checking what the event claims: a Delete
+ * event is only a claim (anyone who can publish Account_Sync__e can send one), and blocking the
+ * wrong customer stops a live account's business. Checked, in this order, before any change:
+ *  1. Salesforce says the account is deleted (queryAll, IsDeleted = true), or it is gone for good
+ *     (purged from the recycle bin: not even queryAll finds it); a live account is skipped;
+ *  2. the SAP number (the event's, else the deleted record's) is an SAP business partner number;
+ *     anything else is skipped before any request to SAP;
+ *  3. the partner's SearchTerm1 is that account (the service writes the account id there at
+ *     create); a partner of another account is skipped.
+ * A skip is an outcome with its reason (logged, counted in the metrics); SAP is not changed.
+ */
+async function deleteOne(
+  deps: SyncDeps,
+  change: CoalescedChange,
+  state: DeletedState | undefined
+): Promise<SyncOutcome> {
+  const accountId = change.accountId;
+  const skip = (reason: string): SyncOutcome => {
+    deps.logger?.warn({ accountId, reason }, 'account-sync Delete event skipped');
+    return { accountId, kind: 'skipped', reason };
+  };
+  if (state !== undefined && !(state.IsDeleted === true || state.IsDeleted === 'true'))
+    return skip('Delete event for an account that is not deleted in Salesforce');
+  const claimed = change.sapNumber || state?.SAP_Customer_Number__c || undefined;
+  const searchTerm = searchTermFor(state?.Id ?? accountId);
+  let ref: BusinessPartnerRef | undefined;
+  if (claimed !== undefined) {
+    if (!isSapBusinessPartnerNumber(claimed))
+      return skip('the SAP number of the Delete event is not an SAP business partner number');
+    ref = await deps.sap.get(claimed);
+    if (ref === undefined)
+      return { accountId, kind: 'skipped', reason: `SAP ${claimed} not found` };
+  } else {
+    ref = await deps.sap.findBySearchTerm(searchTerm);
+    if (ref === undefined) return { accountId, kind: 'skipped', reason: 'never reached SAP' };
+  }
+  const owner = ref.data.SearchTerm1;
+  if (typeof owner !== 'string' || id15(owner) !== id15(searchTerm))
+    return skip(`SAP ${ref.businessPartner} belongs to another account (SearchTerm1)`);
+  await deps.sap.blockRef(ref);
+  return { accountId, kind: 'blocked', sapNumber: ref.businessPartner };
 }
 
 export interface BatchResult {
@@ -111,6 +155,17 @@ export async function syncBatch(
           upserts.map((c) => c.accountId)
         );
   const byId = new Map(records.map((r) => [id15(r.Id), r]));
+  // What Salesforce says of the accounts Delete events name (one queryAll for the batch).
+  const deletedStates =
+    deletes.length === 0
+      ? []
+      : await deps.rest.queryByIds<DeletedState>(
+          'Account',
+          ['Id', 'IsDeleted', 'SAP_Customer_Number__c'],
+          deletes.map((c) => c.accountId),
+          { queryAll: true }
+        );
+  const stateById = new Map(deletedStates.map((r) => [id15(r.Id), r]));
   const work: Array<{ change: CoalescedChange; account: SalesforceAccount }> = [];
   for (const change of upserts) {
     const account = byId.get(id15(change.accountId));
@@ -150,7 +205,7 @@ export async function syncBatch(
     }),
     ...deletes.map((change) => async (): Promise<SyncOutcome> => {
       try {
-        return await deleteOne(deps, change);
+        return await deleteOne(deps, change, stateById.get(id15(change.accountId)));
       } catch (error) {
         if (!isTransientSapError(error))
           return { accountId: change.accountId, kind: 'permanent', message: messageOf(error) };
