@@ -42,6 +42,20 @@ export interface SyncDeps {
   pool: pg.Pool;
   concurrency: number;
   logger?: Logger | undefined;
+  /**
+   * Retries: when each account's retry was queued (by id15). An account Success with an SAP
+   * number and synced (Last_Synced_At__c) at or after that instant is in its final state, and its
+   * retry is dropped: no SAP request, no write-back.
+   */
+  settledSince?: ReadonlyMap<string, Date> | undefined;
+}
+
+/** Final state since `since`: Success, an SAP number, synced at or after it. */
+function settled(account: SalesforceAccount, since: Date | undefined): boolean {
+  if (since === undefined) return false;
+  if (account.Sync_Status__c !== 'Success' || !account.SAP_Customer_Number__c) return false;
+  const synced = account.Last_Synced_At__c ? Date.parse(account.Last_Synced_At__c) : NaN;
+  return Number.isFinite(synced) && synced >= since.getTime();
 }
 
 async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
@@ -53,6 +67,14 @@ async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Deletes the create intents of these accounts (their number is in Salesforce). */
+export async function clearIntents(pool: pg.Pool, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await pool.query('DELETE FROM account_sync_create_intent WHERE account_id = ANY($1::text[])', [
+    ids
+  ]);
+}
 
 /** Writes intents; returns the accounts that already had one (a create may have happened). */
 async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
@@ -175,8 +197,20 @@ export async function syncBatch(
         kind: 'skipped',
         reason: 'deleted in Salesforce'
       });
+    else if (settled(account, deps.settledSince?.get(id15(account.Id))))
+      outcomes.push({
+        accountId: account.Id,
+        kind: 'skipped',
+        reason: 'already synced after the retry was queued'
+      });
     else work.push({ change, account });
   }
+  // An account with an SAP number is never created again: a create intent left behind for it
+  // (a crash between the write-back and the intent's DELETE) goes now.
+  await clearIntents(
+    deps.pool,
+    records.filter((r) => r.SAP_Customer_Number__c).map((r) => r.Id)
+  );
 
   // Map and validate before calling SAP; write intents for the creates.
   const valid: Array<(typeof work)[number] & { payload: BusinessPartnerPayload }> = [];
@@ -282,9 +316,5 @@ export async function writeBack(
         'account-sync write-back failed for a record'
       );
   });
-  if (done.length > 0)
-    await deps.pool.query(
-      'DELETE FROM account_sync_create_intent WHERE account_id = ANY($1::text[])',
-      [done]
-    );
+  await clearIntents(deps.pool, done);
 }
