@@ -15,28 +15,3 @@ export function isSalesforceId(value: unknown): value is string {
 export function id15(id: string): string {
   return id.slice(0, 15);
 }
-
-const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
-
-/** The 3-character suffix Salesforce appends to a 15-character id (one bit per upper-case letter). */
-export function idChecksum(id15chars: string): string {
-  let suffix = '';
-  for (let chunk = 0; chunk < 3; chunk++) {
-    let bits = 0;
-    for (let i = 0; i < 5; i++) {
-      const code = id15chars.charCodeAt(chunk * 5 + i);
-      if (code >= 65 && code <= 90) bits |= 1 << i;
-    }
-    suffix += CHECKSUM_ALPHABET[bits];
-  }
-  return suffix;
-}
-
-/**
- * A Salesforce id of the given key prefix (e.g. `005` for users): 15 characters, or 18 whose last
- * three are the checksum of the first 15. Stricter than isSalesforceId, for ids from outside.
- */
-export function isSalesforceIdOf(prefix: string, value: unknown): value is string {
-  if (!isSalesforceId(value) || !value.startsWith(prefix)) return false;
-  return value.length === 15 || value.slice(15) === idChecksum(value.slice(0, 15));
-}

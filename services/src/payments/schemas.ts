@@ -3,10 +3,10 @@
 // Messages are written for the Apex developer reading the 400, and never quote the value sent (it
 // could be card data).
 import { z } from 'zod';
-import { SALESFORCE_ID_PATTERN, isSalesforceIdOf } from '../../../toolkit/src/salesforce-id.ts';
+import { SALESFORCE_ID_PATTERN } from '../../../toolkit/src/salesforce-id.ts';
 import { passesLuhn } from '../platform/index.ts';
 import type { PaymentAnswer } from './canonical.ts';
-import { isIso4217Currency } from './currencies.ts';
+import { ISO_4217_CURRENCIES } from './currencies.ts';
 
 export const IDEMPOTENCY_KEY_MESSAGE = "required: 8-100 characters, letters, digits, '-' and '_'";
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
@@ -35,10 +35,17 @@ export function isPanLikeKey(key: string): boolean {
   return false;
 }
 
+/**
+ * OpenAPI extension on the key's schema: the rule of isPanLikeKey, which JSON Schema cannot
+ * express (the document says it, and the robustness fuzzer applies it).
+ */
+export const CARD_NUMBER_FREE = 'x-card-number-free';
+
 export const idempotencyKey = z
   .string({ error: IDEMPOTENCY_KEY_MESSAGE })
   .regex(IDEMPOTENCY_KEY, { error: IDEMPOTENCY_KEY_MESSAGE })
   .refine((key) => !isPanLikeKey(key), { error: PAN_LIKE_KEY_MESSAGE });
+const KEY_META = { [CARD_NUMBER_FREE]: true } as const;
 
 const salesforceId = (what: string) =>
   z
@@ -46,22 +53,23 @@ const salesforceId = (what: string) =>
     .regex(SALESFORCE_ID_PATTERN, { error: `must be a 15 or 18 character Salesforce ${what} id` });
 
 /**
- * An X-SF-* id header: exactly a Salesforce id of that object's key prefix (18 characters with
- * the right checksum, or 15). The message names the rule, never the value.
+ * An X-SF-* id header: exactly a Salesforce id of that object's key prefix, 15 or 18 letters and
+ * digits. The message names the rule, never the value.
  */
 const headerId = (what: string, prefix: string) => {
-  const message = `must be a Salesforce ${what} id (15 or 18 characters, starting ${prefix})`;
+  const message = `must be a Salesforce ${what} id (15 or 18 letters and digits, starting ${prefix})`;
   return z
     .string({ error: message })
-    .max(18, { error: message })
-    .refine((value) => isSalesforceIdOf(prefix, value), { error: message });
+    .regex(new RegExp(`^${prefix}[A-Za-z0-9]{${15 - prefix.length}}(?:[A-Za-z0-9]{3})?$`), {
+      error: message
+    });
 };
 
 // A deliberately plain e-mail address: what Salesforce allows for a user's email, without the
 // quoted local parts, comments and braces RFC 5322 permits (none of which a correlation header
-// needs, and all of which could carry something else). 64 + 1 + 189 characters at most.
+// needs, and all of which could carry something else). At most 254 characters, labels of at most 63.
 const EMAIL =
-  /^[A-Za-z0-9._%+'-]{1,64}@(?=.{4,189}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+  /^[A-Za-z0-9._%+'-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,63}$/;
 const EMAIL_MESSAGE =
   "must be a plain email address (letters, digits and . _ % + ' - before the @, a domain name after it; at most 254 characters)";
 
@@ -81,8 +89,9 @@ const CURRENCY_MESSAGE = 'must be an ISO 4217 currency code in use, e.g. AUD';
 /** Headers: the key, and the optional user headers of the Named Credential (ids and email). */
 export const chargeHeaders = z.looseObject({
   'idempotency-key': idempotencyKey.meta({
+    ...KEY_META,
     description:
-      'One key per payment: a retry with the same key and body gets the same answer and never charges again.'
+      'One key per payment: a retry with the same key and body gets the same answer and never charges again. Must not hold a card number (13-19 digits passing the Luhn check, `-` and `_` ignored; UUID-shaped keys group by group).'
   }),
   'x-sf-user-id': headerId('user', '005')
     .optional()
@@ -111,9 +120,9 @@ export const chargeBody = z.strictObject(
       .max(GATEWAY_MAX_AMOUNT_MINOR, {
         error: `must be at most ${GATEWAY_MAX_AMOUNT_MINOR} (the gateway's limit)`
       }),
-    currency: z
-      .string({ error: CURRENCY_MESSAGE })
-      .refine(isIso4217Currency, { error: CURRENCY_MESSAGE }),
+    currency: z.enum([...ISO_4217_CURRENCIES].sort() as [string, ...string[]], {
+      error: CURRENCY_MESSAGE
+    }),
     paymentToken: z
       .string({
         error: "must be the gateway's single-use token (8-128 letters, digits, '_' or '-')"
@@ -138,7 +147,10 @@ export const chargeBody = z.strictObject(
 );
 
 export const keyParams = z.object({
-  key: idempotencyKey.meta({ description: 'The Idempotency-Key of the payment request.' })
+  key: idempotencyKey.meta({
+    ...KEY_META,
+    description: 'The Idempotency-Key of the payment request.'
+  })
 });
 
 export type ChargeBody = z.output<typeof chargeBody>;

@@ -118,7 +118,7 @@ describe('payments: what the service trusts', () => {
     const token = await h.tokenize(CARDS.visa);
     const bad: Array<Record<string, string>> = [
       { 'x-sf-user-id': '001000000000001AAA' }, // an account id, not a user's
-      { 'x-sf-user-id': '005000000000001AAB' }, // checksum does not match
+      { 'x-sf-user-id': '005000000000001AA' }, // 17 characters
       { 'x-sf-contact-id': '005000000000001AAA' },
       { 'x-sf-org-id': '003000000000001AAA' },
       { 'x-sf-user-email': '{!$Credential.Payments_ESB.ApiToken}@example.com' },
