@@ -268,6 +268,10 @@ export function scrubJsonLine(line: string): string {
 
 const MAX_SCRUB_DEPTH = 10;
 
+function binaryPlaceholder(value: ArrayBufferView | ArrayBuffer): string {
+  return `[binary ${value.byteLength} bytes]`;
+}
+
 function isPlainObject(value: object): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
@@ -280,6 +284,8 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  */
 export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (value === null || typeof value !== 'object') return value;
+  // Bytes (a Buffer serializes as an array of numbers) are out of layer 3's reach: never logged.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return binaryPlaceholder(value);
   if (seen.has(value)) return '[Circular]';
   if (depth >= MAX_SCRUB_DEPTH) return '[Truncated]';
   seen.add(value);
@@ -308,6 +314,7 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
  */
 function needsRedaction(value: unknown, depth: number, ancestors: object[]): boolean {
   if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
   if (depth >= MAX_SCRUB_DEPTH || value instanceof Error || ancestors.includes(value)) return true;
   const array = Array.isArray(value);
   if (!array && !isPlainObject(value)) return false;

@@ -3,6 +3,7 @@
 // that are not ISO 4217, lenient X-SF-* headers and tokens in query strings. Each case is refused
 // (400) before the gateway is called, and no refused value comes back in the answer or the logs.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { MAX_AMOUNT_CENTS } from '../../../simulators/securepay/src/routes/payments.ts';
 import { GATEWAY_MAX_AMOUNT_MINOR, isPanLikeKey } from '../../src/payments/schemas.ts';
@@ -166,8 +167,23 @@ describe('payments: what the service trusts', () => {
     });
     await raw(`/payments/${newKey('q')}?access_token=${secret}`);
     await raw(`/payments?access_token=${secret}`, { method: 'POST', body: '{' });
+    // Not HTTP after the request line: Node refuses it before fastify (the client-error path),
+    // and its error carries the raw bytes received.
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(h.url).port), '127.0.0.1', () => {
+        socket.write(
+          `GET /payments?access_token=${secret} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${API_TOKEN}\r\nBad\u0001Header: 1\r\n\r\n`
+        );
+      });
+      socket.on('data', () => undefined);
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
     const logs = h.logs.join('\n');
+    const asBytes = (text: string) => Array.from(Buffer.from(text)).join(',');
     assert.equal(logs.includes(secret), false, 'a query-string token was logged');
+    assert.equal(logs.includes(asBytes(secret)), false, 'a query-string token was logged as bytes');
+    assert.equal(logs.includes(asBytes(API_TOKEN)), false, 'the API token was logged as bytes');
     assert.equal(logs.includes(VISA), false, 'a PAN was logged');
   });
 });

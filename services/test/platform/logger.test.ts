@@ -228,4 +228,16 @@ describe('logger', () => {
     assert.equal(text.includes(VISA), false, text);
     assert.equal(text.includes('4111.1111'), false, text);
   });
+
+  test('bytes are never logged (a Buffer would serialize as numbers no scrubber reads)', () => {
+    const { logger, lines, records } = capture();
+    const raw = Buffer.from('GET /payments?access_token=tok-RAW-0123456789 HTTP/1.1');
+    logger.debug({ err: Object.assign(new Error('Parse Error'), { rawPacket: raw }) }, 'client');
+    logger.info({ body: raw, view: new Uint8Array(raw) }, 'bytes');
+    const text = lines.join('\n');
+    assert.equal(text.includes(Array.from(raw.subarray(0, 12)).join(',')), false, text);
+    const [first, second] = records();
+    assert.equal((first?.err as Record<string, unknown>).rawPacket, `[binary ${raw.length} bytes]`);
+    assert.equal(second?.body, `[binary ${raw.length} bytes]`);
+  });
 });
