@@ -50,12 +50,17 @@ export interface SyncDeps {
   settledSince?: ReadonlyMap<string, Date> | undefined;
 }
 
-/** Final state since `since`: Success, an SAP number, synced at or after it. */
+/**
+ * Final state since `since`: Success, an SAP number, synced at or after it. Salesforce keeps
+ * date/times to the second, so the comparison is to the second: a sync in the same second as
+ * the job counts as after it (the batcher runs one batch at a time, and a failure that queues a
+ * job and a later success of the same account in the same second is what this rule is for).
+ */
 function settled(account: SalesforceAccount, since: Date | undefined): boolean {
   if (since === undefined) return false;
   if (account.Sync_Status__c !== 'Success' || !account.SAP_Customer_Number__c) return false;
   const synced = account.Last_Synced_At__c ? Date.parse(account.Last_Synced_At__c) : NaN;
-  return Number.isFinite(synced) && synced >= since.getTime();
+  return Number.isFinite(synced) && synced >= Math.floor(since.getTime() / 1000) * 1000;
 }
 
 async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
