@@ -11,6 +11,7 @@ import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
 import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
+import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
 
@@ -38,6 +39,8 @@ export interface StartEmulatorOptions {
    * (1-1024 visible ASCII characters). Set or not, the driver answers loopback clients only.
    */
   driverSecret?: string;
+  /** Multipart file uploads: the emulator's size cap and what stays in memory. */
+  files?: FileOptions;
   /** Extra Pub/Sub server settings (keepalive, batch size), for tests. */
   pubsub?: Omit<PubSubServerOptions, 'host' | 'port'>;
 }
@@ -89,7 +92,8 @@ export async function startSalesforceEmulator(
   try {
     app = await buildHttpApp(ctx, {
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
-      ...(driverSecret !== undefined ? { driverSecret } : {})
+      ...(driverSecret !== undefined ? { driverSecret } : {}),
+      ...(options.files !== undefined ? { files: options.files } : {})
     });
     await app.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
   } catch (error) {

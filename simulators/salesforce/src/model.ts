@@ -203,6 +203,11 @@ export interface RecordStore {
     by: Principal
   ): UpsertResult;
   delete(objectName: string, id: string, by: Principal): void;
+  /**
+   * Sets fields of a live record as the platform does on its own, without validation or audit
+   * fields (a multipart file's size and checksum, known only once its bytes are stored).
+   */
+  patchAsSystem(objectName: string, id: string, changes: Record<string, unknown>): void;
   get(objectName: string, id: string): SfRecord | undefined;
   /** Any object, by id prefix. */
   getById(id: string): { object: SObjectDescribe; record: SfRecord } | undefined;

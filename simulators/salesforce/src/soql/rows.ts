@@ -16,6 +16,7 @@
  * way is missing.
  */
 import type { FieldDescribe, SfRecord } from '../model.ts';
+import { blobValue } from '../files/blob-fields.ts';
 import {
   applyFunction,
   expressionReader,
@@ -148,7 +149,11 @@ export function restRow(
   for (const node of tree) {
     switch (node.kind) {
       case 'field':
-        row[node.key] = valueAt(record, node.field, node.fn);
+        // A blob is never inline in a query result: its URL is (see files/blob-fields.ts).
+        row[node.key] =
+          node.field.type === 'base64'
+            ? blobValue(context.apiVersion, type, record.Id, node.field, record[node.field.name])
+            : valueAt(record, node.field, node.fn);
         break;
       case 'aliased': {
         const value = readPath(record, node.path, context.lookup);

@@ -20,7 +20,15 @@ import {
 import { isValidId, normalizeId } from '../../ids.ts';
 import { invalidSession } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
+import { blobField } from '../../files/blob-fields.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
+import {
+  acceptMultipart,
+  createWithFile,
+  isMultipart,
+  sendBlob,
+  type FileRouteOptions
+} from './files.ts';
 import {
   createResult,
   objectOrNotFound,
@@ -158,9 +166,10 @@ function timeOf(record: SfRecord, field: string): number {
 
 export async function sobjectRoutes(
   app: FastifyInstance,
-  options: { ctx: EmulatorContext }
+  options: { ctx: EmulatorContext; files: FileRouteOptions }
 ): Promise<void> {
-  const { ctx } = options;
+  const { ctx, files } = options;
+  acceptMultipart(app);
 
   app.get<{ Params: VersionParams }>('/sobjects', async (request) =>
     describeGlobal(request.params.version, ctx.schema)
@@ -181,6 +190,9 @@ export async function sobjectRoutes(
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
     const object = objectOrNotFound(ctx, request.params.type);
+    if (isMultipart(request)) {
+      return createWithFile(ctx, files, request, reply, object, principalOf(request));
+    }
     const created = ctx.store.insert(object.name, recordBody(request.body), principalOf(request));
     return reply
       .code(201)
@@ -267,6 +279,9 @@ export async function sobjectRoutes(
     const object = objectOrNotFound(ctx, request.params.type);
     if (isValidId(request.params.field) && !ctx.schema.getField(object, request.params.field)) {
       const record = recordOrNotFound(ctx, object, request.params.field);
+      // sobjects/ContentVersion/{id}/VersionData: the file's bytes.
+      const blob = blobField(object, request.params.value);
+      if (blob) return sendBlob(files.files, reply, record, blob);
       const relationship = ctx.schema.getRelationship(object, request.params.value);
       if (!relationship) throw notFound();
       const parentId = record[relationship.name];
