@@ -22,6 +22,8 @@ export interface HttpAppOptions {
    * answers loopback clients only.
    */
   driverSecret?: string;
+  /** Serve HTTPS with this certificate and key (see tls.ts); plain HTTP without. */
+  https?: { certPem: string; keyPem: string };
   /** Uploaded files (multipart blob inserts): caps and where large ones are kept. */
   files?: FileOptions;
 }
@@ -44,6 +46,11 @@ export async function buildHttpApp(
   options: HttpAppOptions = {}
 ): Promise<FastifyInstance> {
   const app = Fastify({
+    // The instance is typed for node:http; an https server serves the same handlers (fastify's
+    // types only split them to type `request.raw`, which nothing here reads TLS details from).
+    ...(options.https
+      ? ({ https: { cert: options.https.certPem, key: options.https.keyPem } } as object)
+      : {}),
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     routerOptions: {
