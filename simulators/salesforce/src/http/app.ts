@@ -6,6 +6,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { parseJsonBodies } from '../../../../toolkit/src/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
 import { FileStore } from '../files/file-store.ts';
+import { stringifyJavaJson } from '../java-json.ts';
+import { isSubrequest } from './auth.ts';
+import { installGzip } from './compression.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';
 import { installErrorHandling, jsonParserError } from './errors.ts';
@@ -64,6 +67,10 @@ export async function buildHttpApp(
     }
   });
   installErrorHandling(app);
+  // Doubles as an org writes them (`100.0`, `1.0E7`): see java-json.ts.
+  app.setReplySerializer((payload) => stringifyJavaJson(payload));
+  // Composite reads its subrequests' bodies itself: they stay plain.
+  installGzip(app, (request) => isSubrequest(ctx, request));
 
   // Bad JSON is Salesforce's JSON_PARSER_ERROR.
   parseJsonBodies(app, jsonParserError);

@@ -17,6 +17,7 @@
  */
 import type { FieldDescribe, SfRecord } from '../model.ts';
 import { blobValue } from '../files/blob-fields.ts';
+import { apiValue } from '../java-json.ts';
 import {
   applyFunction,
   expressionReader,
@@ -133,7 +134,8 @@ function attributes(type: string, id: unknown, apiVersion: string): Record<strin
 
 function valueAt(record: SfRecord, field: FieldDescribe, fn: ScalarFunction | undefined): unknown {
   const value = fieldValue(record, field);
-  return fn === undefined ? value : applyFunction(fn, field, value);
+  // Doubles as Java writes them (java-json.ts); a function's result is text.
+  return fn === undefined ? apiValue(field, value) : applyFunction(fn, field, value);
 }
 
 /** One record as the REST query resource returns it. */
@@ -158,7 +160,9 @@ export function restRow(
       case 'aliased': {
         const value = readPath(record, node.path, context.lookup);
         row[node.key] =
-          node.fn === undefined ? value : applyFunction(node.fn, node.path.field, value);
+          node.fn === undefined
+            ? apiValue(node.path.field, value)
+            : applyFunction(node.fn, node.path.field, value);
         break;
       }
       case 'parent': {

@@ -11,6 +11,7 @@ import {
   type SfRecord
 } from '../../model.ts';
 import { blobValue } from '../../files/blob-fields.ts';
+import { apiValue } from '../../java-json.ts';
 import { ADDRESS_COMPONENTS } from '../../soql/field-kinds.ts';
 import { jsonParserError } from '../errors.ts';
 import { notFound } from '../versions.ts';
@@ -65,7 +66,7 @@ export function renderRecord(
     out[field.name] =
       field.type === 'base64'
         ? blobValue(version, object.name, record.Id, field, record[field.name])
-        : fieldValue(field, record);
+        : apiValue(field, fieldValue(field, record));
   }
   if (fields && !('Id' in out)) out.Id = record.Id;
   return out;

@@ -159,6 +159,18 @@ function restDateTime(date: Date): string {
   return date.toISOString().replace('Z', '+0000');
 }
 
+/**
+ * `If-Modified-Since` on describe (REST API Developer Guide, "sObject Describe" and "Describe
+ * Global"): 304 Not Modified, without a body, when the metadata has not changed since that
+ * instant. HTTP dates have whole seconds, so the load time is compared at that precision.
+ */
+function notModifiedSince(request: FastifyRequest, changedAt: Date): boolean {
+  const header = request.headers['if-modified-since'];
+  const since = typeof header === 'string' ? Date.parse(header) : Number.NaN;
+  if (Number.isNaN(since)) return false;
+  return Math.floor(changedAt.getTime() / 1000) * 1000 <= since;
+}
+
 function timeOf(record: SfRecord, field: string): number {
   const value = record[field];
   return typeof value === 'string' ? Date.parse(value.replace(/\+0000$/, 'Z')) : Number.NaN;
@@ -170,18 +182,22 @@ export async function sobjectRoutes(
 ): Promise<void> {
   const { ctx, files } = options;
   acceptMultipart(app);
+  // The schema comes from the metadata read at start and never changes afterwards.
+  const schemaLoadedAt = ctx.clock.now();
 
-  app.get<{ Params: VersionParams }>('/sobjects', async (request) =>
-    describeGlobal(request.params.version, ctx.schema)
-  );
+  app.get<{ Params: VersionParams }>('/sobjects', async (request, reply) => {
+    if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
+    return describeGlobal(request.params.version, ctx.schema);
+  });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type', async (request) => {
     const object = objectOrNotFound(ctx, request.params.type);
     return { objectDescribe: describeGlobalEntry(request.params.version, object), recentItems: [] };
   });
 
-  app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request) => {
+  app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request, reply) => {
     const object = objectOrNotFound(ctx, request.params.type);
+    if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
     const recordTypes = [...ctx.store.scan('RecordType')].filter(
       (type) => type.SobjectType === object.name
     );
