@@ -352,8 +352,14 @@ export interface ApiCallCounter {
   byKind(): Record<string, number>;
   /** Daily allocation reported by /limits (DailyApiRequests.Max). */
   readonly dailyMax: number;
+  /** Other daily allocations the org consumes: Bulk API 2.0 query jobs, ingest batches. */
+  addUsage(limit: DailyUsageLimit, amount?: number): void;
+  usage(limit: DailyUsageLimit): number;
   reset(): void;
 }
+
+/** The /limits entries besides DailyApiRequests that API use consumes. */
+export type DailyUsageLimit = 'DailyBulkV2QueryJobs' | 'DailyBulkApiBatches';
 
 /** Emulated time: tests advance it to expire tokens and platform events. */
 export interface Clock {
