@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../src/emulator.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { createSfCli } from './helpers/sf-cli.ts';
 
 let emulator: TestEmulator;
 
@@ -102,5 +103,30 @@ test('the CLI serves HTTPS with --tls and prints the CA file', async () => {
     assert.equal(existsSync(caFile), false, 'the CA file goes with the emulator');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('the sf CLI logs in and queries over HTTPS trusting NODE_EXTRA_CA_CERTS', async () => {
+  const cli = await createSfCli(emulator, {
+    homePrefix: 'sf-emulator-tls-home-',
+    timeoutMs: 90_000,
+    env: { NODE_EXTRA_CA_CERTS: emulator.caFile }
+  });
+  try {
+    const login = await cli.login('tls');
+    assert.equal(login.status, 0, login.raw);
+    const query = await cli.sf([
+      'data',
+      'query',
+      '--query',
+      'SELECT Name FROM Organization',
+      '--target-org',
+      'tls'
+    ]);
+    assert.equal(query.status, 0, query.raw);
+    const result = query.result as { records: Array<{ Name: string }> };
+    assert.equal(result.records[0]?.Name, 'Salesforce Org Emulator');
+  } finally {
+    await cli.removeHome();
   }
 });
