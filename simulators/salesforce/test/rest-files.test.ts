@@ -199,3 +199,24 @@ test('large files go to disk; the emulator cap refuses a file over it while it s
     await small.close();
   }
 });
+
+test('multipart is for inserts only; a multipart body without a boundary is refused', async () => {
+  const { id } = await conn.sobject('Account').create({ Name: 'Not a file' });
+  const patch = await fetch(
+    `${emulator.instanceUrl}/services/data/v65.0/sobjects/Account/${String(id)}`,
+    {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${emulator.accessToken}` },
+      body: multipartForm({ Name: 'x' }, Buffer.from('x'))
+    }
+  );
+  assert.equal(patch.status, 415);
+  const noBoundary = await emulator.rest('POST', 'sobjects/ContentVersion', '--x--', {
+    'content-type': 'multipart/form-data'
+  });
+  assert.equal(noBoundary.status, 400);
+  assert.equal(
+    (noBoundary.body as Array<{ errorCode: string }>)[0]?.errorCode,
+    'INVALID_MULTIPART_REQUEST'
+  );
+});

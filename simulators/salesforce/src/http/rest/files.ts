@@ -48,15 +48,29 @@ export interface FileRouteOptions {
   maxBytes?: number;
 }
 
-/** Lets the sObject routes receive multipart bodies as a stream (no body limit, no buffering). */
+/**
+ * Lets `POST sobjects/{type}` receive multipart bodies as a stream (no body limit, no
+ * buffering); every other sObject route answers them 415, as it answers any other media type.
+ */
 export function acceptMultipart(app: FastifyInstance): void {
-  app.addContentTypeParser('multipart/form-data', (_request, payload, done) => {
-    done(null, payload);
+  app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    if (request.method === 'POST' && request.routeOptions.url?.endsWith('/sobjects/:type')) {
+      done(null, payload);
+      return;
+    }
+    done(
+      new SalesforceApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content type '${request.headers['content-type'] ?? ''}' not supported for this resource`
+      ),
+      undefined
+    );
   });
 }
 
 export function isMultipart(request: FastifyRequest): boolean {
-  return boundaryOf(request.headers['content-type']) !== undefined;
+  return /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
 }
 
 /**
@@ -96,7 +110,8 @@ export async function createWithFile(
   object: SObjectDescribe,
   principal: Principal
 ): Promise<FastifyReply> {
-  const boundary = boundaryOf(request.headers['content-type']) as string;
+  const boundary = boundaryOf(request.headers['content-type']);
+  if (boundary === undefined) throw malformed('The multipart content type has no boundary');
   const limit = Math.min(documentedMaxBytes(object), options.maxBytes ?? Infinity);
   const entity: Buffer[] = [];
   let sawEntity = false;
