@@ -67,6 +67,15 @@ test('currency and double values are written as Java writes doubles', async () =
   // Parsed by a client, still the number.
   const parsed = (await conn.sobject('Account').retrieve(String(id))) as Record<string, unknown>;
   assert.equal(parsed.AnnualRevenue, 100);
+
+  const aggregate = await raw(
+    'GET',
+    `query?q=${encodeURIComponent('SELECT SUM(AnnualRevenue) total, AVG(NumberOfEmployees) average, COUNT(Id) n FROM Account')}`
+  );
+  const aggregateText = aggregate.body.toString('utf8');
+  assert.match(aggregateText, /"total":100\.0[,}]/);
+  assert.match(aggregateText, /"average":120\.0[,}]/, 'AVG is a double whatever its field');
+  assert.match(aggregateText, /"n":1[,}]/);
 });
 
 test('Accept-Encoding: gzip compresses REST answers; jsforce reads them', async () => {
