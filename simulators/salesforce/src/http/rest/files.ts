@@ -39,6 +39,19 @@ export function documentedMaxBytes(object: SObjectDescribe): number {
   return object.name === 'ContentVersion' ? 2 * GB : 500 * MB;
 }
 
+/**
+ * Other objects keep their files inline as base64 (insertWithFile), and a JavaScript string
+ * holds at most about 512 M characters: their files stop at 256 MB here.
+ */
+const INLINE_OBJECT_MAX_BYTES = 256 * MB;
+
+function emulatorMaxBytes(object: SObjectDescribe): number {
+  const documented = documentedMaxBytes(object);
+  return object.name === 'ContentVersion'
+    ? documented
+    : Math.min(documented, INLINE_OBJECT_MAX_BYTES);
+}
+
 /** The JSON part's limit: what a non-multipart JSON body may carry. */
 const ENTITY_MAX_BYTES = 50 * MB;
 
@@ -112,7 +125,7 @@ export async function createWithFile(
 ): Promise<FastifyReply> {
   const boundary = boundaryOf(request.headers['content-type']);
   if (boundary === undefined) throw malformed('The multipart content type has no boundary');
-  const limit = Math.min(documentedMaxBytes(object), options.maxBytes ?? Infinity);
+  const limit = Math.min(emulatorMaxBytes(object), options.maxBytes ?? Infinity);
   const entity: Buffer[] = [];
   let sawEntity = false;
   let file: { field: FieldDescribe; sink: UploadSink } | undefined;
