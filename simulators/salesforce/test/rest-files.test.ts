@@ -7,6 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Readable } from 'node:stream';
 import type jsforce from 'jsforce';
@@ -219,4 +222,41 @@ test('multipart is for inserts only; a multipart body without a boundary is refu
     (noBoundary.body as Array<{ errorCode: string }>)[0]?.errorCode,
     'INVALID_MULTIPART_REQUEST'
   );
+});
+
+test('with --persist, a file kept on disk survives a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sf-files-persist-'));
+  const options = {
+    config: { persistPath: join(dir, 'org.json') },
+    files: { inlineBytes: 1024 }
+  };
+  try {
+    const bytes = randomBytes(10_000);
+    const first = await startTestEmulator(options);
+    let id: string;
+    try {
+      const created = await postForm(
+        first,
+        'ContentVersion',
+        multipartForm({ Title: 'Kept', PathOnClient: 'kept.bin' }, bytes)
+      );
+      assert.equal(created.status, 201);
+      id = (created.body as { id: string }).id;
+    } finally {
+      await first.close();
+    }
+    const second = await startTestEmulator(options);
+    try {
+      const response = await fetch(
+        `${second.instanceUrl}/services/data/v65.0/sobjects/ContentVersion/${id}/VersionData`,
+        { headers: { authorization: `Bearer ${second.accessToken}` } }
+      );
+      assert.equal(response.status, 200);
+      assert.ok(Buffer.from(await response.arrayBuffer()).equals(bytes));
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
