@@ -57,3 +57,42 @@ export function stringifyJavaJson(payload: unknown): string {
   const text = JSON.stringify(payload);
   return text !== undefined && text.includes(ESCAPED_TAG) ? text.replace(PLACEHOLDER, '$1') : text;
 }
+
+/**
+ * JSON.parse that keeps the doubles of an API answer: a number written with a decimal point or
+ * an exponent comes back as a JavaDouble, so an answer read back (composite subrequests) is
+ * written again as it was sent. Other values parse as JSON.parse parses them.
+ */
+export function parseJavaJson(text: string): unknown {
+  let marked = '';
+  let copiedUpTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    if (c !== '-' && (c < '0' || c > '9')) continue;
+    let end = i + 1;
+    while (end < text.length && /[\d.eE+-]/.test(text.charAt(end))) end++;
+    const token = text.slice(i, end);
+    if (/[.eE]/.test(token)) {
+      marked += `${text.slice(copiedUpTo, i)}"${ESCAPED_TAG}${token}"`;
+      copiedUpTo = end;
+    }
+    i = end - 1;
+  }
+  if (copiedUpTo === 0) return JSON.parse(text) as unknown;
+  marked += text.slice(copiedUpTo);
+  return JSON.parse(marked, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(TAG)
+      ? new JavaDouble(Number(value.slice(TAG.length)))
+      : value
+  ) as unknown;
+}

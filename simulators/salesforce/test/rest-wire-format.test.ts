@@ -76,6 +76,32 @@ test('currency and double values are written as Java writes doubles', async () =
   assert.match(aggregateText, /"total":100\.0[,}]/);
   assert.match(aggregateText, /"average":120\.0[,}]/, 'AVG is a double whatever its field');
   assert.match(aggregateText, /"n":1[,}]/);
+
+  // Composite subresponses keep them, and a reference to one passes the number on.
+  const composite = await raw(
+    'POST',
+    'composite',
+    { 'content-type': 'application/json' },
+    JSON.stringify({
+      compositeRequest: [
+        {
+          method: 'GET',
+          url: `/services/data/v65.0/sobjects/Account/${String(id)}?fields=AnnualRevenue`,
+          referenceId: 'account'
+        },
+        {
+          method: 'PATCH',
+          url: `/services/data/v65.0/sobjects/Account/${String(id)}`,
+          referenceId: 'copy',
+          body: { NumberOfEmployees: '@{account.AnnualRevenue}' }
+        }
+      ]
+    })
+  );
+  assert.equal(composite.status, 200);
+  assert.match(composite.body.toString('utf8'), /"AnnualRevenue":100\.0[,}]/);
+  const copied = (await conn.sobject('Account').retrieve(String(id))) as Record<string, unknown>;
+  assert.equal(copied.NumberOfEmployees, 100);
 });
 
 test('Accept-Encoding: gzip compresses REST answers; jsforce reads them', async () => {
