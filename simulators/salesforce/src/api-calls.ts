@@ -1,4 +1,4 @@
-import type { ApiCallCounter } from './model.ts';
+import type { ApiCallCounter, DailyUsageLimit } from './model.ts';
 
 type CallKind = 'rest' | 'bulk' | 'pubsub';
 
@@ -11,6 +11,7 @@ export function createApiCallCounter(dailyMax: number): ApiCallCounter {
     throw new RangeError(`dailyMax must be a positive integer, got ${dailyMax}`);
   }
   const counts: Record<CallKind, number> = { rest: 0, bulk: 0, pubsub: 0 };
+  const used = new Map<DailyUsageLimit, number>();
 
   return {
     dailyMax,
@@ -19,7 +20,12 @@ export function createApiCallCounter(dailyMax: number): ApiCallCounter {
     },
     total: () => counts.rest + counts.bulk + counts.pubsub,
     byKind: () => ({ ...counts }),
+    addUsage(limit, amount = 1): void {
+      used.set(limit, (used.get(limit) ?? 0) + amount);
+    },
+    usage: (limit) => used.get(limit) ?? 0,
     reset(): void {
+      used.clear();
       counts.rest = 0;
       counts.bulk = 0;
       counts.pubsub = 0;

@@ -101,6 +101,12 @@ export const CLI_SPEC: CommandSpec = {
       description:
         'PEM certificate JWT bearer assertions must be signed for (enables the JWT flow).'
     },
+    tls: {
+      type: 'boolean',
+      description:
+        'Serve REST, Bulk, OAuth and the test driver over HTTPS with a self-signed certificate; ' +
+        'trust the SF_CA_FILE it prints (NODE_EXTRA_CA_CERTS=<file> for Node clients).'
+    },
     'driver-secret': {
       type: 'string',
       valueName: 'secret',
@@ -111,7 +117,8 @@ export const CLI_SPEC: CommandSpec = {
   },
   examples: [
     'npm run sim:salesforce',
-    'npm run sim:salesforce -- --port 9780 --grpc-port 9781 --persist .sf-emulator.json'
+    'npm run sim:salesforce -- --port 9780 --grpc-port 9781 --persist .sf-emulator.json',
+    'npm run sim:salesforce -- --tls   # then NODE_EXTRA_CA_CERTS=<SF_CA_FILE> for Node clients'
   ],
   notes: [
     'Test driver (no Salesforce auth; loopback clients only, with Authorization: Bearer ' +
@@ -164,14 +171,17 @@ function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
     grpcPort,
     config,
     logger: { level: 'info', stream: process.stderr },
-    driverSecret
+    driverSecret,
+    tls: values.tls === true
   };
   return {
     portFlags: ['port', 'grpc-port'],
     start: () => startSalesforceEmulator(options),
     announce: (emulator) => [
       `SF_INSTANCE_URL=${emulator.instanceUrl} SF_ACCESS_TOKEN=${emulator.accessToken} SF_PUBSUB_ENDPOINT=${emulator.pubsubEndpoint}`,
-      `SF_DRIVER_SECRET=${driverSecret}`
+      `SF_DRIVER_SECRET=${driverSecret}`,
+      // The certificate HTTPS (--tls) and Pub/Sub serve, for clients that verify it.
+      `SF_CA_FILE=${emulator.caFile}`
     ]
   };
 }

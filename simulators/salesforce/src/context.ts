@@ -50,7 +50,7 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
     'Organization',
     {
       Name: ORGANIZATION_NAME,
-      OrganizationType: 'Developer Edition',
+      OrganizationType: 'Enterprise Edition',
       InstanceName: 'EMU1',
       IsSandbox: false,
       TimeZoneSidKey: 'GMT'

@@ -11,8 +11,10 @@ import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
 import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
+import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
+import { createSelfSignedCertificate, writeCaFile } from './tls.ts';
 
 export const DEFAULT_HTTP_PORT = 8780;
 export const DEFAULT_GRPC_PORT = 8781;
@@ -38,13 +40,25 @@ export interface StartEmulatorOptions {
    * (1-1024 visible ASCII characters). Set or not, the driver answers loopback clients only.
    */
   driverSecret?: string;
+  /**
+   * Serve REST, Bulk, OAuth and the driver over HTTPS with the emulator's self-signed
+   * certificate (the one the Pub/Sub server uses); clients trust `caFile`. Default: HTTP.
+   */
+  tls?: boolean;
+  /** Multipart file uploads: the emulator's size cap and what stays in memory. */
+  files?: FileOptions;
   /** Extra Pub/Sub server settings (keepalive, batch size), for tests. */
   pubsub?: Omit<PubSubServerOptions, 'host' | 'port'>;
 }
 
 export interface RunningEmulator {
-  /** `http://127.0.0.1:8780`. */
+  /** `http://127.0.0.1:8780` (`https://` with `tls`). */
   instanceUrl: string;
+  /**
+   * PEM file of the certificate HTTPS (with `tls`) and Pub/Sub serve; point
+   * `NODE_EXTRA_CA_CERTS`, `SF_CA_FILE` or curl's `--cacert` at it. Removed on close.
+   */
+  caFile: string;
   /** `127.0.0.1:8781` (TLS, self-signed). */
   pubsubEndpoint: string;
   /** A token of the integration user, valid for the configured lifetime of emulated time. */
@@ -84,15 +98,21 @@ export async function startSalesforceEmulator(
   const host = options.host ?? DEFAULT_HOST;
   const driverSecret = validateDriverSecret(options.driverSecret);
   const ctx = await createEmulatorContext(config);
+  // One identity for both servers, so one CA file lets a client trust REST and Pub/Sub.
+  const certificate = await createSelfSignedCertificate(host);
+  const ca = await writeCaFile(certificate);
 
   let app: FastifyInstance;
   try {
     app = await buildHttpApp(ctx, {
+      ...(options.tls ? { https: certificate } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
-      ...(driverSecret !== undefined ? { driverSecret } : {})
+      ...(driverSecret !== undefined ? { driverSecret } : {}),
+      ...(options.files !== undefined ? { files: options.files } : {})
     });
     await app.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
   } catch (error) {
+    await ca.remove();
     await ctx.close();
     throw error;
   }
@@ -103,11 +123,13 @@ export async function startSalesforceEmulator(
   try {
     pubsub = await startPubSubServer(ctx, {
       ...options.pubsub,
+      certificate,
       host,
       port: options.grpcPort ?? DEFAULT_GRPC_PORT
     });
   } catch (error) {
     await app.close();
+    await ca.remove();
     await ctx.close();
     throw error;
   }
@@ -115,7 +137,8 @@ export async function startSalesforceEmulator(
   const session = ctx.sessions.issue(ctx.integrationUser.username);
   let closed: Promise<void> | undefined;
   return {
-    instanceUrl: `http://${hostForUrl(host)}:${httpPort}`,
+    instanceUrl: `${options.tls ? 'https' : 'http'}://${hostForUrl(host)}:${httpPort}`,
+    caFile: ca.path,
     pubsubEndpoint: pubsub.endpoint,
     accessToken: session.accessToken,
     organizationId: config.organizationId,
@@ -126,7 +149,7 @@ export async function startSalesforceEmulator(
       closed ??= (async () => {
         const results = await Promise.allSettled([app.close(), pubsub.close()]);
         // Last: persistence writes what the servers changed before they stopped.
-        results.push(...(await Promise.allSettled([ctx.close()])));
+        results.push(...(await Promise.allSettled([ctx.close(), ca.remove()])));
         const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failure) throw failure.reason;
       })();

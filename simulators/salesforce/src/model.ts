@@ -203,6 +203,11 @@ export interface RecordStore {
     by: Principal
   ): UpsertResult;
   delete(objectName: string, id: string, by: Principal): void;
+  /**
+   * Sets fields of a live record as the platform does on its own, without validation or audit
+   * fields (a multipart file's size and checksum, known only once its bytes are stored).
+   */
+  patchAsSystem(objectName: string, id: string, changes: Record<string, unknown>): void;
   get(objectName: string, id: string): SfRecord | undefined;
   /** Any object, by id prefix. */
   getById(id: string): { object: SObjectDescribe; record: SfRecord } | undefined;
@@ -347,8 +352,14 @@ export interface ApiCallCounter {
   byKind(): Record<string, number>;
   /** Daily allocation reported by /limits (DailyApiRequests.Max). */
   readonly dailyMax: number;
+  /** Other daily allocations the org consumes: Bulk API 2.0 query jobs, ingest batches. */
+  addUsage(limit: DailyUsageLimit, amount?: number): void;
+  usage(limit: DailyUsageLimit): number;
   reset(): void;
 }
+
+/** The /limits entries besides DailyApiRequests that API use consumes. */
+export type DailyUsageLimit = 'DailyBulkV2QueryJobs' | 'DailyBulkApiBatches';
 
 /** Emulated time: tests advance it to expire tokens and platform events. */
 export interface Clock {

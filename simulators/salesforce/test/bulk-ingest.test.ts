@@ -387,6 +387,23 @@ describe('Bulk API 2.0 ingest jobs over HTTP', () => {
     assert.equal(json.status, 415);
   });
 
+  test('result paths answer in any case (unprocessedRecords, failedresults...)', async () => {
+    const conn = app.connection();
+    const job = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });
+    await job.open();
+    await job.uploadData('Name\nCased\n""\n');
+    await job.close();
+    await job.poll(50, 4000);
+    const base = `/services/data/v65.0/jobs/ingest/${job.id}`;
+    // jsforce parses the CSV answers into rows.
+    const rowsAt = async (path: string) =>
+      (await conn.request(`${base}/${path}`)) as Array<Record<string, string>>;
+    assert.deepEqual(await rowsAt('unprocessedRecords'), await rowsAt('unprocessedrecords'));
+    assert.match(String((await rowsAt('failedresults'))[0]?.sf__Error), /REQUIRED_FIELD_MISSING/);
+    assert.equal((await rowsAt('SuccessfulResults'))[0]?.Name, 'Cased');
+    assert.equal((await app.request('GET', `jobs/ingest/${job.id}/otherResults`)).status, 404);
+  });
+
   test('jsforce abort and delete of an ingest job', async () => {
     const conn = app.connection();
     const job = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });

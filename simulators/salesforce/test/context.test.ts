@@ -125,7 +125,8 @@ describe('emulator context', () => {
         "SELECT DeveloperName, Timeout_Ms__c, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName = 'Default'"
       )
       .run();
-    assert.equal(setting?.Timeout_Ms__c, 10000);
+    // Rows are rendered for JSON: a number field's value is a JavaDouble (java-json.ts).
+    assert.equal(Number(setting?.Timeout_Ms__c), 10000);
     assert.equal(setting?.Enabled__c, true);
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import jsforce from 'jsforce';
 import { importPKCS8, SignJWT, UnsecuredJWT } from 'jose';
 import { generate } from 'selfsigned';
@@ -252,5 +252,122 @@ describe('userinfo, identity, revoke', () => {
     await assert.rejects(async () => revoked.query('SELECT Id FROM Account'), {
       errorCode: 'INVALID_SESSION_ID'
     });
+  });
+});
+
+describe('web-server flow and refresh tokens', () => {
+  const REDIRECT_URI = 'http://localhost:1717/OauthRedirect';
+
+  function webConnection(): jsforce.Connection {
+    return new jsforce.Connection({
+      oauth2: {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        loginUrl: emulator.instanceUrl,
+        redirectUri: REDIRECT_URI
+      },
+      version: '65.0'
+    });
+  }
+
+  /** Follows the authorize URL as a browser would, up to the redirect back to the app. */
+  async function approve(url: string): Promise<URL> {
+    const response = await fetch(url, { redirect: 'manual' });
+    assert.equal(response.status, 302);
+    return new URL(String(response.headers.get('location')));
+  }
+
+  test('a code becomes an access and a refresh token; jsforce refreshes an expired session', async () => {
+    const conn = webConnection();
+    const back = await approve(conn.oauth2.getAuthorizationUrl({ state: 'xyz' }));
+    assert.equal(`${back.origin}${back.pathname}`, REDIRECT_URI);
+    assert.equal(back.searchParams.get('state'), 'xyz');
+    const code = String(back.searchParams.get('code'));
+    await conn.authorize(code);
+    assert.match(String(conn.refreshToken), /^5Aep861/);
+    assert.equal(conn.instanceUrl, emulator.instanceUrl);
+
+    let refreshed = 0;
+    conn.on('refresh', () => (refreshed += 1));
+    await emulator.driver('POST', 'sessions/expire');
+    const result = await conn.query('SELECT Id FROM Account');
+    assert.equal(result.done, true);
+    assert.equal(refreshed, 1, 'the expired session was refreshed with the refresh token');
+
+    // A code is single-use.
+    const reused = await token({
+      grant_type: 'authorization_code',
+      code,
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      redirect_uri: REDIRECT_URI
+    });
+    assert.deepEqual(reused.body, {
+      error: 'invalid_grant',
+      error_description: 'expired authorization code'
+    });
+  });
+
+  test('a revoked or unknown refresh token answers invalid_grant as an org does', async () => {
+    const conn = webConnection();
+    const code = String(
+      (await approve(conn.oauth2.getAuthorizationUrl())).searchParams.get('code')
+    );
+    await conn.authorize(code);
+    const refreshToken = String(conn.refreshToken);
+    const again = await conn.oauth2.refreshToken(refreshToken);
+    assert.notEqual(again.access_token, conn.accessToken);
+    assert.equal(again.refresh_token, undefined, 'Salesforce does not rotate refresh tokens');
+
+    await conn.oauth2.revokeToken(refreshToken);
+    const failure = await oauthError(conn.oauth2.refreshToken(refreshToken));
+    assert.equal(failure.name, 'invalid_grant');
+    assert.equal(failure.message, 'expired access/refresh token');
+    const raw = await token({
+      grant_type: 'refresh_token',
+      refresh_token: 'made-up',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET
+    });
+    assert.equal(raw.status, 400);
+    assert.deepEqual(raw.body, {
+      error: 'invalid_grant',
+      error_description: 'expired access/refresh token'
+    });
+  });
+
+  test('PKCE: the code_verifier must answer the S256 challenge', async () => {
+    const verifier = 'a'.repeat(64);
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const authorize = (extra: Record<string, string>) =>
+      approve(
+        `${emulator.instanceUrl}/services/oauth2/authorize?${new URLSearchParams({
+          response_type: 'code',
+          client_id: CLIENT_ID,
+          redirect_uri: REDIRECT_URI,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          ...extra
+        }).toString()}`
+      );
+    const exchange = async (verifierSent: string) =>
+      token({
+        grant_type: 'authorization_code',
+        code: String((await authorize({})).searchParams.get('code')),
+        client_id: CLIENT_ID,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifierSent
+      });
+    const wrong = await exchange('b'.repeat(64));
+    assert.deepEqual(wrong.body, {
+      error: 'invalid_grant',
+      error_description: 'invalid code verifier'
+    });
+    const right = await exchange(verifier);
+    assert.equal(right.status, 200);
+    assert.ok(right.body.refresh_token);
+
+    const unsupported = await authorize({ response_type: 'id_token' });
+    assert.equal(unsupported.searchParams.get('error'), 'unsupported_response_type');
   });
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { SalesforceApiError, SfRecord } from '../src/model.ts';
+import { stringifyJavaJson } from '../src/java-json.ts';
 import { BULK_AGGREGATE_MESSAGE } from '../src/soql/bulk-restrictions.ts';
 import { bulkQueryRestriction, createSoqlEngine } from '../src/soql/index.ts';
 import { fakeSchema, fakeStore, fixedClock, prepareFailure, TEST_USER } from './soql-fake-org.ts';
@@ -21,9 +22,10 @@ function insert(object: string, fields: Record<string, unknown>): SfRecord {
   return store.insert(object, fields, TEST_USER);
 }
 
-/** The rows without their `attributes` (all AggregateResult). */
+/** The rows as a client reads them (JSON), without their `attributes` (all AggregateResult). */
 function rows(soql: string): Row[] {
-  return [...engine.prepare(soql).run()].map((row) => {
+  const sent = JSON.parse(stringifyJavaJson([...engine.prepare(soql).run()])) as Row[];
+  return sent.map((row) => {
     assert.deepEqual(row.attributes, { type: 'AggregateResult' });
     const values = { ...row };
     delete values.attributes;

@@ -304,6 +304,9 @@ export function fakeStore(schema: Schema): RecordStore & {
     },
     restore(): void {
       throw new Error('not used by the SOQL tests');
+    },
+    patchAsSystem(): void {
+      throw new Error('not used by the SOQL tests');
     }
   };
   return store;

@@ -312,6 +312,10 @@ export class IngestJobs {
     const complete = (): void => {
       if (job.state !== 'InProgress') return;
       job.state = state;
+      // "Salesforce creates a separate batch for every 10,000 records in your job data"
+      // (Bulk API 2.0 and Bulk API Developer Guide, limits): they count in DailyBulkApiBatches.
+      const rows = job.successful.length + job.failed.length;
+      if (rows > 0) this.ctx.apiCalls.addUsage('DailyBulkApiBatches', Math.ceil(rows / 10_000));
       if (errorMessage !== undefined) job.errorMessage = errorMessage;
       job.finishedAt = performance.now();
       job.systemModstamp = this.ctx.clock.now();

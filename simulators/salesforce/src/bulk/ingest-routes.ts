@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SalesforceApiError } from '../model.ts';
+import { notFound } from '../http/versions.ts';
 import { jobNotFound } from './errors.ts';
 import type { IngestJobs, IngestResultKind } from './ingest-jobs.ts';
 import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
@@ -39,14 +40,17 @@ export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): vo
     });
   });
 
-  for (const kind of RESULT_KINDS) {
-    withTrailingSlash(`${base}/:jobId/${kind}`, (path) => {
-      app.get<{ Params: JobParams }>(path, async (request, reply) => {
-        requestVersion(request.params.version, INGEST.firstVersion);
-        const csv = jobs.results(jobIdParam(request.params.jobId), kind);
-        if (csv === undefined) throw jobNotFound();
-        return reply.type('text/csv').send(csv);
-      });
+  // Result paths match whatever their case: the guide writes `unprocessedrecords`, clients
+  // (and the guide's own examples elsewhere) write `unprocessedRecords`, `failedresults`...
+  withTrailingSlash(`${base}/:jobId/:resultKind`, (path) => {
+    app.get<{ Params: JobParams & { resultKind: string } }>(path, async (request, reply) => {
+      requestVersion(request.params.version, INGEST.firstVersion);
+      const wanted = request.params.resultKind.toLowerCase();
+      const kind = RESULT_KINDS.find((candidate) => candidate.toLowerCase() === wanted);
+      if (kind === undefined) throw notFound();
+      const csv = jobs.results(jobIdParam(request.params.jobId), kind);
+      if (csv === undefined) throw jobNotFound();
+      return reply.type('text/csv').send(csv);
     });
-  }
+  });
 }

@@ -167,6 +167,8 @@ export class QueryJobs {
       createdAt: performance.now()
     };
     this.jobs.set(job.id, job);
+    // Every query job created counts against the org's daily allocation (/limits).
+    this.ctx.apiCalls.addUsage('DailyBulkV2QueryJobs');
     scheduleJobStep(job, this.settings.processingDelayMs / 2, () => this.start(job));
     return {
       ...this.summary(job),

@@ -3,7 +3,8 @@
  */
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { acceptsGzip } from '../http/compression.ts';
 import { invalidMaxRecords, jobNotFound, versionMismatch } from './errors.ts';
 import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
 import type { QueryJobs } from './query-jobs.ts';
@@ -11,18 +12,6 @@ import { jobIdParam, requestVersion } from './routing.ts';
 
 /** Query jobs exist from API version 47.0. */
 const QUERY: JobKind = { path: 'query', jobType: 'V2Query', firstVersion: 47 };
-
-/** True when the client takes a gzip body (`Accept-Encoding: gzip`, not `gzip;q=0`). */
-function acceptsGzip(request: FastifyRequest): boolean {
-  const header = request.headers['accept-encoding'];
-  if (typeof header !== 'string') return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding?.trim().toLowerCase() !== 'gzip') return false;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
-}
 
 function parseMaxRecords(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;

@@ -5,6 +5,10 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parseJsonBodies } from '../../../../toolkit/src/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
+import { FileStore } from '../files/file-store.ts';
+import { stringifyJavaJson } from '../java-json.ts';
+import { isSubrequest } from './auth.ts';
+import { installGzip } from './compression.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';
 import { installErrorHandling, jsonParserError } from './errors.ts';
@@ -21,6 +25,20 @@ export interface HttpAppOptions {
    * answers loopback clients only.
    */
   driverSecret?: string;
+  /** Serve HTTPS with this certificate and key (see tls.ts); plain HTTP without. */
+  https?: { certPem: string; keyPem: string };
+  /** Uploaded files (multipart blob inserts): caps and where large ones are kept. */
+  files?: FileOptions;
+}
+
+export interface FileOptions {
+  /**
+   * The largest file one multipart insert accepts. Salesforce allows 2 GB for ContentVersion
+   * and 500 MB for other objects; a lower cap saves disk in tests (default: no lower cap).
+   */
+  maxBytes?: number;
+  /** Files up to this size are kept inline in their record (default 16 MB); larger go to disk. */
+  inlineBytes?: number;
 }
 
 /** REST bodies up to 50 MB, as a real org accepts (Bulk uploads set their own limit). */
@@ -31,6 +49,11 @@ export async function buildHttpApp(
   options: HttpAppOptions = {}
 ): Promise<FastifyInstance> {
   const app = Fastify({
+    // The instance is typed for node:http; an https server serves the same handlers (fastify's
+    // types only split them to type `request.raw`, which nothing here reads TLS details from).
+    ...(options.https
+      ? ({ https: { cert: options.https.certPem, key: options.https.keyPem } } as object)
+      : {}),
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     routerOptions: {
@@ -44,6 +67,10 @@ export async function buildHttpApp(
     }
   });
   installErrorHandling(app);
+  // Doubles as an org writes them (`100.0`, `1.0E7`): see java-json.ts.
+  app.setReplySerializer((payload) => stringifyJavaJson(payload));
+  // Composite reads its subrequests' bodies itself: they stay plain.
+  installGzip(app, (request) => isSubrequest(ctx, request));
 
   // Bad JSON is Salesforce's JSON_PARSER_ERROR.
   parseJsonBodies(app, jsonParserError);
@@ -54,9 +81,24 @@ export async function buildHttpApp(
   });
 
   const cursors = new QueryCursors(ctx.clock);
+  // With persistence, large files are kept next to the records file so they survive restarts.
+  const persistPath = ctx.config.persistPath;
+  const files = new FileStore({
+    ...(persistPath !== undefined ? { dir: `${persistPath}.files` } : {}),
+    ...(options.files?.inlineBytes !== undefined ? { inlineBytes: options.files.inlineBytes } : {})
+  });
+  app.addHook('onClose', async () => files.close());
   const resources = collectVersionResources(app);
   await app.register(oauthRoutes, { ctx });
-  await app.register(restRoutes, { ctx, cursors, resources });
+  await app.register(restRoutes, {
+    ctx,
+    cursors,
+    resources,
+    files: {
+      files,
+      ...(options.files?.maxBytes !== undefined ? { maxBytes: options.files.maxBytes } : {})
+    }
+  });
   await app.register(bulkRoutes, { ctx });
   await app.register(driverRoutes, {
     ctx,

@@ -6,6 +6,11 @@
  *   `urn:ietf:params:oauth:grant-type:jwt-bearer` (an RS256 assertion verified against the
  *   configured certificate). Failures answer `{"error","error_description"}` with the
  *   descriptions a real org sends, so clients' error handling is exercised for real.
+ * - the web-server flow: `GET /services/oauth2/authorize?response_type=code` approves at once
+ *   (no login page: the user is `login_hint` or the integration user) and redirects with a
+ *   code; `grant_type=authorization_code` exchanges it (PKCE checked when a challenge was
+ *   given) for an access token and a refresh token; `grant_type=refresh_token` issues new
+ *   access tokens until the refresh token is revoked (see oauth-grants.ts).
  * - `GET|POST /services/oauth2/userinfo` (OpenID Connect; the sf CLI calls it on login).
  * - `POST|GET /services/oauth2/revoke`.
  * - `GET /id/{orgId}/{userId}` (the `id` URL of a token response; jsforce's identity()).
@@ -17,6 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
 import type { EmulatorContext, Principal, Session } from '../model.ts';
 import { bearerToken } from './auth.ts';
+import { grantsOf, verifierMatches } from './oauth-grants.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Audiences a real org accepts besides its own My Domain URL. */
@@ -80,7 +86,8 @@ function issueFor(ctx: EmulatorContext, username: string): Session | undefined {
 function tokenResponse(
   ctx: EmulatorContext,
   origin: string,
-  session: Session
+  session: Session,
+  refreshToken?: string
 ): Record<string, string> {
   const id = identityUrl(origin, session.principal);
   const issuedAt = String(session.issuedAt.getTime());
@@ -90,8 +97,9 @@ function tokenResponse(
     .digest('base64');
   return {
     access_token: session.accessToken,
+    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
     signature,
-    scope: 'api',
+    scope: refreshToken !== undefined ? 'refresh_token api' : 'api',
     instance_url: origin,
     id,
     token_type: 'Bearer',
@@ -113,6 +121,62 @@ function clientCredentialsGrant(
   }
   const session = issueFor(ctx, ctx.integrationUser.username);
   if (!session) throw new OAuthError('invalid_grant', 'no client credentials user enabled');
+  return session;
+}
+
+/** The client of a code or refresh grant: its id must match; a secret, when sent, too. */
+function checkGrantClient(
+  ctx: EmulatorContext,
+  request: FastifyRequest,
+  form: Record<string, string>,
+  grantClientId: string
+): void {
+  const { clientId, clientSecret } = clientCredentials(request, form);
+  if (!clientId || clientId !== ctx.config.clientId || clientId !== grantClientId) {
+    throw new OAuthError('invalid_client_id', 'client identifier invalid');
+  }
+  if (clientSecret !== undefined && !sameSecret(clientSecret, ctx.config.clientSecret)) {
+    throw new OAuthError('invalid_client', 'invalid client credentials');
+  }
+}
+
+function authorizationCodeGrant(
+  ctx: EmulatorContext,
+  request: FastifyRequest,
+  form: Record<string, string>
+): { session: Session; refreshToken: string } {
+  if (!form.code) throw new OAuthError('invalid_grant', 'invalid authorization code');
+  const grant = grantsOf(ctx).redeemCode(form.code);
+  if (grant === 'invalid') throw new OAuthError('invalid_grant', 'invalid authorization code');
+  if (grant === 'expired') throw new OAuthError('invalid_grant', 'expired authorization code');
+  checkGrantClient(ctx, request, form, grant.clientId);
+  if (form.redirect_uri !== grant.redirectUri) {
+    throw new OAuthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+  }
+  if (!verifierMatches(grant, form.code_verifier)) {
+    throw new OAuthError('invalid_grant', 'invalid code verifier');
+  }
+  const session = issueFor(ctx, grant.username);
+  if (!session) throw new OAuthError('invalid_grant', 'inactive user');
+  const refreshToken = grantsOf(ctx).issueRefreshToken({
+    username: grant.username,
+    clientId: grant.clientId
+  });
+  return { session, refreshToken };
+}
+
+function refreshTokenGrant(
+  ctx: EmulatorContext,
+  request: FastifyRequest,
+  form: Record<string, string>
+): Session {
+  // Unknown, revoked and made-up refresh tokens all get this answer from an org.
+  const expired = new OAuthError('invalid_grant', 'expired access/refresh token');
+  const grant = form.refresh_token ? grantsOf(ctx).refreshGrant(form.refresh_token) : undefined;
+  if (!grant) throw expired;
+  checkGrantClient(ctx, request, form, grant.clientId);
+  const session = issueFor(ctx, grant.username);
+  if (!session) throw expired;
   return session;
 }
 
@@ -335,12 +399,19 @@ export async function oauthRoutes(
     const form = formOf(request);
     const origin = requestOrigin(request);
     let session: Session;
+    let refreshToken: string | undefined;
     switch (form.grant_type) {
       case 'client_credentials':
         session = clientCredentialsGrant(ctx, request, form);
         break;
       case JWT_BEARER:
         session = await jwtBearerGrant(ctx, origin, form);
+        break;
+      case 'authorization_code':
+        ({ session, refreshToken } = authorizationCodeGrant(ctx, request, form));
+        break;
+      case 'refresh_token':
+        session = refreshTokenGrant(ctx, request, form);
         break;
       case undefined:
       case '':
@@ -350,7 +421,43 @@ export async function oauthRoutes(
     }
     return reply
       .header('Cache-Control', 'no-cache,must-revalidate,max-age=0,no-store,private')
-      .send(tokenResponse(ctx, origin, session));
+      .send(tokenResponse(ctx, origin, session, refreshToken));
+  });
+
+  // The web-server flow's approval step, approved at once (there is no one to click "Allow").
+  app.get('/services/oauth2/authorize', async (request, reply) => {
+    const form = formOf(request);
+    if (form.client_id !== ctx.config.clientId) {
+      throw new OAuthError('invalid_client_id', 'client identifier invalid');
+    }
+    const redirectUri = form.redirect_uri;
+    if (!redirectUri || !URL.canParse(redirectUri)) {
+      throw new OAuthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+    }
+    const target = new URL(redirectUri);
+    if (form.state !== undefined) target.searchParams.set('state', form.state);
+    if (form.response_type !== 'code') {
+      target.searchParams.set('error', 'unsupported_response_type');
+      target.searchParams.set('error_description', 'response type not supported');
+      return reply.redirect(target.toString(), 302);
+    }
+    const username = form.login_hint || ctx.integrationUser.username;
+    if (!issueFor(ctx, username)) {
+      target.searchParams.set('error', 'access_denied');
+      target.searchParams.set('error_description', 'end-user denied authorization');
+      return reply.redirect(target.toString(), 302);
+    }
+    const code = grantsOf(ctx).issueCode({
+      username,
+      clientId: form.client_id,
+      redirectUri,
+      ...(form.code_challenge !== undefined ? { codeChallenge: form.code_challenge } : {}),
+      ...(form.code_challenge_method !== undefined
+        ? { codeChallengeMethod: form.code_challenge_method }
+        : {})
+    });
+    target.searchParams.set('code', code);
+    return reply.redirect(target.toString(), 302);
   });
 
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -365,6 +472,8 @@ export async function oauthRoutes(
 
   const revoke = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = formOf(request).token;
+    // A refresh token revokes the grant: no new access token from it.
+    if (token && grantsOf(ctx).revokeRefreshToken(token)) return reply.code(200).send();
     if (!token || !ctx.sessions.validate(token)) {
       throw new OAuthError('unsupported_token_type', 'this token type is not supported');
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Server, status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type {
   sendUnaryData,
   ServerDuplexStream,
@@ -41,7 +41,7 @@ import type {
   TopicRequest
 } from './proto.ts';
 import { serveSubscription } from './subscription.ts';
-import { createSelfSignedCredentials } from './tls.ts';
+import { createSelfSignedCertificate, type SelfSignedCertificate } from '../tls.ts';
 
 export interface PubSubServerOptions {
   /** Interface to listen on; 127.0.0.1 by default. */
@@ -55,6 +55,8 @@ export interface PubSubServerOptions {
   keepaliveMs?: number;
   /** Most events in one FetchResponse (default 100). */
   maxEventsPerResponse?: number;
+  /** The emulator's certificate (shared with HTTPS); one is made when absent. */
+  certificate?: SelfSignedCertificate;
 }
 
 export interface RunningPubSubServer {
@@ -209,9 +211,14 @@ export async function startPubSubServer(
 
   const server = new Server();
   server.addService(loadPubSubService(), implementation);
-  const tls = await createSelfSignedCredentials(host);
+  const tls = opts.certificate ?? (await createSelfSignedCertificate(host));
+  const credentials = ServerCredentials.createSsl(
+    null,
+    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
+    false
+  );
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port ?? 0}`, tls.credentials, (error, boundPort) => {
+    server.bindAsync(`${host}:${opts.port ?? 0}`, credentials, (error, boundPort) => {
       if (error) reject(error);
       else resolve(boundPort);
     });

@@ -11,6 +11,7 @@
  * Without GROUP BY there is one group, answered even when no record matches (COUNT is 0).
  */
 import type { SfRecord } from '../model.ts';
+import { apiValue, JavaDouble } from '../java-json.ts';
 import { formatForDisplay, picklistLabel } from './display.ts';
 import {
   comparable,
@@ -213,6 +214,42 @@ function valueOf(group: Group, operand: GroupOperand): unknown {
     case 'grouping':
       return group.rolledUp[operand.index] ? 1 : 0;
   }
+}
+
+/**
+ * A column's value as the API writes it (java-json.ts): AVG is always a double; SUM, MIN, MAX
+ * and grouped values are doubles when their field is; counts are integers.
+ */
+function apiColumnValue(
+  aggregation: ResolvedAggregation,
+  operand: GroupOperand,
+  value: unknown
+): unknown {
+  if (typeof value !== 'number') return value;
+  if (operand.source === 'key') {
+    const key = aggregation.keys[operand.index];
+    return key && key.fn === undefined ? apiValue(key.path.field, value) : value;
+  }
+  if (operand.source !== 'aggregate') return value;
+  const aggregate = aggregation.aggregates[operand.index];
+  if (aggregate?.fn === 'AVG') return new JavaDouble(value);
+  if (aggregate?.fn === 'SUM' || aggregate?.fn === 'MIN' || aggregate?.fn === 'MAX') {
+    return aggregate.path ? apiValue(aggregate.path.field, value) : value;
+  }
+  return value;
+}
+
+/** An aggregate row as REST writes it (Bulk API 2.0 refuses aggregate queries). */
+export function apiAggregateRow(
+  aggregation: ResolvedAggregation,
+  row: Record<string, unknown>
+): Record<string, unknown> {
+  const out = { ...row };
+  for (const column of aggregation.columns) {
+    if (column.transform) continue;
+    out[column.name] = apiColumnValue(aggregation, column.operand, row[column.name]);
+  }
+  return out;
 }
 
 function rowOf(group: Group, columns: AggregateColumn[]): Record<string, unknown> {

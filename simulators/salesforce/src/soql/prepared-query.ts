@@ -13,7 +13,7 @@ import type {
   RecordStore,
   SfRecord
 } from '../model.ts';
-import { AggregationRun } from './aggregate.ts';
+import { AggregationRun, apiAggregateRow } from './aggregate.ts';
 import { ChildRecords } from './children.ts';
 import {
   comparable,
@@ -108,8 +108,9 @@ export class SoqlPreparedQuery implements PreparedQuery {
     if (this.resolved.countOnly) return;
     const context = this.context();
     if (this.resolved.aggregation) {
+      const { aggregation } = this.resolved;
       for (const row of this.aggregateRows(options, context)) {
-        yield { attributes: { type: 'AggregateResult' }, ...row };
+        yield { attributes: { type: 'AggregateResult' }, ...apiAggregateRow(aggregation, row) };
       }
       return;
     }

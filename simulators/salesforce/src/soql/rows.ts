@@ -16,6 +16,8 @@
  * way is missing.
  */
 import type { FieldDescribe, SfRecord } from '../model.ts';
+import { blobValue } from '../files/blob-fields.ts';
+import { apiValue } from '../java-json.ts';
 import {
   applyFunction,
   expressionReader,
@@ -132,7 +134,8 @@ function attributes(type: string, id: unknown, apiVersion: string): Record<strin
 
 function valueAt(record: SfRecord, field: FieldDescribe, fn: ScalarFunction | undefined): unknown {
   const value = fieldValue(record, field);
-  return fn === undefined ? value : applyFunction(fn, field, value);
+  // Doubles as Java writes them (java-json.ts); a function's result is text.
+  return fn === undefined ? apiValue(field, value) : applyFunction(fn, field, value);
 }
 
 /** One record as the REST query resource returns it. */
@@ -148,12 +151,18 @@ export function restRow(
   for (const node of tree) {
     switch (node.kind) {
       case 'field':
-        row[node.key] = valueAt(record, node.field, node.fn);
+        // A blob is never inline in a query result: its URL is (see files/blob-fields.ts).
+        row[node.key] =
+          node.field.type === 'base64'
+            ? blobValue(context.apiVersion, type, record.Id, node.field, record[node.field.name])
+            : valueAt(record, node.field, node.fn);
         break;
       case 'aliased': {
         const value = readPath(record, node.path, context.lookup);
         row[node.key] =
-          node.fn === undefined ? value : applyFunction(node.fn, node.path.field, value);
+          node.fn === undefined
+            ? apiValue(node.path.field, value)
+            : applyFunction(node.fn, node.path.field, value);
         break;
       }
       case 'parent': {

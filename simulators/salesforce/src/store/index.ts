@@ -61,6 +61,10 @@ export function createRecordStore(
       upsertRecord(context, objectName, keyField, keyValue, fields, by),
     delete: (objectName, id, by) =>
       deleteRecord(context, registry.requireObject(objectName), id, by),
+    patchAsSystem(objectName, id, changes) {
+      context.host.patch(objectName, id, changes);
+      events.changed();
+    },
 
     get: (objectName, id) => getRecord(registry, objectName, id),
     getById: (id) => getById(registry, id),

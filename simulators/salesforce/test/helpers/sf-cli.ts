@@ -36,7 +36,7 @@ export interface SfCli {
 
 export async function createSfCli(
   emulator: TestEmulator,
-  options: { homePrefix: string; timeoutMs: number }
+  options: { homePrefix: string; timeoutMs: number; env?: NodeJS.ProcessEnv }
 ): Promise<SfCli> {
   const home = await mkdtemp(join(tmpdir(), options.homePrefix));
 
@@ -49,7 +49,8 @@ export async function createSfCli(
       SF_AUTOUPDATE_DISABLE: 'true',
       SF_DISABLE_TELEMETRY: 'true',
       SF_SKIP_NEW_VERSION_CHECK: 'true',
-      SF_USE_GENERIC_UNIX_KEYCHAIN: 'true'
+      SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+      ...options.env
     };
     let stdout: string;
     try {

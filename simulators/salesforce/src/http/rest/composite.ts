@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SalesforceApiError, type EmulatorContext } from '../../model.ts';
+import { JavaDouble, parseJavaJson } from '../../java-json.ts';
 import { subrequestHeaders } from '../auth.ts';
 import { jsonParserError } from '../errors.ts';
 import { savepoint } from './atomic.ts';
@@ -125,7 +126,8 @@ function resolveText(
   const whole = /^@\{([A-Za-z0-9_]+)\.([^}]+)\}$/.exec(text);
   const resolveOne = (ref: string, path: string, token: string): unknown => {
     const result = results.get(ref);
-    const value = result && result.httpStatusCode < 400 ? lookup(result.body, path) : undefined;
+    const found = result && result.httpStatusCode < 400 ? lookup(result.body, path) : undefined;
+    const value = found instanceof JavaDouble ? found.value : found;
     if (value === undefined || value === null) {
       throw new UnresolvedReference(
         `Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ('${token}') might be incorrect or the subrequest '${ref}' might have failed.`
@@ -221,7 +223,8 @@ export async function compositeRoutes(
     let parsed: unknown = null;
     if (response.body !== '') {
       try {
-        parsed = JSON.parse(response.body);
+        // Doubles stay doubles (`100.0`) when the subresponse is written again.
+        parsed = parseJavaJson(response.body);
       } catch {
         parsed = response.body;
       }

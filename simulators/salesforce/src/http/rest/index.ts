@@ -10,6 +10,7 @@ import { identityUrl, requestOrigin } from '../oauth.ts';
 import { listVersions, versionResources } from '../versions.ts';
 import { collectionRoutes } from './collections.ts';
 import { compositeRoutes } from './composite.ts';
+import type { FileRouteOptions } from './files.ts';
 import { limitsRoutes } from './limits.ts';
 import { queryRoutes } from './query.ts';
 import type { QueryCursors } from './query-cursors.ts';
@@ -25,9 +26,10 @@ export async function restRoutes(
     cursors: QueryCursors;
     /** The resources served under the version (see collectVersionResources). */
     resources: ReadonlySet<string>;
+    files: FileRouteOptions;
   }
 ): Promise<void> {
-  const { ctx, cursors, resources } = options;
+  const { ctx, cursors, resources, files } = options;
 
   // Public in a real org too: clients read it to pick the newest version.
   app.get('/services/data', async () => listVersions());
@@ -43,7 +45,7 @@ export async function restRoutes(
           resources
         );
       });
-      await versioned.register(sobjectRoutes, { ctx });
+      await versioned.register(sobjectRoutes, { ctx, files });
       await versioned.register(collectionRoutes, { ctx });
       await versioned.register(compositeRoutes, { ctx });
       await versioned.register(treeRoutes, { ctx });

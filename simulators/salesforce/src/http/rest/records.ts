@@ -10,6 +10,8 @@ import {
   type SObjectDescribe,
   type SfRecord
 } from '../../model.ts';
+import { blobValue } from '../../files/blob-fields.ts';
+import { apiValue } from '../../java-json.ts';
 import { ADDRESS_COMPONENTS } from '../../soql/field-kinds.ts';
 import { jsonParserError } from '../errors.ts';
 import { notFound } from '../versions.ts';
@@ -60,7 +62,12 @@ export function renderRecord(
   fields?: FieldDescribe[]
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { attributes: attributesOf(version, object, record.Id) };
-  for (const field of fields ?? object.fields) out[field.name] = fieldValue(field, record);
+  for (const field of fields ?? object.fields) {
+    out[field.name] =
+      field.type === 'base64'
+        ? blobValue(version, object.name, record.Id, field, record[field.name])
+        : apiValue(field, fieldValue(field, record));
+  }
   if (fields && !('Id' in out)) out.Id = record.Id;
   return out;
 }

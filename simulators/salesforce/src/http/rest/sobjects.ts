@@ -20,7 +20,15 @@ import {
 import { isValidId, normalizeId } from '../../ids.ts';
 import { invalidSession } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
+import { blobField } from '../../files/blob-fields.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
+import {
+  acceptMultipart,
+  createWithFile,
+  isMultipart,
+  sendBlob,
+  type FileRouteOptions
+} from './files.ts';
 import {
   createResult,
   objectOrNotFound,
@@ -151,6 +159,18 @@ function restDateTime(date: Date): string {
   return date.toISOString().replace('Z', '+0000');
 }
 
+/**
+ * `If-Modified-Since` on describe (REST API Developer Guide, "sObject Describe" and "Describe
+ * Global"): 304 Not Modified, without a body, when the metadata has not changed since that
+ * instant. HTTP dates have whole seconds, so the load time is compared at that precision.
+ */
+function notModifiedSince(request: FastifyRequest, changedAt: Date): boolean {
+  const header = request.headers['if-modified-since'];
+  const since = typeof header === 'string' ? Date.parse(header) : Number.NaN;
+  if (Number.isNaN(since)) return false;
+  return Math.floor(changedAt.getTime() / 1000) * 1000 <= since;
+}
+
 function timeOf(record: SfRecord, field: string): number {
   const value = record[field];
   return typeof value === 'string' ? Date.parse(value.replace(/\+0000$/, 'Z')) : Number.NaN;
@@ -158,21 +178,26 @@ function timeOf(record: SfRecord, field: string): number {
 
 export async function sobjectRoutes(
   app: FastifyInstance,
-  options: { ctx: EmulatorContext }
+  options: { ctx: EmulatorContext; files: FileRouteOptions }
 ): Promise<void> {
-  const { ctx } = options;
+  const { ctx, files } = options;
+  acceptMultipart(app);
+  // The schema comes from the metadata read at start and never changes afterwards.
+  const schemaLoadedAt = ctx.clock.now();
 
-  app.get<{ Params: VersionParams }>('/sobjects', async (request) =>
-    describeGlobal(request.params.version, ctx.schema)
-  );
+  app.get<{ Params: VersionParams }>('/sobjects', async (request, reply) => {
+    if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
+    return describeGlobal(request.params.version, ctx.schema);
+  });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type', async (request) => {
     const object = objectOrNotFound(ctx, request.params.type);
     return { objectDescribe: describeGlobalEntry(request.params.version, object), recentItems: [] };
   });
 
-  app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request) => {
+  app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request, reply) => {
     const object = objectOrNotFound(ctx, request.params.type);
+    if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
     const recordTypes = [...ctx.store.scan('RecordType')].filter(
       (type) => type.SobjectType === object.name
     );
@@ -181,6 +206,9 @@ export async function sobjectRoutes(
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
     const object = objectOrNotFound(ctx, request.params.type);
+    if (isMultipart(request)) {
+      return createWithFile(ctx, files, request, reply, object, principalOf(request));
+    }
     const created = ctx.store.insert(object.name, recordBody(request.body), principalOf(request));
     return reply
       .code(201)
@@ -267,6 +295,9 @@ export async function sobjectRoutes(
     const object = objectOrNotFound(ctx, request.params.type);
     if (isValidId(request.params.field) && !ctx.schema.getField(object, request.params.field)) {
       const record = recordOrNotFound(ctx, object, request.params.field);
+      // sobjects/ContentVersion/{id}/VersionData: the file's bytes.
+      const blob = blobField(object, request.params.value);
+      if (blob) return sendBlob(files.files, reply, record, blob);
       const relationship = ctx.schema.getRelationship(object, request.params.value);
       if (!relationship) throw notFound();
       const parentId = record[relationship.name];
