@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
+import { listeningUrl } from '../../../toolkit/src/listening-url.ts';
 import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
@@ -86,10 +87,6 @@ export function defaultConfig(projectDir: string): EmulatorConfig {
   };
 }
 
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startSalesforceEmulator(
   options: StartEmulatorOptions = {}
 ): Promise<RunningEmulator> {
@@ -116,8 +113,7 @@ export async function startSalesforceEmulator(
     await ctx.close();
     throw error;
   }
-  const address = app.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
+  const instanceUrl = listeningUrl(app.server, host, options.tls ? 'https' : 'http');
 
   let pubsub;
   try {
@@ -137,7 +133,7 @@ export async function startSalesforceEmulator(
   const session = ctx.sessions.issue(ctx.integrationUser.username);
   let closed: Promise<void> | undefined;
   return {
-    instanceUrl: `${options.tls ? 'https' : 'http'}://${hostForUrl(host)}:${httpPort}`,
+    instanceUrl,
     caFile: ca.path,
     pubsubEndpoint: pubsub.endpoint,
     accessToken: session.accessToken,
