@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createEmulatorContext, INTEGRATION_USERNAME } from '../src/context.ts';
+import { ADMIN_USERNAME, createEmulatorContext, INTEGRATION_USERNAME } from '../src/context.ts';
 import type { CoreEmulatorContext } from '../src/context.ts';
 import { defaultConfig } from '../src/emulator.ts';
 import { buildHttpApp } from '../src/http/app.ts';
@@ -111,12 +111,12 @@ export async function startPubSubTestOrg(
     bus,
     server,
     endpoint: server.endpoint,
-    accessToken: ctx.sessions.issue(INTEGRATION_USERNAME).accessToken,
+    accessToken: ctx.sessions.issue(ADMIN_USERNAME).accessToken,
     instanceUrl: 'https://emulator.my.salesforce.com',
     organizationId: ctx.config.organizationId,
     integrationUser: ctx.integrationUser,
     renewToken() {
-      org.accessToken = ctx.sessions.issue(INTEGRATION_USERNAME).accessToken;
+      org.accessToken = ctx.sessions.issue(ADMIN_USERNAME).accessToken;
       return org.accessToken;
     },
     async startHttp() {

@@ -18,7 +18,7 @@ import {
   type SfRecord
 } from '../../model.ts';
 import { isValidId, normalizeId } from '../../ids.ts';
-import { invalidSession } from '../auth.ts';
+import { invalidSession, userContext } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
 import {
@@ -160,18 +160,20 @@ export async function sobjectRoutes(
   app: FastifyInstance,
   options: { ctx: EmulatorContext }
 ): Promise<void> {
-  const { ctx } = options;
+  const { ctx: base } = options;
 
   app.get<{ Params: VersionParams }>('/sobjects', async (request) =>
-    describeGlobal(request.params.version, ctx.schema)
+    describeGlobal(request.params.version, userContext(base, request).schema)
   );
 
   app.get<{ Params: TypeParams }>('/sobjects/:type', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     return { objectDescribe: describeGlobalEntry(request.params.version, object), recentItems: [] };
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const recordTypes = [...ctx.store.scan('RecordType')].filter(
       (type) => type.SobjectType === object.name
@@ -180,6 +182,7 @@ export async function sobjectRoutes(
   });
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const created = ctx.store.insert(object.name, recordBody(request.body), principalOf(request));
     return reply
@@ -189,6 +192,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/updated', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const start = dateParam(request, 'start').getTime();
     const end = dateParam(request, 'end').getTime();
@@ -204,6 +208,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/deleted', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const start = dateParam(request, 'start').getTime();
     const end = dateParam(request, 'end').getTime();
@@ -226,6 +231,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: RecordParams }>('/sobjects/:type/:id', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const record = recordOrNotFound(ctx, object, request.params.id);
     const raw = fieldsParam(request);
@@ -234,6 +240,7 @@ export async function sobjectRoutes(
   });
 
   app.patch<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const id = idParam(request.params.id);
     ctx.store.update(object.name, id, recordBody(request.body), principalOf(request));
@@ -241,6 +248,7 @@ export async function sobjectRoutes(
   });
 
   app.delete<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const id = idParam(request.params.id);
     ctx.store.delete(object.name, id, principalOf(request));
@@ -249,6 +257,7 @@ export async function sobjectRoutes(
 
   // v37.0+: POST sobjects/X/Id creates a record (Id as the external id, with no value).
   app.post<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     if (request.params.id !== 'Id') {
       if (isValidId(request.params.id)) throw methodNotAllowed('POST', 'HEAD,GET,PATCH,DELETE');
@@ -263,6 +272,7 @@ export async function sobjectRoutes(
 
   // GET sobjects/X/{id}/{relationship} (a parent by relationship name) or by external id.
   app.get<{ Params: ExternalParams }>('/sobjects/:type/:field/:value', async (request, reply) => {
+    const ctx = userContext(base, request);
     const { version } = request.params;
     const object = objectOrNotFound(ctx, request.params.type);
     if (isValidId(request.params.field) && !ctx.schema.getField(object, request.params.field)) {
@@ -289,6 +299,7 @@ export async function sobjectRoutes(
     request: FastifyRequest<{ Params: ExternalParams }>,
     reply: FastifyReply
   ): Promise<FastifyReply> => {
+    const ctx = userContext(base, request);
     const { version } = request.params;
     const object = objectOrNotFound(ctx, request.params.type);
     const field = keyFieldOrNotFound(ctx, object, request.params.field);
@@ -334,6 +345,7 @@ export async function sobjectRoutes(
   app.delete<{ Params: ExternalParams }>(
     '/sobjects/:type/:field/:value',
     async (request, reply) => {
+      const ctx = userContext(base, request);
       const { version } = request.params;
       const object = objectOrNotFound(ctx, request.params.type);
       const field = keyFieldOrNotFound(ctx, object, request.params.field);
