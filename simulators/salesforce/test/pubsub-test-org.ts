@@ -74,8 +74,9 @@ export interface PubSubTestOrg {
   /** https: the official client refuses anything else; the server only checks it is present. */
   instanceUrl: string;
   organizationId: string;
-  integrationUser: Principal;
-  /** Issues a fresh integration-user token (after the clock moved past the old one's life). */
+  /** The user the token belongs to (the administrator). */
+  user: Principal;
+  /** Issues a fresh administrator token (after the clock moved past the old one's life). */
   renewToken(): string;
   /** Starts the emulator's HTTP app (REST etc.) on a free port; returns its base URL. */
   startHttp(): Promise<string>;
@@ -114,7 +115,7 @@ export async function startPubSubTestOrg(
     accessToken: ctx.sessions.issue(ADMIN_USERNAME).accessToken,
     instanceUrl: 'https://emulator.my.salesforce.com',
     organizationId: ctx.config.organizationId,
-    integrationUser: ctx.integrationUser,
+    user: ctx.adminUser,
     renewToken() {
       org.accessToken = ctx.sessions.issue(ADMIN_USERNAME).accessToken;
       return org.accessToken;

@@ -14,6 +14,8 @@ import {
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 
 export interface TestEmulator extends RunningEmulator {
+  /** `accessToken` is the administrator's here; this is the integration user's. */
+  integrationAccessToken: string;
   /**
    * Calls a `/__emulator/...` route (with the driver secret, when the emulator has one) and
    * returns the parsed JSON (throws on a non-2xx answer).
@@ -98,6 +100,7 @@ export async function startTestEmulator(options: StartEmulatorOptions = {}): Pro
   const result: TestEmulator = {
     ...emulator,
     accessToken: emulator.adminAccessToken,
+    integrationAccessToken: emulator.accessToken,
     driver,
     rest,
     renewToken
