@@ -16,7 +16,11 @@
  */
 import type { FieldDescribe, Schema, SObjectDescribe } from '../model.ts';
 import { createSchema } from '../schema/index.ts';
-import type { FieldPermission, ObjectPermission, PermissionSetDefinition } from './permission-sets.ts';
+import type {
+  FieldPermission,
+  ObjectPermission,
+  PermissionSetDefinition
+} from './permission-sets.ts';
 
 /** Setup objects every user may read (Users are Public Read Only; the rest have no sharing). */
 const READABLE_BY_ALL = new Set(['user', 'organization', 'recordtype', 'group']);

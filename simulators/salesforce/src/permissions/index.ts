@@ -63,7 +63,12 @@ export function createUserPermissions(options: {
       ...names.flatMap((name) => permissionSets.get(name) ?? [])
     ];
     const access = compileAccess(schema, definitions);
-    const rules = recordRules({ userId, access, external: profile.external }, sharing, schema, store);
+    const rules = recordRules(
+      { userId, access, external: profile.external },
+      sharing,
+      schema,
+      store
+    );
     entry = { access, rules, profile, permissionSets: names };
     compiled.set(userId, entry);
     return entry;

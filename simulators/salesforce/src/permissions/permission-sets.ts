@@ -82,7 +82,8 @@ export function parsePermissionSet(
 
 async function collect(dir: string, into: Map<string, PermissionSetDefinition>): Promise<void> {
   for (const entry of await listDir(dir)) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
+    if (!entry.isDirectory() || entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name))
+      continue;
     const sub = path.join(dir, entry.name);
     if (entry.name !== 'permissionsets') {
       await collect(sub, into);

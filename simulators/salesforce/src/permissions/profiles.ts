@@ -52,7 +52,8 @@ function profile(
   } = {}
 ): Profile {
   const definition = emptyPermissionSet(name);
-  for (const permission of options.userPermissions ?? []) definition.userPermissions.add(permission);
+  for (const permission of options.userPermissions ?? [])
+    definition.userPermissions.add(permission);
   for (const [object, letters] of Object.entries(options.objects ?? {})) {
     definition.objects.set(object.toLowerCase(), objectPermission(letters));
   }

@@ -17,12 +17,7 @@ import { text } from '../schema/metadata-loader.ts';
 import type { UserAccess } from './access.ts';
 
 export type SharingModel =
-  | 'Private'
-  | 'Read'
-  | 'ReadWrite'
-  | 'ReadWriteTransfer'
-  | 'FullAccess'
-  | 'ControlledByParent';
+  'Private' | 'Read' | 'ReadWrite' | 'ReadWriteTransfer' | 'FullAccess' | 'ControlledByParent';
 
 const STANDARD_DEFAULTS: Record<string, SharingModel> = {
   account: 'ReadWrite',
@@ -92,8 +87,17 @@ export function sharingModels(objects: Iterable<ObjectMetadata>): SharingModels 
   };
 }
 
-const OPEN: ReadonlySet<SharingModel> = new Set(['Read', 'ReadWrite', 'ReadWriteTransfer', 'FullAccess']);
-const WRITABLE: ReadonlySet<SharingModel> = new Set(['ReadWrite', 'ReadWriteTransfer', 'FullAccess']);
+const OPEN: ReadonlySet<SharingModel> = new Set([
+  'Read',
+  'ReadWrite',
+  'ReadWriteTransfer',
+  'FullAccess'
+]);
+const WRITABLE: ReadonlySet<SharingModel> = new Set([
+  'ReadWrite',
+  'ReadWriteTransfer',
+  'FullAccess'
+]);
 
 export interface SharingUser {
   userId: string;

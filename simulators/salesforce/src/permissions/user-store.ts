@@ -110,7 +110,9 @@ export function userStore(
       if (key === undefined) throw writeErrors.unknownField(object, keyField);
       const matches =
         key.type === 'id'
-          ? [base.get(object.name, normalizeId(keyValue) ?? keyValue)].filter((r) => r !== undefined)
+          ? [base.get(object.name, normalizeId(keyValue) ?? keyValue)].filter(
+              (r) => r !== undefined
+            )
           : base.findByField(object.name, key.name, keyValue);
       const [match] = matches;
       // Several matches: the store answers 300 with them, as before.

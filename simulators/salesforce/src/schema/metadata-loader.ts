@@ -54,7 +54,13 @@ const parser = new XMLParser({
 });
 
 /** Folders never holding deployable metadata. */
-export const SKIPPED_DIRS = new Set(['node_modules', '__tests__', 'lwc', 'aura', 'staticresources']);
+export const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '__tests__',
+  'lwc',
+  'aura',
+  'staticresources'
+]);
 
 export function text(node: XmlNode | undefined, key: string): string | undefined {
   const value = node?.[key];

@@ -104,8 +104,8 @@ export async function queryRoutes(
   app.get<{ Params: VersionParams }>('/query', async (request) => run(request, false));
   app.get<{ Params: VersionParams }>('/queryAll', async (request) => run(request, true));
 
+  // A cursor belongs to its user and resumes the query it was opened with (their permissions).
   const more = async (request: FastifyRequest<{ Params: VersionParams & { locator: string } }>) => {
-    const ctx = userContext(base, request);
     const page = cursors.next(
       userOf(request),
       request.params.locator,
