@@ -2,7 +2,8 @@
  * `npm run bench -- <scenario> [more...]` runs benchmarks from bench/<scenario>.ts. Each prints
  * one JSON object per line on stdout (`{"bench","metric","value","unit","detail"}`); figures
  * compared with a baseline report both and their ratio, measured in the same run, because these
- * machines are shared and noisy. Progress goes to stderr.
+ * machines are shared and noisy: baseline and subject interleaved over several rounds, the median
+ * reported with the spread in `detail.spread` (bench/rounds.ts). Progress goes to stderr.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +11,10 @@ import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../toolkit/src/project.ts';
 
 const benchDir = path.join(projectRoot(), 'bench');
+// Helpers shared by the benchmarks, not benchmarks themselves.
+const HELPERS = ['run.ts', 'report.ts', 'rounds.ts'];
 const available = readdirSync(benchDir)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'report.ts'].includes(f))
+  .filter((f) => f.endsWith('.ts') && !HELPERS.includes(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 

@@ -8,11 +8,18 @@
  * Every worker runs with a 128 MB old-space cap: the reader's memory is bounded by design,
  * and without a cap V8 lets garbage accumulate before collecting, which RSS would show as
  * use. The figure with V8's default heap sizing is reported too.
+ *
+ * The two ratios against jsforce come from BENCH_BULK_ROUNDS (default 3) rounds in ABBA order
+ * (bench/rounds.ts): each round measures both, the figure is the median of the rounds' ratios
+ * and `detail.spread` their spread. The million-row figures are one run each (no baseline).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../toolkit/src/project.ts';
 import { progress, report } from './report.ts';
+import { alternateRounds, envInt, machineLoad, median, reportMedian, sig } from './rounds.ts';
+
+const ROUNDS = envInt('BENCH_BULK_ROUNDS', 3);
 
 interface WorkerResult {
   mode: string;
@@ -46,25 +53,43 @@ function measure(mode: 'reader' | 'jsforce', rows: number, flags: string[]): Wor
 }
 
 export async function run(): Promise<void> {
-  const reader100k = measure('reader', 100_000, [HEAP_FLAG]);
-  const jsforce100k = measure('jsforce', 100_000, [HEAP_FLAG]);
+  const machine = machineLoad();
+  const rounds = await alternateRounds({
+    rounds: ROUNDS,
+    baseline: async () => measure('jsforce', 100_000, [HEAP_FLAG]),
+    subject: async () => measure('reader', 100_000, [HEAP_FLAG]),
+    onRound: (r) =>
+      progress(
+        `  round ${r.round + 1}/${ROUNDS}: reader ${r.subject.rowsPerSecond.toFixed(0)} rows/s ` +
+          `${r.subject.peakRssMb.toFixed(0)} MB, jsforce ${r.baseline.rowsPerSecond.toFixed(0)} ` +
+          `rows/s ${r.baseline.peakRssMb.toFixed(0)} MB`
+      )
+  });
   const reader1m = measure('reader', 1_000_000, [HEAP_FLAG]);
   const reader1mDefaultHeap = measure('reader', 1_000_000, []);
 
-  report({
-    bench: 'salesforce-bulk',
-    metric: 'throughput_ratio_vs_jsforce',
-    value: reader100k.rowsPerSecond / jsforce100k.rowsPerSecond,
-    unit: 'x',
-    detail: { rows: 100_000, reader: reader100k, jsforce: jsforce100k }
-  });
-  report({
-    bench: 'salesforce-bulk',
-    metric: 'peak_rss_ratio_vs_jsforce',
-    value: reader100k.peakRssMb / jsforce100k.peakRssMb,
-    unit: 'x',
-    detail: { rows: 100_000, readerMb: reader100k.peakRssMb, jsforceMb: jsforce100k.peakRssMb }
-  });
+  const readers = rounds.map((r) => r.subject);
+  const baselines = rounds.map((r) => r.baseline);
+  const medianOf = (values: number[]) => sig(median(values));
+  reportMedian(
+    { bench: 'salesforce-bulk', metric: 'throughput_ratio_vs_jsforce', unit: 'x' },
+    rounds.map((r) => r.subject.rowsPerSecond / r.baseline.rowsPerSecond),
+    {
+      rows: 100_000,
+      readerRowsPerSecond: medianOf(readers.map((r) => r.rowsPerSecond)),
+      jsforceRowsPerSecond: medianOf(baselines.map((r) => r.rowsPerSecond)),
+      machine: machine()
+    }
+  );
+  reportMedian(
+    { bench: 'salesforce-bulk', metric: 'peak_rss_ratio_vs_jsforce', unit: 'x' },
+    rounds.map((r) => r.subject.peakRssMb / r.baseline.peakRssMb),
+    {
+      rows: 100_000,
+      readerMb: medianOf(readers.map((r) => r.peakRssMb)),
+      jsforceMb: medianOf(baselines.map((r) => r.peakRssMb))
+    }
+  );
   report({
     bench: 'salesforce-bulk',
     metric: 'million_rows_peak_rss_mb',

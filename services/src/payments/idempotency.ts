@@ -89,6 +89,26 @@ export interface PaymentRequestsOptions {
   pollMs?: number;
 }
 
+// Outcomes are stored off the critical path, by one UPDATE at a time: those that complete while
+// it runs are stored together by the next one. Under load (or while the database is slow) the
+// charges' INSERTs then do not queue for pool connections behind one UPDATE per charge, which is
+// what stretched the tail latency into seconds on a busy machine; alone, an outcome is written at
+// once, as before.
+const MAX_OUTCOMES_PER_UPDATE = 500;
+const STORE_OUTCOMES = `
+  UPDATE payment_requests AS p
+     SET status = o.status, http_status = o.http_status, response = o.response::jsonb,
+         completed_at = now()
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::text[])
+         AS o(idempotency_key, status, http_status, response)
+   WHERE p.idempotency_key = o.idempotency_key AND p.status = 'Pending'`;
+
+interface PendingOutcome {
+  key: string;
+  outcome: PaymentReply;
+  stored: () => void;
+}
+
 const SELECT_ROW = `
   SELECT idempotency_key, request_hash, order_id, amount_minor, currency, status, http_status,
          response, (EXTRACT(EPOCH FROM (now() - created_at)) * 1000)::float8 AS age_ms
@@ -98,6 +118,8 @@ export class PaymentRequests {
   private readonly inflight = new Map<string, Promise<Settled>>();
   private readonly reconciling = new Map<string, Promise<PaymentReply>>();
   private readonly persisting = new Set<Promise<void>>();
+  private readonly outcomes: PendingOutcome[] = [];
+  private storing = false;
   private readonly pollMs: number;
 
   constructor(private readonly options: PaymentRequestsOptions) {
@@ -180,22 +202,7 @@ export class PaymentRequests {
       // Stored off the critical path (latency): this process keeps answering duplicates from
       // the in-process promise until the row is written, other instances poll the row, and a
       // row left Pending by a crash is reconciled with the gateway once stale.
-      const persisted = this.options.pool
-        .query(
-          `UPDATE payment_requests
-              SET status = $2, http_status = $3, response = $4, completed_at = now()
-            WHERE idempotency_key = $1 AND status = 'Pending'`,
-          [key, outcome.body.status, outcome.httpStatus, JSON.stringify(outcome.body)]
-        )
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            this.options.logger.error(
-              { idempotencyKey: key, err: error },
-              'could not store the payment outcome; it will be reconciled with the gateway'
-            );
-          }
-        );
+      const persisted = this.store(key, outcome);
       return { requestHash: hash, outcome, charged: true, persisted };
     }
 
@@ -211,6 +218,41 @@ export class PaymentRequests {
       }
       if (Date.now() >= deadline) return { ...settled, outcome: undefined };
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+    }
+  }
+
+  /** Queues an outcome for storing; resolves once it is stored (or its failure logged). */
+  private store(key: string, outcome: PaymentReply): Promise<void> {
+    return new Promise<void>((stored) => {
+      this.outcomes.push({ key, outcome, stored });
+      if (!this.storing) void this.storeOutcomes();
+    });
+  }
+
+  private async storeOutcomes(): Promise<void> {
+    this.storing = true;
+    try {
+      while (this.outcomes.length > 0) {
+        const batch = this.outcomes.splice(0, MAX_OUTCOMES_PER_UPDATE);
+        try {
+          await this.options.pool.query(STORE_OUTCOMES, [
+            batch.map((o) => o.key),
+            batch.map((o) => o.outcome.body.status),
+            batch.map((o) => o.outcome.httpStatus),
+            batch.map((o) => JSON.stringify(o.outcome.body))
+          ]);
+        } catch (error) {
+          for (const { key } of batch) {
+            this.options.logger.error(
+              { idempotencyKey: key, err: error },
+              'could not store the payment outcome; it will be reconciled with the gateway'
+            );
+          }
+        }
+        for (const { stored } of batch) stored();
+      }
+    } finally {
+      this.storing = false;
     }
   }
 

@@ -50,7 +50,7 @@ export interface Lab {
   inboxSize(): Promise<number>;
   until(
     predicate: () => Promise<boolean> | boolean,
-    what: string,
+    what: string | (() => string),
     timeoutMs?: number
   ): Promise<void>;
   close(): Promise<void>;

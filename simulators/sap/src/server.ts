@@ -12,6 +12,7 @@ import { CsrfSessions, DEFAULT_CSRF_LIFETIME_MS } from './csrf.ts';
 import { SERVICE_PATH } from './entities.ts';
 import { DEFAULT_TIMEOUT_HOLD_MS, Faults } from '../../../toolkit/src/faults.ts';
 import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
+import { listeningUrl } from '../../../toolkit/src/listening-url.ts';
 import { RequestLog } from './request-log.ts';
 import { BusinessPartnerStore } from './store.ts';
 
@@ -57,10 +58,6 @@ export interface RunningSapSimulator {
   close(): Promise<void>;
 }
 
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startSapSimulator(
   options: SapSimulatorOptions = {}
 ): Promise<RunningSapSimulator> {
@@ -86,9 +83,7 @@ export async function startSapSimulator(
     ...(driverSecret !== undefined ? { driverSecret } : {})
   });
   await app.listen({ host, port: options.port ?? DEFAULT_SAP_PORT });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  url = `http://${hostForUrl(host)}:${port}`;
+  url = listeningUrl(app.server, host);
 
   let closed: Promise<void> | undefined;
   return {

@@ -24,6 +24,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Faults } from '../../../toolkit/src/faults.ts';
 import { validateDriverSecret } from '../../../toolkit/src/loopback.ts';
+import { listeningUrl } from '../../../toolkit/src/listening-url.ts';
 import { buildSecurePayApp } from './app.ts';
 import type { SecurePayContext } from './context.ts';
 import { createControl, type SecurePaySimulatorControl } from './control.ts';
@@ -98,9 +99,7 @@ export async function startSecurePaySimulator(
     ...(driverSecret !== undefined ? { driverSecret } : {})
   });
   await app.listen({ host, port: options.port ?? DEFAULT_SECUREPAY_PORT });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = listeningUrl(app.server, host);
 
   // Held answers (TIMEOUT card, 'timeout' failures) and delays end first: closing never waits.
   const shutdown = (async () => {

@@ -24,6 +24,7 @@ import type {
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { projectRoot } from '../../../../toolkit/src/project.ts';
+import { listeningUrl } from '../../../../toolkit/src/listening-url.ts';
 import {
   isValidCorrelationId,
   markCorrelated,
@@ -306,10 +307,7 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
       app.server.maxConnections = config.maxConnections ?? 1000;
       limitConnectionsPerClient(app.server, config.maxConnectionsPerClient ?? 100);
       await readiness.start();
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      url = `http://${host}:${port}`;
+      url = listeningUrl(app.server, config.host);
       logger.info({ url }, 'HTTP server listening');
       return url;
     },
