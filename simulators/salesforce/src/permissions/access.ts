@@ -60,8 +60,6 @@ export interface UserAccess {
   readonly schema: Schema;
   /** Object permissions, View All/Modify All and the org-wide "All Data" ones folded in. */
   object(objectName: string): ObjectPermission;
-  /** Profile and permission set names, for the driver and tests. */
-  readonly grants: readonly string[];
 }
 
 function union(a: ObjectPermission, b: ObjectPermission): ObjectPermission {
@@ -156,15 +154,13 @@ export function compileAccess(
         }
       }
       if (!readable) continue;
+      const createable = field.createable && editable && permission.create;
+      const updateable = field.updateable && editable && permission.edit;
+      // Unchanged describes are shared with the org's schema; narrowed ones are copies.
       own.push(
-        field.createable === (field.createable && editable && permission.create) &&
-          field.updateable === (field.updateable && editable && permission.edit)
+        createable === field.createable && updateable === field.updateable
           ? field
-          : {
-              ...field,
-              createable: field.createable && editable && permission.create,
-              updateable: field.updateable && editable && permission.edit
-            }
+          : { ...field, createable, updateable }
       );
     }
     visible.push({
@@ -181,7 +177,6 @@ export function compileAccess(
     modifyAllData,
     viewAllData,
     schema: modifyAllData ? schema : createSchema(visible),
-    object: (objectName) => effective.get(objectName.toLowerCase()) ?? NO_ACCESS,
-    grants: definitions.map((d) => d.name)
+    object: (objectName) => effective.get(objectName.toLowerCase()) ?? NO_ACCESS
   };
 }
