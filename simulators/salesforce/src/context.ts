@@ -1,6 +1,7 @@
 /**
  * Wires one emulated org: schema from the project's metadata, the record store seeded with the
- * Organization, the integration user, the deployed custom metadata records and record types,
+ * Organization, the users (permissions/users.ts) with their profiles and the project's
+ * permission sets, the deployed custom metadata records and record types,
  * the clock, sessions, API-call counter, SOQL engine and event bus. Platform events inserted
  * through any API are published on the bus. With `persistPath`, stored records survive restarts.
  */
@@ -20,9 +21,9 @@ import {
 import { createRecordPersistence } from './persistence.ts';
 import { createEventBus } from './pubsub/event-bus.ts';
 import {
+  buildSchema,
   loadCustomMetadataRecords,
   loadRecordTypes,
-  loadSchema,
   readProjectMetadata
 } from './schema/index.ts';
 import { createSessionStore } from './sessions.ts';
@@ -50,9 +51,10 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
       `organizationId must be a Salesforce Organization id (00D...), got ${config.organizationId}`
     );
   }
-  const schema = await loadSchema(config.projectDir);
+  const metadata = await readProjectMetadata(config.projectDir);
+  const schema = buildSchema(metadata);
   const permissionSets = await loadPermissionSets(config.projectDir);
-  const sharing = sharingModels((await readProjectMetadata(config.projectDir)).objects.values());
+  const sharing = sharingModels(metadata.objects.values());
   const clock = createClock();
   const users = seededUsers(new Set(permissionSets.keys()));
   const principalOf = (username: string): Principal => {
