@@ -88,7 +88,9 @@ declare namespace Apex {
     transactionId: string | null;
     cardBrand: string | null;
     cardLast4: string | null;
+    /** A fixed text per status; never contains the log reference. */
     message: string;
+    /** Support reference for Error and Unknown: the LWC shows it, once. */
     logReference: string | null;
   }
 }
@@ -99,7 +101,7 @@ declare module '@salesforce/apex/PaymentController.getInvoice' {
 }
 
 declare module '@salesforce/apex/PaymentController.startPayment' {
-  const startPayment: Apex.Method<{ invoiceId: string }, Apex.PaymentStart>;
+  const startPayment: Apex.Method<{ invoiceId: string; paymentToken: string }, Apex.PaymentStart>;
   export default startPayment;
 }
 

@@ -8,6 +8,7 @@ import { checkFlows } from './checks/flows.ts';
 import { checkFormat } from './checks/format.ts';
 import { checkLint } from './checks/lint.ts';
 import { checkPmd } from './checks/pmd.ts';
+import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTypes } from './checks/typecheck.ts';
 import { checkXml } from './checks/xml.ts';
 import type { CheckResult, Finding } from './finding.ts';
@@ -68,6 +69,16 @@ export const CHECKS: readonly Check[] = [
     name: 'convert',
     description: 'source-deploy-retrieve conversion keeps every component, no .ts',
     run: checkConvert
+  },
+  {
+    name: 'merge-fields',
+    description: 'Named Credentials allow no merge fields in headers/body unless justified inline',
+    run: checkMergeFields
+  },
+  {
+    name: 'server-owned',
+    description: 'portal permission sets grant no Edit on fields/objects marked Server-owned',
+    run: checkServerOwned
   },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }

@@ -20,6 +20,62 @@ const CLASS = `${DEMO}/classes/DemoService.cls`;
 const FIELD = `${DEMO}/objects/Demo__c/fields/Amount__c.field-meta.xml`;
 const FLOW = `${DEMO}/flows/Demo_Default_Amount.flow-meta.xml`;
 const LWC = `${DEMO}/lwc/demoCard/demoCard.ts`;
+const NAMED_CREDENTIAL = `${DEMO}/namedCredentials/Demo_Api.namedCredential-meta.xml`;
+const PORTAL_SET = `${DEMO}/permissionsets/Demo_Portal.permissionset-meta.xml`;
+
+/** A Named Credential as the trust-boundary rule reads it; line 4 allows header merge fields. */
+function namedCredential(header: boolean, body: boolean, extra = ''): string {
+  return `<?xml version="1.0" encoding="UTF-8" ?>
+<NamedCredential xmlns="http://soap.sforce.com/2006/04/metadata">
+  <allowMergeFieldsInBody>${body}</allowMergeFieldsInBody>
+  <allowMergeFieldsInHeader>${header}</allowMergeFieldsInHeader>
+  <calloutStatus>Enabled</calloutStatus>
+  <generateAuthorizationHeader>false</generateAuthorizationHeader>
+  <label>Demo API</label>
+${extra}  <namedCredentialType>SecuredEndpoint</namedCredentialType>
+</NamedCredential>
+`;
+}
+
+/** A portal permission set (description "Portal: ...") on Demo__c and its Amount__c field. */
+function portalPermissionSet(fieldEditable: boolean, objectEdit: boolean): string {
+  return `<?xml version="1.0" encoding="UTF-8" ?>
+<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
+  <description>Portal: demo portal users.</description>
+  <fieldPermissions>
+    <editable>${fieldEditable}</editable>
+    <field>Demo__c.Amount__c</field>
+    <readable>true</readable>
+  </fieldPermissions>
+  <hasActivationRequired>false</hasActivationRequired>
+  <label>Demo Portal</label>
+  <objectPermissions>
+    <allowCreate>false</allowCreate>
+    <allowDelete>false</allowDelete>
+    <allowEdit>${objectEdit}</allowEdit>
+    <allowRead>true</allowRead>
+    <modifyAllRecords>false</modifyAllRecords>
+    <object>Demo__c</object>
+    <viewAllRecords>false</viewAllRecords>
+  </objectPermissions>
+</PermissionSet>
+`;
+}
+
+/** Marks Demo__c.Amount__c (and, when asked, the object) server-owned. */
+async function markServerOwned(p: FixtureProject, object = false): Promise<void> {
+  await p.edit(
+    FIELD,
+    '<description>An amount.',
+    '<description>Server-owned: DemoService. An amount.'
+  );
+  if (object)
+    await p.edit(
+      `${DEMO}/objects/Demo__c/Demo__c.object-meta.xml`,
+      '<description>Demo object',
+      '<description>Server-owned: DemoService. Demo object'
+    );
+}
 
 /** Inserts a method before the class's closing brace (formatted as prettier would). */
 async function addMethod(p: FixtureProject, method: string): Promise<void> {
@@ -225,6 +281,98 @@ const CASES: DefectCase[] = [
     checks: ['convert'],
     breakIt: (p) => p.edit('.forceignore', '**/*.ts\n', ''),
     expect: [{ check: 'convert', file: 'lwc/demoCard/demoCard.ts', message: /TypeScript source/ }]
+  },
+  {
+    name: 'Named Credential allowing merge fields in headers without a justification',
+    checks: ['merge-fields'],
+    breakIt: (p) => p.write(NAMED_CREDENTIAL, namedCredential(true, false)),
+    expect: [
+      {
+        check: 'merge-fields',
+        file: NAMED_CREDENTIAL,
+        message: /Demo_Api allows merge fields in HTTP headers without an inline justification/,
+        line: 4
+      }
+    ]
+  },
+  {
+    name: 'Named Credential allowing merge fields in the body with a justification too short',
+    checks: ['merge-fields'],
+    breakIt: (p) =>
+      p.write(
+        NAMED_CREDENTIAL,
+        namedCredential(false, true).replace(
+          '  <allowMergeFieldsInBody>',
+          '  <!-- allow-merge-fields: needed -->\n  <allowMergeFieldsInBody>'
+        )
+      ),
+    expect: [
+      {
+        check: 'merge-fields',
+        file: NAMED_CREDENTIAL,
+        message: /allows merge fields in the body/,
+        line: 4
+      }
+    ]
+  },
+  {
+    name: 'Named Credential with a $User merge field in a custom header',
+    checks: ['merge-fields'],
+    breakIt: (p) =>
+      p.write(
+        NAMED_CREDENTIAL,
+        namedCredential(
+          false,
+          false,
+          `  <namedCredentialParameters>
+    <parameterName>X-User-Email</parameterName>
+    <parameterType>HttpHeader</parameterType>
+    <parameterValue>{!$User.Email}</parameterValue>
+    <sequenceNumber>1</sequenceNumber>
+  </namedCredentialParameters>
+`
+        )
+      ),
+    expect: [
+      {
+        check: 'merge-fields',
+        file: NAMED_CREDENTIAL,
+        message: /X-User-Email uses a \$User merge field/,
+        line: 11
+      }
+    ]
+  },
+  {
+    name: 'portal permission set granting Edit on a server-owned field',
+    checks: ['server-owned'],
+    breakIt: async (p) => {
+      await markServerOwned(p);
+      await p.write(PORTAL_SET, portalPermissionSet(true, false));
+    },
+    expect: [
+      {
+        check: 'server-owned',
+        file: PORTAL_SET,
+        message: /grants Edit on Demo__c\.Amount__c, which is server-owned/,
+        line: 5
+      }
+    ]
+  },
+  {
+    name: 'portal permission set granting Edit on a server-owned object',
+    checks: ['server-owned'],
+    breakIt: async (p) => {
+      await markServerOwned(p, true);
+      await p.write(PORTAL_SET, portalPermissionSet(false, true));
+    },
+    expect: [
+      {
+        check: 'server-owned',
+        file: PORTAL_SET,
+        message: /grants allowEdit on Demo__c, which is server-owned/,
+        line: 14
+      }
+    ]
   },
   {
     name: 'unformatted Apex',

@@ -40,6 +40,7 @@ export const ACCOUNT_FIELDS = [
   ...MAPPED_FIELDS,
   'SAP_Customer_Number__c',
   'Sync_Status__c',
+  'Last_Synced_At__c',
   'LastModifiedDate'
 ] as const;
 

@@ -14,6 +14,7 @@ import type { Logger } from '../platform/index.ts';
 import type { RestClient } from '../platform/index.ts';
 import type { AccountSyncEvent } from './coalescer.ts';
 import { appendToInbox } from './inbox.ts';
+import { clearIntents } from './sync-batch.ts';
 
 const CHECKPOINT = 'account-sync';
 // Changed_At__c is taken inside the saving transaction, SystemModstamp at its commit: a margin.
@@ -49,13 +50,40 @@ export interface ReconcileResult {
   since?: Date | undefined;
 }
 
+/**
+ * Create intents whose account has its SAP number in Salesforce are left-overs (a crash or a
+ * database outage between the write-back and the intent's DELETE): they would mislead the
+ * operator's "creates whose number has not reached Salesforce" query. One SOQL IN query for
+ * the intents there are (few: one per create in flight).
+ */
+async function clearSettledIntents(
+  pool: pg.Pool,
+  rest: Pick<RestClient, 'queryByIds'>,
+  logger: Logger | undefined
+): Promise<void> {
+  const { rows } = await pool.query<{ account_id: string }>(
+    'SELECT account_id FROM account_sync_create_intent ORDER BY created_at LIMIT 10000'
+  );
+  if (rows.length === 0) return;
+  const accounts = await rest.queryByIds<{ Id: string; SAP_Customer_Number__c: string | null }>(
+    'Account',
+    ['Id', 'SAP_Customer_Number__c'],
+    rows.map((r) => r.account_id)
+  );
+  const settled = accounts.filter((a) => a.SAP_Customer_Number__c).map((a) => a.Id);
+  await clearIntents(pool, settled);
+  if (settled.length > 0)
+    logger?.info({ cleared: settled.length }, 'create intents of synced accounts cleared');
+}
+
 export async function reconcile(options: {
   pool: pg.Pool;
-  rest: Pick<RestClient, 'query'>;
+  rest: Pick<RestClient, 'query' | 'queryByIds'>;
   reason: ReconcileReason;
   logger?: Logger | undefined;
 }): Promise<ReconcileResult> {
   const { pool, rest, reason } = options;
+  if (reason === 'start') await clearSettledIntents(pool, rest, options.logger);
   const checkpoint = reason === 'replay-gap' ? await readCheckpoint(pool) : undefined;
   const since = checkpoint && new Date(checkpoint.getTime() - SKEW_MS);
   if (reason === 'replay-gap' && since === undefined)

@@ -108,6 +108,38 @@ function sapMessage(body: unknown, status: number): { message: string; code?: st
   };
 }
 
+/**
+ * An SAP business partner number (BU_PARTNER, CHAR 10, `BusinessPartner` Edm.String MaxLength
+ * 10): digits in the internal number range (SAP's and the simulator's: 1000000 upwards), upper-
+ * case letters too for external number ranges. Nothing else: no separators, quotes, slashes,
+ * dots, '?' or '#', so a number can never step out of its key in a URL.
+ */
+export const SAP_BUSINESS_PARTNER_NUMBER = /^[0-9A-Z]{1,10}$/;
+/** An address number (AD_ADDRNUM, CHAR 10, digits). */
+const SAP_ADDRESS_ID = /^[0-9]{1,10}$/;
+
+export function isSapBusinessPartnerNumber(value: unknown): value is string {
+  return typeof value === 'string' && SAP_BUSINESS_PARTNER_NUMBER.test(value);
+}
+
+function checkKey(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value))
+    // Permanent, and the value is not quoted (it came from an event or a record, not from SAP).
+    throw new SapError(`not an SAP ${what}; nothing was sent to SAP`, 0, false, 'INVALID_KEY');
+  return value;
+}
+
+/**
+ * A key inside OData's key syntax: quotes doubled (OData's escape), then percent-encoded, so
+ * that whatever a key holds stays inside `('...')`. Keys are checked against their pattern
+ * first, so for a valid key both steps change nothing: they guard against a pattern widened
+ * later.
+ */
+const key = (value: string, pattern: RegExp, what: string) =>
+  `'${encodeURIComponent(checkKey(value, pattern, what).replace(/'/g, "''"))}'`;
+const partnerKey = (value: string) =>
+  key(value, SAP_BUSINESS_PARTNER_NUMBER, 'business partner number');
+/** A string literal in a $filter expression (the whole filter is percent-encoded by the caller). */
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 export class SapClient {
@@ -357,7 +389,7 @@ export class SapClient {
 
   /** GET with the address expanded; undefined on 404. */
   async get(businessPartner: string): Promise<BusinessPartnerRef | undefined> {
-    const path = `/A_BusinessPartner(${quote(businessPartner)})?$expand=to_BusinessPartnerAddress`;
+    const path = `/A_BusinessPartner(${partnerKey(businessPartner)})?$expand=to_BusinessPartnerAddress`;
     const response = await this.send('GET', path);
     if (response.status === 404) return undefined;
     if (response.status >= 300) throw this.toError('GET', path, response);
@@ -405,7 +437,7 @@ export class SapClient {
     header: Record<string, unknown>,
     address: Record<string, unknown> | undefined
   ): Promise<void> {
-    const bp = quote(ref.businessPartner);
+    const bp = partnerKey(ref.businessPartner);
     await this.patchWithEtag(
       `/A_BusinessPartner(${bp})`,
       header,
@@ -413,7 +445,7 @@ export class SapClient {
       async () => (await this.get(ref.businessPartner))?.etag
     );
     if (address !== undefined && ref.addressId !== undefined) {
-      const path = `/A_BusinessPartnerAddress(BusinessPartner=${bp},AddressID=${quote(ref.addressId)})`;
+      const path = `/A_BusinessPartnerAddress(BusinessPartner=${bp},AddressID=${key(ref.addressId, SAP_ADDRESS_ID, 'address number')})`;
       await this.patchWithEtag(
         path,
         address,
@@ -427,8 +459,13 @@ export class SapClient {
   async block(businessPartner: string): Promise<'blocked' | 'not-found'> {
     const ref = await this.get(businessPartner);
     if (ref === undefined) return 'not-found';
-    if (ref.blocked) return 'blocked';
-    await this.update(ref, { BusinessPartnerIsBlocked: true }, undefined);
+    await this.blockRef(ref);
     return 'blocked';
+  }
+
+  /** Sets the central block of a partner already read (no-op when it is blocked). */
+  async blockRef(ref: BusinessPartnerRef): Promise<void> {
+    if (ref.blocked) return;
+    await this.update(ref, { BusinessPartnerIsBlocked: true }, undefined);
   }
 }

@@ -133,6 +133,8 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
                 pool,
                 'account-sync:batcher',
                 async (signal) => {
+                  // Retry jobs still active now were left by the previous lease holder.
+                  retries.leaseAcquired();
                   await runReconcile('start').catch((error: unknown) =>
                     logger.error({ err: error }, 'reconciliation at start failed')
                   );

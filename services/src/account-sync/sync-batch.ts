@@ -20,7 +20,12 @@ import {
   type BusinessPartnerPayload,
   type SalesforceAccount
 } from './mapping.ts';
-import { isTransientSapError, type SapClient } from './sap-client.ts';
+import {
+  isSapBusinessPartnerNumber,
+  isTransientSapError,
+  type BusinessPartnerRef,
+  type SapClient
+} from './sap-client.ts';
 
 export const SYNC_ERROR_MAX = 32_768;
 
@@ -37,6 +42,25 @@ export interface SyncDeps {
   pool: pg.Pool;
   concurrency: number;
   logger?: Logger | undefined;
+  /**
+   * Retries: when each account's retry was queued (by id15). An account Success with an SAP
+   * number and synced (Last_Synced_At__c) at or after that instant is in its final state, and its
+   * retry is dropped: no SAP request, no write-back.
+   */
+  settledSince?: ReadonlyMap<string, Date> | undefined;
+}
+
+/**
+ * Final state since `since`: Success, an SAP number, synced at or after it. Salesforce keeps
+ * date/times to the second, so the comparison is to the second: a sync in the same second as
+ * the job counts as after it (the batcher runs one batch at a time, and a failure that queues a
+ * job and a later success of the same account in the same second is what this rule is for).
+ */
+function settled(account: SalesforceAccount, since: Date | undefined): boolean {
+  if (since === undefined) return false;
+  if (account.Sync_Status__c !== 'Success' || !account.SAP_Customer_Number__c) return false;
+  const synced = account.Last_Synced_At__c ? Date.parse(account.Last_Synced_At__c) : NaN;
+  return Number.isFinite(synced) && synced >= Math.floor(since.getTime() / 1000) * 1000;
 }
 
 async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
@@ -48,6 +72,14 @@ async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Deletes the create intents of these accounts (their number is in Salesforce). */
+export async function clearIntents(pool: pg.Pool, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await pool.query('DELETE FROM account_sync_create_intent WHERE account_id = ANY($1::text[])', [
+    ids
+  ]);
+}
 
 /** Writes intents; returns the accounts that already had one (a create may have happened). */
 async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
@@ -76,16 +108,55 @@ async function upsertOne(
   return ref.businessPartner;
 }
 
-async function deleteOne(deps: SyncDeps, change: CoalescedChange): Promise<SyncOutcome> {
-  let sapNumber = change.sapNumber;
-  if (!sapNumber)
-    sapNumber = (await deps.sap.findBySearchTerm(searchTermFor(change.accountId)))?.businessPartner;
-  if (!sapNumber)
-    return { accountId: change.accountId, kind: 'skipped', reason: 'never reached SAP' };
-  const result = await deps.sap.block(sapNumber);
-  return result === 'not-found'
-    ? { accountId: change.accountId, kind: 'skipped', reason: `SAP ${sapNumber} not found` }
-    : { accountId: change.accountId, kind: 'blocked', sapNumber };
+/** What Salesforce says of an account a Delete event names (queryAll: the recycle bin too). */
+interface DeletedState {
+  Id: string;
+  IsDeleted: boolean | string | null;
+  SAP_Customer_Number__c?: string | null;
+}
+
+/**
+ * Blocks the SAP customer of a deleted account, after checking what the event claims: a Delete
+ * event is only a claim (anyone who can publish Account_Sync__e can send one), and blocking the
+ * wrong customer stops a live account's business. Checked, in this order, before any change:
+ *  1. Salesforce says the account is deleted (queryAll, IsDeleted = true), or it is gone for good
+ *     (purged from the recycle bin: not even queryAll finds it); a live account is skipped;
+ *  2. the SAP number (the event's, else the deleted record's) is an SAP business partner number;
+ *     anything else is skipped before any request to SAP;
+ *  3. the partner's SearchTerm1 is that account (the service writes the account id there at
+ *     create); a partner of another account is skipped.
+ * A skip is an outcome with its reason (logged, counted in the metrics); SAP is not changed.
+ */
+async function deleteOne(
+  deps: SyncDeps,
+  change: CoalescedChange,
+  state: DeletedState | undefined
+): Promise<SyncOutcome> {
+  const accountId = change.accountId;
+  const skip = (reason: string): SyncOutcome => {
+    deps.logger?.warn({ accountId, reason }, 'account-sync Delete event skipped');
+    return { accountId, kind: 'skipped', reason };
+  };
+  if (state !== undefined && !(state.IsDeleted === true || state.IsDeleted === 'true'))
+    return skip('Delete event for an account that is not deleted in Salesforce');
+  const claimed = change.sapNumber || state?.SAP_Customer_Number__c || undefined;
+  const searchTerm = searchTermFor(state?.Id ?? accountId);
+  let ref: BusinessPartnerRef | undefined;
+  if (claimed !== undefined) {
+    if (!isSapBusinessPartnerNumber(claimed))
+      return skip('the SAP number of the Delete event is not an SAP business partner number');
+    ref = await deps.sap.get(claimed);
+    if (ref === undefined)
+      return { accountId, kind: 'skipped', reason: `SAP ${claimed} not found` };
+  } else {
+    ref = await deps.sap.findBySearchTerm(searchTerm);
+    if (ref === undefined) return { accountId, kind: 'skipped', reason: 'never reached SAP' };
+  }
+  const owner = ref.data.SearchTerm1;
+  if (typeof owner !== 'string' || id15(owner) !== id15(searchTerm))
+    return skip(`SAP ${ref.businessPartner} belongs to another account (SearchTerm1)`);
+  await deps.sap.blockRef(ref);
+  return { accountId, kind: 'blocked', sapNumber: ref.businessPartner };
 }
 
 export interface BatchResult {
@@ -111,6 +182,17 @@ export async function syncBatch(
           upserts.map((c) => c.accountId)
         );
   const byId = new Map(records.map((r) => [id15(r.Id), r]));
+  // What Salesforce says of the accounts Delete events name (one queryAll for the batch).
+  const deletedStates =
+    deletes.length === 0
+      ? []
+      : await deps.rest.queryByIds<DeletedState>(
+          'Account',
+          ['Id', 'IsDeleted', 'SAP_Customer_Number__c'],
+          deletes.map((c) => c.accountId),
+          { queryAll: true }
+        );
+  const stateById = new Map(deletedStates.map((r) => [id15(r.Id), r]));
   const work: Array<{ change: CoalescedChange; account: SalesforceAccount }> = [];
   for (const change of upserts) {
     const account = byId.get(id15(change.accountId));
@@ -120,8 +202,20 @@ export async function syncBatch(
         kind: 'skipped',
         reason: 'deleted in Salesforce'
       });
+    else if (settled(account, deps.settledSince?.get(id15(account.Id))))
+      outcomes.push({
+        accountId: account.Id,
+        kind: 'skipped',
+        reason: 'already synced after the retry was queued'
+      });
     else work.push({ change, account });
   }
+  // An account with an SAP number is never created again: a create intent left behind for it
+  // (a crash between the write-back and the intent's DELETE) goes now.
+  await clearIntents(
+    deps.pool,
+    records.filter((r) => r.SAP_Customer_Number__c).map((r) => r.Id)
+  );
 
   // Map and validate before calling SAP; write intents for the creates.
   const valid: Array<(typeof work)[number] & { payload: BusinessPartnerPayload }> = [];
@@ -150,7 +244,7 @@ export async function syncBatch(
     }),
     ...deletes.map((change) => async (): Promise<SyncOutcome> => {
       try {
-        return await deleteOne(deps, change);
+        return await deleteOne(deps, change, stateById.get(id15(change.accountId)));
       } catch (error) {
         if (!isTransientSapError(error))
           return { accountId: change.accountId, kind: 'permanent', message: messageOf(error) };
@@ -227,9 +321,5 @@ export async function writeBack(
         'account-sync write-back failed for a record'
       );
   });
-  if (done.length > 0)
-    await deps.pool.query(
-      'DELETE FROM account_sync_create_intent WHERE account_id = ANY($1::text[])',
-      [done]
-    );
+  await clearIntents(deps.pool, done);
 }

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
+import { equalJitteredDelay, type BackoffOptions } from '../../../toolkit/src/backoff.ts';
 import {
   fromGatewayError,
   fromSecurePayPayment,
@@ -114,9 +115,27 @@ const SELECT_ROW = `
          response, (EXTRACT(EPOCH FROM (now() - created_at)) * 1000)::float8 AS age_ms
     FROM payment_requests WHERE idempotency_key = $1`;
 
+/**
+ * Gateway lookups of an Unknown payment that did not settle it: the next one after 1 s, 2 s, 4 s
+ * ... at most 60 s (equal jitter: between half and all of it). A client polling GET in a loop,
+ * or many clients during a gateway outage, then cost the gateway one lookup per key per backoff.
+ */
+export const LOOKUP_BACKOFF: BackoffOptions = {
+  initialDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  factor: 2
+};
+const LOOKUP_BACKOFF_KEYS = 10_000;
+
 export class PaymentRequests {
   private readonly inflight = new Map<string, Promise<Settled>>();
   private readonly reconciling = new Map<string, Promise<PaymentReply>>();
+  /**
+   * Keys whose last gateway lookup did not settle them (gateway failing, order not known yet):
+   * the next lookup waits for the backoff (LOOKUP_BACKOFF); requests meanwhile get the stored
+   * Unknown answer without a gateway call. Bounded (LOOKUP_BACKOFF_KEYS, oldest dropped first).
+   */
+  private readonly lookupBackoff = new Map<string, { attempts: number; notBefore: number }>();
   private readonly persisting = new Set<Promise<void>>();
   private readonly outcomes: PendingOutcome[] = [];
   private storing = false;
@@ -325,22 +344,51 @@ export class PaymentRequests {
     return { httpStatus: row.http_status ?? HTTP_STATUS[body.status], body };
   }
 
-  /** Asks the gateway what became of an Unknown payment; one lookup per key at a time. */
+  /**
+   * Asks the gateway what became of an Unknown payment; one lookup per key at a time, and after
+   * a lookup that did not settle it, none before the key's backoff is over.
+   */
   private reconcile(row: Row): Promise<PaymentReply> {
     const key = row.idempotency_key;
     let running = this.reconciling.get(key);
-    if (!running) {
-      running = this.lookup(row).finally(() => this.reconciling.delete(key));
-      this.reconciling.set(key, running);
-    }
+    if (running) return running;
+    const backoff = this.lookupBackoff.get(key);
+    if (backoff && Date.now() < backoff.notBefore) return Promise.resolve(this.unknownOf(row));
+    running = this.lookup(row)
+      .then((reply) => {
+        this.noteLookup(key, reply.body.status === 'Unknown');
+        return reply;
+      })
+      .finally(() => this.reconciling.delete(key));
+    this.reconciling.set(key, running);
     return running;
+  }
+
+  private noteLookup(key: string, unsettled: boolean): void {
+    const previous = this.lookupBackoff.get(key);
+    this.lookupBackoff.delete(key);
+    if (!unsettled) return;
+    const attempts = (previous?.attempts ?? 0) + 1;
+    if (this.lookupBackoff.size >= LOOKUP_BACKOFF_KEYS) {
+      const oldest = this.lookupBackoff.keys().next().value;
+      if (oldest !== undefined) this.lookupBackoff.delete(oldest);
+    }
+    // Re-inserted: the map's order is the order of the last lookups.
+    this.lookupBackoff.set(key, {
+      attempts,
+      notBefore: Date.now() + equalJitteredDelay(attempts - 1, LOOKUP_BACKOFF)
+    });
+  }
+
+  private unknownOf(row: Row): PaymentReply {
+    return row.response
+      ? { httpStatus: 202, body: ordered(row.response) }
+      : unknownReply(this.factsOf(row));
   }
 
   private async lookup(row: Row): Promise<PaymentReply> {
     const facts = this.factsOf(row);
-    const unknown = row.response
-      ? { httpStatus: 202, body: ordered(row.response) }
-      : unknownReply(facts);
+    const unknown = this.unknownOf(row);
     let payment;
     try {
       payment = await this.options.gateway.getPayment(row.order_id);

@@ -103,6 +103,8 @@ export async function paymentRoutes(
         throw new HttpError(
           422,
           'idempotency_key_reused',
+          // The key is echoed (PaymentsContract.json's message): it passed idempotencyKey, so it is
+          // letters, digits, '-' and '_' and holds no card number.
           `Idempotency-Key ${key} was already used for a different payment request.`
         );
       }
@@ -110,7 +112,7 @@ export async function paymentRoutes(
         throw new HttpError(
           409,
           'payment_in_progress',
-          `The payment with Idempotency-Key ${key} is still being processed. Ask GET /payments/${key} in a moment; do not pay again.`
+          'The payment with this Idempotency-Key is still being processed. Ask GET /payments/{key} in a moment; do not pay again.'
         );
       }
       if (result.replayed) {

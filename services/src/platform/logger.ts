@@ -6,7 +6,9 @@
 //     (password, clientSecret, accessToken, cardNumber, cvv, ...) at any depth of a logged object;
 //  3. a value scrubber run on every string of the final JSON line (message, bindings, serialized
 //     errors, request URLs): 13-19 digit runs passing the Luhn check (card numbers, PCI DSS 3.4),
-//     `Bearer` tokens, Salesforce session ids and passwords inside connection URLs.
+//     also glued to letters, grouped by spaces, dots or dashes, or percent-encoded; `Bearer`
+//     tokens, Salesforce session ids, passwords inside connection URLs, and the values of
+//     secret-named query parameters (`?access_token=...`).
 // Layer 3 runs on the serialized line, so even a message string or an error stack cannot leak.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -126,30 +128,91 @@ export function passesLuhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-// 13-19 digits, optionally grouped by single spaces or dashes ("4111 1111 1111 1111"), not glued to
-// letters or digits (so Salesforce ids such as 001000000000001AAA are left alone).
-const PAN_CANDIDATE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/g;
+// A card number as it may be written: 13-19 digits, each digit possibly percent-encoded (%34 is
+// "4"), the digits optionally grouped by single separators (space, dot, dash, "+", or those
+// percent-encoded), not inside a longer run of digits. Letters around it do not protect it
+// (`pay4111111111111111`); what keeps Salesforce ids (001000000000001AAA) intact is the check in
+// panReplacement: no card number starts with 0 (ISO/IEC 7812 gives that major industry
+// identifier to no card network), so a run glued to letters that starts with 0 is an id.
+const panPattern = (digit: string, separator: string, after: string) =>
+  new RegExp(`(?<![0-9])${digit}(?:${separator}?${digit}){12,18}(?![0-9]${after})`, 'g');
+// Plain text (no "%"): a simpler pattern, the one nearly every line takes.
+const PAN_CANDIDATE_PLAIN = panPattern(String.raw`\d`, String.raw`[ .+\-]`, '');
+const PAN_CANDIDATE_ENCODED = panPattern(
+  String.raw`(?:\d|%3\d)`,
+  String.raw`(?:[ .+\-]|%2[0DdEe])`,
+  String.raw`|%3\d`
+);
+const panCandidates = (text: string) =>
+  text.includes('%') ? PAN_CANDIDATE_ENCODED : PAN_CANDIDATE_PLAIN;
 const BEARER_TOKEN = /\b(Bearer)\s+[A-Za-z0-9._~+/=!-]{8,}/gi;
 // Salesforce access tokens are session ids: the 15-character org id, "!", then the session secret.
 const SALESFORCE_SESSION_ID = /\b00D[A-Za-z0-9]{12}![A-Za-z0-9._]{20,}/g;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+:)[^@\s"]+@/gi;
+// A query-string (or form) parameter: `?name=value`, `&name=value`, `;name=value`. The value is
+// blanked when the name is a secret's (isSecretKey) or one of the OAuth/signature names below.
+const QUERY_PARAMETER = /([?&;])([A-Za-z0-9_.%-]{1,64})=([^&#;\s"\\]*)/g;
+const SECRET_QUERY_NAMES = new Set(['code', 'sig', 'signature', 'key', 'auth', 'credential']);
 
 export const CARD_REDACTED = '[REDACTED-PAN]';
 
-/** Replaces card numbers, bearer tokens, Salesforce session ids and URL passwords in free text. */
+const PERCENT_DIGIT = /%3(\d)/g;
+const NOT_DIGIT = /\D/;
+
+/** The digits of a PAN candidate (percent-encoded digits decoded, separators dropped). */
+function candidateDigits(match: string): string {
+  return (match.includes('%') ? match.replace(PERCENT_DIGIT, '$1') : match).replace(
+    /%2[0DdEe]|[ .+-]/g,
+    ''
+  );
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/** Whether the candidate `match` at `offset` of `text` is a card number to redact. */
+function isPan(match: string, offset: number, text: string): boolean {
+  const digits = candidateDigits(match);
+  if (digits.length < 13 || digits.length > 19 || NOT_DIGIT.test(digits)) return false;
+  if (digits.charCodeAt(0) === 48) {
+    // Starts with 0: a Salesforce id or a number, never a card; only whole numbers standing
+    // alone keep the earlier rule (Luhn decides).
+    const before = offset > 0 ? text.charCodeAt(offset - 1) : 0;
+    const after = text.charCodeAt(offset + match.length);
+    if (isLetter(before) || isLetter(after)) return false;
+  }
+  return passesLuhn(digits);
+}
+
+function queryParameterReplacement(whole: string, sep: string, name: string): string {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // keep the raw name
+  }
+  const normalized = decoded.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return isSecretKey(decoded) || SECRET_QUERY_NAMES.has(normalized)
+    ? `${sep}${name}=${REDACTED}`
+    : whole;
+}
+
+/**
+ * Replaces card numbers, bearer tokens, Salesforce session ids, URL passwords and secret query
+ * parameters in free text.
+ */
 export function scrubText(text: string): string {
   let out = text;
-  if (/\d{4}/.test(out)) {
-    out = out.replace(PAN_CANDIDATE, (match) => {
-      const digits = match.replace(/[ -]/g, '');
-      return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits)
-        ? CARD_REDACTED
-        : match;
-    });
+  if (/\d{4}|%3\d/.test(out)) {
+    out = out.replace(panCandidates(out), (match: string, offset: number, whole: string) =>
+      isPan(match, offset, whole) ? CARD_REDACTED : match
+    );
   }
   if (out.includes('earer')) out = out.replace(BEARER_TOKEN, `$1 ${REDACTED}`);
   if (out.includes('00D')) out = out.replace(SALESFORCE_SESSION_ID, REDACTED);
   if (out.includes('://')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+  if (out.includes('=')) out = out.replace(QUERY_PARAMETER, queryParameterReplacement);
   return out;
 }
 
@@ -158,21 +221,38 @@ export function scrubText(text: string): string {
 const JSON_STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
 
 // The same patterns, unanchored and without the global flag, to ask "anywhere in the line?".
-const PAN_ANYWHERE = new RegExp(PAN_CANDIDATE.source);
 const SALESFORCE_SESSION_ID_ANYWHERE = new RegExp(SALESFORCE_SESSION_ID.source);
 const URL_CREDENTIALS_ANYWHERE = new RegExp(URL_CREDENTIALS.source, 'i');
+const QUERY_PARAMETER_ANYWHERE = new RegExp(QUERY_PARAMETER.source);
+
+/** Whether any PAN candidate in `text` is one scrubText would redact. */
+function hasPan(text: string): boolean {
+  const pattern = panCandidates(text);
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    // Looked at in its string literal, the neighbours are the same characters (or a quote).
+    if (isPan(m[0], m.index, text)) {
+      pattern.lastIndex = 0;
+      return true;
+    }
+  }
+  return false;
+}
 
 /**
  * false when scrubText cannot change any part of `text`: none of its patterns matches anywhere
  * in it. A match inside one string literal of a line is also a match in the whole line (the
  * literal's quotes bound it the same way), so a line this returns false for is already clean.
+ * Every candidate card number is checked here already (Luhn, the 0 rule), so a line whose only
+ * long digit runs are ids or numbers takes the fast path too.
  */
 function mayNeedScrubbing(text: string): boolean {
   return (
-    (/\d{4}/.test(text) && PAN_ANYWHERE.test(text)) ||
+    (/\d{4}|%3\d/.test(text) && hasPan(text)) ||
     text.includes('earer') ||
     (text.includes('00D') && SALESFORCE_SESSION_ID_ANYWHERE.test(text)) ||
-    (text.includes('://') && URL_CREDENTIALS_ANYWHERE.test(text))
+    (text.includes('://') && URL_CREDENTIALS_ANYWHERE.test(text)) ||
+    (text.includes('=') && QUERY_PARAMETER_ANYWHERE.test(text))
   );
 }
 
@@ -188,6 +268,10 @@ export function scrubJsonLine(line: string): string {
 
 const MAX_SCRUB_DEPTH = 10;
 
+function binaryPlaceholder(value: ArrayBufferView | ArrayBuffer): string {
+  return `[binary ${value.byteLength} bytes]`;
+}
+
 function isPlainObject(value: object): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
@@ -200,6 +284,8 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  */
 export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (value === null || typeof value !== 'object') return value;
+  // Bytes (a Buffer serializes as an array of numbers) are out of layer 3's reach: never logged.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return binaryPlaceholder(value);
   if (seen.has(value)) return '[Circular]';
   if (depth >= MAX_SCRUB_DEPTH) return '[Truncated]';
   seen.add(value);
@@ -228,6 +314,7 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
  */
 function needsRedaction(value: unknown, depth: number, ancestors: object[]): boolean {
   if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
   if (depth >= MAX_SCRUB_DEPTH || value instanceof Error || ancestors.includes(value)) return true;
   const array = Array.isArray(value);
   if (!array && !isPlainObject(value)) return false;

@@ -137,6 +137,15 @@ export interface JobQueue<J extends JobMap = JobMap> {
     batchSize: number,
     handler: BatchJobHandler<J[N]>
   ): Promise<number>;
+  /**
+   * Fails, now, every job of the queue that is active: for a caller that knows no worker holds
+   * any (the only consumer, under a lease, between two of its fetches). Such jobs were left by a
+   * worker that died (SIGKILL) or could not settle them (database outage); pg-boss itself would
+   * fail them only when they expire (`expireInSeconds`, 15 min by default, checked every few
+   * minutes). They retry with the queue's backoff, or go to the dead letter when exhausted (the
+   * interrupted run counts as an attempt). Resolves to how many there were.
+   */
+  recoverActive(name: keyof J & string, reason: string): Promise<number>;
   schedule<N extends keyof J & string>(
     name: N,
     cron: string,
@@ -367,6 +376,28 @@ export async function createQueue<J extends JobMap = JobMap>(
         )
       );
       return jobs.length;
+    },
+
+    async recoverActive(name, reason) {
+      const { rows } = (await boss
+        .getDb()
+        .executeSql(`SELECT id FROM ${schema}.job WHERE name = $1 AND state = 'active'`, [
+          name
+        ])) as { rows: Array<{ id: string }> };
+      if (rows.length === 0) return 0;
+      // pg-boss's fail takes a list of ids with the output too (its types list the two apart).
+      const fail = boss.fail.bind(boss) as (
+        n: string,
+        ids: string[],
+        data: object
+      ) => Promise<void>;
+      await fail(
+        name,
+        rows.map((r) => r.id),
+        { message: reason }
+      );
+      logger?.warn({ queue: name, jobs: rows.length, reason }, 'stale active jobs recovered');
+      return rows.length;
     },
 
     async schedule(name, cron, data, scheduleOptions = {}) {

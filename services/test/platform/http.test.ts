@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
@@ -233,8 +234,15 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
         headers: { authorization: `bearer ${OLD_TOKEN}` }
       });
       assert.equal(previous.statusCode, 200);
-      assert.match(current.json().tokenId, /^[0-9a-f]{8}$/);
-      assert.notEqual(current.json().tokenId, previous.json().tokenId);
+      // The token's position in SERVICE_API_TOKENS, not a hash of it: an unsalted hash in the
+      // logs would let anyone holding them confirm a guessed token offline.
+      assert.equal(current.json().tokenId, 'token-1');
+      assert.equal(previous.json().tokenId, 'token-2');
+      for (const token of [TOKEN, OLD_TOKEN]) {
+        const digest = createHash('sha256').update(token).digest('hex');
+        assert.equal(digest.includes(current.json().tokenId), false);
+        assert.equal(digest.includes(previous.json().tokenId), false);
+      }
     });
 
     test('public routes opt out explicitly; unknown routes still need a token', async () => {

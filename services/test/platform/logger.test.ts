@@ -181,4 +181,63 @@ describe('logger', () => {
     assert.equal((record?.node as Record<string, unknown>).self, '[Circular]');
     assert.match(JSON.stringify(record?.deep), /\[Truncated\]/);
   });
+
+  // Issue 11 (attack run): a token in a query string, and PANs in the forms an attacker chose.
+  test('secrets in URL query strings are redacted, other parameters kept', () => {
+    assert.equal(
+      scrubText('GET /payments?access_token=abcDEF123456789xyz&page=2'),
+      `GET /payments?access_token=${REDACTED}&page=2`
+    );
+    assert.equal(
+      scrubText('https://h.example/cb?code=ok&client_secret=s3cr3t-value#frag'),
+      `https://h.example/cb?code=${REDACTED}&client_secret=${REDACTED}#frag`
+    );
+    assert.equal(
+      scrubText('/x?Api-Key=k-1234567890;sig=abc'),
+      `/x?Api-Key=${REDACTED};sig=${REDACTED}`
+    );
+    assert.equal(scrubText('/accounts?limit=10&offset=20'), '/accounts?limit=10&offset=20');
+    const { logger, lines } = capture();
+    logger.info({ url: '/payments?access_token=tok-QUERY-0123456789' }, 'request');
+    logger.warn('refused /payments?token=tok-QUERY-0123456789&x=1');
+    assert.equal(lines.join('\n').includes('tok-QUERY-0123456789'), false, lines.join('\n'));
+  });
+
+  test('a PAN glued to letters, with dots, spaces or dashes, or percent-encoded is scrubbed', () => {
+    assert.equal(scrubText(`pay${VISA}`), `pay${CARD_REDACTED}`);
+    assert.equal(scrubText(`key=pay${VISA}x`), `key=pay${CARD_REDACTED}x`);
+    assert.equal(scrubText('4111.1111.1111.1111'), CARD_REDACTED);
+    assert.equal(scrubText('card 4111 1111-1111.1111 ok'), `card ${CARD_REDACTED} ok`);
+    assert.equal(scrubText('q=4111%201111%201111%201111&x=1'), `q=${CARD_REDACTED}&x=1`);
+    assert.equal(scrubText('q=4111%2D1111%2d1111%2E1111'), `q=${CARD_REDACTED}`);
+    assert.equal(scrubText('%34%31%31%31%31%31%31%31%31%31%31%31%31%31%31%31'), CARD_REDACTED);
+    assert.equal(scrubText('a+4111+1111+1111+1111'), `a+${CARD_REDACTED}`);
+    // Still not card numbers: Salesforce ids (digit runs starting with 0, which no card number
+    // does), long digit runs, Luhn failures, dates and versions.
+    assert.equal(scrubText('record 001000000000001AAA'), 'record 001000000000001AAA');
+    assert.equal(
+      scrubText('a01000000000001AAA and 003000000000040AAI'),
+      'a01000000000001AAA and 003000000000040AAI'
+    );
+    assert.equal(scrubText(`pay${VISA.slice(0, 15)}2`), `pay${VISA.slice(0, 15)}2`);
+    assert.equal(scrubText('2026-12-06T22:54:37.123Z v1.2.3'), '2026-12-06T22:54:37.123Z v1.2.3');
+    assert.equal(scrubText(`id 9${VISA}99999`), `id 9${VISA}99999`);
+    const { logger, lines } = capture();
+    logger.info({ idempotencyKey: `pay${VISA}` }, `msg pay${VISA} 4111.1111.1111.1111`);
+    const text = lines.join('\n');
+    assert.equal(text.includes(VISA), false, text);
+    assert.equal(text.includes('4111.1111'), false, text);
+  });
+
+  test('bytes are never logged (a Buffer would serialize as numbers no scrubber reads)', () => {
+    const { logger, lines, records } = capture();
+    const raw = Buffer.from('GET /payments?access_token=tok-RAW-0123456789 HTTP/1.1');
+    logger.debug({ err: Object.assign(new Error('Parse Error'), { rawPacket: raw }) }, 'client');
+    logger.info({ body: raw, view: new Uint8Array(raw) }, 'bytes');
+    const text = lines.join('\n');
+    assert.equal(text.includes(Array.from(raw.subarray(0, 12)).join(',')), false, text);
+    const [first, second] = records();
+    assert.equal((first?.err as Record<string, unknown>).rawPacket, `[binary ${raw.length} bytes]`);
+    assert.equal(second?.body, `[binary ${raw.length} bytes]`);
+  });
 });

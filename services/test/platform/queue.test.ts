@@ -17,6 +17,7 @@ type Jobs = {
   many: { i: number };
   slow: { ms: number };
   tx: { v: number };
+  stale: { i: number };
   'flaky.dead-letter': { n: number };
 };
 
@@ -203,6 +204,31 @@ describe(`job queue (pg-boss on ${testDatabaseMode()} PostgreSQL)`, () => {
       rows.map((r) => [r.i, r.retry_limit, r.retry_delay, r.retry_backoff, r.dead_letter]),
       [1, 2, 3].map((i) => [i, 4, 3, true, deadLetterQueueName('many')])
     );
+  });
+
+  test('recoverActive: jobs left active by a worker that is gone are failed now and retried', async () => {
+    await queue.defineQueue('stale', { retryLimit: 3, retryDelay: 1, retryBackoff: false });
+    await queue.sendMany(
+      'stale',
+      Array.from({ length: 5 }, (_, i) => ({ i }))
+    );
+    // A worker fetches them and dies: they stay active (pg-boss would expire them in 15 min).
+    const taken = await queue.boss.fetch('stale', { batchSize: 10 });
+    assert.equal(taken.length, 5);
+    assert.equal(await queue.processBatch('stale', 10, async () => undefined), 0, 'none due');
+    assert.equal(await queue.recoverActive('stale', 'stale: test'), 5);
+    assert.equal(await queue.recoverActive('stale', 'stale: test'), 0, 'nothing active any more');
+    const seen: number[] = [];
+    await waitFor('the recovered jobs due again', async () => {
+      await queue.processBatch('stale', 10, async (jobs) => {
+        for (const job of jobs) seen.push(job.data.i);
+      });
+      return seen.length === 5 ? true : undefined;
+    });
+    assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]);
+    const job = await queue.getJob('stale', String(taken[0]?.id));
+    assert.equal(job?.state, 'completed');
+    assert.equal(job?.retryCount, 1, 'the interrupted run counted as an attempt');
   });
 
   test('processBatch: fetches due jobs once, one handler call; the jobs it names fail, the others complete', async () => {

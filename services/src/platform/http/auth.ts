@@ -24,7 +24,12 @@ declare module 'fastify' {
 
 export interface ServicePrincipal {
   kind: 'service-token';
-  /** First 8 hex characters of the token's SHA-256: tells callers apart in logs, reveals nothing. */
+  /**
+   * `token-<n>`: the token's position in SERVICE_API_TOKENS (1-based). Tells callers apart in
+   * logs (which caller still uses the token being rotated out) and is derived from nothing
+   * secret: a hash of the token, even a short one, would let anyone reading the logs confirm a
+   * guessed token offline.
+   */
   tokenId: string;
 }
 
@@ -42,13 +47,11 @@ export function createTokenVerifier(
   const digests = tokens.map((token) => sha256(token));
   return (candidate) => {
     const digest = sha256(candidate);
-    let match: Buffer | undefined;
-    for (const known of digests) {
-      if (timingSafeEqual(digest, known) && !match) match = known;
-    }
-    return match
-      ? { kind: 'service-token', tokenId: match.toString('hex').slice(0, 8) }
-      : undefined;
+    let match = -1;
+    digests.forEach((known, index) => {
+      if (timingSafeEqual(digest, known) && match < 0) match = index;
+    });
+    return match >= 0 ? { kind: 'service-token', tokenId: `token-${match + 1}` } : undefined;
   };
 }
 

@@ -152,7 +152,12 @@ function clientErrorHandler(logger: Logger) {
           : [400, 'The request is not valid HTTP.'];
     const correlationId = newCorrelationId();
     const body = JSON.stringify({ error: errorCodeForStatus(status), message, correlationId });
-    logger.debug({ err: error, correlationId, statusCode: status }, 'client error');
+    // The code and message only: Node's error carries the raw bytes received (`rawPacket`: the
+    // request line with its query string, the Authorization header), which no scrubber reads.
+    logger.debug(
+      { failure: error.code, reason: error.message, correlationId, statusCode: status },
+      'client error'
+    );
     if (socket.writable) {
       socket.write(
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +

@@ -14,6 +14,9 @@ import { holdAnswer, requireBearer } from './gateway.ts';
 
 const ORDER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The largest amount the gateway takes, in minor units (an ESB must refuse more itself). */
+export const MAX_AMOUNT_CENTS = 10_000_000_000;
+
 const paymentBody = z.object({
   merchantCode: z.string('must be a string').min(1).max(32),
   token: z.string('must be a string').min(1).max(64),
@@ -21,7 +24,7 @@ const paymentBody = z.object({
     .number('must be a whole number of cents')
     .int('must be a whole number of cents')
     .min(1, 'must be at least 1 cent')
-    .max(10_000_000_000, 'is too large'),
+    .max(MAX_AMOUNT_CENTS, 'is too large'),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as AUD')

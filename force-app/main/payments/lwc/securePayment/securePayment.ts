@@ -33,6 +33,11 @@ const TOKENIZATION_UNAVAILABLE =
 const UNKNOWN_GUIDANCE =
   'Please do not pay again: we are checking the status of this payment with the bank and will update this invoice.';
 
+/** The support reference as the page says it, or nothing. */
+function referenceSentence(logReference: string | null): string {
+  return logReference ? ` Reference: ${logReference}` : '';
+}
+
 /** Reads the message out of an Apex error (`{ body: { message } }`) or any other rejection. */
 export function messageOf(error: unknown): string {
   const e = error as Apex.Error | undefined;
@@ -264,14 +269,7 @@ export default class SecurePayment extends LightningElement {
     this.errorMessage = '';
     this.setState('processing', 'Processing your payment. Please wait.', false);
 
-    let start: Apex.PaymentStart;
-    try {
-      start = await startPayment({ invoiceId: invoice.invoiceId });
-    } catch (error) {
-      this.fail(`The payment could not be started: ${messageOf(error)}`, null);
-      return;
-    }
-
+    // The card is tokenized first: a card the gateway refuses never creates a payment record.
     let tokenization: Tokenization;
     try {
       tokenization = await tokenize(invoice.tokenizationUrl, invoice.merchantCode, check.request);
@@ -282,6 +280,17 @@ export default class SecurePayment extends LightningElement {
     }
     if (!tokenization.ok) {
       this.fail(`Your card was not accepted: ${tokenization.message}`, null);
+      return;
+    }
+
+    let start: Apex.PaymentStart;
+    try {
+      start = await startPayment({
+        invoiceId: invoice.invoiceId,
+        paymentToken: tokenization.token
+      });
+    } catch (error) {
+      this.fail(`The payment could not be started: ${messageOf(error)}`, null);
       return;
     }
 
@@ -319,18 +328,25 @@ export default class SecurePayment extends LightningElement {
         break;
       case 'Unknown':
         this.errorMessage = outcome.message;
-        this.setState('unknown', `${outcome.message} ${UNKNOWN_GUIDANCE}`);
+        this.logReference = outcome.logReference;
+        this.setState(
+          'unknown',
+          `${outcome.message} ${UNKNOWN_GUIDANCE}${referenceSentence(outcome.logReference)}`
+        );
         break;
       default:
         this.fail(outcome.message, outcome.logReference);
     }
   }
 
+  /**
+   * The error state. `message` is shown as it is; `logReference` (the outcome's own field) is
+   * shown once, in its own line: PaymentController never puts it into an outcome's message.
+   */
   private fail(message: string, logReference: string | null): void {
     this.errorMessage = message;
     this.logReference = logReference;
-    const reference = logReference ? ` Reference: ${logReference}` : '';
-    this.setState('error', `Payment failed: ${message}${reference}`);
+    this.setState('error', `Payment failed: ${message}${referenceSentence(logReference)}`);
   }
 
   private setState(state: PaymentState, announcement: string, focusResult = true): void {

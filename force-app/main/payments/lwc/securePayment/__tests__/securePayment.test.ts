@@ -4,6 +4,16 @@ import SecurePayment, { messageOf } from 'c/securePayment';
 import getInvoice from '@salesforce/apex/PaymentController.getInvoice';
 import startPayment from '@salesforce/apex/PaymentController.startPayment';
 import pay from '@salesforce/apex/PaymentController.pay';
+import {
+  APEX_TEXT,
+  INVOICE,
+  INVOICE_ID,
+  LOG_REFERENCE,
+  OUTCOMES,
+  START,
+  apexError,
+  apexFailure
+} from './data/paymentController';
 
 jest.mock(
   '@salesforce/apex/PaymentController.getInvoice',
@@ -26,31 +36,13 @@ const startPaymentMock = startPayment as unknown as jest.Mock;
 const payMock = pay as unknown as jest.Mock;
 let fetchMock: jest.Mock;
 
-const INVOICE_ID = 'a05000000000001AAA';
-const INVOICE: Apex.InvoiceView = {
-  invoiceId: INVOICE_ID,
-  invoiceNumber: 'INV-000042',
-  amount: 149.95,
-  currencyCode: 'AUD',
-  status: 'Open',
-  tokenizationUrl: 'http://127.0.0.1:8783/v2/tokens',
-  merchantCode: '5AR0055'
-};
-const START: Apex.PaymentStart = { paymentId: 'a06000000000001AAA', idempotencyKey: 'pay-1234' };
 const TOKEN = 'tok_4f9d2c7be01a4b6f9a3e5d8c1f7b2a60';
 const VISA = '4111 1111 1111 1111';
 const YY = String((new Date().getFullYear() + 3) % 100).padStart(2, '0');
 const EXPIRY = `12/${YY}`;
 const GOOD_CARD = { cardholderName: 'Jo Citizen', cardNumber: VISA, expiry: EXPIRY, cvv: '123' };
 
-const AUTHORISED: Apex.PaymentView = {
-  status: 'Authorised',
-  transactionId: 'TXN-778899',
-  cardBrand: 'VISA',
-  cardLast4: '1111',
-  message: 'Approved',
-  logReference: null
-};
+const AUTHORISED: Apex.PaymentView = OUTCOMES.authorised;
 
 function response(status: number, body: unknown): Response {
   return { status, json: () => Promise.resolve(body) } as unknown as Response;
@@ -101,6 +93,11 @@ function text(root: ShadowRoot, selector: string): string {
 
 function announcement(root: ShadowRoot): string {
   return text(root, '[aria-live="polite"]');
+}
+
+/** How often `needle` appears in the visible result box (the announcer is not visible). */
+function shownInResult(root: ShadowRoot, needle: string): number {
+  return (text(root, '.result').split(needle).length ?? 1) - 1;
 }
 
 /** Every argument any Apex method received, serialised: no card data may appear in it. */
@@ -282,8 +279,12 @@ describe('c-secure-payment', () => {
     await flush();
 
     expect(startPaymentMock).toHaveBeenCalledTimes(1);
-    expect(startPaymentMock).toHaveBeenCalledWith({ invoiceId: INVOICE_ID });
+    expect(startPaymentMock).toHaveBeenCalledWith({ invoiceId: INVOICE_ID, paymentToken: TOKEN });
     expect(fetchMock).toHaveBeenCalledTimes(1);
+    // Tokenization first: the Pending payment is created only for a card the gateway accepted.
+    expect(fetchMock.mock.invocationCallOrder[0]).toBeLessThan(
+      startPaymentMock.mock.invocationCallOrder[0]!
+    );
     const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
     expect(url).toBe(INVOICE.tokenizationUrl);
     expect(init.method).toBe('POST');
@@ -316,31 +317,25 @@ describe('c-secure-payment', () => {
     expect(root.querySelector('form')).toBeNull();
     const result = root.querySelector('.success')!;
     expect(result.textContent).toContain('Payment received');
-    expect(text(root, '.transaction-id')).toBe('TXN-778899');
+    expect(text(root, '.transaction-id')).toBe('SP-20261129-000001');
     expect(text(root, '.card-summary')).toBe('VISA ending in 1111');
     expect(root.activeElement).toBe(result);
-    expect(announcement(root)).toBe('Payment received. Transaction reference TXN-778899.');
+    expect(announcement(root)).toBe('Payment received. Transaction reference SP-20261129-000001.');
     expect(text(root, '.amount-label')).toBe('Amount paid');
   });
 
   it('shows the last 4 alone when the gateway gives no brand', async () => {
-    const root = await payWith({ ...AUTHORISED, cardBrand: null, transactionId: null });
+    const root = await payWith(OUTCOMES.authorisedWithoutReference);
     expect(text(root, '.card-summary')).toBe('Card ending in 1111');
     expect(announcement(root)).toContain('Transaction reference pending');
   });
 
   it('shows the gateway reason on a decline and lets the user try another card', async () => {
-    const root = await payWith({
-      status: 'Declined',
-      transactionId: 'TXN-1',
-      cardBrand: 'VISA',
-      cardLast4: '0002',
-      message: 'Do not honour',
-      logReference: null
-    });
-    expect(text(root, '.declined .message')).toBe('Do not honour');
+    const root = await payWith(OUTCOMES.declined);
+    expect(text(root, '.declined .message')).toBe(OUTCOMES.declined.message);
+    expect(text(root, '.declined .message')).toContain('Do not honour');
     expect(root.activeElement).toBe(root.querySelector('.declined'));
-    expect(announcement(root)).toBe('Do not honour');
+    expect(announcement(root)).toBe(OUTCOMES.declined.message);
     expect(root.querySelector('form')).not.toBeNull();
     expect(input(root, 'cardNumber').value).toBe('');
     expect(input(root, 'cvv').value).toBe('');
@@ -348,35 +343,25 @@ describe('c-secure-payment', () => {
     expect(root.querySelector<HTMLButtonElement>('.pay-button')!.disabled).toBe(false);
   });
 
-  it('tells the user not to pay again when the outcome is unknown', async () => {
-    const root = await payWith({
-      status: 'Unknown',
-      transactionId: null,
-      cardBrand: null,
-      cardLast4: null,
-      message: 'The bank did not answer in time.',
-      logReference: 'LOG-REF-9'
-    });
+  it('tells the user not to pay again when the outcome is unknown, with the reference once', async () => {
+    const root = await payWith(OUTCOMES.unknown);
     expect(root.querySelector('form')).toBeNull();
-    expect(text(root, '.unknown .message')).toBe('The bank did not answer in time.');
+    expect(text(root, '.unknown .message')).toBe(APEX_TEXT.MESSAGE_UNKNOWN);
     expect(text(root, '.unknown .guidance')).toContain('do not pay again');
+    expect(text(root, '.unknown .log-reference')).toBe(`Reference: ${LOG_REFERENCE}`);
+    expect(shownInResult(root, LOG_REFERENCE)).toBe(1);
     expect(announcement(root)).toContain('do not pay again');
+    expect(announcement(root).split(LOG_REFERENCE)).toHaveLength(2);
     expect(root.activeElement).toBe(root.querySelector('.unknown'));
   });
 
-  it('shows the error with the integration log reference', async () => {
-    const root = await payWith({
-      status: 'Error',
-      transactionId: null,
-      cardBrand: null,
-      cardLast4: null,
-      message: 'The payment service is unavailable.',
-      logReference: '6f1c2d6e-2f0b-4f53'
-    });
-    expect(text(root, '.error .message')).toBe('The payment service is unavailable.');
-    expect(text(root, '.log-reference')).toBe('Reference: 6f1c2d6e-2f0b-4f53');
+  it('shows the error with the integration log reference, once', async () => {
+    const root = await payWith(OUTCOMES.error);
+    expect(text(root, '.error .message')).toBe(APEX_TEXT.MESSAGE_ERROR);
+    expect(text(root, '.log-reference')).toBe(`Reference: ${LOG_REFERENCE}`);
+    expect(shownInResult(root, LOG_REFERENCE)).toBe(1);
     expect(announcement(root)).toBe(
-      'Payment failed: The payment service is unavailable. Reference: 6f1c2d6e-2f0b-4f53'
+      `Payment failed: ${APEX_TEXT.MESSAGE_ERROR} Reference: ${LOG_REFERENCE}`
     );
     expect(root.activeElement).toBe(root.querySelector('.error'));
   });
@@ -393,6 +378,8 @@ describe('c-secure-payment', () => {
     await flush();
     submit(root);
     await flush();
+    // Tokenized before anything else: a refused card leaves no payment record behind.
+    expect(startPaymentMock).not.toHaveBeenCalled();
     expect(payMock).not.toHaveBeenCalled();
     expect(text(root, '.error .message')).toBe('Your card was not accepted: The card has expired.');
     expect(root.querySelector('.log-reference')).toBeNull();
@@ -421,39 +408,42 @@ describe('c-secure-payment', () => {
     await flush();
     submit(root);
     await flush();
+    expect(startPaymentMock).not.toHaveBeenCalled();
     expect(payMock).not.toHaveBeenCalled();
     expect(text(root, '.error .message')).toContain('Nothing was charged');
     expect(input(root, 'cardNumber').value).toBe('');
   });
 
-  it('shows the Apex message when startPayment fails and sends nothing to the gateway', async () => {
-    startPaymentMock.mockRejectedValue({ body: { message: 'Invoice is already paid.' } });
+  it('shows the Apex message when startPayment refuses and never calls pay', async () => {
+    startPaymentMock.mockRejectedValue(apexError(APEX_TEXT.PAYMENT_IN_PROGRESS));
+    fetchMock.mockResolvedValue(response(201, { token: TOKEN }));
     const { root } = await mountReady();
     fill(root, GOOD_CARD);
     await flush();
     submit(root);
     await flush();
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(startPaymentMock).toHaveBeenCalledWith({ invoiceId: INVOICE_ID, paymentToken: TOKEN });
     expect(payMock).not.toHaveBeenCalled();
     expect(text(root, '.error .message')).toBe(
-      'The payment could not be started: Invoice is already paid.'
+      `The payment could not be started: ${APEX_TEXT.PAYMENT_IN_PROGRESS}`
     );
-    expect(announcement(root)).toContain('Invoice is already paid.');
+    expect(announcement(root)).toContain(APEX_TEXT.PAYMENT_IN_PROGRESS);
     expect(root.querySelector<HTMLButtonElement>('.pay-button')!.disabled).toBe(false);
   });
 
-  it('shows the Apex message when pay fails', async () => {
+  it('shows the Apex message when pay fails, its reference once', async () => {
     startPaymentMock.mockResolvedValue(START);
     fetchMock.mockResolvedValue(response(201, { token: TOKEN }));
-    payMock.mockRejectedValue({ body: { message: 'Read timed out' } });
+    payMock.mockRejectedValue(apexFailure(APEX_TEXT.OUTCOME_NOT_SAVED, LOG_REFERENCE));
     const { root } = await mountReady();
     fill(root, GOOD_CARD);
     await flush();
     submit(root);
     await flush();
     expect(text(root, '.error .message')).toBe(
-      'The payment could not be completed: Read timed out'
+      `The payment could not be completed: ${APEX_TEXT.OUTCOME_NOT_SAVED} Reference: ${LOG_REFERENCE}.`
     );
+    expect(shownInResult(root, LOG_REFERENCE)).toBe(1);
   });
 
   it('disables the button while processing, ignores a second submit and clears the card after tokenization', async () => {
@@ -482,13 +472,14 @@ describe('c-secure-payment', () => {
 
     submit(root);
     await flush();
-    expect(startPaymentMock).toHaveBeenCalledTimes(1);
     expect(fetchMock).toHaveBeenCalledTimes(1);
-    // Still waiting for the gateway: the card is still held.
+    // Still waiting for the gateway: the card is still held, and no payment exists yet.
+    expect(startPaymentMock).not.toHaveBeenCalled();
     expect(input(root, 'cardNumber').value).toBe(VISA);
 
     finishTokenization(response(201, { token: TOKEN }));
     await flush();
+    expect(startPaymentMock).toHaveBeenCalledTimes(1);
     expect(payMock).toHaveBeenCalledTimes(1);
     expect(input(root, 'cardNumber').value).toBe('');
     expect(input(root, 'cvv').value).toBe('');
