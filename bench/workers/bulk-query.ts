@@ -11,6 +11,7 @@ import {
   DEFAULT_CLIENT_SECRET,
   startSalesforceEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
+import { ADMIN_USERNAME } from '../../simulators/salesforce/src/context.ts';
 import { projectRoot } from '../../toolkit/src/project.ts';
 import { createSalesforceClients } from '../../services/src/platform/salesforce/index.ts';
 import { trackPeakRss } from '../report.ts';
@@ -23,10 +24,13 @@ if (!['reader', 'jsforce'].includes(mode) || !Number.isSafeInteger(rows) || rows
   process.exit(2);
 }
 
+// Both readers run as the System Administrator (the connected app's Run As user and the admin
+// token): the bench measures reading, and reads standard fields no service is granted.
 const emulator = await startSalesforceEmulator({
   projectDir: projectRoot(),
   httpPort: 0,
-  grpcPort: 0
+  grpcPort: 0,
+  config: { clientCredentialsUsername: ADMIN_USERNAME }
 });
 emulator.ctx.store.addGeneratedDataset('Account', rows, (i) => ({
   Name: `Account ${i}`,
@@ -58,7 +62,7 @@ if (mode === 'reader') {
 } else {
   const conn = new jsforce.Connection({
     instanceUrl: emulator.instanceUrl,
-    accessToken: emulator.accessToken,
+    accessToken: emulator.adminAccessToken,
     version: '65.0'
   });
   const records = (await (await conn.bulk2.query(SOQL)).toArray()) as unknown[];

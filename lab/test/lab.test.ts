@@ -56,7 +56,9 @@ describe('the lab (npm start)', () => {
   test('runs account-sync: an account and its Account_Sync__e event end Success with a SAP number', async () => {
     assert.equal(lab.sapSimulated, true);
     assert.equal(lab.serviceToken, undefined, 'SERVICE_API_TOKENS was set: no lab token');
-    const token = await fetch(`${lab.salesforceUrl}/services/oauth2/token`, {
+    // The services log in with client credentials: the integration user, holding exactly the
+    // shipped permission set on the API-only profile.
+    const login = await fetch(`${lab.salesforceUrl}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -65,7 +67,28 @@ describe('the lab (npm start)', () => {
         client_secret: DEFAULT_CLIENT_SECRET
       })
     });
-    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const { id: identity } = (await login.json()) as { id: string };
+    const users = (await (
+      await fetch(`${lab.salesforceUrl}/__emulator/users`, {
+        headers: { authorization: `Bearer ${lab.driverSecret}` }
+      })
+    ).json()) as { users: Array<Record<string, unknown>> };
+    const serviceUser = users.users.find((u) => identity.endsWith(`/${String(u.userId)}`));
+    assert.equal(serviceUser?.username, 'integration@emulator.local');
+    assert.equal(serviceUser?.profile, 'Minimum Access - API Only Integrations');
+    assert.deepEqual(serviceUser?.permissionSets, ['Integration_Service_User']);
+    // A person in the org creates the account: the administrator, whose token the test driver
+    // mints (the services' own client-credentials login is the integration user, who may only
+    // read Accounts and edit their sync fields).
+    const session = await fetch(`${lab.salesforceUrl}/__emulator/sessions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${lab.driverSecret}`,
+        'content-type': 'application/json'
+      },
+      body: JSON.stringify({ username: 'admin@emulator.local' })
+    });
+    const { accessToken } = (await session.json()) as { accessToken: string };
     const api = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${lab.salesforceUrl}/services/data/v65.0/${path}`, {
         method,

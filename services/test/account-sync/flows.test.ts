@@ -61,7 +61,7 @@ describe('account-sync end to end', () => {
     await lab.until(() => allSynced(lab, [id as string]), 'create');
     const before = lab.sap.control.partners().length;
     const [account] = await lab.accounts([id as string]);
-    await lab.salesforce.rest.updateMany('Account', [
+    await lab.admin.rest.updateMany('Account', [
       { Id: id, Name: 'After', BillingCity: 'Lyon', Sync_Status__c: 'Pending' }
     ]);
     await lab.publish(id as string, 'Update');
@@ -80,7 +80,7 @@ describe('account-sync end to end', () => {
     await lab.until(() => allSynced(lab, [id as string]), 'create');
     const [account] = await lab.accounts([id as string]);
     const sapNumber = String(account?.SAP_Customer_Number__c);
-    await lab.salesforce.rest.deleteMany([id as string]);
+    await lab.admin.rest.deleteMany([id as string]);
     await lab.publish(id as string, 'Delete', sapNumber);
     await lab.until(
       () => (lab.sap.control.partner(sapNumber) as Json).BusinessPartnerIsBlocked === true,

@@ -28,8 +28,13 @@ export interface Lab {
   org: TestOrg;
   sap: RunningSapSimulator;
   db: TestDatabase;
+  /** The service's clients: the integration user (client credentials). */
   salesforce: SalesforceClients;
-  /** Separate clients for the test's own reads (their API calls are metered apart). */
+  /**
+   * The org's people and flows (a System Administrator): they create, edit and delete the
+   * Accounts the service then syncs, and the test's own reads go through them (metered apart).
+   */
+  admin: SalesforceClients;
   probe: SalesforceClients;
   config: AccountSyncConfig;
   /** The platform running the service (no HTTP), while started. */
@@ -77,12 +82,14 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
   const db = await createTestDatabase();
   const baseEnv = env(org, sap, db);
   const salesforce = org.clients();
-  const probe = org.clients();
+  const admin = org.adminClients();
+  const probe = org.adminClients();
   const lab: Lab = {
     org,
     sap,
     db,
     salesforce,
+    admin,
     probe,
     config: loadAccountSyncConfig(baseEnv),
     service: undefined,
@@ -111,7 +118,7 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
       lab.service = undefined;
     },
     async createAccounts(records) {
-      const results = await salesforce.rest.createMany(
+      const results = await admin.rest.createMany(
         'Account',
         records.map((r) => ({ Sync_Status__c: 'Pending', ...r })),
         { allOrNone: true }
@@ -151,6 +158,7 @@ export async function startLab(options: { sapLatencyMs?: number } = {}): Promise
     async close() {
       await lab.stopService();
       salesforce.close();
+      admin.close();
       probe.close();
       await sap.close();
       await org.close();

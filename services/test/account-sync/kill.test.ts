@@ -34,7 +34,7 @@ describe('account-sync killed mid-batch (SIGKILL) and restarted', () => {
     // Latency makes a batch last long enough to be caught in the middle.
     sap = await startSapSimulator({ port: 0, latencyMs: 15 });
     db = await createTestDatabase();
-    probe = org.clients();
+    probe = org.adminClients();
   });
 
   after(async () => {

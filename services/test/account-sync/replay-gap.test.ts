@@ -36,7 +36,7 @@ describe('account-sync after a replay gap', () => {
     await lab.stopService();
 
     // While the service is down: what the flows do in the org (Pending + an event each).
-    await lab.salesforce.rest.updateMany('Account', [
+    await lab.admin.rest.updateMany('Account', [
       { Id: changed, Name: 'Changed Name', Sync_Status__c: 'Pending' },
       // A change whose Pending a concurrent write-back overwrote: still Success.
       { Id: raced, Name: 'Raced Name' }
@@ -46,7 +46,7 @@ describe('account-sync after a replay gap', () => {
     const [created] = await lab.createAccounts([
       { Name: 'Created While Down', BillingCountry: 'FR' }
     ]);
-    await lab.salesforce.rest.deleteMany([deleted as string]);
+    await lab.admin.rest.deleteMany([deleted as string]);
     await lab.publish(deleted as string, 'Delete', numbers.get(deleted as string));
 
     // Longer than the retention window: every event above is gone.

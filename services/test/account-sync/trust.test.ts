@@ -122,7 +122,7 @@ describe('account-sync trusts no Delete event as sent', () => {
   it('a Delete of a deleted account carrying another account’s SAP number blocks nothing', async () => {
     const e = await synced('Deleted E');
     const d = await synced('Victim D2');
-    await lab.salesforce.rest.deleteMany([e.id]);
+    await lab.admin.rest.deleteMany([e.id]);
     const from = lab.batches.length;
     await lab.publish(e.id, 'Delete', d.sapNumber);
     const outcome = await outcomeOf(e.id, from);
@@ -133,7 +133,7 @@ describe('account-sync trusts no Delete event as sent', () => {
 
   it('a Delete with a key that is not an SAP number sends nothing to SAP', async () => {
     const e = await synced('Deleted F');
-    await lab.salesforce.rest.deleteMany([e.id]);
+    await lab.admin.rest.deleteMany([e.id]);
     lab.sap.control.resetRequests();
     const from = lab.batches.length;
     await lab.publish(e.id, 'Delete', '1?a=b#');
@@ -150,7 +150,7 @@ describe('account-sync trusts no Delete event as sent', () => {
 
   it('a genuine Delete still blocks the account’s own customer', async () => {
     const g = await synced('Deleted G');
-    await lab.salesforce.rest.deleteMany([g.id]);
+    await lab.admin.rest.deleteMany([g.id]);
     await lab.publish(g.id, 'Delete', g.sapNumber);
     await lab.until(() => blocked(g.sapNumber), 'G blocked');
   });

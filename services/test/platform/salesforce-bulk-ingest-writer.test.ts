@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSfError, type SalesforceClients } from '../../src/platform/salesforce/index.ts';
-import { useTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { runAsAdministrator, useTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 interface AccountRow {
   Id: string;
@@ -20,7 +20,7 @@ describe('Bulk API 2.0 ingest writer', () => {
   useTestOrg((started) => {
     org = started;
     sf = org.clients();
-  });
+  }, runAsAdministrator());
 
   test('inserts 5,000 records; failures come back typed, with their rows', async () => {
     // Every 100th record lacks the required Name; every 250th has a number that is not one.

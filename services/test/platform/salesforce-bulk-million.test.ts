@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SalesforceClients } from '../../src/platform/salesforce/index.ts';
-import { startTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { runAsAdministrator, startTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 const ROWS = 1_000_000;
 /** Growth over the start of the read; streaming stays near 100 MB, buffering passes 400 MB. */
@@ -36,7 +36,7 @@ describe('Bulk API 2.0 query reader at volume', () => {
   let sf: SalesforceClients;
 
   before(async () => {
-    org = await startTestOrg();
+    org = await startTestOrg(runAsAdministrator());
     sf = org.clients();
     await org.dataset('Account', ROWS, {
       Name: 'Account {i}',

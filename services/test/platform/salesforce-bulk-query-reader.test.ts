@@ -15,7 +15,7 @@ import {
   type BulkRow,
   type SalesforceClients
 } from '../../src/platform/salesforce/index.ts';
-import { startTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { runAsAdministrator, startTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 const SOQL = 'SELECT Id, Name, AccountNumber, Description FROM Account';
 
@@ -26,7 +26,7 @@ describe('Bulk API 2.0 query reader', () => {
   let slow: { app: BulkTestApp; clients: SalesforceClients };
 
   before(async () => {
-    org = await startTestOrg();
+    org = await startTestOrg(runAsAdministrator());
     const app = await startBulkApp({ query: { processingDelayMs: 1_500 } });
     for (let i = 0; i < 3; i++)
       app.ctx.store.insert('Account', { Name: `S${i}` }, app.ctx.integrationUser);

@@ -12,7 +12,7 @@ import {
   SalesforceError,
   type SalesforceClients
 } from '../../src/platform/salesforce/index.ts';
-import { useTestOrg, type TestOrg } from './salesforce-test-org.ts';
+import { runAsAdministrator, useTestOrg, type TestOrg } from './salesforce-test-org.ts';
 
 interface AccountRow {
   Id: string;
@@ -30,7 +30,7 @@ describe('Salesforce REST client', () => {
     sf = org.clients();
     // Log in before measuring, so the counts below are the operations' own.
     await sf.tokenProvider.getToken();
-  });
+  }, runAsAdministrator());
 
   test('createMany of 450 records takes 3 collection calls and returns ids in input order', async () => {
     const registry = new Registry();

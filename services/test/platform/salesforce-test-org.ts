@@ -2,6 +2,7 @@
 // helper), and the platform's clients logged in to it with client credentials, exactly as a
 // service would be configured. No HTTP mocking: every request reaches the emulator.
 import { after, before, beforeEach } from 'node:test';
+import { generate } from 'selfsigned';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -19,11 +20,28 @@ import {
 
 export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET };
 export const INTEGRATION_USERNAME = 'integration@emulator.local';
+export const ADMIN_USERNAME = 'admin@emulator.local';
+
+/**
+ * The emulator's client-credentials flow runs as the integration user, who holds exactly the
+ * shipped `Integration_Service_User` permission set: what the services' tests need. The
+ * platform's generic client tests read and write any object and field, so their connected app
+ * runs as the System Administrator instead (these options).
+ */
+export function runAsAdministrator(options: StartEmulatorOptions = {}): StartEmulatorOptions {
+  return { ...options, config: { ...options.config, clientCredentialsUsername: ADMIN_USERNAME } };
+}
 
 export interface TestOrg {
   emulator: TestEmulator;
   /** Clients logged in with client credentials (options override the defaults). */
   clients(options?: Partial<CreateSalesforceClientsOptions>): SalesforceClients;
+  /**
+   * Clients of the System Administrator (JWT bearer with `sub` = the admin's username, so they
+   * refresh like the service's), for what a test does as a person in the org: creating the
+   * records a service then reads, checking the outcome.
+   */
+  adminClients(): SalesforceClients;
   /** The emulator's own count of API calls. */
   orgApiCalls(): Promise<number>;
   /** Registers `count` generated rows (`{i}` in template strings = row index). */
@@ -35,22 +53,44 @@ export interface TestOrg {
 }
 
 export async function startTestOrg(options: StartEmulatorOptions = {}): Promise<TestOrg> {
-  const emulator = await startTestEmulator(options);
+  // The connected app trusts a certificate of the test's own, for adminClients().
+  const jwtKey =
+    options.config?.jwtCertificatePem === undefined
+      ? await generate([{ name: 'commonName', value: 'test-org.emulator.local' }], {
+          keySize: 2048,
+          algorithm: 'sha256'
+        })
+      : undefined;
+  const emulator = await startTestEmulator(
+    jwtKey ? { ...options, config: { ...options.config, jwtCertificatePem: jwtKey.cert } } : options
+  );
+  const clients = (overrides: Partial<CreateSalesforceClientsOptions> = {}) =>
+    createSalesforceClients({
+      config: {
+        flow: 'client_credentials',
+        instanceUrl: emulator.instanceUrl,
+        clientId: DEFAULT_CLIENT_ID,
+        clientSecret: DEFAULT_CLIENT_SECRET
+      },
+      apiVersion: '65.0',
+      // Tests should not sit in retry back-off.
+      retry: { initialDelayMs: 10, maxDelayMs: 50 },
+      bulkQuery: { poll: { initialDelayMs: 20, maxDelayMs: 200 } },
+      ...overrides
+    });
   return {
     emulator,
-    clients(overrides = {}) {
-      return createSalesforceClients({
+    clients,
+    adminClients() {
+      if (!jwtKey) throw new Error('This test org was started with its own JWT certificate');
+      return clients({
         config: {
-          flow: 'client_credentials',
-          instanceUrl: emulator.instanceUrl,
+          flow: 'jwt_bearer',
+          loginUrl: emulator.instanceUrl,
           clientId: DEFAULT_CLIENT_ID,
-          clientSecret: DEFAULT_CLIENT_SECRET
-        },
-        apiVersion: '65.0',
-        // Tests should not sit in retry back-off.
-        retry: { initialDelayMs: 10, maxDelayMs: 50 },
-        bulkQuery: { poll: { initialDelayMs: 20, maxDelayMs: 200 } },
-        ...overrides
+          username: ADMIN_USERNAME,
+          privateKeyPem: jwtKey.private
+        }
       });
     },
     async orgApiCalls() {

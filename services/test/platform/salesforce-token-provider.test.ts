@@ -21,6 +21,7 @@ import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   INTEGRATION_USERNAME,
+  runAsAdministrator,
   startTestOrg,
   type TestOrg
 } from './salesforce-test-org.ts';
@@ -57,7 +58,7 @@ describe('Salesforce token provider', () => {
 
   before(async () => {
     [appKey, otherKey] = await Promise.all([keyPair('connected-app'), keyPair('intruder')]);
-    org = await startTestOrg({ config: { jwtCertificatePem: appKey.cert } });
+    org = await startTestOrg(runAsAdministrator({ config: { jwtCertificatePem: appKey.cert } }));
     keyDir = await mkdtemp(path.join(tmpdir(), 'sf-jwt-key-'));
   });
 

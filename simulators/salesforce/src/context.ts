@@ -1,22 +1,37 @@
 /**
  * Wires one emulated org: schema from the project's metadata, the record store seeded with the
- * Organization, the integration user, the deployed custom metadata records and record types,
+ * Organization, the users (permissions/users.ts) with their profiles and the project's
+ * permission sets, the deployed custom metadata records and record types,
  * the clock, sessions, API-call counter, SOQL engine and event bus. Platform events inserted
  * through any API are published on the bus. With `persistPath`, stored records survive restarts.
  */
 import type { EmulatorConfig, EmulatorContext, Principal } from './model.ts';
 import { createApiCallCounter } from './api-calls.ts';
 import { createClock } from './clock.ts';
-import { newId, normalizeId, PROFILE_KEY_PREFIX, to18 } from './ids.ts';
+import { normalizeId } from './ids.ts';
+import {
+  ADMIN_USERNAME,
+  createUserPermissions,
+  INTEGRATION_USERNAME,
+  PORTAL_USERNAME,
+  loadPermissionSets,
+  seededUsers,
+  sharingModels
+} from './permissions/index.ts';
 import { createRecordPersistence } from './persistence.ts';
 import { createEventBus } from './pubsub/event-bus.ts';
-import { loadCustomMetadataRecords, loadRecordTypes, loadSchema } from './schema/index.ts';
+import {
+  buildSchema,
+  loadCustomMetadataRecords,
+  loadRecordTypes,
+  readProjectMetadata
+} from './schema/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSoqlEngine } from './soql/index.ts';
 import type { MemoryRecordStore } from './store/index.ts';
 import { createRecordStore } from './store/index.ts';
 
-export const INTEGRATION_USERNAME = 'integration@emulator.local';
+export { ADMIN_USERNAME, INTEGRATION_USERNAME, PORTAL_USERNAME };
 
 /** The Organization record's name (what `SELECT Name FROM Organization` answers). */
 export const ORGANIZATION_NAME = 'Salesforce Org Emulator';
@@ -36,15 +51,22 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
       `organizationId must be a Salesforce Organization id (00D...), got ${config.organizationId}`
     );
   }
-  const schema = await loadSchema(config.projectDir);
+  const metadata = await readProjectMetadata(config.projectDir);
+  const schema = buildSchema(metadata);
+  const permissionSets = await loadPermissionSets(config.projectDir);
+  const sharing = sharingModels(metadata.objects.values());
   const clock = createClock();
-  // Deterministic, so tokens and fixtures can name the integration user across restarts.
-  const integrationUser: Principal = {
-    userId: newId('005', 1),
-    username: INTEGRATION_USERNAME,
-    organizationId
+  const users = seededUsers(new Set(permissionSets.keys()));
+  const principalOf = (username: string): Principal => {
+    const user = users.find((u) => u.username === username);
+    if (!user) throw new Error(`No seeded user ${username}`);
+    return { userId: user.userId, username, organizationId };
   };
-  const store = createRecordStore(schema, clock, { systemUserId: integrationUser.userId });
+  // Deterministic, so tokens and fixtures can name the seeded users across restarts.
+  const integrationUser = principalOf(INTEGRATION_USERNAME);
+  const adminUser = principalOf(ADMIN_USERNAME);
+  // Fixtures and generated datasets are the administrator's, as data loaded by an admin is.
+  const store = createRecordStore(schema, clock, { systemUserId: adminUser.userId });
 
   store.seed(
     'Organization',
@@ -55,24 +77,23 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
       IsSandbox: false,
       TimeZoneSidKey: 'GMT'
     },
-    integrationUser,
+    adminUser,
     organizationId
   );
-  store.seed(
-    'User',
-    {
-      Username: INTEGRATION_USERNAME,
-      FirstName: 'Integration',
-      LastName: 'User',
-      Email: INTEGRATION_USERNAME,
-      Alias: 'integ',
-      CommunityNickname: 'integration',
-      IsActive: true,
-      ProfileId: to18(`${PROFILE_KEY_PREFIX}000000000001`)
-    },
-    integrationUser,
-    integrationUser.userId
-  );
+  for (const user of users) {
+    store.seed(
+      'User',
+      {
+        Username: user.username,
+        Email: user.username,
+        IsActive: true,
+        ProfileId: user.profile.id,
+        ...user.fields
+      },
+      adminUser,
+      user.userId
+    );
+  }
   for (const { objectName, fields } of await loadCustomMetadataRecords(config.projectDir)) {
     if (schema.getObject(objectName) === undefined) continue;
     try {
@@ -122,6 +143,8 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
     apiCalls: createApiCallCounter(config.dailyApiMax),
     clock,
     integrationUser,
+    adminUser,
+    permissions: createUserPermissions({ schema, store, permissionSets, sharing, users }),
     flush: async () => persistence?.flush(),
     close: async () => persistence?.close()
   };

@@ -64,6 +64,8 @@ export interface RunningEmulator {
   pubsubEndpoint: string;
   /** A token of the integration user, valid for the configured lifetime of emulated time. */
   accessToken: string;
+  /** A token of the System Administrator (`admin@emulator.local`), for fixtures and tests. */
+  adminAccessToken: string;
   organizationId: string;
   /** The secret `/__emulator/*` requires (`Authorization: Bearer <driverSecret>`), if any. */
   driverSecret: string | undefined;
@@ -131,12 +133,14 @@ export async function startSalesforceEmulator(
   }
 
   const session = ctx.sessions.issue(ctx.integrationUser.username);
+  const adminSession = ctx.sessions.issue(ctx.adminUser.username);
   let closed: Promise<void> | undefined;
   return {
     instanceUrl,
     caFile: ca.path,
     pubsubEndpoint: pubsub.endpoint,
     accessToken: session.accessToken,
+    adminAccessToken: adminSession.accessToken,
     organizationId: config.organizationId,
     driverSecret,
     ctx,

@@ -382,10 +382,38 @@ export interface EmulatorConfig {
   /** OAuth client (connected app) the token endpoint accepts. */
   clientId: string;
   clientSecret: string;
+  /**
+   * The connected app's "Run As" user of the client-credentials flow (default: the integration
+   * user, `integration@emulator.local`).
+   */
+  clientCredentialsUsername?: string;
   /** PEM certificate JWT bearer assertions must be signed for. Undefined: JWT bearer disabled. */
   jwtCertificatePem?: string;
   /** Persist stored records to this JSON file (loaded at start, written on change). */
   persistPath?: string;
+}
+
+/** A user's rights on one object, profile and permission sets combined. */
+export interface ObjectRights {
+  create: boolean;
+  read: boolean;
+  edit: boolean;
+  delete: boolean;
+  viewAll: boolean;
+  modifyAll: boolean;
+}
+
+/** Users' profiles and permission sets, and what they allow (see permissions/). */
+export interface UserPermissions {
+  assignment(userId: string): { profile: string; profileId: string; permissionSets: string[] };
+  objectRights(principal: Principal, objectName: string): ObjectRights;
+  /**
+   * The context a user's API requests run in: their view of the schema (objects and fields
+   * they can read, create/update flags narrowed), a store that enforces object permissions,
+   * field-level security and record access, and SOQL over both. An administrator's is `ctx`.
+   */
+  contextFor(ctx: EmulatorContext, principal: Principal): EmulatorContext;
+  reset(): void;
 }
 
 /** Everything the HTTP and gRPC surfaces share. */
@@ -400,4 +428,7 @@ export interface EmulatorContext {
   clock: Clock;
   /** The ready-made integration user (username `integration@emulator.local`). */
   integrationUser: Principal;
+  /** The System Administrator (`admin@emulator.local`): the test driver's user. */
+  adminUser: Principal;
+  permissions: UserPermissions;
 }

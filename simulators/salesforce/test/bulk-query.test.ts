@@ -251,7 +251,7 @@ describe('Bulk API 2.0 query results over HTTP', () => {
       'lineEnding',
       'columnDelimiter'
     ]);
-    assert.equal(created.createdById, app.ctx.integrationUser.userId);
+    assert.equal(created.createdById, app.ctx.adminUser.userId);
     assert.match(String(created.createdDate), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
     const info = await waitForState(app, created.id, 'JobComplete');
     assert.equal(info.numberRecordsProcessed, 2500);

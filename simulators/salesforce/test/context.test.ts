@@ -225,7 +225,8 @@ describe('emulator context persistence', () => {
         second.integrationUser
       );
       assert.equal(next.Name, 'LOG-0000002');
-      assert.equal(second.store.count('User'), 1, 'seeds are not duplicated');
+      // The seeded users: the integration user, the administrator and the portal user.
+      assert.equal(second.store.count('User'), 3, 'seeds are not duplicated');
       await second.flush();
       const resaved = JSON.parse(await readFile(persistPath, 'utf8')) as {
         records: Record<string, unknown[]>;

@@ -224,7 +224,7 @@ describe('JWT bearer', () => {
 describe('userinfo, identity, revoke', () => {
   test('userinfo names the user and org (what sf CLI reads at login)', async () => {
     const response = await fetch(`${emulator.instanceUrl}/services/oauth2/userinfo`, {
-      headers: { authorization: `Bearer ${emulator.accessToken}` }
+      headers: { authorization: `Bearer ${emulator.integrationAccessToken}` }
     });
     assert.equal(response.status, 200);
     const info = (await response.json()) as Record<string, unknown>;

@@ -128,7 +128,7 @@ describe('Pub/Sub API server with the official client', () => {
     assert.equal(stored.length, 1);
     assert.equal(BigInt(result.replayId), stored[0]!.replayId);
     // The platform stamps CreatedById with the publisher; the bus keeps REST representations.
-    assert.equal(stored[0]!.payload['CreatedById'], org.integrationUser.userId);
+    assert.equal(stored[0]!.payload['CreatedById'], org.user.userId);
     assert.equal(stored[0]!.payload['Synced_At__c'], '2026-01-02T03:04:05.678+0000');
     assert.equal(stored[0]!.payload['Effective_Date__c'], '2026-01-02');
 
@@ -144,7 +144,7 @@ describe('Pub/Sub API server with the official client', () => {
     assert.equal(event!.payload['Is_Active__c'], true);
     assert.equal(event!.payload['Synced_At__c'], syncedAt);
     assert.equal(event!.payload['Account_Name__c'], null);
-    assert.equal(event!.payload['CreatedById'], org.integrationUser.userId);
+    assert.equal(event!.payload['CreatedById'], org.user.userId);
   });
 
   it('publishes a batch over PublishStream', async () => {
@@ -237,7 +237,7 @@ describe('Pub/Sub API server with the official client', () => {
     assert.equal(event.payload['Annual_Revenue__c'], 99.5);
     assert.equal(event.payload['Synced_At__c'], Date.UTC(2026, 1, 3, 4, 5, 6));
     assert.equal(event.payload['Effective_Date__c'], Date.UTC(2026, 1, 3));
-    assert.equal(event.payload['CreatedById'], org.integrationUser.userId);
+    assert.equal(event.payload['CreatedById'], org.user.userId);
     assert.equal(event.id, org.bus.retained(EVENT_NAME)[0]!.eventUuid);
   });
 

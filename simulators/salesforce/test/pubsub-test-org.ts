@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createEmulatorContext, INTEGRATION_USERNAME } from '../src/context.ts';
+import { ADMIN_USERNAME, createEmulatorContext, INTEGRATION_USERNAME } from '../src/context.ts';
 import type { CoreEmulatorContext } from '../src/context.ts';
 import { defaultConfig } from '../src/emulator.ts';
 import { buildHttpApp } from '../src/http/app.ts';
@@ -74,8 +74,9 @@ export interface PubSubTestOrg {
   /** https: the official client refuses anything else; the server only checks it is present. */
   instanceUrl: string;
   organizationId: string;
-  integrationUser: Principal;
-  /** Issues a fresh integration-user token (after the clock moved past the old one's life). */
+  /** The user the token belongs to (the administrator). */
+  user: Principal;
+  /** Issues a fresh administrator token (after the clock moved past the old one's life). */
   renewToken(): string;
   /** Starts the emulator's HTTP app (REST etc.) on a free port; returns its base URL. */
   startHttp(): Promise<string>;
@@ -111,12 +112,12 @@ export async function startPubSubTestOrg(
     bus,
     server,
     endpoint: server.endpoint,
-    accessToken: ctx.sessions.issue(INTEGRATION_USERNAME).accessToken,
+    accessToken: ctx.sessions.issue(ADMIN_USERNAME).accessToken,
     instanceUrl: 'https://emulator.my.salesforce.com',
     organizationId: ctx.config.organizationId,
-    integrationUser: ctx.integrationUser,
+    user: ctx.adminUser,
     renewToken() {
-      org.accessToken = ctx.sessions.issue(INTEGRATION_USERNAME).accessToken;
+      org.accessToken = ctx.sessions.issue(ADMIN_USERNAME).accessToken;
       return org.accessToken;
     },
     async startHttp() {

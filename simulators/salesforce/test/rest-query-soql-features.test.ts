@@ -178,7 +178,7 @@ describe('toLabel(), FORMAT() and TYPEOF', () => {
     );
     const owner = result.records[0]?.Owner as Row;
     assert.equal((owner.attributes as Row).type, 'User');
-    assert.equal(owner.Username, 'integration@emulator.local');
+    assert.equal(owner.Username, 'admin@emulator.local');
     assert.deepEqual(Object.keys(owner), ['attributes', 'Username', 'Email']);
   });
 });

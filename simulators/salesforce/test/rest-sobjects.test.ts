@@ -276,7 +276,7 @@ describe('describe', () => {
       '/services/data/v65.0/sobjects'
     );
     const identity = await conn.identity();
-    assert.equal(identity.username, 'integration@emulator.local');
+    assert.equal(identity.username, 'admin@emulator.local');
     assert.equal(identity.organization_id, emulator.organizationId);
   });
 });

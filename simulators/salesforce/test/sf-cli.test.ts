@@ -28,7 +28,7 @@ test('sf logs in with an access token and runs sf data query', async () => {
   const login = await cli.login('emulator');
   assert.equal(login.status, 0, login.raw);
   const auth = login.result as { username: string; orgId: string };
-  assert.equal(auth.username, 'integration@emulator.local');
+  assert.equal(auth.username, 'admin@emulator.local');
   assert.equal(auth.orgId, emulator.organizationId);
 
   const before = await emulator.driver<{ total: number }>('GET', 'api-calls');

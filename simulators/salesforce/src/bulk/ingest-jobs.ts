@@ -111,14 +111,16 @@ export class IngestJobs {
     if (request.operation === undefined) throw invalidProperty('operation', undefined);
     const operation = enumProperty(request, 'operation', OPERATIONS, 'insert');
     const objectName = typeof request.object === 'string' ? request.object : '';
-    const object = this.ctx.schema.getObject(objectName);
+    // Objects and fields the job's creator cannot see are unknown to their jobs.
+    const ctx = this.ctx.permissions.contextFor(this.ctx, by);
+    const object = ctx.schema.getObject(objectName);
     if (!object) throw unknownObject(objectName);
     const { columnDelimiter, lineEnding } = csvFormatProperties(request);
     let externalIdField: FieldDescribe | undefined;
     if (operation === 'upsert') {
       const name =
         typeof request.externalIdFieldName === 'string' ? request.externalIdFieldName : '';
-      externalIdField = this.ctx.schema.getField(object, name);
+      externalIdField = ctx.schema.getField(object, name);
       if (
         !externalIdField ||
         !(externalIdField.name === 'Id' || externalIdField.externalId || externalIdField.idLookup)
@@ -371,7 +373,8 @@ export class IngestJobs {
         }
         if (!writer) {
           job.header = record;
-          const resolved = resolveHeader(this.ctx, job.object, record);
+          const ctx = this.ctx.permissions.contextFor(this.ctx, job.principal);
+          const resolved = resolveHeader(ctx, job.object, record);
           if ('failure' in resolved) {
             // Field names are checked before any row: the whole upload stays unprocessed.
             headerFailure = resolved.failure;
@@ -379,7 +382,7 @@ export class IngestJobs {
             continue;
           }
           writer = new IngestRowWriter(
-            this.ctx,
+            ctx,
             job.object,
             job.operation,
             resolved.targets,

@@ -146,9 +146,11 @@ export class QueryJobs {
 
     // What Bulk API 2.0 refuses (aggregates, compound fields, subqueries...) is reported with
     // its own error before the usual SOQL parse/resolve errors.
-    const restriction = bulkQueryRestriction(soql, this.ctx.schema);
+    // The query runs with the job creator's permissions (their schema view, records and FLS).
+    const ctx = this.ctx.permissions.contextFor(this.ctx, by);
+    const restriction = bulkQueryRestriction(soql, ctx.schema);
     if (restriction) throw restriction;
-    const prepared = this.ctx.soql.prepare(soql);
+    const prepared = ctx.soql.prepare(soql);
 
     const now = this.ctx.clock.now();
     const job: QueryJob = {
@@ -163,7 +165,7 @@ export class QueryJobs {
       lineEnding,
       columnDelimiter,
       prepared,
-      formatters: cellFormatters(this.ctx.schema, prepared.objectName, prepared.columns),
+      formatters: cellFormatters(ctx.schema, prepared.objectName, prepared.columns),
       createdAt: performance.now()
     };
     this.jobs.set(job.id, job);

@@ -17,7 +17,10 @@
  *   generated rows (no memory until read); `{i}` in a template string becomes the row index.
  * - `POST /__emulator/clock/advance` `{"ms": N}`; `GET /__emulator/clock`.
  * - `GET /__emulator/api-calls`, `POST /__emulator/api-calls/reset`.
- * - `POST /__emulator/sessions` `{"username"?}`: a fresh token; `POST /__emulator/sessions/expire`.
+ * - `POST /__emulator/sessions` `{"username"?}`: a fresh token for any user (default: the
+ *   integration user), with the user's profile and permission sets;
+ *   `POST /__emulator/sessions/expire`.
+ * - `GET /__emulator/users`: the users, each with its profile and permission sets.
  * - `GET /__emulator/state`: record counts per object, retained events, API calls, clock.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -113,6 +116,7 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
         ctx.clock.reset();
         cursors.clear();
         resetBulkJobs(ctx);
+        ctx.permissions.reset();
         if (body.sessions === true) ctx.sessions.reset();
         return { reset: true };
       });
@@ -141,7 +145,7 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
           delete fields.attributes;
           try {
             ids.push(
-              writer.insert(object.name, fields, ctx.integrationUser, { allowAuditFields: true }).Id
+              writer.insert(object.name, fields, ctx.adminUser, { allowAuditFields: true }).Id
             );
           } catch (error) {
             point.rollback();
@@ -221,9 +225,19 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
           accessToken: session.accessToken,
           username: session.principal.username,
           userId: session.principal.userId,
+          ...ctx.permissions.assignment(session.principal.userId),
           expiresAt: session.expiresAt.toISOString()
         };
       });
+
+      driver.get('/users', async () => ({
+        users: [...ctx.store.scan('User')].map((user) => ({
+          userId: user.Id,
+          username: user.Username,
+          isActive: user.IsActive !== false,
+          ...ctx.permissions.assignment(user.Id)
+        }))
+      }));
 
       driver.post('/sessions/expire', async () => {
         ctx.sessions.expireAll();

@@ -79,3 +79,12 @@ export function authenticate(
     reply.header('Sforce-Limit-Info', limitInfoHeader(ctx));
   };
 }
+
+/**
+ * The context the caller's request runs in: their view of the schema, and the store and SOQL
+ * engine that enforce their permissions (see permissions/index.ts).
+ */
+export function userContext(ctx: EmulatorContext, request: FastifyRequest): EmulatorContext {
+  if (!request.session) throw invalidSession();
+  return ctx.permissions.contextFor(ctx, request.session.principal);
+}

@@ -119,7 +119,10 @@ function clientCredentialsGrant(
   if (!clientSecret || !sameSecret(clientSecret, ctx.config.clientSecret)) {
     throw new OAuthError('invalid_client', 'invalid client credentials');
   }
-  const session = issueFor(ctx, ctx.integrationUser.username);
+  const session = issueFor(
+    ctx,
+    ctx.config.clientCredentialsUsername ?? ctx.integrationUser.username
+  );
   if (!session) throw new OAuthError('invalid_grant', 'no client credentials user enabled');
   return session;
 }

@@ -25,7 +25,9 @@ export const ERROR_CODES = {
   publishEventCountInvalid: 'sfdc.platform.eventbus.grpc.publish.event.count.invalid',
   publishTopicEmpty: 'sfdc.platform.eventbus.grpc.publish.topic.validation.empty',
   publishTopicMismatch: 'sfdc.platform.eventbus.grpc.publish.topic.mismatch',
-  serviceUnavailable: 'sfdc.platform.eventbus.grpc.service.unavailable'
+  serviceUnavailable: 'sfdc.platform.eventbus.grpc.service.unavailable',
+  subscribePermission: 'sfdc.platform.eventbus.grpc.subscription.permission.denied',
+  publishPermission: 'sfdc.platform.eventbus.grpc.publish.permission.denied'
 } as const;
 
 export function pubSubError(code: status, errorCode: string, message: string): PubSubError {
@@ -147,5 +149,24 @@ export function publishTopicMismatch(expected: string, actual: string): PubSubEr
     status.INVALID_ARGUMENT,
     ERROR_CODES.publishTopicMismatch,
     `The topic name ${actual} in PublishRequest doesn't match the topic ${expected} of the stream.`
+  );
+}
+
+/**
+ * Subscribe or publish on a topic whose event object the user has no Read (subscribe) or Create
+ * (publish) permission on. The Handle Errors table does not list these two; the status
+ * (PERMISSION_DENIED), codes and texts are our best wording, in the table's style.
+ */
+export function topicPermissionDenied(
+  action: 'subscribe' | 'publish',
+  topicName: string,
+  objectName: string
+): PubSubError {
+  const needed = action === 'subscribe' ? 'Read' : 'Create';
+  return pubSubError(
+    status.PERMISSION_DENIED,
+    action === 'subscribe' ? ERROR_CODES.subscribePermission : ERROR_CODES.publishPermission,
+    `The user doesn't have permission to ${action} to the topic ${topicName}. ` +
+      `Ensure the user has the ${needed} permission on ${objectName}.`
   );
 }

@@ -22,7 +22,8 @@ import {
   schemaIdEmpty,
   schemaNotFound,
   topicEmpty,
-  topicNotFound
+  topicNotFound,
+  topicPermissionDenied
 } from './errors.ts';
 import type { PubSubError } from './errors.ts';
 import { isEmulatorEventBus } from './event-bus.ts';
@@ -134,18 +135,19 @@ export async function startPubSubServer(
   }
 
   const implementation: UntypedServiceImplementation = {
-    GetTopic: unary<TopicRequest, TopicInfo>((request) => {
+    GetTopic: unary<TopicRequest, TopicInfo>((request, session) => {
       const topicName = request.topicName?.trim() ?? '';
       if (topicName === '') return { error: topicEmpty() };
       const schema = schemas.forTopic(topicName);
       if (schema === undefined)
         return { error: topicNotFound(ctx.config.organizationId, topicName) };
+      const rights = ctx.permissions.objectRights(session.principal, schema.objectName);
       return {
         response: {
           topicName,
           tenantGuid: ctx.config.organizationId,
-          canPublish: true,
-          canSubscribe: true,
+          canPublish: rights.create,
+          canSubscribe: rights.read,
           schemaId: schema.schemaId,
           rpcId: randomUUID()
         }
@@ -193,8 +195,8 @@ export async function startPubSubServer(
       });
     }),
 
-    Subscribe: streaming<FetchRequest, FetchResponse>((call) =>
-      serveSubscription(ctx, bus, schemas, call, settings)
+    Subscribe: streaming<FetchRequest, FetchResponse>((call, session) =>
+      serveSubscription(ctx, bus, schemas, call, settings, session)
     ),
 
     ManagedSubscribe: (call: ServerDuplexStream<unknown, unknown>) => {
@@ -285,6 +287,9 @@ function publish(
   if (topicName === '') return { error: publishTopicEmpty() };
   const schema = schemas.forTopic(topicName);
   if (schema === undefined) return { error: topicNotFound(ctx.config.organizationId, topicName) };
+  if (!ctx.permissions.objectRights(session.principal, schema.objectName).create) {
+    return { error: topicPermissionDenied('publish', topicName, schema.objectName) };
+  }
   const events = request.events ?? [];
   if (events.length === 0) return { error: publishEventCountInvalid() };
 

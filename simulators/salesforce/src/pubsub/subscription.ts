@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { BusEvent, EmulatorContext } from '../model.ts';
+import type { BusEvent, EmulatorContext, Session } from '../model.ts';
 import type { EventSchema, EventSchemaRegistry } from './avro-schema.ts';
 import type { EmulatorEventBus } from './event-bus.ts';
 import {
@@ -9,7 +9,8 @@ import {
   replayIdMissing,
   requestedEventsInvalid,
   topicEmpty,
-  topicNotFound
+  topicNotFound,
+  topicPermissionDenied
 } from './errors.ts';
 import type { PubSubError } from './errors.ts';
 import { decodeReplayId, encodeReplayId, REPLAY_PRESET } from './proto.ts';
@@ -43,7 +44,8 @@ export function serveSubscription(
   bus: EmulatorEventBus,
   schemas: EventSchemaRegistry,
   call: ServerDuplexStream<FetchRequest, FetchResponse>,
-  settings: SubscriptionSettings
+  settings: SubscriptionSettings,
+  session: Session
 ): void {
   let schema: EventSchema | undefined;
   let topicName = '';
@@ -165,6 +167,9 @@ export function serveSubscription(
     if (topicName === '') return topicEmpty();
     schema = schemas.forTopic(topicName);
     if (schema === undefined) return topicNotFound(ctx.config.organizationId, topicName);
+    if (!ctx.permissions.objectRights(session.principal, schema.objectName).read) {
+      return topicPermissionDenied('subscribe', topicName, schema.objectName);
+    }
     const numRequested = request.numRequested ?? 0;
     if (!(numRequested > 0)) return requestedEventsInvalid(numRequested);
 

@@ -54,7 +54,13 @@ const parser = new XMLParser({
 });
 
 /** Folders never holding deployable metadata. */
-const SKIPPED_DIRS = new Set(['node_modules', '__tests__', 'lwc', 'aura', 'staticresources']);
+export const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '__tests__',
+  'lwc',
+  'aura',
+  'staticresources'
+]);
 
 export function text(node: XmlNode | undefined, key: string): string | undefined {
   const value = node?.[key];
@@ -91,13 +97,13 @@ async function parseFile(file: string): Promise<XmlNode> {
   }
 }
 
-async function rootElement(file: string, element: string): Promise<XmlNode> {
+export async function rootElement(file: string, element: string): Promise<XmlNode> {
   const root = child(await parseFile(file), element);
   if (root === undefined) throw new Error(`${file} has no <${element}> root element`);
   return root;
 }
 
-async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
+export async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (error) {

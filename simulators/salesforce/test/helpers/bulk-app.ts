@@ -61,7 +61,7 @@ export interface BulkTestApp {
   instanceUrl: string;
   accessToken: string;
   ctx: CoreEmulatorContext;
-  /** A jsforce connection on the emulator with the integration user's token. */
+  /** A jsforce connection on the emulator with the administrator's token. */
   connection(): Connection;
   /** An authenticated request under `/services/data/v65.0/` (or an absolute path). */
   request(
@@ -84,7 +84,7 @@ export async function startBulkApp(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const instanceUrl = `http://127.0.0.1:${port}`;
-  const accessToken = ctx.sessions.issue(ctx.integrationUser.username).accessToken;
+  const accessToken = ctx.sessions.issue(ctx.adminUser.username).accessToken;
 
   return {
     instanceUrl,

@@ -4,6 +4,7 @@
  * Always `await emulator.close()` (e.g. in `after`).
  */
 import { resolve } from 'node:path';
+import { ADMIN_USERNAME } from '../../src/context.ts';
 import {
   startSalesforceEmulator,
   type RunningEmulator,
@@ -13,6 +14,8 @@ import {
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 
 export interface TestEmulator extends RunningEmulator {
+  /** `accessToken` is the administrator's here; this is the integration user's. */
+  integrationAccessToken: string;
   /**
    * Calls a `/__emulator/...` route (with the driver secret, when the emulator has one) and
    * returns the parsed JSON (throws on a non-2xx answer).
@@ -25,7 +28,7 @@ export interface TestEmulator extends RunningEmulator {
     body?: unknown,
     headers?: Record<string, string>
   ): Promise<{ status: number; body: unknown; headers: Headers }>;
-  /** Issues a fresh integration-user token (after sessions/expire) and uses it from now on. */
+  /** Issues a fresh administrator token (after sessions/expire) and uses it from now on. */
   renewToken(): Promise<string>;
 }
 
@@ -85,11 +88,22 @@ export async function startTestEmulator(options: StartEmulatorOptions = {}): Pro
   }
 
   async function renewToken(): Promise<string> {
-    const { accessToken } = await driver<{ accessToken: string }>('POST', 'sessions', {});
+    const { accessToken } = await driver<{ accessToken: string }>('POST', 'sessions', {
+      username: ADMIN_USERNAME
+    });
     result.accessToken = accessToken;
     return accessToken;
   }
 
-  const result: TestEmulator = { ...emulator, driver, rest, renewToken };
+  // The emulator's own tests exercise the protocols as a System Administrator would (every
+  // object and field); permission tests ask the driver for other users' tokens.
+  const result: TestEmulator = {
+    ...emulator,
+    accessToken: emulator.adminAccessToken,
+    integrationAccessToken: emulator.accessToken,
+    driver,
+    rest,
+    renewToken
+  };
   return result;
 }

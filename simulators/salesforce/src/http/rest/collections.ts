@@ -13,7 +13,7 @@ import {
   type SObjectDescribe
 } from '../../model.ts';
 import { isValidId, normalizeId } from '../../ids.ts';
-import { invalidSession } from '../auth.ts';
+import { invalidSession, userContext } from '../auth.ts';
 import { jsonParserError } from '../errors.ts';
 import { savepoint } from './atomic.ts';
 import {
@@ -194,27 +194,30 @@ export async function collectionRoutes(
   app: FastifyInstance,
   options: { ctx: EmulatorContext }
 ): Promise<void> {
-  const { ctx } = options;
+  const { ctx: base } = options;
   type VersionParams = { version: string };
 
-  app.post<{ Params: VersionParams }>('/composite/sobjects', async (request) =>
-    writeRecords(ctx, request, (record, principal) => {
+  app.post<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
+    const ctx = userContext(base, request);
+    return writeRecords(ctx, request, (record, principal) => {
       const object = typeOf(ctx, record);
       const created = ctx.store.insert(object.name, writableFields(record, []), principal);
       return createResult(object, created);
-    })
-  );
+    });
+  });
 
-  app.patch<{ Params: VersionParams }>('/composite/sobjects', async (request) =>
-    writeRecords(ctx, request, (record, principal) => {
+  app.patch<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
+    const ctx = userContext(base, request);
+    return writeRecords(ctx, request, (record, principal) => {
       const object = typeOf(ctx, record);
       const id = idFor(ctx, object, idOf(record));
       ctx.store.update(object.name, id, writableFields(record, ['Id']), principal);
       return { id, success: true, errors: [] };
-    })
-  );
+    });
+  });
 
   app.delete<{ Params: VersionParams }>('/composite/sobjects', async (request) => {
+    const ctx = userContext(base, request);
     const ids = splitList(queryParam(request, 'ids') ?? '');
     if (ids.length === 0) {
       throw new SalesforceApiError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
@@ -242,6 +245,7 @@ export async function collectionRoutes(
   app.patch<{ Params: VersionParams & { type: string; field: string } }>(
     '/composite/sobjects/:type/:field',
     async (request) => {
+      const ctx = userContext(base, request);
       const object = objectOrNotFound(ctx, request.params.type);
       const keyField = ctx.schema.getField(object, request.params.field);
       if (!keyField || !(keyField.externalId || keyField.idLookup || keyField.name === 'Id')) {
@@ -275,6 +279,7 @@ export async function collectionRoutes(
   );
 
   const retrieve = (
+    ctx: EmulatorContext,
     version: string,
     typeName: string,
     ids: string[],
@@ -297,6 +302,7 @@ export async function collectionRoutes(
     '/composite/sobjects/:type',
     async (request) =>
       retrieve(
+        userContext(base, request),
         request.params.version,
         request.params.type,
         splitList(queryParam(request, 'ids') ?? ''),
@@ -308,10 +314,11 @@ export async function collectionRoutes(
   app.post<{ Params: VersionParams & { type: string } }>(
     '/composite/sobjects/:type',
     async (request) => {
+      const ctx = userContext(base, request);
       const body = request.body as Record<string, unknown> | null;
       const ids = Array.isArray(body?.ids) ? body.ids.map(String) : [];
       const fields = Array.isArray(body?.fields) ? body.fields.map(String) : [];
-      return retrieve(request.params.version, request.params.type, ids, fields);
+      return retrieve(ctx, request.params.version, request.params.type, ids, fields);
     }
   );
 }

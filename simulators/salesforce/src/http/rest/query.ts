@@ -12,7 +12,7 @@ import {
   type PreparedQuery,
   type QueryOptions
 } from '../../model.ts';
-import { invalidSession } from '../auth.ts';
+import { invalidSession, userContext } from '../auth.ts';
 import { queryColumns } from './query-columns.ts';
 import {
   batchSizeFrom,
@@ -76,11 +76,12 @@ export async function queryRoutes(
   app: FastifyInstance,
   options: { ctx: EmulatorContext; cursors: QueryCursors }
 ): Promise<void> {
-  const { ctx, cursors } = options;
+  const { ctx: base, cursors } = options;
   type VersionParams = { version: string };
 
   const run = (request: FastifyRequest<{ Params: VersionParams }>, includeDeleted: boolean) => {
     const soql = soqlParam(request);
+    const ctx = userContext(base, request);
     const query = ctx.soql.prepare(soql);
     const version = request.params.version;
     // The sf CLI asks for the columns of every query it ran (`&columns=true`).
@@ -103,6 +104,7 @@ export async function queryRoutes(
   app.get<{ Params: VersionParams }>('/query', async (request) => run(request, false));
   app.get<{ Params: VersionParams }>('/queryAll', async (request) => run(request, true));
 
+  // A cursor belongs to its user and resumes the query it was opened with (their permissions).
   const more = async (request: FastifyRequest<{ Params: VersionParams & { locator: string } }>) => {
     const page = cursors.next(
       userOf(request),

@@ -18,7 +18,7 @@ import {
   type SfRecord
 } from '../../model.ts';
 import { isValidId, normalizeId } from '../../ids.ts';
-import { invalidSession } from '../auth.ts';
+import { invalidSession, userContext } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
 import { blobField } from '../../files/blob-fields.ts';
 import { describeGlobal, describeGlobalEntry, describeObject } from './describe.ts';
@@ -180,22 +180,24 @@ export async function sobjectRoutes(
   app: FastifyInstance,
   options: { ctx: EmulatorContext; files: FileRouteOptions }
 ): Promise<void> {
-  const { ctx, files } = options;
+  const { ctx: base, files } = options;
   acceptMultipart(app);
   // The schema comes from the metadata read at start and never changes afterwards.
-  const schemaLoadedAt = ctx.clock.now();
+  const schemaLoadedAt = base.clock.now();
 
   app.get<{ Params: VersionParams }>('/sobjects', async (request, reply) => {
     if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
-    return describeGlobal(request.params.version, ctx.schema);
+    return describeGlobal(request.params.version, userContext(base, request).schema);
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     return { objectDescribe: describeGlobalEntry(request.params.version, object), recentItems: [] };
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/describe', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     if (notModifiedSince(request, schemaLoadedAt)) return reply.code(304).send();
     const recordTypes = [...ctx.store.scan('RecordType')].filter(
@@ -205,6 +207,7 @@ export async function sobjectRoutes(
   });
 
   app.post<{ Params: TypeParams }>('/sobjects/:type', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     if (isMultipart(request)) {
       return createWithFile(ctx, files, request, reply, object, principalOf(request));
@@ -217,6 +220,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/updated', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const start = dateParam(request, 'start').getTime();
     const end = dateParam(request, 'end').getTime();
@@ -232,6 +236,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: TypeParams }>('/sobjects/:type/deleted', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const start = dateParam(request, 'start').getTime();
     const end = dateParam(request, 'end').getTime();
@@ -254,6 +259,7 @@ export async function sobjectRoutes(
   });
 
   app.get<{ Params: RecordParams }>('/sobjects/:type/:id', async (request) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const record = recordOrNotFound(ctx, object, request.params.id);
     const raw = fieldsParam(request);
@@ -262,6 +268,7 @@ export async function sobjectRoutes(
   });
 
   app.patch<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const id = idParam(request.params.id);
     ctx.store.update(object.name, id, recordBody(request.body), principalOf(request));
@@ -269,6 +276,7 @@ export async function sobjectRoutes(
   });
 
   app.delete<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     const id = idParam(request.params.id);
     ctx.store.delete(object.name, id, principalOf(request));
@@ -277,6 +285,7 @@ export async function sobjectRoutes(
 
   // v37.0+: POST sobjects/X/Id creates a record (Id as the external id, with no value).
   app.post<{ Params: RecordParams }>('/sobjects/:type/:id', async (request, reply) => {
+    const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     if (request.params.id !== 'Id') {
       if (isValidId(request.params.id)) throw methodNotAllowed('POST', 'HEAD,GET,PATCH,DELETE');
@@ -291,6 +300,7 @@ export async function sobjectRoutes(
 
   // GET sobjects/X/{id}/{relationship} (a parent by relationship name) or by external id.
   app.get<{ Params: ExternalParams }>('/sobjects/:type/:field/:value', async (request, reply) => {
+    const ctx = userContext(base, request);
     const { version } = request.params;
     const object = objectOrNotFound(ctx, request.params.type);
     if (isValidId(request.params.field) && !ctx.schema.getField(object, request.params.field)) {
@@ -320,6 +330,7 @@ export async function sobjectRoutes(
     request: FastifyRequest<{ Params: ExternalParams }>,
     reply: FastifyReply
   ): Promise<FastifyReply> => {
+    const ctx = userContext(base, request);
     const { version } = request.params;
     const object = objectOrNotFound(ctx, request.params.type);
     const field = keyFieldOrNotFound(ctx, object, request.params.field);
@@ -365,6 +376,7 @@ export async function sobjectRoutes(
   app.delete<{ Params: ExternalParams }>(
     '/sobjects/:type/:field/:value',
     async (request, reply) => {
+      const ctx = userContext(base, request);
       const { version } = request.params;
       const object = objectOrNotFound(ctx, request.params.type);
       const field = keyFieldOrNotFound(ctx, object, request.params.field);

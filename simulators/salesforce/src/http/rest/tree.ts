@@ -28,7 +28,7 @@ import {
   type Principal,
   type SObjectDescribe
 } from '../../model.ts';
-import { invalidSession } from '../auth.ts';
+import { invalidSession, userContext } from '../auth.ts';
 import { jsonParserError } from '../errors.ts';
 import { savepoint } from './atomic.ts';
 import { exceededIdLimit, MAX_COLLECTION_RECORDS } from './collections.ts';
@@ -177,11 +177,12 @@ export async function treeRoutes(
   app: FastifyInstance,
   options: { ctx: EmulatorContext }
 ): Promise<void> {
-  const { ctx } = options;
+  const { ctx: base } = options;
 
   app.post<{ Params: { version: string; type: string } }>(
     '/composite/tree/:type',
     async (request, reply) => {
+      const ctx = userContext(base, request);
       const root = objectOrNotFound(ctx, request.params.type);
       const principal = principalOf(request);
       const { levels, failures } = readTree(ctx, root, request.body);

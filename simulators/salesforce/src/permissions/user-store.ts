@@ -1,0 +1,168 @@
+/**
+ * The record store as one user reaches it through the APIs: reads see only the records the
+ * sharing rules let them see, writes need the object permission, field-level security and
+ * record access a real org checks, failing with its errors:
+ *
+ * - a field the user cannot see: `INVALID_FIELD` "No such column 'X' on sobject of type Y", as
+ *   for a field that does not exist;
+ * - a field they can see but not edit: `INVALID_FIELD_FOR_INSERT_UPDATE` "Unable to
+ *   create/update fields: X. Please check the security settings of this field...";
+ * - no Create/Edit/Delete on the object, or no edit/delete access to the record:
+ *   `INSUFFICIENT_ACCESS_OR_READONLY` "insufficient access rights on object id" (the message a
+ *   DML without access gets, "first error: INSUFFICIENT_ACCESS_OR_READONLY, insufficient access
+ *   rights on object id").
+ *
+ * Then the write goes to the real store, which validates values as before.
+ */
+import { normalizeId } from '../ids.ts';
+import type { Principal, Schema, SfRecord, SObjectDescribe } from '../model.ts';
+import { SalesforceApiError } from '../model.ts';
+import { writeErrors } from '../store/errors.ts';
+import type { MemoryRecordStore } from '../store/index.ts';
+import type { UserAccess } from './access.ts';
+import type { RecordRules } from './sharing.ts';
+
+export function insufficientAccess(): SalesforceApiError {
+  return new SalesforceApiError(
+    400,
+    'INSUFFICIENT_ACCESS_OR_READONLY',
+    'insufficient access rights on object id',
+    []
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function userStore(
+  base: MemoryRecordStore,
+  access: UserAccess,
+  rules: RecordRules
+): MemoryRecordStore {
+  const view: Schema = access.schema;
+
+  function objectOf(objectName: string): SObjectDescribe {
+    const object = view.getObject(objectName);
+    if (!object) {
+      throw new SalesforceApiError(
+        400,
+        'INVALID_TYPE',
+        `sObject type '${objectName}' is not supported.`
+      );
+    }
+    return object;
+  }
+
+  /** FLS of a write: unknown-or-invisible names first, then the non-writable ones together. */
+  function checkFields(
+    object: SObjectDescribe,
+    fields: Record<string, unknown>,
+    mode: 'insert' | 'update'
+  ): void {
+    const refused: string[] = [];
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === 'attributes') continue;
+      const field =
+        view.getField(object, key) ??
+        (isPlainObject(value) ? view.getRelationship(object, key) : undefined);
+      if (field === undefined) throw writeErrors.unknownField(object, key);
+      if (field.type === 'id') continue;
+      if (mode === 'insert' ? !field.createable : !field.updateable) refused.push(field.name);
+    }
+    if (refused.length > 0) throw writeErrors.notWritable([...new Set(refused)]);
+  }
+
+  function visible(object: SObjectDescribe, record: SfRecord | undefined): SfRecord | undefined {
+    if (record === undefined) return undefined;
+    const filter = rules.filter(object);
+    return filter === undefined || filter(record) ? record : undefined;
+  }
+
+  function checkUpdate(object: SObjectDescribe, id: string, fields: Record<string, unknown>) {
+    if (!access.object(object.name).edit) throw insufficientAccess();
+    const record = base.get(object.name, normalizeId(id) ?? id);
+    // A record that is gone is reported by the store as before (NOT_FOUND, ENTITY_IS_DELETED).
+    if (record !== undefined && !(visible(object, record) && rules.canEdit(object, record))) {
+      throw insufficientAccess();
+    }
+    checkFields(object, fields, 'update');
+  }
+
+  function checkInsert(object: SObjectDescribe, fields: Record<string, unknown>) {
+    if (!access.object(object.name).create) throw insufficientAccess();
+    checkFields(object, fields, 'insert');
+  }
+
+  return {
+    ...base,
+    insert(objectName, fields, by: Principal, options) {
+      checkInsert(objectOf(objectName), fields);
+      return base.insert(objectName, fields, by, options);
+    },
+    update(objectName, id, fields, by) {
+      checkUpdate(objectOf(objectName), id, fields);
+      return base.update(objectName, id, fields, by);
+    },
+    upsert(objectName, keyField, keyValue, fields, by) {
+      const object = objectOf(objectName);
+      const key = view.getField(object, keyField);
+      if (key === undefined) throw writeErrors.unknownField(object, keyField);
+      const matches =
+        key.type === 'id'
+          ? [base.get(object.name, normalizeId(keyValue) ?? keyValue)].filter(
+              (r) => r !== undefined
+            )
+          : base.findByField(object.name, key.name, keyValue);
+      const [match] = matches;
+      // Several matches: the store answers 300 with them, as before.
+      if (matches.length === 1 && match !== undefined) checkUpdate(object, match.Id, fields);
+      else if (matches.length === 0) checkInsert(object, fields);
+      return base.upsert(objectName, keyField, keyValue, fields, by);
+    },
+    delete(objectName, id, by) {
+      const object = objectOf(objectName);
+      if (!access.object(object.name).delete) throw insufficientAccess();
+      const record = base.get(object.name, normalizeId(id) ?? id);
+      if (record !== undefined && !(visible(object, record) && rules.canDelete(object, record))) {
+        throw insufficientAccess();
+      }
+      base.delete(objectName, id, by);
+    },
+    get(objectName, id) {
+      const object = view.getObject(objectName);
+      return object === undefined ? undefined : visible(object, base.get(objectName, id));
+    },
+    getById(id) {
+      const found = base.getById(id);
+      const object = found === undefined ? undefined : view.getObject(found.object.name);
+      if (found === undefined || object === undefined) return undefined;
+      return visible(object, found.record) ? { object, record: found.record } : undefined;
+    },
+    scan(objectName, options) {
+      const object = view.getObject(objectName);
+      if (object === undefined) return [];
+      const records = base.scan(objectName, options);
+      const filter = rules.filter(object);
+      if (filter === undefined) return records;
+      return (function* () {
+        for (const record of records) if (filter(record)) yield record;
+      })();
+    },
+    count(objectName, options) {
+      const object = view.getObject(objectName);
+      if (object === undefined) return 0;
+      if (rules.filter(object) === undefined) return base.count(objectName, options);
+      let n = 0;
+      for (const record of this.scan(objectName, options)) if (record) n++;
+      return n;
+    },
+    findByField(objectName, fieldName, value) {
+      const object = view.getObject(objectName);
+      if (object === undefined) return [];
+      const filter = rules.filter(object);
+      const found = base.findByField(objectName, fieldName, value);
+      return filter === undefined ? found : found.filter(filter);
+    }
+  };
+}

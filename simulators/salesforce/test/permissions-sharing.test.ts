@@ -1,0 +1,113 @@
+/**
+ * Record access rules on the real schema and store, for two users holding the same permission
+ * set (Create, Read, Edit, Delete on Account, Contact and Task, and their fields): organisation-
+ * wide defaults decide what each sees of the other's records. The real clients' view of the same
+ * rules is in permissions.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createEmulatorContext, type CoreEmulatorContext } from '../src/context.ts';
+import { defaultConfig } from '../src/emulator.ts';
+import { newId } from '../src/ids.ts';
+import type { EmulatorContext, Principal } from '../src/model.ts';
+import { SalesforceApiError } from '../src/model.ts';
+import { createUserPermissions, sharingModels } from '../src/permissions/index.ts';
+import { emptyPermissionSet } from '../src/permissions/permission-sets.ts';
+import { profileByName, MINIMUM_ACCESS } from '../src/permissions/profiles.ts';
+import { readProjectMetadata } from '../src/schema/index.ts';
+import { REPO_ROOT } from './helpers/emulator.ts';
+
+function editor(name: string, viewAllTasks = false) {
+  const set = emptyPermissionSet(name);
+  for (const object of ['account', 'contact', 'task']) {
+    set.objects.set(object, {
+      create: true,
+      read: true,
+      edit: true,
+      delete: true,
+      viewAll: object === 'task' && viewAllTasks,
+      modifyAll: false
+    });
+  }
+  for (const field of ['Account.Description', 'Contact.AccountId']) {
+    set.fields.set(field.toLowerCase(), { readable: true, editable: true });
+  }
+  return set;
+}
+
+describe('record access (organisation-wide defaults, ownership, View All)', () => {
+  let ctx: CoreEmulatorContext;
+  let alice: Principal;
+  let bob: Principal;
+  let carol: Principal;
+  let as: (user: Principal) => EmulatorContext;
+
+  before(async () => {
+    ctx = await createEmulatorContext(defaultConfig(REPO_ROOT));
+    const profile = profileByName(MINIMUM_ACCESS);
+    assert.ok(profile);
+    const user = (n: number, username: string): Principal => ({
+      userId: newId('005', 100 + n),
+      username,
+      organizationId: ctx.config.organizationId
+    });
+    [alice, bob, carol] = [user(1, 'alice@x'), user(2, 'bob@x'), user(3, 'carol@x')];
+    const permissions = createUserPermissions({
+      schema: ctx.schema,
+      store: ctx.store,
+      permissionSets: new Map([
+        ['Editor', editor('Editor')],
+        ['Task_Auditor', editor('Task_Auditor', true)]
+      ]),
+      sharing: sharingModels((await readProjectMetadata(REPO_ROOT)).objects.values()),
+      users: [
+        { ...alice, profile, permissionSets: ['Editor'], fields: {} },
+        { ...bob, profile, permissionSets: ['Editor'], fields: {} },
+        { ...carol, profile, permissionSets: ['Task_Auditor'], fields: {} }
+      ]
+    });
+    as = (principal) => permissions.contextFor(ctx, principal);
+  });
+
+  const refused = (run: () => unknown) =>
+    assert.throws(run, (error: unknown) => {
+      assert.ok(error instanceof SalesforceApiError);
+      assert.equal(error.errorCode, 'INSUFFICIENT_ACCESS_OR_READONLY');
+      return true;
+    });
+
+  it('Account is Public Read/Write: others read and edit, only the owner deletes', () => {
+    const account = as(alice).store.insert('Account', { Name: 'Alice Co' }, alice);
+    assert.equal(as(bob).store.get('Account', account.Id)?.Name, 'Alice Co');
+    as(bob).store.update('Account', account.Id, { Description: 'edited by Bob' }, bob);
+    refused(() => as(bob).store.delete('Account', account.Id, bob));
+    as(alice).store.delete('Account', account.Id, alice);
+  });
+
+  it('Task is Private: the owner sees it, View All sees it, others do not', () => {
+    const task = as(alice).store.insert('Task', { Subject: 'Call' }, alice);
+    assert.equal(as(bob).store.get('Task', task.Id), undefined);
+    assert.equal(
+      [...as(bob).store.scan('Task')].some((t) => t.Id === task.Id),
+      false
+    );
+    refused(() => as(bob).store.update('Task', task.Id, { Subject: 'Mine' }, bob));
+    assert.equal(as(bob).soql.prepare('SELECT Id FROM Task').count(), 0);
+    assert.equal(as(carol).soql.prepare('SELECT Id FROM Task').count(), 1);
+    assert.equal(as(alice).store.get('Task', task.Id)?.Subject, 'Call');
+  });
+
+  it('Contact is Controlled by Parent: visible and editable through its Account', () => {
+    const account = as(alice).store.insert('Account', { Name: 'Parent Co' }, alice);
+    const contact = as(alice).store.insert(
+      'Contact',
+      { LastName: 'Child', AccountId: account.Id },
+      alice
+    );
+    assert.equal(as(bob).store.get('Contact', contact.Id)?.LastName, 'Child');
+    as(bob).store.update('Contact', contact.Id, { LastName: 'Renamed' }, bob);
+    // Without an Account, a Contact is private to its owner.
+    const orphan = as(alice).store.insert('Contact', { LastName: 'Orphan' }, alice);
+    assert.equal(as(bob).store.get('Contact', orphan.Id), undefined);
+  });
+});
