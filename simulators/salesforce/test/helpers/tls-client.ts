@@ -33,7 +33,9 @@ const client = new PubSubApiClient(
   quiet
 );
 await client.connect();
-const published = await client.publish('/event/Account_Sync__e', {
+// A topic the client-credentials user (the integration user, exactly Integration_Service_User)
+// may publish to.
+const published = await client.publish('/event/Integration_Log_Event__e', {
   CreatedDate: Date.now(),
   CreatedById: ''
 });
