@@ -277,6 +277,31 @@ const CASES: DefectCase[] = [
     ]
   },
   {
+    name: 'a committed LWC .js older than its .ts (stale compiled module)',
+    checks: ['lwc-fresh'],
+    breakIt: (p) => p.edit(LWC, "message = '';", "message = 'changed';"),
+    expect: [
+      {
+        check: 'lwc-fresh',
+        file: `${DEMO}/lwc/demoCard/demoCard.js`,
+        message: /differs from a fresh build of its \.ts/,
+        line: 1
+      }
+    ]
+  },
+  {
+    name: 'an LWC .ts without its committed compiled .js',
+    checks: ['lwc-fresh'],
+    breakIt: (p) => p.remove(`${DEMO}/lwc/demoCard/demoCard.js`),
+    expect: [
+      {
+        check: 'lwc-fresh',
+        file: `${DEMO}/lwc/demoCard/demoCard.js`,
+        message: /compiled LWC module missing/
+      }
+    ]
+  },
+  {
     name: 'TypeScript source that would deploy',
     checks: ['convert'],
     breakIt: (p) => p.edit('.forceignore', '**/*.ts\n', ''),
