@@ -7,6 +7,7 @@ import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
 import { checkFormat } from './checks/format.ts';
 import { checkLint } from './checks/lint.ts';
+import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTypes } from './checks/typecheck.ts';
@@ -106,6 +107,12 @@ export const CHECKS: readonly Check[] = [
     name: 'server-owned',
     description: 'portal permission sets grant no Edit on fields/objects marked Server-owned',
     run: checkServerOwned
+  },
+  {
+    name: 'per-env',
+    description:
+      'per-environment values (Named Credential/CSP/Remote Site URLs, custom metadata URLs) have a sfdx-project.json replacement',
+    run: checkPerEnvironment
   },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }
