@@ -47,13 +47,6 @@ export async function checkLwcFresh(ws: Workspace): Promise<CheckResult> {
  */
 export const CHECKS: readonly Check[] = [
   {
-    name: 'lwc-fresh',
-    description:
-      'each committed LWC .js equals a fresh build of its .ts (what a plain sf deploy sends)',
-    run: checkLwcFresh,
-    beforeBuild: true
-  },
-  {
     name: 'apex',
     description: 'Apex semantics (apex-ls): types, fields, methods, assignments',
     run: checkApexSemantics
@@ -62,6 +55,13 @@ export const CHECKS: readonly Check[] = [
     name: 'pmd',
     description: 'PMD security and governor-limit rules (Code Analyzer)',
     run: checkPmd
+  },
+  {
+    name: 'lwc-fresh',
+    description:
+      'each committed LWC .js equals a fresh build of its .ts (what a plain sf deploy sends)',
+    run: checkLwcFresh,
+    beforeBuild: true
   },
   {
     name: 'xml',
