@@ -111,6 +111,31 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     );
   });
 
+  it('source-deploy-retrieve refuses to build a deploy while a variable is unset', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'per-env-'));
+    const saved = process.env.PAYMENTS_ESB_URL;
+    Reflect.deleteProperty(process.env, 'PAYMENTS_ESB_URL');
+    process.env.SF_APPLY_REPLACEMENTS_ON_CONVERT = 'true';
+    try {
+      const components = ComponentSet.fromSource({
+        fsPaths: [path.join(ROOT, 'force-app', 'main', 'payments', 'namedCredentials')]
+      });
+      components.projectDirectory = ROOT;
+      await assert.rejects(
+        new MetadataConverter().convert(components, 'metadata', {
+          type: 'directory',
+          outputDirectory: out,
+          genUniqueDir: false
+        }),
+        /"PAYMENTS_ESB_URL" is in sfdx-project\.json as a value for "replaceWithEnv" property, but it's not set/
+      );
+    } finally {
+      if (saved !== undefined) process.env.PAYMENTS_ESB_URL = saved;
+      Reflect.deleteProperty(process.env, 'SF_APPLY_REPLACEMENTS_ON_CONVERT');
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('source-deploy-retrieve (what sf deploys) puts the environment values into the metadata', async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'per-env-'));
     const saved = { ...process.env };
