@@ -96,6 +96,32 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     assert.match(problems.join('\n'), /must be an origin only/);
   });
 
+  it('the committed placeholders agree too (tokenization origin = CSP Trusted Site, https)', async () => {
+    const read = (file: string) =>
+      readFile(path.join(ROOT, 'force-app', 'main', 'payments', file), 'utf8');
+    const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
+      await read('cspTrustedSites/SecurePay_Tokenization.cspTrustedSite-meta.xml')
+    )?.[1];
+    const tokenization = /<field>Tokenization_Url__c<\/field>\s*<value[^>]*>([^<]+)<\/value>/.exec(
+      await read('customMetadata/Payment_Gateway_Setting.Default.md-meta.xml')
+    )?.[1];
+    const esb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+      await read('namedCredentials/Payments_ESB.namedCredential-meta.xml')
+    )?.[1];
+    assert.deepEqual(
+      checkPerEnvironment(
+        await readReplacements(ROOT),
+        {
+          PAYMENTS_ESB_URL: esb,
+          SECUREPAY_TOKENIZATION_URL: tokenization,
+          SECUREPAY_TRUSTED_SITE: site
+        },
+        true
+      ),
+      []
+    );
+  });
+
   it('tells production from scratch orgs and sandboxes', () => {
     assert.equal(looksLikeProduction({ instanceUrl: 'https://acme.my.salesforce.com' }), true);
     assert.equal(
