@@ -1,6 +1,7 @@
 /**
  * npm run deploy - compile the TypeScript LWCs, then `sf project deploy start --source-dir
- * force-app` (check-only with --dry-run). Stops at once with what to run when no target org is
+ * force-app` (check-only with --dry-run), after checking the per-environment values the
+ * deploy substitutes (scripts/lib/per-env.ts). Stops at once with what to run when no target org is
  * set or authorised. Run with --help for the options.
  */
 import { ScriptError, consoleOutput, runMain } from '../toolkit/src/cli/main.ts';
@@ -11,6 +12,7 @@ import { parseDeployArgs } from './lib/options.ts';
 import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
 import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
+import { checkPerEnvironment, looksLikeProduction, readReplacements } from './lib/per-env.ts';
 
 await runMain(async (argv) => {
   const parsed = parseDeployArgs(argv);
@@ -24,6 +26,15 @@ await runMain(async (argv) => {
   const org = await requireTargetOrg(sf, options.targetOrg);
   if (org.connectionProblem)
     consoleOutput.error(`warning: sf could not reach '${org.name}': ${org.connectionProblem}`);
+  // sfdx-project.json `replacements` put each environment's URLs into the deploy: refuse before
+  // building anything when one is missing or the tokenization URL and CSP Trusted Site disagree.
+  const production = looksLikeProduction(org);
+  const problems = checkPerEnvironment(await readReplacements(root), process.env, production);
+  if (problems.length > 0) {
+    throw new ScriptError(
+      `Per-environment values for '${org.name}'${production ? ' (production)' : ''} are missing or wrong (docs/payments.md, Setup):\n  ${problems.join('\n  ')}`
+    );
+  }
   const steps = new StepReporter(options.skipLwcBuild ? 1 : 2);
   if (!options.skipLwcBuild) {
     const compiled = await steps.step('Compiling TypeScript LWCs', () => buildLwc(root));

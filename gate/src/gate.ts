@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildLwc } from './lwc-build.ts';
+import { buildLwc, staleLwc } from './lwc-build.ts';
 import { checkApexSemantics } from './checks/apex-semantics.ts';
 import { checkApexTypes } from './checks/apex-types.ts';
 import { checkApexImports, checkCompanions } from './checks/companions.ts';
@@ -7,17 +7,38 @@ import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
 import { checkFormat } from './checks/format.ts';
 import { checkLint } from './checks/lint.ts';
+import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTypes } from './checks/typecheck.ts';
 import { checkXml } from './checks/xml.ts';
 import type { CheckResult, Finding } from './finding.ts';
-import { loadWorkspace, type Workspace } from './workspace.ts';
+import { loadWorkspace, rel, type Workspace } from './workspace.ts';
 
 export interface Check {
   name: string;
   description: string;
   run: (ws: Workspace) => Promise<CheckResult>;
+  /** Runs on the sources as committed, before the gate compiles the TypeScript LWCs in place. */
+  beforeBuild?: boolean;
+}
+
+/** Rule lwc-fresh: every committed LWC `.js` is exactly what a fresh build of its `.ts` gives. */
+export async function checkLwcFresh(ws: Workspace): Promise<CheckResult> {
+  const stale = await staleLwc(ws.root, ws.toolRoot);
+  return {
+    findings: stale.map(({ file, reason }): Finding => ({
+      check: 'lwc-fresh',
+      file: rel(ws, file),
+      line: 1,
+      severity: 'error',
+      message:
+        reason === 'missing'
+          ? 'compiled LWC module missing: `sf project deploy start` would deploy the bundle without its JavaScript; run `npm run build:lwc` and commit the .js'
+          : 'committed .js differs from a fresh build of its .ts: `sf project deploy start` would deploy stale code; run `npm run build:lwc` and commit the .js'
+    })),
+    summary: `${stale.length} stale compiled LWC modules`
+  };
 }
 
 /**
@@ -34,6 +55,13 @@ export const CHECKS: readonly Check[] = [
     name: 'pmd',
     description: 'PMD security and governor-limit rules (Code Analyzer)',
     run: checkPmd
+  },
+  {
+    name: 'lwc-fresh',
+    description:
+      'each committed LWC .js equals a fresh build of its .ts (what a plain sf deploy sends)',
+    run: checkLwcFresh,
+    beforeBuild: true
   },
   {
     name: 'xml',
@@ -79,6 +107,12 @@ export const CHECKS: readonly Check[] = [
     name: 'server-owned',
     description: 'portal permission sets grant no Edit on fields/objects marked Server-owned',
     run: checkServerOwned
+  },
+  {
+    name: 'per-env',
+    description:
+      'per-environment values (Named Credential/CSP/Remote Site URLs, custom metadata URLs) have a sfdx-project.json replacement',
+    run: checkPerEnvironment
   },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }
@@ -137,6 +171,17 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const selected = CHECKS.filter((c) => !options.only?.length || options.only.includes(c.name));
   const outcomes: CheckOutcome[] = [];
 
+  // Checks of the committed sources run before the build below rewrites the compiled .js.
+  const beforeBuild = selected.filter((c) => c.beforeBuild);
+  if (beforeBuild.length > 0) {
+    const committed = await loadWorkspace(options.projectDir, options.toolRoot);
+    for (const check of beforeBuild) {
+      const outcome = await runCheck(check, committed);
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
+    }
+  }
+
   // The deployable .js of each TypeScript LWC is what conversion and deploy see, so build first.
   const buildStarted = performance.now();
   try {
@@ -161,11 +206,13 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
 
   const ws = await loadWorkspace(options.projectDir, options.toolRoot);
   await Promise.all(
-    selected.map(async (check) => {
-      const outcome = await runCheck(check, ws);
-      outcomes.push(outcome);
-      options.onOutcome?.(outcome);
-    })
+    selected
+      .filter((c) => !c.beforeBuild)
+      .map(async (check) => {
+        const outcome = await runCheck(check, ws);
+        outcomes.push(outcome);
+        options.onOutcome?.(outcome);
+      })
   );
   outcomes.sort(
     (a, b) =>

@@ -37,6 +37,28 @@ ${extra}  <namedCredentialType>SecuredEndpoint</namedCredentialType>
 `;
 }
 
+const CSP_SITE = `${DEMO}/cspTrustedSites/Demo_Site.cspTrustedSite-meta.xml`;
+const REMOTE_SITE = `${DEMO}/remoteSiteSettings/Demo_Remote.remoteSite-meta.xml`;
+
+/** A CSP Trusted Site; its URL is on line 4. */
+const cspTrustedSite = `<?xml version="1.0" encoding="UTF-8" ?>
+<CspTrustedSite xmlns="http://soap.sforce.com/2006/04/metadata">
+  <context>All</context>
+  <endpointUrl>https://gateway.example.com</endpointUrl>
+  <isActive>true</isActive>
+  <isApplicableToConnectSrc>true</isApplicableToConnectSrc>
+</CspTrustedSite>
+`;
+
+/** A Remote Site Setting; its URL is on line 5. */
+const remoteSite = `<?xml version="1.0" encoding="UTF-8" ?>
+<RemoteSiteSetting xmlns="http://soap.sforce.com/2006/04/metadata">
+  <disableProtocolSecurity>false</disableProtocolSecurity>
+  <isActive>true</isActive>
+  <url>https://api.example.com</url>
+</RemoteSiteSetting>
+`;
+
 /** A portal permission set (description "Portal: ...") on Demo__c and its Amount__c field. */
 function portalPermissionSet(fieldEditable: boolean, objectEdit: boolean): string {
   return `<?xml version="1.0" encoding="UTF-8" ?>
@@ -277,10 +299,89 @@ const CASES: DefectCase[] = [
     ]
   },
   {
+    name: 'a committed LWC .js older than its .ts (stale compiled module)',
+    checks: ['lwc-fresh'],
+    breakIt: (p) => p.edit(LWC, "message = '';", "message = 'changed';"),
+    expect: [
+      {
+        check: 'lwc-fresh',
+        file: `${DEMO}/lwc/demoCard/demoCard.js`,
+        message: /differs from a fresh build of its \.ts/,
+        line: 1
+      }
+    ]
+  },
+  {
+    name: 'an LWC .ts without its committed compiled .js',
+    checks: ['lwc-fresh'],
+    breakIt: (p) => p.remove(`${DEMO}/lwc/demoCard/demoCard.js`),
+    expect: [
+      {
+        check: 'lwc-fresh',
+        file: `${DEMO}/lwc/demoCard/demoCard.js`,
+        message: /compiled LWC module missing/
+      }
+    ]
+  },
+  {
     name: 'TypeScript source that would deploy',
     checks: ['convert'],
     breakIt: (p) => p.edit('.forceignore', '**/*.ts\n', ''),
     expect: [{ check: 'convert', file: 'lwc/demoCard/demoCard.ts', message: /TypeScript source/ }]
+  },
+  {
+    name: 'Named Credential URL committed without a replacement',
+    checks: ['per-env'],
+    breakIt: (p) =>
+      p.write(
+        NAMED_CREDENTIAL,
+        namedCredential(
+          false,
+          false,
+          '  <namedCredentialParameters>\n    <parameterName>Url</parameterName>\n    <parameterType>Url</parameterType>\n    <parameterValue>https://api.example.com</parameterValue>\n  </namedCredentialParameters>\n'
+        )
+      ),
+    expect: [
+      {
+        check: 'per-env',
+        file: NAMED_CREDENTIAL,
+        message:
+          /Named Credential URL https:\/\/api\.example\.com is committed without a replacement/,
+        line: 11
+      }
+    ]
+  },
+  {
+    name: 'CSP Trusted Site committed without a replacement',
+    checks: ['per-env'],
+    breakIt: (p) => p.write(CSP_SITE, cspTrustedSite),
+    expect: [
+      {
+        check: 'per-env',
+        file: CSP_SITE,
+        message: /CSP Trusted Site URL .* without a replacement/,
+        line: 4
+      }
+    ]
+  },
+  {
+    name: 'Remote Site Setting committed without a replacement',
+    checks: ['per-env'],
+    breakIt: (p) => p.write(REMOTE_SITE, remoteSite),
+    expect: [{ check: 'per-env', file: REMOTE_SITE, message: /Remote Site URL/, line: 5 }]
+  },
+  {
+    name: 'CSP Trusted Site whose replacement names another string',
+    checks: ['per-env'],
+    breakIt: async (p) => {
+      await p.write(CSP_SITE, cspTrustedSite);
+      await p.edit(
+        'sfdx-project.json',
+        '"sfdcLoginUrl"',
+        `"replacements": [{ "filename": "${CSP_SITE}", "stringToReplace": "https://old.example.com", "replaceWithEnv": "DEMO_SITE" }],\n  "sfdcLoginUrl"`
+      );
+    },
+    expect: [{ check: 'per-env', file: CSP_SITE, message: /without a replacement/, line: 4 }]
   },
   {
     name: 'Named Credential allowing merge fields in headers without a justification',

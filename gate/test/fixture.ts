@@ -18,11 +18,8 @@ export class FixtureProject {
     const parent = path.join(TOOL_ROOT, '.cache', 'gate-fixtures');
     await mkdir(parent, { recursive: true });
     const dir = await mkdtemp(path.join(parent, `${name}-`));
-    await cp(BASE_FIXTURE, dir, {
-      recursive: true,
-      // compiled LWC output left behind by a manual run on the base fixture is not source
-      filter: (src) => !(src.endsWith('.js') && src.includes(`${path.sep}lwc${path.sep}`))
-    });
+    // The compiled LWC .js is committed with the fixture, as in the real project.
+    await cp(BASE_FIXTURE, dir, { recursive: true });
     return new FixtureProject(dir);
   }
 

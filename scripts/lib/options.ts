@@ -229,7 +229,11 @@ export const DEPLOY_SPEC: CommandSpec = {
     'npm run deploy -- --target-org my-org --dry-run --test-level RunLocalTests',
     'npm run deploy -- --tests PaymentServiceTest --tests AccountSyncTest'
   ],
-  notes: [NO_ORG_NOTE, 'Exit codes: 0 deployed/validated; 1 the deploy failed or no org is usable.']
+  notes: [
+    NO_ORG_NOTE,
+    'Per-environment values come from environment variables (sfdx-project.json replacements): PAYMENTS_ESB_URL, SECUREPAY_TOKENIZATION_URL, SECUREPAY_TRUSTED_SITE; the deploy stops, naming what to set, when one is missing, not https, or the tokenization URL is not on the trusted site.',
+    'Exit codes: 0 deployed/validated; 1 the deploy failed or no org is usable.'
+  ]
 };
 
 export function parseDeployArgs(argv: readonly string[]): Parsed<DeployCliOptions> {

@@ -11,7 +11,7 @@ import {
   withDefault
 } from '../../../toolkit/src/env.ts';
 
-/** Apex callout timeout of PaymentGatewayClient (Payment_Gateway_Setting__mdt.Timeout_Ms__c). */
+/** Apex callout timeout of PaymentGatewayClient (Integration_Setting.Payments Timeout_Ms__c). */
 export const APEX_CALLOUT_TIMEOUT_MS = 20_000;
 
 export const paymentsConfig = defineConfig({

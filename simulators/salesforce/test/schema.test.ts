@@ -161,7 +161,7 @@ describe('schema from this project', () => {
     const defaults = records.find((r) => r.fields.DeveloperName === 'Default');
     assert.equal(defaults?.objectName, 'Integration_Setting__mdt');
     assert.equal(defaults?.fields.Log_Level__c, 'INFO');
-    assert.equal(defaults?.fields.Named_Credential__c, null);
+    assert.equal(defaults?.fields.Log_Retention_Days__c, '30.0');
   });
 
   it('resolves names case-insensitively', () => {

@@ -1,0 +1,132 @@
+/**
+ * Per-environment values: what `sfdx-project.json`'s `replacements` substitute at deploy time
+ * (Salesforce CLI string replacements: the CLI replaces `stringToReplace` in `filename` with the
+ * value of the environment variable `replaceWithEnv` while it builds the deploy zip; the source
+ * is never changed), and the checks `npm run deploy` makes before it lets sf deploy them.
+ *
+ * sf itself refuses a deploy when a `replaceWithEnv` variable is unset ("... is in
+ * sfdx-project.json as a value for "replaceWithEnv" property, but it's not set in your
+ * environment"), so a deploy never silently overwrites an environment's Named Credential URL,
+ * tokenization URL or CSP Trusted Site with the committed placeholders. This module adds what sf
+ * cannot know: what each variable is for, that each is a URL of the right shape, and that the
+ * tokenization URL's origin is the CSP Trusted Site (otherwise the browser blocks the card
+ * tokenization call), https wherever a browser or Salesforce must reach it.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** One entry of `sfdx-project.json` `replacements` (the fields this project uses). */
+export interface Replacement {
+  filename?: string;
+  glob?: string;
+  stringToReplace?: string;
+  regexToReplace?: string;
+  replaceWithEnv?: string;
+  replaceWithFile?: string;
+  allowUnsetEnvVariable?: boolean;
+}
+
+/** What each environment variable the project's replacements read is, for the error message. */
+export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
+  PAYMENTS_ESB_URL:
+    'base URL of the payments ESB for Named Credential Payments_ESB, e.g. https://esb.mycompany.com',
+  SECUREPAY_TOKENIZATION_URL:
+    "the gateway's tokenization endpoint the browser posts cards to (Payment_Gateway_Setting.Default), e.g. https://payments-stest.npe.auspost.zone/v2/tokens",
+  SECUREPAY_TRUSTED_SITE:
+    'CSP Trusted Site SecurePay_Tokenization: the origin of SECUREPAY_TOKENIZATION_URL, e.g. https://payments-stest.npe.auspost.zone'
+};
+
+/** Reads the `replacements` of an SFDX project (empty when there are none). */
+export async function readReplacements(root: string): Promise<Replacement[]> {
+  const project = JSON.parse(await readFile(path.join(root, 'sfdx-project.json'), 'utf8')) as {
+    replacements?: Replacement[];
+  };
+  return project.replacements ?? [];
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a target org looks like production: not a scratch org (which has an expiration date)
+ * and not a sandbox (whose My Domain has `--<sandbox>` or `.sandbox.`).
+ */
+export function looksLikeProduction(org: { instanceUrl?: string; expirationDate?: string }) {
+  if (org.expirationDate) return false;
+  const url = org.instanceUrl ?? '';
+  return !/--|\.sandbox\.|\.scratch\./i.test(url);
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Everything wrong with the per-environment values in `env`, one sentence each naming the
+ * variable to set; empty when the deploy may go ahead.
+ * @param replacements the project's `replacements`
+ * @param env the environment (process.env)
+ * @param production whether the target org is production: then every URL must be https
+ */
+export function checkPerEnvironment(
+  replacements: readonly Replacement[],
+  env: Readonly<Record<string, string | undefined>>,
+  production: boolean
+): string[] {
+  const problems: string[] = [];
+  const names = [
+    ...new Set(replacements.flatMap((r) => (r.replaceWithEnv ? [r.replaceWithEnv] : [])))
+  ];
+  for (const name of names) {
+    const value = env[name]?.trim();
+    const where = replacements
+      .filter((r) => r.replaceWithEnv === name)
+      .map((r) => r.filename ?? r.glob)
+      .join(', ');
+    if (!value) {
+      problems.push(
+        `${name} is not set: export ${name}=<${PER_ENV_VARIABLES[name] ?? 'the value for this environment'}> (it replaces ${JSON.stringify(replacements.find((r) => r.replaceWithEnv === name)?.stringToReplace ?? '')} in ${where} at deploy time).`
+      );
+      continue;
+    }
+    if (!(name in PER_ENV_VARIABLES)) continue;
+    const url = parseUrl(value);
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      problems.push(`${name}=${value} is not an absolute http(s) URL.`);
+      continue;
+    }
+    const loopback = LOOPBACK.has(url.hostname);
+    if (url.protocol === 'http:' && (production || !loopback || name === 'PAYMENTS_ESB_URL')) {
+      problems.push(
+        `${name}=${value} must use https${production ? ' in production' : ''} (http is accepted only for a loopback tokenization simulator in a scratch org or sandbox).`
+      );
+    }
+    if (production && loopback) {
+      problems.push(
+        `${name}=${value} points at this machine, which production users cannot reach.`
+      );
+    }
+    if (name === 'SECUREPAY_TRUSTED_SITE' && value.replace(/\/$/, '') !== url.origin) {
+      problems.push(
+        `${name}=${value} must be an origin only (scheme, host and port, no path): ${url.origin}.`
+      );
+    }
+  }
+  const tokenization = parseUrl(env.SECUREPAY_TOKENIZATION_URL?.trim() ?? '');
+  const site = parseUrl(env.SECUREPAY_TRUSTED_SITE?.trim() ?? '');
+  if (
+    tokenization &&
+    site &&
+    names.includes('SECUREPAY_TOKENIZATION_URL') &&
+    names.includes('SECUREPAY_TRUSTED_SITE') &&
+    tokenization.origin !== site.origin
+  ) {
+    problems.push(
+      `SECUREPAY_TOKENIZATION_URL's origin ${tokenization.origin} is not the CSP Trusted Site SECUREPAY_TRUSTED_SITE=${site.origin}: the browser would block the card tokenization call; set SECUREPAY_TRUSTED_SITE=${tokenization.origin}.`
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ComponentSet, MetadataConverter } from '@salesforce/source-deploy-retrieve';
+import {
+  checkPerEnvironment,
+  looksLikeProduction,
+  PER_ENV_VARIABLES,
+  readReplacements
+} from '../lib/per-env.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
+
+const ROOT = projectRoot();
+
+const GOOD = {
+  PAYMENTS_ESB_URL: 'https://esb.mycompany.com',
+  SECUREPAY_TOKENIZATION_URL: 'https://payments.auspost.net.au/v2/tokens',
+  SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au'
+};
+
+describe('per-environment values (sfdx-project.json replacements)', () => {
+  it('the project replaces exactly the documented variables', async () => {
+    const replacements = await readReplacements(ROOT);
+    assert.deepEqual(
+      replacements.map((r) => r.replaceWithEnv).sort(),
+      Object.keys(PER_ENV_VARIABLES).sort()
+    );
+    assert.ok(
+      replacements.every((r) => !r.allowUnsetEnvVariable),
+      'an unset variable stops sf'
+    );
+  });
+
+  it('accepts a complete, consistent production environment', async () => {
+    assert.deepEqual(checkPerEnvironment(await readReplacements(ROOT), GOOD, true), []);
+  });
+
+  it('names every unset variable and what to set it to', async () => {
+    const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
+    assert.equal(problems.length, 3);
+    for (const name of Object.keys(PER_ENV_VARIABLES)) {
+      assert.ok(
+        problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
+        name
+      );
+    }
+    assert.match(problems.join('\n'), /Payments_ESB\.namedCredential-meta\.xml/);
+  });
+
+  it('refuses a tokenization URL whose origin is not the CSP Trusted Site', async () => {
+    const problems = checkPerEnvironment(
+      await readReplacements(ROOT),
+      { ...GOOD, SECUREPAY_TRUSTED_SITE: 'https://payments-stest.npe.auspost.zone' },
+      false
+    );
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0] ?? '',
+      /set SECUREPAY_TRUSTED_SITE=https:\/\/payments\.auspost\.net\.au/
+    );
+  });
+
+  it('refuses http (mixed content) except a loopback simulator outside production', async () => {
+    const replacements = await readReplacements(ROOT);
+    const local = {
+      ...GOOD,
+      SECUREPAY_TOKENIZATION_URL: 'http://127.0.0.1:8783/v2/tokens',
+      SECUREPAY_TRUSTED_SITE: 'http://127.0.0.1:8783'
+    };
+    assert.deepEqual(checkPerEnvironment(replacements, local, false), []);
+    assert.match(
+      checkPerEnvironment(replacements, local, true).join('\n'),
+      /must use https in production/
+    );
+    const plain = {
+      ...GOOD,
+      SECUREPAY_TOKENIZATION_URL: 'http://pay.example.com/v2/tokens',
+      SECUREPAY_TRUSTED_SITE: 'http://pay.example.com'
+    };
+    assert.equal(checkPerEnvironment(replacements, plain, false).length, 2);
+    assert.match(
+      checkPerEnvironment(replacements, { ...GOOD, PAYMENTS_ESB_URL: 'http://esb' }, false)[0] ??
+        '',
+      /PAYMENTS_ESB_URL=http:\/\/esb must use https/
+    );
+  });
+
+  it('wants the CSP Trusted Site as an origin without a path', async () => {
+    const problems = checkPerEnvironment(
+      await readReplacements(ROOT),
+      { ...GOOD, SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au/v2' },
+      false
+    );
+    assert.match(problems.join('\n'), /must be an origin only/);
+  });
+
+  it('the committed placeholders agree too (tokenization origin = CSP Trusted Site, https)', async () => {
+    const read = (file: string) =>
+      readFile(path.join(ROOT, 'force-app', 'main', 'payments', file), 'utf8');
+    const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
+      await read('cspTrustedSites/SecurePay_Tokenization.cspTrustedSite-meta.xml')
+    )?.[1];
+    const tokenization = /<field>Tokenization_Url__c<\/field>\s*<value[^>]*>([^<]+)<\/value>/.exec(
+      await read('customMetadata/Payment_Gateway_Setting.Default.md-meta.xml')
+    )?.[1];
+    const esb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+      await read('namedCredentials/Payments_ESB.namedCredential-meta.xml')
+    )?.[1];
+    assert.deepEqual(
+      checkPerEnvironment(
+        await readReplacements(ROOT),
+        {
+          PAYMENTS_ESB_URL: esb,
+          SECUREPAY_TOKENIZATION_URL: tokenization,
+          SECUREPAY_TRUSTED_SITE: site
+        },
+        true
+      ),
+      []
+    );
+  });
+
+  it('tells production from scratch orgs and sandboxes', () => {
+    assert.equal(looksLikeProduction({ instanceUrl: 'https://acme.my.salesforce.com' }), true);
+    assert.equal(
+      looksLikeProduction({ instanceUrl: 'https://acme--uat.sandbox.my.salesforce.com' }),
+      false
+    );
+    assert.equal(
+      looksLikeProduction({
+        instanceUrl: 'https://x.scratch.my.salesforce.com',
+        expirationDate: '2026-12-30'
+      }),
+      false
+    );
+  });
+
+  it('source-deploy-retrieve refuses to build a deploy while a variable is unset', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'per-env-'));
+    const saved = process.env.PAYMENTS_ESB_URL;
+    Reflect.deleteProperty(process.env, 'PAYMENTS_ESB_URL');
+    process.env.SF_APPLY_REPLACEMENTS_ON_CONVERT = 'true';
+    try {
+      const components = ComponentSet.fromSource({
+        fsPaths: [path.join(ROOT, 'force-app', 'main', 'payments', 'namedCredentials')]
+      });
+      components.projectDirectory = ROOT;
+      await assert.rejects(
+        new MetadataConverter().convert(components, 'metadata', {
+          type: 'directory',
+          outputDirectory: out,
+          genUniqueDir: false
+        }),
+        /"PAYMENTS_ESB_URL" is in sfdx-project\.json as a value for "replaceWithEnv" property, but it's not set/
+      );
+    } finally {
+      if (saved !== undefined) process.env.PAYMENTS_ESB_URL = saved;
+      Reflect.deleteProperty(process.env, 'SF_APPLY_REPLACEMENTS_ON_CONVERT');
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('source-deploy-retrieve (what sf deploys) puts the environment values into the metadata', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'per-env-'));
+    const saved = { ...process.env };
+    Object.assign(process.env, GOOD, { SF_APPLY_REPLACEMENTS_ON_CONVERT: 'true' });
+    try {
+      const components = ComponentSet.fromSource({
+        fsPaths: [path.join(ROOT, 'force-app', 'main', 'payments')]
+      });
+      components.projectDirectory = ROOT;
+      await new MetadataConverter().convert(components, 'metadata', {
+        type: 'directory',
+        outputDirectory: out,
+        genUniqueDir: false
+      });
+      const read = (file: string) => readFile(path.join(out, file), 'utf8');
+      assert.match(
+        await read('namedCredentials/Payments_ESB.namedCredential'),
+        /<parameterValue>https:\/\/esb\.mycompany\.com<\/parameterValue>/
+      );
+      assert.match(
+        await read('customMetadata/Payment_Gateway_Setting.Default.md'),
+        /https:\/\/payments\.auspost\.net\.au\/v2\/tokens/
+      );
+      assert.match(
+        await read('cspTrustedSites/SecurePay_Tokenization.cspTrustedSite'),
+        /<endpointUrl>https:\/\/payments\.auspost\.net\.au<\/endpointUrl>/
+      );
+    } finally {
+      for (const key of [...Object.keys(GOOD), 'SF_APPLY_REPLACEMENTS_ON_CONVERT']) {
+        if (saved[key] === undefined) Reflect.deleteProperty(process.env, key);
+        else process.env[key] = saved[key];
+      }
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
