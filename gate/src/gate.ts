@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildLwc, staleLwc } from './lwc-build.ts';
 import { checkApexSemantics } from './checks/apex-semantics.ts';
 import { checkApexTypes } from './checks/apex-types.ts';
+import { checkCalloutAccess } from './checks/callout-access.ts';
 import { checkApexImports, checkCompanions } from './checks/companions.ts';
 import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
@@ -113,6 +114,12 @@ export const CHECKS: readonly Check[] = [
     description:
       'per-environment values (Named Credential/CSP/Remote Site URLs, custom metadata URLs) have a sfdx-project.json replacement',
     run: checkPerEnvironment
+  },
+  {
+    name: 'callout-access',
+    description:
+      'permission sets enabling an External Credential principal grant Read (only) on UserExternalCredential',
+    run: checkCalloutAccess
   },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }

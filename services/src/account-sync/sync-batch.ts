@@ -104,8 +104,30 @@ async function upsertOne(
   if (ref === undefined && (suspectCreated || known))
     ref = await deps.sap.findBySearchTerm(searchTermFor(account.Id));
   if (ref === undefined) return (await deps.sap.create(payload)).businessPartner;
-  await deps.sap.update(ref, headerUpdate(payload), addressUpdate(payload));
+  await deps.sap.update(
+    ref,
+    liftDeleteBlock(ref, account, headerUpdate(payload)),
+    addressUpdate(payload)
+  );
   return ref.businessPartner;
+}
+
+/**
+ * An upsert of a live account whose partner is centrally blocked lifts the block when the
+ * partner is that account's (SearchTerm1): the service's Delete set it, and Salesforce now says
+ * the account exists again (undeleted from the recycle bin; the AccountSyncUndelete trigger
+ * publishes an Update for it, record-triggered flows do not fire on undelete). A block on a
+ * partner of another account is left alone.
+ */
+function liftDeleteBlock(
+  ref: BusinessPartnerRef,
+  account: SalesforceAccount,
+  header: Record<string, string>
+): Record<string, unknown> {
+  const owner = ref.data.SearchTerm1;
+  if (!ref.blocked || typeof owner !== 'string' || id15(owner) !== id15(searchTermFor(account.Id)))
+    return header;
+  return { ...header, BusinessPartnerIsBlocked: false };
 }
 
 /** What Salesforce says of an account a Delete event names (queryAll: the recycle bin too). */

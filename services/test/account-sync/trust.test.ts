@@ -154,4 +154,19 @@ describe('account-sync trusts no Delete event as sent', () => {
     await lab.publish(g.id, 'Delete', g.sapNumber);
     await lab.until(() => blocked(g.sapNumber), 'G blocked');
   });
+
+  it('an undeleted account is unblocked by the Update its undelete trigger publishes', async () => {
+    const u = await synced('Undeleted U');
+    // The block a Delete left (the emulator has no recycle bin to undelete from): set in SAP.
+    const sap = new SapClient({
+      baseUrl: lab.sap.url,
+      username: lab.sap.username,
+      password: lab.sap.password
+    });
+    assert.equal(await sap.block(u.sapNumber), 'blocked');
+    assert.equal(blocked(u.sapNumber), true);
+    // What AccountUndeleteHandler publishes for an undeleted account that has an SAP number.
+    await lab.publish(u.id, 'Update', u.sapNumber);
+    await lab.until(() => !blocked(u.sapNumber), 'U unblocked');
+  });
 });
