@@ -164,4 +164,34 @@ describe('permissions review', () => {
     const info = await api(tokens.integration, 'GET', `jobs/ingest/${job}`);
     assert.equal((info.json as Row).state, 'Open');
   });
+
+  test('only the owner, Modify All or Transfer Record may change OwnerId (REST and Bulk)', async () => {
+    const integrationId = await userId('integration@emulator.local');
+    // Accounts are Public Read/Write: the integration user may edit the admin's account...
+    await integration.sobject('Account').update({ Id: account, Name: 'Acme Corp' });
+    // ...but not take it over.
+    const taken = await failure(
+      integration.sobject('Account').update({ Id: account, OwnerId: integrationId })
+    );
+    assert.equal(taken.errorCode, 'INSUFFICIENT_ACCESS_OR_READONLY');
+    assert.match(String(taken.message), /insufficient access rights on object id/);
+    const results = await integration.bulk2.loadAndWaitForResults({
+      object: 'Account',
+      operation: 'update',
+      input: [{ Id: account, OwnerId: integrationId }]
+    });
+    assert.equal(results.successfulResults.length, 0);
+    assert.match(
+      String(results.failedResults[0]?.sf__Error),
+      /^INSUFFICIENT_ACCESS_OR_READONLY:insufficient access rights on object id/
+    );
+    const row = await admin.sobject('Account').retrieve(account);
+    assert.notEqual(row.OwnerId, integrationId);
+    // Setting the owner it already has is no transfer; the owner may give a record away.
+    await integration.sobject('Account').update({ Id: account, OwnerId: row.OwnerId as string });
+    const own = await admin.sobject('Account').create({ Name: 'Theirs', OwnerId: integrationId });
+    await integration
+      .sobject('Account')
+      .update({ Id: String(own.id), OwnerId: await userId('admin@emulator.local') });
+  });
 });

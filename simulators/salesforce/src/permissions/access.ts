@@ -56,6 +56,8 @@ export interface UserAccess {
   readonly modifyAllData: boolean;
   /** "View All Data": every record is visible (not editable). */
   readonly viewAllData: boolean;
+  /** The user permissions (`ModifyAllData`, `TransferAnyEntity`...) any definition grants. */
+  readonly userPermissions: ReadonlySet<string>;
   /** The user's view of the schema (see the file comment). */
   readonly schema: Schema;
   /** Object permissions, View All/Modify All and the org-wide "All Data" ones folded in. */
@@ -176,6 +178,7 @@ export function compileAccess(
   return {
     modifyAllData,
     viewAllData,
+    userPermissions,
     schema: modifyAllData ? schema : createSchema(visible),
     object: (objectName) => effective.get(objectName.toLowerCase()) ?? NO_ACCESS
   };

@@ -87,6 +87,18 @@ export function userStore(
       throw insufficientAccess();
     }
     checkFields(object, fields, 'update');
+    // Changing the owner is a transfer: the owner's, Modify All's or Transfer Record's to make.
+    if (record !== undefined) {
+      const owner = Object.entries(fields).find(([key]) => key.toLowerCase() === 'ownerid');
+      if (
+        owner !== undefined &&
+        owner[1] !== undefined &&
+        normalizeId(String(owner[1])) !== normalizeId(String(record.OwnerId)) &&
+        !rules.canTransfer(object, record)
+      ) {
+        throw insufficientAccess();
+      }
+    }
   }
 
   function checkInsert(object: SObjectDescribe, fields: Record<string, unknown>) {
