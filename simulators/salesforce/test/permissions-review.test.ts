@@ -194,4 +194,37 @@ describe('permissions review', () => {
       .sobject('Account')
       .update({ Id: String(own.id), OwnerId: await userId('admin@emulator.local') });
   });
+
+  test('a lookup needs the record it points at to be visible; foreign keys by readable fields', async () => {
+    const other = String(
+      (await admin.sobject('Account').create({ Name: 'Hidden', SAP_Customer_Number__c: 'SAP-9' }))
+        .id
+    );
+    await admin.sobject('Account').update({ Id: account, SAP_Customer_Number__c: 'SAP-1' });
+    const portal = connect(await portalUser());
+    // The portal user's own account is fine; another account is not theirs to point at.
+    await portal.sobject('Case').create({ Subject: 'Mine', AccountId: account });
+    const hidden = await failure(portal.sobject('Case').create({ Subject: 'X', AccountId: other }));
+    assert.equal(hidden.errorCode, 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY');
+    assert.equal(hidden.message, `insufficient access rights on cross-reference id: ${other}`);
+    const viaId = await failure(
+      portal.sobject('Case').create({ Subject: 'X', Account: { Id: other } } as Row)
+    );
+    assert.equal(viaId.errorCode, 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY');
+    // A key field hidden by field-level security is unknown: no existence oracle through it.
+    for (const value of ['SAP-9', 'SAP-1', 'nobody']) {
+      const oracle = await failure(
+        portal
+          .sobject('Case')
+          .create({ Subject: 'X', Account: { SAP_Customer_Number__c: value } } as Row)
+      );
+      assert.equal(oracle.errorCode, 'INVALID_FIELD', value);
+      assert.match(String(oracle.message), /No such column 'SAP_Customer_Number__c'/, value);
+    }
+    const cases = await portal.query<Row>('SELECT AccountId FROM Case');
+    assert.deepEqual(
+      cases.records.map((r) => r.AccountId),
+      [account]
+    );
+  });
 });
