@@ -227,4 +227,24 @@ describe('permissions review', () => {
       [account]
     );
   });
+
+  test('a profile change applies at once; a deactivated user’s sessions end', async () => {
+    const denied = await failure(integration.query('SELECT Description FROM Account'));
+    assert.equal(denied.errorCode, 'INVALID_FIELD');
+    const { users } = await emulator.driver<{ users: Row[] }>('GET', 'users');
+    const adminProfile = users.find((u) => u.username === 'admin@emulator.local')?.profileId;
+    const integrationId = await userId('integration@emulator.local');
+    await admin.sobject('User').update({ Id: integrationId, ProfileId: String(adminProfile) });
+    const allowed = await integration.query<Row>('SELECT Description FROM Account');
+    assert.equal(allowed.totalSize, 1);
+
+    await admin.sobject('User').update({ Id: integrationId, IsActive: false });
+    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/limits`, {
+      headers: { Authorization: `Bearer ${tokens.integration}` }
+    });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), [
+      { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }
+    ]);
+  });
 });
