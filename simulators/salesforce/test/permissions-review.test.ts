@@ -6,9 +6,12 @@
  * check. Each test failed before its fix.
  */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import jsforce from 'jsforce';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { createTempSfdxProject } from './helpers/temp-sfdx-project.ts';
 
 type Row = Record<string, unknown>;
 
@@ -246,5 +249,62 @@ describe('permissions review', () => {
     assert.deepEqual(await response.json(), [
       { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }
     ]);
+  });
+
+  test('custom metadata types need Customize Application, View All Data or a grant', async () => {
+    const denied = await failure(integration.query('SELECT Id FROM Integration_Setting__mdt'));
+    assert.equal(denied.errorCode, 'INVALID_TYPE');
+    const global = await integration.describeGlobal();
+    assert.equal(
+      global.sobjects.some((o) => o.name.endsWith('__mdt')),
+      false
+    );
+    const portal = connect(await portalUser());
+    const portalDenied = await failure(portal.query('SELECT Id FROM Integration_Setting__mdt'));
+    assert.equal(portalDenied.errorCode, 'INVALID_TYPE');
+    const adminRows = await admin.query('SELECT Id FROM Integration_Setting__mdt');
+    assert.ok(adminRows.totalSize >= 1);
+  });
+});
+
+describe('custom metadata type grants', () => {
+  test('customMetadataTypeAccesses in a permission set grants API read of that type only', async () => {
+    const project = await createTempSfdxProject();
+    await mkdir(join(project.dir, 'extra-app/permissionsets'), { recursive: true });
+    await writeFile(
+      join(project.dir, 'extra-app/permissionsets/Integration_Service_User.permissionset-meta.xml'),
+      `<?xml version="1.0" encoding="UTF-8"?>
+<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
+  <label>Integration Service User</label>
+  <customMetadataTypeAccesses>
+    <enabled>true</enabled>
+    <name>Limits_Setting__mdt</name>
+  </customMetadataTypeAccesses>
+  <userPermissions>
+    <enabled>true</enabled>
+    <name>ApiEnabled</name>
+  </userPermissions>
+</PermissionSet>
+`
+    );
+    const emulator = await startTestEmulator({ projectDir: project.dir });
+    try {
+      const { accessToken } = await emulator.driver<{ accessToken: string }>('POST', 'sessions', {
+        username: 'integration@emulator.local'
+      });
+      const conn = new jsforce.Connection({
+        instanceUrl: emulator.instanceUrl,
+        accessToken,
+        version: '65.0'
+      });
+      const rows = await conn.query<Row>(
+        'SELECT DeveloperName, Batch_Size__c FROM Limits_Setting__mdt'
+      );
+      assert.equal(rows.totalSize, 1);
+      assert.equal(rows.records[0]?.Batch_Size__c, 200);
+    } finally {
+      await emulator.close();
+      await project.remove();
+    }
   });
 });
