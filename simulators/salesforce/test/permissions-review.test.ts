@@ -265,6 +265,26 @@ describe('permissions review', () => {
     const adminRows = await admin.query('SELECT Id FROM Integration_Setting__mdt');
     assert.ok(adminRows.totalSize >= 1);
   });
+  test('a multipart insert without Create is refused before its body is read', async () => {
+    const boundary = 'b0undary';
+    // Not even well-formed: the permission check comes first.
+    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/sobjects/Account`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${tokens.integration}`,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`
+      },
+      body: `--${boundary}\r\nContent-Disposition: form-data; name="Body"; filename="x.bin"\r\n\r\nxx`
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), [
+      {
+        errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+        message: 'insufficient access rights on object id',
+        fields: []
+      }
+    ]);
+  });
 });
 
 describe('custom metadata type grants', () => {
