@@ -214,6 +214,16 @@ describe('permissions review', () => {
       portal.sobject('Case').create({ Subject: 'X', Account: { Id: other } } as Row)
     );
     assert.equal(viaId.errorCode, 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY');
+    const bulk = await portal.bulk2.loadAndWaitForResults({
+      object: 'Case',
+      operation: 'insert',
+      input: [{ Subject: 'Bulk', AccountId: other }]
+    });
+    assert.equal(bulk.successfulResults.length, 0);
+    assert.equal(
+      String(bulk.failedResults[0]?.sf__Error),
+      `INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY:insufficient access rights on cross-reference id: ${other}:--`
+    );
     // A key field hidden by field-level security is unknown: no existence oracle through it.
     for (const value of ['SAP-9', 'SAP-1', 'nobody']) {
       const oracle = await failure(
