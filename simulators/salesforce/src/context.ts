@@ -139,7 +139,12 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
     store,
     soql: createSoqlEngine(schema, store, clock),
     bus,
-    sessions: createSessionStore(clock, config.accessTokenLifetimeMs, resolveUser),
+    sessions: createSessionStore(
+      clock,
+      config.accessTokenLifetimeMs,
+      resolveUser,
+      (userId) => store.get('User', userId)?.IsActive !== false
+    ),
     apiCalls: createApiCallCounter(config.dailyApiMax),
     clock,
     integrationUser,

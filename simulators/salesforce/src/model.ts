@@ -413,6 +413,8 @@ export interface UserPermissions {
    * field-level security and record access, and SOQL over both. An administrator's is `ctx`.
    */
   contextFor(ctx: EmulatorContext, principal: Principal): EmulatorContext;
+  /** Whether the user holds "Modify All Data" (sees and acts on everyone's Bulk jobs...). */
+  modifyAllData(principal: Principal): boolean;
   reset(): void;
 }
 

@@ -21,7 +21,9 @@ function randomSecret(length: number): string {
 export function createSessionStore(
   clock: Clock,
   lifetimeMs: number,
-  resolveUser: (username: string) => Principal | undefined
+  resolveUser: (username: string) => Principal | undefined,
+  /** Whether the user may still use the API: a deactivated user's sessions end at once. */
+  isActive: (userId: string) => boolean = () => true
 ): SessionStore {
   if (!Number.isFinite(lifetimeMs) || lifetimeMs <= 0) {
     throw new RangeError(`Token lifetime must be positive, got ${lifetimeMs}`);
@@ -56,7 +58,10 @@ export function createSessionStore(
     validate(accessToken: string): Session | undefined {
       const session = sessions.get(accessToken);
       if (session === undefined) return undefined;
-      if (session.expiresAt.getTime() <= clock.now().getTime()) {
+      if (
+        session.expiresAt.getTime() <= clock.now().getTime() ||
+        !isActive(session.principal.userId)
+      ) {
         sessions.delete(accessToken);
         return undefined;
       }

@@ -183,6 +183,10 @@ export class IngestJobs {
     }));
   }
 
+  creatorOf(id: string): string | undefined {
+    return this.jobs.get(id)?.principal.userId;
+  }
+
   /** PUT /jobs/ingest/{id}/batches: false for an unknown job. */
   upload(id: string, data: Buffer): boolean {
     const job = this.jobs.get(id);

@@ -2,12 +2,12 @@
  * HTTP routes of Bulk API 2.0 ingest jobs under `/services/data/vXX.X/jobs/ingest` (API 41.0+).
  */
 import type { FastifyInstance } from 'fastify';
-import { SalesforceApiError } from '../model.ts';
+import { SalesforceApiError, type UserPermissions } from '../model.ts';
 import { notFound } from '../http/versions.ts';
 import { jobNotFound } from './errors.ts';
 import type { IngestJobs, IngestResultKind } from './ingest-jobs.ts';
-import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
-import { jobIdParam, requestVersion, withTrailingSlash } from './routing.ts';
+import { ownJobId, registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
+import { requestVersion, withTrailingSlash } from './routing.ts';
 
 /** Ingest jobs exist from API version 41.0. */
 const INGEST: JobKind = { path: 'ingest', jobType: 'V2Ingest', firstVersion: 41 };
@@ -18,12 +18,18 @@ const RESULT_KINDS: readonly IngestResultKind[] = [
   'unprocessedrecords'
 ];
 
-export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): void {
-  const base = registerJobResourceRoutes(app, INGEST, jobs);
+export function registerIngestRoutes(
+  app: FastifyInstance,
+  jobs: IngestJobs,
+  permissions: UserPermissions
+): void {
+  const base = registerJobResourceRoutes(app, INGEST, jobs, permissions);
 
   withTrailingSlash(`${base}/:jobId/batches`, (path) => {
     app.put<{ Params: JobParams }>(path, async (request, reply) => {
       requestVersion(request.params.version, INGEST.firstVersion);
+      // Someone else's job is unknown: its data is not stored.
+      const id = ownJobId(permissions, request, jobs, request.params.jobId);
       const body: unknown = request.body;
       // The CSV parser of this plugin hands over a Buffer; JSON or form bodies are not job data.
       if (body !== undefined && body !== null && !Buffer.isBuffer(body)) {
@@ -33,7 +39,7 @@ export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): vo
           'Job data must be uploaded with Content-Type: text/csv'
         );
       }
-      if (!jobs.upload(jobIdParam(request.params.jobId), body ?? Buffer.alloc(0))) {
+      if (!jobs.upload(id, body ?? Buffer.alloc(0))) {
         throw jobNotFound();
       }
       return reply.code(201).send();
@@ -48,7 +54,8 @@ export function registerIngestRoutes(app: FastifyInstance, jobs: IngestJobs): vo
       const wanted = request.params.resultKind.toLowerCase();
       const kind = RESULT_KINDS.find((candidate) => candidate.toLowerCase() === wanted);
       if (kind === undefined) throw notFound();
-      const csv = jobs.results(jobIdParam(request.params.jobId), kind);
+      const id = ownJobId(permissions, request, jobs, request.params.jobId);
+      const csv = jobs.results(id, kind);
       if (csv === undefined) throw jobNotFound();
       return reply.type('text/csv').send(csv);
     });

@@ -3,8 +3,9 @@
  * `/services/data/vXX.X/jobs/{kind}`, info, state change and delete at `.../jobs/{kind}/{jobId}`.
  * What differs (uploads, results) stays with each kind's routes.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../model.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { normalizeId } from '../ids.ts';
+import type { Principal, UserPermissions } from '../model.ts';
 import { jobNotFound } from './errors.ts';
 import { pageOfJobs } from './job-state.ts';
 import { jobIdParam, principalOf, requestVersion, sendJob, withTrailingSlash } from './routing.ts';
@@ -18,6 +19,8 @@ export interface JobParams {
 export interface JobResource {
   create(body: unknown, apiVersion: string, by: Principal): Record<string, unknown>;
   list(): Array<Record<string, unknown>>;
+  /** Who created the job (its `createdById`), or undefined for an unknown job. */
+  creatorOf(id: string): string | undefined;
   info(id: string): Record<string, unknown> | undefined;
   patch(id: string, body: unknown): Record<string, unknown> | undefined;
   delete(id: string): boolean;
@@ -32,11 +35,44 @@ export interface JobKind {
   firstVersion: number;
 }
 
+function sameUser(a: unknown, b: string): boolean {
+  return typeof a === 'string' && (normalizeId(a) ?? a) === (normalizeId(b) ?? b);
+}
+
+/**
+ * A job is its creator's: another user sees and reaches it only with "Modify All Data" (a real
+ * org also lets "Manage Data Integrations" in; the emulator keeps to the one permission). To
+ * anyone else a job that is not theirs does not exist: 404 NOT_FOUND, as for an unknown id.
+ */
+export function mayUseJob(
+  permissions: UserPermissions,
+  by: Principal,
+  createdById: unknown
+): boolean {
+  return sameUser(createdById, by.userId) || permissions.modifyAllData(by);
+}
+
+/** The job id of a URL, once the caller may use that job; else the unknown job's 404. */
+export function ownJobId(
+  permissions: UserPermissions,
+  request: FastifyRequest,
+  jobs: Pick<JobResource, 'creatorOf'>,
+  raw: string
+): string {
+  const id = jobIdParam(raw);
+  const creator = jobs.creatorOf(id);
+  if (creator === undefined || !mayUseJob(permissions, principalOf(request), creator)) {
+    throw jobNotFound();
+  }
+  return id;
+}
+
 /** Registers the job resource routes of one kind; returns the base path for the kind's others. */
 export function registerJobResourceRoutes(
   app: FastifyInstance,
   kind: JobKind,
-  jobs: JobResource
+  jobs: JobResource,
+  permissions: UserPermissions
 ): string {
   const base = `/services/data/v:version/jobs/${kind.path}`;
 
@@ -53,7 +89,11 @@ export function registerJobResourceRoutes(
       const version = requestVersion(request.params.version, kind.firstVersion);
       const { jobType, queryLocator } = request.query;
       // Only Bulk API 2.0 jobs of this kind live here; a filter on another job type finds none.
-      const all = jobType === undefined || jobType === kind.jobType ? jobs.list() : [];
+      const by = principalOf(request);
+      const all =
+        jobType === undefined || jobType === kind.jobType
+          ? jobs.list().filter((job) => mayUseJob(permissions, by, job.createdById))
+          : [];
       const page = pageOfJobs(all, queryLocator, `/services/data/v${version}/jobs/${kind.path}`);
       return sendJob(reply, page);
     });
@@ -61,21 +101,25 @@ export function registerJobResourceRoutes(
 
   app.get<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
     requestVersion(request.params.version, kind.firstVersion);
-    const info = jobs.info(jobIdParam(request.params.jobId));
+    const info = jobs.info(ownJobId(permissions, request, jobs, request.params.jobId));
     if (!info) throw jobNotFound();
     return sendJob(reply, info);
   });
 
   app.patch<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
     requestVersion(request.params.version, kind.firstVersion);
-    const info = jobs.patch(jobIdParam(request.params.jobId), request.body);
+    const info = jobs.patch(
+      ownJobId(permissions, request, jobs, request.params.jobId),
+      request.body
+    );
     if (!info) throw jobNotFound();
     return sendJob(reply, info);
   });
 
   app.delete<{ Params: JobParams }>(`${base}/:jobId`, async (request, reply) => {
     requestVersion(request.params.version, kind.firstVersion);
-    if (!jobs.delete(jobIdParam(request.params.jobId))) throw jobNotFound();
+    if (!jobs.delete(ownJobId(permissions, request, jobs, request.params.jobId)))
+      throw jobNotFound();
     return reply.code(204).send();
   });
 

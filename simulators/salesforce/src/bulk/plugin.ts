@@ -93,6 +93,6 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
     (_request, body, done) => done(null, body)
   );
 
-  registerQueryRoutes(app, queryJobs);
-  registerIngestRoutes(app, ingestJobs);
+  registerQueryRoutes(app, queryJobs, ctx.permissions);
+  registerIngestRoutes(app, ingestJobs, ctx.permissions);
 };

@@ -221,6 +221,10 @@ export class QueryJobs {
     return true;
   }
 
+  creatorOf(id: string): string | undefined {
+    return this.jobs.get(id)?.createdById;
+  }
+
   apiVersionOf(id: string): string | undefined {
     return this.jobs.get(id)?.apiVersion;
   }

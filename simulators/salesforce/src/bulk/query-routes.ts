@@ -6,9 +6,10 @@ import { createGzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { acceptsGzip } from '../http/compression.ts';
 import { invalidMaxRecords, jobNotFound, versionMismatch } from './errors.ts';
-import { registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
+import { ownJobId, registerJobResourceRoutes, type JobKind, type JobParams } from './job-routes.ts';
 import type { QueryJobs } from './query-jobs.ts';
-import { jobIdParam, requestVersion } from './routing.ts';
+import { requestVersion } from './routing.ts';
+import type { UserPermissions } from '../model.ts';
 
 /** Query jobs exist from API version 47.0. */
 const QUERY: JobKind = { path: 'query', jobType: 'V2Query', firstVersion: 47 };
@@ -20,14 +21,18 @@ function parseMaxRecords(raw: unknown): number | undefined {
   return Number(text);
 }
 
-export function registerQueryRoutes(app: FastifyInstance, jobs: QueryJobs): void {
-  const base = registerJobResourceRoutes(app, QUERY, jobs);
+export function registerQueryRoutes(
+  app: FastifyInstance,
+  jobs: QueryJobs,
+  permissions: UserPermissions
+): void {
+  const base = registerJobResourceRoutes(app, QUERY, jobs, permissions);
 
   app.get<{ Params: JobParams; Querystring: { locator?: string; maxRecords?: string } }>(
     `${base}/:jobId/results`,
     async (request, reply) => {
       const version = requestVersion(request.params.version, QUERY.firstVersion);
-      const id = jobIdParam(request.params.jobId);
+      const id = ownJobId(permissions, request, jobs, request.params.jobId);
       const jobVersion = jobs.apiVersionOf(id);
       if (jobVersion === undefined) throw jobNotFound();
       if (jobVersion !== version) throw versionMismatch(jobVersion, version);

@@ -11,8 +11,10 @@
  * Fields without field-level security (always readable, editable when the object allows it):
  * the Id, the audit and system fields, the record's name field, universally required fields
  * (not nillable, not a checkbox: Account.Name, a master-detail), every field of a platform
- * event (events have no field permissions) and of custom metadata and setup objects (readable
- * by every user).
+ * event (events have no field permissions), of custom metadata types (readable only with
+ * Customize Application, View All Data or a `customMetadataTypeAccesses` grant, as with the
+ * org setting "Restrict access to custom metadata types", on by default) and of the setup
+ * objects every user reads.
  */
 import type { FieldDescribe, Schema, SObjectDescribe } from '../model.ts';
 import { createSchema } from '../schema/index.ts';
@@ -56,6 +58,8 @@ export interface UserAccess {
   readonly modifyAllData: boolean;
   /** "View All Data": every record is visible (not editable). */
   readonly viewAllData: boolean;
+  /** The user permissions (`ModifyAllData`, `TransferAnyEntity`...) any definition grants. */
+  readonly userPermissions: ReadonlySet<string>;
   /** The user's view of the schema (see the file comment). */
   readonly schema: Schema;
   /** Object permissions, View All/Modify All and the org-wide "All Data" ones folded in. */
@@ -105,6 +109,7 @@ export function compileAccess(
   const userPermissions = new Set(definitions.flatMap((d) => [...d.userPermissions]));
   const modifyAllData = userPermissions.has('ModifyAllData');
   const viewAllData = modifyAllData || userPermissions.has('ViewAllData');
+  const customMetadataTypes = new Set(definitions.flatMap((d) => [...d.customMetadataTypes]));
 
   const objects = new Map<string, ObjectPermission>();
   const fields = new Map<string, FieldPermission>();
@@ -127,8 +132,13 @@ export function compileAccess(
     let permission = closed(objects.get(key) ?? NO_ACCESS);
     if (modifyAllData) permission = closed({ ...permission, modifyAll: true });
     else if (viewAllData) permission = closed({ ...permission, viewAll: true });
-    if (object.kind === 'customMetadata' || READABLE_BY_ALL.has(key)) {
-      permission = { ...permission, read: true };
+    if (READABLE_BY_ALL.has(key)) permission = { ...permission, read: true };
+    // "Restrict access to custom metadata types" (on in every new org): a type is readable with
+    // Customize Application or View All Data, or a grant of that type; else it is unknown.
+    if (object.kind === 'customMetadata') {
+      const readable =
+        viewAllData || userPermissions.has('CustomizeApplication') || customMetadataTypes.has(key);
+      permission = { ...NO_ACCESS, read: readable, viewAll: readable };
     }
     // A platform event's Read is the right to subscribe, its Create the right to publish.
     effective.set(key, permission);
@@ -176,6 +186,7 @@ export function compileAccess(
   return {
     modifyAllData,
     viewAllData,
+    userPermissions,
     schema: modifyAllData ? schema : createSchema(visible),
     object: (objectName) => effective.get(objectName.toLowerCase()) ?? NO_ACCESS
   };

@@ -32,6 +32,8 @@ interface CompiledUser {
   profile: Profile;
   permissionSets: string[];
   context?: EmulatorContext;
+  /** The User record's ProfileId when compiled: an API change of it recompiles. */
+  stamp: unknown;
 }
 
 export function createUserPermissions(options: {
@@ -47,16 +49,16 @@ export function createUserPermissions(options: {
 
   function assignment(userId: string): { profile: Profile; permissionSets: string[] } {
     const user = seeded.get(userId);
-    if (user) return { profile: user.profile, permissionSets: user.permissionSets };
-    const profile =
-      profileById(store.get('User', userId)?.ProfileId) ??
-      (profileByName(MINIMUM_ACCESS) as Profile);
-    return { profile, permissionSets: [] };
+    // The User record's ProfileId wins (an API update moves a seeded user to another profile).
+    const recorded = profileById(store.get('User', userId)?.ProfileId);
+    if (user) return { profile: recorded ?? user.profile, permissionSets: user.permissionSets };
+    return { profile: recorded ?? (profileByName(MINIMUM_ACCESS) as Profile), permissionSets: [] };
   }
 
   function compile(userId: string): CompiledUser {
+    const stamp = store.get('User', userId)?.ProfileId;
     let entry = compiled.get(userId);
-    if (entry) return entry;
+    if (entry && entry.stamp === stamp) return entry;
     const { profile, permissionSets: names } = assignment(userId);
     const definitions = [
       profile.definition,
@@ -69,7 +71,7 @@ export function createUserPermissions(options: {
       schema,
       store
     );
-    entry = { access, rules, profile, permissionSets: names };
+    entry = { access, rules, profile, permissionSets: names, stamp };
     compiled.set(userId, entry);
     return entry;
   }
@@ -81,6 +83,9 @@ export function createUserPermissions(options: {
     },
     objectRights(principal, objectName): ObjectRights {
       return compile(principal.userId).access.object(objectName);
+    },
+    modifyAllData(principal) {
+      return compile(principal.userId).access.modifyAllData;
     },
     contextFor(ctx: EmulatorContext, principal: Principal): EmulatorContext {
       const entry = compile(principal.userId);

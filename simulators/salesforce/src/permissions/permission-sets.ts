@@ -42,10 +42,19 @@ export interface PermissionSetDefinition {
   fields: Map<string, FieldPermission>;
   /** User permission names that are enabled (`ApiEnabled`, `ViewAllData`, ...). */
   userPermissions: Set<string>;
+  /** Lower-cased custom metadata types granted by `<customMetadataTypeAccesses>`. */
+  customMetadataTypes: Set<string>;
 }
 
 export function emptyPermissionSet(name: string, label = name): PermissionSetDefinition {
-  return { name, label, objects: new Map(), fields: new Map(), userPermissions: new Set() };
+  return {
+    name,
+    label,
+    objects: new Map(),
+    fields: new Map(),
+    userPermissions: new Set(),
+    customMetadataTypes: new Set()
+  };
 }
 
 export function parsePermissionSet(
@@ -76,6 +85,10 @@ export function parsePermissionSet(
   for (const node of children(root, 'userPermissions')) {
     const permission = text(node, 'name');
     if (permission && flag(node, 'enabled')) set.userPermissions.add(permission);
+  }
+  for (const node of children(root, 'customMetadataTypeAccesses')) {
+    const type = text(node, 'name');
+    if (type && flag(node, 'enabled')) set.customMetadataTypes.add(type.toLowerCase());
   }
   return set;
 }

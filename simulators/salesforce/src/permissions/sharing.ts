@@ -111,6 +111,12 @@ export interface RecordRules {
   filter(object: SObjectDescribe): ((record: SfRecord) => boolean) | undefined;
   canEdit(object: SObjectDescribe, record: SfRecord): boolean;
   canDelete(object: SObjectDescribe, record: SfRecord): boolean;
+  /**
+   * Whether the user may change the record's owner: its owner, Modify All on the object (or
+   * Modify All Data), an object whose default is Public Read/Write/Transfer, or the "Transfer
+   * Record" user permission (`TransferAnyEntity`) with Edit on the object.
+   */
+  canTransfer(object: SObjectDescribe, record: SfRecord): boolean;
 }
 
 export function recordRules(
@@ -184,6 +190,13 @@ export function recordRules(
       return (record) => sees(object, record, own);
     },
     canEdit: (object, record) => edits(object, record, false),
-    canDelete: (object, record) => edits(object, record, true)
+    canDelete: (object, record) => edits(object, record, true),
+    canTransfer: (object, record) =>
+      record.OwnerId === userId ||
+      access.object(object.name).modifyAll ||
+      // Public Read/Write/Transfer (Cases, Leads) and Full Access let editors transfer.
+      modelOf(object) === 'ReadWriteTransfer' ||
+      modelOf(object) === 'FullAccess' ||
+      (access.userPermissions.has('TransferAnyEntity') && access.object(object.name).edit)
   };
 }

@@ -18,6 +18,7 @@ import {
   type SfRecord
 } from '../../model.ts';
 import { isValidId, normalizeId } from '../../ids.ts';
+import { insufficientAccess } from '../../permissions/user-store.ts';
 import { invalidSession, userContext } from '../auth.ts';
 import { notFound, versionMajor } from '../versions.ts';
 import { blobField } from '../../files/blob-fields.ts';
@@ -210,6 +211,10 @@ export async function sobjectRoutes(
     const ctx = userContext(base, request);
     const object = objectOrNotFound(ctx, request.params.type);
     if (isMultipart(request)) {
+      // No Create on the object: refused before a byte of the (streamed) file is read.
+      if (!base.permissions.objectRights(principalOf(request), object.name).create) {
+        throw insufficientAccess();
+      }
       return createWithFile(ctx, files, request, reply, object, principalOf(request));
     }
     const created = ctx.store.insert(object.name, recordBody(request.body), principalOf(request));
