@@ -40,7 +40,7 @@ const ENTITY = JSON.stringify({ Title: 'Small', PathOnClient: 'a.txt' });
 
 async function post(
   target: TestEmulator,
-  body: BodyInit,
+  body: string | Buffer | ReadableStream<Uint8Array>,
   chunked = false
 ): Promise<{ status: number; body: unknown }> {
   const response = await fetch(

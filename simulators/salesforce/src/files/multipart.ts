@@ -143,7 +143,8 @@ export async function readMultipart(
     if (state === 'done') continue;
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     await drain();
-    if (state === 'done') buffer = Buffer.alloc(0);
+    // `drain` may have moved the state (the compiler cannot see it).
+    if ((state as State) === 'done') buffer = Buffer.alloc(0);
   }
   await drain();
   if (state !== 'done') throw new MultipartError('multipart body ends before its closing boundary');
