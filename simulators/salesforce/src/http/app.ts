@@ -12,6 +12,7 @@ import { installGzip } from './compression.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';
 import { installErrorHandling, jsonParserError } from './errors.ts';
+import { installHostCheck } from './host-check.ts';
 import { oauthRoutes } from './oauth.ts';
 import { restRoutes } from './rest/index.ts';
 import { QueryCursors } from './rest/query-cursors.ts';
@@ -29,6 +30,10 @@ export interface HttpAppOptions {
   https?: { certPem: string; keyPem: string };
   /** Uploaded files (multipart blob inserts): caps and where large ones are kept. */
   files?: FileOptions;
+  /** The address the server listens on: a Host header may name it (unless a wildcard). */
+  bindHost?: string;
+  /** Further names clients reach the emulator by (a LAN name when bound to 0.0.0.0). */
+  publicHosts?: string[];
 }
 
 export interface FileOptions {
@@ -67,6 +72,13 @@ export async function buildHttpApp(
     }
   });
   installErrorHandling(app);
+  // DNS rebinding: only requests addressed to a loopback name or the configured host.
+  installHostCheck(app, {
+    ...(options.bindHost !== undefined ? { bindHost: options.bindHost } : {}),
+    ...(options.publicHosts !== undefined ? { publicHosts: options.publicHosts } : {}),
+    tls: options.https !== undefined,
+    skip: (request) => isSubrequest(ctx, request)
+  });
   // Doubles as an org writes them (`100.0`, `1.0E7`): see java-json.ts.
   app.setReplySerializer((payload) => stringifyJavaJson(payload));
   // Composite reads its subrequests' bodies itself: they stay plain.
