@@ -30,6 +30,7 @@ import {
   type RunningEmulator,
   type StartEmulatorOptions
 } from './emulator.ts';
+import { requestLogger } from './http/log-redaction.ts';
 import type { EmulatorConfig } from './model.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
@@ -210,7 +211,7 @@ function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
     httpPort,
     grpcPort,
     config,
-    logger: { level: 'info', stream: process.stderr },
+    logger: requestLogger(process.stderr),
     driverSecret,
     tls: values.tls === true
   };
