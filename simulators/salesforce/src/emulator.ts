@@ -15,7 +15,7 @@ import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
 import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
-import { createSelfSignedCertificate, writeCaFile } from './tls.ts';
+import { certificateDir, createSelfSignedCertificate, writeCaFile } from './tls.ts';
 
 export const DEFAULT_HTTP_PORT = 8780;
 export const DEFAULT_GRPC_PORT = 8781;
@@ -105,7 +105,7 @@ export async function startSalesforceEmulator(
   const ctx = await createEmulatorContext(config);
   // One identity for both servers, so one CA file lets a client trust REST and Pub/Sub.
   const certificate = await createSelfSignedCertificate(host);
-  const ca = await writeCaFile(certificate);
+  const ca = await writeCaFile(certificate, certificateDir(projectDir));
 
   let app: FastifyInstance;
   try {
