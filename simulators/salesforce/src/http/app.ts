@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parseJsonBodies } from '../../../../toolkit/src/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
+import type { MemoryRecordStore } from '../store/types.ts';
 import { FileStore } from '../files/file-store.ts';
 import { stringifyJavaJson } from '../java-json.ts';
 import { isSubrequest } from './auth.ts';
@@ -45,6 +46,9 @@ export interface FileOptions {
   /** Files up to this size are kept inline in their record (default 16 MB); larger go to disk. */
   inlineBytes?: number;
 }
+
+/** How soon after a write deleted records' files are removed. */
+const SWEEP_DELAY_MS = 100;
 
 /** REST bodies up to 50 MB, as a real org accepts (Bulk uploads set their own limit). */
 const BODY_LIMIT = 50 * 1024 * 1024;
@@ -99,7 +103,24 @@ export async function buildHttpApp(
     ...(persistPath !== undefined ? { dir: `${persistPath}.files` } : {}),
     ...(options.files?.inlineBytes !== undefined ? { inlineBytes: options.files.inlineBytes } : {})
   });
-  app.addHook('onClose', async () => files.close());
+  // A deleted ContentVersion's file goes too (swept shortly after a write, not on every one).
+  let sweep: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const changes = ctx.store as Partial<Pick<MemoryRecordStore, 'onChange'>>;
+  changes.onChange?.(() => {
+    sweep ??= setTimeout(() => {
+      sweep = undefined;
+      sweeping = sweeping
+        .then(() => files.sweep((id) => ctx.store.get('ContentVersion', id) !== undefined))
+        .catch(() => undefined);
+    }, SWEEP_DELAY_MS);
+    sweep.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearTimeout(sweep);
+    await sweeping;
+    await files.close();
+  });
   const resources = collectVersionResources(app);
   await app.register(oauthRoutes, { ctx });
   await app.register(restRoutes, {

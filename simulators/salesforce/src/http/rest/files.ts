@@ -261,5 +261,7 @@ export async function sendBlob(
   if (typeof stored !== 'string' || stored === '') throw notFound();
   const body =
     stored === FILE_STORE_MARKER ? await files.open(record.Id, field.name) : base64Stream(stored);
+  // The record says its bytes are on disk but they are not (removed by hand): none to serve.
+  if (body === undefined) throw notFound();
   return reply.code(200).type('application/octet-stream').send(body);
 }
