@@ -61,6 +61,13 @@ export const CLI_SPEC: CommandSpec = {
       description: 'Interface to listen on.',
       defaultText: DEFAULT_HOST
     },
+    'max-file-mb': {
+      type: 'string',
+      valueName: 'MB',
+      description:
+        'Largest file one multipart upload may carry (Salesforce allows 2048 for ContentVersion).',
+      defaultText: '100'
+    },
     'public-host': {
       type: 'string',
       valueName: 'names',
@@ -204,7 +211,14 @@ function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
     ...(persist ? { persistPath: resolve(persist) } : {}),
     ...(jwtCert ? { jwtCertificatePem: readPem(jwtCert) } : {})
   };
+  const maxFileMb = numberInRange(
+    'max-file-mb',
+    stringValue(values, 'max-file-mb') ?? '100',
+    0.001,
+    2048
+  );
   const options: StartEmulatorOptions = {
+    files: { maxBytes: Math.round(maxFileMb * 1024 * 1024) },
     projectDir: resolve(stringValue(values, 'project') ?? PROJECT_ROOT),
     host: stringValue(values, 'host') ?? DEFAULT_HOST,
     ...(publicHosts ? { publicHosts } : {}),
