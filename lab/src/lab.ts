@@ -69,6 +69,18 @@ interface StandIn {
   close(): Promise<void>;
 }
 
+/** The lab emulator's cap on one uploaded file: 100 MB unless SF_EMULATOR_MAX_FILE_MB says. */
+export const DEFAULT_EMULATOR_MAX_FILE_MB = 100;
+
+export function emulatorMaxFileMb(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_EMULATOR_MAX_FILE_MB;
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb <= 0 || mb > 2048) {
+    throw new Error(`SF_EMULATOR_MAX_FILE_MB must be a number of MB in (0, 2048], not '${value}'`);
+  }
+  return mb;
+}
+
 export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const env = { ...(options.env ?? process.env) };
   const production = env.NODE_ENV?.trim() === 'production';
@@ -91,12 +103,14 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   try {
     const emulate = missing('SF_INSTANCE_URL');
     if (emulate) {
+      const maxFileMb = emulatorMaxFileMb(env.SF_EMULATOR_MAX_FILE_MB);
       const emulator = await standIn('Salesforce emulator', () =>
         startSalesforceEmulator({
           projectDir: projectRoot(),
           httpPort: options.emulatorHttpPort ?? 8780,
           grpcPort: options.emulatorGrpcPort ?? 8781,
-          driverSecret
+          driverSecret,
+          files: { maxBytes: maxFileMb * 1024 * 1024 }
         })
       );
       env.SF_INSTANCE_URL = emulator.instanceUrl;

@@ -2,7 +2,7 @@
 // emulator through the OAuth client-credentials flow, answering health, readiness and metrics.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startLab, type Lab } from '../src/lab.ts';
+import { emulatorMaxFileMb, startLab, type Lab } from '../src/lab.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET
@@ -185,4 +185,12 @@ describe('the lab (npm start)', () => {
     );
     assert.match(metrics, /salesforce_api_calls_total\{[^}]*operation="rest\.query/);
   });
+});
+
+test('the lab emulator caps one uploaded file at 100 MB unless SF_EMULATOR_MAX_FILE_MB says', () => {
+  assert.equal(emulatorMaxFileMb(undefined), 100);
+  assert.equal(emulatorMaxFileMb(' '), 100);
+  assert.equal(emulatorMaxFileMb('512'), 512);
+  assert.throws(() => emulatorMaxFileMb('lots'), /SF_EMULATOR_MAX_FILE_MB/);
+  assert.throws(() => emulatorMaxFileMb('4096'), /SF_EMULATOR_MAX_FILE_MB/);
 });

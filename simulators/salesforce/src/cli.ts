@@ -30,6 +30,7 @@ import {
   type RunningEmulator,
   type StartEmulatorOptions
 } from './emulator.ts';
+import { requestLogger } from './http/log-redaction.ts';
 import type { EmulatorConfig } from './model.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
@@ -59,6 +60,39 @@ export const CLI_SPEC: CommandSpec = {
       valueName: 'address',
       description: 'Interface to listen on.',
       defaultText: DEFAULT_HOST
+    },
+    'max-file-mb': {
+      type: 'string',
+      valueName: 'MB',
+      description:
+        'Largest file one multipart upload may carry (Salesforce allows 2048 for ContentVersion).',
+      defaultText: '100'
+    },
+    'public-host': {
+      type: 'string',
+      valueName: 'names',
+      description:
+        'Comma-separated names clients reach the emulator by besides loopback and --host (e.g. a ' +
+        'LAN name with --host 0.0.0.0); other Host headers are refused (421, DNS rebinding).'
+    },
+    'oauth-callback': {
+      type: 'string',
+      valueName: 'urls',
+      description:
+        'Comma-separated callback URLs the web-server flow may redirect to (redirect_uri).',
+      defaultText: 'http://localhost:1717/OauthRedirect'
+    },
+    'oauth-login-users': {
+      type: 'string',
+      valueName: 'usernames',
+      description: 'Comma-separated users who may approve the web-server flow (login_hint).',
+      defaultText: 'integration@emulator.local'
+    },
+    'oauth-pkce-only': {
+      type: 'boolean',
+      description:
+        'Code (with a PKCE challenge) and refresh grants need no client secret (a real app ' +
+        'requires it: "Require Secret for Web Server/Refresh Token Flow").'
     },
     project: {
       type: 'string',
@@ -156,7 +190,20 @@ function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
   const jwtCert = stringValue(values, 'jwt-cert');
   const driverSecret = driverSecretFromFlag(stringValue(values, 'driver-secret'));
 
+  const list = (name: string): string[] | undefined => {
+    const value = stringValue(values, name);
+    if (value === undefined) return undefined;
+    const items = value.split(',').map((item) => item.trim());
+    if (items.some((item) => item === '')) throw new UsageError(`--${name}: empty entry`);
+    return items;
+  };
+  const callbacks = list('oauth-callback');
+  const loginUsers = list('oauth-login-users');
+  const publicHosts = list('public-host');
   const config: Partial<EmulatorConfig> = {
+    ...(callbacks ? { oauthCallbackUrls: callbacks } : {}),
+    ...(loginUsers ? { oauthLoginUsers: loginUsers } : {}),
+    ...(values['oauth-pkce-only'] === true ? { oauthPkceOnly: true } : {}),
     eventRetentionMs: Math.round(retentionHours * 3_600_000),
     accessTokenLifetimeMs: Math.round(tokenHours * 3_600_000),
     clientId: stringValue(values, 'client-id') ?? DEFAULT_CLIENT_ID,
@@ -164,13 +211,21 @@ function launch(values: ParsedValues): ServerLaunch<RunningEmulator> {
     ...(persist ? { persistPath: resolve(persist) } : {}),
     ...(jwtCert ? { jwtCertificatePem: readPem(jwtCert) } : {})
   };
+  const maxFileMb = numberInRange(
+    'max-file-mb',
+    stringValue(values, 'max-file-mb') ?? '100',
+    0.001,
+    2048
+  );
   const options: StartEmulatorOptions = {
+    files: { maxBytes: Math.round(maxFileMb * 1024 * 1024) },
     projectDir: resolve(stringValue(values, 'project') ?? PROJECT_ROOT),
     host: stringValue(values, 'host') ?? DEFAULT_HOST,
+    ...(publicHosts ? { publicHosts } : {}),
     httpPort,
     grpcPort,
     config,
-    logger: { level: 'info', stream: process.stderr },
+    logger: requestLogger(process.stderr),
     driverSecret,
     tls: values.tls === true
   };

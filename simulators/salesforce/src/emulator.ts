@@ -15,7 +15,7 @@ import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
 import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
-import { createSelfSignedCertificate, writeCaFile } from './tls.ts';
+import { certificateDir, createSelfSignedCertificate, writeCaFile } from './tls.ts';
 
 export const DEFAULT_HTTP_PORT = 8780;
 export const DEFAULT_GRPC_PORT = 8781;
@@ -29,6 +29,12 @@ export interface StartEmulatorOptions {
   /** SFDX project whose force-app metadata defines the schema (default: the current directory). */
   projectDir?: string;
   host?: string;
+  /**
+   * Names (host names or addresses) clients reach the emulator by besides loopback and `host`:
+   * needed when bound to 0.0.0.0, as Host headers naming anything else are refused (421). The
+   * first one makes the instance URL.
+   */
+  publicHosts?: string[];
   /** 0 picks a free port (tests); default 8780. */
   httpPort?: number;
   /** 0 picks a free port (tests); default 8781. */
@@ -99,7 +105,7 @@ export async function startSalesforceEmulator(
   const ctx = await createEmulatorContext(config);
   // One identity for both servers, so one CA file lets a client trust REST and Pub/Sub.
   const certificate = await createSelfSignedCertificate(host);
-  const ca = await writeCaFile(certificate);
+  const ca = await writeCaFile(certificate, certificateDir(projectDir));
 
   let app: FastifyInstance;
   try {
@@ -107,7 +113,9 @@ export async function startSalesforceEmulator(
       ...(options.tls ? { https: certificate } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(driverSecret !== undefined ? { driverSecret } : {}),
-      ...(options.files !== undefined ? { files: options.files } : {})
+      ...(options.files !== undefined ? { files: options.files } : {}),
+      ...(options.publicHosts !== undefined ? { publicHosts: options.publicHosts } : {}),
+      bindHost: host
     });
     await app.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
   } catch (error) {
@@ -115,7 +123,11 @@ export async function startSalesforceEmulator(
     await ctx.close();
     throw error;
   }
-  const instanceUrl = listeningUrl(app.server, host, options.tls ? 'https' : 'http');
+  const instanceUrl = listeningUrl(
+    app.server,
+    options.publicHosts?.[0] ?? host,
+    options.tls ? 'https' : 'http'
+  );
 
   let pubsub;
   try {

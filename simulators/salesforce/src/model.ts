@@ -387,6 +387,22 @@ export interface EmulatorConfig {
    * user, `integration@emulator.local`).
    */
   clientCredentialsUsername?: string;
+  /**
+   * The connected app's callback URLs: the web-server flow's redirect_uri must be one of them
+   * exactly (default: the sf CLI's `http://localhost:1717/OauthRedirect`).
+   */
+  oauthCallbackUrls?: string[];
+  /**
+   * Users who may approve the web-server flow (its `login_hint`; default: the integration user
+   * only). The administrator is never one unless listed here.
+   */
+  oauthLoginUsers?: string[];
+  /**
+   * Turns off "Require Secret for Web Server Flow" and "Require Secret for Refresh Token Flow"
+   * (on by default, as in a real connected app): code and refresh grants then need no
+   * client_secret, and a code needs a PKCE challenge instead.
+   */
+  oauthPkceOnly?: boolean;
   /** PEM certificate JWT bearer assertions must be signed for. Undefined: JWT bearer disabled. */
   jwtCertificatePem?: string;
   /** Persist stored records to this JSON file (loaded at start, written on change). */

@@ -5,8 +5,8 @@
  * only speaks TLS (it pins Salesforce's root CA unless `rejectUnauthorizedSsl: false`), and
  * clients that build `https://{instance}` themselves need REST over TLS too.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 
@@ -15,10 +15,15 @@ export interface SelfSignedCertificate {
   keyPem: string;
 }
 
+/** A fresh certificate is made at every start: it need not outlive a long lab session. */
+export const CERTIFICATE_VALIDITY_MS = 30 * 24 * 60 * 60 * 1000;
+
 /**
- * EC P-256 keeps generation in the milliseconds. The certificate is its own CA (basic
- * constraints CA, key usage certSign) so a client can trust it as a root; the SANs cover the
- * loopback names a client may dial, and the listening address when it is another IP.
+ * EC P-256 keeps generation in the milliseconds. The certificate is a self-signed leaf, not a
+ * CA (basic constraints CA:FALSE, no certSign): trusting it (NODE_EXTRA_CA_CERTS, `ca`) trusts
+ * this one server identity and can never vouch for another certificate, whatever its name. The
+ * SANs cover the loopback names a client may dial, and the listening address when it is
+ * another IP. Valid 30 days (a new one is made at every start).
  */
 export async function createSelfSignedCertificate(host: string): Promise<SelfSignedCertificate> {
   const now = new Date();
@@ -27,10 +32,10 @@ export async function createSelfSignedCertificate(host: string): Promise<SelfSig
     curve: 'P-256',
     algorithm: 'sha256',
     notBeforeDate: new Date(now.getTime() - 60_000),
-    notAfterDate: new Date(now.getTime() + 365 * 24 * 60 * 60 * 1000),
+    notAfterDate: new Date(now.getTime() + CERTIFICATE_VALIDITY_MS),
     extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true },
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
@@ -47,12 +52,38 @@ export async function createSelfSignedCertificate(host: string): Promise<SelfSig
   return { certPem: pems.cert, keyPem: pems.private };
 }
 
-/** Writes the certificate to `<tmp>/sf-emulator-*\/ca.pem`; `remove()` deletes it again. */
+/**
+ * Where certificate files go: `$XDG_RUNTIME_DIR/sf-emulator` (a per-user tmpfs) when set, else
+ * `<project>/.data/sf-emulator-tls`. Never a shared directory such as /tmp, where another user
+ * could plant a file at the path clients are told to trust.
+ */
+export function certificateDir(projectDir: string): string {
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  return runtime
+    ? path.join(runtime, 'sf-emulator')
+    : path.join(projectDir, '.data', 'sf-emulator-tls');
+}
+
+/** Makes `dir` (0700) and checks it is a real directory of this user, not a planted link. */
+async function ownPrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
+  if (!stats.isDirectory() || (process.getuid !== undefined && stats.uid !== process.getuid())) {
+    throw new Error(`${dir} is not a directory of this user: refusing to write certificates there`);
+  }
+  if ((stats.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/**
+ * Writes the certificate to `<certificateDir>/ca-<random>.pem` (the directory 0700, the file
+ * created new, 0600); `remove()` deletes it again.
+ */
 export async function writeCaFile(
-  certificate: SelfSignedCertificate
+  certificate: SelfSignedCertificate,
+  dir: string
 ): Promise<{ path: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sf-emulator-tls-'));
-  const file = path.join(dir, 'ca.pem');
-  await writeFile(file, certificate.certPem, { mode: 0o644 });
-  return { path: file, remove: () => rm(dir, { recursive: true, force: true }) };
+  await ownPrivateDir(dir);
+  const file = path.join(dir, `ca-${process.pid}-${randomBytes(6).toString('hex')}.pem`);
+  await writeFile(file, certificate.certPem, { mode: 0o600, flag: 'wx' });
+  return { path: file, remove: () => rm(file, { force: true }) };
 }

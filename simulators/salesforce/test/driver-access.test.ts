@@ -48,7 +48,13 @@ describe('test driver access', () => {
     let port = '';
     let local = '';
     before(async () => {
-      emulator = await startTestEmulator({ host: '0.0.0.0', driverSecret: SECRET });
+      // Bound to every interface, clients name it by loopback or this machine's address.
+      const ip = nonLoopbackIpv4();
+      emulator = await startTestEmulator({
+        host: '0.0.0.0',
+        publicHosts: ['127.0.0.1', ...(ip ? [ip] : [])],
+        driverSecret: SECRET
+      });
       port = new URL(emulator.instanceUrl).port;
       local = `http://127.0.0.1:${port}`;
     });

@@ -355,6 +355,7 @@ describe('web-server flow and refresh tokens', () => {
         grant_type: 'authorization_code',
         code: String((await authorize({})).searchParams.get('code')),
         client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
         redirect_uri: REDIRECT_URI,
         code_verifier: verifierSent
       });

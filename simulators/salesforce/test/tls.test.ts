@@ -130,3 +130,18 @@ test('the sf CLI logs in and queries over HTTPS trusting NODE_EXTRA_CA_CERTS', a
     await cli.removeHome();
   }
 });
+
+test('the trusted certificate is a short-lived leaf (no CA) in a private, user-owned directory', async () => {
+  const { X509Certificate } = await import('node:crypto');
+  const { statSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const cert = new X509Certificate(readFileSync(emulator.caFile));
+  assert.equal(cert.ca, false, 'trusting it must not let it sign other certificates');
+  const lifetime = Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+  assert.ok(lifetime <= 31 * 24 * 60 * 60 * 1000, `valid ${lifetime} ms`);
+  assert.ok(!emulator.caFile.startsWith('/tmp/'), emulator.caFile);
+  const dir = statSync(dirname(emulator.caFile));
+  assert.equal(dir.mode & 0o777, 0o700);
+  assert.equal(dir.uid, process.getuid?.());
+  assert.equal(statSync(emulator.caFile).mode & 0o077, 0);
+});

@@ -8,8 +8,8 @@
  * is a temporary folder removed on close.
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -125,9 +125,36 @@ export class FileStore {
     await rename(upload.file, this.pathOf(await this.dir(), recordId, field));
   }
 
-  /** The bytes of an adopted file, streamed. */
-  async open(recordId: string, field: string): Promise<Readable> {
-    return createReadStream(this.pathOf(await this.dir(), recordId, field));
+  /** The bytes of an adopted file, streamed; undefined when the file is gone. */
+  async open(recordId: string, field: string): Promise<Readable | undefined> {
+    try {
+      const handle = await open(this.pathOf(await this.dir(), recordId, field), 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Removes adopted files whose record is gone (deleted: the emulator has no undelete, and a
+   * deleted ContentVersion's bytes cannot be downloaded). Uploads in progress are left alone.
+   */
+  async sweep(isLive: (recordId: string) => boolean): Promise<void> {
+    if (!this.dirReady && !this.options.dir) return;
+    const dir = await this.dir();
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const match = /^([A-Za-z0-9]{15,18})\.\w+$/.exec(name);
+      if (match?.[1] !== undefined && !isLive(match[1])) {
+        await rm(path.join(dir, name), { force: true });
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,14 @@ export class MultipartError extends Error {
   }
 }
 
+/** The whole multipart body is larger than `maxTotalBytes`. */
+export class MultipartTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`multipart body larger than ${limit} bytes`);
+    this.name = 'MultipartTooLargeError';
+  }
+}
+
 /** The boundary of a `multipart/form-data; boundary=...` content type (quoted or not). */
 export function boundaryOf(contentType: string | undefined): string | undefined {
   if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) return undefined;
@@ -57,12 +65,15 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * Reads `stream` as multipart with `boundary`, calling `onPart` for each part and feeding its
- * sink. Rejects with MultipartError on a malformed body (no closing boundary included).
+ * sink. Rejects with MultipartError on a malformed body (no closing boundary included), and with
+ * MultipartTooLargeError once more than `maxTotalBytes` arrived. Bytes after the closing boundary
+ * (an epilogue) are counted against that cap but never buffered.
  */
 export async function readMultipart(
   stream: Readable,
   boundary: string,
-  onPart: (headers: PartHeaders) => PartSink
+  onPart: (headers: PartHeaders) => PartSink,
+  maxTotalBytes = Infinity
 ): Promise<void> {
   const opening = Buffer.from(`--${boundary}`);
   const delimiter = Buffer.from(`\r\n--${boundary}`);
@@ -123,9 +134,17 @@ export async function readMultipart(
     }
   };
 
+  let total = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxTotalBytes) throw new MultipartTooLargeError(maxTotalBytes);
+    // After the closing boundary nothing is kept: the rest is read (so the answer can still be
+    // sent on this connection) and dropped.
+    if (state === 'done') continue;
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     await drain();
+    // `drain` may have moved the state (the compiler cannot see it).
+    if ((state as State) === 'done') buffer = Buffer.alloc(0);
   }
   await drain();
   if (state !== 'done') throw new MultipartError('multipart body ends before its closing boundary');

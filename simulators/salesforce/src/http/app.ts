@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parseJsonBodies } from '../../../../toolkit/src/json-body.ts';
 import type { EmulatorContext } from '../model.ts';
+import type { MemoryRecordStore } from '../store/types.ts';
 import { FileStore } from '../files/file-store.ts';
 import { stringifyJavaJson } from '../java-json.ts';
 import { isSubrequest } from './auth.ts';
@@ -12,6 +13,7 @@ import { installGzip } from './compression.ts';
 import { bulkRoutes } from '../bulk/plugin.ts';
 import { driverRoutes } from '../driver/plugin.ts';
 import { installErrorHandling, jsonParserError } from './errors.ts';
+import { installHostCheck } from './host-check.ts';
 import { oauthRoutes } from './oauth.ts';
 import { restRoutes } from './rest/index.ts';
 import { QueryCursors } from './rest/query-cursors.ts';
@@ -29,6 +31,10 @@ export interface HttpAppOptions {
   https?: { certPem: string; keyPem: string };
   /** Uploaded files (multipart blob inserts): caps and where large ones are kept. */
   files?: FileOptions;
+  /** The address the server listens on: a Host header may name it (unless a wildcard). */
+  bindHost?: string;
+  /** Further names clients reach the emulator by (a LAN name when bound to 0.0.0.0). */
+  publicHosts?: string[];
 }
 
 export interface FileOptions {
@@ -40,6 +46,9 @@ export interface FileOptions {
   /** Files up to this size are kept inline in their record (default 16 MB); larger go to disk. */
   inlineBytes?: number;
 }
+
+/** How soon after a write deleted records' files are removed. */
+const SWEEP_DELAY_MS = 100;
 
 /** REST bodies up to 50 MB, as a real org accepts (Bulk uploads set their own limit). */
 const BODY_LIMIT = 50 * 1024 * 1024;
@@ -67,6 +76,13 @@ export async function buildHttpApp(
     }
   });
   installErrorHandling(app);
+  // DNS rebinding: only requests addressed to a loopback name or the configured host.
+  installHostCheck(app, {
+    ...(options.bindHost !== undefined ? { bindHost: options.bindHost } : {}),
+    ...(options.publicHosts !== undefined ? { publicHosts: options.publicHosts } : {}),
+    tls: options.https !== undefined,
+    skip: (request) => isSubrequest(ctx, request)
+  });
   // Doubles as an org writes them (`100.0`, `1.0E7`): see java-json.ts.
   app.setReplySerializer((payload) => stringifyJavaJson(payload));
   // Composite reads its subrequests' bodies itself: they stay plain.
@@ -87,7 +103,24 @@ export async function buildHttpApp(
     ...(persistPath !== undefined ? { dir: `${persistPath}.files` } : {}),
     ...(options.files?.inlineBytes !== undefined ? { inlineBytes: options.files.inlineBytes } : {})
   });
-  app.addHook('onClose', async () => files.close());
+  // A deleted ContentVersion's file goes too (swept shortly after a write, not on every one).
+  let sweep: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const changes = ctx.store as Partial<Pick<MemoryRecordStore, 'onChange'>>;
+  changes.onChange?.(() => {
+    sweep ??= setTimeout(() => {
+      sweep = undefined;
+      sweeping = sweeping
+        .then(() => files.sweep((id) => ctx.store.get('ContentVersion', id) !== undefined))
+        .catch(() => undefined);
+    }, SWEEP_DELAY_MS);
+    sweep.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearTimeout(sweep);
+    await sweeping;
+    await files.close();
+  });
   const resources = collectVersionResources(app);
   await app.register(oauthRoutes, { ctx });
   await app.register(restRoutes, {

@@ -23,6 +23,8 @@ export interface AuthorizationCode {
 export interface RefreshGrant {
   username: string;
   clientId: string;
+  /** Access tokens issued with this grant (its code exchange and each refresh): revoked with it. */
+  accessTokens: Set<string>;
 }
 
 /** Opaque strings shaped like an org's (`aPrx...` codes, `5Aep861...` refresh tokens). */
@@ -53,9 +55,9 @@ export class OAuthGrants {
     return grant.expiresAt <= this.clock.now().getTime() ? 'expired' : grant;
   }
 
-  issueRefreshToken(grant: RefreshGrant): string {
+  issueRefreshToken(grant: Omit<RefreshGrant, 'accessTokens'>, accessToken: string): string {
     const token = opaque('5Aep861', 60);
-    this.refreshTokens.set(token, grant);
+    this.refreshTokens.set(token, { ...grant, accessTokens: new Set([accessToken]) });
     return token;
   }
 
@@ -63,20 +65,29 @@ export class OAuthGrants {
     return this.refreshTokens.get(token);
   }
 
-  /** True when `token` was a refresh token (now revoked). */
-  revokeRefreshToken(token: string): boolean {
-    return this.refreshTokens.delete(token);
+  /**
+   * Revokes a refresh token; returns the access tokens issued from it ("Salesforce revokes it
+   * and any associated access tokens"), undefined when `token` is no refresh token.
+   */
+  revokeRefreshToken(token: string): string[] | undefined {
+    const grant = this.refreshTokens.get(token);
+    if (grant === undefined) return undefined;
+    this.refreshTokens.delete(token);
+    return [...grant.accessTokens];
   }
 }
+
+/** The code_challenge_method values of RFC 7636; absent means `plain` (section 4.3). */
+export const PKCE_METHODS = ['S256', 'plain'];
 
 /** Whether a PKCE code_verifier answers the challenge given at authorize (RFC 7636). */
 export function verifierMatches(grant: AuthorizationCode, verifier: string | undefined): boolean {
   if (grant.codeChallenge === undefined) return true;
   if (verifier === undefined) return false;
   const computed =
-    grant.codeChallengeMethod === 'plain'
-      ? verifier
-      : createHash('sha256').update(verifier).digest('base64url');
+    grant.codeChallengeMethod === 'S256'
+      ? createHash('sha256').update(verifier).digest('base64url')
+      : verifier;
   return computed === grant.codeChallenge;
 }
 

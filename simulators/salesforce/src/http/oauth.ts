@@ -22,7 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
 import type { EmulatorContext, Principal, Session } from '../model.ts';
 import { bearerToken } from './auth.ts';
-import { grantsOf, verifierMatches } from './oauth-grants.ts';
+import { grantsOf, PKCE_METHODS, verifierMatches } from './oauth-grants.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Audiences a real org accepts besides its own My Domain URL. */
@@ -127,18 +127,27 @@ function clientCredentialsGrant(
   return session;
 }
 
-/** The client of a code or refresh grant: its id must match; a secret, when sent, too. */
+/** The sf CLI's callback (`sf org login web`), the connected app's default callback URL. */
+export const DEFAULT_OAUTH_CALLBACK_URL = 'http://localhost:1717/OauthRedirect';
+
+/**
+ * The client of a code or refresh grant: its id must match, and its secret must be sent and
+ * match ("Require Secret for Web Server Flow" and "... for Refresh Token Flow" are on by
+ * default), unless the connected app is PKCE-only; a secret sent anyway must still match.
+ */
 function checkGrantClient(
   ctx: EmulatorContext,
   request: FastifyRequest,
   form: Record<string, string>,
-  grantClientId: string
+  grantClientId: string,
+  pkce: boolean
 ): void {
   const { clientId, clientSecret } = clientCredentials(request, form);
   if (!clientId || clientId !== ctx.config.clientId || clientId !== grantClientId) {
     throw new OAuthError('invalid_client_id', 'client identifier invalid');
   }
-  if (clientSecret !== undefined && !sameSecret(clientSecret, ctx.config.clientSecret)) {
+  if (clientSecret === undefined && ctx.config.oauthPkceOnly === true && pkce) return;
+  if (!clientSecret || !sameSecret(clientSecret, ctx.config.clientSecret)) {
     throw new OAuthError('invalid_client', 'invalid client credentials');
   }
 }
@@ -152,7 +161,7 @@ function authorizationCodeGrant(
   const grant = grantsOf(ctx).redeemCode(form.code);
   if (grant === 'invalid') throw new OAuthError('invalid_grant', 'invalid authorization code');
   if (grant === 'expired') throw new OAuthError('invalid_grant', 'expired authorization code');
-  checkGrantClient(ctx, request, form, grant.clientId);
+  checkGrantClient(ctx, request, form, grant.clientId, grant.codeChallenge !== undefined);
   if (form.redirect_uri !== grant.redirectUri) {
     throw new OAuthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
   }
@@ -161,10 +170,10 @@ function authorizationCodeGrant(
   }
   const session = issueFor(ctx, grant.username);
   if (!session) throw new OAuthError('invalid_grant', 'inactive user');
-  const refreshToken = grantsOf(ctx).issueRefreshToken({
-    username: grant.username,
-    clientId: grant.clientId
-  });
+  const refreshToken = grantsOf(ctx).issueRefreshToken(
+    { username: grant.username, clientId: grant.clientId },
+    session.accessToken
+  );
   return { session, refreshToken };
 }
 
@@ -177,9 +186,10 @@ function refreshTokenGrant(
   const expired = new OAuthError('invalid_grant', 'expired access/refresh token');
   const grant = form.refresh_token ? grantsOf(ctx).refreshGrant(form.refresh_token) : undefined;
   if (!grant) throw expired;
-  checkGrantClient(ctx, request, form, grant.clientId);
+  checkGrantClient(ctx, request, form, grant.clientId, true);
   const session = issueFor(ctx, grant.username);
   if (!session) throw expired;
+  grant.accessTokens.add(session.accessToken);
   return session;
 }
 
@@ -434,7 +444,9 @@ export async function oauthRoutes(
       throw new OAuthError('invalid_client_id', 'client identifier invalid');
     }
     const redirectUri = form.redirect_uri;
-    if (!redirectUri || !URL.canParse(redirectUri)) {
+    const callbacks = ctx.config.oauthCallbackUrls ?? [DEFAULT_OAUTH_CALLBACK_URL];
+    // Never a redirect to a URL the connected app does not list: the error is answered here.
+    if (!redirectUri || !URL.canParse(redirectUri) || !callbacks.includes(redirectUri)) {
       throw new OAuthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
     }
     const target = new URL(redirectUri);
@@ -445,9 +457,22 @@ export async function oauthRoutes(
       return reply.redirect(target.toString(), 302);
     }
     const username = form.login_hint || ctx.integrationUser.username;
-    if (!issueFor(ctx, username)) {
+    const loginUsers = ctx.config.oauthLoginUsers ?? [ctx.integrationUser.username];
+    // An active user? (The probe's session is dropped at once: approval issues no token.)
+    const probe = loginUsers.includes(username) ? issueFor(ctx, username) : undefined;
+    if (probe) ctx.sessions.revoke(probe.accessToken);
+    if (!probe) {
       target.searchParams.set('error', 'access_denied');
       target.searchParams.set('error_description', 'end-user denied authorization');
+      return reply.redirect(target.toString(), 302);
+    }
+    const method = form.code_challenge_method;
+    if (
+      method !== undefined &&
+      (form.code_challenge === undefined || !PKCE_METHODS.includes(method))
+    ) {
+      target.searchParams.set('error', 'invalid_request');
+      target.searchParams.set('error_description', 'invalid code_challenge_method');
       return reply.redirect(target.toString(), 302);
     }
     const code = grantsOf(ctx).issueCode({
@@ -475,8 +500,12 @@ export async function oauthRoutes(
 
   const revoke = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = formOf(request).token;
-    // A refresh token revokes the grant: no new access token from it.
-    if (token && grantsOf(ctx).revokeRefreshToken(token)) return reply.code(200).send();
+    // A refresh token revokes the grant and every access token issued from it.
+    const issued = token ? grantsOf(ctx).revokeRefreshToken(token) : undefined;
+    if (issued !== undefined) {
+      for (const accessToken of issued) ctx.sessions.revoke(accessToken);
+      return reply.code(200).send();
+    }
     if (!token || !ctx.sessions.validate(token)) {
       throw new OAuthError('unsupported_token_type', 'this token type is not supported');
     }

@@ -27,7 +27,13 @@ import {
   FileTooLargeError,
   type UploadSink
 } from '../../files/file-store.ts';
-import { boundaryOf, MultipartError, readMultipart, type PartSink } from '../../files/multipart.ts';
+import {
+  boundaryOf,
+  MultipartError,
+  MultipartTooLargeError,
+  readMultipart,
+  type PartSink
+} from '../../files/multipart.ts';
 import { jsonParserError } from '../errors.ts';
 import { notFound } from '../versions.ts';
 import { createResult, recordBody, sobjectUrl } from './records.ts';
@@ -54,6 +60,16 @@ function emulatorMaxBytes(object: SObjectDescribe): number {
 
 /** The JSON part's limit: what a non-multipart JSON body may carry. */
 const ENTITY_MAX_BYTES = 50 * MB;
+/** Part headers, boundaries and the like on top of the file and the entity part. */
+const MULTIPART_OVERHEAD_BYTES = 1 * MB;
+
+/**
+ * The whole multipart request's cap: the file's limit, the one entity part and a small
+ * allowance. Bytes beyond it (e.g. garbage after the closing boundary) are refused with 413.
+ */
+export function multipartMaxBytes(fileLimit: number): number {
+  return fileLimit + ENTITY_MAX_BYTES + MULTIPART_OVERHEAD_BYTES;
+}
 
 export interface FileRouteOptions {
   files: FileStore;
@@ -126,13 +142,25 @@ export async function createWithFile(
   const boundary = boundaryOf(request.headers['content-type']);
   if (boundary === undefined) throw malformed('The multipart content type has no boundary');
   const limit = Math.min(emulatorMaxBytes(object), options.maxBytes ?? Infinity);
+  const totalLimit = multipartMaxBytes(limit);
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > totalLimit) {
+    reply.header('Connection', 'close');
+    throw tooLarge(totalLimit);
+  }
   const entity: Buffer[] = [];
   let sawEntity = false;
   let file: { field: FieldDescribe; sink: UploadSink } | undefined;
 
   try {
-    await readMultipart(request.body as Readable, boundary, (part) => {
+    const onPart = (part: { name: string }): PartSink => {
       if (part.name.startsWith('entity_')) {
+        // One JSON part with the record's fields, one byte budget for it.
+        if (sawEntity) {
+          throw malformed(
+            `Multiple entity parts: a multipart request carries the ${object.name} fields in one part only`
+          );
+        }
         sawEntity = true;
         return entitySink(entity);
       }
@@ -147,12 +175,14 @@ export async function createWithFile(
       if (file) throw malformed(`More than one binary part for ${object.name}`);
       file = { field, sink: options.files.upload(limit) };
       return file.sink;
-    });
+    };
+    await readMultipart(request.body as Readable, boundary, onPart, totalLimit);
   } catch (error) {
     await file?.sink.discard();
     // The client may still be sending: close the connection rather than read the rest.
     reply.header('Connection', 'close');
     if (error instanceof FileTooLargeError) throw tooLarge(error.limit);
+    if (error instanceof MultipartTooLargeError) throw tooLarge(error.limit);
     if (error instanceof MultipartError) throw malformed(error.message);
     throw error;
   }
@@ -231,5 +261,7 @@ export async function sendBlob(
   if (typeof stored !== 'string' || stored === '') throw notFound();
   const body =
     stored === FILE_STORE_MARKER ? await files.open(record.Id, field.name) : base64Stream(stored);
+  // The record says its bytes are on disk but they are not (removed by hand): none to serve.
+  if (body === undefined) throw notFound();
   return reply.code(200).type('application/octet-stream').send(body);
 }
