@@ -25,8 +25,17 @@ export function createPool(options: CreatePoolOptions): pg.Pool {
   });
   // An idle client whose server connection drops emits 'error' on the pool; without a listener
   // that is an uncaught exception that kills the process. The pool discards the client itself.
-  pool.on('error', (error) => {
-    options.logger?.warn({ err: error }, 'idle database connection failed; it was discarded');
+  // The error carries the whole client (pg sets `error.client`), so only its code and message
+  // are logged. Once pool.end() has been called the pool hands its clients a Terminate and
+  // resolves before their sockets close: a server stopping right after (the embedded one, last
+  // in the shutdown order) may answer a closing client with 57P01, which is expected then.
+  pool.on('error', (error: Error & { code?: string }) => {
+    const detail = { err: { message: error.message, code: error.code } };
+    if (pool.ending) {
+      options.logger?.debug(detail, 'database connection closed by the server while ending');
+      return;
+    }
+    options.logger?.warn(detail, 'idle database connection failed; it was discarded');
   });
   return pool;
 }
