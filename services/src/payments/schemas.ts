@@ -84,6 +84,9 @@ const BODY_FIELDS = 'amountMinor, currency, paymentToken, reference, recordId';
 // "cents": the contract's wording (PaymentsContract.json); for a currency without cents it is
 // the currency's minor unit (currencies.ts).
 const AMOUNT_MESSAGE = 'must be a whole number of cents greater than 0';
+/** What `amountMinor` is, in the OpenAPI document of both the request and the answer. */
+export const AMOUNT_MINOR_DESCRIPTION =
+  "Amount in the currency's minor unit, by its ISO 4217 exponent, already converted by the caller: cents for AUD (125.50 AUD is 12550), yen for JPY (exponent 0: 10000 JPY is 10000), fils for BHD (exponent 3: 1.234 BHD is 1234). The service applies no exponent and sends it to the gateway unchanged.";
 const CURRENCY_MESSAGE = 'must be an ISO 4217 currency code in use, e.g. AUD';
 
 /** Headers: the key, and the optional user headers of the Named Credential (ids and email). */
@@ -119,7 +122,8 @@ export const chargeBody = z.strictObject(
       .min(1, { error: AMOUNT_MESSAGE })
       .max(GATEWAY_MAX_AMOUNT_MINOR, {
         error: `must be at most ${GATEWAY_MAX_AMOUNT_MINOR} (the gateway's limit)`
-      }),
+      })
+      .meta({ description: AMOUNT_MINOR_DESCRIPTION }),
     currency: z.enum([...ISO_4217_CURRENCIES].sort() as [string, ...string[]], {
       error: CURRENCY_MESSAGE
     }),
@@ -172,7 +176,7 @@ export const paymentAnswer = z
     transactionId: nullableText("The gateway's transaction id; null unless it answered."),
     cardBrand: nullableText('e.g. VISA; null unless the gateway answered.'),
     cardLast4: nullableText('Last four digits of the card; null unless the gateway answered.'),
-    amountMinor: z.number().int().meta({ description: 'Amount in minor units (cents).' }),
+    amountMinor: z.number().int().meta({ description: AMOUNT_MINOR_DESCRIPTION }),
     currency: z.string().meta({ description: 'ISO 4217 code, e.g. AUD.' }),
     reasonCode: nullableText("The gateway's response code, or this service's (GATEWAY_TIMEOUT)."),
     reasonText: nullableText('What the code means, for humans.')

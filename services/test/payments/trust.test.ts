@@ -3,10 +3,17 @@
 // that are not ISO 4217, lenient X-SF-* headers and tokens in query strings. Each case is refused
 // (400) before the gateway is called, and no refused value comes back in the answer or the logs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MAX_AMOUNT_CENTS } from '../../../simulators/securepay/src/routes/payments.ts';
-import { GATEWAY_MAX_AMOUNT_MINOR, isPanLikeKey } from '../../src/payments/schemas.ts';
+import { projectRoot } from '../../../toolkit/src/project.ts';
+import {
+  AMOUNT_MINOR_DESCRIPTION,
+  GATEWAY_MAX_AMOUNT_MINOR,
+  isPanLikeKey
+} from '../../src/payments/schemas.ts';
 import { API_TOKEN, CARDS, chargeBody, loadContract, newKey, startHarness } from './harness.ts';
 import type { Harness } from './harness.ts';
 
@@ -113,6 +120,29 @@ describe('payments: what the service trusts', () => {
       const result = await h.pay(chargeBody(contract, fresh, { currency }));
       assert.equal(result.status, 200, `${currency}: ${JSON.stringify(result.body)}`);
     }
+  });
+
+  test('amountMinor is already in the currency minor unit: no exponent applied (JPY 0, BHD 3, AUD 2)', async () => {
+    for (const [currency, amountMinor] of [
+      ['JPY', 10000], // ¥10,000
+      ['BHD', 1234], // 1.234 BHD
+      ['AUD', 12550] // 125.50 AUD
+    ] as const) {
+      const token = await h.tokenize(CARDS.visa);
+      const result = await h.pay(chargeBody(contract, token, { currency, amountMinor }));
+      assert.equal(result.status, 200, `${currency}: ${JSON.stringify(result.body)}`);
+      const body = result.body as { amountMinor: number; currency: string };
+      assert.equal(body.amountMinor, amountMinor, `${currency}: the gateway charged it unchanged`);
+      assert.equal(body.currency, currency);
+    }
+    const doc = JSON.parse(
+      readFileSync(path.join(projectRoot(), 'docs/api/payments.openapi.json'), 'utf8')
+    ) as object;
+    const descriptions = [...JSON.stringify(doc).matchAll(/"amountMinor":\{[^}]*\}/g)].map(
+      ([field]) => field
+    );
+    assert.ok(descriptions.length >= 2, 'request and answer both describe amountMinor');
+    for (const field of descriptions) assert.ok(field.includes(AMOUNT_MINOR_DESCRIPTION), field);
   });
 
   test('X-SF-* headers: strict patterns, bounded, never reflected', async () => {
