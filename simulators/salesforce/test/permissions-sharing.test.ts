@@ -111,3 +111,18 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
     assert.equal(as(bob).store.get('Contact', orphan.Id), undefined);
   });
 });
+
+describe('organization-wide defaults set by the config (sharingModels)', () => {
+  it('override the metadata and the new-org defaults; Controlled by Parent stays', async () => {
+    const objects = [...(await readProjectMetadata(REPO_ROOT)).objects.values()];
+    assert.equal(sharingModels(objects).internal('Account'), 'ReadWrite');
+    const models = sharingModels(objects, { Account: 'Private' });
+    assert.equal(models.internal('Account'), 'Private');
+    assert.equal(models.internal('Opportunity'), 'ReadWrite');
+    assert.throws(() => sharingModels(objects, { Contact: 'Private' }), /Controlled by Parent/);
+    assert.throws(
+      () => sharingModels(objects, { Account: 'Nope' as 'Private' }),
+      /unsupported organization-wide default/
+    );
+  });
+});
