@@ -81,6 +81,8 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
     assert.equal(as(bob).store.get('Account', account.Id)?.Name, 'Alice Co');
     as(bob).store.update('Account', account.Id, { Description: 'edited by Bob' }, bob);
     refused(() => as(bob).store.delete('Account', account.Id, bob));
+    // Nor change its owner (no Modify All, no Transfer Record).
+    refused(() => as(bob).store.update('Account', account.Id, { OwnerId: bob.userId }, bob));
     as(alice).store.delete('Account', account.Id, alice);
   });
 
