@@ -20,6 +20,12 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
     labelNames: ['outcome'] as const,
     registers
   });
+  const notFound = new Counter({
+    name: 'account_sync_accounts_not_found_total',
+    help: 'Accounts an event named that Salesforce did not return even with queryAll (invisible to the integration user, or purged), by operation: skipped, SAP unchanged; alert on any.',
+    labelNames: ['operation'] as const,
+    registers
+  });
   const duration = new Histogram({
     name: 'account_sync_batch_duration_seconds',
     help: 'Duration of one batch: Salesforce read, SAP calls and write-back.',
@@ -42,7 +48,11 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
   });
   return {
     batch(result, seconds) {
-      for (const outcome of result.outcomes) accounts.inc({ outcome: outcome.kind });
+      for (const outcome of result.outcomes) {
+        accounts.inc({ outcome: outcome.kind });
+        if (outcome.kind === 'skipped' && outcome.notFound)
+          notFound.inc({ operation: outcome.notFound });
+      }
       duration.observe(seconds);
     },
     reconciled(result) {

@@ -32,7 +32,17 @@ export const SYNC_ERROR_MAX = 32_768;
 export type SyncOutcome =
   | { accountId: string; kind: 'success'; sapNumber: string }
   | { accountId: string; kind: 'blocked'; sapNumber?: string }
-  | { accountId: string; kind: 'skipped'; reason: string }
+  | {
+      accountId: string;
+      kind: 'skipped';
+      reason: string;
+      /**
+       * Set when Salesforce did not return the account at all (not even queryAll): invisible to
+       * the integration user (sharing) or purged from the recycle bin. Logged as an error and
+       * counted apart (account_sync_accounts_not_found_total): an operator must look.
+       */
+      notFound?: 'upsert' | 'delete';
+    }
   | { accountId: string; kind: 'permanent'; message: string }
   | { accountId: string; kind: 'transient'; message: string; change: CoalescedChange };
 
@@ -141,8 +151,12 @@ interface DeletedState {
  * Blocks the SAP customer of a deleted account, after checking what the event claims: a Delete
  * event is only a claim (anyone who can publish Account_Sync__e can send one), and blocking the
  * wrong customer stops a live account's business. Checked, in this order, before any change:
- *  1. Salesforce says the account is deleted (queryAll, IsDeleted = true), or it is gone for good
- *     (purged from the recycle bin: not even queryAll finds it); a live account is skipped;
+ *  1. Salesforce says the account is deleted (queryAll returns it with IsDeleted = true); a live
+ *     account is skipped, and so is one queryAll does not return at all: that is an account the
+ *     integration user cannot see (sharing: a Private model without View All) as much as one
+ *     purged from the recycle bin, and the two cannot be told apart, so it is skipped and alerted
+ *     (logged as an error, counted as not found), never blocked: an operator blocks a purged
+ *     account's customer by hand (docs/account-sync.md, "Delete");
  *  2. the SAP number (the event's, else the deleted record's) is an SAP business partner number;
  *     anything else is skipped before any request to SAP;
  *  3. the partner's SearchTerm1 is that account (the service writes the account id there at
@@ -159,10 +173,11 @@ async function deleteOne(
     deps.logger?.warn({ accountId, reason }, 'account-sync Delete event skipped');
     return { accountId, kind: 'skipped', reason };
   };
-  if (state !== undefined && !(state.IsDeleted === true || state.IsDeleted === 'true'))
+  if (state === undefined) return notFound(deps, accountId, 'delete');
+  if (!(state.IsDeleted === true || state.IsDeleted === 'true'))
     return skip('Delete event for an account that is not deleted in Salesforce');
-  const claimed = change.sapNumber || state?.SAP_Customer_Number__c || undefined;
-  const searchTerm = searchTermFor(state?.Id ?? accountId);
+  const claimed = change.sapNumber || state.SAP_Customer_Number__c || undefined;
+  const searchTerm = searchTermFor(state.Id);
   let ref: BusinessPartnerRef | undefined;
   if (claimed !== undefined) {
     if (!isSapBusinessPartnerNumber(claimed))
@@ -179,6 +194,28 @@ async function deleteOne(
     return skip(`SAP ${ref.businessPartner} belongs to another account (SearchTerm1)`);
   await deps.sap.blockRef(ref);
   return { accountId, kind: 'blocked', sapNumber: ref.businessPartner };
+}
+
+/**
+ * An account Salesforce does not return even with queryAll: the integration user cannot see it
+ * (a Private sharing model without View All on Account) or it was purged from the recycle bin.
+ * Neither proves the account is gone, so nothing changes in SAP: skipped, logged as an error and
+ * counted (notFound), for an operator to look at.
+ */
+function notFound(
+  deps: Pick<SyncDeps, 'logger'>,
+  accountId: string,
+  operation: 'upsert' | 'delete'
+): SyncOutcome {
+  const reason =
+    operation === 'delete'
+      ? 'Delete event for an account Salesforce does not return (not visible to the integration user, or purged): not blocked'
+      : 'account not returned by Salesforce (not visible to the integration user, or purged): not synced';
+  deps.logger?.error(
+    { accountId, operation, reason },
+    "account-sync: account not found in Salesforce; check the integration user's access (View All on Account)"
+  );
+  return { accountId, kind: 'skipped', reason, notFound: operation };
 }
 
 export interface BatchResult {
@@ -215,16 +252,34 @@ export async function syncBatch(
           { queryAll: true }
         );
   const stateById = new Map(deletedStates.map((r) => [id15(r.Id), r]));
+  // Upserts the query did not return: deleted (in the recycle bin: queryAll says IsDeleted), or
+  // not found at all (invisible to the integration user, or purged) - one queryAll tells which.
+  const missing = upserts.filter((c) => !byId.has(id15(c.accountId)));
+  const missingStates =
+    missing.length === 0
+      ? []
+      : await deps.rest.queryByIds<DeletedState>(
+          'Account',
+          ['Id', 'IsDeleted'],
+          missing.map((c) => c.accountId),
+          { queryAll: true }
+        );
+  const missingById = new Map(missingStates.map((r) => [id15(r.Id), r]));
   const work: Array<{ change: CoalescedChange; account: SalesforceAccount }> = [];
   for (const change of upserts) {
     const account = byId.get(id15(change.accountId));
-    if (account === undefined)
-      outcomes.push({
-        accountId: change.accountId,
-        kind: 'skipped',
-        reason: 'deleted in Salesforce'
-      });
-    else if (settled(account, deps.settledSince?.get(id15(account.Id))))
+    if (account === undefined) {
+      const state = missingById.get(id15(change.accountId));
+      outcomes.push(
+        state === undefined
+          ? notFound(deps, change.accountId, 'upsert')
+          : {
+              accountId: change.accountId,
+              kind: 'skipped',
+              reason: 'deleted in Salesforce'
+            }
+      );
+    } else if (settled(account, deps.settledSince?.get(id15(account.Id))))
       outcomes.push({
         accountId: account.Id,
         kind: 'skipped',

@@ -21,6 +21,7 @@ import {
   type TestOrg
 } from '../platform/salesforce-test-org.ts';
 import { until } from '../../../toolkit/testing/wait.ts';
+import type { EmulatorConfig } from '../../../simulators/salesforce/src/model.ts';
 
 export const EVENT = 'Account_Sync__e';
 
@@ -76,8 +77,17 @@ export function env(org: TestOrg, sap: RunningSapSimulator, db: TestDatabase) {
   };
 }
 
-export async function startLab(options: { sapLatencyMs?: number } = {}): Promise<Lab> {
-  const org = await startTestOrg({ pubsub: { keepaliveMs: 200 } });
+export async function startLab(
+  options: {
+    sapLatencyMs?: number;
+    /** The org's organization-wide defaults, e.g. `{ Account: 'Private' }`. */
+    sharingModels?: EmulatorConfig['sharingModels'];
+  } = {}
+): Promise<Lab> {
+  const org = await startTestOrg({
+    pubsub: { keepaliveMs: 200 },
+    ...(options.sharingModels ? { config: { sharingModels: options.sharingModels } } : {})
+  });
   const sap = await startSapSimulator({ port: 0, latencyMs: options.sapLatencyMs ?? 0 });
   const db = await createTestDatabase();
   const baseEnv = env(org, sap, db);

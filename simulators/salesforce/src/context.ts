@@ -54,7 +54,7 @@ export async function createEmulatorContext(config: EmulatorConfig): Promise<Cor
   const metadata = await readProjectMetadata(config.projectDir);
   const schema = buildSchema(metadata);
   const permissionSets = await loadPermissionSets(config.projectDir);
-  const sharing = sharingModels(metadata.objects.values());
+  const sharing = sharingModels(metadata.objects.values(), config.sharingModels);
   const clock = createClock();
   const users = seededUsers(new Set(permissionSets.keys()));
   const principalOf = (username: string): Principal => {

@@ -407,6 +407,12 @@ export interface EmulatorConfig {
   jwtCertificatePem?: string;
   /** Persist stored records to this JSON file (loaded at start, written on change). */
   persistPath?: string;
+  /**
+   * Organization-wide defaults (internal) that override the metadata's `<sharingModel>` and the
+   * new-org defaults, by object API name, e.g. `{ Account: 'Private' }`: what an admin sets in
+   * Setup > Sharing Settings (tests of code that must work under a Private model).
+   */
+  sharingModels?: Record<string, 'Private' | 'Read' | 'ReadWrite' | 'ReadWriteTransfer'>;
 }
 
 /** A user's rights on one object, profile and permission sets combined. */

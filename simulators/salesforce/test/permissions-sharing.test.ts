@@ -81,6 +81,8 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
     assert.equal(as(bob).store.get('Account', account.Id)?.Name, 'Alice Co');
     as(bob).store.update('Account', account.Id, { Description: 'edited by Bob' }, bob);
     refused(() => as(bob).store.delete('Account', account.Id, bob));
+    // Nor change its owner (no Modify All, no Transfer Record).
+    refused(() => as(bob).store.update('Account', account.Id, { OwnerId: bob.userId }, bob));
     as(alice).store.delete('Account', account.Id, alice);
   });
 
@@ -109,5 +111,20 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
     // Without an Account, a Contact is private to its owner.
     const orphan = as(alice).store.insert('Contact', { LastName: 'Orphan' }, alice);
     assert.equal(as(bob).store.get('Contact', orphan.Id), undefined);
+  });
+});
+
+describe('organization-wide defaults set by the config (sharingModels)', () => {
+  it('override the metadata and the new-org defaults; Controlled by Parent stays', async () => {
+    const objects = [...(await readProjectMetadata(REPO_ROOT)).objects.values()];
+    assert.equal(sharingModels(objects).internal('Account'), 'ReadWrite');
+    const models = sharingModels(objects, { Account: 'Private' });
+    assert.equal(models.internal('Account'), 'Private');
+    assert.equal(models.internal('Opportunity'), 'ReadWrite');
+    assert.throws(() => sharingModels(objects, { Contact: 'Private' }), /Controlled by Parent/);
+    assert.throws(
+      () => sharingModels(objects, { Account: 'Nope' as 'Private' }),
+      /unsupported organization-wide default/
+    );
   });
 });

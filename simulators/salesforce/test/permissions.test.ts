@@ -172,8 +172,8 @@ describe('permissions', () => {
     assert.equal(hidden.errorCode, 'INVALID_FIELD');
     assert.equal(hidden.message, "No such column 'Description' on sobject of type Account");
 
-    const deleted = await failure(integration.sobject('Account').destroy(account));
-    assert.equal(deleted.errorCode, 'INSUFFICIENT_ACCESS_OR_READONLY');
+    // No Delete check here: the set grants Modify All on Account (docs/account-sync.md, "Access
+    // under a Private sharing model"), and Salesforce grants Modify All only with Delete.
 
     // What the service does is allowed: the four sync fields.
     const updated = await integration

@@ -78,15 +78,16 @@ function union(a: ObjectPermission, b: ObjectPermission): ObjectPermission {
 }
 
 /**
- * Modify All implies every CRUD right and View All; View All implies Read. (Create or Edit
- * without Read cannot be deployed on an sObject, but is how a publish-only platform event is
- * granted: Create is not widened to Read.)
+ * Modify All implies Read, Edit, Delete and View All (Salesforce Help, "Object Permissions": its
+ * dependencies; not Create, which Modify All Data adds itself); View All implies Read. (Create
+ * or Edit without Read cannot be deployed on an sObject, but is how a publish-only platform
+ * event is granted: Create is not widened to Read.)
  */
 function closed(p: ObjectPermission): ObjectPermission {
   const modifyAll = p.modifyAll;
   const viewAll = p.viewAll || modifyAll;
   return {
-    create: p.create || modifyAll,
+    create: p.create,
     read: p.read || viewAll,
     edit: p.edit || modifyAll,
     delete: p.delete || modifyAll,
@@ -130,7 +131,7 @@ export function compileAccess(
   for (const object of schema.objects()) {
     const key = object.name.toLowerCase();
     let permission = closed(objects.get(key) ?? NO_ACCESS);
-    if (modifyAllData) permission = closed({ ...permission, modifyAll: true });
+    if (modifyAllData) permission = closed({ ...permission, create: true, modifyAll: true });
     else if (viewAllData) permission = closed({ ...permission, viewAll: true });
     if (READABLE_BY_ALL.has(key)) permission = { ...permission, read: true };
     // "Restrict access to custom metadata types" (on in every new org): a type is readable with

@@ -62,7 +62,10 @@ function parseModel(value: string | undefined): SharingModel | undefined {
     : undefined;
 }
 
-export function sharingModels(objects: Iterable<ObjectMetadata>): SharingModels {
+export function sharingModels(
+  objects: Iterable<ObjectMetadata>,
+  overrides: Readonly<Record<string, SharingModel>> = {}
+): SharingModels {
   const internal = new Map<string, SharingModel>();
   const external = new Map<string, SharingModel>();
   for (const metadata of objects) {
@@ -75,6 +78,15 @@ export function sharingModels(objects: Iterable<ObjectMetadata>): SharingModels 
     for (const field of metadata.fields.values()) {
       if (text(field, 'type') === 'MasterDetail') internal.set(key, 'ControlledByParent');
     }
+  }
+  // The org's Sharing Settings (EmulatorConfig.sharingModels) win over the metadata's defaults.
+  for (const [name, model] of Object.entries(overrides)) {
+    if (!MODELS.has(model) || model === 'ControlledByParent' || model === 'FullAccess')
+      throw new Error(`sharingModels.${name}: unsupported organization-wide default ${model}`);
+    const key = name.toLowerCase();
+    if (internal.get(key) === 'ControlledByParent' || STANDARD_PARENTS[key])
+      throw new Error(`sharingModels.${name}: the object's sharing is Controlled by Parent`);
+    internal.set(key, model);
   }
   return {
     internal: (name) =>
