@@ -14,17 +14,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Replacement } from '../../gate/src/checks/per-env.ts';
 
-/** One entry of `sfdx-project.json` `replacements` (the fields this project uses). */
-export interface Replacement {
-  filename?: string;
-  glob?: string;
-  stringToReplace?: string;
-  regexToReplace?: string;
-  replaceWithEnv?: string;
-  replaceWithFile?: string;
-  allowUnsetEnvVariable?: boolean;
-}
+export type { Replacement };
 
 /** What each environment variable the project's replacements read is, for the error message. */
 export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {

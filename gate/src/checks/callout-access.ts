@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CheckResult, Finding } from '../finding.ts';
 import { filesEnding, rel, type Workspace } from '../workspace.ts';
+import { lineAt, withoutComments } from '../xml-text.ts';
 
 // Project rule callout-access (issue 11, "Integration user and org reality"), which no deploy
 // enforces: a permission set that enables an External Credential principal lets its users make
@@ -15,16 +16,6 @@ import { filesEnding, rel, type Workspace } from '../workspace.ts';
 export const USER_EXTERNAL_CREDENTIAL = 'UserExternalCredential';
 const JUSTIFICATION = /<!--\s*user-external-credential:\s*\S[\s\S]*?-->/;
 const WRITES = ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords', 'viewAllRecords'];
-
-function withoutComments(xml: string): string {
-  return xml.replace(/<!--[\s\S]*?-->/g, (comment) => comment.replace(/[^\n]/g, ' '));
-}
-
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 function finding(ws: Workspace, file: string, line: number, message: string): Finding {
   return { check: 'callout-access', file: rel(ws, file), line, severity: 'error', message };

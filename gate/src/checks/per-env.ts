@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckResult, Finding } from '../finding.ts';
 import { rel, type Workspace } from '../workspace.ts';
+import { lineAt, withoutComments } from '../xml-text.ts';
 
 // Rule per-env (docs/verification-gate.md, "Per-environment values"): a value that differs per
 // environment (where an integration points: URL parameters of Named Credentials and their legacy
@@ -18,13 +19,15 @@ import { rel, type Workspace } from '../workspace.ts';
 export const SAME_EVERYWHERE = /<!--\s*same-in-every-environment:\s*(.*?)\s*-->/;
 const MIN_JUSTIFICATION = 20;
 
-interface Replacement {
+/** One entry of `sfdx-project.json` `replacements` (the fields this project uses). */
+export interface Replacement {
   filename?: string;
   glob?: string;
   stringToReplace?: string;
   regexToReplace?: string;
   replaceWithEnv?: string;
   replaceWithFile?: string;
+  allowUnsetEnvVariable?: boolean;
 }
 
 /** Where per-environment values live: file suffix, and the elements holding them. */
@@ -87,16 +90,6 @@ function blocks(xml: string, name: string): { text: string; offset: number }[] {
     text: m[1] ?? '',
     offset: m.index + name.length + 2
   }));
-}
-
-function withoutComments(xml: string): string {
-  return xml.replace(/<!--[\s\S]*?-->/g, (comment) => comment.replace(/[^\n]/g, ' '));
-}
-
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 /** A glob as the CLI reads it (`**`, `*`, `?`), matched against the end of a path. */

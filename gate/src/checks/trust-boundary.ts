@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckResult, Finding } from '../finding.ts';
 import { filesEnding, rel, type Workspace } from '../workspace.ts';
+import { lineAt, withoutComments } from '../xml-text.ts';
 
 // Two project rules for the trust boundary between portal users and the server, which no deploy
 // rejects (docs/verification-gate.md, "Trust-boundary rules"):
@@ -33,17 +34,6 @@ export const SERVER_OWNED_MARKER = 'Server-owned:';
 /** The `<description>` prefix that marks a permission set as one for portal users. */
 export const PORTAL_MARKER = 'Portal:';
 const PORTAL_LICENSE = /community|portal|experience|partner|customer/i;
-
-/** XML comments blanked out (newlines kept), so elements inside comments are not read. */
-function withoutComments(xml: string): string {
-  return xml.replace(/<!--[\s\S]*?-->/g, (comment) => comment.replace(/[^\n]/g, ' '));
-}
-
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 function firstText(xml: string, element: string): string | undefined {
   const match = new RegExp(`<${element}>([\\s\\S]*?)</${element}>`).exec(xml);
