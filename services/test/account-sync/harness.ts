@@ -186,3 +186,16 @@ export async function allSynced(lab: Lab, ids: readonly string[]): Promise<boole
     rows.every((r) => r.Sync_Status__c === 'Success' && r.SAP_Customer_Number__c)
   );
 }
+
+/** Creates one account (German billing address) and waits until the service has synced it. */
+export async function createSyncedAccount(
+  lab: Lab,
+  name: string
+): Promise<{ id: string; sapNumber: string }> {
+  const [id] = await lab.createAccounts([
+    { Name: name, BillingCountry: 'DE', BillingCity: 'Berlin' }
+  ]);
+  await lab.until(() => allSynced(lab, [id as string]), `${name} synced`);
+  const [account] = await lab.accounts([id as string]);
+  return { id: id as string, sapNumber: String(account?.SAP_Customer_Number__c) };
+}

@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type pg from 'pg';
 import type { SapClient } from '../../src/account-sync/sap-client.ts';
 import { syncBatch, type SyncDeps } from '../../src/account-sync/sync-batch.ts';
-import { allSynced, startLab, type Lab } from './harness.ts';
+import { createSyncedAccount, startLab, type Lab } from './harness.ts';
 
 type Json = Record<string, unknown>;
 
@@ -41,14 +41,7 @@ describe('account-sync with Account Private (records owned by the administrator)
     return found as Json;
   }
 
-  async function synced(name: string): Promise<{ id: string; sapNumber: string }> {
-    const [id] = await lab.createAccounts([
-      { Name: name, BillingCountry: 'DE', BillingCity: 'Berlin' }
-    ]);
-    await lab.until(() => allSynced(lab, [id as string]), `${name} synced`);
-    const [account] = await lab.accounts([id as string]);
-    return { id: id as string, sapNumber: String(account?.SAP_Customer_Number__c) };
-  }
+  const synced = (name: string) => createSyncedAccount(lab, name);
 
   it('the org is Private for Account: the integration user owns none of the accounts', async () => {
     const [id] = await lab.admin.rest.createMany('Account', [{ Name: 'Owned by admin' }], {

@@ -11,7 +11,7 @@ import {
   SapClient,
   SapError
 } from '../../src/account-sync/sap-client.ts';
-import { allSynced, startLab, type Lab } from './harness.ts';
+import { createSyncedAccount, startLab, type Lab } from './harness.ts';
 
 type Json = Record<string, unknown>;
 
@@ -80,14 +80,7 @@ describe('account-sync trusts no Delete event as sent', () => {
     lab.sap.control.clearFailures();
   });
 
-  async function synced(name: string): Promise<{ id: string; sapNumber: string }> {
-    const [id] = await lab.createAccounts([
-      { Name: name, BillingCountry: 'DE', BillingCity: 'Berlin' }
-    ]);
-    await lab.until(() => allSynced(lab, [id as string]), `${name} synced`);
-    const [account] = await lab.accounts([id as string]);
-    return { id: id as string, sapNumber: String(account?.SAP_Customer_Number__c) };
-  }
+  const synced = (name: string) => createSyncedAccount(lab, name);
 
   const blocked = (sapNumber: string) =>
     (lab.sap.control.partner(sapNumber) as Json | undefined)?.BusinessPartnerIsBlocked === true;

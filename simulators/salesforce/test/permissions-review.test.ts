@@ -11,23 +11,10 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import jsforce from 'jsforce';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { failure, jsforceConnection, tokenFor as tokenForUser } from './helpers/jsforce.ts';
 import { createTempSfdxProject } from './helpers/temp-sfdx-project.ts';
 
 type Row = Record<string, unknown>;
-
-interface ApiFailure {
-  errorCode?: string;
-  message?: string;
-}
-
-async function failure(promise: PromiseLike<unknown>): Promise<ApiFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ApiFailure;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('permissions review', () => {
   let emulator: TestEmulator;
@@ -36,15 +23,9 @@ describe('permissions review', () => {
   let tokens: { admin: string; integration: string };
   let account: string;
 
-  const connect = (accessToken: string) =>
-    new jsforce.Connection({ instanceUrl: emulator.instanceUrl, accessToken, version: '65.0' });
+  const connect = (accessToken: string) => jsforceConnection(emulator, accessToken);
 
-  async function tokenFor(username: string): Promise<string> {
-    const { accessToken } = await emulator.driver<{ accessToken: string }>('POST', 'sessions', {
-      username
-    });
-    return accessToken;
-  }
+  const tokenFor = (username: string) => tokenForUser(emulator, username);
 
   async function api(
     token: string,

@@ -13,6 +13,7 @@ import jsforce from 'jsforce';
 import PubSubApiClient from 'salesforce-pubsub-api-client';
 import type { SubscriptionInfo } from 'salesforce-pubsub-api-client';
 import { REPO_ROOT, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { failure, jsforceConnection, tokenFor as tokenForUser } from './helpers/jsforce.ts';
 
 const PERMISSION_SET = join(
   REPO_ROOT,
@@ -22,36 +23,15 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 type Row = Record<string, unknown>;
 
-interface ApiFailure {
-  errorCode?: string;
-  message?: string;
-  name?: string;
-}
-
-async function failure(promise: PromiseLike<unknown>): Promise<ApiFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ApiFailure;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('permissions', () => {
   let emulator: TestEmulator;
   let admin: jsforce.Connection;
   let integration: jsforce.Connection;
   let account: string;
 
-  const connect = (accessToken: string) =>
-    new jsforce.Connection({ instanceUrl: emulator.instanceUrl, accessToken, version: '65.0' });
+  const connect = (accessToken: string) => jsforceConnection(emulator, accessToken);
 
-  async function tokenFor(username: string): Promise<string> {
-    const { accessToken } = await emulator.driver<{ accessToken: string }>('POST', 'sessions', {
-      username
-    });
-    return accessToken;
-  }
+  const tokenFor = (username: string) => tokenForUser(emulator, username);
 
   before(async () => {
     emulator = await startTestEmulator();

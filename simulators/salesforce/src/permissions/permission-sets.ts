@@ -6,6 +6,7 @@
  * ViewAllData, ModifyAllData...). Tabs, Apex class access and external credentials are
  * deployable metadata with nothing to enforce through the data APIs.
  */
+import type { ObjectRights } from '../model.ts';
 import path from 'node:path';
 import {
   children,
@@ -17,14 +18,8 @@ import {
   text
 } from '../schema/metadata-loader.ts';
 
-export interface ObjectPermission {
-  create: boolean;
-  read: boolean;
-  edit: boolean;
-  delete: boolean;
-  viewAll: boolean;
-  modifyAll: boolean;
-}
+/** One object's permissions as a permission set or profile grants them. */
+export type ObjectPermission = ObjectRights;
 
 export interface FieldPermission {
   readable: boolean;

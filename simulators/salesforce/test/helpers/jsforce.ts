@@ -6,13 +6,41 @@ import { after, before, beforeEach } from 'node:test';
 import jsforce from 'jsforce';
 import { startTestEmulator, type TestEmulator } from './emulator.ts';
 
-/** A jsforce connection on the emulator with its current token. */
-export function jsforceConnection(emulator: TestEmulator): jsforce.Connection {
+/** A jsforce connection on the emulator with its current token (or another user's). */
+export function jsforceConnection(
+  emulator: TestEmulator,
+  accessToken = emulator.accessToken
+): jsforce.Connection {
   return new jsforce.Connection({
     instanceUrl: emulator.instanceUrl,
-    accessToken: emulator.accessToken,
+    accessToken,
     version: '65.0'
   });
+}
+
+/** An access token for a seeded user, minted by the emulator's driver. */
+export async function tokenFor(emulator: TestEmulator, username: string): Promise<string> {
+  const { accessToken } = await emulator.driver<{ accessToken: string }>('POST', 'sessions', {
+    username
+  });
+  return accessToken;
+}
+
+/** What jsforce rejects with when the org answers an error body. */
+export interface ApiFailure {
+  errorCode?: string;
+  message?: string;
+  name?: string;
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function failure(promise: PromiseLike<unknown>): Promise<ApiFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ApiFailure;
+  }
+  throw new Error('expected the call to fail');
 }
 
 /**
