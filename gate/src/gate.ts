@@ -106,7 +106,8 @@ export const CHECKS: readonly Check[] = [
   },
   {
     name: 'server-owned',
-    description: 'portal permission sets grant no Edit on fields/objects marked Server-owned',
+    description:
+      'portal permission sets/profiles and sharing sets grant no Edit on Server-owned fields/objects; fields of portal-reached or server-written objects are marked',
     run: checkServerOwned
   },
   {
