@@ -113,7 +113,7 @@ export const CHECKS: readonly Check[] = [
   {
     name: 'per-env',
     description:
-      'per-environment values (Named Credential/CSP/Remote Site URLs, custom metadata URLs) have a sfdx-project.json replacement',
+      'per-environment values (Named Credential/CSP/Remote Site URLs, every custom metadata record value) have a sfdx-project.json replacement or an inline justification',
     run: checkPerEnvironment
   },
   {
