@@ -26,8 +26,9 @@ await runMain(async (argv) => {
   const org = await requireTargetOrg(sf, options.targetOrg);
   if (org.connectionProblem)
     consoleOutput.error(`warning: sf could not reach '${org.name}': ${org.connectionProblem}`);
-  // sfdx-project.json `replacements` put each environment's URLs into the deploy: refuse before
-  // building anything when one is missing or the tokenization URL and CSP Trusted Site disagree.
+  // sfdx-project.json `replacements` put each environment's URLs and settings (merchant code,
+  // kill switches, log level) into the deploy: refuse before building anything when one is
+  // missing or invalid, or the tokenization URL and CSP Trusted Site disagree.
   const production = looksLikeProduction(org);
   const problems = checkPerEnvironment(await readReplacements(root), process.env, production);
   if (problems.length > 0) {

@@ -106,13 +106,14 @@ export const CHECKS: readonly Check[] = [
   },
   {
     name: 'server-owned',
-    description: 'portal permission sets grant no Edit on fields/objects marked Server-owned',
+    description:
+      'portal permission sets/profiles and sharing sets grant no Edit on Server-owned fields/objects; fields of portal-reached or server-written objects are marked',
     run: checkServerOwned
   },
   {
     name: 'per-env',
     description:
-      'per-environment values (Named Credential/CSP/Remote Site URLs, custom metadata URLs) have a sfdx-project.json replacement',
+      'per-environment values (Named Credential/CSP/Remote Site URLs, every custom metadata record value) have a sfdx-project.json replacement or an inline justification',
     run: checkPerEnvironment
   },
   {

@@ -7,16 +7,22 @@
  * sf itself refuses a deploy when a `replaceWithEnv` variable is unset ("... is in
  * sfdx-project.json as a value for "replaceWithEnv" property, but it's not set in your
  * environment"), so a deploy never silently overwrites an environment's Named Credential URL,
- * tokenization URL or CSP Trusted Site with the committed placeholders. This module adds what sf
- * cannot know: what each variable is for, that each is a URL of the right shape, and that the
+ * tokenization URL, CSP Trusted Site, merchant code, kill switches or log level with the
+ * committed placeholders. This module adds what sf cannot know: what each variable is for, that
+ * each URL has the right shape, https wherever a browser or Salesforce must reach it, that the
  * tokenization URL's origin is the CSP Trusted Site (otherwise the browser blocks the card
- * tokenization call), https wherever a browser or Salesforce must reach it.
+ * tokenization call), and that each custom metadata value is one its field accepts (kill
+ * switches true/false, a log level of the picklist, a merchant code, not the sandbox one in
+ * production).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Replacement } from '../../gate/src/checks/per-env.ts';
 
 export type { Replacement };
+
+/** The severities of Integration_Setting__mdt.Log_Level__c (a restricted picklist). */
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 
 /** What each environment variable the project's replacements read is, for the error message. */
 export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
@@ -25,8 +31,57 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
   SECUREPAY_TOKENIZATION_URL:
     "the gateway's tokenization endpoint the browser posts cards to (Payment_Gateway_Setting.Default), e.g. https://payments-stest.npe.auspost.zone/v2/tokens",
   SECUREPAY_TRUSTED_SITE:
-    'CSP Trusted Site SecurePay_Tokenization: the origin of SECUREPAY_TOKENIZATION_URL, e.g. https://payments-stest.npe.auspost.zone'
+    'CSP Trusted Site SecurePay_Tokenization: the origin of SECUREPAY_TOKENIZATION_URL, e.g. https://payments-stest.npe.auspost.zone',
+  SECUREPAY_MERCHANT_CODE:
+    "this environment's SecurePay merchant code (Payment_Gateway_Setting.Default Merchant_Code__c), the same as the payments ESB's, e.g. 5AR0055 (the SecurePay sandbox)",
+  INTEGRATION_ENABLED:
+    'true or false: the kill switch of every scenario without its own record (Integration_Setting.Default Enabled__c); false deploys them switched off',
+  PAYMENTS_ENABLED:
+    'true or false: the payments kill switch (Integration_Setting.Payments Enabled__c); false deploys payments switched off',
+  INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
 };
+
+/** The variables that are URLs (checked for shape, https and the CSP site below). */
+const URL_VARIABLES = new Set([
+  'PAYMENTS_ESB_URL',
+  'SECUREPAY_TOKENIZATION_URL',
+  'SECUREPAY_TRUSTED_SITE'
+]);
+
+/** SecurePay's public sandbox merchant: fine anywhere but production. */
+const SANDBOX_MERCHANT = '5AR0055';
+
+/**
+ * What is wrong with a custom metadata value variable, or undefined: it is written into the
+ * record as is, so it must be a value the field accepts (a deploy would fail, or a restricted
+ * picklist would hold a value Apex ignores).
+ */
+function settingProblem(name: string, value: string, production: boolean): string | undefined {
+  if (name === 'INTEGRATION_ENABLED' || name === 'PAYMENTS_ENABLED') {
+    return value === 'true' || value === 'false'
+      ? undefined
+      : `${name}=${value} must be true or false (a checkbox).`;
+  }
+  if (name === 'INTEGRATION_LOG_LEVEL') {
+    return LOG_LEVELS.includes(value)
+      ? undefined
+      : `${name}=${value} must be one of ${LOG_LEVELS.join(', ')}.`;
+  }
+  if (name === 'SECUREPAY_MERCHANT_CODE') {
+    if (!/^[A-Za-z0-9]{1,20}$/.test(value))
+      return `${name}=${value} must be 1 to 20 letters and digits (SecurePay merchant code).`;
+    if (production && value === SANDBOX_MERCHANT)
+      return `${name}=${value} is SecurePay's sandbox test merchant, which production must not use.`;
+  }
+  return undefined;
+}
+
+/** What an entry replaces, for the "not set" message. */
+function replaced(entry: Replacement | undefined): string {
+  if (entry?.stringToReplace !== undefined) return JSON.stringify(entry.stringToReplace);
+  const field = /<field>([^<]+)<\/field>/.exec(entry?.regexToReplace ?? '')?.[1];
+  return field ? `the ${field} value` : 'the value its regexToReplace matches';
+}
 
 /** Reads the `replacements` of an SFDX project (empty when there are none). */
 export async function readReplacements(root: string): Promise<Replacement[]> {
@@ -80,11 +135,16 @@ export function checkPerEnvironment(
       .join(', ');
     if (!value) {
       problems.push(
-        `${name} is not set: export ${name}=<${PER_ENV_VARIABLES[name] ?? 'the value for this environment'}> (it replaces ${JSON.stringify(replacements.find((r) => r.replaceWithEnv === name)?.stringToReplace ?? '')} in ${where} at deploy time).`
+        `${name} is not set: export ${name}=<${PER_ENV_VARIABLES[name] ?? 'the value for this environment'}> (it replaces ${replaced(replacements.find((r) => r.replaceWithEnv === name))} in ${where} at deploy time).`
       );
       continue;
     }
     if (!(name in PER_ENV_VARIABLES)) continue;
+    if (!URL_VARIABLES.has(name)) {
+      const problem = settingProblem(name, value, production);
+      if (problem) problems.push(problem);
+      continue;
+    }
     const url = parseUrl(value);
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
       problems.push(`${name}=${value} is not an absolute http(s) URL.`);

@@ -17,7 +17,11 @@ const ROOT = projectRoot();
 const GOOD = {
   PAYMENTS_ESB_URL: 'https://esb.mycompany.com',
   SECUREPAY_TOKENIZATION_URL: 'https://payments.auspost.net.au/v2/tokens',
-  SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au'
+  SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au',
+  SECUREPAY_MERCHANT_CODE: 'ACME0001',
+  INTEGRATION_ENABLED: 'true',
+  PAYMENTS_ENABLED: 'false',
+  INTEGRATION_LOG_LEVEL: 'WARN'
 };
 
 describe('per-environment values (sfdx-project.json replacements)', () => {
@@ -39,7 +43,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 3);
+    assert.equal(problems.length, 7);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -47,6 +51,40 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
       );
     }
     assert.match(problems.join('\n'), /Payments_ESB\.namedCredential-meta\.xml/);
+    assert.match(
+      problems.join('\n'),
+      /PAYMENTS_ENABLED is not set: .* \(it replaces the Enabled__c value in force-app\/main\/payments\/customMetadata\/Integration_Setting\.Payments\.md-meta\.xml/
+    );
+  });
+
+  it('refuses custom metadata values their fields do not accept', async () => {
+    const replacements = await readReplacements(ROOT);
+    const bad = {
+      ...GOOD,
+      INTEGRATION_ENABLED: 'yes',
+      PAYMENTS_ENABLED: 'False',
+      INTEGRATION_LOG_LEVEL: 'VERBOSE',
+      SECUREPAY_MERCHANT_CODE: '5AR0055</value>'
+    };
+    const problems = checkPerEnvironment(replacements, bad, false);
+    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.match(problems.join('\n'), /INTEGRATION_ENABLED=yes must be true or false/);
+    assert.match(problems.join('\n'), /PAYMENTS_ENABLED=False must be true or false/);
+    assert.match(problems.join('\n'), /INTEGRATION_LOG_LEVEL=VERBOSE must be one of DEBUG, INFO/);
+    assert.match(
+      problems.join('\n'),
+      /SECUREPAY_MERCHANT_CODE=.* must be 1 to 20 letters and digits/
+    );
+  });
+
+  it("refuses SecurePay's sandbox merchant in production only", async () => {
+    const replacements = await readReplacements(ROOT);
+    const sandbox = { ...GOOD, SECUREPAY_MERCHANT_CODE: '5AR0055' };
+    assert.deepEqual(checkPerEnvironment(replacements, sandbox, false), []);
+    assert.match(
+      checkPerEnvironment(replacements, sandbox, true).join('\n'),
+      /5AR0055 is SecurePay's sandbox test merchant/
+    );
   });
 
   it('refuses a tokenization URL whose origin is not the CSP Trusted Site', async () => {
@@ -96,7 +134,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     assert.match(problems.join('\n'), /must be an origin only/);
   });
 
-  it('the committed placeholders agree too (tokenization origin = CSP Trusted Site, https)', async () => {
+  it('the committed placeholders are valid sandbox values (tokenization origin = CSP Trusted Site, https)', async () => {
     const read = (file: string) =>
       readFile(path.join(ROOT, 'force-app', 'main', 'payments', file), 'utf8');
     const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
@@ -108,15 +146,35 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     const esb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
       await read('namedCredentials/Payments_ESB.namedCredential-meta.xml')
     )?.[1];
+    const setting = async (file: string, field: string) =>
+      new RegExp(`<field>${field}</field>\\s*<value[^>]*>([^<]+)</value>`).exec(
+        await readFile(path.join(ROOT, 'force-app', 'main', file), 'utf8')
+      )?.[1];
     assert.deepEqual(
       checkPerEnvironment(
         await readReplacements(ROOT),
         {
           PAYMENTS_ESB_URL: esb,
           SECUREPAY_TOKENIZATION_URL: tokenization,
-          SECUREPAY_TRUSTED_SITE: site
+          SECUREPAY_TRUSTED_SITE: site,
+          SECUREPAY_MERCHANT_CODE: await setting(
+            'payments/customMetadata/Payment_Gateway_Setting.Default.md-meta.xml',
+            'Merchant_Code__c'
+          ),
+          INTEGRATION_ENABLED: await setting(
+            'common/customMetadata/Integration_Setting.Default.md-meta.xml',
+            'Enabled__c'
+          ),
+          PAYMENTS_ENABLED: await setting(
+            'payments/customMetadata/Integration_Setting.Payments.md-meta.xml',
+            'Enabled__c'
+          ),
+          INTEGRATION_LOG_LEVEL: await setting(
+            'common/customMetadata/Integration_Setting.Default.md-meta.xml',
+            'Log_Level__c'
+          )
         },
-        true
+        false
       ),
       []
     );
@@ -168,7 +226,10 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     Object.assign(process.env, GOOD, { SF_APPLY_REPLACEMENTS_ON_CONVERT: 'true' });
     try {
       const components = ComponentSet.fromSource({
-        fsPaths: [path.join(ROOT, 'force-app', 'main', 'payments')]
+        fsPaths: [
+          path.join(ROOT, 'force-app', 'main', 'payments'),
+          path.join(ROOT, 'force-app', 'main', 'common', 'customMetadata')
+        ]
       });
       components.projectDirectory = ROOT;
       await new MetadataConverter().convert(components, 'metadata', {
@@ -189,6 +250,28 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
         await read('cspTrustedSites/SecurePay_Tokenization.cspTrustedSite'),
         /<endpointUrl>https:\/\/payments\.auspost\.net\.au<\/endpointUrl>/
       );
+      // The custom metadata values: each field's value, and only that field's.
+      const gateway = await read('customMetadata/Payment_Gateway_Setting.Default.md');
+      assert.match(
+        gateway,
+        /<field>Merchant_Code__c<\/field>\s*<value xsi:type="xsd:string">ACME0001<\/value>/
+      );
+      const payments = await read('customMetadata/Integration_Setting.Payments.md');
+      assert.match(
+        payments,
+        /<field>Enabled__c<\/field>\s*<value xsi:type="xsd:boolean">false<\/value>/
+      );
+      assert.match(payments, /<value xsi:type="xsd:double">20000\.0<\/value>/);
+      const defaults = await read('customMetadata/Integration_Setting.Default.md');
+      assert.match(
+        defaults,
+        /<field>Enabled__c<\/field>\s*<value xsi:type="xsd:boolean">true<\/value>/
+      );
+      assert.match(
+        defaults,
+        /<field>Log_Level__c<\/field>\s*<value xsi:type="xsd:string">WARN<\/value>/
+      );
+      assert.match(defaults, /<value xsi:type="xsd:double">30\.0<\/value>/);
     } finally {
       for (const key of [...Object.keys(GOOD), 'SF_APPLY_REPLACEMENTS_ON_CONVERT']) {
         if (saved[key] === undefined) Reflect.deleteProperty(process.env, key);

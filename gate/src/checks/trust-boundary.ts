@@ -18,12 +18,24 @@ import { lineAt, withoutComments } from '../xml-text.ts';
 //               user-correlation headers in Apex from UserInfo instead.
 //
 // server-owned  A field (or a whole object) is server-owned when its `<description>` starts with
-//               `Server-owned:` (then, by convention, who writes it). The marker sits on the
-//               field itself, so it deploys with it, admins read it in Setup, and nobody has to
-//               keep a separate list in step. A portal permission set (its `<description>`
-//               starts with `Portal:`, or its `<license>` is an Experience Cloud / community
-//               licence) must not grant Edit on a server-owned field, nor Create, Edit, Delete or
-//               Modify All on a server-owned object. Server code writes those in system mode.
+//               `Server-owned:` (then who writes it: server code in system mode, a service, or
+//               internal users; never a portal user), and portal-editable when it starts with
+//               `Portal-editable:` (then why a portal user may change it). Every field of a
+//               server-owned object is server-owned. The marker sits on the field itself, so it
+//               deploys with it, admins read it in Setup, and nobody keeps a list in step.
+//               Portal access comes from portal permission sets (`<description>` starting with
+//               `Portal:`, or an Experience Cloud / community `<license>`), portal profiles (an
+//               Experience Cloud / community / guest `<userLicense>`) and sharing sets (always for
+//               portal profiles). The rule fails:
+//               - a portal permission set or profile granting Edit on a server-owned field, or
+//                 Create, Edit, Delete or Modify All on a server-owned object;
+//               - a sharing set giving more than Read on a server-owned object;
+//               - an unmarked custom field on an object portal users reach (any portal
+//                 permission, profile or sharing set names it) or that has a server-owned field
+//                 (its data is written by the server): every such field must say which side of
+//                 the boundary it is on, so a new field that a controller or a service writes
+//                 cannot slip in editable. Formula, roll-up and auto-number fields are skipped:
+//                 nobody can edit them.
 
 /** The inline justification that allows merge fields in a Named Credential. */
 export const MERGE_FIELDS_JUSTIFICATION = /<!--\s*allow-merge-fields:\s*(.*?)\s*-->/;
@@ -33,7 +45,9 @@ const MIN_JUSTIFICATION = 20;
 export const SERVER_OWNED_MARKER = 'Server-owned:';
 /** The `<description>` prefix that marks a permission set as one for portal users. */
 export const PORTAL_MARKER = 'Portal:';
-const PORTAL_LICENSE = /community|portal|experience|partner|customer/i;
+// Experience Cloud licences (Customer/Partner Community, Customer Portal, External Apps/Identity,
+// Channel Account) and the site guest user licence.
+const PORTAL_LICENSE = /community|portal|experience|partner|customer|external|channel|guest/i;
 
 function firstText(xml: string, element: string): string | undefined {
   const match = new RegExp(`<${element}>([\\s\\S]*?)</${element}>`).exec(xml);
@@ -96,26 +110,74 @@ export async function checkMergeFields(ws: Workspace): Promise<CheckResult> {
   return { findings, summary: `${files.length} Named Credentials` };
 }
 
+/** The `<description>` prefix that marks a field as one portal users may edit. */
+export const PORTAL_EDITABLE_MARKER = 'Portal-editable:';
+
 /** What the project marks server-owned: `Object.Field` names and object names. */
 export interface ServerOwned {
   fields: Set<string>;
   objects: Set<string>;
 }
 
-/** Reads the `Server-owned:` markers of every custom field and object of the project. */
-export async function serverOwnedOf(ws: Workspace): Promise<ServerOwned> {
+/** One custom field of the project and its trust marker. */
+interface FieldMark {
+  name: string;
+  object: string;
+  file: string;
+  /** Line of its `<description>` (or of the root element when it has none). */
+  line: number;
+  marker: 'server-owned' | 'portal-editable' | undefined;
+  /** Formula, roll-up summary or auto-number: nobody can edit it. */
+  readOnly: boolean;
+}
+
+interface TrustMarks {
+  owned: ServerOwned;
+  fields: FieldMark[];
+}
+
+function markerOf(description: string | undefined): FieldMark['marker'] {
+  if (description?.startsWith(SERVER_OWNED_MARKER)) return 'server-owned';
+  if (description?.startsWith(PORTAL_EDITABLE_MARKER)) return 'portal-editable';
+  return undefined;
+}
+
+async function trustMarksOf(ws: Workspace): Promise<TrustMarks> {
   const owned: ServerOwned = { fields: new Set(), objects: new Set() };
+  const fields: FieldMark[] = [];
   for (const file of filesEnding(ws, '.field-meta.xml', '.object-meta.xml')) {
     const parts = file.split(path.sep);
     const objectsAt = parts.lastIndexOf('objects');
-    const objectName = objectsAt >= 0 ? parts[objectsAt + 1] : undefined;
-    if (!objectName) continue;
-    const description = firstText(withoutComments(await readFile(file, 'utf8')), 'description');
-    if (!description?.startsWith(SERVER_OWNED_MARKER)) continue;
-    if (file.endsWith('.object-meta.xml')) owned.objects.add(objectName);
-    else owned.fields.add(`${objectName}.${path.basename(file, '.field-meta.xml')}`);
+    const object = objectsAt >= 0 ? parts[objectsAt + 1] : undefined;
+    if (!object) continue;
+    const active = withoutComments(await readFile(file, 'utf8'));
+    const description = firstText(active, 'description');
+    const marker = markerOf(description);
+    if (file.endsWith('.object-meta.xml')) {
+      if (marker === 'server-owned') owned.objects.add(object);
+      continue;
+    }
+    const name = `${object}.${path.basename(file, '.field-meta.xml')}`;
+    if (marker === 'server-owned') owned.fields.add(name);
+    const at =
+      description === undefined ? active.indexOf('<CustomField') : active.indexOf('<description>');
+    fields.push({
+      name,
+      object,
+      file,
+      line: lineAt(active, Math.max(at, 0)),
+      marker,
+      readOnly: /<formula>/.test(active) || /<type>\s*(Summary|AutoNumber)\s*<\/type>/.test(active)
+    });
   }
-  return owned;
+  // Every field of a server-owned object is server-owned.
+  for (const field of fields) if (owned.objects.has(field.object)) owned.fields.add(field.name);
+  return { owned, fields };
+}
+
+/** Reads the `Server-owned:` markers of every custom field and object of the project. */
+export async function serverOwnedOf(ws: Workspace): Promise<ServerOwned> {
+  return (await trustMarksOf(ws)).owned;
 }
 
 /** Whether a permission set is for portal (Experience Cloud) users. */
@@ -126,55 +188,107 @@ export function isPortalPermissionSet(xml: string): boolean {
   return description.startsWith(PORTAL_MARKER) || PORTAL_LICENSE.test(license);
 }
 
+/** Whether a profile is for portal (Experience Cloud, community or site guest) users. */
+export function isPortalProfile(xml: string): boolean {
+  return PORTAL_LICENSE.test(firstText(withoutComments(xml), 'userLicense') ?? '');
+}
+
 const OBJECT_WRITES = ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords'];
 
 /** Rule server-owned: see the top of this file. */
 export async function checkServerOwned(ws: Workspace): Promise<CheckResult> {
   const findings: Finding[] = [];
-  const owned = await serverOwnedOf(ws);
-  const files = filesEnding(ws, '.permissionset-meta.xml');
+  const { owned, fields } = await trustMarksOf(ws);
+  /** Objects portal users reach, or whose data the server writes, and why (for the message). */
+  const inScope = new Map<string, string>();
+  const reach = (object: string, why: string) => {
+    if (object && !inScope.has(object)) inScope.set(object, why);
+  };
+  const add = (file: string, active: string, index: number, message: string) =>
+    findings.push(finding(ws, 'server-owned', file, lineAt(active, index), message));
+
+  const grants = [
+    ...filesEnding(ws, '.permissionset-meta.xml').map((file) => ({ file, kind: 'permission set' })),
+    ...filesEnding(ws, '.profile-meta.xml').map((file) => ({ file, kind: 'profile' }))
+  ];
   let portal = 0;
-  for (const file of files) {
+  for (const { file, kind } of grants) {
     const xml = await readFile(file, 'utf8');
-    if (!isPortalPermissionSet(xml)) continue;
+    if (kind === 'profile' ? !isPortalProfile(xml) : !isPortalPermissionSet(xml)) continue;
     portal++;
+    const name = path.basename(file).replace(/\.(permissionset|profile)-meta\.xml$/, '');
     const active = withoutComments(xml);
     for (const block of active.matchAll(/<fieldPermissions>([\s\S]*?)<\/fieldPermissions>/g)) {
       const body = block[1] ?? '';
       const field = firstText(body, 'field') ?? '';
+      reach(field.split('.')[0] ?? '', `portal ${kind} ${name} grants ${field}`);
       const editable = /<editable>\s*true\s*<\/editable>/.exec(body);
       if (!editable || !owned.fields.has(field)) continue;
-      findings.push(
-        finding(
-          ws,
-          'server-owned',
-          file,
-          lineAt(active, block.index + '<fieldPermissions>'.length + editable.index),
-          `portal permission set grants Edit on ${field}, which is server-owned (its description starts with "${SERVER_OWNED_MARKER}"): portal users could rewrite it through the API; make it read-only and let the server write it in system mode`
-        )
+      add(
+        file,
+        active,
+        block.index + '<fieldPermissions>'.length + editable.index,
+        `portal ${kind} grants Edit on ${field}, which is server-owned (its description, or its object's, starts with "${SERVER_OWNED_MARKER}"): portal users could rewrite it through the API; make it read-only and let the server write it in system mode`
       );
     }
     for (const block of active.matchAll(/<objectPermissions>([\s\S]*?)<\/objectPermissions>/g)) {
       const body = block[1] ?? '';
       const object = firstText(body, 'object') ?? '';
+      if (/<(allowRead|viewAllRecords|allowEdit|allowCreate)>\s*true\s*</.test(body))
+        reach(object, `portal ${kind} ${name} grants access to it`);
       if (!owned.objects.has(object)) continue;
       for (const permission of OBJECT_WRITES) {
         const granted = new RegExp(`<${permission}>\\s*true\\s*</${permission}>`).exec(body);
         if (!granted) continue;
-        findings.push(
-          finding(
-            ws,
-            'server-owned',
-            file,
-            lineAt(active, block.index + '<objectPermissions>'.length + granted.index),
-            `portal permission set grants ${permission} on ${object}, which is server-owned (its description starts with "${SERVER_OWNED_MARKER}"): portal users get Read at most; the server writes it in system mode`
-          )
+        add(
+          file,
+          active,
+          block.index + '<objectPermissions>'.length + granted.index,
+          `portal ${kind} grants ${permission} on ${object}, which is server-owned (its description starts with "${SERVER_OWNED_MARKER}"): portal users get Read at most; the server writes it in system mode`
         );
       }
     }
   }
+
+  const sharingSets = filesEnding(ws, '.sharingSet-meta.xml');
+  for (const file of sharingSets) {
+    const active = withoutComments(await readFile(file, 'utf8'));
+    const name = path.basename(file, '.sharingSet-meta.xml');
+    for (const block of active.matchAll(/<accessMappings>([\s\S]*?)<\/accessMappings>/g)) {
+      const body = block[1] ?? '';
+      const object = firstText(body, 'object') ?? '';
+      reach(object, `sharing set ${name} shares it with portal users`);
+      const level = /<accessLevel>\s*([^<\s]+)\s*<\/accessLevel>/.exec(body);
+      if (!level || level[1] === 'Read' || !owned.objects.has(object)) continue;
+      add(
+        file,
+        active,
+        block.index + '<accessMappings>'.length + level.index,
+        `sharing set ${name} gives portal users ${level[1]} access to ${object}, which is server-owned (its description starts with "${SERVER_OWNED_MARKER}"): share it Read only; the server writes it in system mode`
+      );
+    }
+  }
+
+  for (const field of fields)
+    if (field.marker === 'server-owned')
+      reach(field.object, `it has server-owned fields (${field.name})`);
+  let unmarked = 0;
+  for (const field of fields) {
+    const why = inScope.get(field.object);
+    if (!why || field.readOnly || field.marker || owned.objects.has(field.object)) continue;
+    unmarked++;
+    findings.push(
+      finding(
+        ws,
+        'server-owned',
+        field.file,
+        field.line,
+        `${field.name} is on an object portal users reach or the server writes (${why}) but says neither "${SERVER_OWNED_MARKER}" nor "${PORTAL_EDITABLE_MARKER}": start its <description> with "${SERVER_OWNED_MARKER} <who writes it>" (money, integration state, keys, anything a controller or service writes) or, only if a portal user may change it, "${PORTAL_EDITABLE_MARKER} <why>"`
+      )
+    );
+  }
   return {
     findings,
-    summary: `${owned.fields.size} server-owned fields, ${owned.objects.size} objects, ${portal} portal permission sets`
+    summary: `${owned.fields.size} server-owned fields, ${owned.objects.size} objects, ${portal} portal permission sets/profiles, ${sharingSets.length} sharing sets, ${inScope.size} objects checked for markers${unmarked ? `, ${unmarked} unmarked` : ''}`
   };
 }
