@@ -220,7 +220,7 @@ describe('describe', () => {
     );
     const reference = describeResult.fields.find((f) => f.name === 'Reference__c');
     assert.equal(reference?.externalId, true);
-    assert.equal(reference?.unique, true);
+    assert.equal(reference?.unique, false);
     assert.equal(reference?.idLookup, true);
     assert.equal(reference?.length, 36);
     assert.equal(reference?.soapType, 'xsd:string');

@@ -90,7 +90,7 @@ describe('schema from this project', () => {
         reference.externalId,
         reference.idLookup
       ],
-      ['string', 36, true, true, true]
+      ['string', 36, false, true, true]
     );
     assert.equal(reference.caseSensitive, false);
     const correlation = fieldOf(schema, 'Integration_Log__c', 'Correlation_Id__c');
