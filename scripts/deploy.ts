@@ -13,6 +13,7 @@ import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
 import { projectRoot } from '../toolkit/src/project.ts';
 import { createSf } from './lib/sf.ts';
 import { checkPerEnvironment, looksLikeProduction, readReplacements } from './lib/per-env.ts';
+import { deployedSwitches, readOrgSwitches, switchesReenabled } from './lib/kill-switch.ts';
 
 await runMain(async (argv) => {
   const parsed = parseDeployArgs(argv);
@@ -30,11 +31,22 @@ await runMain(async (argv) => {
   // kill switches, log level) into the deploy: refuse before building anything when one is
   // missing or invalid, or the tokenization URL and CSP Trusted Site disagree.
   const production = looksLikeProduction(org);
-  const problems = checkPerEnvironment(await readReplacements(root), process.env, production);
+  const replacements = await readReplacements(root);
+  const problems = checkPerEnvironment(replacements, process.env, production);
   if (problems.length > 0) {
     throw new ScriptError(
       `Per-environment values for '${org.name}'${production ? ' (production)' : ''} are missing or wrong (docs/payments.md, Setup):\n  ${problems.join('\n  ')}`
     );
+  }
+  // A switch an admin turned off in Setup stays off unless this deploy says otherwise.
+  if (!options.enableIntegrations) {
+    const reenabled = switchesReenabled(
+      deployedSwitches(replacements),
+      await readOrgSwitches(sf, org.name),
+      process.env,
+      org.name
+    );
+    if (reenabled.length > 0) throw new ScriptError(reenabled.join('\n'));
   }
   const steps = new StepReporter(options.skipLwcBuild ? 1 : 2);
   if (!options.skipLwcBuild) {

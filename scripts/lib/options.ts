@@ -186,6 +186,8 @@ export interface DeployCliOptions {
   tests: string[];
   waitMinutes: number;
   skipLwcBuild: boolean;
+  /** Switch on integrations that are switched off in the org (see scripts/lib/kill-switch.ts). */
+  enableIntegrations: boolean;
 }
 
 export const DEPLOY_SPEC: CommandSpec = {
@@ -222,6 +224,11 @@ export const DEPLOY_SPEC: CommandSpec = {
     'skip-lwc-build': {
       type: 'boolean',
       description: 'Do not compile the LWCs first (they were just built).'
+    },
+    'enable-integrations': {
+      type: 'boolean',
+      description:
+        'Allow the deploy to switch on an integration that is switched off in the org (Integration_Setting__mdt Enabled__c); without it the deploy stops.'
     }
   },
   examples: [
@@ -260,7 +267,8 @@ export function parseDeployArgs(argv: readonly string[]): Parsed<DeployCliOption
       ...(testLevel !== undefined ? { testLevel } : {}),
       tests,
       waitMinutes: wait === undefined ? 33 : intInRange('wait', wait, 1, 600),
-      skipLwcBuild: booleanValue(v, 'skip-lwc-build')
+      skipLwcBuild: booleanValue(v, 'skip-lwc-build'),
+      enableIntegrations: booleanValue(v, 'enable-integrations')
     };
   });
 }

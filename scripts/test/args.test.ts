@@ -136,7 +136,8 @@ describe('deploy arguments', () => {
       dryRun: false,
       tests: [],
       waitMinutes: 33,
-      skipLwcBuild: false
+      skipLwcBuild: false,
+      enableIntegrations: false
     });
   });
 
@@ -150,7 +151,8 @@ describe('deploy arguments', () => {
       testLevel: 'RunSpecifiedTests',
       tests: ['A', 'B.m', 'C'],
       waitMinutes: 33,
-      skipLwcBuild: false
+      skipLwcBuild: false,
+      enableIntegrations: false
     });
   });
 
