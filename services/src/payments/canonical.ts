@@ -116,6 +116,22 @@ export function unknownReply(request: PaymentRequestFacts): PaymentReply {
   return noCard(request, 'Unknown', 'GATEWAY_TIMEOUT', GATEWAY_TIMEOUT_TEXT);
 }
 
+/** Reason code of an Unknown payment the gateway still did not know after the grace period. */
+export const NOT_CHARGED_CODE = 'GATEWAY_NOT_CHARGED';
+
+/**
+ * An Unknown payment settled as Error: the gateway's lookup, authoritative once its processing
+ * window has passed, still does not know the order after the grace period, so it never charged.
+ */
+export function notChargedReply(request: PaymentRequestFacts): PaymentReply {
+  return noCard(
+    request,
+    'Error',
+    NOT_CHARGED_CODE,
+    'The payment gateway never received this payment (no record after the grace period). No payment was taken.'
+  );
+}
+
 export function inProgressReply(request: PaymentRequestFacts): PaymentReply {
   return noCard(request, 'Unknown', 'PAYMENT_IN_PROGRESS', IN_PROGRESS_TEXT);
 }

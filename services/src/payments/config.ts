@@ -46,6 +46,12 @@ export const paymentsConfig = defineConfig({
         description: `Gateway timeout; stays below the Apex callout timeout (${APEX_CALLOUT_TIMEOUT_MS / 1000} s) so Salesforce always gets an answer.`
       }
     ),
+    // SecurePay's lookup is authoritative once its processing window has passed; this must be
+    // longer, or a charge the gateway applied late would be settled "not charged".
+    PAYMENTS_NOT_CHARGED_AFTER_MS: withDefault(integer(1_000, 7 * 24 * 3_600_000), '900000', {
+      description:
+        "Grace period of an Unknown payment: once this old, a payment SecurePay's lookup still does not know is final `Error` `GATEWAY_NOT_CHARGED` (no money taken). Must exceed SecurePay's processing window; never less than the gateway timeout + 5 s."
+    }),
     PAYMENTS_IN_PROGRESS_WAIT_MS: optional(integer(0, APEX_CALLOUT_TIMEOUT_MS - 1_000), {
       shownDefault: 'gateway timeout + 2000',
       description:
@@ -60,6 +66,12 @@ export const paymentsConfig = defineConfig({
       merchantCode: v.SECUREPAY_MERCHANT_CODE
     },
     gatewayTimeoutMs: v.PAYMENTS_GATEWAY_TIMEOUT_MS,
+    // A Pending row counts as stale only after the gateway timeout + 5 s (idempotency.ts): the
+    // grace period never ends before a charge in flight could have answered.
+    notChargedAfterMs: Math.max(
+      v.PAYMENTS_NOT_CHARGED_AFTER_MS,
+      v.PAYMENTS_GATEWAY_TIMEOUT_MS + 5_000
+    ),
     inProgressWaitMs:
       v.PAYMENTS_IN_PROGRESS_WAIT_MS ??
       Math.min(v.PAYMENTS_GATEWAY_TIMEOUT_MS + 2_000, APEX_CALLOUT_TIMEOUT_MS - 1_000)
@@ -77,6 +89,8 @@ export interface PaymentsConfig {
   gatewayTimeoutMs: number;
   /** A duplicate of a request still in progress waits this long, then gets 409. */
   inProgressWaitMs: number;
+  /** An Unknown payment the gateway does not know is final Error once this old. */
+  notChargedAfterMs: number;
 }
 
 export function loadPaymentsConfig(
@@ -94,6 +108,7 @@ export function describePaymentsConfig(config: PaymentsConfig): Record<string, u
       merchantCode: config.securePay.merchantCode
     },
     gatewayTimeoutMs: config.gatewayTimeoutMs,
-    inProgressWaitMs: config.inProgressWaitMs
+    inProgressWaitMs: config.inProgressWaitMs,
+    notChargedAfterMs: config.notChargedAfterMs
   };
 }

@@ -11,6 +11,12 @@
 //     reconcile it by asking the gateway for the order (GET /v2/payments/{orderId}); the gateway is
 //     never charged blindly again. A Pending row older than the gateway timeout (its instance died
 //     mid-call) is reconciled the same way.
+//  5. A timed-out charge may or may not have been applied. While the gateway does not know the
+//     order it stays Unknown, until the grace period (notChargedAfterMs, counted from the row's
+//     creation, before the charge was sent) has passed: then it is final Error
+//     GATEWAY_NOT_CHARGED. Sound only because SecurePay's lookup is authoritative once its
+//     processing window has passed (a charge it received shows by then); the grace period is
+//     longer than that window (docs/payments.md, "Settling Unknown payments").
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
@@ -20,6 +26,7 @@ import {
   fromSecurePayPayment,
   HTTP_STATUS,
   inProgressReply,
+  notChargedReply,
   ordered,
   unknownReply
 } from './canonical.ts';
@@ -86,6 +93,11 @@ export interface PaymentRequestsOptions {
   logger: Logger;
   gatewayTimeoutMs: number;
   inProgressWaitMs: number;
+  /**
+   * Age after which an Unknown payment the gateway does not know is final Error (not charged):
+   * longer than the gateway's processing window (see the header, 5).
+   */
+  notChargedAfterMs: number;
   /** Poll interval while waiting for another instance (default 25 ms). */
   pollMs?: number;
 }
@@ -399,7 +411,7 @@ export class PaymentRequests {
       );
       return unknown;
     }
-    if (!payment) {
+    if (!payment && row.age_ms < this.options.notChargedAfterMs) {
       // Not (yet) known to the gateway: it may still be processing. Stays Unknown.
       this.options.logger.info(
         { idempotencyKey: facts.idempotencyKey },
@@ -407,7 +419,8 @@ export class PaymentRequests {
       );
       return unknown;
     }
-    const outcome = fromSecurePayPayment(facts, payment);
+    // Known to the gateway, or still unknown to it after the grace period: never charged.
+    const outcome = payment ? fromSecurePayPayment(facts, payment) : notChargedReply(facts);
     const { rows } = await this.options.pool.query<{
       response: PaymentAnswer;
       http_status: number;

@@ -103,9 +103,8 @@ export async function paymentRoutes(
         throw new HttpError(
           422,
           'idempotency_key_reused',
-          // The key is echoed (PaymentsContract.json's message): it passed idempotencyKey, so it is
-          // letters, digits, '-' and '_' and holds no card number.
-          `Idempotency-Key ${key} was already used for a different payment request.`
+          // Nothing of the request is echoed (the caller knows its key; callers log bodies).
+          'This Idempotency-Key was already used for a different payment request.'
         );
       }
       if (result.kind === 'in_progress') {
@@ -141,7 +140,8 @@ export async function paymentRoutes(
       const { key } = request.params;
       const stored = await payments.get(key);
       if (!stored) {
-        return sendError(reply, 404, 'not_found', `No payment with Idempotency-Key ${key}.`);
+        // The key is not echoed: nothing of the request comes back in an error body.
+        return sendError(reply, 404, 'not_found', 'No payment with this Idempotency-Key.');
       }
       return send(reply, stored);
     }

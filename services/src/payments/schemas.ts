@@ -74,6 +74,15 @@ const EMAIL_MESSAGE =
   "must be a plain email address (letters, digits and . _ % + ' - before the @, a domain name after it; at most 254 characters)";
 
 /**
+ * SecurePay's card token as the browser gets it from `POST /v2/tokens` (the simulator's
+ * CARD_TOKEN_PATTERN): "tokenize first" enforced here, so a raw card number sent as the token is
+ * refused with 400 instead of being forwarded to the gateway. The message never quotes it.
+ */
+export const PAYMENT_TOKEN = /^tok_[0-9a-f]{32}$/;
+const PAYMENT_TOKEN_MESSAGE =
+  "must be the gateway's single-use card token (tok_ and 32 lower-case hex digits), never card data";
+
+/**
  * The largest amount SecurePay takes (its API refuses more with 400 `invalid_amount`); the
  * simulator's MAX_AMOUNT_CENTS, which services/test/payments/trust.test.ts holds equal. Checked
  * here so that the caller gets a 400 naming the field instead of the gateway's refusal as a 502.
@@ -128,11 +137,13 @@ export const chargeBody = z.strictObject(
       error: CURRENCY_MESSAGE
     }),
     paymentToken: z
-      .string({
-        error: "must be the gateway's single-use token (8-128 letters, digits, '_' or '-')"
-      })
-      .regex(/^[A-Za-z0-9_-]{8,128}$/, {
-        error: "must be the gateway's single-use token (8-128 letters, digits, '_' or '-')"
+      .string({ error: PAYMENT_TOKEN_MESSAGE })
+      .regex(PAYMENT_TOKEN, { error: PAYMENT_TOKEN_MESSAGE })
+      .refine((token) => !isPanLikeKey(token), { error: PAYMENT_TOKEN_MESSAGE })
+      .meta({
+        [CARD_NUMBER_FREE]: true,
+        description:
+          "The gateway's single-use card token from the browser's tokenization: `tok_` and 32 lower-case hex digits, never 13 digits in a row. A card number, in any form, is refused (400) and never sent to the gateway or logged."
       }),
     reference: z
       .string({ error: 'must be a text of 1-50 characters' })

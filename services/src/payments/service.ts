@@ -20,7 +20,8 @@ export const paymentsService = defineService({
       gateway,
       logger,
       gatewayTimeoutMs: config.gatewayTimeoutMs,
-      inProgressWaitMs: config.inProgressWaitMs
+      inProgressWaitMs: config.inProgressWaitMs,
+      notChargedAfterMs: config.notChargedAfterMs
     });
     readiness.add('securepay', () => gateway.ping());
     logger.info({ config: describePaymentsConfig(config) }, 'payments configured');

@@ -6,7 +6,8 @@
 //     (password, clientSecret, accessToken, cardNumber, cvv, ...) at any depth of a logged object;
 //  3. a value scrubber run on every string of the final JSON line (message, bindings, serialized
 //     errors, request URLs): 13-19 digit runs passing the Luhn check (card numbers, PCI DSS 3.4),
-//     also glued to letters, grouped by spaces, dots or dashes, or percent-encoded; `Bearer`
+//     also glued to letters or inside longer digit runs, grouped by spaces, dots, dashes,
+//     underscores, slashes or unicode dashes, or percent-encoded; `Bearer`
 //     tokens, Salesforce session ids, passwords inside connection URLs, and the values of
 //     secret-named query parameters (`?access_token=...`).
 // Layer 3 runs on the serialized line, so even a message string or an error stack cannot leak.
@@ -129,22 +130,32 @@ export function passesLuhn(digits: string): boolean {
 }
 
 // A card number as it may be written: 13-19 digits, each digit possibly percent-encoded (%34 is
-// "4"), the digits optionally grouped by single separators (space, dot, dash, "+", or those
-// percent-encoded), not inside a longer run of digits. Letters around it do not protect it
-// (`pay4111111111111111`); what keeps Salesforce ids (001000000000001AAA) intact is the check in
-// panReplacement: no card number starts with 0 (ISO/IEC 7812 gives that major industry
-// identifier to no card network), so a run glued to letters that starts with 0 is an id.
-const panPattern = (digit: string, separator: string, after: string) =>
-  new RegExp(`(?<![0-9])${digit}(?:${separator}?${digit}){12,18}(?![0-9]${after})`, 'g');
+// "4"), the digits optionally grouped by up to three separators (space, dot, dash, underscore,
+// "+", "/", the unicode dashes U+2010..U+2015 and minus U+2212, or any of those
+// percent-encoded), and possibly inside a longer run of digits (`411111111111111100000`): a
+// candidate is the whole run, and it is a card number when any 13-19 digit window of it passes
+// the Luhn check (isPan). Letters around it do not protect it (`pay4111111111111111`); what
+// keeps Salesforce ids (001000000000001AAA) intact is the rule that no card number starts with 0
+// (ISO/IEC 7812 gives that major industry identifier to no card network): windows starting with
+// 0 are skipped, except a whole run standing alone (Luhn decides, as before).
+const SEPARATOR_CHARS = String.raw`[ .+_/\-\u2010-\u2015\u2212]`;
+// Percent-encoded separators: %20 space, %2B +, %2D -, %2E ., %2F /, %5F _, and the UTF-8 bytes
+// of U+2010..U+2015 (%E2%80%90..%E2%80%95) and U+2212 (%E2%88%92).
+const ENCODED_SEPARATOR = String.raw`%2[0BbDdEeFf]|%5[Ff]|%[Ee]2%80%9[0-5]|%[Ee]2%88%92`;
+const panPattern = (digit: string, separator: string) =>
+  new RegExp(`(?<![0-9])${digit}(?:${separator}{0,3}${digit}){12,}`, 'g');
 // Plain text (no "%"): a simpler pattern, the one nearly every line takes.
-const PAN_CANDIDATE_PLAIN = panPattern(String.raw`\d`, String.raw`[ .+\-]`, '');
+const PAN_CANDIDATE_PLAIN = panPattern(String.raw`\d`, SEPARATOR_CHARS);
 const PAN_CANDIDATE_ENCODED = panPattern(
   String.raw`(?:\d|%3\d)`,
-  String.raw`(?:[ .+\-]|%2[0DdEe])`,
-  String.raw`|%3\d`
+  `(?:${SEPARATOR_CHARS}|${ENCODED_SEPARATOR})`
 );
 const panCandidates = (text: string) =>
   text.includes('%') ? PAN_CANDIDATE_ENCODED : PAN_CANDIDATE_PLAIN;
+// A UUID (correlation ids, idempotency keys): its dashes are boundaries, not card-number
+// separators. Its groups hold at most 12 digits, so no card number fits in one; joined across
+// dashes, about one random UUID in a hundred would hold a Luhn-valid 13-19 digit window.
+const UUID = /(?<![0-9A-Za-z])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Za-z])/g;
 const BEARER_TOKEN = /\b(Bearer)\s+[A-Za-z0-9._~+/=!-]{8,}/gi;
 // Salesforce access tokens are session ids: the 15-character org id, "!", then the session secret.
 const SALESFORCE_SESSION_ID = /\b00D[A-Za-z0-9]{12}![A-Za-z0-9._]{20,}/g;
@@ -156,33 +167,87 @@ const SECRET_QUERY_NAMES = new Set(['code', 'sig', 'signature', 'key', 'auth', '
 
 export const CARD_REDACTED = '[REDACTED-PAN]';
 
+const ENCODED_SEPARATORS = new RegExp(ENCODED_SEPARATOR, 'g');
 const PERCENT_DIGIT = /%3(\d)/g;
-const NOT_DIGIT = /\D/;
+const NOT_DIGITS = /\D/g;
 
 /** The digits of a PAN candidate (percent-encoded digits decoded, separators dropped). */
 function candidateDigits(match: string): string {
-  return (match.includes('%') ? match.replace(PERCENT_DIGIT, '$1') : match).replace(
-    /%2[0DdEe]|[ .+-]/g,
-    ''
-  );
+  const decoded = match.includes('%')
+    ? match.replace(ENCODED_SEPARATORS, '').replace(PERCENT_DIGIT, '$1')
+    : match;
+  return decoded.replace(NOT_DIGITS, '');
 }
 
 function isLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/** Whether the candidate `match` at `offset` of `text` is a card number to redact. */
+/** Whether some 13-19 digit window of `digits` passes Luhn (windows starting with 0 skipped). */
+function holdsCardNumber(digits: string): boolean {
+  for (let start = 0; start + 13 <= digits.length; start++) {
+    if (digits.charCodeAt(start) === 48) continue;
+    for (let length = 13; length <= 19 && start + length <= digits.length; length++) {
+      if (passesLuhn(digits.slice(start, start + length))) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the candidate `match` at `offset` of `text` is (or holds) a card number to redact. */
 function isPan(match: string, offset: number, text: string): boolean {
   const digits = candidateDigits(match);
-  if (digits.length < 13 || digits.length > 19 || NOT_DIGIT.test(digits)) return false;
-  if (digits.charCodeAt(0) === 48) {
-    // Starts with 0: a Salesforce id or a number, never a card; only whole numbers standing
-    // alone keep the earlier rule (Luhn decides).
+  if (digits.length < 13) return false;
+  if (digits.length <= 19 && digits.charCodeAt(0) === 48) {
+    // A whole run starting with 0: a Salesforce id or a number, never a card, when glued to
+    // letters; standing alone, Luhn decides (the earlier rule).
     const before = offset > 0 ? text.charCodeAt(offset - 1) : 0;
     const after = text.charCodeAt(offset + match.length);
-    if (isLetter(before) || isLetter(after)) return false;
+    if (!isLetter(before) && !isLetter(after) && passesLuhn(digits)) return true;
   }
-  return passesLuhn(digits);
+  return holdsCardNumber(digits);
+}
+
+/** Positions of the dashes inside UUIDs of `text`, or undefined when it holds none. */
+function uuidDashes(text: string): Set<number> | undefined {
+  let dashes: Set<number> | undefined;
+  UUID.lastIndex = 0;
+  for (let m = UUID.exec(text); m !== null; m = UUID.exec(text)) {
+    dashes ??= new Set();
+    for (let i = m[0].indexOf('-'); i >= 0; i = m[0].indexOf('-', i + 1)) dashes.add(m.index + i);
+  }
+  return dashes;
+}
+
+/**
+ * The candidate as it is to be written: redacted when it holds a card number. Inside a UUID the
+ * dashes split it, and each piece is judged alone.
+ */
+function scrubCandidate(
+  match: string,
+  offset: number,
+  text: string,
+  dashes: Set<number> | undefined
+): string {
+  if (!dashes || !match.includes('-')) return isPan(match, offset, text) ? CARD_REDACTED : match;
+  let out = '';
+  let pieceStart = 0;
+  for (let i = 0; i <= match.length; i++) {
+    if (i < match.length && !dashes.has(offset + i)) continue;
+    const piece = match.slice(pieceStart, i);
+    out += isPan(piece, offset + pieceStart, text) ? CARD_REDACTED : piece;
+    if (i < match.length) out += '-';
+    pieceStart = i + 1;
+  }
+  return out;
+}
+
+/** Replaces every card number of `text` (see panPattern). */
+function scrubPans(text: string): string {
+  const dashes = text.includes('-') ? uuidDashes(text) : undefined;
+  return text.replace(panCandidates(text), (match: string, offset: number, whole: string) =>
+    scrubCandidate(match, offset, whole, dashes)
+  );
 }
 
 function queryParameterReplacement(whole: string, sep: string, name: string): string {
@@ -204,11 +269,7 @@ function queryParameterReplacement(whole: string, sep: string, name: string): st
  */
 export function scrubText(text: string): string {
   let out = text;
-  if (/\d{4}|%3\d/.test(out)) {
-    out = out.replace(panCandidates(out), (match: string, offset: number, whole: string) =>
-      isPan(match, offset, whole) ? CARD_REDACTED : match
-    );
-  }
+  if (/\d/.test(out)) out = scrubPans(out);
   if (out.includes('earer')) out = out.replace(BEARER_TOKEN, `$1 ${REDACTED}`);
   if (out.includes('00D')) out = out.replace(SALESFORCE_SESSION_ID, REDACTED);
   if (out.includes('://')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
@@ -228,10 +289,11 @@ const QUERY_PARAMETER_ANYWHERE = new RegExp(QUERY_PARAMETER.source);
 /** Whether any PAN candidate in `text` is one scrubText would redact. */
 function hasPan(text: string): boolean {
   const pattern = panCandidates(text);
+  const dashes = text.includes('-') ? uuidDashes(text) : undefined;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
     // Looked at in its string literal, the neighbours are the same characters (or a quote).
-    if (isPan(m[0], m.index, text)) {
+    if (scrubCandidate(m[0], m.index, text, dashes) !== m[0]) {
       pattern.lastIndex = 0;
       return true;
     }
@@ -248,7 +310,7 @@ function hasPan(text: string): boolean {
  */
 function mayNeedScrubbing(text: string): boolean {
   return (
-    (/\d{4}|%3\d/.test(text) && hasPan(text)) ||
+    hasPan(text) ||
     text.includes('earer') ||
     (text.includes('00D') && SALESFORCE_SESSION_ID_ANYWHERE.test(text)) ||
     (text.includes('://') && URL_CREDENTIALS_ANYWHERE.test(text)) ||

@@ -56,6 +56,10 @@ export interface HarnessOptions {
   gatewayTimeoutMs?: number;
   inProgressWaitMs?: number;
   timeoutHoldMs?: number;
+  /** The simulator's processing window (TIMEOUT_LATE card). */
+  processingWindowMs?: number;
+  /** PAYMENTS_NOT_CHARGED_AFTER_MS. */
+  notChargedAfterMs?: number;
   /** Reuse this database (a second instance on the same table). */
   database?: TestDatabase;
   /** Reuse this simulator. */
@@ -94,7 +98,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     (await startSecurePaySimulator({
       port: 0,
       logger: false,
-      ...(options.timeoutHoldMs !== undefined ? { timeoutHoldMs: options.timeoutHoldMs } : {})
+      ...(options.timeoutHoldMs !== undefined ? { timeoutHoldMs: options.timeoutHoldMs } : {}),
+      ...(options.processingWindowMs !== undefined
+        ? { processingWindowMs: options.processingWindowMs }
+        : {})
     }));
   const ownDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase());
@@ -127,6 +134,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       PAYMENTS_GATEWAY_TIMEOUT_MS: String(options.gatewayTimeoutMs ?? 5000),
       ...(options.inProgressWaitMs !== undefined
         ? { PAYMENTS_IN_PROGRESS_WAIT_MS: String(options.inProgressWaitMs) }
+        : {}),
+      ...(options.notChargedAfterMs !== undefined
+        ? { PAYMENTS_NOT_CHARGED_AFTER_MS: String(options.notChargedAfterMs) }
         : {})
     },
     [paymentsService]

@@ -254,7 +254,7 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       const notFound = await server.app.inject({ method: 'GET', url: '/nope?x=1', headers: auth });
       assert.equal(notFound.statusCode, 404);
       assert.equal(notFound.json().error, 'not_found');
-      assert.equal(notFound.json().message, 'Route GET /nope not found.');
+      assert.equal(notFound.json().message, 'No route GET with this path.');
     });
 
     test('a server without tokens rejects every protected route and says why', async () => {

@@ -14,9 +14,14 @@ export interface CardOutcome {
   errorCode: string | null;
 }
 
-/** What a payment with a card does: an outcome, and for TIMEOUT a held answer. */
+/**
+ * What a payment with a card does: an outcome, and for TIMEOUT a held answer. `appliedLate`
+ * (TIMEOUT_LATE): the charge is applied but shows in `GET /v2/payments/{orderId}` only once the
+ * gateway's processing window has passed.
+ */
 export interface CardBehaviour extends CardOutcome {
   holdAnswer: boolean;
+  appliedLate?: boolean;
 }
 
 const APPROVED: CardOutcome = {
@@ -44,7 +49,13 @@ export const TEST_CARD_NUMBERS = {
   insufficientFunds: '4000000000009995',
   expired: '4000000000000069',
   /** Paid, but the answer is held for timeoutHoldMs: the client times out. */
-  timeout: '4000000000000119'
+  timeout: '4000000000000119',
+  /**
+   * Paid, the answer held like TIMEOUT, and the payment unknown to the lookup until the
+   * processing window (processingWindowMs) has passed: a timed-out charge the gateway applied
+   * late. Reconciliation must not call it "not charged" within the window.
+   */
+  timeoutLate: '4000000000000127'
 } as const;
 
 const CARDS = TEST_CARD_NUMBERS;
@@ -60,7 +71,8 @@ export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = {
     holdAnswer: false
   },
   [CARDS.expired]: { ...declined('54', 'Expired card', 'expired_card'), holdAnswer: false },
-  [CARDS.timeout]: { ...APPROVED, holdAnswer: true }
+  [CARDS.timeout]: { ...APPROVED, holdAnswer: true },
+  [CARDS.timeoutLate]: { ...APPROVED, holdAnswer: true, appliedLate: true }
 };
 
 export function behaviourOf(cardNumber: string): CardBehaviour {

@@ -10,7 +10,9 @@
  * - Test cards: 4111111111111111 VISA, 5555555555554444 MASTERCARD, 378282246310005 AMEX
  *   (approved `00`); 4000000000000002 `05` Do not honour; 4000000000009995 `51` Insufficient
  *   funds; 4000000000000069 `54` Expired card; 4000000000000119 paid but the answer is held
- *   for `timeoutHoldMs` (the client times out; GET finds it paid). Other Luhn-valid: approved.
+ *   for `timeoutHoldMs` (the client times out; GET finds it paid); 4000000000000127 the same,
+ *   but GET finds it only after `processingWindowMs` (applied late). An injected 'timeout'
+ *   failure on `/v2/payments` is never charged (GET: 404). Other Luhn-valid: approved.
  * - `/__sim/*` control API and `control`: reset, latency, failures (503, 500, 'timeout'),
  *   charges (never a card number), request counts. `/__sim/*` answers loopback clients only
  *   and, with `driverSecret`, only requests with `Authorization: Bearer <driverSecret>`.
@@ -45,6 +47,11 @@ export interface SecurePaySimulatorOptions {
   /** Latency added before every gateway answer (not the control API). */
   latencyMs?: number;
   timeoutHoldMs?: number;
+  /**
+   * How long after it arrived a TIMEOUT_LATE charge stays unknown to the lookup; the gateway's
+   * processing window, after which its lookup is authoritative (default 60 s).
+   */
+  processingWindowMs?: number;
   clientId?: string;
   clientSecret?: string;
   merchantCode?: string;
@@ -81,7 +88,7 @@ export async function startSecurePaySimulator(
     clientId: options.clientId ?? DEFAULT_SECUREPAY_CLIENT_ID,
     clientSecret: options.clientSecret ?? DEFAULT_SECUREPAY_CLIENT_SECRET,
     merchantCode: options.merchantCode ?? DEFAULT_SECUREPAY_MERCHANT_CODE,
-    store: new GatewayStore(),
+    store: new GatewayStore(options.processingWindowMs),
     faults: new Faults(
       options.latencyMs ?? 0,
       1,

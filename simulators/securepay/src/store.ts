@@ -11,6 +11,28 @@ import type { CardBehaviour, CardBrand } from './cards.ts';
 import { badRequest, item, SecurePayError } from './errors.ts';
 
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
+/**
+ * The gateway's processing window: a charge it received shows in `GET /v2/payments/{orderId}`
+ * at the latest this long after it arrived, and from then on the lookup is authoritative (404:
+ * never charged). A timed-out charge may or may not have been applied: the 'timeout' failure
+ * drops the request before it is processed (never charged, 404 for ever), the TIMEOUT card is
+ * charged and visible at once, the TIMEOUT_LATE card is charged and visible only when the window
+ * has passed. The payments ESB's grace period (PAYMENTS_NOT_CHARGED_AFTER_MS) must exceed it.
+ */
+export const DEFAULT_PROCESSING_WINDOW_MS = 60_000;
+
+/**
+ * Card tokens: `tok_` and 32 lower-case hex digits, never 13 digits in a row, so that no token
+ * holds what looks like a card number (the payments ESB refuses such a token).
+ */
+export const CARD_TOKEN_PATTERN = /^tok_[0-9a-f]{32}$/;
+
+function newCardToken(): string {
+  for (;;) {
+    const hex = randomBytes(16).toString('hex');
+    if (!/\d{13}/.test(hex)) return `tok_${hex}`;
+  }
+}
 export const ACCESS_TOKEN_LIFETIME_S = 3600;
 
 export interface CardToken {
@@ -59,6 +81,8 @@ export interface StoredPayment {
   answer: SecurePayPayment;
   /** The TIMEOUT test card: the first answer is held. */
   holdAnswer: boolean;
+  /** When the lookup by order id starts to show it (epoch ms; TIMEOUT_LATE: the window later). */
+  visibleAt: number;
 }
 
 /** One row of `GET /__sim/charges`: no card number, only last 4. */
@@ -100,6 +124,9 @@ export class GatewayStore {
   private byOrder = new Map<string, StoredPayment>();
   private charged: StoredPayment[] = [];
 
+  /** @param processingWindowMs see DEFAULT_PROCESSING_WINDOW_MS */
+  constructor(readonly processingWindowMs = DEFAULT_PROCESSING_WINDOW_MS) {}
+
   issueAccessToken(now = Date.now()): string {
     const token = randomBytes(32).toString('base64url');
     this.accessTokens.set(token, now + ACCESS_TOKEN_LIFETIME_S * 1000);
@@ -114,7 +141,7 @@ export class GatewayStore {
   addCardToken(card: Omit<CardToken, 'token' | 'expiresAt'>, now = Date.now()): CardToken {
     const stored: CardToken = {
       ...card,
-      token: `tok_${randomBytes(16).toString('hex')}`,
+      token: newCardToken(),
       expiresAt: now + TOKEN_LIFETIME_MS
     };
     this.cardTokens.set(stored.token, stored);
@@ -149,11 +176,12 @@ export class GatewayStore {
       );
     }
     card.usedBy = key;
-    const { holdAnswer, ...outcome } = card.behaviour;
+    const { holdAnswer, appliedLate, ...outcome } = card.behaviour;
     const payment: StoredPayment = {
       idempotencyKey: key,
       fingerprint: print,
       holdAnswer,
+      visibleAt: now.getTime() + (appliedLate ? this.processingWindowMs : 0),
       answer: {
         createdAt: now.toISOString(),
         merchantCode: request.merchantCode,
@@ -179,9 +207,13 @@ export class GatewayStore {
     return { payment, replay: false };
   }
 
-  /** The latest payment for an order (a retry after a decline replaces the earlier one). */
-  paymentForOrder(orderId: string): SecurePayPayment | undefined {
-    return this.byOrder.get(orderId)?.answer;
+  /**
+   * The latest payment for an order (a retry after a decline replaces the earlier one), once it
+   * is visible (see DEFAULT_PROCESSING_WINDOW_MS).
+   */
+  paymentForOrder(orderId: string, now = Date.now()): SecurePayPayment | undefined {
+    const payment = this.byOrder.get(orderId);
+    return payment && payment.visibleAt <= now ? payment.answer : undefined;
   }
 
   charges(): ChargeSummary[] {

@@ -16,7 +16,6 @@ import type {
   FastifySchema
 } from 'fastify';
 import { z } from 'zod';
-import { scrubText } from '../logger.ts';
 import { unencapsulated } from './plugin.ts';
 import { RequestValidationError, zodIssues } from './validation.ts';
 import type { RequestPart, ValidationIssue } from './validation.ts';
@@ -101,6 +100,11 @@ export function sendError(
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
+/** The message of a 4xx the framework raised: the status's meaning, nothing of the request. */
+function refusedMessage(status: number): string {
+  return `The request was refused (HTTP ${status} ${errorCodeForStatus(status)}).`;
+}
+
 /** The order fastify validates request parts in (and its names for them). */
 const FASTIFY_ORDER = ['params', 'body', 'querystring', 'headers'] as const;
 type SchemaPart = (typeof FASTIFY_ORDER)[number];
@@ -160,7 +164,10 @@ function handleError(error: FastifyError | Error, request: FastifyRequest, reply
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return sendError(reply, status, errorCodeForStatus(status), error.message);
+    // fastify's own 4xx messages quote the request ("Unsupported Media Type: <content-type>"),
+    // which may hold a card number: a fixed text per status instead, the details in the log.
+    request.log.debug({ code: fastifyError.code, status }, 'request refused by the framework');
+    return sendError(reply, status, errorCodeForStatus(status), refusedMessage(status));
   }
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, 'internal_error', 'Internal server error.');
@@ -176,8 +183,9 @@ export const errorHandlingPlugin = unencapsulated(
         reply,
         404,
         'not_found',
-        // The path is echoed, card numbers and tokens in it are not.
-        `Route ${request.method} ${scrubText(request.url.split('?')[0] ?? '')} not found.`
+        // Never the path: whatever the caller put in it (a card number in a form no scrubber
+        // knows yet) would come back in the body, and callers log bodies (Integration_Log__c).
+        `No route ${request.method} with this path.`
       )
     );
   }

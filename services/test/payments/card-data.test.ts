@@ -1,0 +1,74 @@
+// Card numbers in every form (pan-forms.ts) against the running payments service (issue 11,
+// findings 8 and 10): in the path of GET /payments/{key} and of unknown routes, and as the
+// payment token of POST /payments. The answer (404/400) never echoes them, no log line holds
+// them, and a card number given as the token is refused before the gateway is called.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { API_TOKEN, CARDS, chargeBody, loadContract, newKey, startHarness } from './harness.ts';
+import type { Harness } from './harness.ts';
+import { holdsPan, panForm } from './pan-forms.ts';
+
+const contract = loadContract();
+
+describe('payments: card numbers in requests', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ logLevel: 'trace' });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const paymentsCharged = () => h.simulator.control.requests().byRoute['POST /v2/payments'] ?? 0;
+  const logsHold = (pan: string) => h.logs.some((line) => holdsPan(line, pan));
+
+  test('404 and 400 answers never echo the path, and no log line holds the card number', async () => {
+    await fc.assert(
+      fc.asyncProperty(panForm, async ({ pan, text }) => {
+        for (const path of [`/payments/${text}`, `/x/${text}`, `/payments/pay-${text}/more`]) {
+          const response = await fetch(`${h.url}${path}`, {
+            headers: { authorization: `Bearer ${API_TOKEN}` }
+          });
+          const body = await response.text();
+          assert.ok([400, 404].includes(response.status), `${path}: ${response.status} ${body}`);
+          assert.equal(holdsPan(body, pan), false, `${path}: ${body}`);
+        }
+        assert.equal(logsHold(pan), false, `a log line holds ${text}`);
+      }),
+      { numRuns: 150 }
+    );
+  });
+
+  test('a card number as the payment token: 400, not sent to the gateway, not logged', async () => {
+    const before = paymentsCharged();
+    await fc.assert(
+      fc.asyncProperty(panForm, async ({ pan, text }) => {
+        for (const paymentToken of [text, `tok_${text}`]) {
+          const answer = await h.pay(chargeBody(contract, paymentToken), { key: newKey('pan') });
+          assert.equal(answer.status, 400, JSON.stringify(answer.body));
+          assert.equal(holdsPan(JSON.stringify(answer.body), pan), false);
+        }
+        assert.equal(logsHold(pan), false, `a log line holds ${text}`);
+      }),
+      { numRuns: 150 }
+    );
+    // Token-shaped, but holding a card number (32 hex digits with a Visa test number inside).
+    const hidden = `tok_${CARDS.visa}${'0'.repeat(16)}`;
+    const answer = await h.pay(chargeBody(contract, hidden), { key: newKey('hid') });
+    assert.equal(answer.status, 400, JSON.stringify(answer.body));
+    assert.equal(logsHold(CARDS.visa), false);
+    // Token-shaped strings that are not the gateway's token format are refused too.
+    for (const token of [
+      'tok_ABCDEF0123456789ABCDEF0123456789',
+      'card_0123456789abcdef',
+      'x'.repeat(40)
+    ]) {
+      assert.equal((await h.pay(chargeBody(contract, token))).status, 400, token);
+    }
+    assert.equal(paymentsCharged(), before, 'nothing reached the gateway');
+    // A real token still pays.
+    const paid = await h.pay(chargeBody(contract, await h.tokenize(CARDS.visa)));
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+  });
+});
