@@ -26,6 +26,11 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
     labelNames: ['operation'] as const,
     registers
   });
+  const conflicts = new Counter({
+    name: 'account_sync_partner_conflicts_total',
+    help: "Upserts refused because the account's SAP number names a business partner of another account (SearchTerm1): Failed, SAP unchanged; alert on any.",
+    registers
+  });
   const duration = new Histogram({
     name: 'account_sync_batch_duration_seconds',
     help: 'Duration of one batch: Salesforce read, SAP calls and write-back.',
@@ -52,6 +57,7 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
         accounts.inc({ outcome: outcome.kind });
         if (outcome.kind === 'skipped' && outcome.notFound)
           notFound.inc({ operation: outcome.notFound });
+        if (outcome.kind === 'permanent' && outcome.conflict !== undefined) conflicts.inc();
       }
       duration.observe(seconds);
     },
