@@ -57,6 +57,7 @@ export interface KillSwitchOptions {
 export class KillSwitch {
   private current: KillSwitchState = 'unknown';
   private reason = 'the kill switch has not been read yet';
+  private attempted = false;
 
   constructor(private readonly options: KillSwitchOptions) {}
 
@@ -69,9 +70,12 @@ export class KillSwitch {
     return this.current === 'on';
   }
 
-  /** Why the service is held, for readiness; undefined when it runs. */
+  /**
+   * Why the service is held, for readiness; undefined when it runs, and before the first read
+   * has finished (a read takes milliseconds: readiness should not flap at every start).
+   */
   get pausedReason(): string | undefined {
-    return this.open ? undefined : this.reason;
+    return this.open || !this.attempted ? undefined : this.reason;
   }
 
   private set(state: KillSwitchState, reason: string): void {
@@ -100,6 +104,7 @@ export class KillSwitch {
     try {
       enabled = await readKillSwitch(this.options.rest);
     } catch (error) {
+      this.attempted = true;
       if (this.current === 'unknown') {
         logger?.error(
           { err: error },
@@ -109,6 +114,7 @@ export class KillSwitch {
       } else logger?.warn({ err: error }, 'account-sync: kill switch read failed; state kept');
       return this.current;
     }
+    this.attempted = true;
     if (!enabled) {
       // Keep the earliest moment: a restart while off must not move it forward.
       await pool.query(
