@@ -138,15 +138,9 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
           batcher.kick();
         },
         async onReplayGap(gap) {
-          // While the kill switch is off nothing may reach SAP: the catch-up when it is on
-          // again covers the gap's Pending accounts and deletions (the checkpoint is its floor).
-          if (!killSwitch.open) {
-            logger.warn(
-              { lastReplayId: String(gap.lastReplayId) },
-              'replay gap while paused by kill switch: the catch-up reconciles when it is on'
-            );
-            return;
-          }
+          // Also while the kill switch is off: reconciliation only queries Salesforce and fills
+          // the inbox, which the held batcher does not send to SAP. (This instance may not hold
+          // the batcher lease, so it may not know the switch's state.)
           logger.warn({ lastReplayId: String(gap.lastReplayId) }, 'replay gap: reconciling');
           await runReconcile('replay-gap');
         }
