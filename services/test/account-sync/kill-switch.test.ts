@@ -7,6 +7,7 @@
 // permission set (which grants the custom metadata type).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
 import { KillSwitch, resolveEnabled } from '../../src/account-sync/kill-switch.ts';
 import { allSynced, createSyncedAccount, startLab, type Lab } from './harness.ts';
 
@@ -31,13 +32,14 @@ describe('account-sync honours the kill switch', () => {
   /** What a deployment of the AccountSync record does (custom metadata has no API DML). */
   function setSwitch(enabled: boolean) {
     const ctx = lab.org.emulator.ctx;
+    const store = ctx.store as MemoryRecordStore;
     if (switchId === undefined)
-      switchId = ctx.store.insertAsSystem(
+      switchId = store.insertAsSystem(
         'Integration_Setting__mdt',
         { DeveloperName: 'AccountSync', MasterLabel: 'AccountSync', Enabled__c: enabled },
         ctx.adminUser
       ).Id;
-    else ctx.store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
+    else store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
   }
 
   const lastState = () => lab.killSwitch.at(-1);
@@ -46,7 +48,7 @@ describe('account-sync honours the kill switch', () => {
   const statusOf = async (id: string) => (await lab.accounts([id]))[0]?.Sync_Status__c;
 
   let deleted: { id: string; sapNumber: string };
-  let withEvent: string;
+  let withEvent = '';
   let withoutEvent: string;
 
   before(async () => {
@@ -66,9 +68,10 @@ describe('account-sync honours the kill switch', () => {
     lab.sap.control.resetRequests();
     const reconciles = lab.reconciles.length;
     // A change whose event was already on its way when the admin switched sync off...
-    [withEvent] = await lab.createAccounts([
+    const [inFlight] = await lab.createAccounts([
       { Name: 'Event in flight', BillingCountry: 'DE', BillingCity: 'Berlin' }
     ]);
+    withEvent = String(inFlight);
     // ...one the flow only marked Pending (Apex published nothing)...
     const [created] = await lab.admin.rest.createMany(
       'Account',
