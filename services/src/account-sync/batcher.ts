@@ -26,6 +26,12 @@ export interface BatcherOptions {
   retries?: { process: () => Promise<number>; pollMs: number };
   /** Called after each batch (tests, metrics). */
   onBatch?: (result: BatchResult, events: number, seconds: number) => void;
+  /**
+   * The kill switch: while it answers false the loop takes nothing (no inbox batch, no due
+   * retry), so nothing reaches SAP; events and retry jobs wait where they are. A batch already
+   * running when it turns false finishes.
+   */
+  isOpen?: () => boolean;
 }
 
 export class Batcher {
@@ -71,6 +77,10 @@ export class Batcher {
     let failures = 0;
     let nextRetryPoll = 0;
     while (!signal.aborted) {
+      if (this.options.isOpen?.() === false) {
+        await this.pause(Math.max(maxWaitMs, 200), signal);
+        continue;
+      }
       try {
         const retries = this.options.retries;
         if (retries && Date.now() >= nextRetryPoll) {

@@ -40,6 +40,10 @@ export const accountSyncConfig = defineConfig({
     }),
     ACCOUNT_SYNC_RETRY_DELAY_S: withDefault(integer(1, 3600), '5', {
       description: 'Base delay of the exponential backoff in seconds.'
+    }),
+    ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS: withDefault(integer(100, 3_600_000), '30000', {
+      description:
+        'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, AccountSync else Default) is read: one SOQL query each time, 2,880 API calls a day at the default. Also the longest SAP keeps being called after an admin switches sync off.'
     })
   },
   build: (v): AccountSyncConfig => ({
@@ -52,7 +56,8 @@ export const accountSyncConfig = defineConfig({
     },
     batchSize: v.ACCOUNT_SYNC_BATCH_SIZE,
     maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
-    retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S }
+    retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S },
+    killSwitchIntervalMs: v.ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS
   })
 });
 
@@ -68,6 +73,8 @@ export interface AccountSyncConfig {
   maxWaitMs: number;
   /** Retries of a transient failure through the queue (exponential backoff with jitter). */
   retry: { limit: number; delaySeconds: number };
+  /** How often the kill switch is read again (kill-switch.ts). */
+  killSwitchIntervalMs: number;
 }
 
 export function loadAccountSyncConfig(

@@ -4,12 +4,15 @@
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { inboxSize } from './inbox.ts';
+import type { KillSwitchState } from './kill-switch.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { BatchResult } from './sync-batch.ts';
 
 export interface AccountSyncMetrics {
   batch(result: BatchResult, seconds: number): void;
   reconciled(result: ReconcileResult): void;
+  /** The kill switch's state as this instance last read it. */
+  killSwitch(state: KillSwitchState): void;
 }
 
 export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): AccountSyncMetrics {
@@ -26,6 +29,11 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
     labelNames: ['operation'] as const,
     registers
   });
+  const conflicts = new Counter({
+    name: 'account_sync_partner_conflicts_total',
+    help: "Upserts refused because the account's SAP number names a business partner of another account (SearchTerm1): Failed, SAP unchanged; alert on any.",
+    registers
+  });
   const duration = new Histogram({
     name: 'account_sync_batch_duration_seconds',
     help: 'Duration of one batch: Salesforce read, SAP calls and write-back.',
@@ -34,8 +42,13 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
   });
   const reconciled = new Counter({
     name: 'account_sync_reconciled_accounts_total',
-    help: 'Accounts found by reconciliation, by reason (start, replay-gap) and operation.',
+    help: 'Accounts found by reconciliation, by reason (start, replay-gap, kill-switch) and operation.',
     labelNames: ['reason', 'operation'] as const,
+    registers
+  });
+  const paused = new Gauge({
+    name: 'account_sync_paused',
+    help: '1 while this instance holds account sync: the kill switch (Integration_Setting__mdt AccountSync Enabled__c) is off, or not read yet; no SAP calls. 0 when it runs. Standby instances report 0.',
     registers
   });
   new Gauge({
@@ -52,12 +65,16 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
         accounts.inc({ outcome: outcome.kind });
         if (outcome.kind === 'skipped' && outcome.notFound)
           notFound.inc({ operation: outcome.notFound });
+        if (outcome.kind === 'permanent' && outcome.conflict !== undefined) conflicts.inc();
       }
       duration.observe(seconds);
     },
     reconciled(result) {
       reconciled.inc({ reason: result.reason, operation: 'upsert' }, result.upserts);
       reconciled.inc({ reason: result.reason, operation: 'delete' }, result.deletes);
+    },
+    killSwitch(state) {
+      paused.set(state === 'on' ? 0 : 1);
     }
   };
 }

@@ -7,6 +7,10 @@
 //    it are gone): Pending accounts, plus every account modified after the checkpoint (a change
 //    whose Pending a concurrent write-back overwrote), plus accounts deleted after it that had a
 //    SAP number (queryAll, IsDeleted) -> Delete.
+//  * When the kill switch is on again after an off period (kill-switch.ts): Apex published
+//    nothing meanwhile, but the before-save flow kept marking changes Pending; deletions
+//    published no Delete. So: Pending accounts, plus accounts deleted with an SAP number since
+//    the earlier of the checkpoint and the moment the switch went off -> Delete.
 // The checkpoint is the latest Changed_At__c of the events processed (written by the batcher): the
 // org's clock, not this machine's, so clock skew between the two cannot hide a change.
 import type pg from 'pg';
@@ -40,7 +44,7 @@ export async function writeCheckpoint(pool: pg.Pool, at: Date): Promise<void> {
 
 const soqlDateTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export type ReconcileReason = 'start' | 'replay-gap';
+export type ReconcileReason = 'start' | 'replay-gap' | 'kill-switch';
 
 export interface ReconcileResult {
   reason: ReconcileReason;
@@ -80,12 +84,22 @@ export async function reconcile(options: {
   pool: pg.Pool;
   rest: Pick<RestClient, 'query' | 'queryByIds'>;
   reason: ReconcileReason;
+  /**
+   * kill-switch: the earliest instant the switch may have gone off (the moment the service saw
+   * it off minus one read interval: Apex stopped publishing when the admin switched it, the
+   * service noticed at its next read).
+   */
+  offSince?: Date | undefined;
   logger?: Logger | undefined;
 }): Promise<ReconcileResult> {
   const { pool, rest, reason } = options;
-  if (reason === 'start') await clearSettledIntents(pool, rest, options.logger);
-  const checkpoint = reason === 'replay-gap' ? await readCheckpoint(pool) : undefined;
-  const since = checkpoint && new Date(checkpoint.getTime() - SKEW_MS);
+  if (reason !== 'replay-gap') await clearSettledIntents(pool, rest, options.logger);
+  const checkpoint = reason === 'start' ? undefined : await readCheckpoint(pool);
+  const earliest =
+    reason === 'kill-switch' && options.offSince !== undefined
+      ? Math.min(checkpoint?.getTime() ?? Infinity, options.offSince.getTime())
+      : checkpoint?.getTime();
+  const since = earliest === undefined ? undefined : new Date(earliest - SKEW_MS);
   if (reason === 'replay-gap' && since === undefined)
     options.logger?.warn('replay gap before any event was processed: reconciling Pending only');
   let upserts = 0;
@@ -99,7 +113,10 @@ export async function reconcile(options: {
     await appendToInbox(pool, chunk, 'reconcile');
     chunk = [];
   };
-  const modified = since ? ` OR SystemModstamp > ${soqlDateTime(since)}` : '';
+  // After a replay gap a change whose Pending a concurrent write-back overwrote has no event;
+  // after the kill switch every change was marked Pending (the flows ran), so Pending suffices.
+  const modified =
+    since && reason === 'replay-gap' ? ` OR SystemModstamp > ${soqlDateTime(since)}` : '';
   for await (const record of rest.query<{ Id: string }>(
     `SELECT Id FROM Account WHERE Sync_Status__c = 'Pending'${modified}`
   )) {

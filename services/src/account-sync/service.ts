@@ -4,6 +4,8 @@
 //   inbox (PostgreSQL) --(Batcher: coalesce, lease)--> syncBatch (SOQL IN, SAP, Collections)
 //   transient failures --> queue 'account-sync-retry' (retries.ts) --> the batcher again
 //   reconcile() at start and on a replay gap.
+//   KillSwitch (kill-switch.ts): read at start and every interval; while off the batcher holds
+//   and nothing reaches SAP; when on again, a catch-up reconcile of the off period.
 //
 // Two workers on the platform: the subscriber (one instance holds the subscription) and the
 // batcher (one instance holds the batch lease); any number of instances may run.
@@ -22,6 +24,7 @@ import type { AccountSyncEvent } from './coalescer.ts';
 import { accountSyncConfig } from './config.ts';
 import { eventFromPayload, SUBSCRIBER, TOPIC } from './events.ts';
 import { appendToInbox } from './inbox.ts';
+import { KillSwitch, type KillSwitchState } from './kill-switch.ts';
 import { createAccountSyncMetrics } from './metrics.ts';
 import { reconcile, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
 import { createRetries, type RetryJobs } from './retries.ts';
@@ -36,6 +39,8 @@ export interface AccountSyncHooks {
   /** Observability (tests, bench). */
   onBatch?: (result: BatchResult, events: number, seconds: number) => void;
   onReconcile?: (result: ReconcileResult) => void;
+  /** Every change of the kill switch's state as the batch lease holder reads it. */
+  onKillSwitch?: (state: KillSwitchState) => void;
 }
 
 export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
@@ -46,8 +51,28 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
     async start({ config, platform, pool, logger, salesforce, readiness, metrics, ...context }) {
       const queue = context.queue as unknown as JobQueue<RetryJobs>;
       const sap = new SapClient(config.sap);
-      readiness.add('sap', () => sap.ping());
       const measure = createAccountSyncMetrics(metrics, pool);
+      const killSwitch = new KillSwitch({
+        pool,
+        rest: salesforce.rest,
+        intervalMs: config.killSwitchIntervalMs,
+        logger,
+        onState(state) {
+          measure.killSwitch(state);
+          hooks.onKillSwitch?.(state);
+        }
+      });
+      // Held by the kill switch: not ready, with the reason (the batch lease holder only; a
+      // standby instance has nothing to hold). No SAP ping then either: sync is off.
+      let holdsLease = false;
+      readiness.add('account-sync: kill switch', () => {
+        const reason = holdsLease ? killSwitch.pausedReason : undefined;
+        if (reason !== undefined) throw new Error(reason);
+      });
+      readiness.add('sap', async () => {
+        if (holdsLease && !killSwitch.open) return;
+        await sap.ping();
+      });
       const deps: SyncDeps = {
         rest: salesforce.rest,
         sap,
@@ -71,14 +96,15 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
         retry: retries.queue,
         retries: { process: retries.processDue, pollMs: hooks.retryPollMs ?? 1000 },
         logger,
+        isOpen: () => killSwitch.open,
         onBatch(result, events, seconds) {
           measure.batch(result, seconds);
           hooks.onBatch?.(result, events, seconds);
         }
       });
 
-      const runReconcile = async (reason: ReconcileReason) => {
-        const result = await reconcile({ pool, rest: salesforce.rest, reason, logger });
+      const runReconcile = async (reason: ReconcileReason, offSince?: Date) => {
+        const result = await reconcile({ pool, rest: salesforce.rest, reason, offSince, logger });
         measure.reconciled(result);
         hooks.onReconcile?.(result);
         batcher.kick();
@@ -112,6 +138,9 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
           batcher.kick();
         },
         async onReplayGap(gap) {
+          // Also while the kill switch is off: reconciliation only queries Salesforce and fills
+          // the inbox, which the held batcher does not send to SAP. (This instance may not hold
+          // the batcher lease, so it may not know the switch's state.)
           logger.warn({ lastReplayId: String(gap.lastReplayId) }, 'replay gap: reconciling');
           await runReconcile('replay-gap');
         }
@@ -135,10 +164,27 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
                 async (signal) => {
                   // Retry jobs still active now were left by the previous lease holder.
                   retries.leaseAcquired();
-                  await runReconcile('start').catch((error: unknown) =>
-                    logger.error({ err: error }, 'reconciliation at start failed')
-                  );
-                  await batcher.run(signal);
+                  holdsLease = true;
+                  measure.killSwitch(killSwitch.state);
+                  // The batcher holds until the switch is read and on; the reconciliation at
+                  // start waits for it too, and after an off period it is the catch-up.
+                  const watching = killSwitch.watch(signal, async (offSince, first) => {
+                    if (offSince !== undefined)
+                      await runReconcile(
+                        'kill-switch',
+                        new Date(offSince.getTime() - config.killSwitchIntervalMs)
+                      );
+                    else if (first)
+                      await runReconcile('start').catch((error: unknown) =>
+                        logger.error({ err: error }, 'reconciliation at start failed')
+                      );
+                  });
+                  try {
+                    await Promise.all([watching, batcher.run(signal)]);
+                  } finally {
+                    holdsLease = false;
+                    measure.killSwitch('on'); // a standby instance holds nothing
+                  }
                 },
                 { retryMs: leaseRetryMs, logger }
               );

@@ -43,11 +43,21 @@ export type SyncOutcome =
        */
       notFound?: 'upsert' | 'delete';
     }
-  | { accountId: string; kind: 'permanent'; message: string }
+  | {
+      accountId: string;
+      kind: 'permanent';
+      message: string;
+      /**
+       * Set when the account's SAP number names a partner of another account (SearchTerm1):
+       * SAP was not written; logged as an error, written to Integration_Log__c and counted
+       * (account_sync_partner_conflicts_total): an operator must look.
+       */
+      conflict?: string;
+    }
   | { accountId: string; kind: 'transient'; message: string; change: CoalescedChange };
 
 export interface SyncDeps {
-  rest: Pick<RestClient, 'queryByIds' | 'updateMany'>;
+  rest: Pick<RestClient, 'queryByIds' | 'updateMany' | 'createMany'>;
   sap: SapClient;
   pool: pg.Pool;
   concurrency: number;
@@ -103,6 +113,30 @@ async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>>
   return new Set(ids.filter((id) => !fresh.has(id)));
 }
 
+/** The service writes the account's id into SearchTerm1 at create: the partner's owner. */
+function ownedBy(ref: BusinessPartnerRef, accountId: string): boolean {
+  const owner = ref.data.SearchTerm1;
+  return typeof owner === 'string' && id15(owner) === id15(searchTermFor(accountId));
+}
+
+/**
+ * The partner an account's SAP number names belongs to another account (its SearchTerm1 is not
+ * this account's id): the number was edited by hand or corrupted. Permanent, and SAP is not
+ * written: updating would overwrite another customer's master data with this account's.
+ */
+export class PartnerOwnershipError extends Error {
+  readonly permanent = true;
+  constructor(
+    readonly businessPartner: string,
+    readonly owner: string
+  ) {
+    super(
+      `SAP business partner ${businessPartner} belongs to another account (SearchTerm1 '${owner}'), not to this one: SAP_Customer_Number__c was changed or is wrong. SAP was not updated; correct or clear the SAP customer number.`
+    );
+    this.name = 'PartnerOwnershipError';
+  }
+}
+
 async function upsertOne(
   deps: SyncDeps,
   account: SalesforceAccount,
@@ -114,6 +148,10 @@ async function upsertOne(
   if (ref === undefined && (suspectCreated || known))
     ref = await deps.sap.findBySearchTerm(searchTermFor(account.Id));
   if (ref === undefined) return (await deps.sap.create(payload)).businessPartner;
+  // The same ownership check as Delete, on the GET the update needs anyway (its ETag): no extra
+  // SAP request. The account's SAP number is only a claim, like a Delete event's.
+  if (!ownedBy(ref, account.Id))
+    throw new PartnerOwnershipError(ref.businessPartner, String(ref.data.SearchTerm1 ?? ''));
   await deps.sap.update(
     ref,
     liftDeleteBlock(ref, account, headerUpdate(payload)),
@@ -134,9 +172,7 @@ function liftDeleteBlock(
   account: SalesforceAccount,
   header: Record<string, string>
 ): Record<string, unknown> {
-  const owner = ref.data.SearchTerm1;
-  if (!ref.blocked || typeof owner !== 'string' || id15(owner) !== id15(searchTermFor(account.Id)))
-    return header;
+  if (!ref.blocked || !ownedBy(ref, account.Id)) return header;
   return { ...header, BusinessPartnerIsBlocked: false };
 }
 
@@ -189,8 +225,7 @@ async function deleteOne(
     ref = await deps.sap.findBySearchTerm(searchTerm);
     if (ref === undefined) return { accountId, kind: 'skipped', reason: 'never reached SAP' };
   }
-  const owner = ref.data.SearchTerm1;
-  if (typeof owner !== 'string' || id15(owner) !== id15(searchTerm))
+  if (!ownedBy(ref, state.Id))
     return skip(`SAP ${ref.businessPartner} belongs to another account (SearchTerm1)`);
   await deps.sap.blockRef(ref);
   return { accountId, kind: 'blocked', sapNumber: ref.businessPartner };
@@ -314,6 +349,13 @@ export async function syncBatch(
         const sapNumber = await upsertOne(deps, account, payload, suspects.has(account.Id));
         return { accountId: account.Id, kind: 'success', sapNumber };
       } catch (error) {
+        if (error instanceof PartnerOwnershipError)
+          return {
+            accountId: account.Id,
+            kind: 'permanent',
+            message: error.message,
+            conflict: error.businessPartner
+          };
         if (!isTransientSapError(error))
           return { accountId: account.Id, kind: 'permanent', message: messageOf(error) };
         return { accountId: account.Id, kind: 'transient', message: messageOf(error), change };
@@ -339,12 +381,57 @@ export async function syncBatch(
   });
 
   await writeBack(deps, outcomes, new Set(deletes.map((d) => id15(d.accountId))));
+  await reportConflicts(deps, outcomes);
   return {
     outcomes,
     transient: outcomes.filter(
       (o): o is Extract<SyncOutcome, { kind: 'transient' }> => o.kind === 'transient'
     )
   };
+}
+
+/**
+ * Accounts whose SAP number names another account's partner: an error log line each, and one
+ * Integration_Log__c per account (one sObject Collections call for the batch, only when there
+ * is a conflict), so the account's log list in the Integration Console shows it next to the
+ * Failed status. Best effort: a failed log write is logged, the batch goes on.
+ */
+async function reportConflicts(
+  deps: Pick<SyncDeps, 'rest' | 'logger'>,
+  outcomes: readonly SyncOutcome[]
+): Promise<void> {
+  const conflicts = outcomes.filter(
+    (o): o is Extract<SyncOutcome, { kind: 'permanent' }> =>
+      o.kind === 'permanent' && o.conflict !== undefined
+  );
+  if (conflicts.length === 0) return;
+  for (const o of conflicts)
+    deps.logger?.error(
+      { accountId: o.accountId, sapNumber: o.conflict },
+      'account-sync: the SAP number of the account names a partner of another account; SAP not updated'
+    );
+  const loggedAt = new Date().toISOString();
+  try {
+    const results = await deps.rest.createMany(
+      'Integration_Log__c',
+      conflicts.map((o) => ({
+        Source__c: 'AccountSync',
+        Severity__c: 'ERROR',
+        Record_Id__c: o.accountId,
+        Message__c: errorText(o.message),
+        Logged_At__c: loggedAt
+      })),
+      { allOrNone: false }
+    );
+    const refused = results.filter((r) => !r.success);
+    if (refused.length > 0)
+      deps.logger?.warn(
+        { errors: refused.flatMap((r) => r.errors) },
+        'account-sync: integration log of partner conflicts refused'
+      );
+  } catch (error) {
+    deps.logger?.warn({ err: error }, 'account-sync: integration log of partner conflicts failed');
+  }
 }
 
 /** Sync_Error__c text: readable, within the field's length. */

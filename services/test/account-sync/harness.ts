@@ -5,6 +5,7 @@ import { startSapSimulator, type RunningSapSimulator } from '../../../simulators
 import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
 import { createAccountSyncService } from '../../src/account-sync/service.ts';
 import { inboxSize } from '../../src/account-sync/inbox.ts';
+import type { KillSwitchState } from '../../src/account-sync/kill-switch.ts';
 import type { ReconcileResult } from '../../src/account-sync/reconcile.ts';
 import type { BatchResult } from '../../src/account-sync/sync-batch.ts';
 import {
@@ -42,6 +43,8 @@ export interface Lab {
   service: Platform | undefined;
   batches: BatchResult[];
   reconciles: ReconcileResult[];
+  /** The kill switch's states as the service read them, in order. */
+  killSwitch: KillSwitchState[];
   startService(overrides?: Record<string, string>): Promise<Platform>;
   stopService(): Promise<void>;
   /** Inserts accounts through REST (as a user would) and publishes Create like the flow. */
@@ -105,12 +108,14 @@ export async function startLab(
     service: undefined,
     batches: [],
     reconciles: [],
+    killSwitch: [],
     async startService(overrides = {}) {
       const service = createAccountSyncService({
         leaseRetryMs: 100,
         retryPollMs: 300,
         onBatch: (result) => lab.batches.push(result),
-        onReconcile: (result) => lab.reconciles.push(result)
+        onReconcile: (result) => lab.reconciles.push(result),
+        onKillSwitch: (state) => lab.killSwitch.push(state)
       });
       const loaded = loadProcessConfig({ ...baseEnv, ...overrides }, [service]);
       lab.config = loadAccountSyncConfig({ ...baseEnv, ...overrides });

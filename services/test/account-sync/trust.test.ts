@@ -11,6 +11,7 @@ import {
   SapClient,
   SapError
 } from '../../src/account-sync/sap-client.ts';
+import { toBusinessPartner, type SalesforceAccount } from '../../src/account-sync/mapping.ts';
 import { createSyncedAccount, startLab, type Lab } from './harness.ts';
 
 type Json = Record<string, unknown>;
@@ -161,5 +162,103 @@ describe('account-sync trusts no Delete event as sent', () => {
     // What AccountUndeleteHandler publishes for an undeleted account that has an SAP number.
     await lab.publish(u.id, 'Update', u.sapNumber);
     await lab.until(() => !blocked(u.sapNumber), 'U unblocked');
+  });
+});
+
+describe('account-sync trusts no SAP number on an account as written', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab();
+    await lab.startService();
+    // The reconciliation at start must not race the accounts created below (a second batch of
+    // the same account could write its number back over the edit the test makes).
+    await lab.until(() => lab.reconciles.length > 0, 'reconciliation at start');
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  const partnerOf = (sapNumber: string) => lab.sap.control.partner(sapNumber) as Json | undefined;
+
+  it('an update whose SAP number names another account’s partner fails and writes nothing to SAP', async () => {
+    const attacker = await createSyncedAccount(lab, 'Attacker A');
+    // Another customer's partner (another account's id in SearchTerm1): the field is unique in
+    // Salesforce, so the number edited in is one no live account holds (a customer kept only in
+    // SAP, a deleted account's, a typo).
+    const sap = new SapClient({
+      baseUrl: lab.sap.url,
+      username: lab.sap.username,
+      password: lab.sap.password
+    });
+    const victim = {
+      sapNumber: (
+        await sap.create(
+          toBusinessPartner({
+            Id: '001000000000099AAA',
+            Name: 'Victim V',
+            BillingCountry: 'DE',
+            BillingCity: 'Hamburg'
+          } as SalesforceAccount)
+        )
+      ).businessPartner
+    };
+    const victimBefore = structuredClone(partnerOf(victim.sapNumber));
+    // Someone with edit access on the field points A at V's customer and renames A.
+    const [saved] = await lab.admin.rest.updateMany(
+      'Account',
+      [{ Id: attacker.id, Name: 'Overwritten by A', SAP_Customer_Number__c: victim.sapNumber }],
+      { allOrNone: true }
+    );
+    assert.equal(saved?.success, true, JSON.stringify(saved));
+    lab.sap.control.resetRequests();
+    await lab.publish(attacker.id, 'Update');
+    let last: unknown;
+    await lab.until(
+      async () => {
+        const [row] = await lab.accounts([attacker.id]);
+        last = row;
+        return row?.Sync_Status__c === 'Failed';
+      },
+      () => `A Failed, last read ${JSON.stringify(last)}`
+    );
+    const [row] = await lab.accounts([attacker.id]);
+    assert.match(String(row?.Sync_Error__c), /belongs to another account/);
+    assert.match(String(row?.Sync_Error__c), new RegExp(victim.sapNumber));
+    // V's partner is untouched, and no PATCH went to SAP at all.
+    assert.deepEqual(partnerOf(victim.sapNumber), victimBefore);
+    const routes = Object.keys(lab.sap.control.requests().byRoute);
+    assert.ok(
+      routes.every((r) => !r.startsWith('PATCH') && !r.startsWith('POST')),
+      JSON.stringify(routes)
+    );
+    // A's own partner is untouched too (the number no longer leads to it).
+    assert.equal(partnerOf(attacker.sapNumber)?.OrganizationBPName1, 'Attacker A');
+    // An integration log entry on the account says why.
+    const logs: Json[] = [];
+    for await (const log of lab.probe.rest.query<Json>(
+      `SELECT Source__c, Severity__c, Message__c FROM Integration_Log__c WHERE Record_Id__c = '${attacker.id}'`
+    ))
+      logs.push(log);
+    assert.equal(logs.length, 1, JSON.stringify(logs));
+    assert.equal(logs[0]?.Source__c, 'AccountSync');
+    assert.equal(logs[0]?.Severity__c, 'ERROR');
+    assert.match(String(logs[0]?.Message__c), /belongs to another account/);
+  });
+
+  it('an update of the account’s own partner still goes through, with one GET and no search', async () => {
+    const own = await createSyncedAccount(lab, 'Own O');
+    await lab.admin.rest.updateMany('Account', [{ Id: own.id, Name: 'Own O renamed' }], {
+      allOrNone: true
+    });
+    lab.sap.control.resetRequests();
+    await lab.publish(own.id, 'Update');
+    await lab.until(
+      () => partnerOf(own.sapNumber)?.OrganizationBPName1 === 'Own O renamed',
+      'O renamed in SAP'
+    );
+    // The ownership check reads the GET the update needs for its ETag: one GET, no search.
+    const routes = lab.sap.control.requests().byRoute;
+    assert.equal(routes['GET A_BusinessPartner(...)'], 1, JSON.stringify(routes));
+    assert.equal(routes['GET A_BusinessPartner'], undefined, JSON.stringify(routes));
   });
 });

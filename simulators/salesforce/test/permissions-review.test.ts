@@ -234,12 +234,15 @@ describe('permissions review', () => {
   });
 
   test('custom metadata types need Customize Application, View All Data or a grant', async () => {
-    const denied = await failure(integration.query('SELECT Id FROM Integration_Setting__mdt'));
-    assert.equal(denied.errorCode, 'INVALID_TYPE');
+    // Integration_Service_User grants Integration_Setting__mdt (the account-sync kill switch).
+    const granted = await integration.query<Row>(
+      "SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName = 'Default'"
+    );
+    assert.equal(granted.records[0]?.Enabled__c, true);
     const global = await integration.describeGlobal();
-    assert.equal(
-      global.sobjects.some((o) => o.name.endsWith('__mdt')),
-      false
+    assert.deepEqual(
+      global.sobjects.filter((o) => o.name.endsWith('__mdt')).map((o) => o.name),
+      ['Integration_Setting__mdt']
     );
     const portal = connect(await portalUser());
     const portalDenied = await failure(portal.query('SELECT Id FROM Integration_Setting__mdt'));
