@@ -11,6 +11,7 @@ import { checkLint } from './checks/lint.ts';
 import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
+import { checkTextLimits } from './checks/text-limits.ts';
 import { checkTypes } from './checks/typecheck.ts';
 import { checkXml } from './checks/xml.ts';
 import type { CheckResult, Finding } from './finding.ts';
@@ -121,6 +122,12 @@ export const CHECKS: readonly Check[] = [
     description:
       'permission sets enabling an External Credential principal grant Read (only) on UserExternalCredential',
     run: checkCalloutAccess
+  },
+  {
+    name: 'text-limits',
+    description:
+      'descriptions, labels and help texts within the lengths the org stores (documented limits only)',
+    run: checkTextLimits
   },
   { name: 'eslint', description: 'ESLint LWC and TypeScript rules', run: checkLint },
   { name: 'types', description: 'TypeScript type check of LWCs and their tests', run: checkTypes }
