@@ -3,8 +3,8 @@
  * defines (custom objects, platform events, custom metadata types, and custom fields on standard
  * objects), with case-insensitive look-ups as the API resolves names.
  */
-import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from '../model.ts';
-import { customKeyPrefix } from '../ids.ts';
+import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from './model.ts';
+import { toBase62 } from '../base62.ts';
 import { childRelationshipIndex } from './relationships.ts';
 import { describeCustomField, describeNameField } from './custom-fields.ts';
 import { labelFromName, makeField, withSystemFields } from './field-factory.ts';
@@ -19,6 +19,11 @@ import {
 } from './standard-objects.ts';
 
 export { readProjectMetadata } from './metadata-loader.ts';
+
+/** Deterministic base-62 key prefixes for custom objects (`a00`, `a01`, ... `a0z`, `a10`...). */
+function customKeyPrefix(letter: string, ordinal: number): string {
+  return letter + toBase62(ordinal, 2);
+}
 
 /** Code-unit order: deterministic whatever the machine's locale (key prefixes depend on it). */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
