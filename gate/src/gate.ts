@@ -10,6 +10,7 @@ import { checkFormat } from './checks/format.ts';
 import { checkLint } from './checks/lint.ts';
 import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
+import { checkReferences } from './checks/references.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTypes } from './checks/typecheck.ts';
 import { checkXml } from './checks/xml.ts';
@@ -98,6 +99,12 @@ export const CHECKS: readonly Check[] = [
     name: 'convert',
     description: 'source-deploy-retrieve conversion keeps every component, no .ts',
     run: checkConvert
+  },
+  {
+    name: 'references',
+    description:
+      'objects and fields named in Apex (fields, static SOQL) and metadata resolve in the schema model',
+    run: checkReferences
   },
   {
     name: 'merge-fields',

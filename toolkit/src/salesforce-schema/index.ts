@@ -221,6 +221,18 @@ function describeOtherStandard(
   };
 }
 
+/**
+ * Whether the model lists every field the object has in an org at the project's API version, so
+ * that a name it lacks is certainly wrong. True for what the project's metadata defines (custom
+ * objects, platform events, custom metadata types: their platform-defined fields are fixed and
+ * listed by field-factory.ts). False for standard objects: the catalogue holds the fields
+ * integrations use, not all of them; only their custom (`__c`) fields, which the project's
+ * metadata alone defines, are known completely.
+ */
+export function fieldListComplete(object: SObjectDescribe): boolean {
+  return object.kind !== 'standard';
+}
+
 /** Builds the schema from metadata already read (tests use it with hand-made metadata). */
 export function buildSchema(project: ProjectMetadata): Schema {
   const standard = new Map(standardObjects().map((o) => [o.name.toLowerCase(), o]));
