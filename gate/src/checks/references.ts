@@ -2,6 +2,7 @@ import type { CheckResult } from '../finding.ts';
 import { SchemaRefs } from '../schema-refs.ts';
 import type { Workspace } from '../workspace.ts';
 import { apexReferenceFindings } from './apex-references.ts';
+import { metadataReferenceFindings } from './metadata-references.ts';
 
 /**
  * Rule references: every object and field the project names resolves in the one schema model
@@ -9,6 +10,9 @@ import { apexReferenceFindings } from './apex-references.ts';
  */
 export async function checkReferences(ws: Workspace): Promise<CheckResult> {
   const refs = await SchemaRefs.load(ws);
-  const findings = [...(await apexReferenceFindings(ws, refs))];
+  const findings = [
+    ...(await apexReferenceFindings(ws, refs)),
+    ...(await metadataReferenceFindings(ws, refs))
+  ];
   return { findings, summary: `${refs.schema.objects().length} objects in the schema model` };
 }
