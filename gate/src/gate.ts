@@ -7,6 +7,7 @@ import { checkApexImports, checkCompanions } from './checks/companions.ts';
 import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
 import { checkFormat } from './checks/format.ts';
+import { checkMetadataSchema } from './checks/metadata-schema.ts';
 import { checkLint } from './checks/lint.ts';
 import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
@@ -105,6 +106,12 @@ export const CHECKS: readonly Check[] = [
     description:
       'objects and fields named in Apex (fields, static SOQL) and metadata resolve in the schema model',
     run: checkReferences
+  },
+  {
+    name: 'metadata-schema',
+    description:
+      'every element of a metadata file belongs to its type (Metadata API WSDL, @salesforce/types)',
+    run: checkMetadataSchema
   },
   {
     name: 'merge-fields',
