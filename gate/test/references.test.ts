@@ -164,7 +164,13 @@ describe('references: Apex fields and static SOQL', () => {
         `    ];`,
         `    List<Task> tasks = [SELECT Id, What.Name, Who.Name, TYPEOF What WHEN Account THEN Phone END FROM Task];`,
         `    List<AggregateResult> sums = [SELECT SUM(Amount__c) total FROM Demo__c HAVING SUM(Amount__c) > 0 ORDER BY total];`,
-        `    for (Demo__c d : [SELECT Id, Amount__c FROM Demo__c]) { d.Amount__c = 1; }`
+        `    for (Demo__c d : [SELECT Id, Amount__c FROM Demo__c]) { d.Amount__c = 1; }`,
+        `    List<Demo__c> all = [SELECT FIELDS(STANDARD), toLabel(Name), FORMAT(Amount__c) FROM Demo__c WHERE CreatedDate = LAST_N_DAYS:30 LIMIT 5];`,
+        `    List<AggregateResult> years = [SELECT CALENDAR_YEAR(CreatedDate) y, COUNT(Id) n FROM Demo__c GROUP BY ROLLUP(CALENDAR_YEAR(CreatedDate))];`,
+        `    List<Contact> deep = [SELECT Account.Owner.Name, CreatedBy.Name FROM Contact USING SCOPE mine];`,
+        `    Integer count = [SELECT COUNT() FROM Demo__c];`,
+        `    List<Contact> children = acc.Contacts;`,
+        `    String trimmed = acc.Name?.trim();`
       ].join('\n')
     );
     try {

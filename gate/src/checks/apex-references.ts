@@ -310,6 +310,9 @@ export class ApexReferenceReader {
         if (aliasId) selectAliases.add(aliasId.value.toLowerCase());
       }
       if (kind === `${SOQL}Field`) {
+        // FIELDS(ALL | STANDARD | CUSTOM) names a field set, not a field.
+        const fn = optional(node.function1) as Identifier | undefined;
+        if (fn?.value.toUpperCase() === 'FIELDS') return;
         this.readField(object, soqlPath(node.field), alias, selectAliases);
         return;
       }
