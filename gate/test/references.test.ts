@@ -232,6 +232,31 @@ describe('references: Apex fields and static SOQL', () => {
     }
   });
 
+  it('catches an LWC @salesforce/schema import of a field that does not exist', async () => {
+    const project = await FixtureProject.create('refs-lwc');
+    const card = `${DEMO}/lwc/demoCard/demoCard.ts`;
+    try {
+      await project.edit(
+        card,
+        "import greeting from '@salesforce/apex/DemoService.greeting';",
+        [
+          "import greeting from '@salesforce/apex/DemoService.greeting';",
+          "import AMOUNT from '@salesforce/schema/Demo__c.Amount__c';",
+          "import OWNER_NAME from '@salesforce/schema/Demo__c.Owner.Name';",
+          "import DEMO_OBJECT from '@salesforce/schema/Demo__c';",
+          "import WRONG from '@salesforce/schema/Demo__c.Amont__c';"
+        ].join('\n')
+      );
+      const found = errors(await findingsOf(project));
+      assert.deepEqual(
+        found.map((f) => [f.file, f.line, f.message]),
+        [[card, 6, '@salesforce/schema/Demo__c.Amont__c: no field Amont__c on Demo__c']]
+      );
+    } finally {
+      await project.dispose();
+    }
+  });
+
   it('passes this project', async () => {
     const ws = await loadWorkspace(TOOL_ROOT, TOOL_ROOT);
     assert.deepEqual(errors((await checkReferences(ws)).findings), []);

@@ -237,6 +237,8 @@ function readFlow(root: XmlElement, r: MetadataReader): void {
       for (const queried of childrenNamed(element, 'queriedFields')) {
         r.field(objectName, queried, `${list}.queriedFields`);
       }
+      const sortField = childNamed(element, 'sortField');
+      if (sortField) r.field(objectName, sortField, `${list}.sortField`);
     }
   }
   // Every reference to a record variable's field: assignments, conditions, values, formulas.
