@@ -1,10 +1,15 @@
 import { fieldListComplete, loadSchema } from '../../toolkit/src/salesforce-schema/index.ts';
 import type { Schema, SObjectDescribe } from '../../toolkit/src/salesforce-schema/model.ts';
+import {
+  loadStandardSObjects,
+  type StandardSObject,
+  type StandardSObjects
+} from './standard-sobjects.ts';
 import type { Workspace } from './workspace.ts';
 
 /**
  * What a reference to an object or field resolves to: nothing when it exists, an error when it
- * certainly does not, a warning when the schema model cannot tell (see `fieldListComplete`).
+ * certainly does not, a warning when neither source can tell (see `unknown`).
  */
 export type Verdict = { severity: 'error' | 'warning'; message: string } | undefined;
 
@@ -15,34 +20,53 @@ const CUSTOM_FIELD = /__(c|r)$/i;
 /** `Location__Latitude__s`: a component of a custom geolocation field `Location__c`. */
 const GEOLOCATION_PART = /^(.+)__(latitude|longitude)__s$/i;
 
+/** An object as the two sources know it: the schema model, and Salesforce's standard names. */
+interface Known {
+  name: string;
+  model?: SObjectDescribe;
+  standard?: StandardSObject;
+}
+
 /**
- * The gate's view of the org schema: the same model the org emulator serves
- * (toolkit/src/salesforce-schema: the project's objects and fields plus the standard-object
- * catalogue), with the look-ups the cross-reference checks need.
+ * The gate's view of the org schema. The schema model is the one the org emulator serves
+ * (toolkit/src/salesforce-schema: the project's objects and fields plus the emulator's catalogue
+ * of standard objects). For standard objects, whose catalogue lists only the fields
+ * integrations use, the names of Salesforce's standard SObjects (standard-sobjects.ts, API 61.0)
+ * confirm that a name the catalogue lacks exists.
  */
 export class SchemaRefs {
   private constructor(
     readonly schema: Schema,
+    private readonly standard: StandardSObjects,
     private readonly apiVersion: string
   ) {}
 
   static async load(ws: Workspace): Promise<SchemaRefs> {
-    return new SchemaRefs(await loadSchema(ws.root), ws.sourceApiVersion);
+    const [schema, standard] = await Promise.all([loadSchema(ws.root), loadStandardSObjects()]);
+    return new SchemaRefs(schema, standard, ws.sourceApiVersion);
   }
 
-  object(name: string): SObjectDescribe | undefined {
-    return this.schema.getObject(name);
+  /** The object's name as declared, when either source knows it. */
+  objectName(name: string): string | undefined {
+    return this.known(name)?.name;
+  }
+
+  private known(name: string): Known | undefined {
+    const model = this.schema.getObject(name);
+    // A custom object's fields come from the project alone, never from the standard names.
+    const standard = CUSTOM_OBJECT.test(name) ? undefined : this.standard.get(name);
+    return model || standard ? { name: model?.name ?? name, model, standard } : undefined;
   }
 
   /** An object name: unknown custom objects are errors, unknown standard ones warnings. */
   checkObject(name: string): Verdict {
-    if (this.schema.getObject(name)) return undefined;
+    if (this.known(name)) return undefined;
     if (CUSTOM_OBJECT.test(name)) {
       return { severity: 'error', message: `no object ${name} in the project's metadata` };
     }
     return {
       severity: 'warning',
-      message: `${name} is not among the schema model's standard objects (toolkit/src/salesforce-schema); its references are not checked`
+      message: `${name} is neither in the schema model nor among Salesforce's standard objects at API ${this.standard.apiVersion} (sobject-types); it may be newer (project API ${this.apiVersion}): not checked`
     };
   }
 
@@ -57,23 +81,21 @@ export class SchemaRefs {
     segments: readonly string[],
     options: { lastMayBeRelationship?: boolean } = {}
   ): Verdict {
-    let object = this.schema.getObject(objectName);
+    let object = this.known(objectName);
     if (!object) return this.checkObjectOfField(objectName, segments);
     for (const [i, name] of segments.entries()) {
       const last = i === segments.length - 1;
       if (last && this.hasField(object, name)) return undefined;
-      const relationship = this.schema.getRelationship(object, name);
-      if (relationship && (!last || options.lastMayBeRelationship)) {
-        if (last) return undefined;
-        const [target, ...others] = relationship.referenceTo;
-        const next = target === undefined ? undefined : this.schema.getObject(target);
-        if (others.length > 0 || next === undefined) return undefined;
+      const parent = this.parent(object, name);
+      if (parent !== undefined && (!last || options.lastMayBeRelationship)) {
+        if (last || parent === null) return undefined;
+        const next = this.known(parent);
+        // A target neither source knows cannot be checked further.
+        if (!next) return undefined;
         object = next;
         continue;
       }
-      if (last && options.lastMayBeRelationship && this.childRelationship(object, name)) {
-        return undefined;
-      }
+      if (last && options.lastMayBeRelationship && this.child(object, name)) return undefined;
       return this.unknown(object, name, last ? 'field' : 'relationship');
     }
     return undefined;
@@ -81,35 +103,51 @@ export class SchemaRefs {
 
   /** A child relationship of `parentName` (`Contacts` on Account) as a subquery's FROM names it. */
   checkChildRelationship(parentName: string, name: string): Verdict {
-    const parent = this.schema.getObject(parentName);
-    if (!parent || this.childRelationship(parent, name)) return undefined;
+    const parent = this.known(parentName);
+    if (!parent || this.child(parent, name)) return undefined;
     return this.unknown(parent, name, 'child relationship');
   }
 
   /** The object a child relationship leads to, for the subquery's own fields. */
   childObject(parentName: string, name: string): string | undefined {
-    const parent = this.schema.getObject(parentName);
-    return parent && this.childRelationship(parent, name)?.childObject.name;
+    const parent = this.known(parentName);
+    return parent && this.child(parent, name);
   }
 
-  private childRelationship(object: SObjectDescribe, name: string) {
+  private child(object: Known, name: string): string | undefined {
     const lower = name.toLowerCase();
-    return this.schema
-      .childRelationships(object)
-      .find((r) => r.relationshipName?.toLowerCase() === lower);
+    const modelled =
+      object.model &&
+      this.schema
+        .childRelationships(object.model)
+        .find((r) => r.relationshipName?.toLowerCase() === lower);
+    return modelled?.childObject.name ?? object.standard?.children.get(lower);
   }
 
-  private hasField(object: SObjectDescribe, name: string): boolean {
-    if (this.schema.getField(object, name)) return true;
+  /** The target of a parent relationship; null when polymorphic; undefined when there is none. */
+  private parent(object: Known, name: string): string | null | undefined {
+    const modelled = object.model && this.schema.getRelationship(object.model, name);
+    if (modelled)
+      return modelled.referenceTo.length === 1 ? (modelled.referenceTo[0] ?? null) : null;
+    return object.standard?.parents.get(name.toLowerCase());
+  }
+
+  private hasField(object: Known, name: string): boolean {
+    if (object.model && this.schema.getField(object.model, name)) return true;
+    if (!CUSTOM_FIELD.test(name) && object.standard?.fields.has(name.toLowerCase())) return true;
     const part = GEOLOCATION_PART.exec(name);
-    return part?.[1] !== undefined && this.schema.getField(object, `${part[1]}__c`) !== undefined;
+    return (
+      part?.[1] !== undefined &&
+      object.model !== undefined &&
+      this.schema.getField(object.model, `${part[1]}__c`) !== undefined
+    );
   }
 
-  /** A field of an object the model does not have: only a custom object's name is certain. */
+  /** A field of an object neither source has: only a custom object's name is certain. */
   private checkObjectOfField(objectName: string, segments: readonly string[]): Verdict {
     const verdict = this.checkObject(objectName);
     if (verdict?.severity === 'error') return verdict;
-    // A standard object outside the catalogue has no custom fields: the project defines none.
+    // A standard object the project adds nothing to has no custom fields.
     const custom = segments.find((s) => CUSTOM_FIELD.test(s));
     if (custom) {
       return {
@@ -120,17 +158,22 @@ export class SchemaRefs {
     return verdict;
   }
 
-  private unknown(object: SObjectDescribe, name: string, kind: string): Verdict {
-    if (fieldListComplete(object) || CUSTOM_FIELD.test(name)) {
+  /**
+   * A name neither source has. Certain (an error) for the project's own objects, whose field list
+   * the model has complete, and for custom fields anywhere; a standard name missing from the API
+   * 61.0 standard SObjects may have been added since, so it is a warning.
+   */
+  private unknown(object: Known, name: string, kind: string): Verdict {
+    if ((object.model && fieldListComplete(object.model)) || CUSTOM_FIELD.test(name)) {
       const where =
-        object.kind === 'standard'
-          ? ` (custom fields of standard objects come only from the project's metadata)`
-          : '';
+        object.model?.kind === 'custom' || CUSTOM_OBJECT.test(object.name)
+          ? ''
+          : ` (custom fields of standard objects come only from the project's metadata)`;
       return { severity: 'error', message: `no ${kind} ${name} on ${object.name}${where}` };
     }
     return {
       severity: 'warning',
-      message: `${object.name}.${name}: not among the standard ${kind === 'field' ? 'fields' : 'relationships'} the schema model lists for ${object.name}, which is not complete at API ${this.apiVersion}; not checked`
+      message: `${object.name}.${name}: no such standard ${kind} in the schema model nor in Salesforce's standard SObjects at API ${this.standard.apiVersion} (sobject-types); it may be newer (project API ${this.apiVersion}): not checked`
     };
   }
 }

@@ -196,18 +196,30 @@ describe('references: Apex fields and static SOQL', () => {
     });
   }
 
-  it('reports a standard field the incomplete standard catalogue lacks as a warning only', async () => {
+  it('knows standard names beyond the catalogue (sobject-types) and only warns on others', async () => {
     const project = await projectWithClass(
       'refs-standard',
-      `    List<Account> rows = [SELECT Id, PersonNotAField FROM Account];`
+      [
+        `    List<User> users = [SELECT Id, UserRoleId, UserRole.Name, Profile.Name FROM User];`,
+        `    List<Profile> profiles = [SELECT Id, Name, UserLicense.Name FROM Profile];`,
+        `    List<Account> rows = [SELECT Id, PersonNotAField FROM Account];`,
+        `    List<Profile> wrong = [SELECT Id, Rank__c FROM Profile];`
+      ].join('\n')
     );
     try {
       const findings = await findingsOf(project);
-      assert.deepEqual(errors(findings), []);
-      assert.match(
-        findings.find((f) => f.line === 3)?.message ?? '',
-        /not complete at API 65\.0; not checked/
+      assert.deepEqual(
+        findings.map((f) => [f.line, f.severity]),
+        [
+          [5, 'warning'],
+          [6, 'error']
+        ]
       );
+      assert.match(
+        findings[0]?.message ?? '',
+        /Account\.PersonNotAField: no such standard field in the schema model nor in Salesforce's standard SObjects at API 61\.0 \(sobject-types\); it may be newer \(project API 65\.0\)/
+      );
+      assert.match(findings[1]?.message ?? '', /no field Rank__c on Profile/);
     } finally {
       await project.dispose();
     }

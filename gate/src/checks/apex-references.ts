@@ -60,7 +60,7 @@ function sobjectType(typeRef: unknown, refs: SchemaRefs): string | undefined {
   const names = identifiers(typeRef.names).map((n) => n.value);
   if (names.length === 2 && names[0]?.toLowerCase() === 'schema') names.shift();
   const [name, ...more] = names;
-  return name === undefined || more.length > 0 ? undefined : refs.object(name)?.name;
+  return name === undefined || more.length > 0 ? undefined : refs.objectName(name);
 }
 
 /** Name -> SObject type, or null when declared with several types (left unchecked). */
@@ -245,12 +245,12 @@ export class ApexReferenceReader {
     // Not a variable: `Account.Name` or `Schema.Account.Name` name an SObjectField token.
     const tokens = head.value.toLowerCase() === 'schema' ? rest : names;
     const [objectId, fieldId] = tokens;
-    const object = objectId && this.refs.object(objectId.value);
+    const object = objectId && this.refs.objectName(objectId.value);
     if (!object || !fieldId || fieldId.value.toLowerCase() === 'sobjecttype') return;
     this.report(
-      this.refs.checkPath(object.name, [fieldId.value], { lastMayBeRelationship: true }),
+      this.refs.checkPath(object, [fieldId.value], { lastMayBeRelationship: true }),
       fieldId,
-      `${object.name}.${fieldId.value}`
+      `${object}.${fieldId.value}`
     );
   }
 
@@ -288,7 +288,7 @@ export class ApexReferenceReader {
     } else {
       const verdict = this.refs.checkObject(tableId.value);
       this.report(verdict, tableId, `FROM ${tableId.value}`);
-      object = verdict ? undefined : this.refs.object(tableId.value)?.name;
+      object = verdict ? undefined : this.refs.objectName(tableId.value);
     }
     if (!object) return;
     const alias = (optional(first.alias) as Identifier | undefined)?.value?.toLowerCase();
