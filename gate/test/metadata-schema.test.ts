@@ -52,6 +52,17 @@ const CASES: Case[] = [
       /Element colour invalid at this location in type CustomField \(CustomObject\.nameField\)/
   },
   {
+    name: 'an element out of the WSDL order (CustomObject label after sharingModel)',
+    breakIt: async (p) => {
+      await p.edit(OBJECT, '  <label>Demo</label>\n', '');
+      await p.edit(OBJECT, '</CustomObject>', '  <label>Demo</label>\n</CustomObject>');
+    },
+    file: OBJECT,
+    line: 11,
+    message:
+      /Element label invalid at this location in type CustomObject \(CustomObject\): the Metadata API expects its elements in the WSDL's order, label before sharingModel \(label, .*sharingModel\)/
+  },
+  {
     name: 'an unknown child element of CustomField',
     breakIt: (p) => p.edit(FIELD, '</CustomField>', '  <maxValue>10</maxValue>\n</CustomField>'),
     file: FIELD,
@@ -94,6 +105,27 @@ describe('metadata-schema: elements belong to their Metadata API type', () => {
   it('passes the base fixture and this project', async () => {
     const p = await FixtureProject.create('schema-clean');
     try {
+      assert.deepEqual(await findingsOf(p), []);
+      // An LWC's js-meta.xml keeps Salesforce's documented order, <targets> before <targetConfigs>.
+      await p.write(
+        `${DEMO}/lwc/demoCard/demoCard.js-meta.xml`,
+        `<?xml version="1.0" encoding="UTF-8" ?>
+<LightningComponentBundle xmlns="http://soap.sforce.com/2006/04/metadata">
+  <apiVersion>65.0</apiVersion>
+  <isExposed>true</isExposed>
+  <targets>
+    <target>lightning__RecordPage</target>
+  </targets>
+  <targetConfigs>
+    <targetConfig targets="lightning__RecordPage">
+      <objects>
+        <object>Demo__c</object>
+      </objects>
+    </targetConfig>
+  </targetConfigs>
+</LightningComponentBundle>
+`
+      );
       assert.deepEqual(await findingsOf(p), []);
     } finally {
       await p.dispose();

@@ -19,6 +19,16 @@ function allowedList(type: MetadataType): string {
   return names.length > MAX_LISTED ? `${shown}, ... (${names.length} in all)` : shown;
 }
 
+/** The stretch of the WSDL order between two elements, for the message. */
+function orderList(order: string[], first: string, last: string): string {
+  const from = order.indexOf(first);
+  const to = order.indexOf(last);
+  const stretch = order.slice(from, to + 1);
+  return stretch.length > MAX_LISTED
+    ? `${stretch.slice(0, 3).join(', ')}, ..., ${stretch.slice(-3).join(', ')}`
+    : stretch.join(', ');
+}
+
 /**
  * Rule metadata-schema: every element of a metadata file belongs to its type, as the Metadata
  * API checks on deploy ("Element {...}x invalid at this location in type Y"). The element tree
@@ -34,9 +44,27 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
     const rootType = root && types.get(root.name);
     if (!root || !rootType) continue;
     checked++;
+    // An LWC's js-meta.xml is read by the bundle compiler, not the Metadata API's schema-bound
+    // parser: Salesforce's own examples put <targets> before <targetConfigs>, and it deploys.
+    const checkOrder = root.name !== 'LightningComponentBundle';
     const walk = (element: XmlElement, type: MetadataType, where: string): void => {
+      const order = [...type.elements.keys()];
+      let previous: { name: string; index: number } | undefined;
       for (const child of element.children) {
         const declared = type.elements.get(child.name);
+        const index = order.indexOf(child.name);
+        if (declared !== undefined && checkOrder && previous && index < previous.index) {
+          findings.push({
+            check: 'metadata-schema',
+            file: rel(ws, file),
+            line: child.line,
+            severity: 'error',
+            message: `Element ${child.name} invalid at this location in type ${type.name} (${where}): the Metadata API expects its elements in the WSDL's order, ${child.name} before ${previous.name} (${orderList(order, child.name, previous.name)})`
+          });
+        }
+        if (declared !== undefined && (!previous || index > previous.index)) {
+          previous = { name: child.name, index };
+        }
         if (declared === undefined) {
           findings.push({
             check: 'metadata-schema',
