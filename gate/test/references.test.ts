@@ -97,6 +97,12 @@ const CASES: Case[] = [
     message: /SOQL Other__c/
   },
   {
+    name: 'an unknown field read in a SOQL bind',
+    body: `    Account acc = new Account();\n    List<Contact> rows = [SELECT Id FROM Contact WHERE LastName = :acc.Surname__c];`,
+    line: 4,
+    message: /acc\.Surname__c: no field Surname__c on Account/
+  },
+  {
     name: 'an unknown field in a SOQL ORDER BY',
     body: `    List<Demo__c> rows = [SELECT Id FROM Demo__c ORDER BY Sort__c];`,
     line: 3,

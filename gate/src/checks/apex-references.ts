@@ -201,11 +201,10 @@ export class ApexReferenceReader {
 
   private readCode(node: JsonNode, scope: Scope): void {
     const kind = classOf(node);
+    // A query's own fields here; the Apex of its binds (`:acc.Name`) with the rest below.
     if (kind === `${AST}Expr$SoqlExpr` && isNode(node.query)) {
       this.readQuery(node.query, undefined);
-      return;
-    }
-    if (kind === `${AST}Expr$VariableExpr` && !optional(node.dottedExpr)) {
+    } else if (kind === `${AST}Expr$VariableExpr` && !optional(node.dottedExpr)) {
       this.readVariable(identifiers(node.names), scope);
     } else if (kind === `${AST}Expr$NewExpr` && isNode(node.creator)) {
       const creator = node.creator;
