@@ -13,6 +13,9 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 
 // The layers of the Node side, bottom to top. Dependencies point down only:
 //   toolkit/          generic pieces every layer uses (CLI, env config, backoff, ids, JSON bodies)
+//                     and the org schema model (toolkit/src/salesforce-schema: objects and fields
+//                     from the project's metadata plus standard objects), which the org emulator
+//                     and the gate's cross-reference checks share
 //   simulators/<x>/   one external system each; the toolkit only, never another simulator
 //   gate/             the on-platform verification gate; the toolkit only
 //   services/src/platform/   the services platform; the toolkit only

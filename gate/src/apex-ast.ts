@@ -136,16 +136,30 @@ function startOf(node: JorjeNode): number {
   return node.loc?.startIndex ?? 0;
 }
 
-/** Parses a .cls file; throws with the parser's message when it is not valid Apex. */
-export async function parseApexClass(file: string): Promise<ApexClass> {
-  const source = await readFile(file, 'utf8');
+async function parseJorje(source: string): Promise<JorjeParserOutput | undefined> {
   const ast = await parsers.apex.parse(source, {
     parser: 'apex',
     apexStandaloneParser: 'native'
   } as unknown as RequiredOptions);
-  const output = (ast as { [key: string]: JorjeParserOutput | undefined })[
+  return (ast as { [key: string]: JorjeParserOutput | undefined })[
     'apex.jorje.semantic.compiler.parser.ParserOutput'
   ];
+}
+
+/**
+ * The whole jorje tree of a class or trigger (method bodies and inline SOQL included) as the
+ * serializer emits it, for checks that walk statements; throws when the source does not parse.
+ */
+export async function parseApexTree(source: string): Promise<unknown> {
+  const unit = (await parseJorje(source))?.unit;
+  if (!unit) throw new Error('no compilation unit');
+  return unit;
+}
+
+/** Parses a .cls file; throws with the parser's message when it is not valid Apex. */
+export async function parseApexClass(file: string): Promise<ApexClass> {
+  const source = await readFile(file, 'utf8');
+  const output = await parseJorje(source);
   const unit = output?.unit;
   if (
     !output ||

@@ -7,9 +7,11 @@ import { checkApexImports, checkCompanions } from './checks/companions.ts';
 import { checkConvert } from './checks/convert.ts';
 import { checkFlows } from './checks/flows.ts';
 import { checkFormat } from './checks/format.ts';
+import { checkMetadataSchema } from './checks/metadata-schema.ts';
 import { checkLint } from './checks/lint.ts';
 import { checkPerEnvironment } from './checks/per-env.ts';
 import { checkPmd } from './checks/pmd.ts';
+import { checkReferences } from './checks/references.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTextLimits } from './checks/text-limits.ts';
 import { checkTypes } from './checks/typecheck.ts';
@@ -99,6 +101,18 @@ export const CHECKS: readonly Check[] = [
     name: 'convert',
     description: 'source-deploy-retrieve conversion keeps every component, no .ts',
     run: checkConvert
+  },
+  {
+    name: 'references',
+    description:
+      'objects and fields named in Apex (fields, static SOQL) and metadata resolve in the schema model',
+    run: checkReferences
+  },
+  {
+    name: 'metadata-schema',
+    description:
+      'every element of a metadata file belongs to its type (Metadata API WSDL, @salesforce/types)',
+    run: checkMetadataSchema
   },
   {
     name: 'merge-fields',

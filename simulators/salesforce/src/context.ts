@@ -25,7 +25,7 @@ import {
   loadCustomMetadataRecords,
   loadRecordTypes,
   readProjectMetadata
-} from './schema/index.ts';
+} from '../../../toolkit/src/salesforce-schema/index.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSoqlEngine } from './soql/index.ts';
 import type { MemoryRecordStore } from './store/index.ts';

@@ -12,7 +12,8 @@
  * generated row without storing it.
  */
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+import { fromBase62, toBase62 } from '../../../toolkit/src/base62.ts';
+
 const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const ID_15 = /^[a-zA-Z0-9]{15}$/;
 const ID_18 = /^[a-zA-Z0-9]{18}$/;
@@ -25,27 +26,6 @@ const RESERVED = '0';
 const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
 const MAX_DATASET = 62 ** 2 - 1;
 const MAX_GENERATED_INDEX = 62 ** 7 - 1;
-
-function toBase62(value: number, width: number): string {
-  let out = '';
-  let rest = value;
-  while (rest > 0) {
-    out = BASE62.charAt(rest % 62) + out;
-    rest = Math.floor(rest / 62);
-  }
-  if (out.length > width) throw new RangeError(`${value} does not fit ${width} base-62 characters`);
-  return out.padStart(width, '0');
-}
-
-function fromBase62(text: string): number | undefined {
-  let value = 0;
-  for (const char of text) {
-    const digit = BASE62.indexOf(char);
-    if (digit < 0) return undefined;
-    value = value * 62 + digit;
-  }
-  return value;
-}
 
 /** The 3-character suffix of the 18-character form of a 15-character id. */
 export function checksum(id15: string): string {
@@ -166,8 +146,3 @@ export const DEFAULT_ORGANIZATION_ID = to18('00D000000000001');
 
 /** The key prefix of `Profile` ids (ProfileId on User); Profile itself is not emulated. */
 export const PROFILE_KEY_PREFIX = '00e';
-
-/** Deterministic base-62 key prefixes for custom objects (`a00`, `a01`, ... `a0z`, `a10`...). */
-export function customKeyPrefix(letter: string, ordinal: number): string {
-  return letter + toBase62(ordinal, 2);
-}

@@ -14,7 +14,7 @@ import { SalesforceApiError } from '../src/model.ts';
 import { createUserPermissions, sharingModels } from '../src/permissions/index.ts';
 import { emptyPermissionSet } from '../src/permissions/permission-sets.ts';
 import { profileByName, MINIMUM_ACCESS } from '../src/permissions/profiles.ts';
-import { readProjectMetadata } from '../src/schema/index.ts';
+import { readProjectMetadata } from '../../../toolkit/src/salesforce-schema/index.ts';
 import { REPO_ROOT } from './helpers/emulator.ts';
 
 function editor(name: string, viewAllTasks = false) {

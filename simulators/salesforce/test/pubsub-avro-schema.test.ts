@@ -11,7 +11,7 @@ import {
   encodeEventPayload
 } from '../src/pubsub/avro-schema.ts';
 import type { Schema } from '../src/model.ts';
-import { loadSchema } from '../src/schema/index.ts';
+import { loadSchema } from '../../../toolkit/src/salesforce-schema/index.ts';
 import { EVENT_NAME, writeEventProject } from './pubsub-test-org.ts';
 
 describe('platform event Avro schemas', () => {

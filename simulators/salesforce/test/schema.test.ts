@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FieldDescribe, Schema, SObjectDescribe } from '../src/model.ts';
-import { loadCustomMetadataRecords, loadSchema } from '../src/schema/index.ts';
+import {
+  loadCustomMetadataRecords,
+  loadSchema
+} from '../../../toolkit/src/salesforce-schema/index.ts';
 import { REPO_ROOT } from './helpers/emulator.ts';
 import { createTempSfdxProject, type TempProject } from './helpers/temp-sfdx-project.ts';
 

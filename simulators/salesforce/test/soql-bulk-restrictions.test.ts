@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSchema } from '../src/schema/index.ts';
-import { standardObjects } from '../src/schema/standard-objects.ts';
+import { createSchema } from '../../../toolkit/src/salesforce-schema/index.ts';
+import { standardObjects } from '../../../toolkit/src/salesforce-schema/standard-objects.ts';
 import {
   BULK_AGGREGATE_MESSAGE,
   BULK_BLOB_MESSAGE,

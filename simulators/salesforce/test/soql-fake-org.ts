@@ -19,7 +19,7 @@ import type {
 } from '../src/model.ts';
 import { SalesforceApiError } from '../src/model.ts';
 import { generatedId, newId } from '../src/ids.ts';
-import { childRelationshipIndex } from '../src/schema/relationships.ts';
+import { childRelationshipIndex } from '../../../toolkit/src/salesforce-schema/relationships.ts';
 
 export function field(
   name: string,

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Principal, Schema } from '../src/model.ts';
 import { SalesforceApiError } from '../src/model.ts';
 import { newId } from '../src/ids.ts';
-import { loadSchema } from '../src/schema/index.ts';
+import { loadSchema } from '../../../toolkit/src/salesforce-schema/index.ts';
 import { createRecordStore } from '../src/store/index.ts';
 import { bulkQueryRestriction, createSoqlEngine } from '../src/soql/index.ts';
 import { fixedClock } from './soql-fake-org.ts';

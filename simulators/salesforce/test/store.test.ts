@@ -6,7 +6,7 @@ import { createClock } from '../src/clock.ts';
 import { isValidId, newId, to15 } from '../src/ids.ts';
 import type { Clock, Principal, Schema, SfRecord } from '../src/model.ts';
 import { SalesforceApiError } from '../src/model.ts';
-import { loadSchema } from '../src/schema/index.ts';
+import { loadSchema } from '../../../toolkit/src/salesforce-schema/index.ts';
 import {
   createRecordStore,
   FieldValueError,

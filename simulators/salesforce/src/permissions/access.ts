@@ -17,7 +17,7 @@
  * objects every user reads.
  */
 import type { FieldDescribe, Schema, SObjectDescribe } from '../model.ts';
-import { createSchema } from '../schema/index.ts';
+import { createSchema } from '../../../../toolkit/src/salesforce-schema/index.ts';
 import type {
   FieldPermission,
   ObjectPermission,

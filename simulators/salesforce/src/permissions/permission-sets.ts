@@ -16,7 +16,7 @@ import {
   rootElement,
   SKIPPED_DIRS,
   text
-} from '../schema/metadata-loader.ts';
+} from '../../../../toolkit/src/salesforce-schema/metadata-loader.ts';
 
 /** One object's permissions as a permission set or profile grants them. */
 export type ObjectPermission = ObjectRights;

@@ -12,8 +12,8 @@
  * Private.
  */
 import type { RecordStore, Schema, SfRecord, SObjectDescribe } from '../model.ts';
-import type { ObjectMetadata } from '../schema/metadata-loader.ts';
-import { text } from '../schema/metadata-loader.ts';
+import type { ObjectMetadata } from '../../../../toolkit/src/salesforce-schema/metadata-loader.ts';
+import { text } from '../../../../toolkit/src/salesforce-schema/metadata-loader.ts';
 import type { UserAccess } from './access.ts';
 
 export type SharingModel =

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Principal, SfRecord, SObjectDescribe } from '../model.ts';
-import { COMPOUND_NAME_OBJECTS } from '../schema/standard-objects.ts';
+import { COMPOUND_NAME_OBJECTS } from '../../../../toolkit/src/salesforce-schema/standard-objects.ts';
 
 /** Store operations the behaviours use; they run as the system (no field-level checks). */
 export interface BehaviourHost {

@@ -9,7 +9,7 @@ import type {
   FieldType,
   PicklistValue,
   SObjectKind
-} from '../model.ts';
+} from './model.ts';
 import type { FieldOptions } from './field-factory.ts';
 import { makeField } from './field-factory.ts';
 import type { XmlNode } from './metadata-loader.ts';

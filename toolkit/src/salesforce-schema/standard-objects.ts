@@ -5,7 +5,7 @@
  * objects (activity-objects.ts), RecordType and Group (setup-objects.ts) and the fields objects
  * share (shared-fields.ts). Custom fields from the project's metadata are added by the loader.
  */
-import type { SObjectDescribe } from '../model.ts';
+import type { SObjectDescribe } from './model.ts';
 import { ACTIVITY_OBJECTS } from './activity-objects.ts';
 import type { StandardObjectSpec } from './catalogue-fields.ts';
 import {

@@ -3,8 +3,8 @@
  * defines (custom objects, platform events, custom metadata types, and custom fields on standard
  * objects), with case-insensitive look-ups as the API resolves names.
  */
-import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from '../model.ts';
-import { customKeyPrefix } from '../ids.ts';
+import type { FieldDescribe, Schema, SObjectDescribe, SObjectKind } from './model.ts';
+import { toBase62 } from '../base62.ts';
 import { childRelationshipIndex } from './relationships.ts';
 import { describeCustomField, describeNameField } from './custom-fields.ts';
 import { labelFromName, makeField, withSystemFields } from './field-factory.ts';
@@ -19,6 +19,11 @@ import {
 } from './standard-objects.ts';
 
 export { readProjectMetadata } from './metadata-loader.ts';
+
+/** Deterministic base-62 key prefixes for custom objects (`a00`, `a01`, ... `a0z`, `a10`...). */
+function customKeyPrefix(letter: string, ordinal: number): string {
+  return letter + toBase62(ordinal, 2);
+}
 
 /** Code-unit order: deterministic whatever the machine's locale (key prefixes depend on it). */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -214,6 +219,18 @@ function describeOtherStandard(
       }
     )
   };
+}
+
+/**
+ * Whether the model lists every field the object has in an org at the project's API version, so
+ * that a name it lacks is certainly wrong. True for what the project's metadata defines (custom
+ * objects, platform events, custom metadata types: their platform-defined fields are fixed and
+ * listed by field-factory.ts). False for standard objects: the catalogue holds the fields
+ * integrations use, not all of them; only their custom (`__c`) fields, which the project's
+ * metadata alone defines, are known completely.
+ */
+export function fieldListComplete(object: SObjectDescribe): boolean {
+  return object.kind !== 'standard';
 }
 
 /** Builds the schema from metadata already read (tests use it with hand-made metadata). */

@@ -4,7 +4,7 @@
  * Opportunity, Case and User field tables) lists them. A table rather than code so that a
  * generated catalogue can replace it.
  */
-import type { FieldDescribe } from '../model.ts';
+import type { FieldDescribe } from './model.ts';
 import { READ_ONLY, picklist, reference, text, typed, values } from './catalogue-fields.ts';
 
 interface SharedField {

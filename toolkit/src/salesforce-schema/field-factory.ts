@@ -2,7 +2,7 @@
  * Builders for FieldDescribe values with the defaults Salesforce's describe reports, so the
  * standard-object catalogue and the metadata loader state only what differs per field.
  */
-import type { FieldDescribe, FieldType, PicklistValue, SObjectKind } from '../model.ts';
+import type { FieldDescribe, FieldType, PicklistValue, SObjectKind } from './model.ts';
 
 export type FieldOptions = Partial<Omit<FieldDescribe, 'name' | 'type'>>;
 

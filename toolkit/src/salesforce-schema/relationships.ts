@@ -6,7 +6,7 @@
  * (CreatedById...) is a child relationship without a name. Derived from the fields themselves,
  * once per schema, on first use.
  */
-import type { ChildRelationship, SObjectDescribe } from '../model.ts';
+import type { ChildRelationship, SObjectDescribe } from './model.ts';
 
 /** Only data objects hold references: events and custom metadata records are never children. */
 function holdsRecords(object: SObjectDescribe): boolean {

@@ -4,7 +4,7 @@
  * relationship names and delete rules, compound addresses), so each catalogue entry reads as
  * data a generator could emit.
  */
-import type { FieldDescribe } from '../model.ts';
+import type { FieldDescribe } from './model.ts';
 import type { FieldOptions } from './field-factory.ts';
 import { makeField, picklistValues } from './field-factory.ts';
 

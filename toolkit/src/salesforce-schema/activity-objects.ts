@@ -6,7 +6,7 @@
  * Which objects WhatId and ParentId reach depends on the org: the loader fills them in
  * (OPEN_REFERENCES).
  */
-import type { FieldDescribe } from '../model.ts';
+import type { FieldDescribe } from './model.ts';
 import type { StandardObjectSpec } from './catalogue-fields.ts';
 import {
   CREATE_ONLY,

@@ -1,0 +1,361 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Finding } from '../finding.ts';
+import type { SchemaRefs, Verdict } from '../schema-refs.ts';
+import { rel, type Workspace } from '../workspace.ts';
+import {
+  childNamed,
+  childrenNamed,
+  childText,
+  descendants,
+  parseXmlTree,
+  type XmlElement
+} from '../xml-tree.ts';
+
+/*
+ * Objects, fields and components that metadata names and a deploy resolves: permission sets and
+ * profiles, flows, list views, layouts, Lightning record pages and custom metadata records. Each
+ * reference resolves in the schema model (SchemaRefs) or among the project's own components
+ * (classes, tabs, apps, record types, layouts...), which is all the org has besides the standard
+ * ones: a component type whose standard members cannot be listed (standard tabs and apps,
+ * standard objects' layouts) is checked only where the name is the project's to define.
+ */
+
+/** The project's own components, by metadata type, from the file names (as a deploy names them). */
+export class Components {
+  private readonly byType = new Map<string, Set<string>>();
+
+  constructor(files: readonly string[]) {
+    const patterns: [string, RegExp][] = [
+      ['ApexClass', /\/classes\/([^/]+)\.cls$/],
+      ['ApexPage', /\/pages\/([^/]+)\.page$/],
+      ['CustomTab', /\/tabs\/([^/]+)\.tab-meta\.xml$/],
+      ['CustomApplication', /\/applications\/([^/]+)\.app-meta\.xml$/],
+      ['CustomPermission', /\/customPermissions\/([^/]+)\.customPermission-meta\.xml$/],
+      ['Flow', /\/flows\/([^/]+)\.flow-meta\.xml$/],
+      ['Layout', /\/layouts\/([^/]+)\.layout-meta\.xml$/],
+      ['RecordType', /\/objects\/([^/]+)\/recordTypes\/([^/]+)\.recordType-meta\.xml$/]
+    ];
+    for (const file of files) {
+      const unix = file.split(path.sep).join('/');
+      for (const [type, pattern] of patterns) {
+        const match = pattern.exec(unix);
+        if (!match) continue;
+        const name = match.slice(1).join('.');
+        const names = this.byType.get(type) ?? new Set<string>();
+        names.add(name.toLowerCase());
+        this.byType.set(type, names);
+      }
+    }
+  }
+
+  has(type: string, name: string): boolean {
+    return this.byType.get(type)?.has(name.toLowerCase()) ?? false;
+  }
+}
+
+/** A namespaced name (`ns__Thing`, `ns.Thing`) belongs to an installed package, not the project. */
+function packaged(name: string): boolean {
+  return /^[A-Za-z0-9]+__[A-Za-z]/.test(name) && !/__(c|e|mdt|r)$/i.test(name);
+}
+
+class MetadataReader {
+  readonly findings: Finding[] = [];
+
+  constructor(
+    private readonly refs: SchemaRefs,
+    private readonly components: Components,
+    private readonly file: string
+  ) {}
+
+  checkPath(objectName: string, segments: string[]): Verdict {
+    return this.refs.checkPath(objectName, segments);
+  }
+
+  checkObject(name: string): Verdict {
+    return this.refs.checkObject(name);
+  }
+
+  report(verdict: Verdict, at: XmlElement, what: string): void {
+    if (!verdict) return;
+    this.findings.push({
+      check: 'references',
+      file: this.file,
+      line: at.line,
+      severity: verdict.severity,
+      message: `${what}: ${verdict.message}`
+    });
+  }
+
+  component(type: string, at: XmlElement, label: string): void {
+    const name = at.text;
+    if (name === '' || packaged(name) || this.components.has(type, name)) return;
+    this.report(
+      { severity: 'error', message: `no ${type} ${name} in the project` },
+      at,
+      `<${label}>${name}`
+    );
+  }
+
+  /** `Object.Field` as permission sets and layouts' related lists write it. */
+  qualifiedField(at: XmlElement, label: string): void {
+    const [objectName, ...segments] = at.text.split('.');
+    if (!objectName || segments.length === 0) return;
+    this.report(this.refs.checkPath(objectName, segments), at, `<${label}>${at.text}`);
+  }
+
+  field(objectName: string, at: XmlElement, label: string, name = at.text): void {
+    if (name === '') return;
+    this.report(this.refs.checkPath(objectName, name.split('.')), at, `<${label}>${name}`);
+  }
+
+  object(at: XmlElement, label: string): void {
+    if (at.text === '') return;
+    this.report(this.refs.checkObject(at.text), at, `<${label}>${at.text}`);
+  }
+
+  /** `Obj.RecordTypeName`: record types are always the project's (PersonAccount aside). */
+  recordType(at: XmlElement, label: string): void {
+    const [objectName = '', name = ''] = at.text.split('.');
+    if (objectName.toLowerCase() === 'personaccount' || packaged(name)) return;
+    this.report(this.refs.checkObject(objectName), at, `<${label}>${at.text}`);
+    if (!this.components.has('RecordType', at.text)) {
+      this.report(
+        { severity: 'error', message: `no record type ${name} on ${objectName} in the project` },
+        at,
+        `<${label}>${at.text}`
+      );
+    }
+  }
+
+  /** `Obj-Layout Name`: a custom object's layouts are the project's; standard ones are unknown. */
+  layout(at: XmlElement, label: string): void {
+    const objectName = at.text.split('-')[0] ?? '';
+    if (this.components.has('Layout', at.text) || packaged(objectName)) return;
+    if (!/__(c|mdt)$/i.test(objectName)) return;
+    this.report(
+      { severity: 'error', message: `no layout ${at.text} in the project` },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+}
+
+/** (c) Permission sets and profiles. */
+function readPermissions(root: XmlElement, r: MetadataReader): void {
+  for (const grant of childrenNamed(root, 'fieldPermissions')) {
+    const field = childNamed(grant, 'field');
+    if (field) r.qualifiedField(field, 'fieldPermissions.field');
+  }
+  const objectLists = ['objectPermissions', 'customMetadataTypeAccesses', 'customSettingAccesses'];
+  for (const list of objectLists) {
+    for (const grant of childrenNamed(root, list)) {
+      const object = childNamed(grant, 'object') ?? childNamed(grant, 'name');
+      if (object) r.object(object, `${list}.${object.name}`);
+    }
+  }
+  for (const grant of childrenNamed(root, 'tabSettings').concat(
+    childrenNamed(root, 'tabVisibilities')
+  )) {
+    const tab = childNamed(grant, 'tab');
+    // Standard tabs (`standard-Account`) exist in every org.
+    if (tab && !tab.text.startsWith('standard-')) r.component('CustomTab', tab, 'tab');
+  }
+  const byName: [string, string, string][] = [
+    ['classAccesses', 'apexClass', 'ApexClass'],
+    ['pageAccesses', 'apexPage', 'ApexPage'],
+    ['customPermissions', 'name', 'CustomPermission'],
+    ['flowAccesses', 'flow', 'Flow']
+  ];
+  for (const [list, element, type] of byName) {
+    for (const grant of childrenNamed(root, list)) {
+      const name = childNamed(grant, element);
+      if (name) r.component(type, name, `${list}.${element}`);
+    }
+  }
+  for (const grant of childrenNamed(root, 'applicationVisibilities')) {
+    const app = childNamed(grant, 'application');
+    if (app && !app.text.startsWith('standard__'))
+      r.component('CustomApplication', app, 'application');
+  }
+  for (const grant of childrenNamed(root, 'recordTypeVisibilities')) {
+    const recordType = childNamed(grant, 'recordType');
+    if (recordType) r.recordType(recordType, 'recordTypeVisibilities.recordType');
+  }
+  for (const assignment of childrenNamed(root, 'layoutAssignments')) {
+    const layout = childNamed(assignment, 'layout');
+    if (layout) r.layout(layout, 'layoutAssignments.layout');
+    const recordType = childNamed(assignment, 'recordType');
+    if (recordType) r.recordType(recordType, 'layoutAssignments.recordType');
+  }
+}
+
+/** Flow elements that read or write records of one object. */
+const RECORD_ELEMENTS = ['recordLookups', 'recordCreates', 'recordUpdates', 'recordDeletes'];
+/** Their children naming a field of that object. */
+const FIELD_LISTS = ['filters', 'inputAssignments', 'outputAssignments'];
+/** `$Record.Field__c`, `Get_Account.Owner.Name`: a flow reference to a record's field. */
+const FLOW_REFERENCE = /^\$?[A-Za-z][\w]*(?:\.[A-Za-z][\w]*)+$/;
+
+/** (d) Flows: record elements, their filters and assignments, the start element, references. */
+function readFlow(root: XmlElement, r: MetadataReader): void {
+  const start = childNamed(root, 'start');
+  const startObject = childNamed(start, 'object');
+  if (startObject) r.object(startObject, 'start.object');
+  const records = new Map<string, string>();
+  if (startObject?.text) {
+    records.set('$record', startObject.text);
+    records.set('$record__prior', startObject.text);
+    for (const filter of childrenNamed(start, 'filters')) {
+      const field = childNamed(filter, 'field');
+      if (field) r.field(startObject.text, field, 'start.filters.field');
+    }
+  }
+  for (const variable of childrenNamed(root, 'variables')) {
+    const name = childText(variable, 'name');
+    const type = childText(variable, 'objectType');
+    if (name && type && childText(variable, 'dataType') === 'SObject') {
+      records.set(name.toLowerCase(), type);
+    }
+  }
+  for (const list of RECORD_ELEMENTS) {
+    for (const element of childrenNamed(root, list)) {
+      const objectElement = childNamed(element, 'object');
+      const name = childText(element, 'name');
+      const input = childText(element, 'inputReference');
+      const objectName =
+        objectElement?.text || (input ? records.get(input.toLowerCase()) : undefined);
+      if (objectElement) r.object(objectElement, `${list}.object`);
+      if (!objectName) continue;
+      if (name && list === 'recordLookups') records.set(name.toLowerCase(), objectName);
+      for (const fieldList of FIELD_LISTS) {
+        for (const item of childrenNamed(element, fieldList)) {
+          const field = childNamed(item, 'field');
+          if (field) r.field(objectName, field, `${list}.${fieldList}.field`);
+        }
+      }
+      for (const queried of childrenNamed(element, 'queriedFields')) {
+        r.field(objectName, queried, `${list}.queriedFields`);
+      }
+      const sortField = childNamed(element, 'sortField');
+      if (sortField) r.field(objectName, sortField, `${list}.sortField`);
+    }
+  }
+  // Every reference to a record variable's field: assignments, conditions, values, formulas.
+  for (const { element } of descendants(root)) {
+    if (element.children.length > 0 || element.text === '') continue;
+    const references = FLOW_REFERENCE.test(element.text)
+      ? [element.text]
+      : [...element.text.matchAll(/\{!([^}]+)\}/g)].map((m) => (m[1] ?? '').trim());
+    for (const reference of references) {
+      if (!FLOW_REFERENCE.test(reference)) continue;
+      const [head = '', ...segments] = reference.split('.');
+      const objectName = records.get(head.toLowerCase());
+      if (!objectName) continue;
+      r.report(r.checkPath(objectName, segments), element, `<${element.name}>${reference}`);
+    }
+  }
+}
+
+/** (e) A list view of `objectName`: columns and filters (legacy names such as NAME skipped). */
+function readListView(root: XmlElement, objectName: string, r: MetadataReader): void {
+  const check = (at: XmlElement, label: string): void => {
+    // Standard columns use legacy upper-case names (NAME, CREATED_DATE, ACCOUNT.NAME).
+    if (at.text === '' || at.text === at.text.toUpperCase()) return;
+    const name = at.text.startsWith(`${objectName}.`)
+      ? at.text.slice(objectName.length + 1)
+      : at.text;
+    r.field(objectName, at, label, name);
+  };
+  for (const column of childrenNamed(root, 'columns')) check(column, 'columns');
+  for (const filter of childrenNamed(root, 'filters')) {
+    const field = childNamed(filter, 'field');
+    if (field) check(field, 'filters.field');
+  }
+}
+
+/** (e) A page layout `Object-Name`: its fields and related lists. */
+function readLayout(root: XmlElement, objectName: string, r: MetadataReader): void {
+  for (const { element } of descendants(root)) {
+    if (element.name === 'layoutItems') {
+      const field = childNamed(element, 'field');
+      if (field) r.field(objectName, field, 'layoutItems.field');
+    }
+  }
+  for (const related of childrenNamed(root, 'relatedLists')) {
+    const list = childNamed(related, 'relatedList');
+    // `Child__c.Lookup__c` names a custom related list; others (RelatedContactList) are standard.
+    if (!list || !list.text.includes('.')) continue;
+    r.qualifiedField(list, 'relatedList');
+    const childObject = list.text.split('.')[0] ?? '';
+    for (const column of childrenNamed(related, 'fields')) {
+      if (column.text !== column.text.toUpperCase())
+        r.field(childObject, column, 'relatedLists.fields');
+    }
+  }
+}
+
+/** (e) A Lightning record page: its object and the `Record.Field` references of its components. */
+function readFlexiPage(root: XmlElement, r: MetadataReader): void {
+  const sobject = childNamed(root, 'sobjectType');
+  if (!sobject?.text) return;
+  r.object(sobject, 'sobjectType');
+  for (const { element } of descendants(root)) {
+    if (element.children.length > 0) continue;
+    const references =
+      element.name === 'fieldItem'
+        ? [element.text]
+        : [...element.text.matchAll(/\{!([^}]+)\}/g)].map((m) => (m[1] ?? '').trim());
+    for (const reference of references) {
+      const match = /^Record\.([\w.]+)$/.exec(reference);
+      if (match?.[1]) r.field(sobject.text, element, element.name, match[1]);
+    }
+  }
+}
+
+/** (e) A custom metadata record: its type and the fields it sets. */
+function readCustomMetadata(root: XmlElement, typeName: string, r: MetadataReader): void {
+  const verdict = r.checkObject(typeName);
+  if (verdict) {
+    r.report(verdict, root, `record of ${typeName}`);
+    return;
+  }
+  for (const value of childrenNamed(root, 'values')) {
+    const field = childNamed(value, 'field');
+    if (field) r.field(typeName, field, 'values.field');
+  }
+}
+
+/** (c), (d), (e): every metadata file that names objects, fields or components. */
+export async function metadataReferenceFindings(
+  ws: Workspace,
+  refs: SchemaRefs
+): Promise<Finding[]> {
+  const components = new Components(ws.files);
+  const findings: Finding[] = [];
+  for (const file of ws.files) {
+    const unix = file.split(path.sep).join('/');
+    const base = path.basename(file);
+    let read: ((root: XmlElement, r: MetadataReader) => void) | undefined;
+    if (/\.(permissionset|profile)-meta\.xml$/.test(base)) read = readPermissions;
+    else if (base.endsWith('.flow-meta.xml')) read = readFlow;
+    else if (base.endsWith('.flexipage-meta.xml')) read = readFlexiPage;
+    else if (base.endsWith('.listView-meta.xml')) {
+      const objectName = /\/objects\/([^/]+)\/listViews\//.exec(unix)?.[1];
+      if (objectName) read = (root, r) => readListView(root, objectName, r);
+    } else if (base.endsWith('.layout-meta.xml')) {
+      const objectName = base.split('-')[0] ?? '';
+      read = (root, r) => readLayout(root, objectName, r);
+    } else if (base.endsWith('.md-meta.xml')) {
+      const typeName = `${base.split('.')[0] ?? ''}__mdt`;
+      read = (root, r) => readCustomMetadata(root, typeName, r);
+    }
+    if (!read) continue;
+    const root = parseXmlTree(await readFile(file, 'utf8'));
+    if (!root) continue;
+    const reader = new MetadataReader(refs, components, rel(ws, file));
+    read(root, reader);
+    findings.push(...reader.findings);
+  }
+  return findings;
+}

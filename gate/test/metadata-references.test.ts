@@ -1,0 +1,366 @@
+/**
+ * The `references` check on metadata: permission sets and profiles, flows, list views, layouts,
+ * Lightning record pages and custom metadata records. Each case adds or edits one file of the
+ * clean base fixture so that it names something that does not exist, and expects an error on
+ * that file and line; the valid file next to it must pass.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkReferences } from '../src/checks/references.ts';
+import type { Finding } from '../src/finding.ts';
+import { loadWorkspace } from '../src/workspace.ts';
+import { DEMO, FixtureProject, TOOL_ROOT } from './fixture.ts';
+
+const NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"';
+const PERMISSION_SET = `${DEMO}/permissionsets/Demo_Access.permissionset-meta.xml`;
+const PROFILE = `${DEMO}/profiles/Demo Profile.profile-meta.xml`;
+const FLOW = `${DEMO}/flows/Demo_Default_Amount.flow-meta.xml`;
+const LIST_VIEW = `${DEMO}/objects/Demo__c/listViews/All.listView-meta.xml`;
+const LAYOUT = `${DEMO}/layouts/Demo__c-Demo Layout.layout-meta.xml`;
+const FLEXIPAGE = `${DEMO}/flexipages/Demo_Record_Page.flexipage-meta.xml`;
+const SETTING_TYPE = `${DEMO}/objects/Demo_Setting__mdt`;
+const SETTING_RECORD = `${DEMO}/customMetadata/Demo_Setting.Default.md-meta.xml`;
+
+/** A permission set whose grants are `body`, starting on line 4. */
+function permissionSet(body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8" ?>
+<PermissionSet ${NS}>
+  <label>Demo Access</label>
+${body}
+</PermissionSet>
+`;
+}
+
+const validGrants = `  <classAccesses>
+    <apexClass>DemoService</apexClass>
+    <enabled>true</enabled>
+  </classAccesses>
+  <fieldPermissions>
+    <editable>true</editable>
+    <field>Demo__c.Amount__c</field>
+    <readable>true</readable>
+  </fieldPermissions>
+  <objectPermissions>
+    <allowRead>true</allowRead>
+    <object>Demo__c</object>
+  </objectPermissions>
+  <tabSettings>
+    <tab>standard-Account</tab>
+    <visibility>Visible</visibility>
+  </tabSettings>`;
+
+const listView = (column: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<ListView ${NS}>
+  <fullName>All</fullName>
+  <columns>NAME</columns>
+  <columns>${column}</columns>
+  <filterScope>Everything</filterScope>
+  <label>All</label>
+</ListView>
+`;
+
+const layout = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<Layout ${NS}>
+  <layoutSections>
+    <label>Demo</label>
+    <layoutColumns>
+      <layoutItems>
+        <behavior>Edit</behavior>
+        <field>${field}</field>
+      </layoutItems>
+    </layoutColumns>
+    <style>OneColumn</style>
+  </layoutSections>
+</Layout>
+`;
+
+const flexipage = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<FlexiPage ${NS}>
+  <flexiPageRegions>
+    <itemInstances>
+      <fieldInstance>
+        <fieldItem>Record.${field}</fieldItem>
+        <identifier>RecordField</identifier>
+      </fieldInstance>
+    </itemInstances>
+    <name>main</name>
+    <type>Region</type>
+  </flexiPageRegions>
+  <masterLabel>Demo Record Page</masterLabel>
+  <sobjectType>Demo__c</sobjectType>
+  <type>RecordPage</type>
+</FlexiPage>
+`;
+
+const settingRecord = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomMetadata ${NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <label>Default</label>
+  <protected>false</protected>
+  <values>
+    <field>${field}</field>
+    <value xsi:type="xsd:double">5.0</value>
+  </values>
+</CustomMetadata>
+`;
+
+/** A custom metadata type Demo_Setting__mdt with one number field, Limit__c. */
+async function addSettingType(p: FixtureProject): Promise<void> {
+  await p.write(
+    `${SETTING_TYPE}/Demo_Setting__mdt.object-meta.xml`,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomObject ${NS}>
+  <label>Demo Setting</label>
+  <pluralLabel>Demo Settings</pluralLabel>
+  <visibility>Public</visibility>
+</CustomObject>
+`
+  );
+  await p.write(
+    `${SETTING_TYPE}/fields/Limit__c.field-meta.xml`,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomField ${NS}>
+  <fullName>Limit__c</fullName>
+  <label>Limit</label>
+  <precision>18</precision>
+  <scale>0</scale>
+  <type>Number</type>
+</CustomField>
+`
+  );
+}
+
+interface Case {
+  name: string;
+  breakIt: (p: FixtureProject) => Promise<void>;
+  file: string;
+  line: number;
+  message: RegExp;
+}
+
+const grant = (body: string) => (p: FixtureProject) => p.write(PERMISSION_SET, permissionSet(body));
+
+const CASES: Case[] = [
+  {
+    name: 'a permission set granting a field that does not exist',
+    breakIt: grant(
+      `  <fieldPermissions>\n    <editable>false</editable>\n    <field>Demo__c.Missing__c</field>\n    <readable>true</readable>\n  </fieldPermissions>`
+    ),
+    file: PERMISSION_SET,
+    line: 6,
+    message: /<fieldPermissions\.field>Demo__c\.Missing__c: no field Missing__c on Demo__c/
+  },
+  {
+    name: 'a permission set granting a custom field a standard object lacks',
+    breakIt: grant(
+      `  <fieldPermissions>\n    <editable>false</editable>\n    <field>Account.Rating__c</field>\n    <readable>true</readable>\n  </fieldPermissions>`
+    ),
+    file: PERMISSION_SET,
+    line: 6,
+    message: /no field Rating__c on Account/
+  },
+  {
+    name: 'a permission set granting an object that does not exist',
+    breakIt: grant(
+      `  <objectPermissions>\n    <allowRead>true</allowRead>\n    <object>Ghost__c</object>\n  </objectPermissions>`
+    ),
+    file: PERMISSION_SET,
+    line: 6,
+    message: /no object Ghost__c/
+  },
+  {
+    name: 'a permission set showing a tab that does not exist',
+    breakIt: grant(
+      `  <tabSettings>\n    <tab>Ghost__c</tab>\n    <visibility>Visible</visibility>\n  </tabSettings>`
+    ),
+    file: PERMISSION_SET,
+    line: 5,
+    message: /no CustomTab Ghost__c in the project/
+  },
+  {
+    name: 'a permission set granting a class that does not exist',
+    breakIt: grant(
+      `  <classAccesses>\n    <apexClass>GhostService</apexClass>\n    <enabled>true</enabled>\n  </classAccesses>`
+    ),
+    file: PERMISSION_SET,
+    line: 5,
+    message: /no ApexClass GhostService in the project/
+  },
+  {
+    name: 'a profile granting a field that does not exist and assigning a missing layout',
+    breakIt: (p) =>
+      p.write(
+        PROFILE,
+        `<?xml version="1.0" encoding="UTF-8" ?>
+<Profile ${NS}>
+  <custom>true</custom>
+  <fieldPermissions>
+    <editable>false</editable>
+    <field>Demo__c.Gone__c</field>
+    <readable>true</readable>
+  </fieldPermissions>
+  <layoutAssignments>
+    <layout>Demo__c-Ghost Layout</layout>
+  </layoutAssignments>
+  <userLicense>Salesforce</userLicense>
+</Profile>
+`
+      ),
+    file: PROFILE,
+    line: 6,
+    message: /no field Gone__c on Demo__c/
+  },
+  {
+    name: 'a flow assigning a record field that does not exist',
+    breakIt: (p) => p.edit(FLOW, '$Record.Amount__c', '$Record.Amount_Due__c'),
+    file: FLOW,
+    line: 10,
+    message: /<assignToReference>\$Record\.Amount_Due__c: no field Amount_Due__c on Demo__c/
+  },
+  {
+    name: 'a flow start element filtering on a field that does not exist',
+    breakIt: (p) => p.edit(FLOW, '<field>Amount__c</field>', '<field>Amount_Old__c</field>'),
+    file: FLOW,
+    line: 36,
+    message: /<start\.filters\.field>Amount_Old__c/
+  },
+  {
+    name: 'a flow start element on an object that does not exist',
+    breakIt: (p) => p.edit(FLOW, '<object>Demo__c</object>', '<object>Demos__c</object>'),
+    file: FLOW,
+    line: 42,
+    message: /<start\.object>Demos__c: no object Demos__c/
+  },
+  {
+    name: 'a flow record lookup filtering and reading fields that do not exist',
+    breakIt: (p) =>
+      p.edit(
+        FLOW,
+        '  <description>',
+        `  <recordLookups>
+    <name>Find_Demo</name>
+    <label>Find Demo</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <filters>
+      <field>Status__c</field>
+      <operator>EqualTo</operator>
+      <value>
+        <stringValue>Open</stringValue>
+      </value>
+    </filters>
+    <getFirstRecordOnly>true</getFirstRecordOnly>
+    <object>Demo__c</object>
+    <queriedFields>Id</queriedFields>
+    <storeOutputAutomatically>true</storeOutputAutomatically>
+  </recordLookups>
+  <description>`
+      ),
+    file: FLOW,
+    line: 23,
+    message: /<recordLookups\.filters\.field>Status__c: no field Status__c on Demo__c/
+  },
+  {
+    name: 'a flow record update writing a field that does not exist',
+    breakIt: (p) =>
+      p.edit(
+        FLOW,
+        '  <description>',
+        `  <recordUpdates>
+    <name>Touch_Demo</name>
+    <label>Touch Demo</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <inputAssignments>
+      <field>Touched__c</field>
+      <value>
+        <booleanValue>true</booleanValue>
+      </value>
+    </inputAssignments>
+    <inputReference>$Record</inputReference>
+  </recordUpdates>
+  <description>`
+      ),
+    file: FLOW,
+    line: 23,
+    message: /<recordUpdates\.inputAssignments\.field>Touched__c/
+  },
+  {
+    name: 'a list view showing a field that does not exist',
+    breakIt: (p) => p.write(LIST_VIEW, listView('Total__c')),
+    file: LIST_VIEW,
+    line: 5,
+    message: /<columns>Total__c: no field Total__c on Demo__c/
+  },
+  {
+    name: 'a layout placing a field that does not exist',
+    breakIt: (p) => p.write(LAYOUT, layout('Total__c')),
+    file: LAYOUT,
+    line: 8,
+    message: /<layoutItems\.field>Total__c: no field Total__c on Demo__c/
+  },
+  {
+    name: 'a record page showing a field that does not exist',
+    breakIt: (p) => p.write(FLEXIPAGE, flexipage('Total__c')),
+    file: FLEXIPAGE,
+    line: 6,
+    message: /<fieldItem>Total__c: no field Total__c on Demo__c/
+  },
+  {
+    name: 'a custom metadata record setting a field its type lacks',
+    breakIt: async (p) => {
+      await addSettingType(p);
+      await p.write(SETTING_RECORD, settingRecord('Limits__c'));
+    },
+    file: SETTING_RECORD,
+    line: 6,
+    message: /<values\.field>Limits__c: no field Limits__c on Demo_Setting__mdt/
+  },
+  {
+    name: 'a custom metadata record of a type that does not exist',
+    breakIt: (p) => p.write(SETTING_RECORD, settingRecord('Limit__c')),
+    file: SETTING_RECORD,
+    line: 2,
+    message: /no object Demo_Setting__mdt/
+  }
+];
+
+async function errorsOf(p: FixtureProject): Promise<Finding[]> {
+  const ws = await loadWorkspace(p.dir, TOOL_ROOT);
+  return (await checkReferences(ws)).findings.filter((f) => f.severity === 'error');
+}
+
+describe('references: permission sets, profiles, flows, list views, layouts, pages, records', () => {
+  it('passes valid metadata of every kind', async () => {
+    const p = await FixtureProject.create('refs-meta-valid');
+    try {
+      await p.write(PERMISSION_SET, permissionSet(validGrants));
+      await p.write(LIST_VIEW, listView('Amount__c'));
+      await p.write(LAYOUT, layout('Amount__c'));
+      await p.write(FLEXIPAGE, flexipage('Amount__c'));
+      await addSettingType(p);
+      await p.write(SETTING_RECORD, settingRecord('Limit__c'));
+      assert.deepEqual(await errorsOf(p), []);
+    } finally {
+      await p.dispose();
+    }
+  });
+
+  for (const defect of CASES) {
+    it(`catches ${defect.name}`, async () => {
+      const p = await FixtureProject.create('refs-meta');
+      try {
+        await defect.breakIt(p);
+        const errors = await errorsOf(p);
+        const hit = errors.find(
+          (f) => f.file === defect.file && f.line === defect.line && defect.message.test(f.message)
+        );
+        assert.ok(
+          hit,
+          `expected ${defect.message} at ${defect.file}:${defect.line}; got ${JSON.stringify(errors, null, 1)}`
+        );
+      } finally {
+        await p.dispose();
+      }
+    });
+  }
+});

@@ -1,0 +1,175 @@
+/**
+ * The `metadata-schema` check: an element that does not belong to its metadata type fails with
+ * file, line and the allowed elements, as the Metadata API rejects it ("Element ... invalid at
+ * this location"); valid metadata (the base fixture, this project) passes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkMetadataSchema } from '../src/checks/metadata-schema.ts';
+import type { Finding } from '../src/finding.ts';
+import { runGate } from '../src/gate.ts';
+import { loadWorkspace } from '../src/workspace.ts';
+import { DEMO, FixtureProject, TOOL_ROOT } from './fixture.ts';
+
+const OBJECT = `${DEMO}/objects/Demo__c/Demo__c.object-meta.xml`;
+const FIELD = `${DEMO}/objects/Demo__c/fields/Amount__c.field-meta.xml`;
+const FLOW = `${DEMO}/flows/Demo_Default_Amount.flow-meta.xml`;
+const PERMISSION_SET = `${DEMO}/permissionsets/Demo_Access.permissionset-meta.xml`;
+
+async function findingsOf(p: FixtureProject): Promise<Finding[]> {
+  return (await checkMetadataSchema(await loadWorkspace(p.dir, TOOL_ROOT))).findings;
+}
+
+interface Case {
+  name: string;
+  breakIt: (p: FixtureProject) => Promise<void>;
+  file: string;
+  line: number;
+  message: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'an unknown child element of CustomObject',
+    breakIt: (p) =>
+      p.edit(
+        OBJECT,
+        '  <label>Demo</label>',
+        '  <enableWidgets>true</enableWidgets>\n  <label>Demo</label>'
+      ),
+    file: OBJECT,
+    line: 5,
+    message:
+      /Element enableWidgets invalid at this location in type CustomObject \(CustomObject\): .* allows .*deploymentStatus/
+  },
+  {
+    name: 'an element nested in the wrong type (CustomObject.nameField)',
+    breakIt: (p) =>
+      p.edit(OBJECT, '    <type>Text</type>', '    <type>Text</type>\n    <colour>red</colour>'),
+    file: OBJECT,
+    line: 9,
+    message:
+      /Element colour invalid at this location in type CustomField \(CustomObject\.nameField\)/
+  },
+  {
+    name: 'an element out of the WSDL order (CustomObject label after sharingModel)',
+    breakIt: async (p) => {
+      await p.edit(OBJECT, '  <label>Demo</label>\n', '');
+      await p.edit(OBJECT, '</CustomObject>', '  <label>Demo</label>\n</CustomObject>');
+    },
+    file: OBJECT,
+    line: 11,
+    message:
+      /Element label invalid at this location in type CustomObject \(CustomObject\): the Metadata API expects its elements in the WSDL's order, label before sharingModel \(label, .*sharingModel\)/
+  },
+  {
+    name: 'an unknown child element of CustomField',
+    breakIt: (p) => p.edit(FIELD, '</CustomField>', '  <maxValue>10</maxValue>\n</CustomField>'),
+    file: FIELD,
+    line: 9,
+    message: /Element maxValue invalid at this location in type CustomField/
+  },
+  {
+    name: 'an unknown element inside a flow element',
+    breakIt: (p) =>
+      p.edit(FLOW, '      <operator>Assign</operator>', '      <operation>Assign</operation>'),
+    file: FLOW,
+    line: 11,
+    message:
+      /Element operation invalid at this location in type FlowAssignmentItem \(Flow\.assignments\.assignmentItems\): .* allows assignToReference, operator, .*value/
+  },
+  {
+    name: 'a permission-set grant with an element of another grant type',
+    breakIt: (p) =>
+      p.write(
+        PERMISSION_SET,
+        `<?xml version="1.0" encoding="UTF-8" ?>
+<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
+  <label>Demo Access</label>
+  <objectPermissions>
+    <allowRead>true</allowRead>
+    <field>Demo__c.Amount__c</field>
+    <object>Demo__c</object>
+  </objectPermissions>
+</PermissionSet>
+`
+      ),
+    file: PERMISSION_SET,
+    line: 6,
+    message:
+      /Element field invalid at this location in type PermissionSetObjectPermissions \(PermissionSet\.objectPermissions\)/
+  }
+];
+
+describe('metadata-schema: elements belong to their Metadata API type', () => {
+  it('passes the base fixture and this project', async () => {
+    const p = await FixtureProject.create('schema-clean');
+    try {
+      assert.deepEqual(await findingsOf(p), []);
+      // An LWC's js-meta.xml keeps Salesforce's documented order, <targets> before <targetConfigs>.
+      await p.write(
+        `${DEMO}/lwc/demoCard/demoCard.js-meta.xml`,
+        `<?xml version="1.0" encoding="UTF-8" ?>
+<LightningComponentBundle xmlns="http://soap.sforce.com/2006/04/metadata">
+  <apiVersion>65.0</apiVersion>
+  <isExposed>true</isExposed>
+  <targets>
+    <target>lightning__RecordPage</target>
+  </targets>
+  <targetConfigs>
+    <targetConfig targets="lightning__RecordPage">
+      <objects>
+        <object>Demo__c</object>
+      </objects>
+    </targetConfig>
+  </targetConfigs>
+</LightningComponentBundle>
+`
+      );
+      assert.deepEqual(await findingsOf(p), []);
+    } finally {
+      await p.dispose();
+    }
+    const project = await checkMetadataSchema(await loadWorkspace(TOOL_ROOT, TOOL_ROOT));
+    assert.deepEqual(project.findings, []);
+  });
+
+  for (const defect of CASES) {
+    it(`catches ${defect.name}`, async () => {
+      const p = await FixtureProject.create('schema');
+      try {
+        await defect.breakIt(p);
+        const findings = await findingsOf(p);
+        assert.equal(findings.length, 1, JSON.stringify(findings, null, 1));
+        const [hit] = findings;
+        assert.equal(hit?.file, defect.file);
+        assert.equal(hit?.line, defect.line);
+        assert.equal(hit?.severity, 'error');
+        assert.match(hit?.message ?? '', defect.message);
+      } finally {
+        await p.dispose();
+      }
+    });
+  }
+
+  it('fails `npm run verify` with file and line', async () => {
+    const p = await FixtureProject.create('schema-gate');
+    try {
+      await p.edit(
+        OBJECT,
+        '  <label>Demo</label>',
+        '  <enableWidgets>true</enableWidgets>\n  <label>Demo</label>'
+      );
+      const report = await runGate({
+        projectDir: p.dir,
+        toolRoot: TOOL_ROOT,
+        only: ['metadata-schema']
+      });
+      assert.equal(report.passed, false);
+      const hit = report.outcomes.flatMap((o) => o.findings)[0];
+      assert.deepEqual([hit?.file, hit?.line], [OBJECT, 5]);
+    } finally {
+      await p.dispose();
+    }
+  });
+});
