@@ -173,7 +173,10 @@ describe('server-owned rule', () => {
         await markAmount(p);
         await p.write(
           PERMISSION_SET,
-          permissionSet('  <description>Administrators.</description>', '<editable>true</editable>')
+          permissionSet(
+            '  <description>Internal: administrators.</description>',
+            '<editable>true</editable>'
+          )
         );
       },
       async (dir) => assert.deepEqual(await serverOwnedFindings(dir), [])
@@ -446,6 +449,23 @@ describe("this repository's payments trust boundary", () => {
       assert.ok(owned.fields.has(`Account.${field}`), `Account.${field} is server-owned`);
   });
 
+  it("holds this repository's portal permission set to the rule, and any set not declared Internal:", async () => {
+    const { readFile } = await import('node:fs/promises');
+    assert.equal(
+      isPortalPermissionSet(await readFile(`${TOOL_ROOT}/${REAL_PORTAL}`, 'utf8')),
+      true
+    );
+    const reworded = permissionSet('  <description>Experience Cloud users.</description>', '');
+    assert.equal(isPortalPermissionSet(reworded), true, 'no marker: portal (fail-safe)');
+    const internal = permissionSet('  <description>Internal: support staff.</description>', '');
+    assert.equal(isPortalPermissionSet(internal), false);
+    const licensed = permissionSet(
+      '  <description>Internal: support staff.</description>\n  <license>Customer Community</license>',
+      ''
+    );
+    assert.equal(isPortalPermissionSet(licensed), true, 'a portal licence wins');
+  });
+
   it('fails a portal Edit on Invoice__c.Amount__c and a Read/Write invoice sharing set', () =>
     withFixture(
       'owned-real-payments',
@@ -474,7 +494,7 @@ describe("this repository's payments trust boundary", () => {
         assert.deepEqual(
           findings.map((f) => [f.file, f.line]),
           [
-            [REAL_PORTAL, 13],
+            [REAL_PORTAL, 26],
             [REAL_SHARING_SET, 4]
           ],
           JSON.stringify(findings)

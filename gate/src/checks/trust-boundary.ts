@@ -23,8 +23,10 @@ import { lineAt, withoutComments } from '../xml-text.ts';
 //               `Portal-editable:` (then why a portal user may change it). Every field of a
 //               server-owned object is server-owned. The marker sits on the field itself, so it
 //               deploys with it, admins read it in Setup, and nobody keeps a list in step.
-//               Portal access comes from portal permission sets (`<description>` starting with
-//               `Portal:`, or an Experience Cloud / community `<license>`), portal profiles (an
+//               Portal access comes from portal permission sets (every permission set whose
+//               `<description>` does not start with `Internal:`, and any with an Experience
+//               Cloud / community `<license>`: fail-safe, a set is portal until it says it is
+//               not, so rewording a description cannot take it out of the rule), portal profiles (an
 //               Experience Cloud / community / guest `<userLicense>`) and sharing sets (always for
 //               portal profiles). The rule fails:
 //               - a portal permission set or profile granting Edit on a server-owned field, or
@@ -43,8 +45,10 @@ const MIN_JUSTIFICATION = 20;
 
 /** The `<description>` prefix that marks a field or object as server-owned. */
 export const SERVER_OWNED_MARKER = 'Server-owned:';
-/** The `<description>` prefix that marks a permission set as one for portal users. */
+/** The `<description>` prefix of a permission set for portal users (documentation only). */
 export const PORTAL_MARKER = 'Portal:';
+/** The `<description>` prefix that takes a permission set out of the portal rules. */
+export const INTERNAL_MARKER = 'Internal:';
 // Experience Cloud licences (Customer/Partner Community, Customer Portal, External Apps/Identity,
 // Channel Account) and the site guest user licence.
 const PORTAL_LICENSE = /community|portal|experience|partner|customer|external|channel|guest/i;
@@ -180,12 +184,15 @@ export async function serverOwnedOf(ws: Workspace): Promise<ServerOwned> {
   return (await trustMarksOf(ws)).owned;
 }
 
-/** Whether a permission set is for portal (Experience Cloud) users. */
+/**
+ * Whether a permission set is held to the portal rules: any set not declared `Internal:`, and
+ * every set with an Experience Cloud licence whatever it says.
+ */
 export function isPortalPermissionSet(xml: string): boolean {
   const active = withoutComments(xml);
   const description = firstText(active, 'description') ?? '';
   const license = firstText(active, 'license') ?? '';
-  return description.startsWith(PORTAL_MARKER) || PORTAL_LICENSE.test(license);
+  return !description.startsWith(INTERNAL_MARKER) || PORTAL_LICENSE.test(license);
 }
 
 /** Whether a profile is for portal (Experience Cloud, community or site guest) users. */
