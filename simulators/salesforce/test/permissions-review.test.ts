@@ -88,6 +88,27 @@ describe('permissions review', () => {
     account = String(created.id);
   });
 
+  test('the integration user writes log entries but cannot name who wrote them or their event key', async () => {
+    const written = await integration
+      .sobject('Integration_Log__c')
+      .create({ Source__c: 'ESB', Message__c: 'from the API' });
+    assert.equal(written.success, true);
+    const adminId = await userId('admin@emulator.local');
+    // Readable but not editable: INVALID_FIELD_FOR_INSERT_UPDATE; not even readable: INVALID_FIELD.
+    const cases: Array<[Row, string]> = [
+      [{ Running_User__c: adminId }, 'INVALID_FIELD_FOR_INSERT_UPDATE'],
+      [{ Event_Key__c: 'replay:1' }, 'INVALID_FIELD']
+    ];
+    for (const [forged, errorCode] of cases) {
+      const refused = await failure(
+        integration
+          .sobject('Integration_Log__c')
+          .create({ Source__c: 'ESB', Message__c: 'forged', ...forged })
+      );
+      assert.equal(refused.errorCode, errorCode, JSON.stringify(forged));
+    }
+  });
+
   test('Bulk 2.0 jobs are their creator’s: others get 404 NOT_FOUND, lists are filtered', async () => {
     const portal = await portalUser();
     const ingest = await api(
