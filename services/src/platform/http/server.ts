@@ -1,5 +1,5 @@
 // The HTTP server every service exposes: fastify 5 with the platform plugins.
-//   - correlation ids: `x-correlation-id` taken from the request when well-formed, else a new
+//   - correlation ids: `x-correlation-id` taken from the request when it is a UUID, else a new
 //     UUID; echoed on the response, bound to the request logger, and available to any code
 //     running for the request through getCorrelationId();
 //   - bearer-token authentication on every route not marked `config: { public: true }`;
