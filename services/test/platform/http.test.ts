@@ -297,7 +297,11 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
         payload: { accountId: '001000000000001AAA', quantity: 3 }
       });
       assert.equal(response.statusCode, 200);
-      assert.deepEqual(response.json(), { id: 42, quantity: 3, correlationId: '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f' });
+      assert.deepEqual(response.json(), {
+        id: 42,
+        quantity: 3,
+        correlationId: '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f'
+      });
       assert.equal(response.headers['x-correlation-id'], '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f');
     });
 
@@ -359,7 +363,11 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       }
       const completed = lines
         .map((l) => JSON.parse(l))
-        .filter((l) => l.msg === 'request completed' && l.correlationId === '0b9f6c1e-2a47-4d8e-b3c5-6f7a8b9c0d1e');
+        .filter(
+          (l) =>
+            l.msg === 'request completed' &&
+            l.correlationId === '0b9f6c1e-2a47-4d8e-b3c5-6f7a8b9c0d1e'
+        );
       assert.equal(completed.length, 1);
       assert.equal(completed[0].level, 'debug', 'probe requests log at debug');
       assert.equal(completed[0].route, '/healthz');
