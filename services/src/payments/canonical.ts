@@ -2,9 +2,11 @@
 // failures mapped to { idempotencyKey, status, transactionId, cardBrand, cardLast4, amountMinor,
 // currency, reasonCode, reasonText } and the HTTP status that goes with the status.
 import {
+  GatewayOutcomeUnknownError,
   GatewayRejectedError,
   GatewayTimeoutError,
-  GatewayUnavailableError
+  GatewayUnavailableError,
+  orderIdFor
 } from './securepay-client.ts';
 import type { SecurePayPayment } from './securepay-client.ts';
 
@@ -74,12 +76,59 @@ function replyOf(body: PaymentAnswer): PaymentReply {
 const orNull = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
-/** A payment SecurePay answered (charge or lookup): paid -> Authorised, anything else Declined. */
+/** SecurePay's payment statuses that are final without a charge: the bank or gateway refused. */
+const DECLINED_STATUSES = new Set(['failed', 'declined']);
+
+/** Reason code of a gateway answer that was not trusted (see paymentMismatch): stays Unknown. */
+export const UNVERIFIED_ANSWER_CODE = 'GATEWAY_ANSWER_UNVERIFIED';
+/** Reason code of a payment whose status is neither paid nor a known refusal: stays Unknown. */
+export const UNKNOWN_STATUS_CODE = 'GATEWAY_STATUS_UNKNOWN';
+/** Reason code of a charge the gateway (or a proxy) answered with a 5xx: may have charged. */
+export const OUTCOME_UNKNOWN_CODE = 'GATEWAY_OUTCOME_UNKNOWN';
+
+/**
+ * Why a payment the gateway answered is not the one asked for, or undefined when it is: not an
+ * object, another orderId (a mixed-up answer, a proxy's cache), another amount or currency. Such
+ * an answer says nothing about this payment, so it is never turned into a final status.
+ */
+export function paymentMismatch(
+  request: PaymentRequestFacts,
+  payment: SecurePayPayment | undefined
+): string | undefined {
+  if (!payment || typeof payment !== 'object') return 'no payment object';
+  if (payment.orderId !== orderIdFor(request.idempotencyKey)) return 'orderId';
+  if (payment.amount !== request.amountMinor) return 'amount';
+  if (payment.currency !== undefined && payment.currency !== request.currency) return 'currency';
+  return undefined;
+}
+
+/**
+ * A payment SecurePay answered (charge or lookup): `paid` -> Authorised, a known refusal
+ * (`failed`, `declined`) -> Declined. Anything else (a pending or unknown status, none, or an
+ * answer for another order or amount: paymentMismatch) -> Unknown, to be settled by the lookup:
+ * calling it Declined would reopen the invoice of a payment that may be charged.
+ */
 export function fromSecurePayPayment(
   request: PaymentRequestFacts,
   payment: SecurePayPayment
 ): PaymentReply {
+  if (paymentMismatch(request, payment) !== undefined) {
+    return noCard(
+      request,
+      'Unknown',
+      UNVERIFIED_ANSWER_CODE,
+      'The payment gateway answered for another payment. The payment may have gone through: it is being reconciled, do not pay again.'
+    );
+  }
   const paid = payment.status === 'paid';
+  if (!paid && !DECLINED_STATUSES.has(payment.status)) {
+    return noCard(
+      request,
+      'Unknown',
+      UNKNOWN_STATUS_CODE,
+      'The payment gateway has not given a final status yet. The payment may have gone through: it is being reconciled, do not pay again.'
+    );
+  }
   return replyOf({
     idempotencyKey: request.idempotencyKey,
     status: paid ? 'Authorised' : 'Declined',
@@ -137,10 +186,19 @@ export function inProgressReply(request: PaymentRequestFacts): PaymentReply {
 }
 
 /**
- * A failed gateway call: a timeout (or a connection lost mid-request) may have charged -> Unknown;
- * unreachable / 5xx / refused request -> Error, no charge.
+ * A failed gateway call. Error (no charge) only when the charge provably never reached the
+ * gateway (no connection, no access token) or the gateway refused it (4xx); a timeout, a
+ * connection lost once established, or any HTTP 5xx answer to the charge -> Unknown.
  */
 export function fromGatewayError(request: PaymentRequestFacts, error: unknown): PaymentReply {
+  if (error instanceof GatewayOutcomeUnknownError) {
+    return noCard(
+      request,
+      'Unknown',
+      OUTCOME_UNKNOWN_CODE,
+      `The payment gateway failed while processing the payment (HTTP ${error.status}). The payment may have gone through: it is being reconciled, do not pay again.`
+    );
+  }
   if (error instanceof GatewayUnavailableError) {
     const why = error.status === undefined ? 'connection failed' : `HTTP ${error.status}`;
     return noCard(

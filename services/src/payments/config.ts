@@ -14,6 +14,15 @@ import {
 /** Apex callout timeout of PaymentGatewayClient (Integration_Setting.Payments Timeout_Ms__c). */
 export const APEX_CALLOUT_TIMEOUT_MS = 20_000;
 
+/**
+ * The shortest grace period accepted when NODE_ENV=production: five times SecurePay's 60 s
+ * processing window (the simulator's default; confirm the real one with SecurePay). A grace
+ * period inside that window would settle a charge the gateway applied late as "not charged":
+ * the invoice reopens and the payer pays twice. Labs and tests may go lower (to the gateway
+ * timeout + 5 s) to run the grace period in seconds.
+ */
+export const PRODUCTION_MIN_NOT_CHARGED_AFTER_MS = 5 * 60_000;
+
 export const paymentsConfig = defineConfig({
   name: 'payments',
   subject: 'payments',
@@ -50,13 +59,24 @@ export const paymentsConfig = defineConfig({
     // longer, or a charge the gateway applied late would be settled "not charged".
     PAYMENTS_NOT_CHARGED_AFTER_MS: withDefault(integer(1_000, 7 * 24 * 3_600_000), '900000', {
       description:
-        "Grace period of an Unknown payment: once this old, a payment SecurePay's lookup still does not know is final `Error` `GATEWAY_NOT_CHARGED` (no money taken). Must exceed SecurePay's processing window; never less than the gateway timeout + 5 s."
+        "Grace period of an Unknown payment: once this old, a payment SecurePay's lookup still does not know is final `Error` `GATEWAY_NOT_CHARGED` (no money taken). Must exceed SecurePay's processing window (60 s): at least 300000 (5 min) when `NODE_ENV=production`, else refused at startup; outside production never less than the gateway timeout + 5 s."
     }),
     PAYMENTS_IN_PROGRESS_WAIT_MS: optional(integer(0, APEX_CALLOUT_TIMEOUT_MS - 1_000), {
       shownDefault: 'gateway timeout + 2000',
       description:
         'How long a duplicate request waits for the first request of its key before answering 409.'
     })
+  },
+  rules(v, context) {
+    const grace = v.PAYMENTS_NOT_CHARGED_AFTER_MS;
+    if (!context.production || grace === undefined) return [];
+    if (grace >= PRODUCTION_MIN_NOT_CHARGED_AFTER_MS) return [];
+    return [
+      {
+        variable: 'PAYMENTS_NOT_CHARGED_AFTER_MS',
+        message: `must be at least ${PRODUCTION_MIN_NOT_CHARGED_AFTER_MS} (5 min) when NODE_ENV=production (got ${grace}): SecurePay's lookup is authoritative only after its processing window (60 s), and a shorter grace period would record a charge the gateway applied late as not charged`
+      }
+    ];
   },
   build: (v): PaymentsConfig => ({
     securePay: {

@@ -28,11 +28,12 @@ import {
   inProgressReply,
   notChargedReply,
   ordered,
+  paymentMismatch,
   unknownReply
 } from './canonical.ts';
 import type { PaymentAnswer, PaymentReply, PaymentRequestFacts } from './canonical.ts';
 import { orderIdFor } from './securepay-client.ts';
-import type { SecurePayClient } from './securepay-client.ts';
+import type { SecurePayClient, SecurePayPayment } from './securepay-client.ts';
 
 export interface PaymentRequest {
   amountMinor: number;
@@ -300,6 +301,7 @@ export class PaymentRequests {
         currency: request.currency,
         paymentToken: request.paymentToken
       });
+      this.reportMismatch(facts, payment, 'charge');
       const outcome = fromSecurePayPayment(facts, payment);
       log.info(
         {
@@ -329,6 +331,23 @@ export class PaymentRequests {
       );
       return outcome;
     }
+  }
+
+  /**
+   * Logs (as an error: a misrouted answer or a gateway fault, someone must look) a payment the
+   * gateway answered that is not the one asked for; fromSecurePayPayment keeps it Unknown.
+   */
+  private reportMismatch(
+    facts: PaymentRequestFacts,
+    payment: SecurePayPayment,
+    call: 'charge' | 'lookup'
+  ): void {
+    const mismatch = paymentMismatch(facts, payment);
+    if (mismatch === undefined) return;
+    this.options.logger.error(
+      { idempotencyKey: facts.idempotencyKey, call, mismatch },
+      'the gateway answered for another payment; payment stays Unknown'
+    );
   }
 
   /** A Pending row whose instance should long have finished (crashed mid-call). */
@@ -419,8 +438,18 @@ export class PaymentRequests {
       );
       return unknown;
     }
+    if (payment) this.reportMismatch(facts, payment, 'lookup');
     // Known to the gateway, or still unknown to it after the grace period: never charged.
     const outcome = payment ? fromSecurePayPayment(facts, payment) : notChargedReply(facts);
+    if (outcome.body.status === 'Unknown') {
+      // Answered, but not with a final status of this payment (pending, an unknown status, an
+      // answer for another order or amount): stays Unknown, asked again after the backoff.
+      this.options.logger.info(
+        { idempotencyKey: facts.idempotencyKey, reasonCode: outcome.body.reasonCode },
+        'reconciliation: no final status from the gateway; payment stays Unknown'
+      );
+      return unknown;
+    }
     const { rows } = await this.options.pool.query<{
       response: PaymentAnswer;
       http_status: number;

@@ -30,11 +30,11 @@ const ANSWERS = {
   ),
   202: jsonResponse(
     paymentAnswer,
-    '`Unknown`: the gateway did not answer in time and the payment may have gone through. It is being reconciled: ask GET /payments/{key} later, never pay again.'
+    '`Unknown`: the gateway did not answer in time, answered with a failure after the charge may have been applied, or gave no final status; the payment may have gone through. It is being reconciled: ask GET /payments/{key} later, never pay again.'
   ),
   502: jsonResponse(
     paymentAnswer,
-    '`Error`: the gateway is unavailable or refused the request. No payment was taken.'
+    '`Error`: the charge never reached the gateway (unreachable) or the gateway refused it. No payment was taken.'
   )
 };
 

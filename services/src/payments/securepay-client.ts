@@ -4,8 +4,12 @@
 //
 // Latency matters (the service sits inside a synchronous Apex callout): requests go over
 // node:http(s) with a keep-alive agent, so a charge costs no TCP/TLS handshake. Failures are
-// classified so the caller can tell "no charge" (GatewayUnavailableError: connection refused,
-// 5xx) from "may have charged" (GatewayTimeoutError).
+// classified so the caller can tell "no charge" from "may have charged". Only a request that
+// provably never left is "no charge" (GatewayUnavailableError): the connection (TCP, and TLS for
+// https) failed before it was established (refused, DNS, unreachable, handshake or certificate
+// failure), or the access token could not be had before the charge. A charge answered with any
+// HTTP 5xx (a proxy's 502/504, or the gateway's 500 after it committed the charge) or failing
+// once the connection was up may have charged (GatewayOutcomeUnknownError, GatewayTimeoutError).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -50,7 +54,10 @@ export class GatewayTimeoutError extends Error {
   }
 }
 
-/** The gateway could not be reached or failed (5xx): no payment was taken. */
+/**
+ * The gateway could not be reached (the request never left), or a call other than a charge
+ * failed with a 5xx: no payment was taken by it.
+ */
 export class GatewayUnavailableError extends Error {
   constructor(
     message: string,
@@ -61,6 +68,43 @@ export class GatewayUnavailableError extends Error {
     this.name = 'GatewayUnavailableError';
   }
 }
+
+/**
+ * A charge answered with an HTTP 5xx: from the gateway after it may have committed the charge,
+ * or from a proxy in front of it after forwarding it. The payment may have gone through.
+ */
+export class GatewayOutcomeUnknownError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'GatewayOutcomeUnknownError';
+  }
+}
+
+/**
+ * A lookup the gateway did not answer with a payment or with its own "no such order" error: a
+ * 404 without SecurePay's `order_not_found` (a wrong base URL, a proxy's page), or any other
+ * failure. Says nothing about the payment.
+ */
+export class GatewayLookupError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'GatewayLookupError';
+  }
+}
+
+/**
+ * The error code SecurePay's `GET /v2/payments/{orderId}` answers a 404 with when it has no
+ * payment for that order (`{"errors":[{"code":"order_not_found",...}]}`, as the simulator models
+ * it). Only this 404 means "the gateway does not know the order"; any other 404 (a wrong path,
+ * a proxy) is a failed lookup.
+ */
+export const ORDER_NOT_FOUND_CODE = 'order_not_found';
 
 /** The gateway refused the request (4xx other than 401): no payment was taken. */
 export class GatewayRejectedError extends Error {
@@ -84,13 +128,10 @@ interface RawResponse {
   body: unknown;
 }
 
-const CONNECTION_FAILED = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN'
-]);
+// Errors that only ever happen before a connection exists (refused, name not resolved): never
+// sent, whatever the socket events said. Others (EHOSTUNREACH...) count as "never sent" only
+// when they came before the connection was established.
+const CONNECTION_FAILED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 function firstErrorCode(body: unknown): { code: string; detail: string } {
   const errors = (body as { errors?: Array<{ code?: unknown; detail?: unknown }> } | undefined)
@@ -100,6 +141,14 @@ function firstErrorCode(body: unknown): { code: string; detail: string } {
     code: typeof first?.code === 'string' ? first.code : 'unknown_error',
     detail: typeof first?.detail === 'string' ? first.detail : ''
   };
+}
+
+function hasErrorCode(body: unknown, code: string): boolean {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  return (
+    Array.isArray(errors) &&
+    errors.some((item) => (item as { code?: unknown } | null)?.code === code)
+  );
 }
 
 export class SecurePayClient {
@@ -154,10 +203,21 @@ export class SecurePayClient {
     if (response.status === 200 || response.status === 201) {
       return response.body as SecurePayPayment;
     }
+    if (response.status >= 500) {
+      // Sent, and answered with a failure: the gateway may have charged before failing, and a
+      // proxy's 502/504 says nothing about what the gateway did.
+      throw new GatewayOutcomeUnknownError(
+        `SecurePay charge failed with HTTP ${response.status}`,
+        response.status
+      );
+    }
     throw this.failure(response, 'charge');
   }
 
-  /** The payment of an order, or undefined when the gateway does not know it (404). */
+  /**
+   * The payment of an order, or undefined when the gateway says it does not know it (404 with
+   * its `order_not_found` error). Throws GatewayLookupError for any other answer.
+   */
   async getPayment(orderId: string): Promise<SecurePayPayment | undefined> {
     const deadline = Date.now() + this.timeoutMs;
     const response = await this.authorized(deadline, (token) =>
@@ -170,8 +230,13 @@ export class SecurePayClient {
       )
     );
     if (response.status === 200) return response.body as SecurePayPayment;
-    if (response.status === 404) return undefined;
-    throw this.failure(response, 'payment lookup');
+    if (response.status === 404 && hasErrorCode(response.body, ORDER_NOT_FOUND_CODE)) {
+      return undefined;
+    }
+    throw new GatewayLookupError(
+      `SecurePay payment lookup failed with HTTP ${response.status} ${firstErrorCode(response.body).code}`,
+      response.status
+    );
   }
 
   /** Readiness: an access token can be had (cached, so usually no request at all). */
@@ -285,9 +350,13 @@ export class SecurePayClient {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return Promise.reject(new GatewayTimeoutError());
     const url = new URL(path, this.base);
+    const secure = this.transport === https;
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
       let gotResponse = false;
+      // Whether the request may have reached the gateway: its connection was established (TCP,
+      // and the TLS handshake for https). Until then nothing of it was sent.
+      let connected = false;
       const finish = (error: Error | undefined, value?: RawResponse) => {
         if (settled) return;
         settled = true;
@@ -310,7 +379,7 @@ export class SecurePayClient {
           gotResponse = true;
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', (error) => finish(classify(error)));
+          response.on('error', (error) => finish(classify(error, true)));
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let parsed: unknown;
@@ -323,6 +392,11 @@ export class SecurePayClient {
           });
         }
       );
+      request.on('socket', (socket) => {
+        // A kept-alive socket is connected already; a new one connects after this event.
+        if (request.reusedSocket) connected = true;
+        else socket.once(secure ? 'secureConnect' : 'connect', () => (connected = true));
+      });
       const timer = setTimeout(() => {
         const error = new GatewayTimeoutError();
         finish(error);
@@ -331,8 +405,8 @@ export class SecurePayClient {
       request.on('error', (error) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (request.reusedSocket && !gotResponse && (code === 'ECONNRESET' || code === 'EPIPE')) {
-          finish(Object.assign(classify(error), { staleSocket: true }));
-        } else finish(classify(error));
+          finish(Object.assign(classify(error, connected), { staleSocket: true }));
+        } else finish(classify(error, connected));
       });
       if (body !== undefined) request.end(body);
       else request.end();
@@ -340,11 +414,16 @@ export class SecurePayClient {
   }
 }
 
-function classify(error: Error): Error {
+function classify(error: Error, connected: boolean): Error {
   if (error instanceof GatewayTimeoutError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && CONNECTION_FAILED.has(code)) {
-    return new GatewayUnavailableError(`SecurePay could not be reached (${code})`, undefined);
+  if (!connected || (code && CONNECTION_FAILED.has(code))) {
+    // Refused, not resolved, unreachable, or the TLS handshake failed (a certificate, a protocol
+    // mismatch): the connection never carried the request.
+    return new GatewayUnavailableError(
+      `SecurePay could not be reached (${code ?? error.name})`,
+      undefined
+    );
   }
   // Anything else in flight (socket hang up after the request was sent) may have charged.
   return new GatewayTimeoutError(`The connection to the payment gateway failed: ${error.message}`);

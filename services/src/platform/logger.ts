@@ -439,9 +439,16 @@ export function newCorrelationId(): string {
   return randomUUID();
 }
 
-const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+// A caller-supplied correlation id is echoed in the response header, in every error body and on
+// every log line of the request, so it must not be able to carry a card number. Any free-form
+// pattern with digits can (`4111111111111111`, `4111:1111:1111:1111`), and the PAN scrubber
+// cannot know every separator a caller may choose: only a UUID is taken as it is (its groups hold
+// at most 12 digits, and the scrubber treats a UUID's dashes as boundaries). Anything else is
+// replaced by a fresh UUID.
+const CORRELATION_ID_PATTERN =
+  /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
-/** Accepts a caller-supplied correlation id only when it is short and log-safe. */
+/** Accepts a caller-supplied correlation id only when it is a UUID (see above). */
 export function isValidCorrelationId(value: unknown): value is string {
   return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value);
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   APEX_CALLOUT_TIMEOUT_MS,
+  PRODUCTION_MIN_NOT_CHARGED_AFTER_MS,
   describePaymentsConfig,
   loadPaymentsConfig
 } from '../../src/payments/config.ts';
@@ -47,4 +48,41 @@ test('every missing variable is listed; the secret is never echoed', () => {
   assert.match(message, /SECUREPAY_CLIENT_ID: is required/);
   assert.match(message, /SECUREPAY_MERCHANT_CODE/);
   assert.doesNotMatch(message, new RegExp(secret));
+});
+
+test('production: a grace period shorter than 5 min is refused at startup; labs and tests may go lower', () => {
+  const production = {
+    ...base,
+    SECUREPAY_BASE_URL: 'https://payments.example.test',
+    NODE_ENV: 'production'
+  };
+  for (const grace of ['1000', '15250', '60000', String(PRODUCTION_MIN_NOT_CHARGED_AFTER_MS - 1)]) {
+    assert.throws(
+      () => loadPaymentsConfig({ ...production, PAYMENTS_NOT_CHARGED_AFTER_MS: grace }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /PAYMENTS_NOT_CHARGED_AFTER_MS: must be at least 300000 \(5 min\) when NODE_ENV=production/.test(
+          error.message
+        ),
+      grace
+    );
+  }
+  assert.equal(
+    loadPaymentsConfig({
+      ...production,
+      PAYMENTS_NOT_CHARGED_AFTER_MS: String(PRODUCTION_MIN_NOT_CHARGED_AFTER_MS)
+    }).notChargedAfterMs,
+    PRODUCTION_MIN_NOT_CHARGED_AFTER_MS
+  );
+  assert.equal(loadPaymentsConfig(production).notChargedAfterMs, 900_000, 'the default passes');
+  // Outside production: the gateway timeout + 5 s at least, as before.
+  for (const NODE_ENV of ['test', 'development', undefined]) {
+    const config = loadPaymentsConfig({
+      ...base,
+      ...(NODE_ENV ? { NODE_ENV } : {}),
+      PAYMENTS_GATEWAY_TIMEOUT_MS: '250',
+      PAYMENTS_NOT_CHARGED_AFTER_MS: '1000'
+    });
+    assert.equal(config.notChargedAfterMs, 5_250, String(NODE_ENV));
+  }
 });

@@ -15,6 +15,7 @@ import {
 } from './harness.ts';
 import type { Harness } from './harness.ts';
 import { until } from '../../../toolkit/testing/wait.ts';
+import { startSecurePaySimulator } from '../../../simulators/securepay/src/server.ts';
 
 const contract = loadContract();
 const CONTRACT_KEY = contract.chargeRequest.headers['Idempotency-Key'] ?? '';
@@ -183,12 +184,30 @@ describe('payments contract (PaymentsContract.json)', () => {
     );
   });
 
-  test('gatewayError: SecurePay answering 503 -> 502 Error exactly as the contract, no charge', async () => {
+  test('a 503 to the charge itself -> 202 Unknown, never Error: it may have charged', async () => {
     const key = newKey('down');
     const token = await h.tokenize(CARDS.visa);
-    const chargesBefore = h.simulator.control.charges().length;
-    h.simulator.control.injectFailures({ status: 503, paths: ['/v2/payments'] });
+    h.simulator.control.injectFailures({ status: 503, paths: ['/v2/payments'], methods: ['POST'] });
     try {
+      const result = await contractCharge(h, key, chargeBody(contract, token));
+      assert.equal(result.status, 202, JSON.stringify(result.body));
+      assert.equal(result.body.status, 'Unknown');
+    } finally {
+      h.simulator.control.clearFailures();
+    }
+  });
+});
+
+describe('payments contract: gateway unavailable before the charge', () => {
+  test("gatewayError: SecurePay's token endpoint answering 503 -> 502 Error exactly as the contract, no charge", async () => {
+    // The charge is never sent without an access token: provably no charge. The rule is in
+    // place before the service starts, so no token was cached by its readiness probe.
+    const simulator = await startSecurePaySimulator({ port: 0, logger: false });
+    simulator.control.injectFailures({ status: 503, paths: ['/oauth/token'], count: 1_000 });
+    const h = await startHarness({ simulator });
+    try {
+      const key = newKey('down');
+      const token = await h.tokenize(CARDS.visa);
       const result = await contractCharge(h, key, chargeBody(contract, token));
       assert.equal(result.status, contract.responses.gatewayError?.httpStatus);
       assert.deepEqual(result.body, {
@@ -198,14 +217,12 @@ describe('payments contract (PaymentsContract.json)', () => {
       // The same key again: the stored answer, still no charge.
       const again = await contractCharge(h, key, chargeBody(contract, token));
       assert.deepEqual(again, result);
+      assert.equal(simulator.control.charges().length, 0);
+      assert.equal(simulator.control.requests().byRoute['POST /v2/payments'] ?? 0, 0);
     } finally {
-      h.simulator.control.clearFailures();
+      await h.stop();
+      await simulator.close();
     }
-    assert.equal(h.simulator.control.charges().length, chargesBefore);
-    assert.equal(
-      h.simulator.control.charges().some((c) => c.idempotencyKey === key),
-      false
-    );
   });
 });
 

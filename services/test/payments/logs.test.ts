@@ -55,12 +55,16 @@ test('the service logs no PAN, CVV or full payment token, whatever happens', asy
       // A replay too.
       await h.pay(chargeBody(contract, token), { key, headers: userHeaders });
     }
-    // Gateway down.
+    // Gateway failing: a 503 to the charge (Unknown), and a 500 after it charged (Unknown).
     const downToken = await h.tokenize(CARDS.visa, CVV[CARDS.visa]);
     tokens.push(downToken);
     h.simulator.control.injectFailures({ status: 503, paths: ['/v2/payments'] });
-    assert.equal((await h.pay(chargeBody(contract, downToken))).status, 502);
+    assert.equal((await h.pay(chargeBody(contract, downToken))).status, 202);
     h.simulator.control.clearFailures();
+    const failingToken = await h.tokenize(CARDS.mastercard, CVV[CARDS.mastercard]);
+    tokens.push(failingToken);
+    h.simulator.control.failAfterCharging({ status: 500 });
+    assert.equal((await h.pay(chargeBody(contract, failingToken))).status, 202);
     // A reused key with another token.
     const reuseKey = newKey('reuse');
     const reuseTokens = [

@@ -107,16 +107,95 @@ export const panForm: fc.Arbitrary<PanForm> = fc
     return { pan: digits, text: `${before}${written}${after}` };
   });
 
+// Forms no scrubber is expected to know (issue 12, finding 2): a URL path can carry any of them,
+// so the services must never log a raw path. Separators of any kind and any number, digits
+// wrapped in parentheses, control and no-break spaces, double percent-encoding, and digits of
+// other scripts (full-width, Arabic-Indic, mathematical bold), raw or percent-encoded.
+const HOSTILE_SEPARATORS = [
+  ',',
+  ':',
+  ';',
+  '~',
+  '*',
+  '!',
+  "'",
+  '%09',
+  '%C2%A0',
+  '%20%20%20%20',
+  '%20%20%20%20%20%20',
+  '::::',
+  '%252D',
+  '%2520'
+];
+
+type DigitWriter = (digit: string) => string;
+const utf8Encoded = (char: string) =>
+  [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+const scriptDigit = (zero: number) => (digit: string) => String.fromCodePoint(zero + Number(digit));
+const DIGIT_WRITERS: DigitWriter[] = [
+  (digit) => digit,
+  // Double-encoded: %2534 is "%34" once decoded, "4" twice.
+  (digit) => `%253${digit}`,
+  scriptDigit(0xff10), // full-width
+  (digit) => utf8Encoded(scriptDigit(0xff10)(digit)),
+  scriptDigit(0x0660), // Arabic-Indic
+  (digit) => utf8Encoded(scriptDigit(0x0660)(digit)),
+  scriptDigit(0x1d7ce), // mathematical bold
+  (digit) => utf8Encoded(scriptDigit(0x1d7ce)(digit))
+];
+
+/** A card number written in a form only a path-free log keeps out (see above). */
+export const hostilePanForm: fc.Arbitrary<PanForm> = fc
+  .record({
+    pan,
+    groups: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 19 }),
+    separator: fc.constantFrom(...HOSTILE_SEPARATORS, ''),
+    parenthesised: fc.boolean(),
+    writer: fc.constantFrom(...DIGIT_WRITERS)
+  })
+  .map(({ pan: digits, groups, separator, parenthesised, writer }) => {
+    const parts: string[] = [];
+    let at = 0;
+    for (const size of groups) {
+      if (at >= digits.length) break;
+      parts.push(digits.slice(at, at + size));
+      at += size;
+    }
+    if (at < digits.length) parts.push(digits.slice(at));
+    const written = parts
+      .map((part) => [...part].map(writer).join(''))
+      .map((part) => (parenthesised ? `(${part})` : part))
+      .join(separator);
+    return { pan: digits, text: written };
+  });
+
+/** Every form a card number can take in a URL path: the scrubber's and the hostile ones. */
+export const pathPanForm: fc.Arbitrary<PanForm> = fc.oneof(panForm, hostilePanForm);
+
+/** The ASCII digit of a decimal digit of any script (\p{Nd}: ten consecutive code points). */
+function asciiDigit(char: string): string {
+  let zero = char.codePointAt(0) ?? 0;
+  while (zero > 0 && /\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--;
+  return String(((char.codePointAt(0) ?? 0) - zero) % 10);
+}
+
 /**
  * Whether `text` still holds the card number `pan`: its digits, read with every separator and
- * percent-encoding taken away, contain it.
+ * percent-encoding (even repeated) taken away and digits of every script read as digits, contain
+ * it.
  */
 export function holdsPan(text: string, pan: string): boolean {
   let decoded = text;
-  try {
-    decoded = decodeURIComponent(text);
-  } catch {
-    decoded = text.replace(/%3(\d)/g, '$1');
+  for (let round = 0; round < 3 && decoded.includes('%'); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      decoded = decoded.replace(/%3(\d)/g, '$1');
+      break;
+    }
   }
-  return decoded.replace(/\D/g, '').includes(pan);
+  const digits = decoded
+    .normalize('NFKC')
+    .replace(/\p{Nd}/gu, (char) => (/[0-9]/.test(char) ? char : asciiDigit(char)));
+  return digits.replace(/\D/g, '').includes(pan);
 }

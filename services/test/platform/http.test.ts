@@ -293,12 +293,16 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       const response = await server.app.inject({
         method: 'POST',
         url: '/orders/42',
-        headers: { ...auth, 'x-correlation-id': 'sf-flow-7f3a' },
+        headers: { ...auth, 'x-correlation-id': '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f' },
         payload: { accountId: '001000000000001AAA', quantity: 3 }
       });
       assert.equal(response.statusCode, 200);
-      assert.deepEqual(response.json(), { id: 42, quantity: 3, correlationId: 'sf-flow-7f3a' });
-      assert.equal(response.headers['x-correlation-id'], 'sf-flow-7f3a');
+      assert.deepEqual(response.json(), {
+        id: 42,
+        quantity: 3,
+        correlationId: '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f'
+      });
+      assert.equal(response.headers['x-correlation-id'], '5d0c3a4e-7f3a-4b1c-9e2d-1a2b3c4d5e6f');
     });
 
     test('query validation, malformed JSON, and HttpError', async () => {
@@ -341,21 +345,57 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
   describe('correlation ids over a real socket', () => {
     test('echoes a well-formed id, replaces a malformed one, logs each request once', async () => {
       const given = await fetch(`${server.url}/healthz`, {
-        headers: { 'x-correlation-id': 'abc-123' }
+        headers: { 'x-correlation-id': '0b9f6c1e-2a47-4d8e-b3c5-6f7a8b9c0d1e' }
       });
-      assert.equal(given.headers.get('x-correlation-id'), 'abc-123');
+      assert.equal(given.headers.get('x-correlation-id'), '0b9f6c1e-2a47-4d8e-b3c5-6f7a8b9c0d1e');
       const bad = await fetch(`${server.url}/healthz`, {
         headers: { 'x-correlation-id': 'x'.repeat(200) }
       });
       assert.match(bad.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
       const fresh = await fetch(`${server.url}/healthz`);
       assert.match(fresh.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
+      // Not a UUID: replaced, even when log-safe looking (the old rule took these as they were).
+      for (const other of ['sf-flow-7f3a', 'job.42', 'a:b']) {
+        const replaced = await fetch(`${server.url}/healthz`, {
+          headers: { 'x-correlation-id': other }
+        });
+        assert.match(replaced.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/, other);
+      }
       const completed = lines
         .map((l) => JSON.parse(l))
-        .filter((l) => l.msg === 'request completed' && l.correlationId === 'abc-123');
+        .filter(
+          (l) =>
+            l.msg === 'request completed' &&
+            l.correlationId === '0b9f6c1e-2a47-4d8e-b3c5-6f7a8b9c0d1e'
+        );
       assert.equal(completed.length, 1);
       assert.equal(completed[0].level, 'debug', 'probe requests log at debug');
       assert.equal(completed[0].route, '/healthz');
+    });
+
+    test('a correlation id holding a card number is never echoed or logged', async () => {
+      for (const sent of [
+        '4111111111111111',
+        '4111:1111:1111:1111',
+        '4111.1111.1111.1111',
+        'cid-4111111111111111',
+        '4111-1111-1111-1111'
+      ]) {
+        const before = lines.length;
+        // Unauthenticated (401) and authenticated (404): both answer an error body.
+        for (const headers of [{}, auth]) {
+          const response = await fetch(`${server.url}/nothing-here`, {
+            headers: { ...headers, 'x-correlation-id': sent }
+          });
+          const echoed = response.headers.get('x-correlation-id') ?? '';
+          const body = (await response.json()) as { correlationId: string };
+          assert.match(echoed, /^[0-9a-f-]{36}$/, sent);
+          assert.equal(body.correlationId, echoed, sent);
+        }
+        const logged = lines.slice(before).join('\n');
+        assert.ok(logged.length > 0, 'the requests were logged');
+        assert.equal(logged.replace(/\D/g, '').includes('4111111111111111'), false, logged);
+      }
     });
 
     test('a handler sees the correlation id after the body streamed in over the socket', async () => {
@@ -364,7 +404,7 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
         headers: {
           ...auth,
           'content-type': 'application/json',
-          'x-correlation-id': 'socket-body-1'
+          'x-correlation-id': 'c2e4a6b8-1d3f-4a5b-8c7d-9e0f1a2b3c4d'
         },
         // ~600 kB: the body arrives in many socket chunks.
         body: JSON.stringify({
@@ -377,7 +417,7 @@ describe(`HTTP server (${testDatabaseMode()} PostgreSQL)`, () => {
       assert.equal(response.status, 200);
       assert.equal(
         ((await response.json()) as { correlationId: string }).correlationId,
-        'socket-body-1'
+        'c2e4a6b8-1d3f-4a5b-8c7d-9e0f1a2b3c4d'
       );
     });
 

@@ -1,6 +1,6 @@
 /** The simulator's shared state, handed to the route plugins and to the control API. */
 import type { Faults } from '../../../toolkit/src/faults.ts';
-import type { GatewayStore, RequestCounter } from './store.ts';
+import type { AfterChargeFailures, GatewayStore, RequestCounter } from './store.ts';
 
 export interface SecurePayContext {
   clientId: string;
@@ -10,6 +10,8 @@ export interface SecurePayContext {
   /** Latency, failure rules and held answers: the toolkit's generic fault injection. */
   faults: Faults;
   requests: RequestCounter;
+  /** Charges applied, then answered with a 5xx. */
+  afterCharge: AfterChargeFailures;
 }
 
 /** What each route plugin is registered with. */

@@ -11,7 +11,7 @@ import {
   type FailureRuleInput
 } from '../../../toolkit/src/faults.ts';
 import type { SecurePayContext } from './context.ts';
-import type { ChargeSummary, RequestCounts } from './store.ts';
+import type { AfterChargeStatus, ChargeSummary, RequestCounts } from './store.ts';
 
 export interface SecurePaySimulatorControl {
   /** Forgets card tokens, payments, failure rules and counts; latency back to `latencyMs`. */
@@ -22,6 +22,11 @@ export interface SecurePaySimulatorControl {
   injectFailures(rule: FailureRuleInput): FailureRule;
   failures(): FailureRule[];
   clearFailures(): void;
+  /**
+   * The next `count` new charges (default 1) are applied (the lookup finds them) but answered
+   * with `status` (default 500): a gateway failing after its commit, a proxy timing out.
+   */
+  failAfterCharging(options?: { count?: number; status?: AfterChargeStatus }): void;
   /** Every payment attempt (paid or failed) in order: never a card number. */
   charges(): ChargeSummary[];
   requests(): RequestCounts;
@@ -35,6 +40,7 @@ export function createControl(ctx: SecurePayContext): SecurePaySimulatorControl 
       ctx.store.reset();
       ctx.faults.reset();
       ctx.requests.reset();
+      ctx.afterCharge.reset();
     },
     setLatency(ms) {
       if (!latencySchema.safeParse(ms).success) {
@@ -47,7 +53,17 @@ export function createControl(ctx: SecurePayContext): SecurePaySimulatorControl 
       return ctx.faults.add(validateRule(rule, [503, 500]));
     },
     failures: () => ctx.faults.list(),
-    clearFailures: () => ctx.faults.clear(),
+    clearFailures: () => {
+      ctx.faults.clear();
+      ctx.afterCharge.reset();
+    },
+    failAfterCharging({ count = 1, status = 500 } = {}) {
+      if (!Number.isSafeInteger(count) || count < 1) {
+        throw new RangeError('count must be a whole number >= 1');
+      }
+      if (![500, 502, 504].includes(status)) throw new RangeError('status must be 500, 502 or 504');
+      ctx.afterCharge.set(count, status);
+    },
     charges: () => ctx.store.charges(),
     requests: () => ctx.requests.snapshot()
   };

@@ -12,8 +12,9 @@
  *   funds; 4000000000000069 `54` Expired card; 4000000000000119 paid but the answer is held
  *   for `timeoutHoldMs` (the client times out; GET finds it paid); 4000000000000127 the same,
  *   but GET finds it only after `processingWindowMs` (applied late). An injected 'timeout'
- *   failure on `/v2/payments` is never charged (GET: 404). Other Luhn-valid: approved.
+ *   failure on `/v2/payments` is never charged (GET: 404 `order_not_found`). Other Luhn-valid: approved.
  * - `/__sim/*` control API and `control`: reset, latency, failures (503, 500, 'timeout'),
+ *   failures after charging (the charge is applied, the answer is a 500, 502 or 504),
  *   charges (never a card number), request counts. `/__sim/*` answers loopback clients only
  *   and, with `driverSecret`, only requests with `Authorization: Bearer <driverSecret>`.
  *
@@ -30,7 +31,7 @@ import { listeningUrl } from '../../../toolkit/src/listening-url.ts';
 import { buildSecurePayApp } from './app.ts';
 import type { SecurePayContext } from './context.ts';
 import { createControl, type SecurePaySimulatorControl } from './control.ts';
-import { GatewayStore, RequestCounter } from './store.ts';
+import { AfterChargeFailures, GatewayStore, RequestCounter } from './store.ts';
 
 export const DEFAULT_SECUREPAY_PORT = 8783;
 export const DEFAULT_SECUREPAY_HOST = '127.0.0.1';
@@ -94,7 +95,8 @@ export async function startSecurePaySimulator(
       1,
       options.timeoutHoldMs ?? DEFAULT_SECUREPAY_TIMEOUT_HOLD_MS
     ),
-    requests: new RequestCounter()
+    requests: new RequestCounter(),
+    afterCharge: new AfterChargeFailures()
   };
   const control = createControl(ctx);
   let requestStop: () => void = () => undefined;

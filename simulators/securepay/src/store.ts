@@ -246,6 +246,39 @@ export interface RequestCounts {
   injectedFailures: number;
 }
 
+/** The statuses a charge can fail with after it was applied (see AfterChargeFailures). */
+export type AfterChargeStatus = 500 | 502 | 504;
+
+/**
+ * Charges that fail after the gateway applied them: the payment is stored (paid or failed, and
+ * the lookup finds it) but the answer is an HTTP 5xx, as when the gateway fails after its commit
+ * or a proxy in front of it gives up. Replays of the same key answer the stored payment.
+ */
+export class AfterChargeFailures {
+  private remaining = 0;
+  private answer: AfterChargeStatus = 500;
+
+  set(count: number, status: AfterChargeStatus): void {
+    this.remaining = count;
+    this.answer = status;
+  }
+
+  /** The status to fail the charge just applied with, or undefined to answer it normally. */
+  take(): AfterChargeStatus | undefined {
+    if (this.remaining <= 0) return undefined;
+    this.remaining--;
+    return this.answer;
+  }
+
+  pending(): number {
+    return this.remaining;
+  }
+
+  reset(): void {
+    this.remaining = 0;
+  }
+}
+
 /** Counts of gateway requests by method and route pattern (`POST /v2/payments`), and injected failures. */
 export class RequestCounter {
   private routes = new Map<string, number>();

@@ -77,6 +77,38 @@ describe('SecurePay simulator: latency, failures, control API', () => {
     assert.ok(Date.now() - started >= 350);
   });
 
+  it('a failure after charging: applied (the lookup finds it paid), answered with a 5xx', async () => {
+    sp.control.failAfterCharging({ status: 500 });
+    const body = sp.paymentBody(await sp.cardToken('4111111111111111'));
+    const key = 'after-charge-key-1';
+    const failed = await sp.pay(body, key);
+    assert.equal(failed.status, 500);
+    assert.equal(errorCode(failed), 'internal_error');
+    assert.equal(sp.control.charges().length, 1, 'charged');
+    const headers = { authorization: `Bearer ${await sp.accessToken()}` };
+    const found = await sp.request('GET', `/v2/payments/${String(body.orderId)}`, { headers });
+    assert.equal(found.status, 200);
+    assert.equal(found.body.status, 'paid');
+    // The same key again: the stored payment, no second charge.
+    const replay = await sp.pay(body, key);
+    assert.equal(replay.status, 201);
+    assert.equal(sp.control.charges().length, 1);
+    // Over HTTP, with a proxy's 504; DELETE /__sim/failures clears it.
+    const set = await sp.request('POST', '/__sim/failures-after-charge', {
+      body: { count: 2, status: 504 }
+    });
+    assert.equal(set.status, 201);
+    const proxied = await sp.pay(sp.paymentBody(await sp.cardToken('4111111111111111')));
+    assert.equal(proxied.status, 504);
+    await sp.request('DELETE', '/__sim/failures');
+    const normal = await sp.pay(sp.paymentBody(await sp.cardToken('4111111111111111')));
+    assert.equal(normal.status, 201);
+    assert.equal(
+      (await sp.request('POST', '/__sim/failures-after-charge', { body: { status: 503 } })).status,
+      400
+    );
+  });
+
   it('refuses invalid failure rules with 400', async () => {
     for (const body of [
       { status: 404 },

@@ -171,7 +171,8 @@ describe('SecurePay simulator: payments', () => {
     assert.deepEqual(found.body, paid.body);
     const missing = await sp.request('GET', '/v2/payments/INV-NOPE', { headers });
     assert.equal(missing.status, 404);
-    assert.equal(errorCode(missing), 'not_found');
+    // The gateway's own code for an unknown order, not an unknown route's `not_found`.
+    assert.equal(errorCode(missing), 'order_not_found');
   });
 
   it('TIMEOUT card: records the payment as paid, holds the answer; GET finds it paid', async () => {

@@ -53,7 +53,7 @@ export const API_DESCRIPTION = [
   'An off-platform service on the services platform (docs/services-platform.md).',
   "Every operation that is not public requires `Authorization: Bearer <token>` with one of the service's `SERVICE_API_TOKENS`.",
   'Every error answers an ErrorBody `{ error, message, correlationId, issues? }`; `issues` lists every problem of a `400 validation_failed`.',
-  'A request may send `x-correlation-id` (1-128 characters of `[A-Za-z0-9._:-]`); the response echoes it, or a new UUID, in the same header.'
+  'A request may send `x-correlation-id` (a UUID); the response echoes it, or a new UUID when none or anything else was sent, in the same header.'
 ].join('\n\n');
 
 /** A JSON answer with what it means, in the form route schemas declare responses. */

@@ -1,5 +1,5 @@
 // The HTTP server every service exposes: fastify 5 with the platform plugins.
-//   - correlation ids: `x-correlation-id` taken from the request when well-formed, else a new
+//   - correlation ids: `x-correlation-id` taken from the request when it is a UUID, else a new
 //     UUID; echoed on the response, bound to the request logger, and available to any code
 //     running for the request through getCorrelationId();
 //   - bearer-token authentication on every route not marked `config: { public: true }`;
@@ -7,7 +7,8 @@
 //   - zod schemas on routes: validation, response serialization and the OpenAPI 3.1 document at
 //     /openapi.json (openapi.ts);
 //   - one error shape, no stack traces in responses;
-//   - one log line per request (debug for probes and scrapes, info otherwise).
+//   - one log line per request (debug for probes and scrapes, info otherwise): method, route
+//     template, validated path parameters, status, duration; never the raw path.
 // Services add routes to `server.app` (usually as plugins) before `listen()`.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -170,11 +171,24 @@ function clientErrorHandler(logger: Logger) {
   };
 }
 
-const MAX_LOGGED_PATH = 256;
+/** What the request line logs for a request no route matched: never its path. */
+export const UNMATCHED_ROUTE = 'unmatched route';
 
-function loggedPath(url: string): string {
-  const path = url.split('?', 1)[0] ?? '';
-  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}...` : path;
+// Requests whose route declares a params schema and whose params passed it: the preHandler hook
+// runs only after validation succeeded. Only these have their path parameters logged.
+const validatedParams = new WeakSet<FastifyRequest>();
+
+/**
+ * Where a request went, as it may be logged: the route template (`/payments/:key`) and, when the
+ * route's schema validated them, its path parameters. Never the raw path: it is whatever the
+ * caller typed, sent before authentication, and a card number can be written in more forms
+ * (separators, encodings, digits of other scripts) than any scrubber knows. An unmatched route,
+ * or params that failed validation, log no path at all.
+ */
+function loggedRoute(request: FastifyRequest): { route: string; params?: unknown } {
+  const route = request.routeOptions.url;
+  if (!route) return { route: UNMATCHED_ROUTE };
+  return validatedParams.has(request) ? { route, params: request.params } : { route };
 }
 
 /** Destroys a new connection when its address already holds `max` open ones. */
@@ -250,17 +264,17 @@ export async function createHttpServer(options: CreateHttpServerOptions): Promis
     // Everything downstream of this hook runs inside the request's correlation context.
     runWithCorrelationId(String(request.id), done);
   });
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.routeOptions.schema?.params) validatedParams.add(request);
+    done();
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
     const level = route && QUIET_ROUTES.has(route) ? 'debug' : 'info';
     request.log[level](
       {
         method: request.method,
-        // The path only, and not all of it: a query string may carry a token a client put there
-        // by mistake, and an unauthenticated client must not be able to write 15 KB per request
-        // into the log.
-        url: loggedPath(request.url),
-        route,
+        ...loggedRoute(request),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         tokenId: request.principal?.tokenId

@@ -8,6 +8,8 @@
  * - `POST /__sim/reset`
  * - `GET|POST /__sim/latency` `{"ms": 20}`
  * - `GET|POST|DELETE /__sim/failures` `{"status": 503|500|"timeout", "count"?, "rate"?, "paths"?, "methods"?}`
+ * - `POST /__sim/failures-after-charge` `{"count"?, "status"?: 500|502|504}`: charges applied,
+ *   then answered with that status (DELETE /__sim/failures clears them too)
  * - `GET /__sim/charges` (never a card number), `GET /__sim/requests`
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,6 +19,10 @@ import type { SecurePaySimulatorControl } from '../control.ts';
 import { handleError, item, SecurePayError, sendError } from '../errors.ts';
 
 const latencyBody = z.object({ ms: z.number('ms must be a number') });
+const afterChargeBody = z.object({
+  count: z.number().int().min(1).optional(),
+  status: z.union([z.literal(500), z.literal(502), z.literal(504)]).optional()
+});
 
 /** Control errors: a refused setting (RangeError) is 400, the rest as on the gateway. */
 function controlError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -72,6 +78,13 @@ export async function controlRoutes(
       sim.post('/failures', async (request, reply) =>
         reply.code(201).send(control.injectFailures(request.body as never))
       );
+      sim.post('/failures-after-charge', async (request, reply) => {
+        const parsed = afterChargeBody.safeParse(request.body ?? {});
+        if (!parsed.success)
+          throw new RangeError('Send {"count"?: n >= 1, "status"?: 500|502|504}');
+        control.failAfterCharging(parsed.data);
+        return reply.code(201).send(parsed.data);
+      });
       sim.delete('/failures', async () => {
         control.clearFailures();
         return { rules: [] };

@@ -3,7 +3,8 @@
  * an `Idempotency-Key`: the same key with the same body answers the first result again
  * without a second charge, with another body 422 `idempotency_conflict`. A token charges
  * once (`token_already_used`); unknown or expired tokens are `invalid_token`. The TIMEOUT
- * test card is charged (paid) but its first answer is held for timeoutHoldMs.
+ * test card is charged (paid) but its first answer is held for timeoutHoldMs. An unknown order
+ * answers 404 `order_not_found` (an unknown route: 404 `not_found`).
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -73,6 +74,14 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       ...parsed.data,
       ip: parsed.data.ip ?? request.ip
     });
+    const failAfter = replay ? undefined : ctx.afterCharge.take();
+    if (failAfter !== undefined) {
+      ctx.requests.injected();
+      throw new SecurePayError(
+        failAfter,
+        item('internal_error', 'The payment gateway failed after processing (simulated failure)')
+      );
+    }
     if (!replay && payment.holdAnswer && !(await holdAnswer(ctx, reply))) return reply;
     return reply.code(201).header('idempotent-replayed', String(replay)).send(payment.answer);
   });
@@ -82,7 +91,9 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     const { orderId } = request.params;
     const answer = ORDER_ID.test(orderId) ? ctx.store.paymentForOrder(orderId) : undefined;
     if (!answer) {
-      throw new SecurePayError(404, item('not_found', 'No payment for that order id'));
+      // The gateway's own "no such order" code, distinct from an unknown route's `not_found`:
+      // only this answer tells a client that the order is unknown (see the ESB's lookup).
+      throw new SecurePayError(404, item('order_not_found', 'No payment for that order id'));
     }
     return answer;
   });
