@@ -48,7 +48,7 @@ describe('account-sync end to end', () => {
     assert.equal(partner.OrganizationBPName1, 'International Business Machines');
     assert.equal(partner.OrganizationBPName2, 'Corporation Deutschland Holding');
     // SAP keeps search terms upper-cased (the simulator does too).
-    assert.equal(partner.SearchTerm1, id.toUpperCase());
+    assert.equal(partner.SearchTerm1, String(id).toUpperCase());
     assert.equal(address(partner).Country, 'DE');
     assert.equal(address(partner).PostalCode, '71139');
     assert.equal(partner.Industry, 'TECH');
@@ -170,7 +170,8 @@ describe('account-sync end to end', () => {
       'the exhausted job is kept in the dead-letter queue'
     );
     assert.equal(
-      lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id.toUpperCase()).length,
+      lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === String(id).toUpperCase())
+        .length,
       0
     );
   });
