@@ -13,7 +13,7 @@ export type Operation = 'Create' | 'Update' | 'Delete';
 export interface AccountSyncEvent {
   accountId: string;
   operation: Operation;
-  /** Epoch ms of the change in Salesforce (Changed_At__c). */
+  /** Epoch ms of the event on the org's clock (its CreatedDate: events.ts). */
   changedAt?: number | undefined;
   /** Known SAP number (needed for a Delete: the record is gone). */
   sapNumber?: string | undefined;
@@ -23,7 +23,7 @@ export interface CoalescedChange {
   accountId: string;
   action: 'upsert' | 'delete';
   sapNumber?: string | undefined;
-  /** Latest Changed_At__c seen for the account. */
+  /** Latest event moment (CreatedDate) seen for the account. */
   changedAt?: number | undefined;
   /** Events that collapsed into this change. */
   events: number;

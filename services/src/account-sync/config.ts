@@ -44,6 +44,10 @@ export const accountSyncConfig = defineConfig({
     ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS: withDefault(integer(100, 3_600_000), '30000', {
       description:
         'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, AccountSync else Default) is read: one SOQL query each time, 2,880 API calls a day at the default. Also the longest SAP keeps being called after an admin switches sync off.'
+    }),
+    ACCOUNT_SYNC_KILL_SWITCH_MAX_FAILURES: withDefault(integer(1, 100), '3', {
+      description:
+        'Failed reads of the kill switch in a row (network, 5xx, limits) after which the service holds as if it were off, with readiness failing; any other failure (INVALID_TYPE, INSUFFICIENT_ACCESS, 4xx) holds at once.'
     })
   },
   build: (v): AccountSyncConfig => ({
@@ -57,7 +61,8 @@ export const accountSyncConfig = defineConfig({
     batchSize: v.ACCOUNT_SYNC_BATCH_SIZE,
     maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
     retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S },
-    killSwitchIntervalMs: v.ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS
+    killSwitchIntervalMs: v.ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS,
+    killSwitchMaxFailures: v.ACCOUNT_SYNC_KILL_SWITCH_MAX_FAILURES
   })
 });
 
@@ -75,6 +80,8 @@ export interface AccountSyncConfig {
   retry: { limit: number; delaySeconds: number };
   /** How often the kill switch is read again (kill-switch.ts). */
   killSwitchIntervalMs: number;
+  /** Failed reads in a row after which the service holds (kill-switch.ts). */
+  killSwitchMaxFailures: number;
 }
 
 export function loadAccountSyncConfig(

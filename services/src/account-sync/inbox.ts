@@ -10,16 +10,29 @@ export interface InboxRow extends AccountSyncEvent {
   receivedAt: Date;
 }
 
+/**
+ * Appends events. Reconciliation (`source` other than 'event') skips an account that already has
+ * an unprocessed entry of the same kind (Delete, or Create/Update), so running it again - a
+ * catch-up that failed half-way, a start while events wait - does not queue the account twice.
+ * Events are appended as they come: the subscriber's at-least-once delivery is coalesced later.
+ */
 export async function appendToInbox(
   pool: pg.Pool,
   events: readonly AccountSyncEvent[],
   source = 'event'
 ): Promise<void> {
   if (events.length === 0) return;
+  const onlyNew =
+    source === 'event'
+      ? ''
+      : `WHERE NOT EXISTS (
+           SELECT 1 FROM account_sync_inbox i
+           WHERE i.account_id = t.a AND (i.operation = 'Delete') = (t.o = 'Delete'))`;
   await pool.query(
     `INSERT INTO account_sync_inbox (account_id, operation, changed_at, sap_number, source)
      SELECT a, o, CASE WHEN c IS NULL THEN NULL ELSE to_timestamp(c / 1000.0) END, s, $5
-     FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[]) AS t(a, o, c, s)`,
+     FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[]) AS t(a, o, c, s)
+     ${onlyNew}`,
     [
       events.map((e) => e.accountId),
       events.map((e) => e.operation),

@@ -6,13 +6,21 @@
 // Pending and deletions publish no Delete. So the service must not call SAP either: the batcher
 // holds (events already in the inbox and queued retries stay where they are, neither processed
 // nor failed), no reconciliation runs, and the SAP readiness ping is skipped. When the switch is
-// on again, a catch-up reconciliation covers the off period: Pending accounts plus accounts
-// deleted (queryAll, IsDeleted, with an SAP number) since the moment it went off or the
-// checkpoint, whichever is earlier. That moment is kept in PostgreSQL, so a restart while off
-// (or a lease moving to another instance) still catches up; it is removed only once the
-// catch-up has been queued.
+// on again, a catch-up reconciliation covers the off period (reconcile.ts). That moment is kept
+// in PostgreSQL, so a restart while off (or a lease moving to another instance) still catches
+// up; it is removed only once the catch-up has been queued, and only if it is still the marker
+// the catch-up covered. An off period the service never saw (down all along, or off and on
+// again between two reads) is covered by the reconciliation at start, which looks for the same
+// things since the checkpoint.
+//
+// A switch that cannot be read is not assumed on: before the first read the service holds; once
+// on, a read that fails with a passing error (network, 5xx, limits) keeps the state for up to
+// `maxFailures` reads in a row, and after that, or at once on an error that will not pass by
+// itself (INVALID_TYPE when the metadata grant was removed, INSUFFICIENT_ACCESS, other 4xx), the
+// service holds (unknown) with readiness failing and an error logged: an admin's "off" must
+// never be ignored because the switch cannot be read.
 import type pg from 'pg';
-import type { Logger, RestClient } from '../platform/index.ts';
+import { isTransientError, type Logger, type RestClient } from '../platform/index.ts';
 
 export const KILL_SWITCH_SCENARIO = 'AccountSync';
 const DEFAULT_RECORD = 'Default';
@@ -49,6 +57,8 @@ export interface KillSwitchOptions {
   rest: Pick<RestClient, 'query'>;
   /** How often the switch is read again. */
   intervalMs: number;
+  /** Failed reads in a row (passing errors) after which the service holds; default 3. */
+  maxFailures?: number | undefined;
   logger?: Logger | undefined;
   /** Called on every change of state (metrics). */
   onState?: (state: KillSwitchState) => void;
@@ -58,6 +68,7 @@ export class KillSwitch {
   private current: KillSwitchState = 'unknown';
   private reason = 'the kill switch has not been read yet';
   private attempted = false;
+  private failures = 0;
 
   constructor(private readonly options: KillSwitchOptions) {}
 
@@ -85,6 +96,16 @@ export class KillSwitch {
     this.options.onState?.(state);
   }
 
+  /**
+   * Whether SAP may be called (the readiness ping): by the batch lease holder, when it read the
+   * switch on; by a standby instance, which does not read the switch, unless the lease holder's
+   * off marker is in PostgreSQL (one local query, no Salesforce call).
+   */
+  async sapWanted(holdsLease: boolean): Promise<boolean> {
+    if (holdsLease) return this.open;
+    return (await this.offSince()) === undefined;
+  }
+
   /** When the service first saw the switch off (kept across restarts), if it is marked. */
   async offSince(): Promise<Date | undefined> {
     const { rows } = await this.options.pool.query<{ checkpoint: Date }>(
@@ -95,8 +116,9 @@ export class KillSwitch {
   }
 
   /**
-   * Reads the switch once. A read that fails keeps the state it had (the switch is not flipped
-   * by an outage); before the first successful read the service stays held.
+   * Reads the switch once. A read that fails with a passing error keeps the state it had for up
+   * to `maxFailures` reads in a row (the switch is not flipped by a short outage); after that,
+   * at once on any other error, and before the first successful read, the service holds.
    */
   async check(): Promise<KillSwitchState> {
     const { pool, logger } = this.options;
@@ -105,15 +127,26 @@ export class KillSwitch {
       enabled = await readKillSwitch(this.options.rest);
     } catch (error) {
       this.attempted = true;
-      if (this.current === 'unknown') {
+      this.failures++;
+      const limit = this.options.maxFailures ?? 3;
+      const transient = isTransientError(error);
+      if (this.current === 'unknown' || !transient || this.failures >= limit) {
         logger?.error(
-          { err: error },
+          { err: error, failures: this.failures, transient },
           'account-sync: cannot read the kill switch (Integration_Setting__mdt); holding until it can be read'
         );
-        this.set('unknown', `the kill switch cannot be read: ${(error as Error).message}`);
-      } else logger?.warn({ err: error }, 'account-sync: kill switch read failed; state kept');
+        this.set(
+          'unknown',
+          `the kill switch cannot be read (${this.failures} failed read(s)): ${(error as Error).message}`
+        );
+      } else
+        logger?.warn(
+          { err: error, failures: this.failures },
+          'account-sync: kill switch read failed; state kept'
+        );
       return this.current;
     }
+    this.failures = 0;
     this.attempted = true;
     if (!enabled) {
       // Keep the earliest moment: a restart while off must not move it forward.
@@ -137,18 +170,27 @@ export class KillSwitch {
     return this.current;
   }
 
-  /** The catch-up after an off period was queued: forget the moment it went off. */
-  async caughtUp(): Promise<void> {
-    await this.options.pool.query('DELETE FROM account_sync_checkpoint WHERE name = $1', [
-      OFF_MARKER
-    ]);
+  /**
+   * The catch-up of the off period that began at `offSince` was queued: forget that moment, but
+   * only that one (a new holder of the lease may have marked a later off period meanwhile, and
+   * this instance may have lost the lease: then it leaves the marker alone).
+   */
+  async caughtUp(offSince: Date, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    await this.options.pool.query(
+      // JavaScript dates carry milliseconds, PostgreSQL microseconds.
+      `DELETE FROM account_sync_checkpoint
+       WHERE name = $1 AND date_trunc('milliseconds', checkpoint) = $2`,
+      [OFF_MARKER, offSince]
+    );
   }
 
   /**
    * Reads the switch now and then every interval until `signal` aborts. Each time it is on,
-   * `whenOn` runs with the moment it went off if an off period still needs its catch-up (the
-   * first time, also at every start); the marker goes only when `whenOn` succeeded, so a
-   * failed catch-up is tried again at the next interval.
+   * `whenOn` is started with the moment it went off if an off period still needs its catch-up
+   * (the first time, also at every start); the marker goes only when `whenOn` succeeded, so a
+   * failed catch-up is tried again at the next interval. `whenOn` runs beside the loop, not in
+   * it: a long reconciliation must not stop the switch being read while the batcher runs.
    */
   async watch(
     signal: AbortSignal,
@@ -156,18 +198,31 @@ export class KillSwitch {
   ): Promise<void> {
     const { intervalMs, logger } = this.options;
     let started = false;
+    let running: Promise<void> | undefined;
     while (!signal.aborted) {
       try {
-        if ((await this.check()) === 'on') {
+        if ((await this.check()) === 'on' && running === undefined) {
           const offSince = await this.offSince();
           if (!started || offSince !== undefined) {
-            await whenOn(offSince, !started);
+            const first = !started;
             started = true;
-            if (offSince !== undefined) await this.caughtUp();
+            running = whenOn(offSince, first)
+              .then(async () => {
+                if (offSince !== undefined) await this.caughtUp(offSince, signal);
+              })
+              .catch((error: unknown) => {
+                logger?.error(
+                  { err: error },
+                  'account-sync: reconciliation after the kill switch failed'
+                );
+              })
+              .finally(() => {
+                running = undefined;
+              });
           }
         }
       } catch (error) {
-        logger?.error({ err: error }, 'account-sync: reconciliation after the kill switch failed');
+        logger?.error({ err: error }, 'account-sync: reading the kill switch failed');
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
@@ -181,5 +236,6 @@ export class KillSwitch {
         );
       });
     }
+    await running;
   }
 }

@@ -189,9 +189,41 @@ export interface BusinessPartnerPayload {
   to_BusinessPartnerRole: { results: Array<{ BusinessPartnerRole: string }> };
 }
 
-/** The deterministic lookup key of an account in SAP (an 18-char id fits SearchTerm1). */
+const ID_SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+/**
+ * The 18-character form of a Salesforce id: the 15-character id plus Salesforce's checksum of
+ * its letter case (one character per 5, a bit per upper-case letter). Unlike the 15-character
+ * id it is unique when compared case-insensitively.
+ */
+export function id18(id: string): string {
+  if (id.length !== 15) return id;
+  let suffix = '';
+  for (let block = 0; block < 3; block++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id.charAt(block * 5 + i);
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    suffix += ID_SUFFIX_CHARS.charAt(bits);
+  }
+  return id + suffix;
+}
+
+/**
+ * The deterministic lookup key of an account in SAP: its 18-character id (fits SearchTerm1).
+ * SAP stores search terms in upper case, so the key is compared case-insensitively (isSearchTermOf) and searched for in upper case (SapClient.findBySearchTerm).
+ */
 export function searchTermFor(accountId: string): string {
-  return accountId.slice(-SAP_LIMITS.searchTerm);
+  return id18(accountId).slice(-SAP_LIMITS.searchTerm);
+}
+
+/** SearchTerm1 as SAP returns it (upper case) names this account. */
+export function isSearchTermOf(searchTerm: unknown, accountId: string): boolean {
+  return (
+    typeof searchTerm === 'string' &&
+    searchTerm.toUpperCase() === searchTermFor(accountId).toUpperCase()
+  );
 }
 
 function clean(value: string | null | undefined): string | undefined {

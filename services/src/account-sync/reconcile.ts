@@ -1,18 +1,29 @@
 // Reconciliation: finds what the event stream may not deliver and pushes it into the inbox, so it
-// takes the same batch path as events.
-//  * At start: accounts still Pending. The before-save flow sets Pending in the same transaction
-//    as every integration-relevant change, so Pending is the durable "needs sync" marker (an event
-//    whose publication failed, a retry that was dead-lettered and then fixed in Salesforce...).
-//  * On a replay gap (the stored replay id fell out of the 72 h retention window: the events after
-//    it are gone): Pending accounts, plus every account modified after the checkpoint (a change
-//    whose Pending a concurrent write-back overwrote), plus accounts deleted after it that had a
-//    SAP number (queryAll, IsDeleted) -> Delete.
-//  * When the kill switch is on again after an off period (kill-switch.ts): Apex published
-//    nothing meanwhile, but the before-save flow kept marking changes Pending; deletions
-//    published no Delete. So: Pending accounts, plus accounts deleted with an SAP number since
-//    the earlier of the checkpoint and the moment the switch went off -> Delete.
-// The checkpoint is the latest Changed_At__c of the events processed (written by the batcher): the
-// org's clock, not this machine's, so clock skew between the two cannot hide a change.
+// takes the same batch path as events. Every reconciliation (at start, on a replay gap, and the
+// catch-up when the kill switch is on again) looks for the same three things:
+//  * accounts still Pending. The before-save flow sets Pending in the same transaction as every
+//    integration-relevant change, so Pending is the durable "needs sync" marker (an event whose
+//    publication failed, a change made while the kill switch was off, a retry that was
+//    dead-lettered and then fixed in Salesforce...);
+//  * accounts modified after the checkpoint (SystemModstamp): a change whose Pending a batch's
+//    write-back overwrote (the batch read the account before the edit and wrote Success after
+//    it), and whose event is missing (replay gap) or was never published (kill switch off);
+//  * accounts deleted after the checkpoint that had an SAP number (queryAll, IsDeleted) ->
+//    Delete: a deletion whose event is missing, or was never published because the switch was
+//    off. At start too: the service may have been down for a whole off period, or the switch
+//    may have gone off and on again between two reads, so it never saw it off.
+// "After the checkpoint" is after the earlier of the checkpoint and, for the kill-switch
+// catch-up, the moment the switch went off. Without a checkpoint (no event processed yet) only
+// Pending accounts are looked for.
+//
+// The checkpoint is the latest CreatedDate of the events processed (written by the batcher): the
+// org's clock, not this machine's, so clock skew between the two cannot hide a change, and set by
+// Salesforce, not by the publisher (events.ts). A checkpoint in the future (written by an older
+// version from a publisher-set Changed_At__c) is reset at every reconciliation (logged).
+//
+// A reconciliation appends an account only if the inbox does not hold an unprocessed entry of
+// the same kind for it already, so a catch-up that failed half-way and runs again, or a start
+// while events are queued, does not send the same account to SAP twice.
 import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
 import type { RestClient } from '../platform/index.ts';
@@ -21,8 +32,29 @@ import { appendToInbox } from './inbox.ts';
 import { clearIntents } from './sync-batch.ts';
 
 const CHECKPOINT = 'account-sync';
-// Changed_At__c is taken inside the saving transaction, SystemModstamp at its commit: a margin.
+// CreatedDate is taken at the publish, SystemModstamp at the commit of the save: a margin.
 const SKEW_MS = 60_000;
+/** How far ahead of this machine's clock a checkpoint may be before it is reset. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * A checkpoint in the future (an event with a forged Changed_At__c, before the checkpoint came
+ * from CreatedDate) would hide every later change: it is reset to now minus the margin.
+ */
+export async function clampCheckpoint(pool: pg.Pool, logger?: Logger): Promise<void> {
+  const { rows } = await pool.query<{ checkpoint: Date }>(
+    `UPDATE account_sync_checkpoint
+     SET checkpoint = now() - make_interval(secs => $2::float8 / 1000), updated_at = now()
+     WHERE name = $1 AND checkpoint > now() + make_interval(secs => $3::float8 / 1000)
+     RETURNING checkpoint`,
+    [CHECKPOINT, SKEW_MS, FUTURE_TOLERANCE_MS]
+  );
+  if (rows.length > 0)
+    logger?.error(
+      { checkpoint: rows[0]?.checkpoint },
+      'account-sync: the checkpoint was in the future (an event with a forged date?); reset to now'
+    );
+}
 
 async function readCheckpoint(pool: pg.Pool): Promise<Date | undefined> {
   const result = await pool.query<{ checkpoint: Date }>(
@@ -32,13 +64,17 @@ async function readCheckpoint(pool: pg.Pool): Promise<Date | undefined> {
   return result.rows[0]?.checkpoint;
 }
 
-/** Moves the checkpoint forward (never back: batches may finish out of event order). */
+/**
+ * Moves the checkpoint forward (never back: batches may finish out of event order), and never
+ * beyond now plus the tolerance (defence in depth: the value is Salesforce's CreatedDate).
+ */
 export async function writeCheckpoint(pool: pg.Pool, at: Date): Promise<void> {
   await pool.query(
-    `INSERT INTO account_sync_checkpoint (name, checkpoint) VALUES ($1, $2)
+    `INSERT INTO account_sync_checkpoint (name, checkpoint)
+     VALUES ($1, LEAST($2::timestamptz, now() + make_interval(secs => $3::float8 / 1000)))
      ON CONFLICT (name) DO UPDATE
      SET checkpoint = GREATEST(account_sync_checkpoint.checkpoint, EXCLUDED.checkpoint), updated_at = now()`,
-    [CHECKPOINT, at]
+    [CHECKPOINT, at, FUTURE_TOLERANCE_MS]
   );
 }
 
@@ -50,7 +86,7 @@ export interface ReconcileResult {
   reason: ReconcileReason;
   upserts: number;
   deletes: number;
-  /** Changes after this instant were looked for (replay gap with a checkpoint). */
+  /** Changes and deletions after this instant were looked for (when there is a checkpoint). */
   since?: Date | undefined;
 }
 
@@ -94,14 +130,18 @@ export async function reconcile(options: {
 }): Promise<ReconcileResult> {
   const { pool, rest, reason } = options;
   if (reason !== 'replay-gap') await clearSettledIntents(pool, rest, options.logger);
-  const checkpoint = reason === 'start' ? undefined : await readCheckpoint(pool);
+  await clampCheckpoint(pool, options.logger);
+  const checkpoint = await readCheckpoint(pool);
   const earliest =
     reason === 'kill-switch' && options.offSince !== undefined
       ? Math.min(checkpoint?.getTime() ?? Infinity, options.offSince.getTime())
       : checkpoint?.getTime();
   const since = earliest === undefined ? undefined : new Date(earliest - SKEW_MS);
-  if (reason === 'replay-gap' && since === undefined)
-    options.logger?.warn('replay gap before any event was processed: reconciling Pending only');
+  if (since === undefined)
+    options.logger?.warn(
+      { reason },
+      'reconciliation before any event was processed (no checkpoint): reconciling Pending only'
+    );
   let upserts = 0;
   let deletes = 0;
   let chunk: AccountSyncEvent[] = [];
@@ -113,10 +153,8 @@ export async function reconcile(options: {
     await appendToInbox(pool, chunk, 'reconcile');
     chunk = [];
   };
-  // After a replay gap a change whose Pending a concurrent write-back overwrote has no event;
-  // after the kill switch every change was marked Pending (the flows ran), so Pending suffices.
-  const modified =
-    since && reason === 'replay-gap' ? ` OR SystemModstamp > ${soqlDateTime(since)}` : '';
+  // A change whose Pending a concurrent write-back overwrote is found by SystemModstamp.
+  const modified = since ? ` OR SystemModstamp > ${soqlDateTime(since)}` : '';
   for await (const record of rest.query<{ Id: string }>(
     `SELECT Id FROM Account WHERE Sync_Status__c = 'Pending'${modified}`
   )) {

@@ -396,10 +396,13 @@ export class SapClient {
     return SapClient.ref(response.body, response.headers.get('etag'));
   }
 
-  /** The business partner whose SearchTerm1 is `searchTerm` (the idempotency key), if any. */
+  /**
+   * The business partner whose SearchTerm1 is `searchTerm` (the idempotency key), if any. SAP
+   * stores search terms in upper case (BU_SORT1) and `eq` compares exactly: searched upper-cased.
+   */
   async findBySearchTerm(searchTerm: string): Promise<BusinessPartnerRef | undefined> {
     // The address comes expanded and each entry carries its ETag: one request, no second GET.
-    const path = `/A_BusinessPartner?$filter=${encodeURIComponent(`SearchTerm1 eq ${quote(searchTerm)}`)}&$top=1&$expand=to_BusinessPartnerAddress`;
+    const path = `/A_BusinessPartner?$filter=${encodeURIComponent(`SearchTerm1 eq ${quote(searchTerm.toUpperCase())}`)}&$top=1&$expand=to_BusinessPartnerAddress`;
     const response = await this.send('GET', path);
     if (response.status >= 300) throw this.toError('GET', path, response);
     const results =

@@ -56,6 +56,7 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
         pool,
         rest: salesforce.rest,
         intervalMs: config.killSwitchIntervalMs,
+        maxFailures: config.killSwitchMaxFailures,
         logger,
         onState(state) {
           measure.killSwitch(state);
@@ -63,14 +64,15 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
         }
       });
       // Held by the kill switch: not ready, with the reason (the batch lease holder only; a
-      // standby instance has nothing to hold). No SAP ping then either: sync is off.
+      // standby instance has nothing to hold). No SAP ping then either: sync is off, also for a
+      // standby, which skips it while the lease holder has marked the switch off.
       let holdsLease = false;
       readiness.add('account-sync: kill switch', () => {
         const reason = holdsLease ? killSwitch.pausedReason : undefined;
         if (reason !== undefined) throw new Error(reason);
       });
       readiness.add('sap', async () => {
-        if (holdsLease && !killSwitch.open) return;
+        if (!(await killSwitch.sapWanted(holdsLease))) return;
         await sap.ping();
       });
       const deps: SyncDeps = {

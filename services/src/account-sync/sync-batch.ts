@@ -15,6 +15,7 @@ import {
   ACCOUNT_FIELDS,
   addressUpdate,
   headerUpdate,
+  isSearchTermOf,
   searchTermFor,
   toBusinessPartner,
   type BusinessPartnerPayload,
@@ -30,7 +31,13 @@ import {
 export const SYNC_ERROR_MAX = 32_768;
 
 export type SyncOutcome =
-  | { accountId: string; kind: 'success'; sapNumber: string }
+  | {
+      accountId: string;
+      kind: 'success';
+      sapNumber: string;
+      /** Synced, but something the user should know: written to Sync_Error__c. */
+      note?: string;
+    }
   | { accountId: string; kind: 'blocked'; sapNumber?: string }
   | {
       accountId: string;
@@ -113,10 +120,13 @@ async function recordIntents(pool: pg.Pool, ids: string[]): Promise<Set<string>>
   return new Set(ids.filter((id) => !fresh.has(id)));
 }
 
-/** The service writes the account's id into SearchTerm1 at create: the partner's owner. */
+/**
+ * The service writes the account's 18-character id into SearchTerm1 at create: the partner's
+ * owner. SAP keeps it upper-cased, so it is compared case-insensitively (an 18-character id is
+ * unique that way; a 15-character one is not, and is never compared).
+ */
 function ownedBy(ref: BusinessPartnerRef, accountId: string): boolean {
-  const owner = ref.data.SearchTerm1;
-  return typeof owner === 'string' && id15(owner) === id15(searchTermFor(accountId));
+  return isSearchTermOf(ref.data.SearchTerm1, accountId);
 }
 
 /**
@@ -142,38 +152,60 @@ async function upsertOne(
   account: SalesforceAccount,
   payload: BusinessPartnerPayload,
   suspectCreated: boolean
-): Promise<string> {
+): Promise<{ sapNumber: string; note?: string }> {
   const known = account.SAP_Customer_Number__c ?? undefined;
   let ref = known ? await deps.sap.get(known) : undefined;
   if (ref === undefined && (suspectCreated || known))
     ref = await deps.sap.findBySearchTerm(searchTermFor(account.Id));
-  if (ref === undefined) return (await deps.sap.create(payload)).businessPartner;
+  if (ref === undefined) return { sapNumber: (await deps.sap.create(payload)).businessPartner };
   // The same ownership check as Delete, on the GET the update needs anyway (its ETag): no extra
   // SAP request. The account's SAP number is only a claim, like a Delete event's.
   if (!ownedBy(ref, account.Id))
     throw new PartnerOwnershipError(ref.businessPartner, String(ref.data.SearchTerm1 ?? ''));
+  const lift = ref.blocked === true && (await ownBlock(deps.pool, ref.businessPartner, account.Id));
+  const header = headerUpdate(payload);
   await deps.sap.update(
     ref,
-    liftDeleteBlock(ref, account, headerUpdate(payload)),
+    lift ? { ...header, BusinessPartnerIsBlocked: false } : header,
     addressUpdate(payload)
   );
-  return ref.businessPartner;
+  if (lift) await forgetBlock(deps.pool, ref.businessPartner);
+  if (ref.blocked !== true || lift) return { sapNumber: ref.businessPartner };
+  deps.logger?.warn(
+    { accountId: account.Id, sapNumber: ref.businessPartner },
+    'account-sync: the partner is blocked in SAP, not by account sync; block left in place'
+  );
+  return {
+    sapNumber: ref.businessPartner,
+    note: `SAP business partner ${ref.businessPartner} is blocked in SAP by a block account sync did not set (e.g. credit or fraud): its data was updated, the block was left in place. Ask the SAP team to lift it if it should be.`
+  };
 }
 
 /**
- * An upsert of a live account whose partner is centrally blocked lifts the block when the
- * partner is that account's (SearchTerm1): the service's Delete set it, and Salesforce now says
- * the account exists again (undeleted from the recycle bin; the AccountSyncUndelete trigger
- * publishes an Update for it, record-triggered flows do not fire on undelete). A block on a
- * partner of another account is left alone.
+ * Blocks the service set (the Delete of an account) are recorded in account_sync_block, so an
+ * upsert of the account (undeleted from the recycle bin: the AccountSyncUndelete trigger marks
+ * it Pending and publishes an Update) lifts exactly those and forgets them. A block SAP set
+ * itself - credit, fraud, a clerk - has no record and is never lifted by an account update.
  */
-function liftDeleteBlock(
-  ref: BusinessPartnerRef,
-  account: SalesforceAccount,
-  header: Record<string, string>
-): Record<string, unknown> {
-  if (!ref.blocked || !ownedBy(ref, account.Id)) return header;
-  return { ...header, BusinessPartnerIsBlocked: false };
+async function ownBlock(pool: pg.Pool, businessPartner: string, accountId: string) {
+  const { rows } = await pool.query<{ account_id: string }>(
+    'SELECT account_id FROM account_sync_block WHERE business_partner = $1',
+    [businessPartner]
+  );
+  const owner = rows[0]?.account_id;
+  return owner !== undefined && isSearchTermOf(owner, accountId);
+}
+
+async function recordBlock(pool: pg.Pool, businessPartner: string, accountId: string) {
+  await pool.query(
+    `INSERT INTO account_sync_block (business_partner, account_id) VALUES ($1, $2)
+     ON CONFLICT (business_partner) DO NOTHING`,
+    [businessPartner, searchTermFor(accountId)]
+  );
+}
+
+async function forgetBlock(pool: pg.Pool, businessPartner: string) {
+  await pool.query('DELETE FROM account_sync_block WHERE business_partner = $1', [businessPartner]);
 }
 
 /** What Salesforce says of an account a Delete event names (queryAll: the recycle bin too). */
@@ -227,7 +259,14 @@ async function deleteOne(
   }
   if (!ownedBy(ref, state.Id))
     return skip(`SAP ${ref.businessPartner} belongs to another account (SearchTerm1)`);
-  await deps.sap.blockRef(ref);
+  // A partner already blocked is blocked by SAP (or by an earlier Delete, already recorded): it
+  // is not recorded as the service's, so an undelete will not lift it. The record follows the
+  // block: a crash between the two leaves a block that is not lifted (safe), never a record of
+  // a block that SAP, not the service, set.
+  if (ref.blocked !== true) {
+    await deps.sap.blockRef(ref);
+    await recordBlock(deps.pool, ref.businessPartner, state.Id);
+  }
   return { accountId, kind: 'blocked', sapNumber: ref.businessPartner };
 }
 
@@ -346,8 +385,8 @@ export async function syncBatch(
   const tasks: Array<() => Promise<SyncOutcome>> = [
     ...valid.map(({ change, account, payload }) => async (): Promise<SyncOutcome> => {
       try {
-        const sapNumber = await upsertOne(deps, account, payload, suspects.has(account.Id));
-        return { accountId: account.Id, kind: 'success', sapNumber };
+        const done = await upsertOne(deps, account, payload, suspects.has(account.Id));
+        return { accountId: account.Id, kind: 'success', ...done };
       } catch (error) {
         if (error instanceof PartnerOwnershipError)
           return {
@@ -461,7 +500,7 @@ export async function writeBack(
         Id: o.accountId,
         SAP_Customer_Number__c: o.sapNumber,
         Sync_Status__c: 'Success',
-        Sync_Error__c: null,
+        Sync_Error__c: o.note === undefined ? null : errorText(o.note),
         Last_Synced_At__c: now
       });
     else if (o.kind === 'permanent')

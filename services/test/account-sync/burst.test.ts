@@ -83,7 +83,7 @@ describe('account-sync burst', () => {
       assert.equal(partners.length, COUNT, 'exactly one SAP customer per account');
       assert.deepEqual(
         new Set(partners.map((p) => p.SearchTerm1)),
-        new Set(ids),
+        new Set(ids.map((id) => id.toUpperCase())),
         'each account has its own customer'
       );
       const perAccount = serviceCalls / COUNT;

@@ -47,7 +47,8 @@ describe('account-sync end to end', () => {
     const partner = lab.sap.control.partner(String(account?.SAP_Customer_Number__c)) as Json;
     assert.equal(partner.OrganizationBPName1, 'International Business Machines');
     assert.equal(partner.OrganizationBPName2, 'Corporation Deutschland Holding');
-    assert.equal(partner.SearchTerm1, id);
+    // SAP keeps search terms upper-cased (the simulator does too).
+    assert.equal(partner.SearchTerm1, String(id).toUpperCase());
     assert.equal(address(partner).Country, 'DE');
     assert.equal(address(partner).PostalCode, '71139');
     assert.equal(partner.Industry, 'TECH');
@@ -102,7 +103,9 @@ describe('account-sync end to end', () => {
       'empty inbox'
     );
     for (const id of ids) {
-      const matches = lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id);
+      const matches = lab.sap.control
+        .partners()
+        .filter((p) => (p as Json).SearchTerm1 === id.toUpperCase());
       assert.equal(matches.length, 1, `one partner for ${id}`);
     }
   });
@@ -140,7 +143,9 @@ describe('account-sync end to end', () => {
     );
     await lab.until(() => allSynced(lab, ids), 'eventual success', 60_000);
     for (const id of ids) {
-      const matches = lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id);
+      const matches = lab.sap.control
+        .partners()
+        .filter((p) => (p as Json).SearchTerm1 === id.toUpperCase());
       assert.equal(matches.length, 1, `exactly one partner for ${id}`);
     }
   });
@@ -165,7 +170,8 @@ describe('account-sync end to end', () => {
       'the exhausted job is kept in the dead-letter queue'
     );
     assert.equal(
-      lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === id).length,
+      lab.sap.control.partners().filter((p) => (p as Json).SearchTerm1 === String(id).toUpperCase())
+        .length,
       0
     );
   });

@@ -113,7 +113,7 @@ describe('account-sync killed mid-batch (SIGKILL) and restarted', () => {
       ids
     );
     for (const account of accounts) {
-      const partner = bySearchTerm.get(account.Id) as Json;
+      const partner = bySearchTerm.get(String(account.Id).toUpperCase()) as Json;
       assert.ok(partner, `a customer for ${String(account.Id)}`);
       assert.equal(partner.BusinessPartner, account.SAP_Customer_Number__c);
       assert.equal(partner.OrganizationBPName1, account.Name);

@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import {
   countryCode,
   headerUpdate,
+  id18,
   INDUSTRY_KEYS,
+  isSearchTermOf,
   MAPPED_FIELDS,
   MappingError,
   searchTermFor,
@@ -122,6 +124,23 @@ describe('account -> business partner mapping', () => {
     assert.equal(address.StreetName?.length, 60);
     assert.equal(address.Region, undefined);
     assert.equal(searchTermFor(ID), ID);
+  });
+});
+
+describe('SearchTerm1: the 18-character id, compared as SAP stores it (upper case)', () => {
+  it('a 15-character id becomes its 18-character form (Salesforce checksum of the case)', () => {
+    assert.equal(id18('001Em0000000007'), '001Em0000000007IAA');
+    assert.equal(id18('001000000000001'), ID);
+    assert.equal(searchTermFor('001Em0000000007'), '001Em0000000007IAA');
+    assert.equal(searchTermFor('001Em0000000007IAA'), '001Em0000000007IAA');
+  });
+
+  it('matches SAP’s upper-cased search term; ids that differ only in case do not match', () => {
+    assert.equal(isSearchTermOf('001EM0000000007IAA', '001Em0000000007IAA'), true);
+    assert.equal(isSearchTermOf('001EM0000000007IAA', '001Em0000000007'), true);
+    // Same letters, other case: another record, whose 18-character form differs.
+    assert.equal(isSearchTermOf('001EM0000000007IAA', '001em0000000007'), false);
+    assert.equal(isSearchTermOf(undefined, '001Em0000000007IAA'), false);
   });
 });
 

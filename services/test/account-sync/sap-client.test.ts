@@ -121,6 +121,16 @@ describe('SapClient against the SAP simulator', () => {
     const created = await client.create(body);
     const found = await client.findBySearchTerm(body.SearchTerm1);
     assert.equal(found?.businessPartner, created.businessPartner);
+    // SAP stores search terms upper-cased (BU_SORT1) and $filter eq is exact: the client asks
+    // in upper case, so a mixed-case id still finds its partner.
+    assert.equal(
+      (sap.control.partner(created.businessPartner) as Json).SearchTerm1,
+      body.SearchTerm1.toUpperCase()
+    );
+    assert.equal(
+      (await client.findBySearchTerm(body.SearchTerm1.toLowerCase()))?.businessPartner,
+      created.businessPartner
+    );
     assert.equal(await client.findBySearchTerm('001NOSUCHACCOUNT'), undefined);
     assert.equal(await client.block(created.businessPartner), 'blocked');
     assert.equal(await client.block(created.businessPartner), 'blocked');

@@ -12,6 +12,7 @@ import {
   SapError
 } from '../../src/account-sync/sap-client.ts';
 import { toBusinessPartner, type SalesforceAccount } from '../../src/account-sync/mapping.ts';
+import { syncBatch } from '../../src/account-sync/sync-batch.ts';
 import { createSyncedAccount, startLab, type Lab } from './harness.ts';
 
 type Json = Record<string, unknown>;
@@ -149,19 +150,58 @@ describe('account-sync trusts no Delete event as sent', () => {
     await lab.until(() => blocked(g.sapNumber), 'G blocked');
   });
 
-  it('an undeleted account is unblocked by the Update its undelete trigger publishes', async () => {
+  it('an undeleted account is unblocked by the Update its undelete trigger publishes, when account sync set the block', async () => {
     const u = await synced('Undeleted U');
-    // The block a Delete left (the emulator has no recycle bin to undelete from): set in SAP.
     const sap = new SapClient({
       baseUrl: lab.sap.url,
       username: lab.sap.username,
       password: lab.sap.password
     });
-    assert.equal(await sap.block(u.sapNumber), 'blocked');
+    // The service's Delete of U (the emulator has no recycle bin to undelete from, so the batch
+    // is run with a Salesforce that says U is deleted): blocked, and the block recorded.
+    const result = await syncBatch([{ accountId: u.id, action: 'delete', events: 1 }], {
+      rest: {
+        queryByIds: async () =>
+          [{ Id: u.id, IsDeleted: true, SAP_Customer_Number__c: u.sapNumber }] as never,
+        updateMany: async () => [],
+        createMany: async () => []
+      },
+      sap,
+      pool: lab.db.pool,
+      concurrency: 1
+    });
+    assert.equal(result.outcomes[0]?.kind, 'blocked');
     assert.equal(blocked(u.sapNumber), true);
+    const recorded = () =>
+      lab.db.pool.query('SELECT 1 FROM account_sync_block WHERE business_partner = $1', [
+        u.sapNumber
+      ]);
+    assert.equal((await recorded()).rows.length, 1, 'the block is recorded');
     // What AccountUndeleteHandler publishes for an undeleted account that has an SAP number.
     await lab.publish(u.id, 'Update', u.sapNumber);
     await lab.until(() => !blocked(u.sapNumber), 'U unblocked');
+    assert.equal((await recorded()).rows.length, 0, 'the record is cleared');
+  });
+
+  it('a block SAP set itself (credit, fraud) is not lifted by an update; the account says so', async () => {
+    const h = await synced('Credit blocked H');
+    const sap = new SapClient({
+      baseUrl: lab.sap.url,
+      username: lab.sap.username,
+      password: lab.sap.password
+    });
+    assert.equal(await sap.block(h.sapNumber), 'blocked'); // SAP's credit management
+    await lab.admin.rest.updateMany('Account', [{ Id: h.id, Phone: '+49 30 1234567' }], {
+      allOrNone: true
+    });
+    const from = lab.batches.length;
+    await lab.publish(h.id, 'Update');
+    const outcome = await outcomeOf(h.id, from);
+    assert.equal(outcome.kind, 'success');
+    assert.equal(blocked(h.sapNumber), true, 'SAP’s own block was lifted');
+    const [account] = await lab.accounts([h.id]);
+    assert.equal(account?.Sync_Status__c, 'Success');
+    assert.match(String(account?.Sync_Error__c), /blocked in SAP/);
   });
 });
 

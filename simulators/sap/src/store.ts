@@ -222,6 +222,7 @@ export class BusinessPartnerStore {
       taxes: taxes.map((tax) => ({ BusinessPartner: number, BPTaxLongNumber: '', ...tax }))
     };
     partner.values.BusinessPartnerFullName = fullName(partner.values);
+    partner.values.SearchTerm1 = searchTerm(partner.values.SearchTerm1);
     this.partners.set(number, partner);
     return partner;
   }
@@ -237,6 +238,7 @@ export class BusinessPartnerStore {
     const stamp = this.clock.next();
     partner.values = {
       ...merged,
+      SearchTerm1: searchTerm(merged.SearchTerm1),
       BusinessPartnerFullName: fullName(merged),
       LastChangedByUser: user.toUpperCase().slice(0, 12),
       LastChangeDate: odataDate(stamp.at)
@@ -306,6 +308,14 @@ export class BusinessPartnerStore {
     if (errors.length > 0) throw validationError(errors);
     return values;
   }
+}
+
+/**
+ * S/4HANA keeps search terms (BUT000-BU_SORT1) in upper case: whatever the client sends is
+ * stored, returned and filtered on upper-cased.
+ */
+function searchTerm(value: unknown): unknown {
+  return typeof value === 'string' ? value.toUpperCase() : value;
 }
 
 function fullName(values: Json): string {
