@@ -140,6 +140,8 @@ export class CallbackSender {
   private readonly inFlight = new Set<Promise<void>>();
   private timers = new Set<number>();
   private closing = new AbortController();
+  /** Events of an earlier generation (before a reset) are never sent again. */
+  private readonly live = new WeakSet<CallbackEvent>();
   retry: RetryPolicy;
 
   constructor(
@@ -203,6 +205,7 @@ export class CallbackSender {
       attempts: []
     };
     this.events.push(event);
+    this.live.add(event);
     if (rule) {
       // A reorder rule counts down as its group fills; the others as events take them.
       if (rule.kind === 'reorder' && this.holdTarget === 0) this.holdTarget = rule.remaining;
@@ -252,6 +255,7 @@ export class CallbackSender {
     this.closing = new AbortController();
     for (const id of this.timers) this.clock.cancel(id);
     this.timers.clear();
+    for (const event of this.events) this.live.delete(event);
     this.events = [];
     this.rules = [];
     this.held = [];
@@ -283,6 +287,7 @@ export class CallbackSender {
   }
 
   private async attempt(event: CallbackEvent): Promise<void> {
+    if (!this.live.has(event)) return;
     event.state = 'sending';
     const delivered = await this.post(event, false);
     if (delivered) {
@@ -291,6 +296,7 @@ export class CallbackSender {
       return;
     }
     const failures = event.attempts.length;
+    if (!this.live.has(event)) return;
     if (failures >= this.retry.maxAttempts || this.closing.signal.aborted) {
       event.state = 'failed';
       return;

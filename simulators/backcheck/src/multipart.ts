@@ -125,6 +125,9 @@ export class MultipartReader {
         return true;
       }
       case 'headers': {
+        if (this.pending.length >= 2 && this.pending.subarray(0, 2).equals(CRLF)) {
+          throw validationFailed('Every multipart part needs Content-Disposition: form-data');
+        }
         const at = this.pending.indexOf(HEADER_END);
         if (at < 0) {
           if (this.pending.length > MAX_HEADER_BYTES) {

@@ -74,6 +74,7 @@ describe('BackCheck simulator: multipart reader', () => {
       `--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--`, // no Content-Disposition
       `--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--`, // no name
       `--b\r\nno colon here\r\n\r\nx\r\n--b--`,
+      `--b\r\n\r\nno headers at all\r\n--b--`,
       `--bjunk\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n--b--`,
       `--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nnever closed`,
       `--b\r\n${'X-Long: y\r\n'.repeat(1000)}\r\n`
