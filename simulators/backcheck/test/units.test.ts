@@ -61,6 +61,28 @@ describe('BackCheck simulator: multipart reader', () => {
     }
   });
 
+  it('hands a part on as it arrives, holding back less than a delimiter', () => {
+    let given = 0;
+    const reader = new MultipartReader(boundary, () => ({
+      write: (chunk) => (given += chunk.length),
+      end: () => undefined
+    }));
+    reader.write(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="photo"\r\n` +
+          'Content-Type: image/jpeg\r\n\r\n'
+      )
+    );
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    for (let i = 1; i <= 32; i++) {
+      reader.write(chunk);
+      assert.ok(i * chunk.length - given < boundary.length + 4, `held ${i * chunk.length - given}`);
+    }
+    reader.write(Buffer.from(`\r\n--${boundary}--`));
+    reader.end();
+    assert.equal(given, 32 * chunk.length);
+  });
+
   it('finds the boundary in the Content-Type, quoted or not, and only for form-data', () => {
     assert.equal(boundaryOf('multipart/form-data; boundary=abc'), 'abc');
     assert.equal(boundaryOf('Multipart/Form-Data; charset=utf-8; boundary="a b:c"'), 'a b:c');
