@@ -176,6 +176,33 @@ describe('BackCheck simulator: completion and callbacks', () => {
     assert.equal(bc.control.callbacks()[0]?.state, 'delivered');
   });
 
+  it('does not retry, after a reset, a callback that was in flight during it', async () => {
+    // A receiver that answers slowly, so the reset lands while the attempt is in flight.
+    let hits = 0;
+    const slow = createServer((_request, response) => {
+      hits++;
+      setTimeout(() => response.writeHead(500).end(), 300);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/cb`;
+      bc.control.setCallbackUrl(url);
+      await submit();
+      bc.control.advanceClock(2 * DAY_MS);
+      await until(() => hits === 1, 'the first attempt');
+      bc.control.reset();
+      bc.control.setCallbackUrl(url);
+      bc.control.setRetryPolicy({ initialDelayMs: 10 });
+      await bc.control.callbacksSettled();
+      await advance(3_600_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(hits, 1, 'the forgotten event was sent again');
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
   it('lose: the next callback never arrives, the status endpoint still has the result', async () => {
     const rule = await bc.request('POST', '/__sim/callback-faults', { kind: 'lose' });
     assert.equal(rule.status, 201);
