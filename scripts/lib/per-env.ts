@@ -38,15 +38,30 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
     'true or false: the kill switch of every scenario without its own record (Integration_Setting.Default Enabled__c); false deploys them switched off',
   PAYMENTS_ENABLED:
     'true or false: the payments kill switch (Integration_Setting.Payments Enabled__c); false deploys payments switched off',
+  BACKGROUND_CHECK_ESB_URL:
+    'base URL of the background-check ESB for Named Credential Background_Check_ESB, e.g. https://esb.mycompany.com',
+  BACKGROUND_CHECK_ENABLED:
+    'true or false: the background-check kill switch (Integration_Setting.BackgroundCheck Enabled__c); false deploys background checks switched off',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
 };
 
 /** The variables that are URLs (checked for shape, https and the CSP site below). */
 const URL_VARIABLES = new Set([
   'PAYMENTS_ESB_URL',
+  'BACKGROUND_CHECK_ESB_URL',
   'SECUREPAY_TOKENIZATION_URL',
   'SECUREPAY_TRUSTED_SITE'
 ]);
+
+/** The kill-switch variables (checkboxes: true or false). */
+const KILL_SWITCH_VARIABLES = new Set([
+  'INTEGRATION_ENABLED',
+  'PAYMENTS_ENABLED',
+  'BACKGROUND_CHECK_ENABLED'
+]);
+
+/** Named Credential URLs: Salesforce calls them from its servers, so never plain http. */
+const SERVER_CALLED_URLS = new Set(['PAYMENTS_ESB_URL', 'BACKGROUND_CHECK_ESB_URL']);
 
 /** SecurePay's public sandbox merchant: fine anywhere but production. */
 const SANDBOX_MERCHANT = '5AR0055';
@@ -57,7 +72,7 @@ const SANDBOX_MERCHANT = '5AR0055';
  * picklist would hold a value Apex ignores).
  */
 function settingProblem(name: string, value: string, production: boolean): string | undefined {
-  if (name === 'INTEGRATION_ENABLED' || name === 'PAYMENTS_ENABLED') {
+  if (KILL_SWITCH_VARIABLES.has(name)) {
     return value === 'true' || value === 'false'
       ? undefined
       : `${name}=${value} must be true or false (a checkbox).`;
@@ -151,7 +166,7 @@ export function checkPerEnvironment(
       continue;
     }
     const loopback = LOOPBACK.has(url.hostname);
-    if (url.protocol === 'http:' && (production || !loopback || name === 'PAYMENTS_ESB_URL')) {
+    if (url.protocol === 'http:' && (production || !loopback || SERVER_CALLED_URLS.has(name))) {
       problems.push(
         `${name}=${value} must use https${production ? ' in production' : ''} (http is accepted only for a loopback tokenization simulator in a scratch org or sandbox).`
       );

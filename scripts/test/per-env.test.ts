@@ -21,6 +21,8 @@ const GOOD = {
   SECUREPAY_MERCHANT_CODE: 'ACME0001',
   INTEGRATION_ENABLED: 'true',
   PAYMENTS_ENABLED: 'false',
+  BACKGROUND_CHECK_ESB_URL: 'https://esb.mycompany.com',
+  BACKGROUND_CHECK_ENABLED: 'true',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
 
@@ -43,7 +45,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 7);
+    assert.equal(problems.length, 9);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -51,6 +53,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
       );
     }
     assert.match(problems.join('\n'), /Payments_ESB\.namedCredential-meta\.xml/);
+    assert.match(problems.join('\n'), /Background_Check_ESB\.namedCredential-meta\.xml/);
     assert.match(
       problems.join('\n'),
       /PAYMENTS_ENABLED is not set: .* \(it replaces the Enabled__c value in force-app\/main\/payments\/customMetadata\/Integration_Setting\.Payments\.md-meta\.xml/
@@ -63,11 +66,13 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
       ...GOOD,
       INTEGRATION_ENABLED: 'yes',
       PAYMENTS_ENABLED: 'False',
+      BACKGROUND_CHECK_ENABLED: 'on',
       INTEGRATION_LOG_LEVEL: 'VERBOSE',
       SECUREPAY_MERCHANT_CODE: '5AR0055</value>'
     };
     const problems = checkPerEnvironment(replacements, bad, false);
-    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.equal(problems.length, 5, problems.join('\n'));
+    assert.match(problems.join('\n'), /BACKGROUND_CHECK_ENABLED=on must be true or false/);
     assert.match(problems.join('\n'), /INTEGRATION_ENABLED=yes must be true or false/);
     assert.match(problems.join('\n'), /PAYMENTS_ENABLED=False must be true or false/);
     assert.match(problems.join('\n'), /INTEGRATION_LOG_LEVEL=VERBOSE must be one of DEBUG, INFO/);
@@ -123,6 +128,15 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
         '',
       /PAYMENTS_ESB_URL=http:\/\/esb must use https/
     );
+    // Salesforce calls the background-check ESB from its servers: not even a loopback http URL.
+    assert.match(
+      checkPerEnvironment(
+        replacements,
+        { ...GOOD, BACKGROUND_CHECK_ESB_URL: 'http://127.0.0.1:8785' },
+        false
+      )[0] ?? '',
+      /BACKGROUND_CHECK_ESB_URL=http:\/\/127\.0\.0\.1:8785 must use https/
+    );
   });
 
   it('wants the CSP Trusted Site as an origin without a path', async () => {
@@ -146,6 +160,15 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     const esb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
       await read('namedCredentials/Payments_ESB.namedCredential-meta.xml')
     )?.[1];
+    const bgcEsb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+      await readFile(
+        path.join(
+          ROOT,
+          'force-app/main/background-check/namedCredentials/Background_Check_ESB.namedCredential-meta.xml'
+        ),
+        'utf8'
+      )
+    )?.[1];
     const setting = async (file: string, field: string) =>
       new RegExp(`<field>${field}</field>\\s*<value[^>]*>([^<]+)</value>`).exec(
         await readFile(path.join(ROOT, 'force-app', 'main', file), 'utf8')
@@ -167,6 +190,11 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
           ),
           PAYMENTS_ENABLED: await setting(
             'payments/customMetadata/Integration_Setting.Payments.md-meta.xml',
+            'Enabled__c'
+          ),
+          BACKGROUND_CHECK_ESB_URL: bgcEsb,
+          BACKGROUND_CHECK_ENABLED: await setting(
+            'background-check/customMetadata/Integration_Setting.BackgroundCheck.md-meta.xml',
             'Enabled__c'
           ),
           INTEGRATION_LOG_LEVEL: await setting(
