@@ -187,7 +187,8 @@ export async function createWithFile(
     });
   } catch (error) {
     await file?.sink.discard();
-    // The client may still be sending: close the connection rather than read the rest.
+    // The client may still be sending: readMultipart drops the rest (cut past another cap's
+    // worth), and the connection closes after the answer rather than wait for it all.
     reply.header('Connection', 'close');
     if (error instanceof FileTooLargeError) throw tooLarge(error.limit);
     if (error instanceof MultipartTooLargeError) throw tooLarge(error.limit);
