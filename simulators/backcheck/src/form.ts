@@ -3,13 +3,18 @@
  * checked against the contract) and the `photo` part (photo.ts: type by magic bytes, size, hash).
  * Nothing else is accepted. The whole body is capped a little above the photo's cap; once a part
  * is refused the rest of the upload is read and thrown away (so the client gets the answer
- * instead of a reset connection), up to the same cap, after which the connection is cut.
+ * instead of a reset connection), up to the same cap, after which the connection is cut (both
+ * done by the toolkit's readMultipart, over busboy).
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { BackCheckError, validationFailed } from './errors.ts';
-import { boundaryOf, MultipartReader, type PartSink } from './multipart.ts';
-import { MAX_PHOTO_BYTES, photoSink, type PhotoMetadata } from './photo.ts';
+import {
+  MultipartError,
+  MultipartTooLargeError,
+  readMultipart
+} from '../../../toolkit/src/multipart.ts';
+import { MAX_PHOTO_BYTES, photoSink, type PartSink, type PhotoMetadata } from './photo.ts';
 import type { CheckRequest } from './store.ts';
 
 export const MAX_REQUEST_PART_BYTES = 64 * 1024;
@@ -96,70 +101,53 @@ function jsonPartSink(contentType: string, done: (text: string) => void): PartSi
   };
 }
 
+/** The sink for part `name`, or the error that refuses it. */
+function partSink(
+  part: { name: string; mimeType: string; isFile: boolean },
+  form: { request?: string; photo?: PhotoMetadata }
+): PartSink {
+  if (part.name === 'request') return jsonPartSink(part.mimeType, (text) => (form.request = text));
+  if (part.name === 'photo') {
+    // A part without a filename is a text field: its bytes would arrive decoded as text.
+    if (!part.isFile) throw validationFailed('The photo part must be sent as a file (filename)');
+    return photoSink(part.mimeType, (meta) => (form.photo = meta));
+  }
+  throw validationFailed('Only the parts "request" and "photo" are accepted');
+}
+
 /** Reads and checks the whole form; rejects with the BackCheckError to answer. */
-export function readCheckForm(
+export async function readCheckForm(
   payload: IncomingMessage,
   maxBody = MAX_BODY_BYTES
 ): Promise<CheckForm> {
-  const boundary = boundaryOf(payload.headers['content-type']);
-  if (boundary === undefined) {
-    return Promise.reject(
-      new BackCheckError(415, 'unsupported_media_type', 'Send multipart/form-data with a boundary')
-    );
-  }
-  const declared = Number(payload.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBody) {
-    return Promise.reject(tooLarge('The request body'));
-  }
-  let requestText: string | undefined;
-  let photo: PhotoMetadata | undefined;
+  const form: { request?: string; photo?: PhotoMetadata } = {};
   const seen = new Set<string>();
-  const reader = new MultipartReader(boundary, (part) => {
-    if (seen.has(part.name)) throw validationFailed('Each part may be sent once');
-    seen.add(part.name);
-    if (part.name === 'request')
-      return jsonPartSink(part.contentType, (text) => (requestText = text));
-    if (part.name === 'photo') return photoSink(part.contentType, (meta) => (photo = meta));
-    throw validationFailed('Only the parts "request" and "photo" are accepted');
-  });
-
-  return new Promise((resolve, reject) => {
-    let received = 0;
-    let failed = false;
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      payload.removeListener('data', onData);
-      // Discard the rest of the upload (never kept), up to the cap, then cut the connection.
-      let drained = 0;
-      payload.on('data', (chunk: Buffer) => {
-        drained += chunk.length;
-        if (drained > maxBody) payload.socket.destroy();
-      });
-      payload.resume();
-      reject(error);
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBody) return fail(tooLarge('The request body'));
-      try {
-        reader.write(chunk);
-      } catch (error) {
-        fail(error);
-      }
-    };
-    payload.on('data', onData);
-    payload.on('error', fail);
-    payload.on('end', () => {
-      if (failed) return;
-      try {
-        reader.end();
-        if (requestText === undefined) throw validationFailed('The request part is missing');
-        if (photo === undefined) throw validationFailed('The photo part is missing');
-        resolve({ request: parseCheckRequest(requestText), photo });
-      } catch (error) {
-        fail(error);
+  try {
+    await readMultipart(payload, payload.headers, {
+      maxTotalBytes: maxBody,
+      // The request part usually comes as a text field: one byte past its cap shows it too long.
+      maxFieldBytes: MAX_REQUEST_PART_BYTES,
+      onPart: async (part) => {
+        if (seen.has(part.name)) throw validationFailed('Each part may be sent once');
+        seen.add(part.name);
+        const sink = partSink(part, form);
+        for await (const chunk of part.body as AsyncIterable<Buffer>) sink.write(chunk);
+        sink.end();
       }
     });
-  });
+  } catch (error) {
+    if (error instanceof MultipartTooLargeError) throw tooLarge('The request body');
+    if (error instanceof MultipartError && error.reason === 'content-type') {
+      throw new BackCheckError(
+        415,
+        'unsupported_media_type',
+        'Send multipart/form-data with a boundary'
+      );
+    }
+    if (error instanceof MultipartError) throw validationFailed(error.message);
+    throw error;
+  }
+  if (form.request === undefined) throw validationFailed('The request part is missing');
+  if (form.photo === undefined) throw validationFailed('The photo part is missing');
+  return { request: parseCheckRequest(form.request), photo: form.photo };
 }

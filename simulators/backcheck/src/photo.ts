@@ -6,7 +6,12 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { BackCheckError } from './errors.ts';
-import type { PartSink } from './multipart.ts';
+
+/** Where a part's bytes go as they arrive; a sink throws (too large, wrong type) to stop the parse. */
+export interface PartSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
 
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 

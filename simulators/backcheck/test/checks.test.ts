@@ -279,6 +279,30 @@ describe('BackCheck simulator: submitting checks', () => {
     assert.equal(bc.control.checks().length, 0);
   });
 
+  it('refuses a photo sent as a text field (no filename) with 400', async () => {
+    const answer = await fetch(`${bc.url}/v1/checks`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bc.apiKey}`,
+        'idempotency-key': randomUUID(),
+        'content-type': 'multipart/form-data; boundary=abc'
+      },
+      body: Buffer.concat([
+        Buffer.from(
+          '--abc\r\nContent-Disposition: form-data; name="request"\r\n\r\n' +
+            `${JSON.stringify(checkRequest())}\r\n` +
+            '--abc\r\nContent-Disposition: form-data; name="photo"\r\n' +
+            'Content-Type: image/jpeg\r\n\r\n'
+        ),
+        Buffer.from(jpegBytes()),
+        Buffer.from('\r\n--abc--\r\n')
+      ])
+    });
+    assert.equal(answer.status, 400);
+    assert.match(((await answer.json()) as { message: string }).message, /photo part .* file/);
+    assert.equal(bc.control.checks().length, 0);
+  });
+
   it('refuses a body that is not multipart with 415, and a truncated one with 400', async () => {
     const json = await fetch(`${bc.url}/v1/checks`, {
       method: 'POST',

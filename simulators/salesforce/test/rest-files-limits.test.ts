@@ -168,3 +168,23 @@ test('one entity part only: a second one is refused with 400 before it is read',
   assert.equal(error?.errorCode, 'INVALID_MULTIPART_REQUEST');
   assert.match(error?.message ?? '', /entity part/);
 });
+
+test('the file part is sent as a file: octet-stream without a filename is one, a text field is refused', async () => {
+  const octet =
+    head(ENTITY) +
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="VersionData"\r\n` +
+    `Content-Type: application/octet-stream\r\n\r\nhello\r\n--${BOUNDARY}--\r\n`;
+  const accepted = await post(emulator, octet);
+  assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+
+  // No filename and a text type: a form field, whose bytes would arrive decoded as text.
+  const field =
+    head(ENTITY) +
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="VersionData"\r\n\r\nhello\r\n` +
+    `--${BOUNDARY}--\r\n`;
+  const { status, body } = await post(emulator, field);
+  assert.equal(status, 400);
+  const [error] = body as Array<{ errorCode: string; message: string }>;
+  assert.equal(error?.errorCode, 'INVALID_MULTIPART_REQUEST');
+  assert.match(error?.message ?? '', /VersionData part needs a filename/);
+});

@@ -14,13 +14,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
-import type { PartSink } from './multipart.ts';
 
 export interface FileStoreOptions {
   /** Keep adopted files here (kept on close); default: a temporary folder (removed on close). */
   dir?: string;
   /** Uploads up to this size stay in memory and are stored inline (default 16 MB). */
   inlineBytes?: number;
+}
+
+/** Where a multipart part's bytes go, chunk by chunk; each write is awaited (backpressure). */
+export interface PartSink {
+  write(chunk: Buffer): void | Promise<void>;
+  end(): void | Promise<void>;
 }
 
 export class FileTooLargeError extends Error {
@@ -88,7 +93,7 @@ export class FileStore {
           await spill();
           return;
         }
-        // Copied: the parser's buffer is reused for the next chunk.
+        // Copied: a chunk may be a view into a larger buffer that would stay alive with it.
         if (chunks) chunks.push(Buffer.from(chunk));
         else if (out && !out.write(chunk)) await once(out, 'drain');
       },

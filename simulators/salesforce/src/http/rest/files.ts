@@ -25,15 +25,14 @@ import {
   base64Stream,
   FileStore,
   FileTooLargeError,
+  type PartSink,
   type UploadSink
 } from '../../files/file-store.ts';
 import {
-  boundaryOf,
   MultipartError,
   MultipartTooLargeError,
-  readMultipart,
-  type PartSink
-} from '../../files/multipart.ts';
+  readMultipart
+} from '../../../../../toolkit/src/multipart.ts';
 import { jsonParserError } from '../errors.ts';
 import { notFound } from '../versions.ts';
 import { createResult, recordBody, sobjectUrl } from './records.ts';
@@ -130,6 +129,12 @@ function entitySink(chunks: Buffer[]): PartSink {
   };
 }
 
+/** Feeds a part's bytes to `sink`, each write awaited before the next chunk is read. */
+async function copyInto(body: Readable, sink: PartSink): Promise<void> {
+  for await (const chunk of body as AsyncIterable<Buffer>) await sink.write(chunk);
+  await sink.end();
+}
+
 /** A multipart create: the entity's fields plus one blob field read from its own part. */
 export async function createWithFile(
   ctx: EmulatorContext,
@@ -139,47 +144,51 @@ export async function createWithFile(
   object: SObjectDescribe,
   principal: Principal
 ): Promise<FastifyReply> {
-  const boundary = boundaryOf(request.headers['content-type']);
-  if (boundary === undefined) throw malformed('The multipart content type has no boundary');
   const limit = Math.min(emulatorMaxBytes(object), options.maxBytes ?? Infinity);
-  const totalLimit = multipartMaxBytes(limit);
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > totalLimit) {
-    reply.header('Connection', 'close');
-    throw tooLarge(totalLimit);
-  }
   const entity: Buffer[] = [];
   let sawEntity = false;
   let file: { field: FieldDescribe; sink: UploadSink } | undefined;
 
   try {
-    const onPart = (part: { name: string }): PartSink => {
-      if (part.name.startsWith('entity_')) {
-        // One JSON part with the record's fields, one byte budget for it.
-        if (sawEntity) {
-          throw malformed(
-            `Multiple entity parts: a multipart request carries the ${object.name} fields in one part only`
+    await readMultipart(request.body as Readable, request.headers, {
+      maxTotalBytes: multipartMaxBytes(limit),
+      // The entity part may come as a text field: one byte past its cap shows it is too long.
+      maxFieldBytes: ENTITY_MAX_BYTES,
+      onPart: async (part) => {
+        if (part.name.startsWith('entity_')) {
+          // One JSON part with the record's fields, one byte budget for it.
+          if (sawEntity) {
+            throw malformed(
+              `Multiple entity parts: a multipart request carries the ${object.name} fields in one part only`
+            );
+          }
+          sawEntity = true;
+          await copyInto(part.body, entitySink(entity));
+          return;
+        }
+        const field = blobField(object, part.name);
+        if (!field) {
+          throw new SalesforceApiError(
+            400,
+            'INVALID_FIELD',
+            `No such column '${part.name}' on sobject of type ${object.name}`
           );
         }
-        sawEntity = true;
-        return entitySink(entity);
+        if (file) throw malformed(`More than one binary part for ${object.name}`);
+        // A part without a filename is a text field: its bytes would arrive decoded as text.
+        if (!part.isFile) {
+          throw malformed(
+            `The ${part.name} part needs a filename (or Content-Type: application/octet-stream)`
+          );
+        }
+        file = { field, sink: options.files.upload(limit) };
+        await copyInto(part.body, file.sink);
       }
-      const field = blobField(object, part.name);
-      if (!field) {
-        throw new SalesforceApiError(
-          400,
-          'INVALID_FIELD',
-          `No such column '${part.name}' on sobject of type ${object.name}`
-        );
-      }
-      if (file) throw malformed(`More than one binary part for ${object.name}`);
-      file = { field, sink: options.files.upload(limit) };
-      return file.sink;
-    };
-    await readMultipart(request.body as Readable, boundary, onPart, totalLimit);
+    });
   } catch (error) {
     await file?.sink.discard();
-    // The client may still be sending: close the connection rather than read the rest.
+    // The client may still be sending: readMultipart drops the rest (cut past another cap's
+    // worth), and the connection closes after the answer rather than wait for it all.
     reply.header('Connection', 'close');
     if (error instanceof FileTooLargeError) throw tooLarge(error.limit);
     if (error instanceof MultipartTooLargeError) throw tooLarge(error.limit);
