@@ -331,12 +331,19 @@ export class SecurePayClient {
       return await this.sendOnce(method, path, headers, body, deadline);
     } catch (error) {
       // A keep-alive socket the gateway closed while idle fails as soon as it is written to:
-      // the request never reached the gateway. Sent again once, on a fresh socket; a charge is
-      // safe to repeat anyway (same Idempotency-Key, SecurePay answers the first result).
-      if ((error as { staleSocket?: boolean }).staleSocket) {
-        return this.sendOnce(method, path, headers, body, deadline);
+      // usually the request never reached the gateway. Sent again once, on a fresh socket; a
+      // charge is safe to repeat (same Idempotency-Key, SecurePay answers the first result).
+      if (!(error as { staleSocket?: boolean }).staleSocket) throw error;
+      try {
+        return await this.sendOnce(method, path, headers, body, deadline);
+      } catch (retryError) {
+        // The first attempt went out on a connected socket: the gateway may have received it
+        // (and charged) before the socket died. A resend that never connected proves nothing
+        // about that first attempt, so its outcome stays unknown, never "not sent".
+        if (retryError instanceof GatewayUnavailableError && retryError.status === undefined)
+          throw error;
+        throw retryError;
       }
-      throw error;
     }
   }
 

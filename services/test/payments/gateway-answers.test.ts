@@ -13,7 +13,12 @@ import { after, before, describe, test } from 'node:test';
 import { startSecurePaySimulator } from '../../../simulators/securepay/src/server.ts';
 import type { RunningSecurePaySimulator } from '../../../simulators/securepay/src/server.ts';
 import { fromSecurePayPayment } from '../../src/payments/canonical.ts';
-import { orderIdFor } from '../../src/payments/securepay-client.ts';
+import {
+  GatewayTimeoutError,
+  GatewayUnavailableError,
+  orderIdFor,
+  SecurePayClient
+} from '../../src/payments/securepay-client.ts';
 import { CARDS, chargeBody, loadContract, newKey, startHarness } from './harness.ts';
 import type { Harness } from './harness.ts';
 
@@ -271,5 +276,53 @@ describe('fromSecurePayPayment', () => {
       assert.equal(reply.body.reasonCode, 'GATEWAY_ANSWER_UNVERIFIED');
     }
     assert.equal(fromSecurePayPayment(facts, undefined as never).body.status, 'Unknown');
+  });
+});
+
+describe('a charge whose kept-alive socket dies after it was sent', () => {
+  test('stays unknown when the resend cannot connect (the first send may have charged)', async () => {
+    // A gateway that answers the token on a kept-alive socket, then takes the charge (counts
+    // it), stops listening and drops the socket before answering: the client sees ECONNRESET
+    // on a reused socket, resends, and the resend is refused.
+    let charges = 0;
+    const server = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url?.endsWith('/oauth/token')) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
+          return;
+        }
+        charges++;
+        server.close();
+        request.socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new SecurePayClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      clientId: 'id',
+      clientSecret: 'secret',
+      merchantCode: 'MERCHANT1',
+      timeoutMs: 5_000
+    });
+    const failure = await client
+      .charge({
+        idempotencyKey: newKey('stale'),
+        amountMinor: 1000,
+        currency: 'AUD',
+        paymentToken: 'tok_0123456789abcdef0123456789abcdef'
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error
+      );
+    assert.equal(charges, 1, 'the gateway received the charge');
+    assert.ok(failure instanceof Error, 'the charge failed');
+    assert.ok(
+      !(failure instanceof GatewayUnavailableError),
+      `a possibly-received charge must not become "not sent": ${String(failure)}`
+    );
+    assert.ok(failure instanceof GatewayTimeoutError, String(failure));
   });
 });
