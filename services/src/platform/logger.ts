@@ -448,9 +448,32 @@ export function newCorrelationId(): string {
 const CORRELATION_ID_PATTERN =
   /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
-/** Accepts a caller-supplied correlation id only when it is a UUID (see above). */
+/**
+ * Whether a string of digits holds a card number: a stretch of 13 to 19 digits that passes Luhn.
+ */
+function holdsLuhnStretch(digits: string): boolean {
+  for (const run of digits.match(/\d{13,}/g) ?? []) {
+    for (let length = 13; length <= Math.min(19, run.length); length++) {
+      for (let start = 0; start + length <= run.length; start++) {
+        if (passesLuhn(run.slice(start, start + length))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Accepts a caller-supplied correlation id only when it is a UUID (see above) whose digits, once
+ * its dashes are dropped, hold no card number: `45320151-1283-0366-0000-000000000000` is
+ * UUID-shaped and carries 4532015112830366. Refused ids are replaced, so refusing the rare
+ * genuine UUID with such a stretch costs nothing.
+ */
 export function isValidCorrelationId(value: unknown): value is string {
-  return typeof value === 'string' && CORRELATION_ID_PATTERN.test(value);
+  return (
+    typeof value === 'string' &&
+    CORRELATION_ID_PATTERN.test(value) &&
+    !holdsLuhnStretch(value.replace(/-/g, ''))
+  );
 }
 
 // Loggers whose bindings already carry `correlationId` (request loggers). pino children inherit
