@@ -164,12 +164,21 @@ async function upsertOne(
     throw new PartnerOwnershipError(ref.businessPartner, String(ref.data.SearchTerm1 ?? ''));
   const lift = ref.blocked === true && (await ownBlock(deps.pool, ref.businessPartner, account.Id));
   const header = headerUpdate(payload);
-  await deps.sap.update(
-    ref,
-    lift ? { ...header, BusinessPartnerIsBlocked: false } : header,
-    addressUpdate(payload)
-  );
+  // The record goes before the block: a crash in between leaves a block without a record (kept,
+  // and reported as SAP's own: safe), never a record that outlives its block and would later
+  // let this service lift a block SAP set itself (credit, fraud). A failed update puts the
+  // record back so the retry lifts the block.
   if (lift) await forgetBlock(deps.pool, ref.businessPartner);
+  try {
+    await deps.sap.update(
+      ref,
+      lift ? { ...header, BusinessPartnerIsBlocked: false } : header,
+      addressUpdate(payload)
+    );
+  } catch (error) {
+    if (lift) await recordBlock(deps.pool, ref.businessPartner, account.Id);
+    throw error;
+  }
   if (ref.blocked !== true || lift) return { sapNumber: ref.businessPartner };
   deps.logger?.warn(
     { accountId: account.Id, sapNumber: ref.businessPartner },

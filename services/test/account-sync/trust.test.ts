@@ -183,6 +183,57 @@ describe('account-sync trusts no Delete event as sent', () => {
     assert.equal((await recorded()).rows.length, 0, 'the record is cleared');
   });
 
+  it('the block record goes before the lift and comes back when the lift fails', async () => {
+    const v = await synced('Undeleted V');
+    const sap = new SapClient({
+      baseUrl: lab.sap.url,
+      username: lab.sap.username,
+      password: lab.sap.password
+    });
+    const recorded = async () =>
+      (
+        await lab.db.pool.query('SELECT 1 FROM account_sync_block WHERE business_partner = $1', [
+          v.sapNumber
+        ])
+      ).rows.length;
+    const deleted = await syncBatch([{ accountId: v.id, action: 'delete', events: 1 }], {
+      rest: {
+        queryByIds: async () =>
+          [{ Id: v.id, IsDeleted: true, SAP_Customer_Number__c: v.sapNumber }] as never,
+        updateMany: async () => [],
+        createMany: async () => []
+      },
+      sap,
+      pool: lab.db.pool,
+      concurrency: 1
+    });
+    assert.equal(deleted.outcomes[0]?.kind, 'blocked');
+    assert.equal(await recorded(), 1);
+    // The undelete's Update, with SAP failing the PATCH that would lift the block.
+    let recordsWhenLifting: number | undefined;
+    const failingUpdate = async () => {
+      recordsWhenLifting = await recorded();
+      throw new Error('SAP is down');
+    };
+    const failingSap = new Proxy(sap, {
+      get(target, property) {
+        if (property === 'update') return failingUpdate;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+    });
+    const upsert = await syncBatch([{ accountId: v.id, action: 'upsert', events: 1 }], {
+      rest: lab.salesforce.rest,
+      sap: failingSap,
+      pool: lab.db.pool,
+      concurrency: 1
+    });
+    assert.notEqual(upsert.outcomes[0]?.kind, 'success', JSON.stringify(upsert.outcomes));
+    assert.equal(recordsWhenLifting, 0, 'the record was gone before SAP was asked to lift');
+    assert.equal(await recorded(), 1, 'put back after the failed lift, so the retry lifts it');
+    assert.equal(blocked(v.sapNumber), true);
+  });
+
   it('a block SAP set itself (credit, fraud) is not lifted by an update; the account says so', async () => {
     const h = await synced('Credit blocked H');
     const sap = new SapClient({
