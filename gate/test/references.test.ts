@@ -297,7 +297,8 @@ describe('references: Apex fields and static SOQL', () => {
         `    List<Task> ts = [SELECT What.Name, What.Type, Who.Email, Owner.Name, TYPEOF What WHEN Account THEN Phone, VAT_Number__c WHEN Demo__c THEN Amount__c ELSE Name END FROM Task];`,
         `    List<Account> viaTasks = [SELECT Id FROM Account WHERE Id IN (SELECT WhatId FROM Task WHERE What.Name != null)];`,
         `    Demo_Event__e evt = new Demo_Event__e();`,
-        `    o = evt.EventUuid + evt.ReplayId;`
+        `    o = evt.EventUuid + evt.ReplayId;`,
+        `    List<Account> money = [SELECT convertCurrency(AnnualRevenue) FROM Account];`
       ].join('\n')
     );
     try {
