@@ -415,6 +415,26 @@ ${settings}  <label>Invoice</label>
           ].join('\n')
         )
       );
+      await project.write(
+        `${DEMO}/permissionsets/Probe_Activities.permissionset-meta.xml`,
+        `<?xml version="1.0" encoding="UTF-8" ?>
+<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
+  <description>Internal: probe.</description>
+  <fieldPermissions>
+    <editable>true</editable>
+    <field>Task.Integration_Ref__c</field>
+    <readable>true</readable>
+  </fieldPermissions>
+  <fieldPermissions>
+    <editable>false</editable>
+    <field>Event.Integration_Ref__c</field>
+    <readable>true</readable>
+  </fieldPermissions>
+  <hasActivationRequired>false</hasActivationRequired>
+  <label>Probe Activities</label>
+</PermissionSet>
+`
+      );
       assert.deepEqual(errors(await findingsOf(project)), []);
       // Without those settings the same relationships do not exist.
       await project.write(invoice, object('  <sharingModel>ReadWrite</sharingModel>\n'));
