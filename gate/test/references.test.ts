@@ -350,6 +350,7 @@ describe('references: Apex fields and static SOQL', () => {
           "    a.Bogus__c = 'x';",
           '  }',
           '  Object o = Trigger.new[0].Name + Trigger.oldMap.get(Trigger.new[0].Id).Other__c;',
+          '  o = Trigger.new[0].Zap__c;',
           '}',
           ''
         ].join('\n')
@@ -361,7 +362,8 @@ describe('references: Apex fields and static SOQL', () => {
         [
           [PROBE, 6, 'this.acc.Zzz__c: no field Zzz__c'],
           [trigger, 3, 'a.Bogus__c: no field Bogus__c'],
-          [trigger, 5, 'Trigger.oldMap.get(...).Other__c: no field Other__c']
+          [trigger, 5, 'Trigger.oldMap.get(...).Other__c: no field Other__c'],
+          [trigger, 6, 'Trigger.new[...].Zap__c: no field Zap__c']
         ]
       );
     } finally {
