@@ -1,7 +1,18 @@
-import { fieldListComplete, loadSchema } from '../../toolkit/src/salesforce-schema/index.ts';
+import {
+  buildSchema,
+  fieldListComplete,
+  readProjectMetadata
+} from '../../toolkit/src/salesforce-schema/index.ts';
+import {
+  flag,
+  text,
+  type ObjectMetadata,
+  type ProjectMetadata
+} from '../../toolkit/src/salesforce-schema/metadata-loader.ts';
 import type { Schema, SObjectDescribe } from '../../toolkit/src/salesforce-schema/model.ts';
 import {
   loadStandardSObjects,
+  NEWER_STANDARD_NAMES,
   type StandardSObject,
   type StandardSObjects
 } from './standard-sobjects.ts';
@@ -28,6 +39,46 @@ interface Known {
 }
 
 /**
+ * Relationships the platform gives a custom object by its settings, which no field of the
+ * project declares. Lower-case name -> the object it leads to, or null when the gate knows no
+ * fields for it (`Invoice__Share`, `Invoice__History` and `Invoice__Feed` are generated tables,
+ * outside the model): their own fields are then not checked.
+ */
+interface PlatformRelationships {
+  children: Map<string, string | null>;
+  parents: Map<string, string>;
+}
+
+/** Every record's access for the running user, `SELECT UserRecordAccess.HasEditAccess ...`. */
+const USER_RECORD_ACCESS = 'UserRecordAccess';
+/** What a polymorphic relationship (`What`, `Who`, `Owner`) resolves to in a SOQL path. */
+const POLYMORPHIC_TARGET = 'Name';
+/** Sharing models under which the platform keeps a share table (not Public Read/Write). */
+const SHARED = new Set(['private', 'read']);
+
+/** The platform's relationships of one custom object (Salesforce's Object Reference, "Custom Objects"). */
+function platformRelationships(metadata: ObjectMetadata): PlatformRelationships {
+  const object = metadata.object;
+  const children = new Map<string, string | null>([
+    ['processinstances', 'ProcessInstance'],
+    ['processsteps', 'ProcessInstanceHistory']
+  ]);
+  const sharing = [text(object, 'sharingModel'), text(object, 'externalSharingModel')];
+  if (sharing.some((model) => SHARED.has(model?.toLowerCase() ?? ''))) {
+    children.set('shares', null);
+  }
+  if (flag(object, 'enableHistory')) children.set('histories', null);
+  if (flag(object, 'enableFeeds')) children.set('feeds', null);
+  if (flag(object, 'enableActivities')) {
+    children.set('tasks', 'Task');
+    children.set('events', 'Event');
+    children.set('activityhistories', 'ActivityHistory');
+    children.set('openactivities', 'OpenActivity');
+  }
+  return { children, parents: new Map([[USER_RECORD_ACCESS.toLowerCase(), USER_RECORD_ACCESS]]) };
+}
+
+/**
  * The gate's view of the org schema. The schema model is the one the org emulator serves
  * (toolkit/src/salesforce-schema: the project's objects and fields plus the emulator's catalogue
  * of standard objects). For standard objects, whose catalogue lists only the fields
@@ -35,15 +86,27 @@ interface Known {
  * confirm that a name the catalogue lacks exists.
  */
 export class SchemaRefs {
+  private readonly platform = new Map<string, PlatformRelationships>();
+
   private constructor(
     readonly schema: Schema,
+    project: ProjectMetadata,
     private readonly standard: StandardSObjects,
     private readonly apiVersion: string
-  ) {}
+  ) {
+    for (const metadata of project.objects.values()) {
+      if (/__c$/i.test(metadata.name)) {
+        this.platform.set(metadata.name.toLowerCase(), platformRelationships(metadata));
+      }
+    }
+  }
 
   static async load(ws: Workspace): Promise<SchemaRefs> {
-    const [schema, standard] = await Promise.all([loadSchema(ws.root), loadStandardSObjects()]);
-    return new SchemaRefs(schema, standard, ws.sourceApiVersion);
+    const [project, standard] = await Promise.all([
+      readProjectMetadata(ws.root),
+      loadStandardSObjects()
+    ]);
+    return new SchemaRefs(buildSchema(project), project, standard, ws.sourceApiVersion);
   }
 
   /** The object's name as declared, when either source knows it. */
@@ -74,12 +137,13 @@ export class SchemaRefs {
    * A dotted path read from `objectName`: every segment but the last a parent relationship
    * (`Owner`, `Account__r`), the last a field, or with `lastMayBeRelationship` also a parent or
    * child relationship (Apex reads `contact.Account` and `account.Contacts`). A polymorphic
-   * relationship ends the check: its target depends on the record.
+   * relationship ends the check (its target depends on the record), except with `soql`: a SOQL
+   * path through `What`, `Who` or a polymorphic `Owner` reads the `Name` object's fields.
    */
   checkPath(
     objectName: string,
     segments: readonly string[],
-    options: { lastMayBeRelationship?: boolean } = {}
+    options: { lastMayBeRelationship?: boolean; soql?: boolean } = {}
   ): Verdict {
     let object = this.known(objectName);
     if (!object) return this.checkObjectOfField(objectName, segments);
@@ -88,14 +152,16 @@ export class SchemaRefs {
       if (last && this.hasField(object, name)) return undefined;
       const parent = this.parent(object, name);
       if (parent !== undefined && (!last || options.lastMayBeRelationship)) {
-        if (last || parent === null) return undefined;
-        const next = this.known(parent);
+        if (last || (parent === null && !options.soql)) return undefined;
+        const next = this.known(parent ?? POLYMORPHIC_TARGET);
         // A target neither source knows cannot be checked further.
         if (!next) return undefined;
         object = next;
         continue;
       }
-      if (last && options.lastMayBeRelationship && this.child(object, name)) return undefined;
+      if (last && options.lastMayBeRelationship && this.child(object, name) !== undefined) {
+        return undefined;
+      }
       return this.unknown(object, name, last ? 'field' : 'relationship');
     }
     return undefined;
@@ -104,24 +170,38 @@ export class SchemaRefs {
   /** A child relationship of `parentName` (`Contacts` on Account) as a subquery's FROM names it. */
   checkChildRelationship(parentName: string, name: string): Verdict {
     const parent = this.known(parentName);
-    if (!parent || this.child(parent, name)) return undefined;
+    if (!parent || this.child(parent, name) !== undefined) return undefined;
     return this.unknown(parent, name, 'child relationship');
   }
 
-  /** The object a child relationship leads to, for the subquery's own fields. */
+  /**
+   * The object a child relationship leads to, for the subquery's own fields; undefined when
+   * there is none or its fields are not known (a custom object's `Shares`).
+   */
   childObject(parentName: string, name: string): string | undefined {
     const parent = this.known(parentName);
-    return parent && this.child(parent, name);
+    return (parent && this.child(parent, name)) || undefined;
   }
 
-  private child(object: Known, name: string): string | undefined {
+  /** The one object a parent relationship leads to; undefined when none or polymorphic. */
+  parentObject(objectName: string, name: string): string | undefined {
+    const object = this.known(objectName);
+    return (object && this.parent(object, name)) ?? undefined;
+  }
+
+  /** The child object's name; null when it exists but its fields are unknown; else undefined. */
+  private child(object: Known, name: string): string | null | undefined {
     const lower = name.toLowerCase();
     const modelled =
       object.model &&
       this.schema
         .childRelationships(object.model)
         .find((r) => r.relationshipName?.toLowerCase() === lower);
-    return modelled?.childObject.name ?? object.standard?.children.get(lower);
+    return (
+      modelled?.childObject.name ??
+      object.standard?.children.get(lower) ??
+      this.platform.get(object.name.toLowerCase())?.children.get(lower)
+    );
   }
 
   /** The target of a parent relationship; null when polymorphic; undefined when there is none. */
@@ -129,7 +209,19 @@ export class SchemaRefs {
     const modelled = object.model && this.schema.getRelationship(object.model, name);
     if (modelled)
       return modelled.referenceTo.length === 1 ? (modelled.referenceTo[0] ?? null) : null;
-    return object.standard?.parents.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const standard = object.standard?.parents.get(lower);
+    if (standard !== undefined) return standard;
+    if (lower === USER_RECORD_ACCESS.toLowerCase() && this.holdsRecords(object)) {
+      return USER_RECORD_ACCESS;
+    }
+    return this.platform.get(object.name.toLowerCase())?.parents.get(lower);
+  }
+
+  /** Records the running user has access to: custom objects and standard data objects. */
+  private holdsRecords(object: Known): boolean {
+    const kind = object.model?.kind;
+    return kind === 'custom' || kind === 'standard' || (kind === undefined && !!object.standard);
   }
 
   private hasField(object: Known, name: string): boolean {
@@ -160,16 +252,25 @@ export class SchemaRefs {
 
   /**
    * A name neither source has. Certain (an error) for the project's own objects, whose field list
-   * the model has complete, and for custom fields anywhere; a standard name missing from the API
-   * 61.0 standard SObjects may have been added since, so it is a warning.
+   * the model has complete, for custom fields anywhere, and for a standard object the API 61.0
+   * standard SObjects know: a standard name added to it since is listed in NEWER_STANDARD_NAMES
+   * (standard-sobjects.ts) and passes. Only an object that neither source knows completely (one
+   * in the model's catalogue but not in sobject-types) leaves a warning.
    */
   private unknown(object: Known, name: string, kind: string): Verdict {
+    if (NEWER_STANDARD_NAMES.has(`${object.name}.${name}`.toLowerCase())) return undefined;
     if ((object.model && fieldListComplete(object.model)) || CUSTOM_FIELD.test(name)) {
       const where =
         object.model?.kind === 'custom' || CUSTOM_OBJECT.test(object.name)
           ? ''
           : ` (custom fields of standard objects come only from the project's metadata)`;
       return { severity: 'error', message: `no ${kind} ${name} on ${object.name}${where}` };
+    }
+    if (object.standard) {
+      return {
+        severity: 'error',
+        message: `no ${kind} ${name} on ${object.name}: neither the schema model nor Salesforce's standard SObjects at API ${this.standard.apiVersion} (sobject-types) have it; a name added since belongs in NEWER_STANDARD_NAMES (gate/src/standard-sobjects.ts)`
+      };
     }
     return {
       severity: 'warning',

@@ -12,9 +12,14 @@ import { filesEnding, rel, type Workspace } from '../workspace.ts';
  * prettier-plugin-apex), which parses inline SOQL into clauses and fields with their positions.
  *
  * Variables are typed from their declarations (class fields and properties, method parameters,
- * locals, for-each and catch variables). Inside one method, a name declared twice with
- * different types is left unchecked rather than guessed. Dynamic SOQL (Database.query) and
- * `record.get('Field__c')` are strings at compile time: a deploy does not check them either.
+ * locals, for-each, catch and `switch ... when Type name` variables) as a record, or a list,
+ * array or map of records. Fields read through an expression are checked when its type follows
+ * from those: `rec?.Field__c`, `this.field.X__c`, `rows[0].X__c`, `rows.get(0).X__c`,
+ * `byId.get(id).X__c`, `((Account) so).X__c`, and `Trigger.new[0].X__c` in a trigger. Other
+ * method results are not typed (that would take every method's signature, apex-ls's job).
+ * Inside one method, a name declared twice with different types is left unchecked rather than
+ * guessed. Dynamic SOQL (Database.query) and `record.get('Field__c')` are strings at compile
+ * time: a deploy does not check them either.
  */
 
 type JsonNode = { [key: string]: unknown };
@@ -53,6 +58,15 @@ function* childNodes(node: JsonNode, skip: ReadonlySet<string> = new Set()): Gen
   }
 }
 
+/** What an Apex value holds, as far as field references go: a record, or records by index or key. */
+interface ApexType {
+  object: string;
+  shape: 'record' | 'list' | 'map';
+}
+
+const record = (object: string | undefined): ApexType | undefined =>
+  object === undefined ? undefined : { object, shape: 'record' };
+
 /** `Account` or `Schema.Account` as a declared type; undefined for generics, arrays, others. */
 function sobjectType(typeRef: unknown, refs: SchemaRefs): string | undefined {
   if (!isNode(typeRef) || classOf(typeRef) !== `${AST}TypeRefs$ClassTypeRef`) return undefined;
@@ -63,32 +77,67 @@ function sobjectType(typeRef: unknown, refs: SchemaRefs): string | undefined {
   return name === undefined || more.length > 0 ? undefined : refs.objectName(name);
 }
 
-/** Name -> SObject type, or null when declared with several types (left unchecked). */
-type Scope = Map<string, string | null>;
+/** A declared type: `Account`, `List<Account>`, `Account[]`, `Map<Id, Account>`; else undefined. */
+function apexType(typeRef: unknown, refs: SchemaRefs): ApexType | undefined {
+  if (!isNode(typeRef)) return undefined;
+  if (classOf(typeRef) === `${AST}TypeRefs$ArrayTypeRef`) {
+    const held = sobjectType(typeRef.heldType, refs);
+    return held === undefined ? undefined : { object: held, shape: 'list' };
+  }
+  const args = Array.isArray(typeRef.typeArguments) ? typeRef.typeArguments : [];
+  if (args.length === 0) return record(sobjectType(typeRef, refs));
+  const generic = identifiers(typeRef.names).map((n) => n.value.toLowerCase());
+  const held = sobjectType(args[args.length - 1], refs);
+  if (held === undefined || generic.length !== 1) return undefined;
+  if (generic[0] === 'list' && args.length === 1) return { object: held, shape: 'list' };
+  if (generic[0] === 'map' && args.length === 2) return { object: held, shape: 'map' };
+  return undefined;
+}
 
-function declare(scope: Scope, name: string, type: string | undefined): void {
+/** Name -> type, or null when declared with several types or none we follow (left unchecked). */
+type Scope = Map<string, ApexType | null>;
+
+const sameType = (a: ApexType | null, b: ApexType | null): boolean =>
+  a === b || (a !== null && b !== null && a.object === b.object && a.shape === b.shape);
+
+function declare(scope: Scope, name: string, type: ApexType | undefined): void {
   const key = name.toLowerCase();
   const known = scope.get(key);
   const value = type ?? null;
-  scope.set(key, known === undefined || known === value ? value : null);
+  scope.set(key, known === undefined || sameType(known, value) ? value : null);
+}
+
+/** What the code of one method (or trigger) sees. */
+interface Context {
+  /** Locals and parameters over the class's fields. */
+  scope: Scope;
+  /** The class's fields and properties alone, for `this.name`. */
+  fields: Scope;
+  /** A trigger's object, for `Trigger.new` and friends. */
+  triggerObject?: string;
 }
 
 /** Every variable a method (or trigger) body declares, by the declarations jorje emits. */
 function collectLocals(node: JsonNode, scope: Scope, refs: SchemaRefs): void {
   const kind = classOf(node);
   if (kind === `${AST}VariableDecls`) {
-    const type = sobjectType(node.type, refs);
+    const type = apexType(node.type, refs);
     for (const decl of Array.isArray(node.decls) ? node.decls.filter(isNode) : []) {
       const name = (decl.name as Identifier | undefined)?.value;
       if (name) declare(scope, name, type);
     }
   } else if (kind === `${AST}ForControl$EnhancedForControl`) {
+    // jorje puts the variable's name in the init and its type on the control itself.
     const init = isNode(node.init) ? node.init : {};
     const name = identifiers(init.name)[0]?.value;
-    if (name) declare(scope, name, sobjectType(init.type, refs));
+    if (name) declare(scope, name, apexType(node.type, refs));
   } else if (kind === `${AST}CatchBlock` && isNode(node.parameter)) {
     const name = (node.parameter.name as Identifier | undefined)?.value;
-    if (name) declare(scope, name, sobjectType(node.parameter.typeRef, refs));
+    if (name) declare(scope, name, apexType(node.parameter.typeRef, refs));
+  } else if (kind === `${AST}WhenBlock$TypeWhen`) {
+    // `switch on so { when Account acc { ... } }`
+    const name = (node.name as Identifier | undefined)?.value;
+    if (name) declare(scope, name, apexType(node.typeRef, refs));
   }
   for (const child of childNodes(node)) collectLocals(child, scope, refs);
 }
@@ -100,14 +149,14 @@ function classScope(decl: JsonNode, outer: Scope, refs: SchemaRefs): Scope {
     const vars = isNode(member.variableDecls) ? member.variableDecls : undefined;
     const property = isNode(member.propertyDecl) ? member.propertyDecl : undefined;
     if (vars) {
-      const type = sobjectType(vars.type, refs);
+      const type = apexType(vars.type, refs);
       for (const d of Array.isArray(vars.decls) ? vars.decls.filter(isNode) : []) {
         const name = (d.name as Identifier | undefined)?.value;
         if (name) scope.set(name.toLowerCase(), type ?? null);
       }
     } else if (property) {
       const name = (property.name as Identifier | undefined)?.value;
-      if (name) scope.set(name.toLowerCase(), sobjectType(property.type, refs) ?? null);
+      if (name) scope.set(name.toLowerCase(), apexType(property.type, refs) ?? null);
     }
   }
   return scope;
@@ -132,7 +181,7 @@ function soqlPath(fieldIdentifier: unknown): Identifier[] {
   return path;
 }
 
-/** Query parts holding no field of the queried object (binds are Apex; TYPEOF is polymorphic). */
+/** Query parts holding no field of the queried object (binds are Apex). */
 const NOT_FIELDS = new Set([
   'from',
   'with',
@@ -172,7 +221,9 @@ export class ApexReferenceReader {
     } else if (classOf(unit).includes('TriggerDeclUnit')) {
       const scope: Scope = new Map();
       collectLocals(unit, scope, this.refs);
-      this.readCode(unit, scope);
+      const target = identifiers(unit.target).map((n) => n.value);
+      const triggerObject = target.length === 1 ? this.refs.objectName(target[0] ?? '') : undefined;
+      this.readCode(unit, { scope, fields: new Map(), triggerObject });
     }
   }
 
@@ -187,25 +238,30 @@ export class ApexReferenceReader {
         const inner: Scope = new Map();
         for (const p of Array.isArray(method.parameters) ? method.parameters.filter(isNode) : []) {
           const name = (p.name as Identifier | undefined)?.value;
-          if (name) declare(inner, name, sobjectType(p.typeRef, this.refs));
+          if (name) declare(inner, name, apexType(p.typeRef, this.refs));
         }
         collectLocals(method, inner, this.refs);
         for (const [name, type] of inner) locals.set(name, type);
-        this.readCode(method, locals);
+        this.readCode(method, { scope: locals, fields: scope });
       } else {
         // Field initialisers and property accessors see the class scope only.
-        this.readCode(member, scope);
+        this.readCode(member, { scope, fields: scope });
       }
     }
   }
 
-  private readCode(node: JsonNode, scope: Scope): void {
+  private readCode(node: JsonNode, context: Context): void {
     const kind = classOf(node);
     // A query's own fields here; the Apex of its binds (`:acc.Name`) with the rest below.
     if (kind === `${AST}Expr$SoqlExpr` && isNode(node.query)) {
       this.readQuery(node.query, undefined);
-    } else if (kind === `${AST}Expr$VariableExpr` && !optional(node.dottedExpr)) {
-      this.readVariable(identifiers(node.names), scope);
+    } else if (kind === `${AST}Expr$VariableExpr`) {
+      const base = optional(node.dottedExpr);
+      const names = identifiers(node.names);
+      if (!base) this.readVariable(names, context.scope);
+      else if (classOf(base) === `${AST}Expr$ThisVariableExpr`) {
+        this.readVariable(names, context.fields, 'this.');
+      } else this.readThrough(base, names, node.isSafeNav === true, context);
     } else if (kind === `${AST}Expr$NewExpr` && isNode(node.creator)) {
       const creator = node.creator;
       const type = sobjectType(creator.type, this.refs);
@@ -223,22 +279,18 @@ export class ApexReferenceReader {
         }
       }
     }
-    for (const child of childNodes(node)) this.readCode(child, scope);
+    for (const child of childNodes(node)) this.readCode(child, context);
   }
 
   /** `record.Field__c`, `contact.Account.Name`, `Account.Name` (a field token). */
-  private readVariable(names: Identifier[], scope: Scope): void {
+  private readVariable(names: Identifier[], scope: Scope, prefix = ''): void {
     const [head, ...rest] = names;
     if (!head || rest.length === 0) return;
     const declared = scope.get(head.value.toLowerCase());
-    if (declared !== undefined) {
-      if (declared === null) return;
-      const verdict = this.refs.checkPath(
-        declared,
-        rest.map((n) => n.value),
-        { lastMayBeRelationship: true }
-      );
-      this.report(verdict, this.culprit(declared, rest), names.map((n) => n.value).join('.'));
+    if (declared !== undefined || prefix) {
+      // A list or map has methods, not fields; apex-ls checks those.
+      if (!declared || declared.shape !== 'record') return;
+      this.checkFields(declared.object, rest, `${prefix}${names.map((n) => n.value).join('.')}`);
       return;
     }
     // Not a variable: `Account.Name` or `Schema.Account.Name` name an SObjectField token.
@@ -251,6 +303,84 @@ export class ApexReferenceReader {
       fieldId,
       `${object}.${fieldId.value}`
     );
+  }
+
+  private checkFields(object: string, names: Identifier[], what: string): void {
+    const verdict = this.refs.checkPath(
+      object,
+      names.map((n) => n.value),
+      { lastMayBeRelationship: true }
+    );
+    this.report(verdict, this.culprit(object, names), what);
+  }
+
+  /** `expr.Field__c` and `expr?.Field__c`, when the type of `expr` is known. */
+  private readThrough(base: JsonNode, names: Identifier[], safe: boolean, context: Context): void {
+    const type = this.typeOf(base, context);
+    if (!type || type.shape !== 'record' || names.length === 0) return;
+    const what = `${render(base)}${safe ? '?.' : '.'}${names.map((n) => n.value).join('.')}`;
+    this.checkFields(type.object, names, what);
+  }
+
+  /** `head.a.b` from a known type: each segment a parent (record) or child (list) relationship. */
+  private follow(type: ApexType | undefined, segments: Identifier[]): ApexType | undefined {
+    let current = type;
+    for (const segment of segments) {
+      if (!current || current.shape !== 'record') return undefined;
+      const parent = this.refs.parentObject(current.object, segment.value);
+      const child = parent ? undefined : this.refs.childObject(current.object, segment.value);
+      current = parent ? record(parent) : child ? { object: child, shape: 'list' } : undefined;
+    }
+    return current;
+  }
+
+  /** `names` read from the scope (or from `base`), as a variable expression spells them. */
+  private typeOfNames(base: JsonNode | undefined, names: Identifier[], context: Context) {
+    if (base && classOf(base) !== `${AST}Expr$ThisVariableExpr`) {
+      return this.follow(this.typeOf(base, context), names);
+    }
+    const [head, ...rest] = names;
+    const scope = base ? context.fields : context.scope;
+    return head ? this.follow(scope.get(head.value.toLowerCase()) ?? undefined, rest) : undefined;
+  }
+
+  /** The type of an expression, where it follows from declarations alone; else undefined. */
+  private typeOf(node: JsonNode, context: Context): ApexType | undefined {
+    const kind = classOf(node);
+    if (kind === `${AST}Expr$VariableExpr`) {
+      return this.typeOfNames(optional(node.dottedExpr), identifiers(node.names), context);
+    }
+    if (kind === `${AST}Expr$TriggerVariableExpr` && context.triggerObject) {
+      const variable = (node.variable as Identifier | undefined)?.value.toLowerCase();
+      if (variable === 'new' || variable === 'old') {
+        return { object: context.triggerObject, shape: 'list' };
+      }
+      if (variable === 'newmap' || variable === 'oldmap') {
+        return { object: context.triggerObject, shape: 'map' };
+      }
+      return undefined;
+    }
+    if (kind === `${AST}Expr$ArrayExpr` && isNode(node.expr)) {
+      const list = this.typeOf(node.expr, context);
+      return list?.shape === 'list' ? record(list.object) : undefined;
+    }
+    if (kind === `${AST}Expr$MethodCallExpr`) {
+      const names = identifiers(node.names);
+      const method = names.pop()?.value.toLowerCase();
+      const base = optional(node.dottedExpr);
+      const target =
+        names.length > 0 || !base
+          ? this.typeOfNames(base, names, context)
+          : this.typeOf(base, context);
+      if (!target || target.shape === 'record') return undefined;
+      if (method === 'get') return record(target.object);
+      if (method === 'values' && target.shape === 'map') return { ...target, shape: 'list' };
+      return undefined;
+    }
+    if (kind === `${AST}Expr$NestedExpr` && isNode(node.expr))
+      return this.typeOf(node.expr, context);
+    if (kind === `${AST}Expr$CastExpr`) return apexType(node.type, this.refs);
+    return undefined;
   }
 
   /** The identifier of the first segment that does not resolve, for the finding's column. */
@@ -294,7 +424,11 @@ export class ApexReferenceReader {
     const selectAliases = new Set<string>();
     const walk = (node: JsonNode): void => {
       const kind = classOf(node);
-      if (kind === `${SOQL}SelectExpr$SelectCaseExpr` || kind === `${SOQL}ColonExpr`) return;
+      if (kind === `${SOQL}SelectExpr$SelectCaseExpr` && isNode(node.expr)) {
+        this.readTypeOf(node.expr, object);
+        return;
+      }
+      if (kind === `${SOQL}ColonExpr`) return;
       if (kind === `${SOQL}QueryExpr$ApexExpr`) return;
       if (kind === `${SOQL}SelectExpr$SelectInnerQuery` && isNode(node.query)) {
         this.readQuery(node.query, object);
@@ -322,6 +456,46 @@ export class ApexReferenceReader {
     for (const child of childNodes(query, new Set([...NOT_FIELDS, 'select']))) walk(child);
   }
 
+  /**
+   * `TYPEOF What WHEN Account THEN Phone ELSE Name END`: the relationship on the queried object,
+   * each WHEN branch's fields on its object, the ELSE fields on `Name` (what a polymorphic
+   * relationship is otherwise read as).
+   */
+  private readTypeOf(caseExpr: JsonNode, object: string): void {
+    const relationship = isNode(caseExpr.op) ? soqlPath(caseExpr.op.identifier) : [];
+    const names = relationship.map((r) => r.value);
+    if (names.length > 0) {
+      this.report(
+        this.refs.checkPath(object, names, { lastMayBeRelationship: true, soql: true }),
+        relationship[relationship.length - 1],
+        `SOQL TYPEOF ${names.join('.')} (FROM ${object})`
+      );
+    }
+    const branches: { type: Identifier | undefined; fields: unknown[] }[] = [];
+    for (const when of Array.isArray(caseExpr.whenBranches) ? caseExpr.whenBranches : []) {
+      if (!isNode(when)) continue;
+      const type = isNode(when.op) ? (when.op.identifier as Identifier | undefined) : undefined;
+      branches.push({ type, fields: Array.isArray(when.identifiers) ? when.identifiers : [] });
+    }
+    const otherwise = optional(caseExpr.elseBranch);
+    if (otherwise && Array.isArray(otherwise.identifiers)) {
+      branches.push({ type: undefined, fields: otherwise.identifiers });
+    }
+    for (const branch of branches) {
+      let target = 'Name';
+      if (branch.type) {
+        const verdict = this.refs.checkObject(branch.type.value);
+        this.report(verdict, branch.type, `SOQL TYPEOF WHEN ${branch.type.value}`);
+        const known = verdict ? undefined : this.refs.objectName(branch.type.value);
+        if (!known) continue;
+        target = known;
+      }
+      for (const field of branch.fields) {
+        this.readField(target, soqlPath(field), undefined, new Set());
+      }
+    }
+  }
+
   private readField(
     object: string,
     path: Identifier[],
@@ -338,22 +512,50 @@ export class ApexReferenceReader {
     if (segments.length > 1 && only.value.toLowerCase() === object.toLowerCase()) {
       const direct = this.refs.checkPath(
         object,
-        segments.map((s) => s.value)
+        segments.map((s) => s.value),
+        { soql: true }
       );
       if (direct) segments = segments.slice(1);
     }
     const names = segments.map((s) => s.value);
-    const verdict = this.refs.checkPath(object, names);
+    const verdict = this.refs.checkPath(object, names, { soql: true });
     if (!verdict) return;
     let at = segments[segments.length - 1];
     for (let i = 1; i < segments.length; i++) {
-      if (this.refs.checkPath(object, names.slice(0, i), { lastMayBeRelationship: true })) {
+      const prefix = names.slice(0, i);
+      if (this.refs.checkPath(object, prefix, { lastMayBeRelationship: true, soql: true })) {
         at = segments[i - 1];
         break;
       }
     }
     this.report(verdict, at, `SOQL ${names.join('.')} (FROM ${object})`);
   }
+}
+
+/** An expression as the finding quotes it (arguments and indexes elided). */
+function render(node: JsonNode): string {
+  const kind = classOf(node);
+  const names = identifiers(node.names)
+    .map((n) => n.value)
+    .join('.');
+  const base = optional(node.dottedExpr);
+  const dotted = (text: string): string =>
+    base ? `${render(base)}${node.isSafeNav === true ? '?.' : '.'}${text}` : text;
+  if (kind === `${AST}Expr$VariableExpr`) return dotted(names);
+  if (kind === `${AST}Expr$MethodCallExpr`) return dotted(`${names}(...)`);
+  if (kind === `${AST}Expr$ThisVariableExpr`) return 'this';
+  if (kind === `${AST}Expr$TriggerVariableExpr`) {
+    return `Trigger.${(node.variable as Identifier | undefined)?.value ?? ''}`;
+  }
+  if (kind === `${AST}Expr$ArrayExpr` && isNode(node.expr)) return `${render(node.expr)}[...]`;
+  if (kind === `${AST}Expr$NestedExpr` && isNode(node.expr)) return `(${render(node.expr)})`;
+  if (kind === `${AST}Expr$CastExpr` && isNode(node.type) && isNode(node.expr)) {
+    const type = identifiers(node.type.names)
+      .map((n) => n.value)
+      .join('.');
+    return `(${type}) ${render(node.expr)}`;
+  }
+  return '...';
 }
 
 /** (a) and (b) of the cross-reference check: every class and trigger of the project. */

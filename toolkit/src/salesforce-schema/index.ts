@@ -49,6 +49,9 @@ const UNSUPPORTED_SUFFIXES = [
   '__ChangeEvent'
 ];
 
+/** The objects that share the custom fields an `objects/Activity/` folder defines. */
+const ACTIVITY_CHILDREN = ['Task', 'Event'];
+
 interface IndexedObject {
   object: SObjectDescribe;
   fields: Map<string, FieldDescribe>;
@@ -261,6 +264,20 @@ export function buildSchema(project: ProjectMetadata): Schema {
     }
     const prefix = OTHER_STANDARD_PREFIXES[metadata.name] ?? customKeyPrefix('s', otherOrdinal++);
     objects.push(describeOtherStandard(metadata, prefix, project));
+  }
+
+  // Custom fields defined on Activity (objects/Activity/fields) are the fields of both Task and
+  // Event: Salesforce has no separate Activity records, and Task and Event describe them.
+  const activity = project.objects.get('Activity');
+  if (activity) {
+    for (const objectName of ACTIVITY_CHILDREN) {
+      const describe = standard.get(objectName.toLowerCase());
+      if (!describe) continue;
+      const known = new Set(describe.fields.map((f) => f.name.toLowerCase()));
+      for (const field of customFields(activity, 'standard', project)) {
+        if (!known.has(field.name.toLowerCase())) describe.fields.push(field);
+      }
+    }
   }
 
   // Polymorphic references whose targets are the org's own objects (see OPEN_REFERENCES).
