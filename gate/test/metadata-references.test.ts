@@ -129,6 +129,87 @@ async function addSettingType(p: FixtureProject): Promise<void> {
   );
 }
 
+const EXTERNAL_CREDENTIAL = `${DEMO}/externalCredentials/Demo_ESB.externalCredential-meta.xml`;
+
+/** An External Credential Demo_ESB with one named principal, ESB, and an auth header. */
+async function addExternalCredential(p: FixtureProject): Promise<void> {
+  await p.write(
+    EXTERNAL_CREDENTIAL,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<ExternalCredential ${NS}>
+  <authenticationProtocol>Custom</authenticationProtocol>
+  <externalCredentialParameters>
+    <parameterGroup>ESB</parameterGroup>
+    <parameterName>ESB</parameterName>
+    <parameterType>NamedPrincipal</parameterType>
+    <sequenceNumber>1</sequenceNumber>
+  </externalCredentialParameters>
+  <externalCredentialParameters>
+    <parameterGroup>DefaultGroup</parameterGroup>
+    <parameterName>Authorization</parameterName>
+    <parameterType>AuthHeader</parameterType>
+    <parameterValue>Bearer</parameterValue>
+    <sequenceNumber>1</sequenceNumber>
+  </externalCredentialParameters>
+  <label>Demo ESB</label>
+</ExternalCredential>
+`
+  );
+}
+
+const principalGrant = (principal: string): string =>
+  `  <externalCredentialPrincipalAccesses>\n    <enabled>true</enabled>\n    <externalCredentialPrincipal>${principal}</externalCredentialPrincipal>\n  </externalCredentialPrincipalAccesses>`;
+
+const fieldGrant = (field: string): string =>
+  `  <fieldPermissions>\n    <editable>false</editable>\n    <field>${field}</field>\n    <readable>true</readable>\n  </fieldPermissions>`;
+
+/** A field of Demo__c from its `<type>` and the elements after it. */
+async function addDemoField(p: FixtureProject, name: string, body: string): Promise<void> {
+  await p.write(
+    `${DEMO}/objects/Demo__c/fields/${name}.field-meta.xml`,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomField ${NS}>
+  <fullName>${name}</fullName>
+  <label>${name.replace(/__c$/, '')}</label>
+${body}
+</CustomField>
+`
+  );
+}
+
+/** Demo_Line__c, a child of Demo__c through the master-detail field Demo__c (Lines__r). */
+async function addDemoLine(p: FixtureProject): Promise<void> {
+  const dir = `${DEMO}/objects/Demo_Line__c`;
+  await p.write(
+    `${dir}/Demo_Line__c.object-meta.xml`,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomObject ${NS}>
+  <deploymentStatus>Deployed</deploymentStatus>
+  <label>Demo Line</label>
+  <nameField>
+    <label>Demo Line Name</label>
+    <type>Text</type>
+  </nameField>
+  <pluralLabel>Demo Lines</pluralLabel>
+  <sharingModel>ControlledByParent</sharingModel>
+</CustomObject>
+`
+  );
+  await p.write(
+    `${dir}/fields/Demo__c.field-meta.xml`,
+    `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomField ${NS}>
+  <fullName>Demo__c</fullName>
+  <label>Demo</label>
+  <referenceTo>Demo__c</referenceTo>
+  <relationshipLabel>Lines</relationshipLabel>
+  <relationshipName>Lines</relationshipName>
+  <type>MasterDetail</type>
+</CustomField>
+`
+  );
+}
+
 interface Case {
   name: string;
   breakIt: (p: FixtureProject) => Promise<void>;
@@ -184,6 +265,51 @@ const CASES: Case[] = [
     file: PERMISSION_SET,
     line: 5,
     message: /no ApexClass GhostService in the project/
+  },
+  {
+    name: 'a permission set enabling an External Credential principal that does not exist',
+    breakIt: async (p) => {
+      await addExternalCredential(p);
+      await p.write(PERMISSION_SET, permissionSet(principalGrant('Demo_ESB-ESBX')));
+    },
+    file: PERMISSION_SET,
+    line: 6,
+    message:
+      /<externalCredentialPrincipalAccesses\.externalCredentialPrincipal>Demo_ESB-ESBX: no ExternalCredentialPrincipal Demo_ESB-ESBX/
+  },
+  {
+    name: 'a permission set enabling the auth-header parameter as if it were a principal',
+    breakIt: async (p) => {
+      await addExternalCredential(p);
+      await p.write(PERMISSION_SET, permissionSet(principalGrant('Demo_ESB-Authorization')));
+    },
+    file: PERMISSION_SET,
+    line: 6,
+    message: /no ExternalCredentialPrincipal Demo_ESB-Authorization/
+  },
+  {
+    name: 'a permission set granting field access on a required field',
+    breakIt: async (p) => {
+      await addDemoField(
+        p,
+        'Code__c',
+        '  <length>20</length>\n  <required>true</required>\n  <type>Text</type>'
+      );
+      await p.write(PERMISSION_SET, permissionSet(fieldGrant('Demo__c.Code__c')));
+    },
+    file: PERMISSION_SET,
+    line: 6,
+    message: /You cannot deploy to a required field: Demo__c\.Code__c is a required field/
+  },
+  {
+    name: 'a permission set granting field access on a master-detail field',
+    breakIt: async (p) => {
+      await addDemoLine(p);
+      await p.write(PERMISSION_SET, permissionSet(fieldGrant('Demo_Line__c.Demo__c')));
+    },
+    file: PERMISSION_SET,
+    line: 6,
+    message: /Demo_Line__c\.Demo__c is a master-detail field/
   },
   {
     name: 'a profile granting a field that does not exist and assigning a missing layout',
@@ -333,7 +459,19 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
   it('passes valid metadata of every kind', async () => {
     const p = await FixtureProject.create('refs-meta-valid');
     try {
-      await p.write(PERMISSION_SET, permissionSet(validGrants));
+      await addExternalCredential(p);
+      // A checkbox is never nillable, yet takes field permissions; so does an optional field.
+      await addDemoField(
+        p,
+        'Flag__c',
+        '  <defaultValue>false</defaultValue>\n  <type>Checkbox</type>'
+      );
+      await p.write(
+        PERMISSION_SET,
+        permissionSet(
+          [validGrants, principalGrant('Demo_ESB-ESB'), fieldGrant('Demo__c.Flag__c')].join('\n')
+        )
+      );
       await p.write(LIST_VIEW, listView('Amount__c'));
       await p.write(LAYOUT, layout('Amount__c'));
       await p.write(FLEXIPAGE, flexipage('Amount__c'));

@@ -41,16 +41,39 @@ export class Components {
       for (const [type, pattern] of patterns) {
         const match = pattern.exec(unix);
         if (!match) continue;
-        const name = match.slice(1).join('.');
-        const names = this.byType.get(type) ?? new Set<string>();
-        names.add(name.toLowerCase());
-        this.byType.set(type, names);
+        this.add(type, match.slice(1).join('.'));
       }
     }
   }
 
   has(type: string, name: string): boolean {
     return this.byType.get(type)?.has(name.toLowerCase()) ?? false;
+  }
+
+  add(type: string, name: string): void {
+    const names = this.byType.get(type) ?? new Set<string>();
+    names.add(name.toLowerCase());
+    this.byType.set(type, names);
+  }
+
+  /**
+   * The principals of the project's External Credentials, as permission sets name them:
+   * `<ExternalCredential>-<parameterName>` for each NamedPrincipal or PerUserPrincipal parameter
+   * (the other parameters, AuthHeader, AuthParameter..., are no principals).
+   */
+  async readPrincipals(files: readonly string[]): Promise<void> {
+    for (const file of files) {
+      const match = /([^/\\]+)\.externalCredential-meta\.xml$/.exec(file);
+      if (!match?.[1]) continue;
+      const root = parseXmlTree(await readFile(file, 'utf8'));
+      for (const parameter of childrenNamed(root, 'externalCredentialParameters')) {
+        const type = childText(parameter, 'parameterType');
+        const name = childText(parameter, 'parameterName');
+        if (name && (type === 'NamedPrincipal' || type === 'PerUserPrincipal')) {
+          this.add('ExternalCredentialPrincipal', `${match[1]}-${name}`);
+        }
+      }
+    }
   }
 }
 
@@ -104,6 +127,27 @@ class MetadataReader {
     this.report(this.refs.checkPath(objectName, segments), at, `<${label}>${at.text}`);
   }
 
+  /**
+   * A field permission on a required or master-detail custom field: the deploy refuses it ("You
+   * cannot deploy to a required field"), as such a field is always readable and editable.
+   */
+  grantableField(at: XmlElement, label: string): void {
+    const [objectName = '', fieldName = '', ...rest] = at.text.split('.');
+    if (rest.length > 0) return;
+    const object = this.refs.schema.getObject(objectName);
+    const field = object && this.refs.schema.getField(object, fieldName);
+    if (!field?.custom || field.nillable || field.type === 'boolean' || field.autoNumber) return;
+    const kind = field.deleteConstraint === 'Cascade' ? 'a master-detail' : 'a required';
+    this.report(
+      {
+        severity: 'error',
+        message: `You cannot deploy to a required field: ${at.text} is ${kind} field, always readable and editable; remove the grant`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
   field(objectName: string, at: XmlElement, label: string, name = at.text): void {
     if (name === '') return;
     this.report(this.refs.checkPath(objectName, name.split('.')), at, `<${label}>${name}`);
@@ -145,7 +189,19 @@ class MetadataReader {
 function readPermissions(root: XmlElement, r: MetadataReader): void {
   for (const grant of childrenNamed(root, 'fieldPermissions')) {
     const field = childNamed(grant, 'field');
-    if (field) r.qualifiedField(field, 'fieldPermissions.field');
+    if (!field) continue;
+    r.qualifiedField(field, 'fieldPermissions.field');
+    r.grantableField(field, 'fieldPermissions.field');
+  }
+  for (const grant of childrenNamed(root, 'externalCredentialPrincipalAccesses')) {
+    const principal = childNamed(grant, 'externalCredentialPrincipal');
+    if (principal) {
+      r.component(
+        'ExternalCredentialPrincipal',
+        principal,
+        'externalCredentialPrincipalAccesses.externalCredentialPrincipal'
+      );
+    }
   }
   const objectLists = ['objectPermissions', 'customMetadataTypeAccesses', 'customSettingAccesses'];
   for (const list of objectLists) {
@@ -332,6 +388,7 @@ export async function metadataReferenceFindings(
   refs: SchemaRefs
 ): Promise<Finding[]> {
   const components = new Components(ws.files);
+  await components.readPrincipals(ws.files);
   const findings: Finding[] = [];
   for (const file of ws.files) {
     const unix = file.split(path.sep).join('/');
