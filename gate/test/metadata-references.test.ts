@@ -210,6 +210,124 @@ async function addDemoLine(p: FixtureProject): Promise<void> {
   );
 }
 
+/** Flow elements, inserted at line 17 of the fixture's flow (its `<description>`). */
+const withFlowElements = (elements: string) => (p: FixtureProject) =>
+  p.edit(FLOW, '  <description>', `${elements}\n  <description>`);
+
+/** A lookup of every Demo__c (line 17) and a loop over it (line 27). */
+const demoLoop = `  <loops>
+    <name>Loop_Demos</name>
+    <label>Loop Demos</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <collectionReference>Get_Demos</collectionReference>
+    <iterationOrder>Asc</iterationOrder>
+  </loops>
+  <recordLookups>
+    <name>Get_Demos</name>
+    <label>Get Demos</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <getFirstRecordOnly>false</getFirstRecordOnly>
+    <object>Demo__c</object>
+    <storeOutputAutomatically>true</storeOutputAutomatically>
+  </recordLookups>`;
+
+/** An assignment (line 17) adding the loop's current item's `field`, at line 23. */
+const loopItemAssignment = (field: string): string => `  <assignments>
+    <name>Add_Amount</name>
+    <label>Add Amount</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <assignmentItems>
+      <assignToReference>Total</assignToReference>
+      <operator>Add</operator>
+      <value>
+        <elementReference>Loop_Demos.${field}</elementReference>
+      </value>
+    </assignmentItems>
+  </assignments>`;
+
+/** A sort (line 17) of the lookup's records by `sortField` (line 25), then a filter (line 30). */
+const collectionProcessors = (
+  sortField: string,
+  filterField: string
+): string => `  <collectionProcessors>
+    <name>Sort_Demos</name>
+    <label>Sort Demos</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <collectionProcessorType>SortCollectionProcessor</collectionProcessorType>
+    <collectionReference>Get_Demos</collectionReference>
+    <sortOptions>
+      <doesPutEmptyStringAndNullFirst>false</doesPutEmptyStringAndNullFirst>
+      <sortField>${sortField}</sortField>
+      <sortOrder>Desc</sortOrder>
+    </sortOptions>
+  </collectionProcessors>
+  <collectionProcessors>
+    <name>Filter_Demos</name>
+    <label>Filter Demos</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <assignNextValueToReference>currentItem_Filter_Demos</assignNextValueToReference>
+    <collectionProcessorType>FilterCollectionProcessor</collectionProcessorType>
+    <collectionReference>Sort_Demos</collectionReference>
+    <conditionLogic>and</conditionLogic>
+    <conditions>
+      <leftValueReference>currentItem_Filter_Demos.${filterField}</leftValueReference>
+      <operator>GreaterThan</operator>
+      <rightValue>
+        <numberValue>0.0</numberValue>
+      </rightValue>
+    </conditions>
+  </collectionProcessors>`;
+
+/** A record choice set (line 17) over `object`: display field line 23, filter line 26. */
+const choiceSet = (
+  object: string,
+  display: string,
+  filter: string
+): string => `  <dynamicChoiceSets>
+    <name>Demo_Choices</name>
+    <label>Demo Choices</label>
+    <locationX>0</locationX>
+    <locationY>0</locationY>
+    <dataType>String</dataType>
+    <displayField>${display}</displayField>
+    <filterLogic>and</filterLogic>
+    <filters>
+      <field>${filter}</field>
+      <operator>IsNull</operator>
+      <value>
+        <booleanValue>false</booleanValue>
+      </value>
+    </filters>
+    <object>${object}</object>
+    <sortField>Amount__c</sortField>
+    <sortOrder>Asc</sortOrder>
+    <valueField>Id</valueField>
+  </dynamicChoiceSets>`;
+
+/** A scheduled path on the start element reading `field` (line 52). */
+const scheduledPath = (field: string) => (p: FixtureProject) =>
+  p.edit(
+    FLOW,
+    '    <triggerType>',
+    `    <scheduledPaths>
+      <name>After_Amount</name>
+      <connector>
+        <targetReference>Default_Amount</targetReference>
+      </connector>
+      <label>After Amount</label>
+      <offsetNumber>1</offsetNumber>
+      <offsetUnit>Days</offsetUnit>
+      <recordField>${field}</recordField>
+      <timeSource>RecordField</timeSource>
+    </scheduledPaths>
+    <triggerType>`
+  );
+
 interface Case {
   name: string;
   breakIt: (p: FixtureProject) => Promise<void>;
@@ -411,6 +529,55 @@ const CASES: Case[] = [
     message: /<recordUpdates\.inputAssignments\.field>Touched__c/
   },
   {
+    name: 'a flow scheduled path timed on a field that does not exist',
+    breakIt: scheduledPath('Due_Date__c'),
+    file: FLOW,
+    line: 52,
+    message: /<scheduledPaths\.recordField>Due_Date__c: no field Due_Date__c on Demo__c/
+  },
+  {
+    name: "a flow reading a field a loop's current item lacks",
+    breakIt: withFlowElements(`${loopItemAssignment('Bogus__c')}\n${demoLoop}`),
+    file: FLOW,
+    line: 26,
+    message: /<elementReference>Loop_Demos\.Bogus__c: no field Bogus__c on Demo__c/
+  },
+  {
+    name: 'a flow sorting a collection by a field that does not exist',
+    breakIt: withFlowElements(`${collectionProcessors('Bogus__c', 'Amount__c')}\n${demoLoop}`),
+    file: FLOW,
+    line: 26,
+    message: /<collectionProcessors\.sortOptions\.sortField>Bogus__c: no field Bogus__c/
+  },
+  {
+    name: 'a flow filtering a collection on a field its current item lacks',
+    breakIt: withFlowElements(`${collectionProcessors('Amount__c', 'Bogus__c')}\n${demoLoop}`),
+    file: FLOW,
+    line: 40,
+    message: /<leftValueReference>currentItem_Filter_Demos\.Bogus__c: no field Bogus__c/
+  },
+  {
+    name: 'a flow choice set displaying a field that does not exist',
+    breakIt: withFlowElements(choiceSet('Demo__c', 'Label__c', 'Amount__c')),
+    file: FLOW,
+    line: 23,
+    message: /<dynamicChoiceSets\.displayField>Label__c: no field Label__c on Demo__c/
+  },
+  {
+    name: 'a flow choice set filtering on a field that does not exist',
+    breakIt: withFlowElements(choiceSet('Demo__c', 'Name', 'Bogus__c')),
+    file: FLOW,
+    line: 26,
+    message: /<dynamicChoiceSets\.filters\.field>Bogus__c/
+  },
+  {
+    name: 'a flow choice set over an object that does not exist',
+    breakIt: withFlowElements(choiceSet('Demos__c', 'Name', 'Amount__c')),
+    file: FLOW,
+    line: 32,
+    message: /<dynamicChoiceSets\.object>Demos__c: no object Demos__c/
+  },
+  {
     name: 'a list view showing a field that does not exist',
     breakIt: (p) => p.write(LIST_VIEW, listView('Total__c')),
     file: LIST_VIEW,
@@ -472,6 +639,15 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
           [validGrants, principalGrant('Demo_ESB-ESB'), fieldGrant('Demo__c.Flag__c')].join('\n')
         )
       );
+      await scheduledPath('Amount__c')(p);
+      await withFlowElements(
+        [
+          loopItemAssignment('Amount__c'),
+          collectionProcessors('Amount__c', 'Amount__c'),
+          choiceSet('Demo__c', 'Name', 'Amount__c'),
+          demoLoop
+        ].join('\n')
+      )(p);
       await p.write(LIST_VIEW, listView('Amount__c'));
       await p.write(LAYOUT, layout('Amount__c'));
       await p.write(FLEXIPAGE, flexipage('Amount__c'));

@@ -274,6 +274,26 @@ function readFlow(root: XmlElement, r: MetadataReader): void {
       records.set(name.toLowerCase(), type);
     }
   }
+  for (const scheduled of childrenNamed(start, 'scheduledPaths')) {
+    const field = childNamed(scheduled, 'recordField');
+    if (field && startObject?.text) r.field(startObject.text, field, 'scheduledPaths.recordField');
+  }
+  for (const lookup of childrenNamed(root, 'recordLookups')) {
+    const name = childText(lookup, 'name');
+    const object = childText(lookup, 'object');
+    if (name && object) records.set(name.toLowerCase(), object);
+  }
+  typeCollections(root, records);
+  for (const processor of childrenNamed(root, 'collectionProcessors')) {
+    const collection = childText(processor, 'collectionReference');
+    const objectName = collection ? records.get(collection.toLowerCase()) : undefined;
+    if (!objectName) continue;
+    for (const option of childrenNamed(processor, 'sortOptions')) {
+      const field = childNamed(option, 'sortField');
+      if (field) r.field(objectName, field, 'collectionProcessors.sortOptions.sortField');
+    }
+  }
+  for (const choices of childrenNamed(root, 'dynamicChoiceSets')) readChoiceSet(choices, r);
   for (const list of RECORD_ELEMENTS) {
     for (const element of childrenNamed(root, list)) {
       const objectElement = childNamed(element, 'object');
@@ -309,6 +329,61 @@ function readFlow(root: XmlElement, r: MetadataReader): void {
       const objectName = records.get(head.toLowerCase());
       if (!objectName) continue;
       r.report(r.checkPath(objectName, segments), element, `<${element.name}>${reference}`);
+    }
+  }
+}
+
+/**
+ * Loops and collection processors over a record collection hold records of its object: the
+ * loop's current item (`{!Loop_Invoices.Amount__c}`, or the variable it assigns), a filter's
+ * current item and a filter's or sort's output. Elements may name collections declared further
+ * down the file, so the types are propagated until nothing changes.
+ */
+function typeCollections(root: XmlElement, records: Map<string, string>): void {
+  const elements = [
+    ...childrenNamed(root, 'loops'),
+    ...childrenNamed(root, 'collectionProcessors')
+  ];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const element of elements) {
+      const collection = childText(element, 'collectionReference')?.toLowerCase();
+      const item = collection ? records.get(collection) : undefined;
+      // A map processor's output is of its own type; its current item is of the input's.
+      const output = childText(element, 'outputSObjectType') || item;
+      const typed: [string | undefined, string | undefined][] = [
+        [childText(element, 'name'), output],
+        [childText(element, 'assignNextValueToReference'), item]
+      ];
+      for (const [name, objectName] of typed) {
+        const key = name?.toLowerCase();
+        if (!key || !objectName || records.has(key)) continue;
+        records.set(key, objectName);
+        changed = true;
+      }
+    }
+  }
+}
+
+/** A record or picklist choice set: its object and every field it displays, filters or reads. */
+function readChoiceSet(choices: XmlElement, r: MetadataReader): void {
+  const picklistObject = childNamed(choices, 'picklistObject');
+  if (picklistObject?.text) {
+    r.object(picklistObject, 'dynamicChoiceSets.picklistObject');
+    const field = childNamed(choices, 'picklistField');
+    if (field) r.field(picklistObject.text, field, 'dynamicChoiceSets.picklistField');
+  }
+  const object = childNamed(choices, 'object');
+  if (!object?.text) return;
+  r.object(object, 'dynamicChoiceSets.object');
+  for (const name of ['displayField', 'valueField', 'sortField']) {
+    const field = childNamed(choices, name);
+    if (field) r.field(object.text, field, `dynamicChoiceSets.${name}`);
+  }
+  for (const list of ['filters', 'outputAssignments']) {
+    for (const item of childrenNamed(choices, list)) {
+      const field = childNamed(item, 'field');
+      if (field) r.field(object.text, field, `dynamicChoiceSets.${list}.field`);
     }
   }
 }
