@@ -59,7 +59,7 @@ const listView = (column: string): string => `<?xml version="1.0" encoding="UTF-
 </ListView>
 `;
 
-const layout = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+const layout = (field: string, related = ''): string => `<?xml version="1.0" encoding="UTF-8" ?>
 <Layout ${NS}>
   <layoutSections>
     <label>Demo</label>
@@ -71,10 +71,24 @@ const layout = (field: string): string => `<?xml version="1.0" encoding="UTF-8" 
     </layoutColumns>
     <style>OneColumn</style>
   </layoutSections>
-</Layout>
+${related}</Layout>
 `;
 
-const flexipage = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+/** Related lists for the layout: `list` at line 16 (showing NAME and CREATED_DATE), then notes. */
+const relatedLists = (list: string): string => `  <relatedLists>
+    <fields>NAME</fields>
+    <fields>CREATED_DATE</fields>
+    <relatedList>${list}</relatedList>
+  </relatedLists>
+  <relatedLists>
+    <relatedList>RelatedNoteList</relatedList>
+  </relatedLists>
+`;
+
+const flexipage = (
+  field: string,
+  components = ''
+): string => `<?xml version="1.0" encoding="UTF-8" ?>
 <FlexiPage ${NS}>
   <flexiPageRegions>
     <itemInstances>
@@ -83,13 +97,55 @@ const flexipage = (field: string): string => `<?xml version="1.0" encoding="UTF-
         <identifier>RecordField</identifier>
       </fieldInstance>
     </itemInstances>
-    <name>main</name>
+${components}    <name>main</name>
     <type>Region</type>
   </flexiPageRegions>
   <masterLabel>Demo Record Page</masterLabel>
   <sobjectType>Demo__c</sobjectType>
   <type>RecordPage</type>
 </FlexiPage>
+`;
+
+/** A single related list component, its relatedListApiName on the component's line + 4. */
+const relatedListComponent = (name: string): string => `    <itemInstances>
+      <componentInstance>
+        <componentInstanceProperties>
+          <name>relatedListApiName</name>
+          <value>${name}</value>
+        </componentInstanceProperties>
+        <componentName>force:relatedListSingleContainer</componentName>
+        <identifier>related_${name}</identifier>
+      </componentInstance>
+    </itemInstances>
+`;
+
+const ACCOUNT_LIST_VIEW = `${DEMO}/objects/Account/listViews/Mine.listView-meta.xml`;
+const CUSTOM_COLUMNS_LIST_VIEW = `${DEMO}/objects/Demo__c/listViews/Recent.listView-meta.xml`;
+
+/** An Account list view: standard columns, then `column` at line 6. */
+const accountListView = (column: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<ListView ${NS}>
+  <fullName>Mine</fullName>
+  <columns>ACCOUNT.NAME</columns>
+  <columns>CORE.USERS.ALIAS</columns>
+  <columns>${column}</columns>
+  <filterScope>Mine</filterScope>
+  <label>Mine</label>
+</ListView>
+`;
+
+/** A custom object's standard columns as Salesforce writes them. */
+const customColumnsListView = `<?xml version="1.0" encoding="UTF-8" ?>
+<ListView ${NS}>
+  <fullName>Recent</fullName>
+  <columns>NAME</columns>
+  <columns>OWNER.ALIAS</columns>
+  <columns>CREATED_DATE</columns>
+  <columns>UPDATEDBY_USER</columns>
+  <columns>LAST_UPDATE</columns>
+  <filterScope>Everything</filterScope>
+  <label>Recent</label>
+</ListView>
 `;
 
 const settingRecord = (field: string): string => `<?xml version="1.0" encoding="UTF-8" ?>
@@ -334,6 +390,8 @@ interface Case {
   file: string;
   line: number;
   message: RegExp;
+  /** 'error' unless given. */
+  severity?: 'warning';
 }
 
 const grant = (body: string) => (p: FixtureProject) => p.write(PERMISSION_SET, permissionSet(body));
@@ -585,6 +643,49 @@ const CASES: Case[] = [
     message: /<columns>Total__c: no field Total__c on Demo__c/
   },
   {
+    name: 'a list view showing an unknown upper-case Account column (warning)',
+    breakIt: (p) => p.write(ACCOUNT_LIST_VIEW, accountListView('ACCOUNT.SAP_NUMBER')),
+    file: ACCOUNT_LIST_VIEW,
+    line: 6,
+    severity: 'warning',
+    message: /<columns>ACCOUNT\.SAP_NUMBER: not a standard column of Account/
+  },
+  {
+    name: 'a list view showing an unknown upper-case custom object column (warning)',
+    breakIt: (p) => p.write(LIST_VIEW, listView('TOTAL_AMOUNT')),
+    file: LIST_VIEW,
+    line: 5,
+    severity: 'warning',
+    message: /<columns>TOTAL_AMOUNT: not a standard column of Demo__c/
+  },
+  {
+    name: 'a layout with a standard related list the object does not have',
+    breakIt: (p) => p.write(LAYOUT, layout('Amount__c', relatedLists('RelatedBogusList'))),
+    file: LAYOUT,
+    line: 16,
+    message: /<relatedList>RelatedBogusList: no child relationship RelatedBogusList on Demo__c/
+  },
+  {
+    name: 'a layout with a related list through a field that does not look the object up',
+    breakIt: async (p) => {
+      await addDemoLine(p);
+      await p.write(LAYOUT, layout('Amount__c', relatedLists('Demo_Line__c.Name')));
+    },
+    file: LAYOUT,
+    line: 16,
+    message: /<relatedList>Demo_Line__c\.Name: no child relationship/
+  },
+  {
+    name: 'a record page with a related list the object does not have',
+    breakIt: async (p) => {
+      await addDemoLine(p);
+      await p.write(FLEXIPAGE, flexipage('Amount__c', relatedListComponent('Linez__r')));
+    },
+    file: FLEXIPAGE,
+    line: 14,
+    message: /<relatedListApiName>Linez__r: no child relationship Linez__r on Demo__c/
+  },
+  {
     name: 'a layout placing a field that does not exist',
     breakIt: (p) => p.write(LAYOUT, layout('Total__c')),
     file: LAYOUT,
@@ -617,9 +718,12 @@ const CASES: Case[] = [
   }
 ];
 
-async function errorsOf(p: FixtureProject): Promise<Finding[]> {
+async function findingsOf(
+  p: FixtureProject,
+  severity: 'error' | 'warning' = 'error'
+): Promise<Finding[]> {
   const ws = await loadWorkspace(p.dir, TOOL_ROOT);
-  return (await checkReferences(ws)).findings.filter((f) => f.severity === 'error');
+  return (await checkReferences(ws)).findings.filter((f) => f.severity === severity);
 }
 
 describe('references: permission sets, profiles, flows, list views, layouts, pages, records', () => {
@@ -649,11 +753,18 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
         ].join('\n')
       )(p);
       await p.write(LIST_VIEW, listView('Amount__c'));
-      await p.write(LAYOUT, layout('Amount__c'));
-      await p.write(FLEXIPAGE, flexipage('Amount__c'));
+      await p.write(ACCOUNT_LIST_VIEW, accountListView('ACCOUNT.ADDRESS1_STATE'));
+      await p.write(CUSTOM_COLUMNS_LIST_VIEW, customColumnsListView);
+      await addDemoLine(p);
+      await p.write(LAYOUT, layout('Amount__c', relatedLists('Demo_Line__c.Demo__c')));
+      await p.write(
+        FLEXIPAGE,
+        flexipage('Amount__c', relatedListComponent('Lines__r') + relatedListComponent('Histories'))
+      );
       await addSettingType(p);
       await p.write(SETTING_RECORD, settingRecord('Limit__c'));
-      assert.deepEqual(await errorsOf(p), []);
+      assert.deepEqual(await findingsOf(p), []);
+      assert.deepEqual(await findingsOf(p, 'warning'), []);
     } finally {
       await p.dispose();
     }
@@ -664,7 +775,7 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
       const p = await FixtureProject.create('refs-meta');
       try {
         await defect.breakIt(p);
-        const errors = await errorsOf(p);
+        const errors = await findingsOf(p, defect.severity);
         const hit = errors.find(
           (f) => f.file === defect.file && f.line === defect.line && defect.message.test(f.message)
         );

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../finding.ts';
 import type { SchemaRefs, Verdict } from '../schema-refs.ts';
+import { GENERIC_RELATED_LISTS, standardColumns } from '../standard-columns.ts';
 import { rel, type Workspace } from '../workspace.ts';
 import {
   childNamed,
@@ -99,6 +100,10 @@ class MetadataReader {
     return this.refs.checkObject(name);
   }
 
+  childObject(parentName: string, relationship: string): string | undefined {
+    return this.refs.childObject(parentName, relationship);
+  }
+
   report(verdict: Verdict, at: XmlElement, what: string): void {
     if (!verdict) return;
     this.findings.push({
@@ -151,6 +156,56 @@ class MetadataReader {
   field(objectName: string, at: XmlElement, label: string, name = at.text): void {
     if (name === '') return;
     this.report(this.refs.checkPath(objectName, name.split('.')), at, `<${label}>${name}`);
+  }
+
+  /**
+   * A standard column in the list view engine's upper-case form (`NAME`, `ACCOUNT.PHONE1`): known
+   * from the table of standard columns (gate/src/standard-columns.ts), else a warning, since the
+   * table may lack a real column. Objects the table has no columns for are not judged.
+   */
+  standardColumn(objectName: string, at: XmlElement, label: string): void {
+    const known = standardColumns(objectName);
+    if (!known || known.has(at.text)) return;
+    this.report(
+      {
+        severity: 'warning',
+        message: `not a standard column of ${objectName} (gate/src/standard-columns.ts); a field is named by its API name (Field__c), a standard column as Salesforce writes it (${[...known].slice(0, 4).join(', ')}, ...)`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
+  /**
+   * A related list of `parentName` that a page names by a child relationship: the project's
+   * objects have their child relationships complete in the schema model (an error when absent);
+   * a standard object's only in part (a warning).
+   */
+  childRelationship(parentName: string, at: XmlElement, label: string, found: boolean): void {
+    if (found) return;
+    const parent = this.refs.schema.getObject(parentName);
+    const certain = parent?.kind === 'custom';
+    this.report(
+      {
+        severity: certain ? 'error' : 'warning',
+        message: certain
+          ? `no child relationship ${at.text} on ${parentName}: no reference field in the schema model looks ${parentName} up so`
+          : `${at.text} is not among ${parentName}'s child relationships in the schema model (standard objects' are partial): not checked`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
+  /** The objects that look `parentName` up, with the fields that do (schema model). */
+  children(parentName: string): { object: string; field: string; relationship: string | null }[] {
+    const parent = this.refs.schema.getObject(parentName);
+    if (!parent) return [];
+    return this.refs.schema.childRelationships(parent).map((c) => ({
+      object: c.childObject.name.toLowerCase(),
+      field: c.field.name.toLowerCase(),
+      relationship: c.relationshipName?.toLowerCase() ?? null
+    }));
   }
 
   object(at: XmlElement, label: string): void {
@@ -388,11 +443,15 @@ function readChoiceSet(choices: XmlElement, r: MetadataReader): void {
   }
 }
 
-/** (e) A list view of `objectName`: columns and filters (legacy names such as NAME skipped). */
+/** (e) A list view of `objectName`: columns and filters (fields, or standard columns). */
 function readListView(root: XmlElement, objectName: string, r: MetadataReader): void {
   const check = (at: XmlElement, label: string): void => {
+    if (at.text === '') return;
     // Standard columns use legacy upper-case names (NAME, CREATED_DATE, ACCOUNT.NAME).
-    if (at.text === '' || at.text === at.text.toUpperCase()) return;
+    if (at.text === at.text.toUpperCase()) {
+      r.standardColumn(objectName, at, label);
+      return;
+    }
     const name = at.text.startsWith(`${objectName}.`)
       ? at.text.slice(objectName.length + 1)
       : at.text;
@@ -415,13 +474,29 @@ function readLayout(root: XmlElement, objectName: string, r: MetadataReader): vo
   }
   for (const related of childrenNamed(root, 'relatedLists')) {
     const list = childNamed(related, 'relatedList');
-    // `Child__c.Lookup__c` names a custom related list; others (RelatedContactList) are standard.
-    if (!list || !list.text.includes('.')) continue;
+    if (!list?.text) continue;
+    const children = r.children(objectName);
+    if (!list.text.includes('.')) {
+      // A standard related list (RelatedContactList): generic, or named after a child object.
+      const child = /^Related(\w+)List$/.exec(list.text)?.[1]?.toLowerCase();
+      const found =
+        GENERIC_RELATED_LISTS.has(list.text.toLowerCase()) ||
+        children.some((c) => c.object === child);
+      r.childRelationship(objectName, list, 'relatedList', found);
+      continue;
+    }
+    // `Child__c.Lookup__c`: a custom related list, through a field that looks this object up.
     r.qualifiedField(list, 'relatedList');
-    const childObject = list.text.split('.')[0] ?? '';
+    const [childObject = '', field = ''] = list.text.toLowerCase().split('.');
+    const childKnown = r.checkPath(childObject, [field]) === undefined;
+    if (childKnown) {
+      const found = children.some((c) => c.object === childObject && c.field === field);
+      r.childRelationship(objectName, list, 'relatedList', found);
+    }
     for (const column of childrenNamed(related, 'fields')) {
-      if (column.text !== column.text.toUpperCase())
-        r.field(childObject, column, 'relatedLists.fields');
+      if (column.text === column.text.toUpperCase()) {
+        r.standardColumn(list.text.split('.')[0] ?? '', column, 'relatedLists.fields');
+      } else r.field(list.text.split('.')[0] ?? '', column, 'relatedLists.fields');
     }
   }
 }
@@ -432,6 +507,15 @@ function readFlexiPage(root: XmlElement, r: MetadataReader): void {
   if (!sobject?.text) return;
   r.object(sobject, 'sobjectType');
   for (const { element } of descendants(root)) {
+    if (element.name === 'componentInstanceProperties') {
+      const value = childNamed(element, 'value');
+      if (childText(element, 'name') === 'relatedListApiName' && value?.text) {
+        const found =
+          GENERIC_RELATED_LISTS.has(value.text.toLowerCase()) ||
+          r.childObject(sobject.text, value.text) !== undefined;
+        r.childRelationship(sobject.text, value, 'relatedListApiName', found);
+      }
+    }
     if (element.children.length > 0) continue;
     const references =
       element.name === 'fieldItem'
