@@ -384,6 +384,68 @@ const scheduledPath = (field: string) => (p: FixtureProject) =>
     <triggerType>`
   );
 
+/** Fields of every type a record value is checked against, on Demo_Setting__mdt. */
+async function addSettingFields(p: FixtureProject): Promise<void> {
+  const fields: [string, string][] = [
+    ['Enabled__c', '<defaultValue>false</defaultValue>\n  <type>Checkbox</type>'],
+    ['Starts_On__c', '<type>Date</type>'],
+    ['Starts_At__c', '<type>DateTime</type>'],
+    ['Code__c', '<length>5</length>\n  <type>Text</type>'],
+    ['Rate__c', '<precision>3</precision>\n  <scale>1</scale>\n  <type>Number</type>'],
+    [
+      'Level__c',
+      `<type>Picklist</type>
+  <valueSet>
+    <restricted>true</restricted>
+    <valueSetDefinition>
+      <sorted>false</sorted>
+      <value>
+        <fullName>INFO</fullName>
+        <default>true</default>
+        <label>INFO</label>
+      </value>
+      <value>
+        <fullName>DEBUG</fullName>
+        <default>false</default>
+        <label>DEBUG</label>
+      </value>
+    </valueSetDefinition>
+  </valueSet>`
+    ]
+  ];
+  for (const [name, body] of fields) {
+    await p.write(
+      `${SETTING_TYPE}/fields/${name}.field-meta.xml`,
+      `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomField ${NS}>
+  <fullName>${name}</fullName>
+  <label>${name.replace(/__c$/, '')}</label>
+  ${body}
+</CustomField>
+`
+    );
+  }
+}
+
+/** A Demo_Setting record setting `[field, value element]` pairs; the first value on line 7. */
+const settingValues = (...values: [string, string][]): string =>
+  `<?xml version="1.0" encoding="UTF-8" ?>
+<CustomMetadata ${NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <label>Default</label>
+  <protected>false</protected>
+${values
+  .map(([field, value]) => `  <values>\n    <field>${field}</field>\n    ${value}\n  </values>`)
+  .join('\n')}
+</CustomMetadata>
+`;
+
+/** One broken value of Demo_Setting.Default, on line 7. */
+const badValue = (field: string, value: string) => async (p: FixtureProject) => {
+  await addSettingType(p);
+  await addSettingFields(p);
+  await p.write(SETTING_RECORD, settingValues([field, value]));
+};
+
 interface Case {
   name: string;
   breakIt: (p: FixtureProject) => Promise<void>;
@@ -710,6 +772,62 @@ const CASES: Case[] = [
     message: /<values\.field>Limits__c: no field Limits__c on Demo_Setting__mdt/
   },
   {
+    name: 'a custom metadata record giving a Number field a word',
+    breakIt: badValue('Limit__c', '<value xsi:type="xsd:double">thirty</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /<value>thirty: Demo_Setting__mdt\.Limit__c: "thirty" is not a number/
+  },
+  {
+    name: 'a custom metadata record writing a Number value as a string',
+    breakIt: badValue('Limit__c', '<value xsi:type="xsd:string">30</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /a double field takes xsi:type="xsd:double", not "xsd:string"/
+  },
+  {
+    name: 'a custom metadata record with more integer digits than the field holds',
+    breakIt: badValue('Rate__c', '<value xsi:type="xsd:double">123.5</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /"123\.5" has 3 digits before the decimal point; the field holds 2/
+  },
+  {
+    name: 'a custom metadata record giving a Checkbox something other than true or false',
+    breakIt: badValue('Enabled__c', '<value xsi:type="xsd:boolean">yes</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /"yes" is not true or false/
+  },
+  {
+    name: 'a custom metadata record giving a Date field an impossible date',
+    breakIt: badValue('Starts_On__c', '<value xsi:type="xsd:date">2026-02-30</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /"2026-02-30" is not a date/
+  },
+  {
+    name: 'a custom metadata record giving a Date/Time field a date alone',
+    breakIt: badValue('Starts_At__c', '<value xsi:type="xsd:dateTime">2026-02-01</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /"2026-02-01" is not a date and time/
+  },
+  {
+    name: 'a custom metadata record with text longer than the field',
+    breakIt: badValue('Code__c', '<value xsi:type="xsd:string">TOOLONG</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /7 characters; the field holds 5/
+  },
+  {
+    name: 'a custom metadata record with a value its picklist lacks',
+    breakIt: badValue('Level__c', '<value xsi:type="xsd:string">TRACE</value>'),
+    file: SETTING_RECORD,
+    line: 7,
+    message: /"TRACE" is not a value of the picklist \(INFO, DEBUG\)/
+  },
+  {
     name: 'a custom metadata record of a type that does not exist',
     breakIt: (p) => p.write(SETTING_RECORD, settingRecord('Limit__c')),
     file: SETTING_RECORD,
@@ -762,7 +880,20 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
         flexipage('Amount__c', relatedListComponent('Lines__r') + relatedListComponent('Histories'))
       );
       await addSettingType(p);
-      await p.write(SETTING_RECORD, settingRecord('Limit__c'));
+      await addSettingFields(p);
+      await p.write(
+        SETTING_RECORD,
+        settingValues(
+          ['Limit__c', '<value xsi:type="xsd:double">5.0</value>'],
+          ['Rate__c', '<value xsi:type="xsd:double">-12.5</value>'],
+          ['Enabled__c', '<value xsi:type="xsd:boolean">true</value>'],
+          ['Starts_On__c', '<value xsi:type="xsd:date">2024-02-29</value>'],
+          ['Starts_At__c', '<value xsi:type="xsd:dateTime">2026-02-01T09:30:00.000Z</value>'],
+          ['Code__c', '<value xsi:type="xsd:string">AB123</value>'],
+          ['Level__c', '<value xsi:type="xsd:string">DEBUG</value>'],
+          ['Code__c', '<value xsi:nil="true"/>']
+        )
+      );
       assert.deepEqual(await findingsOf(p), []);
       assert.deepEqual(await findingsOf(p, 'warning'), []);
     } finally {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../finding.ts';
+import type { FieldDescribe, FieldType } from '../../toolkit/src/salesforce-schema/model.ts';
 import type { SchemaRefs, Verdict } from '../schema-refs.ts';
 import { GENERIC_RELATED_LISTS, standardColumns } from '../standard-columns.ts';
 import { rel, type Workspace } from '../workspace.ts';
@@ -87,7 +88,7 @@ class MetadataReader {
   readonly findings: Finding[] = [];
 
   constructor(
-    private readonly refs: SchemaRefs,
+    readonly refs: SchemaRefs,
     private readonly components: Components,
     private readonly file: string
   ) {}
@@ -535,10 +536,105 @@ function readCustomMetadata(root: XmlElement, typeName: string, r: MetadataReade
     r.report(verdict, root, `record of ${typeName}`);
     return;
   }
-  for (const value of childrenNamed(root, 'values')) {
-    const field = childNamed(value, 'field');
-    if (field) r.field(typeName, field, 'values.field');
+  const type = r.refs.schema.getObject(typeName);
+  for (const entry of childrenNamed(root, 'values')) {
+    const field = childNamed(entry, 'field');
+    if (!field) continue;
+    r.field(typeName, field, 'values.field');
+    const describe = type && r.refs.schema.getField(type, field.text);
+    const value = childNamed(entry, 'value');
+    if (!describe || !value) continue;
+    const problem = valueProblem(describe, value);
+    if (problem) {
+      r.report(
+        { severity: 'error', message: `${typeName}.${describe.name}: ${problem}` },
+        value,
+        `<value>${value.text}`
+      );
+    }
   }
+}
+
+/** The XML Schema type a record value of each field type is written with. */
+function xsdTypeOf(type: FieldType): string {
+  switch (type) {
+    case 'double':
+    case 'currency':
+    case 'percent':
+    case 'int':
+      return 'double';
+    case 'boolean':
+      return 'boolean';
+    case 'date':
+      return 'date';
+    case 'datetime':
+      return 'dateTime';
+    default:
+      return 'string';
+  }
+}
+
+const NUMBER = /^[-+]?(\d*)(?:\.\d+)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
+function validDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+/**
+ * What the deploy rejects in a custom metadata record's value for `field`: an `xsi:type` other
+ * than the field's (a Number is `xsd:double`, a Checkbox `xsd:boolean`, a Date `xsd:date`, a Date/
+ * Time `xsd:dateTime`, every text and picklist type `xsd:string`), a value its type cannot hold
+ * (not a number, more integer digits than precision minus scale, not true/false, not a date),
+ * text longer than the field, or a value its picklist lacks. `xsi:nil` (no value) passes.
+ */
+function valueProblem(field: FieldDescribe, value: XmlElement): string | undefined {
+  const attribute = (suffix: string): string | undefined =>
+    Object.entries(value.attributes).find(
+      ([key]) => key === suffix || key.endsWith(`:${suffix}`)
+    )?.[1];
+  if (attribute('nil') === 'true') return undefined;
+  const expected = xsdTypeOf(field.type);
+  const declared = attribute('type')?.split(':').pop();
+  if (declared !== undefined && declared !== expected) {
+    return `a ${field.type} field takes xsi:type="xsd:${expected}", not "${attribute('type')}"`;
+  }
+  const text = value.text;
+  switch (expected) {
+    case 'double': {
+      const match = NUMBER.exec(text);
+      if (!match || !/\d/.test(text)) return `"${text}" is not a number`;
+      const digits = (match[1] ?? '').replace(/^0+/, '').length;
+      const allowed = field.precision - field.scale;
+      if (field.precision > 0 && digits > allowed) {
+        return `"${text}" has ${digits} digits before the decimal point; the field holds ${allowed} (precision ${field.precision}, scale ${field.scale})`;
+      }
+      return undefined;
+    }
+    case 'boolean':
+      return /^(true|false|1|0)$/.test(text) ? undefined : `"${text}" is not true or false`;
+    case 'date':
+      return validDate(text) ? undefined : `"${text}" is not a date (YYYY-MM-DD)`;
+    case 'dateTime':
+      return DATE_TIME.test(text) && validDate(text.slice(0, 10))
+        ? undefined
+        : `"${text}" is not a date and time (YYYY-MM-DDThh:mm:ssZ)`;
+    default:
+      break;
+  }
+  if (field.length > 0 && text.length > field.length) {
+    return `${text.length} characters; the field holds ${field.length}`;
+  }
+  if (field.type === 'picklist' && field.picklistValues.length > 0) {
+    const values = field.picklistValues.filter((v) => v.active).map((v) => v.value);
+    if (!values.includes(text))
+      return `"${text}" is not a value of the picklist (${values.join(', ')})`;
+  }
+  return undefined;
 }
 
 /** (c), (d), (e): every metadata file that names objects, fields or components. */
