@@ -446,6 +446,26 @@ const badValue = (field: string, value: string) => async (p: FixtureProject) => 
   await p.write(SETTING_RECORD, settingValues([field, value]));
 };
 
+const BUNDLE = `${DEMO}/lwc/demoCard/demoCard.js-meta.xml`;
+
+/** demoCard on record pages of `objects` (the first on line 11). */
+const recordPageBundle = (...objects: string[]): string => `<?xml version="1.0" encoding="UTF-8" ?>
+<LightningComponentBundle ${NS}>
+  <apiVersion>65.0</apiVersion>
+  <isExposed>true</isExposed>
+  <targets>
+    <target>lightning__RecordPage</target>
+  </targets>
+  <targetConfigs>
+    <targetConfig targets="lightning__RecordPage">
+      <objects>
+${objects.map((o) => `        <object>${o}</object>`).join('\n')}
+      </objects>
+    </targetConfig>
+  </targetConfigs>
+</LightningComponentBundle>
+`;
+
 interface Case {
   name: string;
   breakIt: (p: FixtureProject) => Promise<void>;
@@ -828,6 +848,13 @@ const CASES: Case[] = [
     message: /"TRACE" is not a value of the picklist \(INFO, DEBUG\)/
   },
   {
+    name: 'an LWC limited to record pages of an object that does not exist',
+    breakIt: (p) => p.write(BUNDLE, recordPageBundle('Demo__c', 'Demos__c')),
+    file: BUNDLE,
+    line: 12,
+    message: /<targetConfig\.objects\.object>Demos__c: no object Demos__c/
+  },
+  {
     name: 'a custom metadata record of a type that does not exist',
     breakIt: (p) => p.write(SETTING_RECORD, settingRecord('Limit__c')),
     file: SETTING_RECORD,
@@ -871,6 +898,7 @@ describe('references: permission sets, profiles, flows, list views, layouts, pag
         ].join('\n')
       )(p);
       await p.write(LIST_VIEW, listView('Amount__c'));
+      await p.write(BUNDLE, recordPageBundle('Demo__c', 'Account'));
       await p.write(ACCOUNT_LIST_VIEW, accountListView('ACCOUNT.ADDRESS1_STATE'));
       await p.write(CUSTOM_COLUMNS_LIST_VIEW, customColumnsListView);
       await addDemoLine(p);

@@ -637,6 +637,19 @@ function valueProblem(field: FieldDescribe, value: XmlElement): string | undefin
   return undefined;
 }
 
+/** An LWC's configuration: the objects its record-page target configs are limited to. */
+function readComponentBundle(root: XmlElement, r: MetadataReader): void {
+  for (const configs of childrenNamed(root, 'targetConfigs')) {
+    for (const config of childrenNamed(configs, 'targetConfig')) {
+      for (const objects of childrenNamed(config, 'objects')) {
+        for (const object of childrenNamed(objects, 'object')) {
+          r.object(object, 'targetConfig.objects.object');
+        }
+      }
+    }
+  }
+}
+
 /** (c), (d), (e): every metadata file that names objects, fields or components. */
 export async function metadataReferenceFindings(
   ws: Workspace,
@@ -652,6 +665,7 @@ export async function metadataReferenceFindings(
     if (/\.(permissionset|profile)-meta\.xml$/.test(base)) read = readPermissions;
     else if (base.endsWith('.flow-meta.xml')) read = readFlow;
     else if (base.endsWith('.flexipage-meta.xml')) read = readFlexiPage;
+    else if (base.endsWith('.js-meta.xml')) read = readComponentBundle;
     else if (base.endsWith('.listView-meta.xml')) {
       const objectName = /\/objects\/([^/]+)\/listViews\//.exec(unix)?.[1];
       if (objectName) read = (root, r) => readListView(root, objectName, r);

@@ -3,6 +3,7 @@ import type { CheckResult, Finding } from '../finding.ts';
 import { loadMetadataTypes, type MetadataType, type MetadataTypes } from '../metadata-types.ts';
 import { filesEnding, rel, type Workspace } from '../workspace.ts';
 import { parseXmlTree, type XmlElement } from '../xml-tree.ts';
+import { targetConfigProblems } from './lwc-target-configs.ts';
 
 const MAX_LISTED = 12;
 
@@ -33,7 +34,8 @@ function orderList(order: string[], first: string, last: string): string {
  * Rule metadata-schema: every element of a metadata file belongs to its type, as the Metadata
  * API checks on deploy ("Element {...}x invalid at this location in type Y"). The element tree
  * is checked against the WSDL's types (gate/src/metadata-types.ts) from the root down; the
- * content of simple-typed elements (text, `targetConfigs` markup) is not descended into.
+ * content of simple-typed elements (text) is not descended into. An LWC's `targetConfigs`, a
+ * string to the WSDL, is checked against the LWC configuration reference (lwc-target-configs.ts).
  */
 export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
   const types = await loadMetadataTypes();
@@ -80,6 +82,17 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
       }
     };
     walk(root, rootType, root.name);
+    if (root.name === 'LightningComponentBundle') {
+      for (const problem of targetConfigProblems(root)) {
+        findings.push({
+          check: 'metadata-schema',
+          file: rel(ws, file),
+          line: problem.line,
+          severity: 'error',
+          message: problem.message
+        });
+      }
+    }
   }
   return { findings, summary: `${checked} metadata files` };
 }
