@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { checkMetadataSchema } from '../src/checks/metadata-schema.ts';
 import type { Finding } from '../src/finding.ts';
 import { runGate } from '../src/gate.ts';
+import { loadMetadataTypes } from '../src/metadata-types.ts';
 import { loadWorkspace } from '../src/workspace.ts';
 import { DEMO, FixtureProject, TOOL_ROOT } from './fixture.ts';
 
@@ -274,6 +275,16 @@ describe('metadata-schema: elements belong to their Metadata API type', () => {
       }
     });
   }
+
+  it('names the API version of the WSDL it checked against, and a gap to the project', async () => {
+    const types = await loadMetadataTypes();
+    // forcedotcom/wsdl's headers: 1.5 and 1.6 carry the API 65.0 WSDL, 1.7 the 66.0 one.
+    assert.ok(types.apiVersion, `no API version for @salesforce/types ${types.version}`);
+    const { summary } = await checkMetadataSchema(await loadWorkspace(TOOL_ROOT, TOOL_ROOT));
+    assert.match(summary, new RegExp(`Metadata API ${types.apiVersion} WSDL`));
+    const newer = Number(types.apiVersion) > 65;
+    assert.equal(/newer than the project's 65\.0/.test(summary), newer, summary);
+  });
 
   it('fails `npm run verify` with file and line', async () => {
     const p = await FixtureProject.create('schema-gate');

@@ -31,6 +31,21 @@ function orderList(order: string[], first: string, last: string): string {
 }
 
 /**
+ * Which API version the elements were checked at. The types may be newer than the project's
+ * sourceApiVersion: an element added after it then passes here, while a deploy at the project's
+ * version rejects it ("invalid at this location"); the summary says so.
+ */
+function versionNote(types: MetadataTypes, projectVersion: string): string {
+  const wsdl = types.apiVersion;
+  const source = `@salesforce/types ${types.version}`;
+  if (!wsdl) return `WSDL of ${source} (API version not in metadata-types.ts's table)`;
+  const newer = projectVersion !== '' && Number(wsdl) > Number(projectVersion);
+  return newer
+    ? `Metadata API ${wsdl} WSDL (${source}), newer than the project's ${projectVersion}: an element added after ${projectVersion} is not caught`
+    : `Metadata API ${wsdl} WSDL (${source})`;
+}
+
+/**
  * Rule metadata-schema: every element of a metadata file belongs to its type, as the Metadata
  * API checks on deploy ("Element {...}x invalid at this location in type Y"). The element tree
  * is checked against the WSDL's types (gate/src/metadata-types.ts) from the root down; the
@@ -73,7 +88,7 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
             file: rel(ws, file),
             line: child.line,
             severity: 'error',
-            message: `Element ${child.name} invalid at this location in type ${type.name} (${where}): the Metadata API (WSDL via @salesforce/types ${types.version}) allows ${allowedList(type)}`
+            message: `Element ${child.name} invalid at this location in type ${type.name} (${where}): the Metadata API (API ${types.apiVersion ?? '?'} WSDL via @salesforce/types ${types.version}) allows ${allowedList(type)}`
           });
           continue;
         }
@@ -94,5 +109,8 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
       }
     }
   }
-  return { findings, summary: `${checked} metadata files` };
+  return {
+    findings,
+    summary: `${checked} metadata files; ${versionNote(types, ws.sourceApiVersion)}`
+  };
 }
