@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../finding.ts';
-import type { FieldDescribe, FieldType } from '../../toolkit/src/salesforce-schema/model.ts';
+import type { FieldDescribe, FieldType } from '../../../toolkit/src/salesforce-schema/model.ts';
 import type { SchemaRefs, Verdict } from '../schema-refs.ts';
 import { GENERIC_RELATED_LISTS, standardColumns } from '../standard-columns.ts';
 import { rel, type Workspace } from '../workspace.ts';
