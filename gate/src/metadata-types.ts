@@ -12,9 +12,26 @@ import ts from 'typescript';
  *
  * Why not jsforce's `lib/api/metadata/schema.js`: it is generated from a much older WSDL (its
  * Flow has no apiVersion, environments or collectionProcessors), so it would reject valid
- * metadata. The .d.ts lists each type's elements in alphabetical order, not in the WSDL's
- * sequence order, so element order cannot be derived from it and is not checked.
+ * metadata. The generated .d.ts keeps each type's elements in the WSDL's sequence order (an
+ * extended type's after its base's), and metadata-schema.ts checks that order as the Metadata
+ * API does.
+ *
+ * The package does not say which API version its WSDL is; the WSDL's header does
+ * ("Salesforce.com Metadata API version 66.0"), so the releases are mapped here, read from the
+ * headers of forcedotcom/wsdl at each release tag. A release missing from the table reports its
+ * version as unknown until it is added.
  */
+
+/** @salesforce/types release (major.minor) -> the Metadata API version of its WSDL. */
+const WSDL_API_VERSIONS: Record<string, string> = {
+  '1.1': '60.0',
+  '1.2': '61.0',
+  '1.3': '62.0',
+  '1.4': '64.0',
+  '1.5': '65.0',
+  '1.6': '65.0',
+  '1.7': '66.0'
+};
 
 export interface MetadataType {
   name: string;
@@ -25,6 +42,8 @@ export interface MetadataType {
 export interface MetadataTypes {
   /** The installed @salesforce/types version, for messages. */
   version: string;
+  /** The Metadata API version of its WSDL, when the table above knows the release. */
+  apiVersion: string | undefined;
   get(name: string): MetadataType | undefined;
 }
 
@@ -96,5 +115,6 @@ export async function loadMetadataTypes(): Promise<MetadataTypes> {
     resolved.set(name, type);
     return type;
   };
-  return { version, get };
+  const apiVersion = WSDL_API_VERSIONS[version.split('.').slice(0, 2).join('.')];
+  return { version, apiVersion, get };
 }

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { checkMetadataSchema } from '../src/checks/metadata-schema.ts';
 import type { Finding } from '../src/finding.ts';
 import { runGate } from '../src/gate.ts';
+import { loadMetadataTypes } from '../src/metadata-types.ts';
 import { loadWorkspace } from '../src/workspace.ts';
 import { DEMO, FixtureProject, TOOL_ROOT } from './fixture.ts';
 
@@ -15,6 +16,43 @@ const OBJECT = `${DEMO}/objects/Demo__c/Demo__c.object-meta.xml`;
 const FIELD = `${DEMO}/objects/Demo__c/fields/Amount__c.field-meta.xml`;
 const FLOW = `${DEMO}/flows/Demo_Default_Amount.flow-meta.xml`;
 const PERMISSION_SET = `${DEMO}/permissionsets/Demo_Access.permissionset-meta.xml`;
+const BUNDLE = `${DEMO}/lwc/demoCard/demoCard.js-meta.xml`;
+
+/**
+ * demoCard's configuration with `config` as the record-page targetConfig's content (from line 13)
+ * and `attributes` on it (line 12). <targets> stands before <targetConfigs>, as Salesforce's
+ * documentation writes it.
+ */
+const bundle = (config: string, attributes = 'targets="lightning__RecordPage"'): string =>
+  `<?xml version="1.0" encoding="UTF-8" ?>
+<LightningComponentBundle xmlns="http://soap.sforce.com/2006/04/metadata">
+  <apiVersion>65.0</apiVersion>
+  <isExposed>true</isExposed>
+  <masterLabel>Demo Card</masterLabel>
+  <targets>
+    <target>lightning__RecordPage</target>
+    <target>lightning__AppPage</target>
+    <target>lightning__FlowScreen</target>
+  </targets>
+  <targetConfigs>
+    <targetConfig ${attributes}>
+${config}
+    </targetConfig>
+  </targetConfigs>
+</LightningComponentBundle>
+`;
+
+/** Every documented record-page element (and a flow-screen property type). */
+const validConfig = `      <property name="maxRows" type="Integer" default="10" min="1" max="200" label="Rows" description="How many." required="false" />
+      <property name="mode" type="String" datasource="compact,full" placeholder="compact" />
+      <objects>
+        <object>Demo__c</object>
+        <object>Account</object>
+      </objects>
+      <supportedFormFactors>
+        <supportedFormFactor type="Large" />
+        <supportedFormFactor type="Small" />
+      </supportedFormFactors>`;
 
 async function findingsOf(p: FixtureProject): Promise<Finding[]> {
   return (await checkMetadataSchema(await loadWorkspace(p.dir, TOOL_ROOT))).findings;
@@ -98,6 +136,81 @@ const CASES: Case[] = [
     line: 6,
     message:
       /Element field invalid at this location in type PermissionSetObjectPermissions \(PermissionSet\.objectPermissions\)/
+  },
+  {
+    name: 'an unknown element inside an LWC targetConfig',
+    breakIt: (p) => p.write(BUNDLE, bundle(`${validConfig}\n      <bogusElement>1</bogusElement>`)),
+    file: BUNDLE,
+    line: 23,
+    message:
+      /Element bogusElement invalid at this location in <targetConfig> \(LightningComponentBundle\.targetConfigs\.targetConfig\): it allows property, propertyType, objects, supportedFormFactors/
+  },
+  {
+    name: 'an unknown attribute on an LWC property',
+    breakIt: (p) =>
+      p.write(BUNDLE, bundle('      <property name="maxRows" type="Integer" maximum="5" />')),
+    file: BUNDLE,
+    line: 13,
+    message: /Attribute maximum invalid on <property> .*: it takes name, type, label/
+  },
+  {
+    name: 'an LWC property without its type',
+    breakIt: (p) => p.write(BUNDLE, bundle('      <property name="maxRows" />')),
+    file: BUNDLE,
+    line: 13,
+    message: /<property> .* lacks its required attribute type/
+  },
+  {
+    name: 'an element inside an LWC objects list other than object',
+    breakIt: (p) =>
+      p.write(
+        BUNDLE,
+        bundle('      <objects>\n        <sobject>Demo__c</sobject>\n      </objects>')
+      ),
+    file: BUNDLE,
+    line: 14,
+    message: /Element sobject invalid at this location in <objects>.*: it allows object/
+  },
+  {
+    name: 'an LWC objects tag set given twice in one targetConfig',
+    breakIt: (p) =>
+      p.write(
+        BUNDLE,
+        bundle(
+          '      <objects>\n        <object>Demo__c</object>\n      </objects>\n      <objects>\n        <object>Account</object>\n      </objects>'
+        )
+      ),
+    file: BUNDLE,
+    line: 16,
+    message: /<objects> repeated in <targetConfig>/
+  },
+  {
+    name: 'an LWC supported form factor that does not exist',
+    breakIt: (p) =>
+      p.write(
+        BUNDLE,
+        bundle(
+          '      <supportedFormFactors>\n        <supportedFormFactor type="Tablet" />\n      </supportedFormFactors>'
+        )
+      ),
+    file: BUNDLE,
+    line: 14,
+    message: /<supportedFormFactor type="Tablet">.*must be Large or Small/
+  },
+  {
+    name: 'an LWC targetConfig for a target the bundle does not list',
+    breakIt: (p) => p.write(BUNDLE, bundle(validConfig, 'targets="lightning__HomePage"')),
+    file: BUNDLE,
+    line: 12,
+    message:
+      /lightning__HomePage is not among the bundle's <targets> \(lightning__RecordPage, lightning__AppPage, lightning__FlowScreen\)/
+  },
+  {
+    name: 'an LWC targetConfig without its targets attribute',
+    breakIt: (p) => p.write(BUNDLE, bundle(validConfig, '')),
+    file: BUNDLE,
+    line: 12,
+    message: /<targetConfig> .* lacks its required attribute targets/
   }
 ];
 
@@ -107,6 +220,17 @@ describe('metadata-schema: elements belong to their Metadata API type', () => {
     try {
       assert.deepEqual(await findingsOf(p), []);
       // An LWC's js-meta.xml keeps Salesforce's documented order, <targets> before <targetConfigs>.
+      await p.write(BUNDLE, bundle(validConfig));
+      assert.deepEqual(await findingsOf(p), []);
+      await p.write(
+        BUNDLE,
+        bundle(
+          `      <propertyType name="T" extends="SObject" label="Record type" description="Any." />
+      <property name="records" type="{T[]}" role="inputOnly" />`,
+          'targets="lightning__FlowScreen, lightning__AppPage" configurationEditor="c-demo-editor"'
+        )
+      );
+      assert.deepEqual(await findingsOf(p), []);
       await p.write(
         `${DEMO}/lwc/demoCard/demoCard.js-meta.xml`,
         `<?xml version="1.0" encoding="UTF-8" ?>
@@ -151,6 +275,17 @@ describe('metadata-schema: elements belong to their Metadata API type', () => {
       }
     });
   }
+
+  it('names the API version of the WSDL it checked against, and a gap to the project', async () => {
+    const { version, apiVersion } = await loadMetadataTypes();
+    // forcedotcom/wsdl's headers: 1.5 and 1.6 carry the API 65.0 WSDL, 1.7 the 66.0 one.
+    if (apiVersion === undefined) assert.fail(`no API version for @salesforce/types ${version}`);
+    const summary =
+      (await checkMetadataSchema(await loadWorkspace(TOOL_ROOT, TOOL_ROOT))).summary ?? '';
+    assert.match(summary, new RegExp(`Metadata API ${apiVersion} WSDL`));
+    const newer = Number(apiVersion) > 65;
+    assert.equal(/newer than the project's 65\.0/.test(summary), newer, summary);
+  });
 
   it('fails `npm run verify` with file and line', async () => {
     const p = await FixtureProject.create('schema-gate');

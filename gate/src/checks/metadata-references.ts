@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../finding.ts';
+import type { FieldDescribe, FieldType } from '../../../toolkit/src/salesforce-schema/model.ts';
 import type { SchemaRefs, Verdict } from '../schema-refs.ts';
+import { GENERIC_RELATED_LISTS, standardColumns } from '../standard-columns.ts';
 import { rel, type Workspace } from '../workspace.ts';
 import {
   childNamed,
@@ -41,16 +43,39 @@ export class Components {
       for (const [type, pattern] of patterns) {
         const match = pattern.exec(unix);
         if (!match) continue;
-        const name = match.slice(1).join('.');
-        const names = this.byType.get(type) ?? new Set<string>();
-        names.add(name.toLowerCase());
-        this.byType.set(type, names);
+        this.add(type, match.slice(1).join('.'));
       }
     }
   }
 
   has(type: string, name: string): boolean {
     return this.byType.get(type)?.has(name.toLowerCase()) ?? false;
+  }
+
+  add(type: string, name: string): void {
+    const names = this.byType.get(type) ?? new Set<string>();
+    names.add(name.toLowerCase());
+    this.byType.set(type, names);
+  }
+
+  /**
+   * The principals of the project's External Credentials, as permission sets name them:
+   * `<ExternalCredential>-<parameterName>` for each NamedPrincipal or PerUserPrincipal parameter
+   * (the other parameters, AuthHeader, AuthParameter..., are no principals).
+   */
+  async readPrincipals(files: readonly string[]): Promise<void> {
+    for (const file of files) {
+      const match = /([^/\\]+)\.externalCredential-meta\.xml$/.exec(file);
+      if (!match?.[1]) continue;
+      const root = parseXmlTree(await readFile(file, 'utf8'));
+      for (const parameter of childrenNamed(root, 'externalCredentialParameters')) {
+        const type = childText(parameter, 'parameterType');
+        const name = childText(parameter, 'parameterName');
+        if (name && (type === 'NamedPrincipal' || type === 'PerUserPrincipal')) {
+          this.add('ExternalCredentialPrincipal', `${match[1]}-${name}`);
+        }
+      }
+    }
   }
 }
 
@@ -63,7 +88,7 @@ class MetadataReader {
   readonly findings: Finding[] = [];
 
   constructor(
-    private readonly refs: SchemaRefs,
+    readonly refs: SchemaRefs,
     private readonly components: Components,
     private readonly file: string
   ) {}
@@ -74,6 +99,10 @@ class MetadataReader {
 
   checkObject(name: string): Verdict {
     return this.refs.checkObject(name);
+  }
+
+  childObject(parentName: string, relationship: string): string | undefined {
+    return this.refs.childObject(parentName, relationship);
   }
 
   report(verdict: Verdict, at: XmlElement, what: string): void {
@@ -104,9 +133,80 @@ class MetadataReader {
     this.report(this.refs.checkPath(objectName, segments), at, `<${label}>${at.text}`);
   }
 
+  /**
+   * A field permission on a required or master-detail custom field: the deploy refuses it ("You
+   * cannot deploy to a required field"), as such a field is always readable and editable.
+   */
+  grantableField(at: XmlElement, label: string): void {
+    const [objectName = '', fieldName = '', ...rest] = at.text.split('.');
+    if (rest.length > 0) return;
+    const object = this.refs.schema.getObject(objectName);
+    const field = object && this.refs.schema.getField(object, fieldName);
+    if (!field?.custom || field.nillable || field.type === 'boolean' || field.autoNumber) return;
+    const kind = field.deleteConstraint === 'Cascade' ? 'a master-detail' : 'a required';
+    this.report(
+      {
+        severity: 'error',
+        message: `You cannot deploy to a required field: ${at.text} is ${kind} field, always readable and editable; remove the grant`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
   field(objectName: string, at: XmlElement, label: string, name = at.text): void {
     if (name === '') return;
     this.report(this.refs.checkPath(objectName, name.split('.')), at, `<${label}>${name}`);
+  }
+
+  /**
+   * A standard column in the list view engine's upper-case form (`NAME`, `ACCOUNT.PHONE1`): known
+   * from the table of standard columns (gate/src/standard-columns.ts), else a warning, since the
+   * table may lack a real column. Objects the table has no columns for are not judged.
+   */
+  standardColumn(objectName: string, at: XmlElement, label: string): void {
+    const known = standardColumns(objectName);
+    if (!known || known.has(at.text)) return;
+    this.report(
+      {
+        severity: 'warning',
+        message: `not a standard column of ${objectName} (gate/src/standard-columns.ts); a field is named by its API name (Field__c), a standard column as Salesforce writes it (${[...known].slice(0, 4).join(', ')}, ...)`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
+  /**
+   * A related list of `parentName` that a page names by a child relationship: the project's
+   * objects have their child relationships complete in the schema model (an error when absent);
+   * a standard object's only in part (a warning).
+   */
+  childRelationship(parentName: string, at: XmlElement, label: string, found: boolean): void {
+    if (found) return;
+    const parent = this.refs.schema.getObject(parentName);
+    const certain = parent?.kind === 'custom';
+    this.report(
+      {
+        severity: certain ? 'error' : 'warning',
+        message: certain
+          ? `no child relationship ${at.text} on ${parentName}: no reference field in the schema model looks ${parentName} up so`
+          : `${at.text} is not among ${parentName}'s child relationships in the schema model (standard objects' are partial): not checked`
+      },
+      at,
+      `<${label}>${at.text}`
+    );
+  }
+
+  /** The objects that look `parentName` up, with the fields that do (schema model). */
+  children(parentName: string): { object: string; field: string; relationship: string | null }[] {
+    const parent = this.refs.schema.getObject(parentName);
+    if (!parent) return [];
+    return this.refs.schema.childRelationships(parent).map((c) => ({
+      object: c.childObject.name.toLowerCase(),
+      field: c.field.name.toLowerCase(),
+      relationship: c.relationshipName?.toLowerCase() ?? null
+    }));
   }
 
   object(at: XmlElement, label: string): void {
@@ -145,7 +245,19 @@ class MetadataReader {
 function readPermissions(root: XmlElement, r: MetadataReader): void {
   for (const grant of childrenNamed(root, 'fieldPermissions')) {
     const field = childNamed(grant, 'field');
-    if (field) r.qualifiedField(field, 'fieldPermissions.field');
+    if (!field) continue;
+    r.qualifiedField(field, 'fieldPermissions.field');
+    r.grantableField(field, 'fieldPermissions.field');
+  }
+  for (const grant of childrenNamed(root, 'externalCredentialPrincipalAccesses')) {
+    const principal = childNamed(grant, 'externalCredentialPrincipal');
+    if (principal) {
+      r.component(
+        'ExternalCredentialPrincipal',
+        principal,
+        'externalCredentialPrincipalAccesses.externalCredentialPrincipal'
+      );
+    }
   }
   const objectLists = ['objectPermissions', 'customMetadataTypeAccesses', 'customSettingAccesses'];
   for (const list of objectLists) {
@@ -218,6 +330,26 @@ function readFlow(root: XmlElement, r: MetadataReader): void {
       records.set(name.toLowerCase(), type);
     }
   }
+  for (const scheduled of childrenNamed(start, 'scheduledPaths')) {
+    const field = childNamed(scheduled, 'recordField');
+    if (field && startObject?.text) r.field(startObject.text, field, 'scheduledPaths.recordField');
+  }
+  for (const lookup of childrenNamed(root, 'recordLookups')) {
+    const name = childText(lookup, 'name');
+    const object = childText(lookup, 'object');
+    if (name && object) records.set(name.toLowerCase(), object);
+  }
+  typeCollections(root, records);
+  for (const processor of childrenNamed(root, 'collectionProcessors')) {
+    const collection = childText(processor, 'collectionReference');
+    const objectName = collection ? records.get(collection.toLowerCase()) : undefined;
+    if (!objectName) continue;
+    for (const option of childrenNamed(processor, 'sortOptions')) {
+      const field = childNamed(option, 'sortField');
+      if (field) r.field(objectName, field, 'collectionProcessors.sortOptions.sortField');
+    }
+  }
+  for (const choices of childrenNamed(root, 'dynamicChoiceSets')) readChoiceSet(choices, r);
   for (const list of RECORD_ELEMENTS) {
     for (const element of childrenNamed(root, list)) {
       const objectElement = childNamed(element, 'object');
@@ -257,11 +389,70 @@ function readFlow(root: XmlElement, r: MetadataReader): void {
   }
 }
 
-/** (e) A list view of `objectName`: columns and filters (legacy names such as NAME skipped). */
+/**
+ * Loops and collection processors over a record collection hold records of its object: the
+ * loop's current item (`{!Loop_Invoices.Amount__c}`, or the variable it assigns), a filter's
+ * current item and a filter's or sort's output. Elements may name collections declared further
+ * down the file, so the types are propagated until nothing changes.
+ */
+function typeCollections(root: XmlElement, records: Map<string, string>): void {
+  const elements = [
+    ...childrenNamed(root, 'loops'),
+    ...childrenNamed(root, 'collectionProcessors')
+  ];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const element of elements) {
+      const collection = childText(element, 'collectionReference')?.toLowerCase();
+      const item = collection ? records.get(collection) : undefined;
+      // A map processor's output is of its own type; its current item is of the input's.
+      const output = childText(element, 'outputSObjectType') || item;
+      const typed: [string | undefined, string | undefined][] = [
+        [childText(element, 'name'), output],
+        [childText(element, 'assignNextValueToReference'), item]
+      ];
+      for (const [name, objectName] of typed) {
+        const key = name?.toLowerCase();
+        if (!key || !objectName || records.has(key)) continue;
+        records.set(key, objectName);
+        changed = true;
+      }
+    }
+  }
+}
+
+/** A record or picklist choice set: its object and every field it displays, filters or reads. */
+function readChoiceSet(choices: XmlElement, r: MetadataReader): void {
+  const picklistObject = childNamed(choices, 'picklistObject');
+  if (picklistObject?.text) {
+    r.object(picklistObject, 'dynamicChoiceSets.picklistObject');
+    const field = childNamed(choices, 'picklistField');
+    if (field) r.field(picklistObject.text, field, 'dynamicChoiceSets.picklistField');
+  }
+  const object = childNamed(choices, 'object');
+  if (!object?.text) return;
+  r.object(object, 'dynamicChoiceSets.object');
+  for (const name of ['displayField', 'valueField', 'sortField']) {
+    const field = childNamed(choices, name);
+    if (field) r.field(object.text, field, `dynamicChoiceSets.${name}`);
+  }
+  for (const list of ['filters', 'outputAssignments']) {
+    for (const item of childrenNamed(choices, list)) {
+      const field = childNamed(item, 'field');
+      if (field) r.field(object.text, field, `dynamicChoiceSets.${list}.field`);
+    }
+  }
+}
+
+/** (e) A list view of `objectName`: columns and filters (fields, or standard columns). */
 function readListView(root: XmlElement, objectName: string, r: MetadataReader): void {
   const check = (at: XmlElement, label: string): void => {
+    if (at.text === '') return;
     // Standard columns use legacy upper-case names (NAME, CREATED_DATE, ACCOUNT.NAME).
-    if (at.text === '' || at.text === at.text.toUpperCase()) return;
+    if (at.text === at.text.toUpperCase()) {
+      r.standardColumn(objectName, at, label);
+      return;
+    }
     const name = at.text.startsWith(`${objectName}.`)
       ? at.text.slice(objectName.length + 1)
       : at.text;
@@ -284,13 +475,29 @@ function readLayout(root: XmlElement, objectName: string, r: MetadataReader): vo
   }
   for (const related of childrenNamed(root, 'relatedLists')) {
     const list = childNamed(related, 'relatedList');
-    // `Child__c.Lookup__c` names a custom related list; others (RelatedContactList) are standard.
-    if (!list || !list.text.includes('.')) continue;
+    if (!list?.text) continue;
+    const children = r.children(objectName);
+    if (!list.text.includes('.')) {
+      // A standard related list (RelatedContactList): generic, or named after a child object.
+      const child = /^Related(\w+)List$/.exec(list.text)?.[1]?.toLowerCase();
+      const found =
+        GENERIC_RELATED_LISTS.has(list.text.toLowerCase()) ||
+        children.some((c) => c.object === child);
+      r.childRelationship(objectName, list, 'relatedList', found);
+      continue;
+    }
+    // `Child__c.Lookup__c`: a custom related list, through a field that looks this object up.
     r.qualifiedField(list, 'relatedList');
-    const childObject = list.text.split('.')[0] ?? '';
+    const [childObject = '', field = ''] = list.text.toLowerCase().split('.');
+    const childKnown = r.checkPath(childObject, [field]) === undefined;
+    if (childKnown) {
+      const found = children.some((c) => c.object === childObject && c.field === field);
+      r.childRelationship(objectName, list, 'relatedList', found);
+    }
     for (const column of childrenNamed(related, 'fields')) {
-      if (column.text !== column.text.toUpperCase())
-        r.field(childObject, column, 'relatedLists.fields');
+      if (column.text === column.text.toUpperCase()) {
+        r.standardColumn(list.text.split('.')[0] ?? '', column, 'relatedLists.fields');
+      } else r.field(list.text.split('.')[0] ?? '', column, 'relatedLists.fields');
     }
   }
 }
@@ -301,6 +508,15 @@ function readFlexiPage(root: XmlElement, r: MetadataReader): void {
   if (!sobject?.text) return;
   r.object(sobject, 'sobjectType');
   for (const { element } of descendants(root)) {
+    if (element.name === 'componentInstanceProperties') {
+      const value = childNamed(element, 'value');
+      if (childText(element, 'name') === 'relatedListApiName' && value?.text) {
+        const found =
+          GENERIC_RELATED_LISTS.has(value.text.toLowerCase()) ||
+          r.childObject(sobject.text, value.text) !== undefined;
+        r.childRelationship(sobject.text, value, 'relatedListApiName', found);
+      }
+    }
     if (element.children.length > 0) continue;
     const references =
       element.name === 'fieldItem'
@@ -320,9 +536,117 @@ function readCustomMetadata(root: XmlElement, typeName: string, r: MetadataReade
     r.report(verdict, root, `record of ${typeName}`);
     return;
   }
-  for (const value of childrenNamed(root, 'values')) {
-    const field = childNamed(value, 'field');
-    if (field) r.field(typeName, field, 'values.field');
+  const type = r.refs.schema.getObject(typeName);
+  for (const entry of childrenNamed(root, 'values')) {
+    const field = childNamed(entry, 'field');
+    if (!field) continue;
+    r.field(typeName, field, 'values.field');
+    const describe = type && r.refs.schema.getField(type, field.text);
+    const value = childNamed(entry, 'value');
+    if (!describe || !value) continue;
+    const problem = valueProblem(describe, value);
+    if (problem) {
+      r.report(
+        { severity: 'error', message: `${typeName}.${describe.name}: ${problem}` },
+        value,
+        `<value>${value.text}`
+      );
+    }
+  }
+}
+
+/** The XML Schema type a record value of each field type is written with. */
+function xsdTypeOf(type: FieldType): string {
+  switch (type) {
+    case 'double':
+    case 'currency':
+    case 'percent':
+    case 'int':
+      return 'double';
+    case 'boolean':
+      return 'boolean';
+    case 'date':
+      return 'date';
+    case 'datetime':
+      return 'dateTime';
+    default:
+      return 'string';
+  }
+}
+
+const NUMBER = /^[-+]?(\d*)(?:\.\d+)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
+function validDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+/**
+ * What the deploy rejects in a custom metadata record's value for `field`: an `xsi:type` other
+ * than the field's (a Number is `xsd:double`, a Checkbox `xsd:boolean`, a Date `xsd:date`, a Date/
+ * Time `xsd:dateTime`, every text and picklist type `xsd:string`), a value its type cannot hold
+ * (not a number, more integer digits than precision minus scale, not true/false, not a date),
+ * text longer than the field, or a value its picklist lacks. `xsi:nil` (no value) passes.
+ */
+function valueProblem(field: FieldDescribe, value: XmlElement): string | undefined {
+  const attribute = (suffix: string): string | undefined =>
+    Object.entries(value.attributes).find(
+      ([key]) => key === suffix || key.endsWith(`:${suffix}`)
+    )?.[1];
+  if (attribute('nil') === 'true') return undefined;
+  const expected = xsdTypeOf(field.type);
+  const declared = attribute('type')?.split(':').pop();
+  if (declared !== undefined && declared !== expected) {
+    return `a ${field.type} field takes xsi:type="xsd:${expected}", not "${attribute('type')}"`;
+  }
+  const text = value.text;
+  switch (expected) {
+    case 'double': {
+      const match = NUMBER.exec(text);
+      if (!match || !/\d/.test(text)) return `"${text}" is not a number`;
+      const digits = (match[1] ?? '').replace(/^0+/, '').length;
+      const allowed = field.precision - field.scale;
+      if (field.precision > 0 && digits > allowed) {
+        return `"${text}" has ${digits} digits before the decimal point; the field holds ${allowed} (precision ${field.precision}, scale ${field.scale})`;
+      }
+      return undefined;
+    }
+    case 'boolean':
+      return /^(true|false|1|0)$/.test(text) ? undefined : `"${text}" is not true or false`;
+    case 'date':
+      return validDate(text) ? undefined : `"${text}" is not a date (YYYY-MM-DD)`;
+    case 'dateTime':
+      return DATE_TIME.test(text) && validDate(text.slice(0, 10))
+        ? undefined
+        : `"${text}" is not a date and time (YYYY-MM-DDThh:mm:ssZ)`;
+    default:
+      break;
+  }
+  if (field.length > 0 && text.length > field.length) {
+    return `${text.length} characters; the field holds ${field.length}`;
+  }
+  if (field.type === 'picklist' && field.picklistValues.length > 0) {
+    const values = field.picklistValues.filter((v) => v.active).map((v) => v.value);
+    if (!values.includes(text))
+      return `"${text}" is not a value of the picklist (${values.join(', ')})`;
+  }
+  return undefined;
+}
+
+/** An LWC's configuration: the objects its record-page target configs are limited to. */
+function readComponentBundle(root: XmlElement, r: MetadataReader): void {
+  for (const configs of childrenNamed(root, 'targetConfigs')) {
+    for (const config of childrenNamed(configs, 'targetConfig')) {
+      for (const objects of childrenNamed(config, 'objects')) {
+        for (const object of childrenNamed(objects, 'object')) {
+          r.object(object, 'targetConfig.objects.object');
+        }
+      }
+    }
   }
 }
 
@@ -332,6 +656,7 @@ export async function metadataReferenceFindings(
   refs: SchemaRefs
 ): Promise<Finding[]> {
   const components = new Components(ws.files);
+  await components.readPrincipals(ws.files);
   const findings: Finding[] = [];
   for (const file of ws.files) {
     const unix = file.split(path.sep).join('/');
@@ -340,6 +665,7 @@ export async function metadataReferenceFindings(
     if (/\.(permissionset|profile)-meta\.xml$/.test(base)) read = readPermissions;
     else if (base.endsWith('.flow-meta.xml')) read = readFlow;
     else if (base.endsWith('.flexipage-meta.xml')) read = readFlexiPage;
+    else if (base.endsWith('.js-meta.xml')) read = readComponentBundle;
     else if (base.endsWith('.listView-meta.xml')) {
       const objectName = /\/objects\/([^/]+)\/listViews\//.exec(unix)?.[1];
       if (objectName) read = (root, r) => readListView(root, objectName, r);

@@ -3,6 +3,7 @@ import type { CheckResult, Finding } from '../finding.ts';
 import { loadMetadataTypes, type MetadataType, type MetadataTypes } from '../metadata-types.ts';
 import { filesEnding, rel, type Workspace } from '../workspace.ts';
 import { parseXmlTree, type XmlElement } from '../xml-tree.ts';
+import { targetConfigProblems } from './lwc-target-configs.ts';
 
 const MAX_LISTED = 12;
 
@@ -30,10 +31,26 @@ function orderList(order: string[], first: string, last: string): string {
 }
 
 /**
+ * Which API version the elements were checked at. The types may be newer than the project's
+ * sourceApiVersion: an element added after it then passes here, while a deploy at the project's
+ * version rejects it ("invalid at this location"); the summary says so.
+ */
+function versionNote(types: MetadataTypes, projectVersion: string): string {
+  const wsdl = types.apiVersion;
+  const source = `@salesforce/types ${types.version}`;
+  if (!wsdl) return `WSDL of ${source} (API version not in metadata-types.ts's table)`;
+  const newer = projectVersion !== '' && Number(wsdl) > Number(projectVersion);
+  return newer
+    ? `Metadata API ${wsdl} WSDL (${source}), newer than the project's ${projectVersion}: an element added after ${projectVersion} is not caught`
+    : `Metadata API ${wsdl} WSDL (${source})`;
+}
+
+/**
  * Rule metadata-schema: every element of a metadata file belongs to its type, as the Metadata
  * API checks on deploy ("Element {...}x invalid at this location in type Y"). The element tree
  * is checked against the WSDL's types (gate/src/metadata-types.ts) from the root down; the
- * content of simple-typed elements (text, `targetConfigs` markup) is not descended into.
+ * content of simple-typed elements (text) is not descended into. An LWC's `targetConfigs`, a
+ * string to the WSDL, is checked against the LWC configuration reference (lwc-target-configs.ts).
  */
 export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
   const types = await loadMetadataTypes();
@@ -71,7 +88,7 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
             file: rel(ws, file),
             line: child.line,
             severity: 'error',
-            message: `Element ${child.name} invalid at this location in type ${type.name} (${where}): the Metadata API (WSDL via @salesforce/types ${types.version}) allows ${allowedList(type)}`
+            message: `Element ${child.name} invalid at this location in type ${type.name} (${where}): the Metadata API (API ${types.apiVersion ?? '?'} WSDL via @salesforce/types ${types.version}) allows ${allowedList(type)}`
           });
           continue;
         }
@@ -80,6 +97,20 @@ export async function checkMetadataSchema(ws: Workspace): Promise<CheckResult> {
       }
     };
     walk(root, rootType, root.name);
+    if (root.name === 'LightningComponentBundle') {
+      for (const problem of targetConfigProblems(root)) {
+        findings.push({
+          check: 'metadata-schema',
+          file: rel(ws, file),
+          line: problem.line,
+          severity: 'error',
+          message: problem.message
+        });
+      }
+    }
   }
-  return { findings, summary: `${checked} metadata files` };
+  return {
+    findings,
+    summary: `${checked} metadata files; ${versionNote(types, ws.sourceApiVersion)}`
+  };
 }
