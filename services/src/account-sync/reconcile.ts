@@ -199,7 +199,12 @@ async function queueFound(
       deleted.push(record);
     // The sweep looks at the same deletions again (its watermark lags by the settle margin):
     // those whose block the service already set and recorded cost no SAP call at all.
-    const done = sweep ? await blockedBefore(pool, deleted.map((r) => r.Id)) : new Set<string>();
+    const done = sweep
+      ? await blockedBefore(
+          pool,
+          deleted.map((r) => r.Id)
+        )
+      : new Set<string>();
     for (const record of deleted) {
       if (done.has(id15(record.Id))) continue;
       await add({

@@ -3,10 +3,7 @@
 // services platform (no HTTP) and the account-sync service, all in this process.
 import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
 import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
-import {
-  createAccountSyncService,
-  type AccountSyncHooks
-} from '../../src/account-sync/service.ts';
+import { createAccountSyncService, type AccountSyncHooks } from '../../src/account-sync/service.ts';
 import { inboxSize } from '../../src/account-sync/inbox.ts';
 import type { KillSwitchState } from '../../src/account-sync/kill-switch.ts';
 import type { ReconcileResult } from '../../src/account-sync/reconcile.ts';

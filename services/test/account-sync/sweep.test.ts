@@ -96,7 +96,11 @@ describe('the sweep catches up off periods the service never saw', () => {
         });
       if (failStartReconcile > 0 && soql.includes("Sync_Status__c = 'Pending' OR")) {
         failStartReconcile--;
-        throw new SalesforceError({ status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'down' });
+        throw new SalesforceError({
+          status: 503,
+          errorCode: 'SERVER_UNAVAILABLE',
+          message: 'down'
+        });
       }
       return (query as (...args: unknown[]) => ReturnType<typeof query>)(soql, ...rest);
     }) as typeof rest.query;
@@ -172,9 +176,7 @@ describe('the sweep catches up off periods the service never saw', () => {
     await lab.startService(RARE_READS, SETTLE);
     await lab.until(
       () =>
-        lab.batches
-          .slice(from)
-          .some((b) => b.outcomes.some((o) => o.accountId === flapDeleted.id)),
+        lab.batches.slice(from).some((b) => b.outcomes.some((o) => o.accountId === flapDeleted.id)),
       'the deletion looked at again'
     );
     assert.deepEqual(partner(flapDeleted.sapNumber), untouched, 'the partner was written again');
