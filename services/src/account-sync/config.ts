@@ -45,6 +45,10 @@ export const accountSyncConfig = defineConfig({
       description:
         'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, AccountSync else Default) is read: one SOQL query each time, 2,880 API calls a day at the default. Also the longest SAP keeps being called after an admin switches sync off.'
     }),
+    ACCOUNT_SYNC_SWEEP_INTERVAL_MS: withDefault(integer(100, 86_400_000), '300000', {
+      description:
+        'How often the batcher lease holder sweeps, while the kill switch is on: accounts still Pending (unchanged for 2 minutes) and deletions with an SAP number since the last sweep are queued, whether or not the service saw an off period or an event. Two SOQL queries each time, 576 API calls a day at the default.'
+    }),
     ACCOUNT_SYNC_KILL_SWITCH_MAX_FAILURES: withDefault(integer(1, 100), '3', {
       description:
         'Failed reads of the kill switch in a row (network, 5xx, limits) after which the service holds as if it were off, with readiness failing; any other failure (INVALID_TYPE, INSUFFICIENT_ACCESS, 4xx) holds at once.'
@@ -62,7 +66,8 @@ export const accountSyncConfig = defineConfig({
     maxWaitMs: v.ACCOUNT_SYNC_MAX_WAIT_MS,
     retry: { limit: v.ACCOUNT_SYNC_RETRY_LIMIT, delaySeconds: v.ACCOUNT_SYNC_RETRY_DELAY_S },
     killSwitchIntervalMs: v.ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS,
-    killSwitchMaxFailures: v.ACCOUNT_SYNC_KILL_SWITCH_MAX_FAILURES
+    killSwitchMaxFailures: v.ACCOUNT_SYNC_KILL_SWITCH_MAX_FAILURES,
+    sweepIntervalMs: v.ACCOUNT_SYNC_SWEEP_INTERVAL_MS
   })
 });
 
@@ -82,6 +87,8 @@ export interface AccountSyncConfig {
   killSwitchIntervalMs: number;
   /** Failed reads in a row after which the service holds (kill-switch.ts). */
   killSwitchMaxFailures: number;
+  /** How often the reconcile sweep runs (reconcile.ts `sweep`). */
+  sweepIntervalMs: number;
 }
 
 export function loadAccountSyncConfig(

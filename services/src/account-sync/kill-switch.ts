@@ -9,9 +9,10 @@
 // on again, a catch-up reconciliation covers the off period (reconcile.ts). That moment is kept
 // in PostgreSQL, so a restart while off (or a lease moving to another instance) still catches
 // up; it is removed only once the catch-up has been queued, and only if it is still the marker
-// the catch-up covered. An off period the service never saw (down all along, or off and on
-// again between two reads) is covered by the reconciliation at start, which looks for the same
-// things since the checkpoint.
+// the catch-up covered. An off period the service never saw is covered by the reconciliation at
+// start when the service was down all along, and by the periodic sweep (reconcile.ts) when it
+// ran: off and on again between two reads, or while the switch could not be read (unknown -> on
+// starts no catch-up here).
 //
 // A switch that cannot be read is not assumed on: before the first read the service holds; once
 // on, a read that fails with a passing error (network, 5xx, limits) keeps the state for up to

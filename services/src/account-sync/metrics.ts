@@ -11,6 +11,8 @@ import type { BatchResult } from './sync-batch.ts';
 export interface AccountSyncMetrics {
   batch(result: BatchResult, seconds: number): void;
   reconciled(result: ReconcileResult): void;
+  /** One run of the periodic sweep; what it queued is counted by `reconciled`. */
+  swept(outcome: 'ok' | 'failed'): void;
   /** The kill switch's state as this instance last read it. */
   killSwitch(state: KillSwitchState): void;
 }
@@ -42,8 +44,14 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
   });
   const reconciled = new Counter({
     name: 'account_sync_reconciled_accounts_total',
-    help: 'Accounts found by reconciliation, by reason (start, replay-gap, kill-switch) and operation.',
+    help: 'Accounts found by reconciliation and queued, by reason (start, replay-gap, kill-switch, sweep) and operation.',
     labelNames: ['reason', 'operation'] as const,
+    registers
+  });
+  const sweeps = new Counter({
+    name: 'account_sync_sweeps_total',
+    help: 'Runs of the periodic reconcile sweep (Pending accounts, deletions since its watermark), by outcome (ok, failed: tried again at the next interval).',
+    labelNames: ['outcome'] as const,
     registers
   });
   const paused = new Gauge({
@@ -72,6 +80,9 @@ export function createAccountSyncMetrics(registry: Registry, pool: pg.Pool): Acc
     reconciled(result) {
       reconciled.inc({ reason: result.reason, operation: 'upsert' }, result.upserts);
       reconciled.inc({ reason: result.reason, operation: 'delete' }, result.deletes);
+    },
+    swept(outcome) {
+      sweeps.inc({ outcome });
     },
     killSwitch(state) {
       paused.set(state === 'on' ? 0 : 1);

@@ -6,6 +6,8 @@
 //   reconcile() at start and on a replay gap.
 //   KillSwitch (kill-switch.ts): read at start and every interval; while off the batcher holds
 //   and nothing reaches SAP; when on again, a catch-up reconcile of the off period.
+//   sweep() every ACCOUNT_SYNC_SWEEP_INTERVAL_MS while the switch is on: what no event and no
+//   observed off period brought (reconcile.ts).
 //
 // Two workers on the platform: the subscriber (one instance holds the subscription) and the
 // batcher (one instance holds the batch lease); any number of instances may run.
@@ -26,7 +28,7 @@ import { eventFromPayload, SUBSCRIBER, TOPIC } from './events.ts';
 import { appendToInbox } from './inbox.ts';
 import { KillSwitch, type KillSwitchState } from './kill-switch.ts';
 import { createAccountSyncMetrics } from './metrics.ts';
-import { reconcile, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
+import { reconcile, sweep, type ReconcileReason, type ReconcileResult } from './reconcile.ts';
 import { createRetries, type RetryJobs } from './retries.ts';
 import { SapClient } from './sap-client.ts';
 import type { BatchResult, SyncDeps } from './sync-batch.ts';
@@ -38,9 +40,28 @@ export interface AccountSyncHooks {
   retryPollMs?: number;
   /** Observability (tests, bench). */
   onBatch?: (result: BatchResult, events: number, seconds: number) => void;
+  /** Every reconciliation, the sweeps too (reason `sweep`). */
   onReconcile?: (result: ReconcileResult) => void;
+  /** A Pending account changed more recently is left to its event by the sweep (default 2 min). */
+  sweepSettleMs?: number;
+  /** First delay before a failed reconciliation at start is tried again (default 1 s). */
+  reconcileRetryMs?: number;
   /** Every change of the kill switch's state as the batch lease holder reads it. */
   onKillSwitch?: (state: KillSwitchState) => void;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
@@ -113,6 +134,53 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
         return result;
       };
 
+      // The reconciliation at start also finds edits whose Pending a write-back overwrote
+      // (SystemModstamp since the checkpoint), which the sweep does not: a failure (Salesforce or
+      // the database down) is tried again with backoff until it succeeds or the lease is lost.
+      const reconcileAtStart = async (signal: AbortSignal) => {
+        let delayMs = hooks.reconcileRetryMs ?? 1000;
+        for (let attempt = 1; !signal.aborted; attempt++) {
+          try {
+            await runReconcile('start');
+            return;
+          } catch (error) {
+            logger.error(
+              { err: error, attempt, retryInMs: delayMs },
+              'reconciliation at start failed; trying again'
+            );
+          }
+          await pause(delayMs * (0.5 + Math.random() / 2), signal);
+          delayMs = Math.min(delayMs * 2, config.sweepIntervalMs);
+        }
+      };
+
+      // The sweep does not depend on the service having seen the switch off, or on any event:
+      // an off period shorter than one read, or while the switch could not be read, and a
+      // reconciliation that failed are all covered by it. Only while the switch is on (off, the
+      // Pending accounts belong to the catch-up, and nothing may reach SAP anyway).
+      const sweeping = async (signal: AbortSignal) => {
+        for (;;) {
+          await pause(config.sweepIntervalMs, signal);
+          if (signal.aborted) return;
+          if (!killSwitch.open) continue;
+          try {
+            const result = await sweep({
+              pool,
+              rest: salesforce.rest,
+              settleMs: hooks.sweepSettleMs,
+              logger
+            });
+            measure.swept('ok');
+            measure.reconciled(result);
+            hooks.onReconcile?.(result);
+            batcher.kick();
+          } catch (error) {
+            measure.swept('failed');
+            logger.error({ err: error }, 'account-sync sweep failed; trying again at the next one');
+          }
+        }
+      };
+
       const leaseRetryMs = hooks.leaseRetryMs ?? 2000;
       const subscriber = new DurablePubSubSubscriber({
         subscriber: SUBSCRIBER,
@@ -176,13 +244,10 @@ export function createAccountSyncService(hooks: AccountSyncHooks = {}) {
                         'kill-switch',
                         new Date(offSince.getTime() - config.killSwitchIntervalMs)
                       );
-                    else if (first)
-                      await runReconcile('start').catch((error: unknown) =>
-                        logger.error({ err: error }, 'reconciliation at start failed')
-                      );
+                    else if (first) await reconcileAtStart(signal);
                   });
                   try {
-                    await Promise.all([watching, batcher.run(signal)]);
+                    await Promise.all([watching, batcher.run(signal), sweeping(signal)]);
                   } finally {
                     holdsLease = false;
                     measure.killSwitch('on'); // a standby instance holds nothing

@@ -3,7 +3,7 @@
 // services platform (no HTTP) and the account-sync service, all in this process.
 import { startSapSimulator, type RunningSapSimulator } from '../../../simulators/sap/src/server.ts';
 import { loadAccountSyncConfig, type AccountSyncConfig } from '../../src/account-sync/config.ts';
-import { createAccountSyncService } from '../../src/account-sync/service.ts';
+import { createAccountSyncService, type AccountSyncHooks } from '../../src/account-sync/service.ts';
 import { inboxSize } from '../../src/account-sync/inbox.ts';
 import type { KillSwitchState } from '../../src/account-sync/kill-switch.ts';
 import type { ReconcileResult } from '../../src/account-sync/reconcile.ts';
@@ -45,7 +45,8 @@ export interface Lab {
   reconciles: ReconcileResult[];
   /** The kill switch's states as the service read them, in order. */
   killSwitch: KillSwitchState[];
-  startService(overrides?: Record<string, string>): Promise<Platform>;
+  /** Starts the service; `hooks` add to (or replace) the lab's own. */
+  startService(overrides?: Record<string, string>, hooks?: AccountSyncHooks): Promise<Platform>;
   stopService(): Promise<void>;
   /** Inserts accounts through REST (as a user would) and publishes Create like the flow. */
   createAccounts(records: Array<Record<string, unknown>>): Promise<string[]>;
@@ -109,13 +110,14 @@ export async function startLab(
     batches: [],
     reconciles: [],
     killSwitch: [],
-    async startService(overrides = {}) {
+    async startService(overrides = {}, hooks = {}) {
       const service = createAccountSyncService({
         leaseRetryMs: 100,
         retryPollMs: 300,
         onBatch: (result) => lab.batches.push(result),
         onReconcile: (result) => lab.reconciles.push(result),
-        onKillSwitch: (state) => lab.killSwitch.push(state)
+        onKillSwitch: (state) => lab.killSwitch.push(state),
+        ...hooks
       });
       const loaded = loadProcessConfig({ ...baseEnv, ...overrides }, [service]);
       lab.config = loadAccountSyncConfig({ ...baseEnv, ...overrides });
