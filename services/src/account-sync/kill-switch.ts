@@ -20,6 +20,7 @@
 // itself (INVALID_TYPE when the metadata grant was removed, INSUFFICIENT_ACCESS, other 4xx), the
 // service holds (unknown) with readiness failing and an error logged: an admin's "off" must
 // never be ignored because the switch cannot be read.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { isTransientError, type Logger, type RestClient } from '../platform/index.ts';
 
@@ -225,17 +226,9 @@ export class KillSwitch {
       } catch (error) {
         logger?.error({ err: error }, 'account-sync: reading the kill switch failed');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true }
-        );
-      });
+      // timers/promises removes its abort listener when the timer fires: one listener added
+      // per read and never removed would pile up for as long as the lease is held.
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
     }
     await running;
   }

@@ -159,7 +159,8 @@ async function queueFound(
 ): Promise<ReconcileResult> {
   const { pool, rest } = options;
   if (since === undefined)
-    options.logger?.warn(
+    // The normal first start of a new deployment: nothing to warn about.
+    options.logger?.info(
       { reason },
       'reconciliation before any event was processed (no checkpoint): reconciling Pending only'
     );
