@@ -4,8 +4,9 @@
  * address (a reference in a URL is the only identifier that shows), and the Authorization header
  * is redacted should anything log headers anyway.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
+import { safeLogger, type SimulatorLoggerOption } from '../../../toolkit/src/simulator-logger.ts';
 import type { BackCheckContext } from './context.ts';
 import type { BackCheckSimulatorControl } from './control.ts';
 import { BackCheckError, handleError, sendError, validationFailed } from './errors.ts';
@@ -16,28 +17,10 @@ import type { Check } from './store.ts';
 /** JSON bodies (the control API) are small; the photo goes through its own streaming parser. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
-type LoggerOption = FastifyServerOptions['logger'];
+/** The check's subject (name, birthdate, passport), redacted should anything log it. */
+const REDACTED_PATHS = ['subject', '*.subject'];
 
-/** The caller's logger options with the body-free request serializer and the redaction. */
-export function safeLogger(logger: LoggerOption): LoggerOption {
-  if (!logger) return false;
-  const base = logger === true ? {} : logger;
-  return {
-    ...base,
-    serializers: {
-      ...base.serializers,
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        url: request.url,
-        remoteAddress: request.ip
-      })
-    },
-    redact: {
-      paths: ['req.body', 'req.headers.authorization', 'body', 'subject', '*.subject'],
-      censor: '[redacted]'
-    }
-  };
-}
+type LoggerOption = SimulatorLoggerOption;
 
 export interface BackCheckAppParts {
   ctx: BackCheckContext;
@@ -56,7 +39,7 @@ export async function buildBackCheckApp({
   driverSecret
 }: BackCheckAppParts): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: safeLogger(logger),
+    logger: safeLogger(logger, REDACTED_PATHS),
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 }
   });

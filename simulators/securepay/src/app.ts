@@ -4,12 +4,9 @@
  * instance. Bodies are never logged: the request serializer keeps method, url and address,
  * and card fields are redacted should anything log them anyway.
  */
-import Fastify, {
-  type FastifyInstance,
-  type FastifyRequest,
-  type FastifyServerOptions
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
+import { safeLogger, type SimulatorLoggerOption } from '../../../toolkit/src/simulator-logger.ts';
 import type { SecurePayContext } from './context.ts';
 import type { SecurePaySimulatorControl } from './control.ts';
 import { badRequest, handleError, item, SecurePayError, sendError } from './errors.ts';
@@ -22,35 +19,10 @@ import { tokenRoutes } from './routes/tokens.ts';
 /** Card payloads are small; anything bigger is refused with 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-const REDACTED_PATHS = [
-  'req.body',
-  'req.headers.authorization',
-  'body',
-  'cardNumber',
-  'cvv',
-  '*.cardNumber',
-  '*.cvv'
-];
+/** Card fields, redacted should anything log them (bodies and Authorization always are). */
+const REDACTED_PATHS = ['cardNumber', 'cvv', '*.cardNumber', '*.cvv'];
 
-type LoggerOption = FastifyServerOptions['logger'];
-
-/** The caller's logger options with the body-free request serializer and the redaction. */
-export function safeLogger(logger: LoggerOption): LoggerOption {
-  if (!logger) return false;
-  const base = logger === true ? {} : logger;
-  return {
-    ...base,
-    serializers: {
-      ...base.serializers,
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        url: request.url,
-        remoteAddress: request.ip
-      })
-    },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' }
-  };
-}
+type LoggerOption = SimulatorLoggerOption;
 
 /** JSON.parse whose failure says nothing about the text (it may hold a card number). */
 export interface SecurePayAppParts {
@@ -68,7 +40,7 @@ export async function buildSecurePayApp({
   driverSecret
 }: SecurePayAppParts): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: safeLogger(logger),
+    logger: safeLogger(logger, REDACTED_PATHS),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 }
   });
