@@ -74,6 +74,8 @@ export interface Lab {
   admin: SalesforceClients;
   service: Platform | undefined;
   env: Record<string, string>;
+  /** While true, every request of the service's Salesforce clients fails (an outage). */
+  salesforceDown: boolean;
   startService(overrides?: Record<string, string>, hooks?: BackgroundCheckHooks): Promise<Platform>;
   stopService(): Promise<void>;
   /** An application in Background Check Pending with a photo, as Apex leaves it. */
@@ -105,7 +107,14 @@ export async function startLab(): Promise<Lab> {
   const org = await startTestOrg();
   const backCheck = await startBackCheckSimulator({ port: 0 });
   const db = await createTestDatabase();
-  const salesforce = org.clients();
+  // The service's clients go through this fetch: a test can take Salesforce away.
+  const state = { down: false };
+  const salesforce = org.clients({
+    fetch: (input, init) =>
+      state.down
+        ? Promise.reject(new TypeError('fetch failed (Salesforce made unreachable by the test)'))
+        : fetch(input, init)
+  });
   const admin = org.adminClients();
   const contact = await admin.rest.createMany(
     'Contact',
@@ -143,6 +152,12 @@ export async function startLab(): Promise<Lab> {
     admin,
     service: undefined,
     env,
+    get salesforceDown() {
+      return state.down;
+    },
+    set salesforceDown(down: boolean) {
+      state.down = down;
+    },
     async startService(overrides = {}, hooks = {}) {
       const service = createBackgroundCheckService({
         leaseRetryMs: 100,
