@@ -2,11 +2,13 @@
 // from force-app, the service logged in as the integration user holding exactly the shipped
 // Integration_Service_User), the BackCheck simulator, a real PostgreSQL database of its own, and
 // the service on the platform over real HTTP on port 0. Nothing is mocked.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../../toolkit/src/project.ts';
 import { until } from '../../../toolkit/testing/wait.ts';
 import {
+  signCallback,
   startBackCheckSimulator,
   type RunningBackCheckSimulator
 } from '../../../simulators/backcheck/src/server.ts';
@@ -228,6 +230,26 @@ export async function startLab(): Promise<Lab> {
         }
       };
     },
+    async seedPending(count, tag) {
+      const ids = await org.fixtures(
+        'Passport_Application__c',
+        Array.from({ length: count }, () => ({
+          Applicant__c: contactId,
+          Status__c: 'Background Check Pending'
+        }))
+      );
+      const references = ids.map((_, i) => `bck_${tag}_${i}`);
+      await db.pool.query(
+        `INSERT INTO background_checks
+           (application_id, idempotency_key, request_hash, content_version_id, state, reference,
+            requested_at, deadline_at, expire_at, submitted_at)
+         SELECT id, 'bgc-' || id, 'seeded', '068000000000000AAA', 'accepted', ref, now(),
+                now() + interval '3 days', now() + interval '5 days', now()
+           FROM unnest($1::text[], $2::text[]) AS s(id, ref)`,
+        [ids, references]
+      );
+      return ids.map((applicationId, i) => ({ applicationId, reference: references[i] as string }));
+    },
     async submit(body, key, token = API_TOKEN) {
       const id = (body as { applicationId?: string }).applicationId;
       const response = await fetch(`${lab.service?.url}/background-checks`, {
@@ -270,6 +292,23 @@ export async function startLab(): Promise<Lab> {
     }
   };
   return lab;
+}
+
+/** A callback body as BackCheck sends it, and its signature header (now). */
+export function signedCallback(
+  secret: string,
+  check: { applicationId: string; reference: string },
+  result: 'clear' | 'not_clear' | 'inconclusive' = 'clear'
+): { raw: string; signature: string } {
+  const raw = JSON.stringify({
+    reference: check.reference,
+    clientReference: check.applicationId,
+    result,
+    notes: result === 'clear' ? null : 'See the agency report.',
+    completedAt: new Date().toISOString(),
+    eventId: `evt_${randomUUID().replace(/-/g, '')}`
+  });
+  return { raw, signature: signCallback(secret, raw, Math.floor(Date.now() / 1000)) };
 }
 
 /** Every BackCheck check completes now and its callbacks go out. */
