@@ -224,36 +224,48 @@ export class Checks {
     outcome: 'unknown' | 'replayed' | 'recorded' | 'duplicate';
     applicationId?: string;
   }> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ application_id: string; state: CheckState }>(
-        'SELECT application_id, state FROM background_checks WHERE reference = $1 FOR UPDATE',
-        [callback.reference]
-      );
-      const row = rows[0];
-      if (!row) {
-        await client.query('ROLLBACK');
-        return { outcome: 'unknown' };
-      }
-      const event = await client.query(
-        `INSERT INTO backcheck_callback_events (event_id, reference) VALUES ($1, $2)
-         ON CONFLICT (event_id) DO NOTHING`,
-        [callback.eventId, callback.reference]
-      );
-      if (event.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return { outcome: 'replayed', applicationId: row.application_id };
-      }
-      const recorded = await this.storeResult(client, callback, 'callback');
-      await client.query('COMMIT');
-      return { outcome: recorded ? 'recorded' : 'duplicate', applicationId: row.application_id };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    // One statement (one round trip, its own transaction): the row is locked, the eventId
+    // inserted only when the row exists, the result stored only when the eventId is new and the
+    // check still waits for it. Concurrent copies of one event: the second INSERT waits for the
+    // first and finds the conflict; concurrent events of one check: the second UPDATE re-reads
+    // the row and finds it completed.
+    const { rows } = await this.options.pool.query<{
+      application_id: string | null;
+      fresh: boolean;
+      recorded: boolean;
+    }>(
+      `WITH check_row AS (
+         SELECT application_id FROM background_checks WHERE reference = $1 FOR UPDATE
+       ), event AS (
+         INSERT INTO backcheck_callback_events (event_id, reference)
+         SELECT $2, $1 FROM check_row
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING 1
+       ), stored AS (
+         UPDATE background_checks
+            SET state = 'completed', result = $3, notes = $4, completed_at = $5,
+                callback_received_at = now(), next_delivery_at = now(), delivery_attempts = 0,
+                delivery_error = NULL
+          WHERE reference = $1 AND state = ANY($6::text[]) AND EXISTS (SELECT 1 FROM event)
+          RETURNING 1
+       )
+       SELECT (SELECT application_id FROM check_row) AS application_id,
+              EXISTS (SELECT 1 FROM event) AS fresh,
+              EXISTS (SELECT 1 FROM stored) AS recorded`,
+      [
+        callback.reference,
+        callback.eventId,
+        callback.result,
+        callback.notes,
+        callback.completedAt,
+        WAITING_STATES
+      ]
+    );
+    const row = rows[0];
+    if (!row?.application_id) return { outcome: 'unknown' };
+    const applicationId = row.application_id;
+    if (!row.fresh) return { outcome: 'replayed', applicationId };
+    return { outcome: row.recorded ? 'recorded' : 'duplicate', applicationId };
   }
 
   /** A result read by the fallback poll; false when the check had it already. */
@@ -263,28 +275,12 @@ export class Checks {
     notes: string | null;
     completedAt: string;
   }): Promise<boolean> {
-    return this.storeResult(this.options.pool, result, 'poll');
-  }
-
-  private async storeResult(
-    db: pg.Pool | pg.PoolClient,
-    result: { reference: string; result: CheckResult; notes: string | null; completedAt: string },
-    source: 'callback' | 'poll'
-  ): Promise<boolean> {
-    const { rowCount } = await db.query(
+    const { rowCount } = await this.options.pool.query(
       `UPDATE background_checks
           SET state = 'completed', result = $2, notes = $3, completed_at = $4,
-              callback_received_at = CASE WHEN $5 THEN now() ELSE callback_received_at END,
               next_delivery_at = now(), delivery_attempts = 0, delivery_error = NULL
-        WHERE reference = $1 AND state = ANY($6::text[])`,
-      [
-        result.reference,
-        result.result,
-        result.notes,
-        result.completedAt,
-        source === 'callback',
-        WAITING_STATES
-      ]
+        WHERE reference = $1 AND state = ANY($5::text[])`,
+      [result.reference, result.result, result.notes, result.completedAt, WAITING_STATES]
     );
     return rowCount === 1;
   }

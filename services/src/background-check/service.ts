@@ -9,6 +9,7 @@
 //
 // Any number of instances may run on one database: requests and callbacks on all of them, the
 // outbox and the sweep on the one holding each lease, submit and deliver jobs anywhere.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   defineService,
   startExclusiveDuty,
@@ -149,17 +150,10 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                     } catch (error) {
                       logger.error({ err: error }, 'background-check sweep failed');
                     }
-                    await new Promise<void>((resolve) => {
-                      const timer = setTimeout(resolve, config.sweepIntervalMs);
-                      signal.addEventListener(
-                        'abort',
-                        () => {
-                          clearTimeout(timer);
-                          resolve();
-                        },
-                        { once: true }
-                      );
-                    });
+                    // Removes its abort listener when it ends (a listener per round would pile up).
+                    await sleep(config.sweepIntervalMs, undefined, { signal }).catch(
+                      () => undefined
+                    );
                   }
                 },
                 { retryMs: leaseRetryMs, logger }
