@@ -85,6 +85,8 @@ export interface OutboxOptions {
   /** How often the outbox is looked at without a kick (default 1000 ms). */
   pollMs?: number;
   onDelivered?: (count: number, calls: number) => void;
+  /** A record Salesforce refused (retried alone). */
+  onRefused?: () => void;
 }
 
 export class Outbox {
@@ -227,6 +229,7 @@ export class Outbox {
       } finally {
         client.release();
       }
+      this.options.onRefused?.();
       logger.warn(
         { applicationId: row.application_id, error },
         'Salesforce refused a background-check result; retried alone'

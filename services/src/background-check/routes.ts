@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HttpError, RequestValidationError, jsonResponse, sendError } from '../platform/index.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { Checks } from './checks.ts';
+import type { CallbackOutcome } from './metrics.ts';
 import { callbackBody, submitAnswer, submitBody, submitHeaders } from './schemas.ts';
 import { SIGNATURE_HEADER, verifyBackCheckSignature } from './signature.ts';
 
@@ -25,6 +26,8 @@ export interface BackgroundCheckRoutesOptions extends Record<string, unknown> {
   onResult?: () => void;
   /** Clock of the signature window (tests). */
   nowS?: () => number;
+  /** Every callback's outcome (metrics). */
+  onCallback?: (outcome: CallbackOutcome) => void;
 }
 
 const callbackAnswer = z.object({ status: z.enum(['recorded', 'duplicate']) });
@@ -147,6 +150,7 @@ export async function backgroundCheckRoutes(
           options.nowS?.()
         );
         if (!check.ok) {
+          options.onCallback?.('invalid_signature');
           request.log.warn({ reason: check.reason }, 'BackCheck callback refused: signature');
           return sendError(
             reply,
@@ -163,6 +167,7 @@ export async function backgroundCheckRoutes(
         }
         const body = callbackBody.safeParse(parsed);
         if (!body.success) {
+          options.onCallback?.('invalid_body');
           request.log.error('signed BackCheck callback with an unusable body');
           return sendError(
             reply,
@@ -174,6 +179,7 @@ export async function backgroundCheckRoutes(
         const { reference, eventId } = body.data;
         const log = request.log.child({ reference, eventId });
         const applied = await checks.applyCallback(body.data);
+        options.onCallback?.(applied.outcome);
         if (applied.outcome === 'unknown') {
           log.warn('BackCheck callback for an unknown reference');
           return sendError(reply, 404, 'not_found', 'No background check has this reference.');

@@ -19,6 +19,7 @@ import {
 import { BackCheckClient } from './backcheck-client.ts';
 import { Checks, DELIVER_QUEUE, SUBMIT_QUEUE, type BackgroundCheckJobs } from './checks.ts';
 import { backgroundCheckConfig } from './config.ts';
+import { createBackgroundCheckMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { backgroundCheckRoutes } from './routes.ts';
 import { createSubmitter } from './submitter.ts';
@@ -42,7 +43,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
     name: 'background-check',
     config: backgroundCheckConfig,
     needs: { queue: true, salesforce: true },
-    async start({ config, pool, logger, salesforce, ...context }) {
+    async start({ config, pool, logger, salesforce, metrics, ...context }) {
+      const measure = createBackgroundCheckMetrics(metrics, pool);
       const queue = context.queue as unknown as JobQueue<BackgroundCheckJobs>;
       const retry = {
         retryLimit: config.retry.limit,
@@ -65,7 +67,11 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
         logger,
         batchWaitMs: config.batchWaitMs,
         pollMs: hooks.outboxPollMs,
-        onDelivered: hooks.onDelivered
+        onDelivered(count, calls) {
+          measure.written(count, calls);
+          hooks.onDelivered?.(count, calls);
+        },
+        onRefused: () => measure.refused()
       });
       const submit = createSubmitter({
         checks,
@@ -92,7 +98,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
           app.register(backgroundCheckRoutes, {
             checks,
             webhookSecret: config.webhookSecret,
-            onResult: () => outbox.kick()
+            onResult: () => outbox.kick(),
+            onCallback: (outcome) => measure.callback(outcome)
           }),
         workers: [
           {
@@ -146,6 +153,7 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                         pollIntervalMs: config.pollIntervalMs,
                         onResult: () => outbox.kick()
                       });
+                      measure.polled(report.completed);
                       hooks.onSweep?.(report);
                     } catch (error) {
                       logger.error({ err: error }, 'background-check sweep failed');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DELIVER_QUEUE } from '../../src/background-check/checks.ts';
-import { signedCallback, startLab, type Lab } from './harness.ts';
+import { API_TOKEN, signedCallback, startLab, type Lab } from './harness.ts';
 
 const BURST = Number(process.env.BGC_TEST_BURST ?? 10_000);
 
@@ -77,4 +77,15 @@ test('a record Salesforce refuses is retried alone; the rest of its batch is del
     [DELIVER_QUEUE, checks[2]!.applicationId]
   );
   assert.equal(rows[0]?.n, 1, 'one deliver job of its own');
+});
+
+test('/metrics counts callbacks by outcome, results written and the checks by state', async () => {
+  const response = await fetch(`${lab.service?.url}/metrics`, {
+    headers: { Authorization: `Bearer ${API_TOKEN}` }
+  });
+  const text = await response.text();
+  assert.match(text, /background_check_callbacks_total\{outcome="recorded"\} \d+/);
+  assert.match(text, /background_check_results_written_total \d+/);
+  assert.match(text, /background_check_results_refused_total [1-9]/);
+  assert.match(text, /background_check_checks\{state="delivered"\} \d+/);
 });
