@@ -90,6 +90,14 @@ export interface Lab {
     contentVersionId: string;
     body: BackgroundCheckContract['submitRequest']['body'];
   }>;
+  /**
+   * `count` applications in Background Check Pending (driver fixtures: no API calls) and their
+   * rows in the log table as BackCheck accepted them, each with a reference `bck_<tag>_<i>`.
+   */
+  seedPending(
+    count: number,
+    tag: string
+  ): Promise<Array<{ applicationId: string; reference: string }>>;
   submit(
     body: unknown,
     key?: string,
