@@ -83,5 +83,9 @@ test('SIGKILL between the recorded callback and the Salesforce write: delivered 
     'Approved after the restart',
     30_000
   );
-  assert.equal((await lab.row(app.applicationId))?.state, 'delivered');
+  // The row is marked once Salesforce has answered: a moment after the write.
+  await lab.until(
+    async () => (await lab.row(app.applicationId))?.state === 'delivered',
+    'delivered'
+  );
 });
