@@ -88,3 +88,35 @@ test('the contract example body is accepted as is (shape), other bodies are 400,
   const wrongKey = await lab.submit(contract.submitRequest.body, 'bgc-a0X5g00000ZZZZZEAV');
   assert.equal(wrongKey.status, 400);
 });
+
+test('BackCheck failing on submit (503, 500) is retried by the queue, then accepted; the photo is sent again', async () => {
+  lab.backCheck.control.injectFailures({ status: 503, count: 1, methods: ['POST'] });
+  lab.backCheck.control.injectFailures({ status: 500, count: 1, methods: ['POST'] });
+  const app = await lab.createApplication();
+  assert.equal((await lab.submit(app.body)).status, 202);
+  await lab.until(
+    async () => (await lab.row(app.applicationId))?.state === 'accepted',
+    'accepted after two failures',
+    30_000
+  );
+  lab.backCheck.control.clearFailures();
+});
+
+test('BackCheck failing past the retry limit: the check fails and the application shows Error', async () => {
+  lab.backCheck.control.injectFailures({ status: 503, count: 100, methods: ['POST'] });
+  try {
+    const app = await lab.createApplication();
+    assert.equal((await lab.submit(app.body)).status, 202);
+    await lab.until(
+      async () => (await lab.application(app.applicationId)).Status__c === 'Error',
+      'Error after the retries',
+      60_000
+    );
+    assert.match(
+      String((await lab.application(app.applicationId)).Background_Check_Notes__c),
+      /could not be reached after repeated attempts/
+    );
+  } finally {
+    lab.backCheck.control.clearFailures();
+  }
+});
