@@ -191,7 +191,8 @@ export class Checks {
   async markAccepted(applicationId: string, attempt: number, reference: string): Promise<boolean> {
     const { rowCount } = await this.options.pool.query(
       `UPDATE background_checks
-          SET state = 'accepted', reference = $3, submitted_at = now(), applicant = NULL
+          SET state = 'accepted', reference = $3, submitted_at = now(), applicant = NULL,
+              next_delivery_at = now()
         WHERE application_id = $1 AND attempts = $2 AND state = 'submitted'`,
       [applicationId, attempt, reference]
     );
@@ -244,7 +245,7 @@ export class Checks {
        ), stored AS (
          UPDATE background_checks
             SET state = 'completed', result = $3, notes = $4, completed_at = $5,
-                callback_received_at = now(), next_delivery_at = now(), delivery_attempts = 0,
+                callback_received_at = now(), next_delivery_at = now(), delivered_at = NULL, delivery_attempts = 0,
                 delivery_error = NULL
           WHERE reference = $1 AND state = ANY($6::text[]) AND EXISTS (SELECT 1 FROM event)
           RETURNING 1
@@ -278,7 +279,7 @@ export class Checks {
     const { rowCount } = await this.options.pool.query(
       `UPDATE background_checks
           SET state = 'completed', result = $2, notes = $3, completed_at = $4,
-              next_delivery_at = now(), delivery_attempts = 0, delivery_error = NULL
+              next_delivery_at = now(), delivered_at = NULL, delivery_attempts = 0, delivery_error = NULL
         WHERE reference = $1 AND state = ANY($5::text[])`,
       [result.reference, result.result, result.notes, result.completedAt, WAITING_STATES]
     );

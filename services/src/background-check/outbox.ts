@@ -53,8 +53,15 @@ const RESULT: Record<CheckResult, string> = {
 };
 const NOTES_MAX = 32_768;
 
-/** The application's fields for a row: its result, or Error with the reason. */
+/**
+ * The application's fields for a row: its result, Error with the reason, or (BackCheck has just
+ * accepted the check) its reference alone, so that a Pending application shows the check is with
+ * the agency (the Salesforce side's runbook looks for Pending without a reference).
+ */
 export function applicationUpdate(row: OutboxRow): Record<string, unknown> {
+  if (row.state === 'accepted' || row.state === 'expired') {
+    return { Id: row.application_id, Background_Check_Reference__c: row.reference };
+  }
   if (row.state === 'failed') {
     return {
       Id: row.application_id,
@@ -244,10 +251,12 @@ export class Outbox {
       `UPDATE background_checks AS c
           SET state = CASE WHEN c.state = 'completed' THEN 'delivered' ELSE c.state END,
               delivered_at = now(), next_delivery_at = NULL, delivery_error = NULL
-         FROM unnest($1::text[], $2::int[]) AS d(application_id, attempts)
+         FROM unnest($1::text[], $2::int[], $3::text[]) AS d(application_id, attempts, state)
         WHERE c.application_id = d.application_id AND c.attempts = d.attempts
-          AND c.state IN ('completed', 'failed')`,
-      [rows.map((r) => r.application_id), rows.map((r) => r.attempts)]
+          AND c.state = d.state AND c.state IN ('accepted', 'expired', 'completed', 'failed')`,
+      // The state written must still be the row's: a result recorded while its reference was
+      // being written stays in the outbox.
+      [rows.map((r) => r.application_id), rows.map((r) => r.attempts), rows.map((r) => r.state)]
     );
   }
 
@@ -258,7 +267,7 @@ export class Outbox {
       `SELECT application_id, attempts, state, reference, result, notes, completed_at, error,
               delivery_attempts
          FROM background_checks WHERE application_id = $1 AND attempts = $2
-          AND state IN ('completed', 'failed') AND delivered_at IS NULL`,
+          AND state IN ('accepted', 'expired', 'completed', 'failed') AND delivered_at IS NULL`,
       [job.data.applicationId, job.data.attempt]
     );
     const row = rows[0];

@@ -43,6 +43,13 @@ test('submit -> Pending with a reference -> callback -> Approved / Rejected / Er
     assert.equal(again.status, 202);
     assert.equal(again.json.state, 'accepted');
     assert.match(String(again.json.reference), /^bck_/);
+    // BackCheck's reference reaches the Pending application before the result does.
+    await lab.until(
+      async () =>
+        (await lab.application(app.applicationId)).Background_Check_Reference__c ===
+        again.json.reference,
+      'reference on the application'
+    );
     assert.equal((await lab.application(app.applicationId)).Status__c, 'Background Check Pending');
   }
   // The photo arrived whole, as a JPEG, with the applicant's application as client reference.
