@@ -13,7 +13,7 @@ import { startLab, type StartLabOptions } from './lab.ts';
 export const LAB_CLI: CommandSpec = {
   usage: 'npm start --',
   summary:
-    'Starts the lab: the scenario services on the services platform, with an org emulator and the SAP and SecurePay simulators standing in for every system that is not configured (see README.md). Configuration comes from environment variables (docs/services-platform.md).',
+    'Starts the lab: the scenario services on the services platform, with an org emulator and the SAP, SecurePay and BackCheck simulators standing in for every system that is not configured (see README.md). Configuration comes from environment variables (docs/services-platform.md).',
   options: {
     'emulator-port': {
       type: 'string',
@@ -38,6 +38,12 @@ export const LAB_CLI: CommandSpec = {
       valueName: 'port',
       description: 'SecurePay simulator port (0 = any free port).',
       defaultText: '8783'
+    },
+    'backcheck-port': {
+      type: 'string',
+      valueName: 'port',
+      description: 'BackCheck simulator port (0 = any free port).',
+      defaultText: '8784'
     }
   },
   examples: ['npm start', 'npm start -- --emulator-port 0 --pubsub-port 0 --sap-port 0'],
@@ -59,7 +65,8 @@ function labOptions(argv: readonly string[]): StartLabOptions | undefined {
     ['emulatorHttpPort', 'emulator-port'],
     ['emulatorGrpcPort', 'pubsub-port'],
     ['sapPort', 'sap-port'],
-    ['securePayPort', 'securepay-port']
+    ['securePayPort', 'securepay-port'],
+    ['backCheckPort', 'backcheck-port']
   ];
   for (const [key, flag] of ports) {
     const value = port(flag);
@@ -79,8 +86,10 @@ try {
       `  Pub/Sub     ${lab.pubsubEndpoint}`,
       `  SAP         ${lab.sapUrl}${lab.sapSimulated ? ' (SAP simulator, npm run sim:sap -- --help)' : ''}`,
       `  SecurePay   ${lab.securePayUrl}${lab.securePaySimulated ? ' (SecurePay simulator, npm run sim:securepay -- --help)' : ''}`,
+      `  BackCheck   ${lab.backCheckUrl}${lab.backCheckSimulated ? ' (BackCheck simulator, npm run sim:backcheck -- --help)' : ''}`,
       '  Running     account-sync (Account_Sync__e -> SAP, docs/account-sync.md)',
       '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
+      '              background-check (POST /background-checks -> BackCheck, callbacks at /backcheck/callbacks, docs/background-check.md)',
       `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
       ...(lab.serviceToken
         ? [
@@ -96,7 +105,7 @@ try {
 } catch (error) {
   const busy = error instanceof Error && error.message.includes('EADDRINUSE');
   const hint = busy
-    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`) may be running; stop it, choose other ports (`npm start -- --help`), or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL and credentials (docs/services-platform.md)'
+    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`, `sim:backcheck`) may be running; stop it, choose other ports (`npm start -- --help`), or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL / BACKCHECK_BASE_URL and credentials (docs/services-platform.md)'
     : '';
   const message =
     error instanceof UsageError

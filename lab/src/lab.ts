@@ -5,7 +5,9 @@
  *  - Salesforce: the org in SF_INSTANCE_URL, else a Salesforce org emulator in this process,
  *    logged in through the OAuth client-credentials flow as a real deployment would be;
  *  - SAP (account-sync, Scenario 1): SAP_BASE_URL, else the SAP simulator;
- *  - SecurePay (payments, Scenario 2): SECUREPAY_BASE_URL, else the SecurePay simulator.
+ *  - SecurePay (payments, Scenario 2): SECUREPAY_BASE_URL, else the SecurePay simulator;
+ *  - BackCheck (background-check, Scenario 3): BACKCHECK_BASE_URL, else the BackCheck simulator,
+ *    its callbacks pointed at the lab's /backcheck/callbacks.
  * With NODE_ENV=production the lab starts no stand-in and chooses no default: every system and
  * secret must be configured, as for the services' own entry points.
  */
@@ -18,6 +20,12 @@ import {
 } from '../../simulators/salesforce/src/emulator.ts';
 import { startSapSimulator } from '../../simulators/sap/src/server.ts';
 import { startSecurePaySimulator } from '../../simulators/securepay/src/server.ts';
+import {
+  DEFAULT_BACKCHECK_PORT,
+  startBackCheckSimulator,
+  type RunningBackCheckSimulator
+} from '../../simulators/backcheck/src/server.ts';
+import { backgroundCheckService } from '../../services/src/background-check/service.ts';
 import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
 import {
@@ -27,7 +35,7 @@ import {
 } from '../../services/src/platform/index.ts';
 
 /** Every scenario service the lab runs, in start order. */
-export const LAB_SERVICES = [accountSyncService, paymentsService] as const;
+export const LAB_SERVICES = [accountSyncService, paymentsService, backgroundCheckService] as const;
 
 export interface Lab {
   servicesUrl: string;
@@ -38,6 +46,8 @@ export interface Lab {
   sapSimulated: boolean;
   securePayUrl: string;
   securePaySimulated: boolean;
+  backCheckUrl: string;
+  backCheckSimulated: boolean;
   /**
    * The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set): new for every run, so
    * a page in the developer's browser or another host cannot know it.
@@ -60,6 +70,8 @@ export interface StartLabOptions {
   sapPort?: number;
   /** SecurePay simulator port when SECUREPAY_BASE_URL is not set (0 = any free port); default 8783. */
   securePayPort?: number;
+  /** BackCheck simulator port when BACKCHECK_BASE_URL is not set (0 = any free port); default 8784. */
+  backCheckPort?: number;
   /** Install SIGINT/SIGTERM handlers (the npm start entry point does). */
   handleSignals?: boolean;
 }
@@ -145,12 +157,28 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       env.SECUREPAY_MERCHANT_CODE = securePay.merchantCode;
     }
 
+    const simulateBackCheck = missing('BACKCHECK_BASE_URL');
+    let backCheck: RunningBackCheckSimulator | undefined;
+    if (simulateBackCheck) {
+      backCheck = await standIn('BackCheck simulator', () =>
+        startBackCheckSimulator({
+          port: options.backCheckPort ?? DEFAULT_BACKCHECK_PORT,
+          driverSecret
+        })
+      );
+      env.BACKCHECK_BASE_URL = backCheck.url;
+      env.BACKCHECK_API_KEY = backCheck.apiKey;
+      env.BACKCHECK_WEBHOOK_SECRET = backCheck.webhookSecret;
+    }
+
     const loaded = loadProcessConfig(env, LAB_SERVICES);
     const platform = await startPlatform(loaded.platform, {
       name: 'lab',
       services: loaded.services,
       handleSignals: options.handleSignals ?? false
     });
+    // The simulator calls the lab's callback endpoint (known once the server listens).
+    backCheck?.control.setCallbackUrl(`${platform.url}/backcheck/callbacks`);
     for (const started of standIns)
       platform.shutdown.add(`stop ${started.name}`, started.close, {
         order: SHUTDOWN_ORDER.dependencies
@@ -165,6 +193,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       sapSimulated: simulateSap,
       securePayUrl: env.SECUREPAY_BASE_URL ?? '',
       securePaySimulated: simulateSecurePay,
+      backCheckUrl: env.BACKCHECK_BASE_URL ?? '',
+      backCheckSimulated: simulateBackCheck,
       serviceToken: labToken,
       driverSecret,
       stop: async () => {

@@ -27,6 +27,13 @@ import type {
 /** Setup objects every user may read (Users are Public Read Only; the rest have no sharing). */
 const READABLE_BY_ALL = new Set(['user', 'organization', 'recordtype', 'group']);
 
+/**
+ * Salesforce Files: no profile or permission set grants them (they have no object permissions in
+ * an org); a file is reached through its sharing, i.e. the records it is linked to (sharing.ts).
+ * Readable, with every field, by every user.
+ */
+const FILE_OBJECTS = new Set(['contentversion', 'contentdocument', 'contentdocumentlink']);
+
 const SYSTEM_FIELDS = new Set([
   'CreatedDate',
   'CreatedById',
@@ -99,6 +106,7 @@ function closed(p: ObjectPermission): ObjectPermission {
 function withoutFieldSecurity(object: SObjectDescribe, field: FieldDescribe): boolean {
   if (object.kind === 'platformEvent' || object.kind === 'customMetadata') return true;
   if (READABLE_BY_ALL.has(object.name.toLowerCase())) return true;
+  if (FILE_OBJECTS.has(object.name.toLowerCase())) return true;
   if (field.type === 'id' || SYSTEM_FIELDS.has(field.name) || field.nameField === true) return true;
   return !field.nillable && field.type !== 'boolean' && field.createable;
 }
@@ -133,7 +141,8 @@ export function compileAccess(
     let permission = closed(objects.get(key) ?? NO_ACCESS);
     if (modifyAllData) permission = closed({ ...permission, create: true, modifyAll: true });
     else if (viewAllData) permission = closed({ ...permission, viewAll: true });
-    if (READABLE_BY_ALL.has(key)) permission = { ...permission, read: true };
+    if (READABLE_BY_ALL.has(key) || FILE_OBJECTS.has(key))
+      permission = { ...permission, read: true };
     // "Restrict access to custom metadata types" (on in every new org): a type is readable with
     // Customize Application or View All Data, or a grant of that type; else it is unknown.
     if (object.kind === 'customMetadata') {

@@ -176,8 +176,36 @@ export function recordRules(
       const parent = parentOf(object, record);
       if (parent) return sees(parent.object, parent.record, own);
     }
+    // A file is visible to whoever can see a record it is linked to (ContentDocumentLink).
+    const documentId = fileDocumentId(object, record);
+    if (documentId !== undefined) return linkedRecordVisible(documentId, own);
     // Private, or an object without an owner and without a parent to ask.
     return schema.getField(object, 'OwnerId') === undefined;
+  }
+
+  function fileDocumentId(object: SObjectDescribe, record: SfRecord): string | undefined {
+    const key = object.name.toLowerCase();
+    const id =
+      key === 'contentversion' || key === 'contentdocumentlink'
+        ? record.ContentDocumentId
+        : key === 'contentdocument'
+          ? record.Id
+          : undefined;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  /** Whether a record (not a file, not a user) linked to the document is visible. */
+  function linkedRecordVisible(documentId: string, own: Set<string>): boolean {
+    for (const link of store.scan('ContentDocumentLink')) {
+      if (link.ContentDocumentId !== documentId || typeof link.LinkedEntityId !== 'string')
+        continue;
+      if (link.LinkedEntityId === userId) return true;
+      const linked = store.getById(link.LinkedEntityId);
+      if (!linked || fileDocumentId(linked.object, linked.record) !== undefined) continue;
+      if (linked.object.name === 'User') continue;
+      if (sees(linked.object, linked.record, own)) return true;
+    }
+    return false;
   }
 
   function edits(object: SObjectDescribe, record: SfRecord, deleting: boolean): boolean {

@@ -1,0 +1,97 @@
+// Configuration of the background-check service (Scenario 3): the BackCheck connection, its
+// webhook secret, and the timeouts of the long-running transaction, in the toolkit's
+// configuration style (docs/background-check.md shows this table; a test keeps them equal).
+import {
+  defineConfig,
+  httpUrl,
+  integer,
+  required,
+  text,
+  withDefault
+} from '../../../toolkit/src/env.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export const backgroundCheckConfig = defineConfig({
+  name: 'background-check',
+  subject: 'background-check',
+  docs: 'docs/background-check.md',
+  variables: {
+    BACKCHECK_BASE_URL: required(
+      httpUrl({ https: 'production', example: 'https://api.backcheck.example' }),
+      { description: 'BackCheck API base URL (`/v1/checks` is appended).' }
+    ),
+    BACKCHECK_API_KEY: required(text(), {
+      secret: true,
+      description:
+        "BackCheck API key, sent as `Authorization: Bearer`; BackCheck sends this key's callbacks to `<service>/backcheck/callbacks`."
+    }),
+    BACKCHECK_WEBHOOK_SECRET: required(text(), {
+      secret: true,
+      description: 'Shared secret of the `BackCheck-Signature` HMAC on callbacks.'
+    }),
+    BACKCHECK_TIMEOUT_MS: withDefault(integer(100, 600_000), '60000', {
+      description:
+        'Time box of one BackCheck call (a submit streams up to 10 MB of photo). Runs in the job queue, never while Salesforce waits.'
+    }),
+    BACKGROUND_CHECK_DEADLINE_MS: withDefault(integer(1, 365 * DAY_MS), String(78 * HOUR_MS), {
+      description:
+        "Time after the request after which a check without a result is flagged overdue and BackCheck's status endpoint is polled (lost callback). Default 78 h: BackCheck takes 2-3 days."
+    }),
+    BACKGROUND_CHECK_EXPIRE_MS: withDefault(integer(1, 365 * DAY_MS), String(5 * DAY_MS), {
+      description:
+        "Time after the request after which a check still without a result is `expired` (a resubmit then starts a new attempt; a late result still lands). Keep it at Salesforce's `Pending_Timeout_Days__c` (5 days)."
+    }),
+    BACKGROUND_CHECK_POLL_INTERVAL_MS: withDefault(integer(100, 7 * DAY_MS), String(HOUR_MS), {
+      description: 'Least time between two status polls of one overdue check.'
+    }),
+    BACKGROUND_CHECK_SWEEP_INTERVAL_MS: withDefault(integer(50, DAY_MS), '60000', {
+      description: 'How often the deadline sweep runs (flag, poll, expire, prune).'
+    }),
+    BACKGROUND_CHECK_BATCH_WAIT_MS: withDefault(integer(0, 60_000), '200', {
+      description:
+        'Longest a recorded result waits for others before the Salesforce write (one sObject Collections call takes 200).'
+    }),
+    BACKGROUND_CHECK_RETRY_LIMIT: withDefault(integer(0, 50), '10', {
+      description:
+        'Retries of a failed BackCheck submit, or of one record Salesforce refused, through the job queue.'
+    }),
+    BACKGROUND_CHECK_RETRY_DELAY_S: withDefault(integer(1, 3600), '5', {
+      description: 'Base delay of their exponential backoff in seconds.'
+    })
+  },
+  build: (v): BackgroundCheckConfig => ({
+    backCheck: {
+      baseUrl: v.BACKCHECK_BASE_URL,
+      apiKey: v.BACKCHECK_API_KEY,
+      timeoutMs: v.BACKCHECK_TIMEOUT_MS
+    },
+    webhookSecret: v.BACKCHECK_WEBHOOK_SECRET,
+    deadlineMs: v.BACKGROUND_CHECK_DEADLINE_MS,
+    expireMs: Math.max(v.BACKGROUND_CHECK_EXPIRE_MS, v.BACKGROUND_CHECK_DEADLINE_MS),
+    pollIntervalMs: v.BACKGROUND_CHECK_POLL_INTERVAL_MS,
+    sweepIntervalMs: v.BACKGROUND_CHECK_SWEEP_INTERVAL_MS,
+    batchWaitMs: v.BACKGROUND_CHECK_BATCH_WAIT_MS,
+    retry: { limit: v.BACKGROUND_CHECK_RETRY_LIMIT, delaySeconds: v.BACKGROUND_CHECK_RETRY_DELAY_S }
+  })
+});
+
+export interface BackCheckConnection {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+export interface BackgroundCheckConfig {
+  backCheck: BackCheckConnection;
+  webhookSecret: string;
+  /** Overdue (flag + poll) this long after the request. */
+  deadlineMs: number;
+  /** Expired this long after the request (never before the deadline). */
+  expireMs: number;
+  pollIntervalMs: number;
+  sweepIntervalMs: number;
+  batchWaitMs: number;
+  retry: { limit: number; delaySeconds: number };
+}
