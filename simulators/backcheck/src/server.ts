@@ -77,6 +77,12 @@ export interface BackCheckSimulatorOptions {
   /** Draws the completion delays (default Math.random). */
   random?: () => number;
   /**
+   * The wall clock the simulated clock adds its offset to (default Date.now). Tests that assert
+   * exact backoff timings freeze it, so real time passing on a busy machine cannot make a retry
+   * due early.
+   */
+  wallClock?: () => number;
+  /**
    * Guard the HTTP control API (`/__sim/*`) with `Authorization: Bearer <driverSecret>`. Set or
    * not, it answers loopback clients only.
    */
@@ -115,7 +121,7 @@ export async function startBackCheckSimulator(
     options.completionDelay ?? DEFAULT_COMPLETION_DELAY
   );
   const retry = validateRetryPolicy(options.retry ?? {}, DEFAULT_RETRY_POLICY);
-  const clock = new SimClock();
+  const clock = new SimClock(options.wallClock);
   const ctx: BackCheckContext = {
     clients,
     store: new CheckStore(),

@@ -42,7 +42,13 @@ function signedCorrectly(secret: string, callback: ReceivedCallback): boolean {
 
 describe('BackCheck simulator: completion and callbacks', () => {
   const receiver = useCallbackReceiver();
-  const bc = useBackCheck({ completionDelay: { minMs: 2 * DAY_MS, maxMs: 2 * DAY_MS } });
+  // Frozen wall clock: only advance() moves simulated time, so the exact backoff timings below
+  // do not race real time on a busy machine.
+  const frozenAt = Date.now();
+  const bc = useBackCheck({
+    completionDelay: { minMs: 2 * DAY_MS, maxMs: 2 * DAY_MS },
+    wallClock: () => frozenAt
+  });
   beforeEach(() => {
     bc.control.reset();
     bc.control.setCallbackUrl(receiver.url);
