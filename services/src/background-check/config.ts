@@ -62,7 +62,7 @@ export const backgroundCheckConfig = defineConfig({
     }),
     BACKGROUND_CHECK_KILL_SWITCH_INTERVAL_MS: withDefault(integer(100, 3_600_000), '30000', {
       description:
-        'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, BackgroundCheck else Default) is read: one SOQL query each time. While off, queued submissions are held and overdue checks are not polled; callbacks are still recorded and written.'
+        'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, BackgroundCheck else Default) is read: one SOQL query each time, 2,880 API calls a day at the default; also the longest BackCheck keeps being called after an admin switches it off, and how long a held submit job waits before it looks again. While off, queued submissions are held and overdue checks are not polled; callbacks are still recorded and written.'
     })
   },
   build: (v): BackgroundCheckConfig => ({

@@ -45,7 +45,7 @@ describe('background-check honours the kill switch', () => {
   before(async () => {
     lab = await startLab();
     setSwitch(false);
-    await lab.startService();
+    await lab.startService({ BACKGROUND_CHECK_KILL_SWITCH_INTERVAL_MS: '100' });
   });
   after(async () => lab?.close());
 
