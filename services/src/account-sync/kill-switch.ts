@@ -36,22 +36,31 @@ interface SettingRow {
   Enabled__c: boolean | string | null;
 }
 
-/** The switch as Apex resolves it: the scenario's record, else Default, else on. */
-export function resolveEnabled(rows: readonly SettingRow[]): boolean {
+/**
+ * The switch as Apex resolves it: the scenario's record, else Default, else on. `scenario` lets
+ * another slice (background-check) read its own record with the same rule.
+ */
+export function resolveEnabled(
+  rows: readonly SettingRow[],
+  scenario: string = KILL_SWITCH_SCENARIO
+): boolean {
   const byName = new Map(rows.map((r) => [r.DeveloperName, r]));
-  const record = byName.get(KILL_SWITCH_SCENARIO) ?? byName.get(DEFAULT_RECORD);
+  const record = byName.get(scenario) ?? byName.get(DEFAULT_RECORD);
   if (record === undefined) return true;
   return !(record.Enabled__c === false || record.Enabled__c === 'false');
 }
 
 /** Reads the switch (one SOQL query; custom metadata queries count as API calls). */
-export async function readKillSwitch(rest: Pick<RestClient, 'query'>): Promise<boolean> {
+export async function readKillSwitch(
+  rest: Pick<RestClient, 'query'>,
+  scenario: string = KILL_SWITCH_SCENARIO
+): Promise<boolean> {
   const rows: SettingRow[] = [];
   for await (const row of rest.query<SettingRow>(
-    `SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName IN ('${KILL_SWITCH_SCENARIO}', '${DEFAULT_RECORD}')`
+    `SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName IN ('${scenario}', '${DEFAULT_RECORD}')`
   ))
     rows.push(row);
-  return resolveEnabled(rows);
+  return resolveEnabled(rows, scenario);
 }
 
 export interface KillSwitchOptions {

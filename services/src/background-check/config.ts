@@ -59,6 +59,10 @@ export const backgroundCheckConfig = defineConfig({
     }),
     BACKGROUND_CHECK_RETRY_DELAY_S: withDefault(integer(1, 3600), '5', {
       description: 'Base delay of their exponential backoff in seconds.'
+    }),
+    BACKGROUND_CHECK_KILL_SWITCH_INTERVAL_MS: withDefault(integer(100, 3_600_000), '30000', {
+      description:
+        'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, BackgroundCheck else Default) is read: one SOQL query each time, 2,880 API calls a day at the default; also the longest BackCheck keeps being called after an admin switches it off, and how long a held submit job waits before it looks again. While off, queued submissions are held and overdue checks are not polled; callbacks are still recorded and written.'
     })
   },
   build: (v): BackgroundCheckConfig => ({
@@ -73,7 +77,11 @@ export const backgroundCheckConfig = defineConfig({
     pollIntervalMs: v.BACKGROUND_CHECK_POLL_INTERVAL_MS,
     sweepIntervalMs: v.BACKGROUND_CHECK_SWEEP_INTERVAL_MS,
     batchWaitMs: v.BACKGROUND_CHECK_BATCH_WAIT_MS,
-    retry: { limit: v.BACKGROUND_CHECK_RETRY_LIMIT, delaySeconds: v.BACKGROUND_CHECK_RETRY_DELAY_S }
+    retry: {
+      limit: v.BACKGROUND_CHECK_RETRY_LIMIT,
+      delaySeconds: v.BACKGROUND_CHECK_RETRY_DELAY_S
+    },
+    killSwitchIntervalMs: v.BACKGROUND_CHECK_KILL_SWITCH_INTERVAL_MS
   })
 });
 
@@ -94,4 +102,5 @@ export interface BackgroundCheckConfig {
   sweepIntervalMs: number;
   batchWaitMs: number;
   retry: { limit: number; delaySeconds: number };
+  killSwitchIntervalMs: number;
 }

@@ -13,6 +13,8 @@ export interface BackgroundCheckMetrics {
   written(count: number, calls: number): void;
   refused(): void;
   polled(completed: number): void;
+  /** The kill switch's state (on, off, unknown: not read or unreadable). */
+  killSwitch(state: 'on' | 'off' | 'unknown'): void;
 }
 
 export function createBackgroundCheckMetrics(
@@ -46,6 +48,12 @@ export function createBackgroundCheckMetrics(
     help: 'Checks the fallback poll completed (their callback never arrived).',
     registers
   });
+  const paused = new Gauge({
+    name: 'background_check_paused',
+    help: 'Paused by kill switch (Integration_Setting__mdt BackgroundCheck Enabled__c): 1 while BackCheck submissions and polls are held (off, or the switch unreadable), by state; callbacks are still recorded.',
+    labelNames: ['state'] as const,
+    registers
+  });
   new Gauge({
     name: 'background_check_checks',
     help: 'Checks in the log table by state; overdue = accepted past the deadline, undelivered = results waiting for Salesforce.',
@@ -74,6 +82,10 @@ export function createBackgroundCheckMetrics(
     refused: () => refused.inc(),
     polled(completed) {
       if (completed > 0) found.inc(completed);
+    },
+    killSwitch(state) {
+      paused.reset();
+      if (state !== 'on') paused.set({ state }, 1);
     }
   };
 }

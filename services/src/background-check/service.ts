@@ -19,6 +19,7 @@ import {
 import { BackCheckClient } from './backcheck-client.ts';
 import { Checks, DELIVER_QUEUE, SUBMIT_QUEUE, type BackgroundCheckJobs } from './checks.ts';
 import { backgroundCheckConfig } from './config.ts';
+import { BackgroundCheckSwitch } from './kill-switch.ts';
 import { createBackgroundCheckMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { backgroundCheckRoutes } from './routes.ts';
@@ -43,8 +44,19 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
     name: 'background-check',
     config: backgroundCheckConfig,
     needs: { queue: true, salesforce: true },
-    async start({ config, pool, logger, salesforce, metrics, ...context }) {
+    async start({ config, pool, logger, salesforce, metrics, readiness, ...context }) {
       const measure = createBackgroundCheckMetrics(metrics, pool);
+      const killSwitch = new BackgroundCheckSwitch({
+        rest: salesforce.rest,
+        intervalMs: config.killSwitchIntervalMs,
+        logger,
+        onState: (state) => measure.killSwitch(state)
+      });
+      // Not ready while BackCheck calls are held, with the reason; callbacks are still served.
+      readiness.add('background-check: kill switch', () => {
+        const reason = killSwitch.pausedReason;
+        if (reason !== undefined) throw new Error(reason);
+      });
       const queue = context.queue as unknown as JobQueue<BackgroundCheckJobs>;
       const retry = {
         retryLimit: config.retry.limit,
@@ -79,7 +91,12 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
         salesforce: salesforce.connection,
         logger,
         maxPhotoBytes: hooks.maxPhotoBytes,
-        onFailed: () => outbox.kick()
+        onFailed: () => outbox.kick(),
+        hold: {
+          isOpen: () => killSwitch.open,
+          queue,
+          holdSeconds: Math.max(1, Math.ceil(config.killSwitchIntervalMs / 1000))
+        }
       });
       logger.info(
         {
@@ -93,6 +110,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
       const pollingIntervalSeconds = hooks.queuePollSeconds ?? 0.5;
       let outboxDuty: ExclusiveDuty | undefined;
       let sweepDuty: ExclusiveDuty | undefined;
+      const switchWatch = new AbortController();
+      let watching: Promise<void> | undefined;
       return {
         routes: async (app) =>
           app.register(backgroundCheckRoutes, {
@@ -102,6 +121,18 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
             onCallback: (outcome) => measure.callback(outcome)
           }),
         workers: [
+          {
+            // Every instance reads the switch: each one runs submit jobs.
+            name: 'kill switch',
+            async start() {
+              await killSwitch.check();
+              watching = killSwitch.watch(switchWatch.signal);
+            },
+            async stop() {
+              switchWatch.abort();
+              await watching;
+            }
+          },
           {
             name: 'submit and deliver jobs',
             async start() {
@@ -151,6 +182,7 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                         backCheck,
                         logger,
                         pollIntervalMs: config.pollIntervalMs,
+                        pollAllowed: killSwitch.open,
                         onResult: () => outbox.kick()
                       });
                       measure.polled(report.completed);

@@ -4,7 +4,7 @@
 // Apex waits only 10 s for the acknowledgement. A transient failure is retried by pg-boss with
 // exponential backoff; a permanent one (photo, data, BackCheck's 4xx) or the last retry marks the
 // check failed, and the outbox writes Error to the application.
-import type { Logger, QueueJob, SalesforceConnection } from '../platform/index.ts';
+import type { JobQueue, Logger, QueueJob, SalesforceConnection } from '../platform/index.ts';
 import { BackCheckRejectedError, type BackCheckClient } from './backcheck-client.ts';
 import type { BackgroundCheckJobs, Checks } from './checks.ts';
 import { SUBMIT_QUEUE } from './checks.ts';
@@ -18,6 +18,16 @@ export interface SubmitterOptions {
   /** Called when a row changed state (the outbox is kicked on failures). */
   onFailed?: () => void;
   maxPhotoBytes?: number;
+  /**
+   * The kill switch: while it is not open the job is put back (due in `holdSeconds`, with the
+   * retries it has left) instead of calling BackCheck; throwing instead would spend a retry per
+   * hold and fail the check after a long off period.
+   */
+  hold?: {
+    isOpen: () => boolean;
+    queue: Pick<JobQueue<BackgroundCheckJobs>, 'send'>;
+    holdSeconds: number;
+  };
 }
 
 /** BackCheck's Idempotency-Key of one attempt: a retried job replays, a new attempt does not. */
@@ -38,6 +48,15 @@ export function createSubmitter(options: SubmitterOptions) {
         { state: row?.state },
         'submit job for a check no longer waiting to be sent; skipped'
       );
+      return;
+    }
+    const { hold } = options;
+    if (hold && !hold.isOpen()) {
+      await hold.queue.send(SUBMIT_QUEUE, job.data, {
+        startAfter: hold.holdSeconds,
+        retryLimit: Math.max(0, job.retryLimit - job.retryCount)
+      });
+      log.info('background check held by the kill switch; not sent to BackCheck');
       return;
     }
     const started = performance.now();

@@ -23,6 +23,8 @@ export interface SweepOptions {
   backCheck: BackCheckClient;
   logger: Logger;
   pollIntervalMs: number;
+  /** False while the kill switch holds BackCheck calls: flag, expire and prune, but no polls. */
+  pollAllowed?: boolean;
   onResult?: () => void;
 }
 
@@ -57,15 +59,18 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       'background check expired without a result (a late result still lands)'
     );
   }
-  const due = await pool.query<{ application_id: string; reference: string }>(
-    `SELECT application_id, reference FROM background_checks
+  const due =
+    options.pollAllowed === false
+      ? { rows: [] }
+      : await pool.query<{ application_id: string; reference: string }>(
+          `SELECT application_id, reference FROM background_checks
       WHERE state IN ('accepted', 'expired') AND flagged_at IS NOT NULL
         AND (last_polled_at IS NULL OR last_polled_at <= now() - $1 * interval '1 millisecond')
         AND recorded_at > now() - $2 * interval '1 day'
       ORDER BY last_polled_at NULLS FIRST, deadline_at
       LIMIT $3`,
-    [options.pollIntervalMs, POLL_HORIZON_DAYS, POLLS_PER_SWEEP]
-  );
+          [options.pollIntervalMs, POLL_HORIZON_DAYS, POLLS_PER_SWEEP]
+        );
   let completed = 0;
   for (const row of due.rows) {
     await pool.query(
