@@ -97,6 +97,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
         routes: async (app) =>
           app.register(backgroundCheckRoutes, {
             checks,
+            rest: salesforce.rest,
+            submitTokens: config.submitTokens,
             webhookSecret: config.webhookSecret,
             onResult: () => outbox.kick(),
             onCallback: (outcome) => measure.callback(outcome)

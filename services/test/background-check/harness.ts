@@ -32,6 +32,8 @@ import {
 } from '../platform/salesforce-test-org.ts';
 
 export const API_TOKEN = 'background-check-test-token-0123456789';
+/** Valid for the platform (another service's token), not for submitting checks. */
+export const OTHER_SERVICE_TOKEN = 'other-service-test-token-0123456789';
 
 export interface BackgroundCheckContract {
   submitRequest: {
@@ -98,6 +100,14 @@ export interface Lab {
     count: number,
     tag: string
   ): Promise<Array<{ applicationId: string; reference: string }>>;
+  /**
+   * The case worker submits the application again (Apex: Pending, a new requestedAt, a second
+   * later so that it differs to the second); optionally with a new photo version.
+   */
+  resubmit(
+    applicationId: string,
+    options?: { photo?: Uint8Array }
+  ): Promise<{ requestedAt: string; contentVersionId?: string }>;
   submit(
     body: unknown,
     key?: string,
@@ -139,7 +149,8 @@ export async function startLab(): Promise<Lab> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     HTTP_PORT: '0',
-    SERVICE_API_TOKENS: API_TOKEN,
+    SERVICE_API_TOKENS: `${API_TOKEN},${OTHER_SERVICE_TOKEN}`,
+    BACKGROUND_CHECK_API_TOKENS: API_TOKEN,
     SF_INSTANCE_URL: org.emulator.instanceUrl,
     SF_CLIENT_ID: DEFAULT_CLIENT_ID,
     SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
@@ -191,6 +202,7 @@ export async function startLab(): Promise<Lab> {
     async createApplication(options = {}) {
       passportSeq += 1;
       const passportNumber = options.passportNumber ?? `PA${String(1_000_000 + passportSeq)}`;
+      const requestedAt = new Date().toISOString();
       const [application] = await admin.rest.createMany(
         'Passport_Application__c',
         [
@@ -200,7 +212,7 @@ export async function startLab(): Promise<Lab> {
             Passport_Number__c: passportNumber,
             Nationality__c: 'GB',
             Date_Of_Birth__c: '1990-12-10',
-            Background_Check_Requested_At__c: new Date().toISOString()
+            Background_Check_Requested_At__c: requestedAt
           }
         ],
         { allOrNone: true }
@@ -234,9 +246,37 @@ export async function startLab(): Promise<Lab> {
             passportNumber,
             nationality: 'GB'
           },
-          requestedAt: new Date().toISOString()
+          requestedAt
         }
       };
+    },
+    async resubmit(applicationId, options = {}) {
+      const requestedAt = new Date(Date.now() + 1000).toISOString();
+      await admin.rest.updateMany(
+        'Passport_Application__c',
+        [
+          {
+            Id: applicationId,
+            Status__c: 'Background Check Pending',
+            Background_Check_Requested_At__c: requestedAt
+          }
+        ],
+        { allOrNone: true }
+      );
+      if (!options.photo) return { requestedAt };
+      const [version] = await admin.rest.createMany(
+        'ContentVersion',
+        [
+          {
+            Title: 'Photo',
+            PathOnClient: 'photo.jpg',
+            VersionData: Buffer.from(options.photo).toString('base64'),
+            FirstPublishLocationId: applicationId
+          }
+        ],
+        { allOrNone: true }
+      );
+      return { requestedAt, contentVersionId: String(version?.id) };
     },
     async seedPending(count, tag) {
       const ids = await org.fixtures(
