@@ -56,7 +56,11 @@ interface ApplicationRecord {
   Passport_Number__c: string | null;
   Nationality__c: string | null;
   Date_Of_Birth__c: string | null;
-  Applicant__r: { FirstName: string | null; LastName: string | null; Birthdate: string | null } | null;
+  Applicant__r: {
+    FirstName: string | null;
+    LastName: string | null;
+    Birthdate: string | null;
+  } | null;
 }
 
 const seconds = (iso: string | null | undefined): number =>
@@ -112,7 +116,9 @@ export async function verifyRequest(
       // The ids as the caller sent them (15 or 18 characters: the row's key stays the same).
       applicationId: request.applicationId,
       contentVersionId: request.contentVersionId,
-      requestedAt: new Date(seconds(application.Background_Check_Requested_At__c) * 1000).toISOString(),
+      requestedAt: new Date(
+        seconds(application.Background_Check_Requested_At__c) * 1000
+      ).toISOString(),
       applicant: applicant.data
     }
   };

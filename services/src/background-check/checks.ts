@@ -212,8 +212,9 @@ export class Checks {
 
   /**
    * A verified callback: 'unknown' (no check has this reference), 'replayed' (this eventId was
-   * seen before: refused, nothing applied), 'recorded' (result stored and queued for
-   * Salesforce), 'duplicate' (the check already has its result: nothing changes).
+   * seen before for another reference: refused, nothing applied), 'recorded' (result stored and
+   * queued for Salesforce), 'duplicate' (the check already has its result, or this very event
+   * was received before: nothing changes).
    */
   async applyCallback(callback: {
     reference: string;
@@ -265,7 +266,18 @@ export class Checks {
     const row = rows[0];
     if (!row?.application_id) return { outcome: 'unknown' };
     const applicationId = row.application_id;
-    if (!row.fresh) return { outcome: 'replayed', applicationId };
+    if (!row.fresh) {
+      // BackCheck resending an event whose 200 it never got (same eventId, same check) is a
+      // retry, answered 200 duplicate so it stops; only an eventId reused on another check is a
+      // replay. Read after the statement: a concurrent copy's INSERT is committed by now.
+      const prior = await this.options.pool.query<{ reference: string }>(
+        'SELECT reference FROM backcheck_callback_events WHERE event_id = $1',
+        [callback.eventId]
+      );
+      return prior.rows[0]?.reference === callback.reference
+        ? { outcome: 'duplicate', applicationId }
+        : { outcome: 'replayed', applicationId };
+    }
     return { outcome: row.recorded ? 'recorded' : 'duplicate', applicationId };
   }
 

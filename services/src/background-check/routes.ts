@@ -1,7 +1,7 @@
 // POST /background-checks (BackgroundCheckContract.json: what Apex sends through the
 // Background_Check_ESB Named Credential; bearer auth) and POST /backcheck/callbacks (BackCheck's
-// signed callback: public for the bearer check, verified by its HMAC instead). Applicant data is
-// never logged; callbacks log reference, eventId and outcome only.
+// signed callback: public for the bearer check, verified by its HMAC instead). Applicant data and
+// check results are never logged; callbacks log reference, eventId and outcome class only.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -84,7 +84,7 @@ export async function backgroundCheckRoutes(
           operationId: 'submitBackgroundCheck',
           summary: 'Start the background check of a passport application',
           description:
-            'Checks the request against the application in Salesforce (Pending, same requestedAt, the photo the latest version of one of its Files; the applicant data sent to BackCheck is read there, the body\'s copy is ignored), records it and answers at once; the photo is fetched from Salesforce and sent to BackCheck afterwards (job queue). The same request again answers the current state; another request while the check runs is 409; after the check ended (failed, expired, or its result delivered) another request starts a new attempt.',
+            "Checks the request against the application in Salesforce (Pending, same requestedAt, the photo the latest version of one of its Files; the applicant data sent to BackCheck is read there, the body's copy is ignored), records it and answers at once; the photo is fetched from Salesforce and sent to BackCheck afterwards (job queue). The same request again answers the current state; another request while the check runs is 409; after the check ended (failed, expired, or its result delivered) another request starts a new attempt.",
           tags: ['background-check'],
           headers: submitHeaders,
           body: submitBody,
@@ -120,7 +120,11 @@ export async function backgroundCheckRoutes(
         const verified = await verifyRequest(options.rest, body);
         if (!verified.ok) {
           log.warn({ refusal: verified.refusal.code }, 'background check request refused');
-          throw new HttpError(verified.refusal.status, verified.refusal.code, verified.refusal.message);
+          throw new HttpError(
+            verified.refusal.status,
+            verified.refusal.code,
+            verified.refusal.message
+          );
         }
         const outcome = await checks.record(key, verified.request);
         if (outcome.kind === 'conflict') {
@@ -161,7 +165,7 @@ export async function backgroundCheckRoutes(
           errorResponses: {
             401: '`invalid_signature`: the BackCheck-Signature is missing, malformed, older than 5 minutes or does not match.',
             404: '`not_found`: no check has this reference.',
-            409: '`replayed`: this eventId was received before; nothing is applied again.'
+            409: '`replayed`: this eventId was received before for another reference; nothing is applied. (The same event resent for the same reference is 200 `duplicate`.)'
           }
         },
         schema: {
@@ -171,7 +175,7 @@ export async function backgroundCheckRoutes(
           response: {
             200: jsonResponse(
               callbackAnswer,
-              '`recorded`: the result is stored and on its way to Salesforce. `duplicate`: the check had its result already.'
+              '`recorded`: the result is stored and on its way to Salesforce. `duplicate`: the check had its result already, or this event was received before (a resend after a lost 200).'
             )
           }
         }
@@ -227,12 +231,10 @@ export async function backgroundCheckRoutes(
           );
           return sendError(reply, 409, 'replayed', 'This eventId was received before.');
         }
+        // The outcome class only (recorded / duplicate): the check's result next to the
+        // application id would be personal data in the logs (it is in Salesforce and the table).
         log.info(
-          {
-            applicationId: applied.applicationId,
-            outcome: applied.outcome,
-            result: body.data.result
-          },
+          { applicationId: applied.applicationId, outcome: applied.outcome },
           'BackCheck callback'
         );
         if (applied.outcome === 'recorded') options.onResult?.();

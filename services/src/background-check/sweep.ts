@@ -91,7 +91,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       if (applied) {
         completed += 1;
         logger.warn(
-          { applicationId: row.application_id, reference: row.reference, result: status.result },
+          { applicationId: row.application_id, reference: row.reference },
           'background check completed by the fallback poll (its callback never arrived)'
         );
       }

@@ -14,6 +14,7 @@ import {
 } from '../../../simulators/backcheck/src/server.ts';
 import { jpegBytes } from '../../../simulators/backcheck/test/helpers/backcheck.ts';
 import {
+  createLogger,
   loadProcessConfig,
   startPlatform,
   type Platform,
@@ -80,7 +81,13 @@ export interface Lab {
   env: Record<string, string>;
   /** While true, every request of the service's Salesforce clients fails (an outage). */
   salesforceDown: boolean;
-  startService(overrides?: Record<string, string>, hooks?: BackgroundCheckHooks): Promise<Platform>;
+  startService(
+    overrides?: Record<string, string>,
+    hooks?: BackgroundCheckHooks,
+    options?: { captureLogs?: boolean }
+  ): Promise<Platform>;
+  /** Every log line of the service (JSON), when started with captureLogs. */
+  logs: string[];
   stopService(): Promise<void>;
   /** An application in Background Check Pending with a photo, as Apex leaves it. */
   createApplication(options?: {
@@ -179,7 +186,8 @@ export async function startLab(): Promise<Lab> {
     set salesforceDown(down: boolean) {
       state.down = down;
     },
-    async startService(overrides = {}, hooks = {}) {
+    logs: [],
+    async startService(overrides = {}, hooks = {}, options = {}) {
       const service = createBackgroundCheckService({
         leaseRetryMs: 100,
         outboxPollMs: 100,
@@ -187,10 +195,18 @@ export async function startLab(): Promise<Lab> {
         ...hooks
       });
       const loaded = loadProcessConfig({ ...env, ...overrides }, [service]);
+      const logger = options.captureLogs
+        ? createLogger({
+            level: 'debug',
+            service: 'background-check-test',
+            destination: { write: (line: string) => void lab.logs.push(line) }
+          })
+        : undefined;
       lab.service = await startPlatform(loaded.platform, {
         name: 'background-check-test',
         services: loaded.services,
-        salesforce
+        salesforce,
+        logger
       });
       backCheck.control.setCallbackUrl(`${lab.service.url}/backcheck/callbacks`);
       return lab.service;
