@@ -27,6 +27,13 @@ export type CheckState =
   'submitted' | 'accepted' | 'completed' | 'delivered' | 'failed' | 'expired';
 export type CheckResult = 'clear' | 'not_clear' | 'inconclusive';
 
+/**
+ * Error text of a check whose submit never finished: its last attempt died (the submit queue's
+ * dead letter) or it was still `submitted` at its expiry (the sweep).
+ */
+export const NOT_STARTED_REASON =
+  'The background check could not be started (the attempt was interrupted). Submit again; if it persists, contact support.';
+
 /** States after which a new request (another body) starts a new attempt. */
 export const FINAL_STATES: ReadonlySet<CheckState> = new Set(['delivered', 'failed', 'expired']);
 /** States in which a result from BackCheck is still expected. */

@@ -11,6 +11,7 @@
 // outbox and the sweep on the one holding each lease, submit and deliver jobs anywhere.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  deadLetterQueueName,
   defineService,
   startExclusiveDuty,
   type ExclusiveDuty,
@@ -22,7 +23,7 @@ import { backgroundCheckConfig } from './config.ts';
 import { createBackgroundCheckMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { backgroundCheckRoutes } from './routes.ts';
-import { createSubmitter } from './submitter.ts';
+import { createSubmitDeadLetterHandler, createSubmitter } from './submitter.ts';
 import { sweep, type SweepReport } from './sweep.ts';
 
 export interface BackgroundCheckHooks {
@@ -111,6 +112,11 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                 SUBMIT_QUEUE,
                 { batchSize: 1, concurrency: 4, pollingIntervalSeconds },
                 submit
+              );
+              await queue.work(
+                deadLetterQueueName(SUBMIT_QUEUE),
+                { batchSize: 1, concurrency: 1, pollingIntervalSeconds },
+                createSubmitDeadLetterHandler({ checks, logger, onFailed: () => outbox.kick() })
               );
               await queue.work(
                 DELIVER_QUEUE,

@@ -3,14 +3,16 @@
 //  2. flagged checks are polled at GET /v1/checks/{reference}, at most once per poll interval
 //     each: a callback BackCheck lost (or we refused and it gave up on) completes them here,
 //     exactly as the callback would have (result recorded, then the outbox);
-//  3. checks past expire_at are `expired` (Salesforce's own sweep has moved the application to
+//  3. checks past expire_at are `expired`; one still `submitted` then (its submit job died
+//     without marking it: SIGKILL in the last attempt, markFailed failing) is `failed` and Error
+//     goes to Salesforce, so that a resubmit is not refused as a conflict forever; (Salesforce's own sweep has moved the application to
 //     Error by then); they are still polled, and a late result still lands;
 //  4. callback eventIds older than a week are forgotten (a signature older than 5 minutes is
 //     refused anyway).
 import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
 import type { BackCheckClient } from './backcheck-client.ts';
-import type { Checks } from './checks.ts';
+import { NOT_STARTED_REASON, type Checks } from './checks.ts';
 
 /** Polls per sweep, so that a backlog does not hammer BackCheck. */
 const POLLS_PER_SWEEP = 200;
@@ -31,6 +33,8 @@ export interface SweepReport {
   polled: number;
   completed: number;
   expired: number;
+  /** `submitted` checks past their expiry, failed. */
+  failed: number;
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -57,6 +61,19 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       'background check expired without a result (a late result still lands)'
     );
   }
+  const stranded = await pool.query<{ application_id: string }>(
+    `UPDATE background_checks
+        SET state = 'failed', error = $1, applicant = NULL, next_delivery_at = now()
+      WHERE state = 'submitted' AND expire_at <= now()
+      RETURNING application_id`,
+    [NOT_STARTED_REASON]
+  );
+  for (const row of stranded.rows) {
+    logger.error(
+      { applicationId: row.application_id },
+      'background check never sent by its expiry; failed, Error goes to Salesforce'
+    );
+  }
   const due = await pool.query<{ application_id: string; reference: string }>(
     `SELECT application_id, reference FROM background_checks
       WHERE state IN ('accepted', 'expired') AND flagged_at IS NOT NULL
@@ -78,6 +95,14 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
         logger.error(
           { applicationId: row.application_id, reference: row.reference },
           'BackCheck does not know an overdue check'
+        );
+        continue;
+      }
+      if (status.reference !== row.reference || status.clientReference !== row.application_id) {
+        // Another check's answer (BackCheck's bug, or a proxy's): never stored for this one.
+        logger.error(
+          { applicationId: row.application_id, reference: row.reference },
+          'BackCheck status poll answered for another check; ignored'
         );
         continue;
       }
@@ -106,7 +131,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       );
     }
   }
-  if (completed > 0) options.onResult?.();
+  if (completed > 0 || (stranded.rowCount ?? 0) > 0) options.onResult?.();
   await pool.query(
     "DELETE FROM backcheck_callback_events WHERE received_at < now() - interval '7 days'"
   );
@@ -114,6 +139,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     flagged: flagged.rowCount ?? 0,
     polled: due.rows.length,
     completed,
-    expired: expired.rowCount ?? 0
+    expired: expired.rowCount ?? 0,
+    failed: stranded.rowCount ?? 0
   };
 }
