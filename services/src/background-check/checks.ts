@@ -16,10 +16,13 @@ import type { SubmitAnswer, SubmitRequest } from './schemas.ts';
 
 export const SUBMIT_QUEUE = 'background-check-submit';
 export const DELIVER_QUEUE = 'background-check-deliver';
+/** Where pg-boss puts a submit job whose retries are exhausted (platform: `<name>.dead-letter`). */
+export const SUBMIT_DEAD_LETTER = 'background-check-submit.dead-letter';
 
 export interface BackgroundCheckJobs {
   [SUBMIT_QUEUE]: { applicationId: string; attempt: number };
   [DELIVER_QUEUE]: { applicationId: string; attempt: number };
+  [SUBMIT_DEAD_LETTER]: { applicationId: string; attempt: number };
   [key: string]: object;
 }
 

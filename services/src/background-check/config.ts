@@ -30,7 +30,7 @@ export const backgroundCheckConfig = defineConfig({
       {
         secret: true,
         description:
-          'Comma-separated bearer tokens that may call `POST /background-checks` (the Background_Check_ESB Named Credential\'s); each must also be in `SERVICE_API_TOKENS`, which the platform checks first. A token of another service is refused (403). Unset: every submit is refused.'
+          "Comma-separated bearer tokens that may call `POST /background-checks` (the Background_Check_ESB Named Credential's); each must also be in `SERVICE_API_TOKENS`, which the platform checks first. A token of another service is refused (403). Unset: every submit is refused."
       }
     ),
     BACKCHECK_BASE_URL: required(

@@ -11,14 +11,19 @@
 // outbox and the sweep on the one holding each lease, submit and deliver jobs anywhere.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  deadLetterQueueName,
   defineService,
   startExclusiveDuty,
   type ExclusiveDuty,
   type JobQueue
 } from '../platform/index.ts';
 import { BackCheckClient } from './backcheck-client.ts';
-import { Checks, DELIVER_QUEUE, SUBMIT_QUEUE, type BackgroundCheckJobs } from './checks.ts';
+import {
+  Checks,
+  DELIVER_QUEUE,
+  SUBMIT_DEAD_LETTER,
+  SUBMIT_QUEUE,
+  type BackgroundCheckJobs
+} from './checks.ts';
 import { backgroundCheckConfig } from './config.ts';
 import { createBackgroundCheckMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
@@ -114,7 +119,7 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                 submit
               );
               await queue.work(
-                deadLetterQueueName(SUBMIT_QUEUE),
+                SUBMIT_DEAD_LETTER,
                 { batchSize: 1, concurrency: 1, pollingIntervalSeconds },
                 createSubmitDeadLetterHandler({ checks, logger, onFailed: () => outbox.kick() })
               );

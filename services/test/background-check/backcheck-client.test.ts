@@ -32,7 +32,8 @@ before(async () => {
         for await (const piece of answer.body()) {
           if (response.destroyed) return;
           sentBytes += piece.length;
-          if (!response.write(piece)) await new Promise((resolve) => response.once('drain', resolve));
+          if (!response.write(piece))
+            await new Promise((resolve) => response.once('drain', resolve));
         }
         response.end();
       } catch {

@@ -58,7 +58,7 @@ test("the reviewer's attack: a Draft application with another application's phot
   await untouched(victim.applicationId, 'Background Check Pending');
 });
 
-test('another requestedAt than the application\'s is refused (409 not_pending), nothing stored', async () => {
+test("another requestedAt than the application's is refused (409 not_pending), nothing stored", async () => {
   const app = await lab.createApplication();
   const stale = new Date(Date.parse(app.body.requestedAt) - 60_000).toISOString();
   const answer = await lab.submit({ ...app.body, requestedAt: stale });

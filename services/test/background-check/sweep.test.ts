@@ -7,8 +7,13 @@
 //    and not stored.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { deadLetterQueueName, createLogger } from '../../src/platform/index.ts';
-import { Checks, NOT_STARTED_REASON, SUBMIT_QUEUE } from '../../src/background-check/checks.ts';
+import { createLogger, deadLetterQueueName } from '../../src/platform/index.ts';
+import {
+  Checks,
+  NOT_STARTED_REASON,
+  SUBMIT_DEAD_LETTER,
+  SUBMIT_QUEUE
+} from '../../src/background-check/checks.ts';
 import { sweep } from '../../src/background-check/sweep.ts';
 import type { BackCheckClient } from '../../src/background-check/backcheck-client.ts';
 import { startLab, type Lab } from './harness.ts';
@@ -40,7 +45,10 @@ async function errorDelivered(applicationId: string): Promise<void> {
   const row = await lab.row(applicationId);
   assert.equal(row?.state, 'failed');
   assert.equal(row?.applicant, null);
-  assert.equal((await lab.application(applicationId)).Background_Check_Notes__c, NOT_STARTED_REASON);
+  assert.equal(
+    (await lab.application(applicationId)).Background_Check_Notes__c,
+    NOT_STARTED_REASON
+  );
 }
 
 test('a check still submitted past its expiry is failed by the sweep; Error reaches Salesforce; a resubmit starts attempt 2', async () => {
@@ -53,11 +61,12 @@ test('a check still submitted past its expiry is failed by the sweep; Error reac
   assert.equal((await lab.row(app.applicationId))?.attempts, 2);
 });
 
-test("a dead-lettered submit job (its final attempt crashed) fails its row; Error reaches Salesforce", async () => {
+test('a dead-lettered submit job (its final attempt crashed) fails its row; Error reaches Salesforce', async () => {
   const app = await lab.createApplication();
   await strandedRow(app.applicationId, app.contentVersionId, 24 * 3_600_000);
   // What pg-boss does once the final attempt of a job dies (expired, or the handler threw).
-  await lab.service!.queue!.send(deadLetterQueueName(SUBMIT_QUEUE), {
+  assert.equal(SUBMIT_DEAD_LETTER, deadLetterQueueName(SUBMIT_QUEUE));
+  await lab.service!.queue!.send(SUBMIT_DEAD_LETTER, {
     applicationId: app.applicationId,
     attempt: 1
   });
