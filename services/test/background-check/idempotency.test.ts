@@ -46,9 +46,14 @@ test('after a failure state, another request starts attempt 2', async () => {
   const app = await lab.createApplication({ photo: Buffer.from('GIF89a not accepted') });
   assert.equal((await lab.submit(app.body)).status, 202);
   await lab.until(async () => (await lab.row(app.applicationId))?.state === 'failed', 'failed');
-  // The same body again is a replay of the failed attempt, not a new one.
+  await lab.until(
+    async () => (await lab.application(app.applicationId)).Status__c === 'Error',
+    'Error on the application'
+  );
+  // The same body again starts nothing: the application is no longer waiting for a check.
   const replay = await lab.submit(app.body);
-  assert.equal(replay.status, 202);
+  assert.equal(replay.status, 409);
+  assert.equal(replay.json.error, 'not_pending');
   assert.equal((await lab.row(app.applicationId))?.attempts, 1);
   // The case worker attaches a real photo (a new File on the application) and submits again.
   const retry = await lab.resubmit(app.applicationId, { photo: jpegBytes(16 * 1024) });
