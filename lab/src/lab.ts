@@ -136,6 +136,10 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     // unless one is configured; the server listens on loopback by default.
     const labToken = missing('SERVICE_API_TOKENS') ? newDriverSecret() : undefined;
     if (labToken) env.SERVICE_API_TOKENS = labToken;
+    // Background checks accept only their own tokens (the Background_Check_ESB credential's):
+    // in the lab, the lab's token is that credential's too.
+    if (missing('BACKGROUND_CHECK_API_TOKENS') && env.SERVICE_API_TOKENS)
+      env.BACKGROUND_CHECK_API_TOKENS = env.SERVICE_API_TOKENS;
 
     const simulateSap = missing('SAP_BASE_URL');
     if (simulateSap) {

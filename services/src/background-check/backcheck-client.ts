@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 import type { BackCheckConnection } from './config.ts';
 import type { PhotoType } from './photo.ts';
 
@@ -17,14 +18,26 @@ export interface BackCheckSubject {
   nationality: string;
 }
 
-export interface BackCheckStatus {
-  reference: string;
-  clientReference: string;
-  status: 'pending' | 'completed';
-  result: 'clear' | 'not_clear' | 'inconclusive' | null;
-  notes: string | null;
-  completedAt: string | null;
-}
+/**
+ * GET /v1/checks/{reference}, validated: a poll result goes into the table and on to Salesforce
+ * as a callback's would, so it meets the same rules (the callback body schema's enums and limits).
+ */
+export const backCheckStatus = z
+  .object({
+    reference: z.string().min(1).max(64),
+    clientReference: z.string().min(1).max(64),
+    status: z.enum(['pending', 'completed']),
+    result: z.enum(['clear', 'not_clear', 'inconclusive']).nullable(),
+    notes: z.string().max(32_000).nullable(),
+    completedAt: z.iso.datetime({ offset: true }).nullable()
+  })
+  .refine((answer) => answer.status !== 'completed' || (answer.result && answer.completedAt), {
+    error: 'a completed check has a result and a completion time'
+  });
+export type BackCheckStatus = z.infer<typeof backCheckStatus>;
+
+/** Largest BackCheck answer read: its JSON is a few hundred bytes (plus notes); more is refused. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** BackCheck refused the request for good (400, 409, 413, 415): retrying sends the same. */
 export class BackCheckRejectedError extends Error {
@@ -40,6 +53,11 @@ export class BackCheckRejectedError extends Error {
 /** No usable answer (network, timeout, 401, 429, 5xx): worth another attempt later. */
 export class BackCheckUnavailableError extends Error {
   override readonly name = 'BackCheckUnavailableError';
+}
+
+/** A BackCheck answer that is not what its API promises: nothing of it is used. */
+export class BackCheckInvalidAnswerError extends Error {
+  override readonly name = 'BackCheckInvalidAnswerError';
 }
 
 const PERMANENT = new Set([400, 409, 413, 415, 422]);
@@ -122,7 +140,10 @@ export class BackCheckClient {
     if (answer.status === 404) return undefined;
     if (answer.status !== 200)
       throw new BackCheckUnavailableError(`BackCheck answered ${answer.status} to a status read`);
-    return answer.json as BackCheckStatus;
+    const parsed = backCheckStatus.safeParse(answer.json);
+    if (!parsed.success)
+      throw new BackCheckInvalidAnswerError('BackCheck answered an invalid status');
+    return parsed.data;
   }
 
   close(): void {
@@ -162,7 +183,22 @@ export class BackCheckClient {
       outgoing.on('error', fail);
       outgoing.on('response', (incoming) => {
         const parts: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => parts.push(chunk));
+        let bytes = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          // Never buffered past the cap: a broken or hostile endpoint cannot fill the heap.
+          if (bytes > MAX_ANSWER_BYTES) {
+            incoming.destroy();
+            outgoing.destroy();
+            reject(
+              new BackCheckUnavailableError(
+                `BackCheck's answer is larger than ${MAX_ANSWER_BYTES / 1024} KB; not read`
+              )
+            );
+            return;
+          }
+          parts.push(chunk);
+        });
         incoming.on('error', fail);
         incoming.on('end', () => {
           const text = Buffer.concat(parts).toString('utf8');

@@ -16,16 +16,26 @@ import type { SubmitAnswer, SubmitRequest } from './schemas.ts';
 
 export const SUBMIT_QUEUE = 'background-check-submit';
 export const DELIVER_QUEUE = 'background-check-deliver';
+/** Where pg-boss puts a submit job whose retries are exhausted (platform: `<name>.dead-letter`). */
+export const SUBMIT_DEAD_LETTER = 'background-check-submit.dead-letter';
 
 export interface BackgroundCheckJobs {
   [SUBMIT_QUEUE]: { applicationId: string; attempt: number };
   [DELIVER_QUEUE]: { applicationId: string; attempt: number };
+  [SUBMIT_DEAD_LETTER]: { applicationId: string; attempt: number };
   [key: string]: object;
 }
 
 export type CheckState =
   'submitted' | 'accepted' | 'completed' | 'delivered' | 'failed' | 'expired';
 export type CheckResult = 'clear' | 'not_clear' | 'inconclusive';
+
+/**
+ * Error text of a check whose submit never finished: its last attempt died (the submit queue's
+ * dead letter) or it was still `submitted` at its expiry (the sweep).
+ */
+export const NOT_STARTED_REASON =
+  'The background check could not be started (the attempt was interrupted). Submit again; if it persists, contact support.';
 
 /** States after which a new request (another body) starts a new attempt. */
 export const FINAL_STATES: ReadonlySet<CheckState> = new Set(['delivered', 'failed', 'expired']);
@@ -212,8 +222,9 @@ export class Checks {
 
   /**
    * A verified callback: 'unknown' (no check has this reference), 'replayed' (this eventId was
-   * seen before: refused, nothing applied), 'recorded' (result stored and queued for
-   * Salesforce), 'duplicate' (the check already has its result: nothing changes).
+   * seen before for another reference: refused, nothing applied), 'recorded' (result stored and
+   * queued for Salesforce), 'duplicate' (the check already has its result, or this very event
+   * was received before: nothing changes).
    */
   async applyCallback(callback: {
     reference: string;
@@ -265,7 +276,18 @@ export class Checks {
     const row = rows[0];
     if (!row?.application_id) return { outcome: 'unknown' };
     const applicationId = row.application_id;
-    if (!row.fresh) return { outcome: 'replayed', applicationId };
+    if (!row.fresh) {
+      // BackCheck resending an event whose 200 it never got (same eventId, same check) is a
+      // retry, answered 200 duplicate so it stops; only an eventId reused on another check is a
+      // replay. Read after the statement: a concurrent copy's INSERT is committed by now.
+      const prior = await this.options.pool.query<{ reference: string }>(
+        'SELECT reference FROM backcheck_callback_events WHERE event_id = $1',
+        [callback.eventId]
+      );
+      return prior.rows[0]?.reference === callback.reference
+        ? { outcome: 'duplicate', applicationId }
+        : { outcome: 'replayed', applicationId };
+    }
     return { outcome: row.recorded ? 'recorded' : 'duplicate', applicationId };
   }
 

@@ -5,10 +5,13 @@ import {
   defineConfig,
   httpUrl,
   integer,
+  list,
+  optional,
   required,
   text,
   withDefault
 } from '../../../toolkit/src/env.ts';
+import { MIN_API_TOKEN_LENGTH } from '../platform/config.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -18,6 +21,18 @@ export const backgroundCheckConfig = defineConfig({
   subject: 'background-check',
   docs: 'docs/background-check.md',
   variables: {
+    BACKGROUND_CHECK_API_TOKENS: optional(
+      list({
+        minItemLength: MIN_API_TOKEN_LENGTH,
+        itemName: 'token',
+        itemHint: 'use long random tokens (e.g. openssl rand -hex 32)'
+      }),
+      {
+        secret: true,
+        description:
+          "Comma-separated bearer tokens that may call `POST /background-checks` (the Background_Check_ESB Named Credential's); each must also be in `SERVICE_API_TOKENS`, which the platform checks first. A token of another service is refused (403). Unset: every submit is refused."
+      }
+    ),
     BACKCHECK_BASE_URL: required(
       httpUrl({ https: 'production', example: 'https://api.backcheck.example' }),
       { description: 'BackCheck API base URL (`/v1/checks` is appended).' }
@@ -41,7 +56,7 @@ export const backgroundCheckConfig = defineConfig({
     }),
     BACKGROUND_CHECK_EXPIRE_MS: withDefault(integer(1, 365 * DAY_MS), String(5 * DAY_MS), {
       description:
-        "Time after the request after which a check still without a result is `expired` (a resubmit then starts a new attempt; a late result still lands). Keep it at Salesforce's `Pending_Timeout_Days__c` (5 days)."
+        "Time after the request after which a check still without a result is `expired` (a resubmit then starts a new attempt; a late result is still recorded, but Salesforce refuses it once its timeout sweep moved the application to Error). Keep it at Salesforce's `Pending_Timeout_Days__c` (5 days)."
     }),
     BACKGROUND_CHECK_POLL_INTERVAL_MS: withDefault(integer(100, 7 * DAY_MS), String(HOUR_MS), {
       description: 'Least time between two status polls of one overdue check.'
@@ -66,6 +81,7 @@ export const backgroundCheckConfig = defineConfig({
     })
   },
   build: (v): BackgroundCheckConfig => ({
+    submitTokens: v.BACKGROUND_CHECK_API_TOKENS ?? [],
     backCheck: {
       baseUrl: v.BACKCHECK_BASE_URL,
       apiKey: v.BACKCHECK_API_KEY,
@@ -92,6 +108,8 @@ export interface BackCheckConnection {
 }
 
 export interface BackgroundCheckConfig {
+  /** BACKGROUND_CHECK_API_TOKENS: who may submit checks. */
+  submitTokens: readonly string[];
   backCheck: BackCheckConnection;
   webhookSecret: string;
   /** Overdue (flag + poll) this long after the request. */

@@ -1,11 +1,19 @@
 // POST /background-checks (BackgroundCheckContract.json: what Apex sends through the
 // Background_Check_ESB Named Credential; bearer auth) and POST /backcheck/callbacks (BackCheck's
-// signed callback: public for the bearer check, verified by its HMAC instead). Applicant data is
-// never logged; callbacks log reference, eventId and outcome only.
-import type { FastifyInstance } from 'fastify';
+// signed callback: public for the bearer check, verified by its HMAC instead). Applicant data and
+// check results are never logged; callbacks log reference, eventId and outcome class only.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpError, RequestValidationError, jsonResponse, sendError } from '../platform/index.ts';
+import {
+  HttpError,
+  RequestValidationError,
+  jsonResponse,
+  sendError,
+  type RestClient
+} from '../platform/index.ts';
+import { createTokenVerifier } from '../platform/http/auth.ts';
+import { verifyRequest } from './application.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { Checks } from './checks.ts';
 import type { CallbackOutcome } from './metrics.ts';
@@ -19,6 +27,13 @@ export const CALLBACK_BODY_LIMIT = 64 * 1024;
 
 export interface BackgroundCheckRoutesOptions extends Record<string, unknown> {
   checks: Checks;
+  /** The integration user's REST client: the submit is checked against the application. */
+  rest: RestClient;
+  /**
+   * BACKGROUND_CHECK_API_TOKENS: the only bearer tokens that may submit checks (on top of the
+   * platform's SERVICE_API_TOKENS check). Empty: no one may.
+   */
+  submitTokens: readonly string[];
   webhookSecret: string;
   /** A submit was recorded (the submit job is queued). */
   onRecorded?: () => void;
@@ -37,6 +52,13 @@ export async function backgroundCheckRoutes(
   options: BackgroundCheckRoutesOptions
 ): Promise<void> {
   const { checks } = options;
+  const submitToken = createTokenVerifier(options.submitTokens);
+  // The platform accepted the token (SERVICE_API_TOKENS, shared by every service of the
+  // process); this endpoint takes only its own, so another service's token cannot start checks.
+  const maySubmit = (request: FastifyRequest): boolean => {
+    const token = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(request.headers.authorization ?? '')?.[1];
+    return token !== undefined && options.submitTokens.length > 0 && !!submitToken(token);
+  };
 
   await app.register(async (submitScope) => {
     parseJsonBodies(
@@ -53,14 +75,16 @@ export async function backgroundCheckRoutes(
         bodyLimit: SUBMIT_BODY_LIMIT,
         config: {
           errorResponses: {
-            409: '`conflict`: a check with another request is still running for this application (same Idempotency-Key, other body). Needs support, not a resubmit.'
+            403: '`forbidden`: the bearer token is not one of BACKGROUND_CHECK_API_TOKENS.',
+            409: '`conflict`: a check with another request is still running for this application (same Idempotency-Key, other body). Needs support, not a resubmit. `not_pending`: the application is not Background Check Pending with this requestedAt; nothing is stored or sent.',
+            422: '`photo_not_linked`: the contentVersionId is not the latest version of a File linked to the application. `applicant_incomplete`: the application lacks valid applicant data in Salesforce. Nothing is stored or sent.'
           }
         },
         schema: {
           operationId: 'submitBackgroundCheck',
           summary: 'Start the background check of a passport application',
           description:
-            'Records the request and answers at once; the photo is fetched from Salesforce and sent to BackCheck afterwards (job queue). The same request again answers the current state; another request while the check runs is 409; after the check ended (failed, expired, or its result delivered) another request starts a new attempt.',
+            "Checks the request against the application in Salesforce (Pending, same requestedAt, the photo the latest version of one of its Files; the applicant data sent to BackCheck is read there, the body's copy is ignored), records it and answers at once; the photo is fetched from Salesforce and sent to BackCheck afterwards (job queue). The same request again answers the current state; another request while the check runs is 409; after the check ended (failed, expired, or its result delivered) another request starts a new attempt.",
           tags: ['background-check'],
           headers: submitHeaders,
           body: submitBody,
@@ -73,6 +97,13 @@ export async function backgroundCheckRoutes(
         }
       },
       async (request, reply) => {
+        if (!maySubmit(request)) {
+          request.log.warn(
+            { principal: request.principal?.tokenId },
+            'background check submit refused: token not in BACKGROUND_CHECK_API_TOKENS'
+          );
+          throw new HttpError(403, 'forbidden', 'This token may not submit background checks.');
+        }
         const key = request.headers['idempotency-key'];
         const { body } = request;
         if (key !== `bgc-${body.applicationId}`) {
@@ -86,7 +117,16 @@ export async function backgroundCheckRoutes(
           ]);
         }
         const log = request.log.child({ applicationId: body.applicationId });
-        const outcome = await checks.record(key, body);
+        const verified = await verifyRequest(options.rest, body);
+        if (!verified.ok) {
+          log.warn({ refusal: verified.refusal.code }, 'background check request refused');
+          throw new HttpError(
+            verified.refusal.status,
+            verified.refusal.code,
+            verified.refusal.message
+          );
+        }
+        const outcome = await checks.record(key, verified.request);
         if (outcome.kind === 'conflict') {
           log.warn(
             { state: outcome.state },
@@ -125,7 +165,7 @@ export async function backgroundCheckRoutes(
           errorResponses: {
             401: '`invalid_signature`: the BackCheck-Signature is missing, malformed, older than 5 minutes or does not match.',
             404: '`not_found`: no check has this reference.',
-            409: '`replayed`: this eventId was received before; nothing is applied again.'
+            409: '`replayed`: this eventId was received before for another reference; nothing is applied. (The same event resent for the same reference is 200 `duplicate`.)'
           }
         },
         schema: {
@@ -135,7 +175,7 @@ export async function backgroundCheckRoutes(
           response: {
             200: jsonResponse(
               callbackAnswer,
-              '`recorded`: the result is stored and on its way to Salesforce. `duplicate`: the check had its result already.'
+              '`recorded`: the result is stored and on its way to Salesforce. `duplicate`: the check had its result already, or this event was received before (a resend after a lost 200).'
             )
           }
         }
@@ -191,12 +231,10 @@ export async function backgroundCheckRoutes(
           );
           return sendError(reply, 409, 'replayed', 'This eventId was received before.');
         }
+        // The outcome class only (recorded / duplicate): the check's result next to the
+        // application id would be personal data in the logs (it is in Salesforce and the table).
         log.info(
-          {
-            applicationId: applied.applicationId,
-            outcome: applied.outcome,
-            result: body.data.result
-          },
+          { applicationId: applied.applicationId, outcome: applied.outcome },
           'BackCheck callback'
         );
         if (applied.outcome === 'recorded') options.onResult?.();

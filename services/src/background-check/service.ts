@@ -17,13 +17,19 @@ import {
   type JobQueue
 } from '../platform/index.ts';
 import { BackCheckClient } from './backcheck-client.ts';
-import { Checks, DELIVER_QUEUE, SUBMIT_QUEUE, type BackgroundCheckJobs } from './checks.ts';
+import {
+  Checks,
+  DELIVER_QUEUE,
+  SUBMIT_DEAD_LETTER,
+  SUBMIT_QUEUE,
+  type BackgroundCheckJobs
+} from './checks.ts';
 import { backgroundCheckConfig } from './config.ts';
 import { BackgroundCheckSwitch } from './kill-switch.ts';
 import { createBackgroundCheckMetrics } from './metrics.ts';
 import { Outbox } from './outbox.ts';
 import { backgroundCheckRoutes } from './routes.ts';
-import { createSubmitter } from './submitter.ts';
+import { createSubmitDeadLetterHandler, createSubmitter } from './submitter.ts';
 import { sweep, type SweepReport } from './sweep.ts';
 
 export interface BackgroundCheckHooks {
@@ -116,6 +122,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
         routes: async (app) =>
           app.register(backgroundCheckRoutes, {
             checks,
+            rest: salesforce.rest,
+            submitTokens: config.submitTokens,
             webhookSecret: config.webhookSecret,
             onResult: () => outbox.kick(),
             onCallback: (outcome) => measure.callback(outcome)
@@ -140,6 +148,11 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
                 SUBMIT_QUEUE,
                 { batchSize: 1, concurrency: 4, pollingIntervalSeconds },
                 submit
+              );
+              await queue.work(
+                SUBMIT_DEAD_LETTER,
+                { batchSize: 1, concurrency: 1, pollingIntervalSeconds },
+                createSubmitDeadLetterHandler({ checks, logger, onFailed: () => outbox.kick() })
               );
               await queue.work(
                 DELIVER_QUEUE,

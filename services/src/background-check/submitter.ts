@@ -7,7 +7,7 @@
 import type { JobQueue, Logger, QueueJob, SalesforceConnection } from '../platform/index.ts';
 import { BackCheckRejectedError, type BackCheckClient } from './backcheck-client.ts';
 import type { BackgroundCheckJobs, Checks } from './checks.ts';
-import { SUBMIT_QUEUE } from './checks.ts';
+import { NOT_STARTED_REASON, SUBMIT_QUEUE } from './checks.ts';
 import { openPhoto, PhotoRejectedError } from './photo.ts';
 
 export interface SubmitterOptions {
@@ -102,6 +102,29 @@ export function createSubmitter(options: SubmitterOptions) {
       log.error(
         { failure: (error as Error).name, message: (error as Error).message },
         'background check could not be started; Error goes to Salesforce'
+      );
+      options.onFailed?.();
+    }
+  };
+}
+
+/**
+ * The submit queue's dead letter: a job whose retries are exhausted without the handler marking
+ * the row (its final attempt was SIGKILLed or timed out, or markFailed itself threw). The row
+ * would stay `submitted` and every resubmit would be 409: it is failed, Error goes to Salesforce.
+ * A row BackCheck accepted meanwhile is not touched (markFailed needs `submitted`).
+ */
+export function createSubmitDeadLetterHandler(
+  options: Pick<SubmitterOptions, 'checks' | 'logger' | 'onFailed'>
+) {
+  return async function deadLetter(
+    job: QueueJob<BackgroundCheckJobs[typeof SUBMIT_QUEUE]>
+  ): Promise<void> {
+    const { applicationId, attempt } = job.data;
+    if (await options.checks.markFailed(applicationId, attempt, NOT_STARTED_REASON)) {
+      options.logger.error(
+        { applicationId, attempt },
+        'background check submit dead-lettered; marked failed, Error goes to Salesforce'
       );
       options.onFailed?.();
     }

@@ -4,13 +4,18 @@
 //     each: a callback BackCheck lost (or we refused and it gave up on) completes them here,
 //     exactly as the callback would have (result recorded, then the outbox);
 //  3. checks past expire_at are `expired` (Salesforce's own sweep has moved the application to
-//     Error by then); they are still polled, and a late result still lands;
+//     Error by then); they are still polled, and a late result is recorded, though Salesforce's
+//     Result_Only_From_Background_Check rule refuses to write it on an application in Error
+//     (it stays in the outbox's refused records: the case worker resubmits). One still
+//     `submitted` then (its submit job died without marking it: SIGKILL in the last attempt,
+//     markFailed failing) is `failed` and Error goes to Salesforce, so that a resubmit is not
+//     refused as a conflict forever;
 //  4. callback eventIds older than a week are forgotten (a signature older than 5 minutes is
 //     refused anyway).
 import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
 import type { BackCheckClient } from './backcheck-client.ts';
-import type { Checks } from './checks.ts';
+import { NOT_STARTED_REASON, type Checks } from './checks.ts';
 
 /** Polls per sweep, so that a backlog does not hammer BackCheck. */
 const POLLS_PER_SWEEP = 200;
@@ -33,6 +38,8 @@ export interface SweepReport {
   polled: number;
   completed: number;
   expired: number;
+  /** `submitted` checks past their expiry, failed. */
+  failed: number;
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -56,7 +63,20 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   for (const row of expired.rows) {
     logger.error(
       { applicationId: row.application_id, reference: row.reference },
-      'background check expired without a result (a late result still lands)'
+      'background check expired without a result'
+    );
+  }
+  const stranded = await pool.query<{ application_id: string }>(
+    `UPDATE background_checks
+        SET state = 'failed', error = $1, applicant = NULL, next_delivery_at = now()
+      WHERE state = 'submitted' AND expire_at <= now()
+      RETURNING application_id`,
+    [NOT_STARTED_REASON]
+  );
+  for (const row of stranded.rows) {
+    logger.error(
+      { applicationId: row.application_id },
+      'background check never sent by its expiry; failed, Error goes to Salesforce'
     );
   }
   const due =
@@ -86,6 +106,14 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
         );
         continue;
       }
+      if (status.reference !== row.reference || status.clientReference !== row.application_id) {
+        // Another check's answer (BackCheck's bug, or a proxy's): never stored for this one.
+        logger.error(
+          { applicationId: row.application_id, reference: row.reference },
+          'BackCheck status poll answered for another check; ignored'
+        );
+        continue;
+      }
       if (status.status !== 'completed' || !status.result || !status.completedAt) continue;
       const applied = await checks.applyPolled({
         reference: row.reference,
@@ -96,7 +124,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       if (applied) {
         completed += 1;
         logger.warn(
-          { applicationId: row.application_id, reference: row.reference, result: status.result },
+          { applicationId: row.application_id, reference: row.reference },
           'background check completed by the fallback poll (its callback never arrived)'
         );
       }
@@ -111,7 +139,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       );
     }
   }
-  if (completed > 0) options.onResult?.();
+  if (completed > 0 || (stranded.rowCount ?? 0) > 0) options.onResult?.();
   await pool.query(
     "DELETE FROM backcheck_callback_events WHERE received_at < now() - interval '7 days'"
   );
@@ -119,6 +147,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     flagged: flagged.rowCount ?? 0,
     polled: due.rows.length,
     completed,
-    expired: expired.rowCount ?? 0
+    expired: expired.rowCount ?? 0,
+    failed: stranded.rowCount ?? 0
   };
 }

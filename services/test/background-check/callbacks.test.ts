@@ -65,16 +65,24 @@ test('forged, stale, unsigned and tampered callbacks are refused (401) and chang
   assert.equal((await lab.row(check.applicationId))?.callback_received_at, null);
 });
 
-test('a replayed eventId is refused (409), an unknown reference is 404, a second result is a harmless 200', async () => {
+test('a resent event is 200 duplicate, an eventId reused on another check 409, an unknown reference 404, a second result a harmless 200', async () => {
   const check = await acceptedCheck();
+  const other = await acceptedCheck();
   const secret = lab.backCheck.webhookSecret;
-  const raw = callbackBody(check.reference, check.applicationId);
+  const eventId = `evt_${randomUUID()}`;
+  const raw = callbackBody(check.reference, check.applicationId, eventId);
   const first = await post(raw, signCallback(secret, raw, nowS()));
   assert.equal(first.status, 200);
   assert.equal(first.json.status, 'recorded');
-  const replay = await post(raw, signCallback(secret, raw, nowS()));
+  // Our 200 was lost: BackCheck resends the same event; it must stop retrying.
+  const resent = await post(raw, signCallback(secret, raw, nowS()));
+  assert.equal(resent.status, 200);
+  assert.equal(resent.json.status, 'duplicate');
+  const reused = callbackBody(other.reference, other.applicationId, eventId);
+  const replay = await post(reused, signCallback(secret, reused, nowS()));
   assert.equal(replay.status, 409);
   assert.equal(replay.json.error, 'replayed');
+  assert.equal((await lab.row(other.applicationId))?.state, 'accepted');
   const second = callbackBody(check.reference, check.applicationId);
   const duplicate = await post(second, signCallback(secret, second, nowS()));
   assert.equal(duplicate.status, 200);

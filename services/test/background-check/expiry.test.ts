@@ -28,7 +28,8 @@ async function expiredCheck() {
 test('expired, then a resubmit starts attempt 2 with a new BackCheck check', async () => {
   const app = await expiredCheck();
   const first = String((await lab.row(app.applicationId))?.reference);
-  const again = await lab.submit({ ...app.body, requestedAt: new Date().toISOString() });
+  const { requestedAt } = await lab.resubmit(app.applicationId);
+  const again = await lab.submit({ ...app.body, requestedAt });
   assert.equal(again.status, 202);
   await lab.until(
     async () =>

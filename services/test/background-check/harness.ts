@@ -14,6 +14,7 @@ import {
 } from '../../../simulators/backcheck/src/server.ts';
 import { jpegBytes } from '../../../simulators/backcheck/test/helpers/backcheck.ts';
 import {
+  createLogger,
   loadProcessConfig,
   startPlatform,
   type Platform,
@@ -32,6 +33,8 @@ import {
 } from '../platform/salesforce-test-org.ts';
 
 export const API_TOKEN = 'background-check-test-token-0123456789';
+/** Valid for the platform (another service's token), not for submitting checks. */
+export const OTHER_SERVICE_TOKEN = 'other-service-test-token-0123456789';
 
 export interface BackgroundCheckContract {
   submitRequest: {
@@ -78,7 +81,13 @@ export interface Lab {
   env: Record<string, string>;
   /** While true, every request of the service's Salesforce clients fails (an outage). */
   salesforceDown: boolean;
-  startService(overrides?: Record<string, string>, hooks?: BackgroundCheckHooks): Promise<Platform>;
+  startService(
+    overrides?: Record<string, string>,
+    hooks?: BackgroundCheckHooks,
+    options?: { captureLogs?: boolean }
+  ): Promise<Platform>;
+  /** Every log line of the service (JSON), when started with captureLogs. */
+  logs: string[];
   stopService(): Promise<void>;
   /** An application in Background Check Pending with a photo, as Apex leaves it. */
   createApplication(options?: {
@@ -98,6 +107,14 @@ export interface Lab {
     count: number,
     tag: string
   ): Promise<Array<{ applicationId: string; reference: string }>>;
+  /**
+   * The case worker submits the application again (Apex: Pending, a new requestedAt, a second
+   * later so that it differs to the second); optionally with a new photo version.
+   */
+  resubmit(
+    applicationId: string,
+    options?: { photo?: Uint8Array }
+  ): Promise<{ requestedAt: string; contentVersionId?: string }>;
   submit(
     body: unknown,
     key?: string,
@@ -139,7 +156,8 @@ export async function startLab(): Promise<Lab> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     HTTP_PORT: '0',
-    SERVICE_API_TOKENS: API_TOKEN,
+    SERVICE_API_TOKENS: `${API_TOKEN},${OTHER_SERVICE_TOKEN}`,
+    BACKGROUND_CHECK_API_TOKENS: API_TOKEN,
     SF_INSTANCE_URL: org.emulator.instanceUrl,
     SF_CLIENT_ID: DEFAULT_CLIENT_ID,
     SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
@@ -170,7 +188,8 @@ export async function startLab(): Promise<Lab> {
     set salesforceDown(down: boolean) {
       state.down = down;
     },
-    async startService(overrides = {}, hooks = {}) {
+    logs: [],
+    async startService(overrides = {}, hooks = {}, options = {}) {
       const service = createBackgroundCheckService({
         leaseRetryMs: 100,
         outboxPollMs: 100,
@@ -178,10 +197,18 @@ export async function startLab(): Promise<Lab> {
         ...hooks
       });
       const loaded = loadProcessConfig({ ...env, ...overrides }, [service]);
+      const logger = options.captureLogs
+        ? createLogger({
+            level: 'debug',
+            service: 'background-check-test',
+            destination: { write: (line: string) => void lab.logs.push(line) }
+          })
+        : undefined;
       lab.service = await startPlatform(loaded.platform, {
         name: 'background-check-test',
         services: loaded.services,
-        salesforce
+        salesforce,
+        logger
       });
       backCheck.control.setCallbackUrl(`${lab.service.url}/backcheck/callbacks`);
       return lab.service;
@@ -193,6 +220,7 @@ export async function startLab(): Promise<Lab> {
     async createApplication(options = {}) {
       passportSeq += 1;
       const passportNumber = options.passportNumber ?? `PA${String(1_000_000 + passportSeq)}`;
+      const requestedAt = new Date().toISOString();
       const [application] = await admin.rest.createMany(
         'Passport_Application__c',
         [
@@ -202,7 +230,7 @@ export async function startLab(): Promise<Lab> {
             Passport_Number__c: passportNumber,
             Nationality__c: 'GB',
             Date_Of_Birth__c: '1990-12-10',
-            Background_Check_Requested_At__c: new Date().toISOString()
+            Background_Check_Requested_At__c: requestedAt
           }
         ],
         { allOrNone: true }
@@ -236,9 +264,37 @@ export async function startLab(): Promise<Lab> {
             passportNumber,
             nationality: 'GB'
           },
-          requestedAt: new Date().toISOString()
+          requestedAt
         }
       };
+    },
+    async resubmit(applicationId, options = {}) {
+      const requestedAt = new Date(Date.now() + 1000).toISOString();
+      await admin.rest.updateMany(
+        'Passport_Application__c',
+        [
+          {
+            Id: applicationId,
+            Status__c: 'Background Check Pending',
+            Background_Check_Requested_At__c: requestedAt
+          }
+        ],
+        { allOrNone: true }
+      );
+      if (!options.photo) return { requestedAt };
+      const [version] = await admin.rest.createMany(
+        'ContentVersion',
+        [
+          {
+            Title: 'Photo',
+            PathOnClient: 'photo.jpg',
+            VersionData: Buffer.from(options.photo).toString('base64'),
+            FirstPublishLocationId: applicationId
+          }
+        ],
+        { allOrNone: true }
+      );
+      return { requestedAt, contentVersionId: String(version?.id) };
     },
     async seedPending(count, tag) {
       const ids = await org.fixtures(

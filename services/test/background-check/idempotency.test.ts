@@ -4,6 +4,7 @@
 // starts attempt 2 (a new BackCheck check).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { jpegBytes } from '../../../simulators/backcheck/test/helpers/backcheck.ts';
 import { loadContract, startLab, type Lab } from './harness.ts';
 
 let lab: Lab;
@@ -31,14 +32,12 @@ test('same key and body: replayed, one row, one BackCheck check', async () => {
   assert.equal((await lab.row(app.applicationId))?.attempts, 1);
 });
 
-test('same key, other body while the check runs: 409 conflict (the contract answer)', async () => {
+test('a new request (Salesforce resubmitted) while the check runs: 409 conflict (the contract answer)', async () => {
   const contract = loadContract();
   const app = await lab.createApplication();
   assert.equal((await lab.submit(app.body)).status, 202);
-  const other = await lab.submit({
-    ...app.body,
-    requestedAt: new Date(Date.now() + 1000).toISOString()
-  });
+  const { requestedAt } = await lab.resubmit(app.applicationId);
+  const other = await lab.submit({ ...app.body, requestedAt });
   assert.equal(other.status, contract.responses.conflict!.httpStatus);
   assert.equal(other.json.error, contract.responses.conflict!.body.error);
 });
@@ -47,33 +46,22 @@ test('after a failure state, another request starts attempt 2', async () => {
   const app = await lab.createApplication({ photo: Buffer.from('GIF89a not accepted') });
   assert.equal((await lab.submit(app.body)).status, 202);
   await lab.until(async () => (await lab.row(app.applicationId))?.state === 'failed', 'failed');
-  // The same body again is a replay of the failed attempt, not a new one.
+  await lab.until(
+    async () => (await lab.application(app.applicationId)).Status__c === 'Error',
+    'Error on the application'
+  );
+  // The same body again starts nothing: the application is no longer waiting for a check.
   const replay = await lab.submit(app.body);
-  assert.equal(replay.status, 202);
+  assert.equal(replay.status, 409);
+  assert.equal(replay.json.error, 'not_pending');
   assert.equal((await lab.row(app.applicationId))?.attempts, 1);
-  // The case worker attaches a real photo and submits again (new requestedAt).
-  const retry = await lab.createApplication();
-  const body = {
+  // The case worker attaches a real photo (a new File on the application) and submits again.
+  const retry = await lab.resubmit(app.applicationId, { photo: jpegBytes(16 * 1024) });
+  const again = await lab.submit({
     ...app.body,
     contentVersionId: retry.contentVersionId,
-    requestedAt: new Date().toISOString()
-  };
-  // retry's photo is linked to another application; link it to this one too.
-  const [link] = await lab.admin.rest.queryRecords<{ ContentDocumentId: string }>(
-    `SELECT ContentDocumentId FROM ContentVersion WHERE Id = '${retry.contentVersionId}'`
-  );
-  await lab.admin.rest.createMany(
-    'ContentDocumentLink',
-    [
-      {
-        ContentDocumentId: link?.ContentDocumentId,
-        LinkedEntityId: app.applicationId,
-        ShareType: 'V'
-      }
-    ],
-    { allOrNone: true }
-  );
-  const again = await lab.submit(body);
+    requestedAt: retry.requestedAt
+  });
   assert.equal(again.status, 202);
   assert.equal(again.json.state, 'submitted');
   await lab.until(

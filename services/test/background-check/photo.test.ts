@@ -50,7 +50,7 @@ test('a 20 MB photo is refused while streaming (over 10 MB): Error with the reas
   await errorWith(app.applicationId, /larger than 10 MB/);
 });
 
-test('a file the integration user cannot see (linked to no application) is photo_missing', async () => {
+test('a file linked to no application is refused at once (422 photo_not_linked): nothing stored or sent', async () => {
   const app = await lab.createApplication();
   const [other] = await lab.admin.rest.createMany(
     'ContentVersion',
@@ -63,6 +63,10 @@ test('a file the integration user cannot see (linked to no application) is photo
     ],
     { allOrNone: true }
   );
-  assert.equal((await lab.submit({ ...app.body, contentVersionId: other?.id })).status, 202);
-  await errorWith(app.applicationId, /could not be read from Salesforce/);
+  const before = lab.backCheck.control.checks().length;
+  const refused = await lab.submit({ ...app.body, contentVersionId: other?.id });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.json.error, 'photo_not_linked');
+  assert.equal(await lab.row(app.applicationId), undefined);
+  assert.equal(lab.backCheck.control.checks().length, before);
 });
