@@ -90,11 +90,12 @@ export class BackgroundCheckSwitch {
     return this.current;
   }
 
-  /** Reads the switch now and every interval until `signal` aborts. */
+  /** Reads the switch every interval until `signal` aborts (the first read is `check`'s). */
   async watch(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await this.check();
+    for (;;) {
       await sleep(this.options.intervalMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      await this.check();
     }
   }
 }

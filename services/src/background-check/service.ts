@@ -58,6 +58,8 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
         logger,
         onState: (state) => measure.killSwitch(state)
       });
+      // Read before the server listens, so the first readiness probe knows the switch.
+      await killSwitch.check();
       // Not ready while BackCheck calls are held, with the reason; callbacks are still served.
       readiness.add('background-check: kill switch', () => {
         const reason = killSwitch.pausedReason;
@@ -132,8 +134,7 @@ export function createBackgroundCheckService(hooks: BackgroundCheckHooks = {}) {
           {
             // Every instance reads the switch: each one runs submit jobs.
             name: 'kill switch',
-            async start() {
-              await killSwitch.check();
+            start() {
               watching = killSwitch.watch(switchWatch.signal);
             },
             async stop() {

@@ -97,7 +97,7 @@ async function streamed(
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
-      Authorization: `Bearer ${lab.env.SERVICE_API_TOKENS}`,
+      Authorization: `Bearer ${lab.env.BACKGROUND_CHECK_API_TOKENS}`,
       'Idempotency-Key': `bgc-${app.applicationId}`
     },
     body: JSON.stringify(app.body)
