@@ -146,9 +146,18 @@ async function pendingAccounts(lab: Lab, count: number, label: string): Promise<
 }
 
 /** Deletes a burst's accounts (the emulator's store, no API call), so each round reads alike. */
+/**
+ * Removes a round's accounts so the next round starts clean. Their SAP numbers are cleared
+ * first: the service's start reconciliation looks for accounts deleted with an SAP number since
+ * its checkpoint (to block their customers), and a round's clean-up must not become the next
+ * round's work, measured as if it were the burst's.
+ */
 function deleteAccounts(lab: Lab, ids: readonly string[]): void {
   const { store, integrationUser } = lab.org.emulator.ctx;
-  for (const id of ids) store.delete('Account', id, integrationUser);
+  for (const id of ids) {
+    store.update('Account', id, { SAP_Customer_Number__c: null }, integrationUser);
+    store.delete('Account', id, integrationUser);
+  }
 }
 
 function publishCreates(lab: Lab, ids: readonly string[]): void {
