@@ -66,7 +66,13 @@ export function certificateDir(projectDir: string): string {
 
 /** Makes `dir` (0700) and checks it is a real directory of this user, not a planted link. */
 async function ownPrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Parents with the default mode: a recursive mkdir with 0700 made the repository's `.data/`
+  // private too, and the embedded PostgreSQL, run as the postgres user when the lab runs as
+  // root, could then not reach `.data/postgres`. Only the certificates' folder is private.
+  await mkdir(path.dirname(dir), { recursive: true });
+  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
   const stats = await lstat(dir);
   if (!stats.isDirectory() || (process.getuid !== undefined && stats.uid !== process.getuid())) {
     throw new Error(`${dir} is not a directory of this user: refusing to write certificates there`);

@@ -148,3 +148,30 @@ test('the trusted certificate is a short-lived leaf (no CA) in a private, user-o
   assert.equal(dir.uid, process.getuid?.());
   assert.equal(statSync(emulator.caFile).mode & 0o077, 0);
 });
+
+test('only the certificate folder is private: the folders it creates above it keep the default mode', async () => {
+  const { mkdtempSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createSelfSignedCertificate, writeCaFile } = await import('../src/tls.ts');
+  const project = mkdtempSync(join(tmpdir(), 'tls-dirs-'));
+  // The repository's `.data/` is shared with the embedded PostgreSQL, which runs as the postgres
+  // user when the lab runs as root: a private `.data/` would lock it out of `.data/postgres`.
+  const written = await writeCaFile(
+    await createSelfSignedCertificate('127.0.0.1'),
+    join(project, '.data', 'sf-emulator-tls')
+  );
+  try {
+    // The mode any new folder gets here (the umask decides), not 0700.
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(project, 'plain'));
+    assert.equal(
+      statSync(join(project, '.data')).mode & 0o777,
+      statSync(join(project, 'plain')).mode & 0o777,
+      '.data/ keeps the default mode'
+    );
+    assert.equal(statSync(join(project, '.data', 'sf-emulator-tls')).mode & 0o777, 0o700);
+  } finally {
+    await written.remove();
+  }
+});
