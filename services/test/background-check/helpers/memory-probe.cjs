@@ -5,7 +5,7 @@
 // Main thread only: --require also runs in tsx's module-hooks thread, whose figures are not the
 // service's.
 'use strict';
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 const { isMainThread } = require('node:worker_threads');
 const file = process.env.MEMORY_PROBE_FILE;
 if (isMainThread) start();
@@ -18,13 +18,19 @@ function start() {
   };
   let base = held();
   let peak = base;
+  // Written aside and renamed: the test reads the file while this writes it, and a reader must
+  // never see it truncated.
+  const publish = () => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ base, peak }));
+    renameSync(`${file}.tmp`, file);
+  };
   process.on('SIGUSR2', () => {
     base = held();
     peak = base;
-    writeFileSync(file, JSON.stringify({ base, peak }));
+    publish();
   });
   setInterval(() => {
     peak = Math.max(peak, held());
-    writeFileSync(file, JSON.stringify({ base, peak }));
+    publish();
   }, 25).unref();
 }
