@@ -32,7 +32,11 @@ describe('payments: card numbers in requests', () => {
             headers: { authorization: `Bearer ${API_TOKEN}` }
           });
           const body = await response.text();
-          assert.ok([400, 404].includes(response.status), `${path}: ${response.status} ${body}`);
+          // 414 when a path parameter is longer than the router takes (long encoded forms).
+          assert.ok(
+            [400, 404, 414].includes(response.status),
+            `${path}: ${response.status} ${body}`
+          );
           assert.equal(holdsPan(body, pan), false, `${path}: ${body}`);
         }
         assert.equal(logsHold(pan), false, `a log line holds ${text}`);
