@@ -14,53 +14,26 @@
 // ran: off and on again between two reads, or while the switch could not be read (unknown -> on
 // starts no catch-up here).
 //
-// A switch that cannot be read is not assumed on: before the first read the service holds; once
-// on, a read that fails with a passing error (network, 5xx, limits) keeps the state for up to
-// `maxFailures` reads in a row, and after that, or at once on an error that will not pass by
-// itself (INVALID_TYPE when the metadata grant was removed, INSUFFICIENT_ACCESS, other 4xx), the
-// service holds (unknown) with readiness failing and an error logged: an admin's "off" must
-// never be ignored because the switch cannot be read.
+// How the switch is read, and held when it cannot be, is the platform's (platform/kill-switch.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { isTransientError, type Logger, type RestClient } from '../platform/index.ts';
+import {
+  resolveEnabled as resolveScenario,
+  ScenarioKillSwitch,
+  type KillSwitchState,
+  type Logger,
+  type RestClient,
+  type SettingRow
+} from '../platform/index.ts';
 
+export type { KillSwitchState };
 export const KILL_SWITCH_SCENARIO = 'AccountSync';
-const DEFAULT_RECORD = 'Default';
 /** Row of account_sync_checkpoint that keeps when the service first saw the switch off. */
 const OFF_MARKER = 'account-sync:kill-switch-off';
 
-export type KillSwitchState = 'on' | 'off' | 'unknown';
-
-interface SettingRow {
-  DeveloperName: string;
-  Enabled__c: boolean | string | null;
-}
-
-/**
- * The switch as Apex resolves it: the scenario's record, else Default, else on. `scenario` lets
- * another slice (background-check) read its own record with the same rule.
- */
-export function resolveEnabled(
-  rows: readonly SettingRow[],
-  scenario: string = KILL_SWITCH_SCENARIO
-): boolean {
-  const byName = new Map(rows.map((r) => [r.DeveloperName, r]));
-  const record = byName.get(scenario) ?? byName.get(DEFAULT_RECORD);
-  if (record === undefined) return true;
-  return !(record.Enabled__c === false || record.Enabled__c === 'false');
-}
-
-/** Reads the switch (one SOQL query; custom metadata queries count as API calls). */
-export async function readKillSwitch(
-  rest: Pick<RestClient, 'query'>,
-  scenario: string = KILL_SWITCH_SCENARIO
-): Promise<boolean> {
-  const rows: SettingRow[] = [];
-  for await (const row of rest.query<SettingRow>(
-    `SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName IN ('${scenario}', '${DEFAULT_RECORD}')`
-  ))
-    rows.push(row);
-  return resolveEnabled(rows, scenario);
+/** The AccountSync switch as Apex resolves it (the record, else Default, else on). */
+export function resolveEnabled(rows: readonly SettingRow[]): boolean {
+  return resolveScenario(rows, KILL_SWITCH_SCENARIO);
 }
 
 export interface KillSwitchOptions {
@@ -75,36 +48,27 @@ export interface KillSwitchOptions {
   onState?: (state: KillSwitchState) => void;
 }
 
-export class KillSwitch {
-  private current: KillSwitchState = 'unknown';
-  private reason = 'the kill switch has not been read yet';
-  private attempted = false;
-  private failures = 0;
-
-  constructor(private readonly options: KillSwitchOptions) {}
-
-  get state(): KillSwitchState {
-    return this.current;
+export class KillSwitch extends ScenarioKillSwitch {
+  constructor(private readonly options: KillSwitchOptions) {
+    super({
+      rest: options.rest,
+      scenario: KILL_SWITCH_SCENARIO,
+      component: 'account-sync',
+      whileOff: 'no SAP calls; events are held in the inbox',
+      maxFailures: options.maxFailures,
+      logger: options.logger,
+      ...(options.onState ? { onState: options.onState } : {})
+    });
   }
 
-  /** True only when the switch was read and is on: unknown holds, like off. */
-  get open(): boolean {
-    return this.current === 'on';
-  }
-
-  /**
-   * Why the service is held, for readiness; undefined when it runs, and before the first read
-   * has finished (a read takes milliseconds: readiness should not flap at every start).
-   */
-  get pausedReason(): string | undefined {
-    return this.open || !this.attempted ? undefined : this.reason;
-  }
-
-  private set(state: KillSwitchState, reason: string): void {
-    this.reason = reason;
-    if (state === this.current) return;
-    this.current = state;
-    this.options.onState?.(state);
+  /** Off: the moment is marked, the earliest one kept (a restart while off must not move it). */
+  protected override async onRead(enabled: boolean): Promise<void> {
+    if (enabled) return;
+    await this.options.pool.query(
+      `INSERT INTO account_sync_checkpoint (name, checkpoint) VALUES ($1, now())
+       ON CONFLICT (name) DO NOTHING`,
+      [OFF_MARKER]
+    );
   }
 
   /**
@@ -124,61 +88,6 @@ export class KillSwitch {
       [OFF_MARKER]
     );
     return rows[0]?.checkpoint;
-  }
-
-  /**
-   * Reads the switch once. A read that fails with a passing error keeps the state it had for up
-   * to `maxFailures` reads in a row (the switch is not flipped by a short outage); after that,
-   * at once on any other error, and before the first successful read, the service holds.
-   */
-  async check(): Promise<KillSwitchState> {
-    const { pool, logger } = this.options;
-    let enabled: boolean;
-    try {
-      enabled = await readKillSwitch(this.options.rest);
-    } catch (error) {
-      this.attempted = true;
-      this.failures++;
-      const limit = this.options.maxFailures ?? 3;
-      const transient = isTransientError(error);
-      if (this.current === 'unknown' || !transient || this.failures >= limit) {
-        logger?.error(
-          { err: error, failures: this.failures, transient },
-          'account-sync: cannot read the kill switch (Integration_Setting__mdt); holding until it can be read'
-        );
-        this.set(
-          'unknown',
-          `the kill switch cannot be read (${this.failures} failed read(s)): ${(error as Error).message}`
-        );
-      } else
-        logger?.warn(
-          { err: error, failures: this.failures },
-          'account-sync: kill switch read failed; state kept'
-        );
-      return this.current;
-    }
-    this.failures = 0;
-    this.attempted = true;
-    if (!enabled) {
-      // Keep the earliest moment: a restart while off must not move it forward.
-      await pool.query(
-        `INSERT INTO account_sync_checkpoint (name, checkpoint) VALUES ($1, now())
-         ON CONFLICT (name) DO NOTHING`,
-        [OFF_MARKER]
-      );
-      if (this.current !== 'off')
-        logger?.warn(
-          'account-sync paused by kill switch (Integration_Setting__mdt AccountSync Enabled__c = false): no SAP calls; events are held in the inbox'
-        );
-      this.set(
-        'off',
-        'paused by kill switch (Integration_Setting__mdt AccountSync Enabled__c = false)'
-      );
-    } else {
-      if (this.current === 'off') logger?.info('account-sync kill switch is on again: resuming');
-      this.set('on', '');
-    }
-    return this.current;
   }
 
   /**

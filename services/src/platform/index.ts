@@ -33,6 +33,7 @@ export * from './queue.ts';
 export { advisoryLockKey, startExclusiveDuty } from './lease.ts';
 export type { ExclusiveDuty, ExclusiveDutyOptions, LeaseDatabase } from './lease.ts';
 export * from './shutdown.ts';
+export * from './kill-switch.ts';
 export * from './service.ts';
 export * from './run.ts';
 export * from './salesforce/index.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
-import { resolveEnabled } from '../../src/account-sync/kill-switch.ts';
+import { resolveEnabled } from '../../src/platform/kill-switch.ts';
 import { BACKGROUND_CHECK_SCENARIO } from '../../src/background-check/kill-switch.ts';
 import { API_TOKEN, signedCallback, startLab, type Lab } from './harness.ts';
 
