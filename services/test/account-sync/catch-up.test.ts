@@ -10,13 +10,13 @@
 //    a standby does not ping SAP while the switch is off.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
 import { KillSwitch } from '../../src/account-sync/kill-switch.ts';
 import { reconcile } from '../../src/account-sync/reconcile.ts';
 import { migrate } from '../../src/platform/db/migrate.ts';
 import { SalesforceError } from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createSyncedAccount, startLab, type Lab } from './harness.ts';
+import { scenarioSwitch } from '../helpers/kill-switch.ts';
 
 type Json = Record<string, unknown>;
 const OFF_MARKER = 'account-sync:kill-switch-off';
@@ -30,19 +30,8 @@ async function checkpoint(pool: TestDatabase['pool']): Promise<Date | undefined>
 
 describe('account-sync catches up what it never saw', () => {
   let lab: Lab;
-  let switchId: string | undefined;
 
-  function setSwitch(enabled: boolean) {
-    const ctx = lab.org.emulator.ctx;
-    const store = ctx.store as MemoryRecordStore;
-    if (switchId === undefined)
-      switchId = store.insertAsSystem(
-        'Integration_Setting__mdt',
-        { DeveloperName: 'AccountSync', MasterLabel: 'AccountSync', Enabled__c: enabled },
-        ctx.adminUser
-      ).Id;
-    else store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
-  }
+  const setSwitch = scenarioSwitch(() => lab.org.emulator.ctx, 'AccountSync');
 
   const partner = (sapNumber: string) => lab.sap.control.partner(sapNumber) as Json | undefined;
   const city = (sapNumber: string) =>

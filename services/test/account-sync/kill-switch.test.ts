@@ -7,9 +7,9 @@
 // permission set (which grants the custom metadata type).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
 import { KillSwitch, resolveEnabled } from '../../src/account-sync/kill-switch.ts';
 import { allSynced, createSyncedAccount, startLab, type Lab } from './harness.ts';
+import { scenarioSwitch } from '../helpers/kill-switch.ts';
 
 type Json = Record<string, unknown>;
 
@@ -26,21 +26,9 @@ describe('resolveEnabled: the rule of IntegrationSettings.isEnabled', () => {
 
 describe('account-sync honours the kill switch', () => {
   let lab: Lab;
-  let switchId: string | undefined;
   const INTERVAL = { ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS: '150' };
 
-  /** What a deployment of the AccountSync record does (custom metadata has no API DML). */
-  function setSwitch(enabled: boolean) {
-    const ctx = lab.org.emulator.ctx;
-    const store = ctx.store as MemoryRecordStore;
-    if (switchId === undefined)
-      switchId = store.insertAsSystem(
-        'Integration_Setting__mdt',
-        { DeveloperName: 'AccountSync', MasterLabel: 'AccountSync', Enabled__c: enabled },
-        ctx.adminUser
-      ).Id;
-    else store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
-  }
+  const setSwitch = scenarioSwitch(() => lab.org.emulator.ctx, 'AccountSync');
 
   const lastState = () => lab.killSwitch.at(-1);
   const blocked = (sapNumber: string) =>

@@ -7,17 +7,16 @@
 // Every test here fails on the service without the sweep and the retry.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
 import { sweep } from '../../src/account-sync/reconcile.ts';
 import { SalesforceError } from '../../src/platform/index.ts';
 import { allSynced, createSyncedAccount, startLab, type Lab } from './harness.ts';
+import { scenarioSwitch } from '../helpers/kill-switch.ts';
 
 type Json = Record<string, unknown>;
 const WATERMARK = 'account-sync:sweep';
 
 describe('the sweep catches up off periods the service never saw', () => {
   let lab: Lab;
-  let switchId: string | undefined;
   /** The switch is read once an hour: an off-and-on in between is never seen. */
   const RARE_READS = {
     ACCOUNT_SYNC_KILL_SWITCH_INTERVAL_MS: '3600000',
@@ -25,17 +24,7 @@ describe('the sweep catches up off periods the service never saw', () => {
   };
   const SETTLE = { sweepSettleMs: 200 };
 
-  function setSwitch(enabled: boolean) {
-    const ctx = lab.org.emulator.ctx;
-    const store = ctx.store as MemoryRecordStore;
-    if (switchId === undefined)
-      switchId = store.insertAsSystem(
-        'Integration_Setting__mdt',
-        { DeveloperName: 'AccountSync', MasterLabel: 'AccountSync', Enabled__c: enabled },
-        ctx.adminUser
-      ).Id;
-    else store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
-  }
+  const setSwitch = scenarioSwitch(() => lab.org.emulator.ctx, 'AccountSync');
 
   const partner = (sapNumber: string) => lab.sap.control.partner(sapNumber) as Json | undefined;
   const blocked = (sapNumber: string) => partner(sapNumber)?.BusinessPartnerIsBlocked === true;

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { MemoryRecordStore } from '../../../simulators/salesforce/src/store/types.ts';
 import { resolveEnabled } from '../../src/platform/kill-switch.ts';
 import { BACKGROUND_CHECK_SCENARIO } from '../../src/background-check/kill-switch.ts';
 import { API_TOKEN, signedCallback, startLab, type Lab } from './harness.ts';
+import { scenarioSwitch } from '../helpers/kill-switch.ts';
 
 describe('resolveEnabled for the BackgroundCheck record', () => {
   const row = (DeveloperName: string, Enabled__c: boolean) => ({ DeveloperName, Enabled__c });
@@ -24,20 +24,8 @@ describe('resolveEnabled for the BackgroundCheck record', () => {
 
 describe('background-check honours the kill switch', () => {
   let lab: Lab;
-  let switchId: string | undefined;
 
-  /** What a deployment of the BackgroundCheck record does (custom metadata has no API DML). */
-  function setSwitch(enabled: boolean) {
-    const ctx = lab.org.emulator.ctx;
-    const store = ctx.store as MemoryRecordStore;
-    if (switchId === undefined)
-      switchId = store.insertAsSystem(
-        'Integration_Setting__mdt',
-        { DeveloperName: 'BackgroundCheck', MasterLabel: 'BackgroundCheck', Enabled__c: enabled },
-        ctx.adminUser
-      ).Id;
-    else store.patchAsSystem('Integration_Setting__mdt', switchId, { Enabled__c: enabled });
-  }
+  const setSwitch = scenarioSwitch(() => lab.org.emulator.ctx, 'BackgroundCheck');
 
   const sentToBackCheck = (applicationId: string) =>
     lab.backCheck.control.checks().filter((c) => c.clientReference === applicationId).length;
