@@ -10,8 +10,7 @@
 // BackCheck is Salesforce's (built as BackgroundCheckRequestBuilder builds it); the body's copy is
 // ignored after its schema check (Apex may have read it before a case worker's edit; the
 // authoritative data is the record's now).
-import type { RestClient } from '../platform/index.ts';
-import { soqlString } from '../platform/salesforce/batching.ts';
+import { soqlString, type RestClient } from '../platform/index.ts';
 import { submitBody, type SubmitRequest } from './schemas.ts';
 
 export const PENDING = 'Background Check Pending';

@@ -11,7 +11,7 @@ import {
   text,
   withDefault
 } from '../../../toolkit/src/env.ts';
-import { MIN_API_TOKEN_LENGTH } from '../platform/config.ts';
+import { MIN_API_TOKEN_LENGTH } from '../platform/index.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -12,7 +12,7 @@ import {
   sendError,
   type RestClient
 } from '../platform/index.ts';
-import { createTokenVerifier } from '../platform/http/auth.ts';
+import { createTokenVerifier } from '../platform/index.ts';
 import { verifyRequest } from './application.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
 import type { Checks } from './checks.ts';

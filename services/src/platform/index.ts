@@ -48,6 +48,7 @@ export type { ErrorBody } from './http/errors.ts';
 export { jsonResponse } from './http/openapi.ts';
 export { RequestValidationError } from './http/validation.ts';
 export type { ValidationIssue } from './http/validation.ts';
+export { createTokenVerifier } from './http/auth.ts';
 export type { ServicePrincipal } from './http/auth.ts';
 
 export interface StartPlatformOptions {
