@@ -4,7 +4,7 @@
 // could be card data).
 import { z } from 'zod';
 import { SALESFORCE_ID_PATTERN } from '../../../toolkit/src/salesforce-id.ts';
-import { passesLuhn } from '../platform/index.ts';
+import { holdsLuhnStretch } from '../platform/index.ts';
 import type { PaymentAnswer } from './canonical.ts';
 import { ISO_4217_CURRENCIES } from './currencies.ts';
 
@@ -26,13 +26,7 @@ const UUID_KEY =
  */
 export function isPanLikeKey(key: string): boolean {
   const parts = UUID_KEY.test(key) ? key.split(/[-_]/) : [key.replace(/[-_]/g, '')];
-  for (const part of parts)
-    for (const run of part.match(/\d{13,}/g) ?? []) {
-      for (let length = 13; length <= Math.min(19, run.length); length++)
-        for (let start = 0; start + length <= run.length; start++)
-          if (passesLuhn(run.slice(start, start + length))) return true;
-    }
-  return false;
+  return parts.some(holdsLuhnStretch);
 }
 
 /**

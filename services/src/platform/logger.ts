@@ -449,10 +449,12 @@ const CORRELATION_ID_PATTERN =
   /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
 /**
- * Whether a string of digits holds a card number: a stretch of 13 to 19 digits that passes Luhn.
+ * Whether `text` holds a card number as a value a caller chose (a key, an id): some window of 13
+ * to 19 digits of one of its digit runs passes Luhn, whatever surrounds the run. Stricter than
+ * the redaction's rule above, which lets runs starting with 0 be (Salesforce ids, numbers).
  */
-function holdsLuhnStretch(digits: string): boolean {
-  for (const run of digits.match(/\d{13,}/g) ?? []) {
+export function holdsLuhnStretch(text: string): boolean {
+  for (const run of text.match(/\d{13,}/g) ?? []) {
     for (let length = 13; length <= Math.min(19, run.length); length++) {
       for (let start = 0; start + length <= run.length; start++) {
         if (passesLuhn(run.slice(start, start + length))) return true;
