@@ -59,3 +59,29 @@ export function redactUrl(url: string): string {
     return 'the broker';
   }
 }
+
+/** Connects a few at a time: a thousand simultaneous CONNECTs is a thundering herd. */
+export async function connectAll(
+  ids: readonly string[],
+  connect: (id: string) => Promise<MqttClient>
+): Promise<MqttClient[]> {
+  const clients: MqttClient[] = new Array<MqttClient>(ids.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < ids.length) {
+      const index = next++;
+      try {
+        clients[index] = await connect(ids[index]!);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(50, ids.length) }, worker));
+  if (failure !== undefined) {
+    await Promise.all(clients.filter(Boolean).map((client) => client.endAsync(true)));
+    throw failure;
+  }
+  return clients;
+}

@@ -1,8 +1,7 @@
 // The device fleet: N virtual devices, one MQTT connection each (as real devices have), sharing
 // a clock, a rate cap and a message budget, with counters and the totals the ingest path must
 // arrive at. See README.md for the model and the knobs.
-import type { MqttClient } from 'mqtt';
-import { connectDevice } from './connection.ts';
+import { connectAll, connectDevice } from './connection.ts';
 import { DayPlans } from './day-pattern.ts';
 import { VirtualDevice, type FaultFractions, type FleetCounters } from './device.ts';
 import { FleetClock, RateCap, type SimulatedClock } from './pacing.ts';
@@ -100,32 +99,6 @@ function faultFractions(faults: Partial<FaultFractions> = {}): FaultFractions {
   if (!Number.isInteger(result.oversizedBytes) || result.oversizedBytes <= MAX_PAYLOAD_BYTES)
     throw new RangeError(`oversizedBytes must be a whole number above ${MAX_PAYLOAD_BYTES}.`);
   return result;
-}
-
-/** Connects a few at a time: a thousand simultaneous CONNECTs is a thundering herd. */
-async function connectAll(
-  ids: readonly string[],
-  connect: (id: string) => Promise<MqttClient>
-): Promise<MqttClient[]> {
-  const clients: MqttClient[] = new Array<MqttClient>(ids.length);
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < ids.length) {
-      const index = next++;
-      try {
-        clients[index] = await connect(ids[index]!);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(50, ids.length) }, worker));
-  if (failure !== undefined) {
-    await Promise.all(clients.filter(Boolean).map((client) => client.endAsync(true)));
-    throw failure;
-  }
-  return clients;
 }
 
 export async function startDeviceFleet(options: DeviceFleetOptions): Promise<RunningDeviceFleet> {
