@@ -66,6 +66,7 @@ describe('burst with per-device keys (aedes)', () => {
       devices: 2,
       messagesPerDevice: 100,
       password,
+      subscriberQos: 1,
       subscriber: { username: 'collector', password: 'bench-secret' }
     });
     assert.equal(result.delivered, 200);
