@@ -91,7 +91,11 @@ export async function publishBurst(options: BurstOptions): Promise<BurstResult> 
   const payloads = ids.map((deviceId) =>
     Array.from({ length: options.messagesPerDevice }, (_, i) => {
       const ts = startMs + i * intervalMs;
-      const reading = { deviceId, ts: new Date(ts).toISOString(), ...plans.reading(deviceId, ts - intervalMs, ts) };
+      const reading = {
+        deviceId,
+        ts: new Date(ts).toISOString(),
+        ...plans.reading(deviceId, ts - intervalMs, ts)
+      };
       expected.add(reading);
       return readingPayload(reading);
     })
@@ -152,11 +156,13 @@ export async function measureBrokerRate(options: BrokerRateOptions): Promise<Bro
   const url = options.url ?? DEFAULT_BROKER_URL;
   const prefix = options.idPrefix ?? randomPrefix('base');
   const total = options.devices * options.messagesPerDevice;
-  const subscriber = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, ...options.subscriber }, false).catch(
-    (error: Error) => {
-      throw new Error(`The counting subscriber could not connect to ${redactUrl(url)}: ${error.message}.`);
-    }
-  );
+  const subscriber = await mqtt
+    .connectAsync(url, { protocolVersion: 4, clean: true, ...options.subscriber }, false)
+    .catch((error: Error) => {
+      throw new Error(
+        `The counting subscriber could not connect to ${redactUrl(url)}: ${error.message}.`
+      );
+    });
   try {
     let delivered = 0;
     let lastDeliveryAt = 0;
@@ -175,7 +181,10 @@ export async function measureBrokerRate(options: BrokerRateOptions): Promise<Bro
     while (delivered < total) {
       const before = delivered;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([arrived, new Promise((resolve) => (timer = setTimeout(resolve, idleMs)))]);
+      await Promise.race([
+        arrived,
+        new Promise((resolve) => (timer = setTimeout(resolve, idleMs)))
+      ]);
       clearTimeout(timer);
       if (delivered === before && delivered < total)
         throw new Error(
@@ -184,7 +193,13 @@ export async function measureBrokerRate(options: BrokerRateOptions): Promise<Bro
         );
     }
     const seconds = (lastDeliveryAt - burst.startedAt) / 1000;
-    return { messages: burst.messages, delivered, seconds, rate: delivered / seconds, publishRate: burst.rate };
+    return {
+      messages: burst.messages,
+      delivered,
+      seconds,
+      rate: delivered / seconds,
+      publishRate: burst.rate
+    };
   } finally {
     await subscriber.endAsync();
   }

@@ -29,7 +29,6 @@ import { redactUrl } from './connection.ts';
 import {
   DEFAULT_BROKER_URL,
   DEFAULT_INTERVAL_MS,
-  deviceIdOf,
   MAX_INTERVAL_MS,
   startDeviceFleet,
   type DeviceFleetOptions,
@@ -53,22 +52,49 @@ export const CLI_SPEC: CommandSpec = {
     'night, walks morning and evening, a workout some days. Optional simulated clock, rate cap ' +
     'and fault injection. Prints progress every few seconds and the expected totals at the end.',
   options: {
-    url: { type: 'string', valueName: 'url', description: 'Broker URL.', defaultText: DEFAULT_BROKER_URL },
-    devices: { type: 'string', valueName: 'n', description: 'How many devices.', defaultText: '10' },
+    url: {
+      type: 'string',
+      valueName: 'url',
+      description: 'Broker URL.',
+      defaultText: DEFAULT_BROKER_URL
+    },
+    devices: {
+      type: 'string',
+      valueName: 'n',
+      description: 'How many devices.',
+      defaultText: '10'
+    },
+    connections: {
+      type: 'string',
+      valueName: 'n',
+      description:
+        'MQTT connections; fewer than devices makes each carry several (each signs in as its first device: brokers without per-topic ACLs only).',
+      defaultText: 'one per device'
+    },
     'id-prefix': {
       type: 'string',
       valueName: 'prefix',
       description: 'Device ids are <prefix>-000001-a, <prefix>-000002-a, ...',
       defaultText: 'dev'
     },
-    seed: { type: 'string', valueName: 'n', description: 'Seed of every random draw.', defaultText: '1' },
+    seed: {
+      type: 'string',
+      valueName: 'n',
+      description: 'Seed of every random draw.',
+      defaultText: '1'
+    },
     'interval-ms': {
       type: 'string',
       valueName: 'ms',
       description: `Between a device's readings (±10% jitter), in clock time; 1-${MAX_INTERVAL_MS}.`,
       defaultText: String(DEFAULT_INTERVAL_MS)
     },
-    rate: { type: 'string', valueName: 'msg/s', description: 'Cap on messages per second over the whole fleet.', defaultText: 'none' },
+    rate: {
+      type: 'string',
+      valueName: 'msg/s',
+      description: 'Cap on messages per second over the whole fleet.',
+      defaultText: 'none'
+    },
     'device-key-secret': {
       type: 'string',
       valueName: 'secret',
@@ -79,14 +105,21 @@ export const CLI_SPEC: CommandSpec = {
     duration: {
       type: 'string',
       valueName: 'time',
-      description: 'Stop after this long in clock time: 90s, 10m, 2h, 1d (a bare number is seconds).',
+      description:
+        'Stop after this long in clock time: 90s, 10m, 2h, 1d (a bare number is seconds).',
       defaultText: 'until stopped'
     },
-    'max-messages': { type: 'string', valueName: 'n', description: 'Stop after this many messages.', defaultText: 'no limit' },
+    'max-messages': {
+      type: 'string',
+      valueName: 'n',
+      description: 'Stop after this many messages.',
+      defaultText: 'no limit'
+    },
     speed: {
       type: 'string',
       valueName: 'factor',
-      description: 'Simulated clock: this many simulated ms per real ms (e.g. 1440 runs a day in a minute).',
+      description:
+        'Simulated clock: this many simulated ms per real ms (e.g. 1440 runs a day in a minute).',
       defaultText: '1 (real time)'
     },
     start: {
@@ -105,7 +138,12 @@ export const CLI_SPEC: CommandSpec = {
       description: 'Size of an oversized message (1025-262144).',
       defaultText: String(DEFAULT_OVERSIZED_BYTES)
     },
-    'progress-ms': { type: 'string', valueName: 'ms', description: 'Between progress lines.', defaultText: '5000' }
+    'progress-ms': {
+      type: 'string',
+      valueName: 'ms',
+      description: 'Between progress lines.',
+      defaultText: '5000'
+    }
   },
   examples: [
     'npm run sim:devices -- --devices 100',
@@ -115,7 +153,7 @@ export const CLI_SPEC: CommandSpec = {
   ],
   notes: [
     'Readings are stamped in UTC and the wearers live on UTC (asleep at least 00:30-05:30). While ' +
-      'the broker is unreachable devices keep publishing into mqtt.js\'s offline queue (QoS 1) and ' +
+      "the broker is unreachable devices keep publishing into mqtt.js's offline queue (QoS 1) and " +
       'catch up when it comes back. Exit code 0 after a clean stop, 1 when messages stayed ' +
       'unacknowledged or for bad flags.'
   ]
@@ -125,9 +163,11 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 
 export function durationValue(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw);
-  if (!match) throw new UsageError(`Option --duration must look like 90s, 10m, 2h or 1d, got '${raw}'.`);
+  if (!match)
+    throw new UsageError(`Option --duration must look like 90s, 10m, 2h or 1d, got '${raw}'.`);
   const ms = Number(match[1]) * UNITS[match[2] ?? 's']!;
-  if (!(ms >= 1 && ms <= 366 * 86_400_000)) throw new UsageError('Option --duration must be from 1 ms to 366 days.');
+  if (!(ms >= 1 && ms <= 366 * 86_400_000))
+    throw new UsageError('Option --duration must be from 1 ms to 366 days.');
   return Math.round(ms);
 }
 
@@ -144,7 +184,9 @@ function startValue(raw: string | undefined, simulated: boolean): number {
   }
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/.test(raw) || Number.isNaN(ms))
-    throw new UsageError(`Option --start must be a UTC date or time like 2026-12-07 or 2026-12-07T06:00:00Z, got '${raw}'.`);
+    throw new UsageError(
+      `Option --start must be a UTC date or time like 2026-12-07 or 2026-12-07T06:00:00Z, got '${raw}'.`
+    );
   return ms;
 }
 
@@ -157,7 +199,12 @@ export function fleetOptions(values: ParsedValues, env: NodeJS.ProcessEnv): Devi
     late: frac('late'),
     malformed: frac('malformed'),
     oversized: frac('oversized'),
-    oversizedBytes: intInRange('oversized-bytes', text('oversized-bytes') ?? String(DEFAULT_OVERSIZED_BYTES), 1025, 262_144)
+    oversizedBytes: intInRange(
+      'oversized-bytes',
+      text('oversized-bytes') ?? String(DEFAULT_OVERSIZED_BYTES),
+      1025,
+      262_144
+    )
   };
   if (faults.malformed + faults.oversized > 1)
     throw new UsageError('Options --malformed and --oversized must add up to at most 1.');
@@ -165,25 +212,40 @@ export function fleetOptions(values: ParsedValues, env: NodeJS.ProcessEnv): Devi
   if (!/^[A-Za-z0-9_-]{1,54}$/.test(prefix))
     throw new UsageError('Option --id-prefix: 1-54 characters of A-Z, a-z, 0-9, _ and -.');
   const speedText = text('speed');
-  const speed = speedText === undefined ? undefined : numberInRange('speed', speedText, 0.001, 10_000_000);
+  const speed =
+    speedText === undefined ? undefined : numberInRange('speed', speedText, 0.001, 10_000_000);
   const startText = text('start');
   const secret = text('device-key-secret') ?? (env.DEVICE_KEY_SECRET?.trim() || undefined);
   const durationText = text('duration');
   const maxText = text('max-messages');
   const rateText = text('rate');
+  const connectionsText = text('connections');
+  const devices = intInRange('devices', text('devices') ?? '10', 1, 100_000);
+  const connections =
+    connectionsText === undefined
+      ? undefined
+      : intInRange('connections', connectionsText, 1, devices);
   return {
     url: urlValue(text('url') ?? DEFAULT_BROKER_URL),
-    devices: intInRange('devices', text('devices') ?? '10', 1, 100_000),
+    devices,
+    ...(connections !== undefined ? { connections } : {}),
     idPrefix: prefix,
     seed: intInRange('seed', text('seed') ?? '1', 0, 2 ** 31 - 1),
-    intervalMs: intInRange('interval-ms', text('interval-ms') ?? String(DEFAULT_INTERVAL_MS), 1, MAX_INTERVAL_MS),
+    intervalMs: intInRange(
+      'interval-ms',
+      text('interval-ms') ?? String(DEFAULT_INTERVAL_MS),
+      1,
+      MAX_INTERVAL_MS
+    ),
     ...(rateText !== undefined ? { rate: numberInRange('rate', rateText, 0.01, 10_000_000) } : {}),
     ...(speed !== undefined || startText !== undefined
       ? { clock: { startMs: startValue(startText, speed !== undefined), speed: speed ?? 1 } }
       : {}),
     ...(durationText !== undefined ? { durationMs: durationValue(durationText) } : {}),
     ...(maxText !== undefined ? { maxMessages: intInRange('max-messages', maxText, 1, 1e12) } : {}),
-    ...(secret !== undefined ? { password: (deviceId: string) => deriveDeviceKey(secret, deviceId) } : {}),
+    ...(secret !== undefined
+      ? { password: (deviceId: string) => deriveDeviceKey(secret, deviceId) }
+      : {}),
     faults
   };
 }
@@ -206,7 +268,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const options = fleetOptions(parsed.values, process.env);
-  const progressMs = intInRange('progress-ms', stringValue(parsed.values, 'progress-ms') ?? '5000', 100, 3_600_000);
+  const progressMs = intInRange(
+    'progress-ms',
+    stringValue(parsed.values, 'progress-ms') ?? '5000',
+    100,
+    3_600_000
+  );
   const log = pino(
     safeLogger({ level: 'info' }, ['password', 'secret']) as LoggerOptions,
     pino.destination(2)

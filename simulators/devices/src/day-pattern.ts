@@ -60,10 +60,20 @@ export function wearerProfile(seed: number, deviceId: string): WearerProfile {
   };
 }
 
-function session(random: Random, from: number, to: number, minutes: [number, number], cadence: [number, number]): Session {
+function session(
+  random: Random,
+  from: number,
+  to: number,
+  minutes: [number, number],
+  cadence: [number, number]
+): Session {
   const length = Math.round(between(random, minutes[0], minutes[1]));
   const startMinute = Math.round(between(random, from, to));
-  return { startMinute, endMinute: startMinute + length, cadence: between(random, cadence[0], cadence[1]) };
+  return {
+    startMinute,
+    endMinute: startMinute + length,
+    cadence: between(random, cadence[0], cadence[1])
+  };
 }
 
 /** The wearer's plan for the UTC day starting at `dayStart` (ms, midnight). */
@@ -76,9 +86,7 @@ export function wearerDay(seed: number, deviceId: string, dayStart: number): Wea
     session(random, 1050, 1200, [20, 60], [90, 115])
   ];
   const workout =
-    random() < profile.workoutChance
-      ? session(random, 720, 1000, [25, 60], [145, 170])
-      : undefined;
+    random() < profile.workoutChance ? session(random, 720, 1000, [25, 60], [145, 170]) : undefined;
   return { profile, walks, workout };
 }
 
@@ -123,7 +131,7 @@ export class DayPlans {
     let activeMinutes = 0;
     let activeKcal = 0;
     let basalKcal = 0;
-    for (let t = fromTs; t < ts; ) {
+    for (let t = fromTs; t < ts;) {
       const next = Math.min(ts, (Math.floor(t / MINUTE) + 1) * MINUTE);
       const minutes = (next - t) / MINUTE;
       const plan = this.planFor(deviceId, t);

@@ -109,10 +109,19 @@ export class VirtualDevice {
     };
     // Every draw is made whatever the outcome, so the sequence never depends on the fractions
     // being zero or not.
-    const [fault, late, duplicate, shape] = [this.faults(), this.faults(), this.faults(), this.faults()];
+    const [fault, late, duplicate, shape] = [
+      this.faults(),
+      this.faults(),
+      this.faults(),
+      this.faults()
+    ];
     if (!this.context.claim()) return false;
     if (fault < faults.malformed) {
-      await this.send(reading, 'malformed', malformedPayload(reading, () => shape));
+      await this.send(
+        reading,
+        'malformed',
+        malformedPayload(reading, () => shape)
+      );
     } else if (fault < faults.malformed + faults.oversized) {
       await this.send(reading, 'oversized', oversizedPayload(reading, faults.oversizedBytes));
     } else if (late < faults.late && !this.held) {
@@ -129,7 +138,12 @@ export class VirtualDevice {
     return true;
   }
 
-  private async send(reading: Reading, kind: Kind, payload: Buffer, duplicate = false): Promise<void> {
+  private async send(
+    reading: Reading,
+    kind: Kind,
+    payload: Buffer,
+    duplicate = false
+  ): Promise<void> {
     while (this.inFlight >= this.context.maxInFlight) {
       await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
     }

@@ -37,6 +37,13 @@ export interface DeviceFleetOptions {
   maxMessages?: number;
   /** Stop taking readings this long after the clock's start (simulated ms with a clock). */
   durationMs?: number;
+  /**
+   * MQTT connections for the fleet. Default: one per device, as real devices have (and as a
+   * broker that lets each device publish on its own topic only requires). Fewer connections
+   * carry several devices each (a gateway, or a load generator short of sockets); each signs in
+   * as its first device, so only brokers without per-topic ACLs accept the others' readings.
+   */
+  connections?: number;
   /** The broker password of a device; none for an anonymous broker. */
   password?: (deviceId: string) => string;
   /** Unacknowledged messages a device may have at once. Default 100. */
@@ -130,7 +137,12 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Run
   let claimed = 0;
   let reconnects = 0;
 
-  const clients = await connectAll(ids, (deviceId) =>
+  const connections = options.connections ?? devices;
+  if (!Number.isInteger(connections) || connections < 1 || connections > devices)
+    throw new RangeError('connections must be 1 to the number of devices.');
+  // Connection j carries devices j, j + connections, ... and signs in as the first of them.
+  const connectionIds = ids.slice(0, connections);
+  const clients = await connectAll(connectionIds, (deviceId) =>
     connectDevice({
       url: options.url ?? DEFAULT_BROKER_URL,
       deviceId,
@@ -140,9 +152,13 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Run
     })
   );
   for (const [index, client] of clients.entries()) {
-    const deviceId = ids[index]!;
-    client.on('error', (error) => options.log?.warn({ deviceId, err: error.message }, 'device connection error'));
-    client.on('offline', () => options.log?.warn({ deviceId }, 'device offline; publishes queue until it reconnects'));
+    const deviceId = connectionIds[index]!;
+    client.on('error', (error) =>
+      options.log?.warn({ deviceId, err: error.message }, 'device connection error')
+    );
+    client.on('offline', () =>
+      options.log?.warn({ deviceId }, 'device offline; publishes queue until it reconnects')
+    );
     client.on('reconnect', () => (reconnects += 1));
   }
 
@@ -165,7 +181,9 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Run
     },
     stopping: stopping.signal
   };
-  const fleet = clients.map((client, index) => new VirtualDevice(ids[index]!, client, context));
+  const fleet = ids.map(
+    (deviceId, index) => new VirtualDevice(deviceId, clients[index % connections]!, context)
+  );
 
   const report = (unacknowledged = 0): FleetReport => ({
     counters: { ...counters },

@@ -50,7 +50,8 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
 export class RateCap {
   private nextSlot = 0;
   constructor(private readonly perSecond: number | undefined) {
-    if (perSecond !== undefined && !(perSecond > 0)) throw new Error('The rate cap must be above 0.');
+    if (perSecond !== undefined && !(perSecond > 0))
+      throw new Error('The rate cap must be above 0.');
   }
 
   async take(): Promise<void> {

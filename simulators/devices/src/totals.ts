@@ -19,12 +19,19 @@ interface ExactTotals {
 export class ExpectedTotals {
   private readonly byDevice = new Map<string, Map<string, ExactTotals>>();
 
-  add(reading: { deviceId: string; ts: string; steps: number; calories: number; activeMinutes: number }): void {
+  add(reading: {
+    deviceId: string;
+    ts: string;
+    steps: number;
+    calories: number;
+    activeMinutes: number;
+  }): void {
     let days = this.byDevice.get(reading.deviceId);
     if (!days) this.byDevice.set(reading.deviceId, (days = new Map()));
     const day = reading.ts.slice(0, 10);
     let totals = days.get(day);
-    if (!totals) days.set(day, (totals = { readings: 0, steps: 0, caloriesCenti: 0, activeCenti: 0 }));
+    if (!totals)
+      days.set(day, (totals = { readings: 0, steps: 0, caloriesCenti: 0, activeCenti: 0 }));
     totals.readings += 1;
     totals.steps += reading.steps;
     totals.caloriesCenti += Math.round(reading.calories * 100);

@@ -20,7 +20,11 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  const exited = once(child, 'exit').then(([code]) => ({
+    code: code as number | null,
+    stdout,
+    stderr
+  }));
   return { child, exited };
 }
 
@@ -35,7 +39,18 @@ describe('sim:devices flags', () => {
     assert.equal(durationValue('90'), 90_000);
     assert.equal(durationValue('1d'), 86_400_000);
     assert.equal(durationValue('250ms'), 250);
-    const fleet = options(['--devices', '3', '--speed', '1440', '--start', '2026-12-07', '--duration', '1d', '--late', '0.1']);
+    const fleet = options([
+      '--devices',
+      '3',
+      '--speed',
+      '1440',
+      '--start',
+      '2026-12-07',
+      '--duration',
+      '1d',
+      '--late',
+      '0.1'
+    ]);
     assert.deepEqual(fleet.clock, { startMs: Date.parse('2026-12-07T00:00:00Z'), speed: 1440 });
     assert.equal(fleet.durationMs, 86_400_000);
     assert.equal(fleet.faults?.late, 0.1);
@@ -47,6 +62,7 @@ describe('sim:devices flags', () => {
   it('refuses bad values with a message naming the flag', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--devices', '0'], /--devices must be from 1/],
+      [['--devices', '5', '--connections', '6'], /--connections must be from 1 to 5/],
       [['--interval-ms', '600000'], /--interval-ms must be from 1 to 300000/],
       [['--malformed', '1.5'], /--malformed must be from 0 to 1/],
       [['--malformed', '0.6', '--oversized', '0.6'], /add up to at most 1/],
@@ -55,7 +71,8 @@ describe('sim:devices flags', () => {
       [['--start', '7 Dec'], /--start must be a UTC date/],
       [['--id-prefix', 'a b'], /--id-prefix/]
     ];
-    for (const [argv, message] of cases) assert.throws(() => options(argv), message, argv.join(' '));
+    for (const [argv, message] of cases)
+      assert.throws(() => options(argv), message, argv.join(' '));
   });
 });
 
@@ -66,20 +83,48 @@ describe('sim:devices command', () => {
 
   it('runs to --max-messages with keys from DEVICE_KEY_SECRET, prints progress and totals, exits 0', async () => {
     const { exited } = run(
-      ['--url', broker.url, '--devices', '3', '--interval-ms', '50', '--max-messages', '60', '--progress-ms', '200', '--duplicate', '0.2'],
+      [
+        '--url',
+        broker.url,
+        '--devices',
+        '3',
+        '--interval-ms',
+        '50',
+        '--max-messages',
+        '60',
+        '--progress-ms',
+        '200',
+        '--duplicate',
+        '0.2'
+      ],
       { DEVICE_KEY_SECRET: 'cli-secret' }
     );
     const { code, stdout, stderr } = await exited;
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /^fleet: 3 devices dev-000001-a\.\.dev-000003-a -> mqtt:\/\/127\.0\.0\.1:\d+, a reading every 50 ms$/m);
+    assert.match(
+      stdout,
+      /^fleet: 3 devices dev-000001-a\.\.dev-000003-a -> mqtt:\/\/127\.0\.0\.1:\d+, a reading every 50 ms$/m
+    );
     assert.match(stdout, /^progress: published \d+ \([\d.]+\/s\) acked \d+ failed 0 \|/m);
-    assert.match(stdout, /^done: published 60, acked 60, failed 0, unacknowledged 0 \(late 0, duplicate \d+,.* expected \d+ readings/m);
+    assert.match(
+      stdout,
+      /^done: published 60, acked 60, failed 0, unacknowledged 0 \(late 0, duplicate \d+,.* expected \d+ readings/m
+    );
     assert.ok(!stdout.includes('cli-secret') && !stderr.includes('cli-secret'));
     assert.deepEqual(broker.refused, []);
   });
 
   it('stops gracefully on SIGTERM with every message acknowledged', async () => {
-    const { child, exited } = run(['--url', broker.url, '--devices', '2', '--interval-ms', '20', '--device-key-secret', 'cli-secret']);
+    const { child, exited } = run([
+      '--url',
+      broker.url,
+      '--devices',
+      '2',
+      '--interval-ms',
+      '20',
+      '--device-key-secret',
+      'cli-secret'
+    ]);
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     assert.match(String((await lines.next()).value), /^fleet: 2 devices/);
     await new Promise((wake) => setTimeout(wake, 500));
@@ -93,9 +138,19 @@ describe('sim:devices command', () => {
   });
 
   it('a wrong secret or a bad flag is one clear error line and exit code 1', async () => {
-    const wrong = await run(['--url', broker.url, '--devices', '1', '--device-key-secret', 'wrong-secret']).exited;
+    const wrong = await run([
+      '--url',
+      broker.url,
+      '--devices',
+      '1',
+      '--device-key-secret',
+      'wrong-secret'
+    ]).exited;
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /^error: Device dev-000001-a could not connect to mqtt:\/\/127\.0\.0\.1:\d+: .*\.$/m);
+    assert.match(
+      wrong.stderr,
+      /^error: Device dev-000001-a could not connect to mqtt:\/\/127\.0\.0\.1:\d+: .*\.$/m
+    );
     assert.ok(!wrong.stderr.includes('wrong-secret'));
     const flag = await run(['--rate', 'fast']).exited;
     assert.equal(flag.code, 1);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { malformedPayload, MALFORMED_KINDS, oversizedPayload, readingPayload, type Reading } from '../src/payload.ts';
+import {
+  malformedPayload,
+  MALFORMED_KINDS,
+  oversizedPayload,
+  readingPayload,
+  type Reading
+} from '../src/payload.ts';
 import { payloadProblems, readingProblems, readingSchema } from './helpers/contract.ts';
 
 const reading: Reading = {

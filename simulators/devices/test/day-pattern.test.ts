@@ -27,7 +27,11 @@ describe('a wearer day', () => {
       assert.ok(steps >= 2000 && steps <= 25_000, `${id}: ${steps} steps`);
       const night = readings.filter((r) => r.ts > DAY_START + HOUR && r.ts <= DAY_START + 5 * HOUR);
       assert.ok(night.length > 2000);
-      assert.equal(night.reduce((sum, r) => sum + r.steps, 0), 0, `${id} walks at night`);
+      assert.equal(
+        night.reduce((sum, r) => sum + r.steps, 0),
+        0,
+        `${id} walks at night`
+      );
       for (const r of readings) {
         if (r.heartRate !== null)
           assert.ok(r.heartRate >= 40 && r.heartRate <= 190, `${id}: ${r.heartRate} bpm`);
@@ -38,7 +42,9 @@ describe('a wearer day', () => {
   it('ties heart rate to activity: higher while walking than asleep', () => {
     for (const [id, readings] of days) {
       const { restingHeartRate } = wearerProfile(7, id);
-      const asleep = readings.filter((r) => r.ts > DAY_START + 2 * HOUR && r.ts <= DAY_START + 4 * HOUR);
+      const asleep = readings.filter(
+        (r) => r.ts > DAY_START + 2 * HOUR && r.ts <= DAY_START + 4 * HOUR
+      );
       const moving = readings.filter((r) => r.steps >= 7);
       const mean = (list: typeof readings) => {
         const rates = list.flatMap((r) => (r.heartRate === null ? [] : [r.heartRate]));
@@ -54,7 +60,10 @@ describe('a wearer day', () => {
       const { basalKcal } = wearerProfile(7, id);
       const calories = readings.reduce((sum, r) => sum + r.calories, 0);
       const active = readings.reduce((sum, r) => sum + r.activeMinutes, 0);
-      assert.ok(calories > basalKcal * 0.98 && calories < basalKcal + 1500, `${id}: ${calories} kcal`);
+      assert.ok(
+        calories > basalKcal * 0.98 && calories < basalKcal + 1500,
+        `${id}: ${calories} kcal`
+      );
       assert.ok(active >= 30 && active <= 200, `${id}: ${active} active minutes`);
     }
   });
@@ -69,7 +78,11 @@ describe('a wearer day', () => {
   it('makes readings the contract accepts, with at most 5-minute intervals', () => {
     for (const readings of [days.get(ids[1]!)!, simulateDay(plans, ids[2]!, 300_000)]) {
       for (const r of readings) {
-        const payload = readingPayload({ deviceId: ids[1]!, ...r, ts: new Date(r.ts).toISOString() });
+        const payload = readingPayload({
+          deviceId: ids[1]!,
+          ...r,
+          ts: new Date(r.ts).toISOString()
+        });
         assert.deepEqual(payloadProblems(payload), []);
       }
     }

@@ -17,7 +17,9 @@ export interface TestBroker {
 }
 
 /** An aedes broker on a free port; with a secret, it requires each device's derived key. */
-export async function startAedes(options: { deviceKeySecret?: string; port?: number } = {}): Promise<TestBroker> {
+export async function startAedes(
+  options: { deviceKeySecret?: string; port?: number } = {}
+): Promise<TestBroker> {
   const broker = await Aedes.createBroker();
   const refused: string[] = [];
   const secret = options.deviceKeySecret;
@@ -60,7 +62,11 @@ export interface Collector {
  * Subscribes to every device topic (QoS 1) and records deliveries of devices whose id starts
  * with `prefix`: the machine's Mosquitto is shared with other tests.
  */
-export async function collect(url: string, prefix: string, auth?: { username: string; password: string }): Promise<Collector> {
+export async function collect(
+  url: string,
+  prefix: string,
+  auth?: { username: string; password: string }
+): Promise<Collector> {
   const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, ...auth }, false);
   const deliveries: Delivery[] = [];
   client.on('message', (topic, payload) => {
