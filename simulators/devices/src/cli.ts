@@ -152,7 +152,7 @@ export const CLI_SPEC: CommandSpec = {
     'npm run sim:devices -- --devices 5 --malformed 0.1 --oversized 0.1 --max-messages 1000'
   ],
   notes: [
-    'Readings are stamped in UTC and the wearers live on UTC (asleep at least 00:30-05:30). While ' +
+    'Readings are stamped in UTC and the wearers live on UTC (asleep at least 00:00-05:30). While ' +
       "the broker is unreachable devices keep publishing into mqtt.js's offline queue (QoS 1) and " +
       'catch up when it comes back. Exit code 0 after a clean stop, 1 when messages stayed ' +
       'unacknowledged or for bad flags.'

@@ -1,7 +1,7 @@
 // What a wearer does during a day, and the reading a device reports for a stretch of it.
 //
 // Each device belongs to one person with a profile drawn from the seed: bedtime and wake-up
-// (asleep at least 00:30-05:30), a morning and an evening walk, a workout on some days, a resting
+// (asleep at least 00:00-05:30), a morning and an evening walk, a workout on some days, a resting
 // heart rate and a basal metabolic rate. Times are UTC: the simulated wearers live on UTC, which
 // keeps "no steps 01:00-05:00" checkable without time zones. A reading covers (previous reading,
 // this one]: steps, calories and active minutes are the deltas over that stretch, heart rate is
