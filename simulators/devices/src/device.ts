@@ -74,6 +74,11 @@ export class VirtualDevice {
     this.topic = deviceTopic(deviceId);
     this.schedule = randomFor(context.seed, 'schedule', deviceId);
     this.faults = randomFor(context.seed, 'faults', deviceId);
+    // A device waiting for room in its window when the fleet stops (the broker is away) hands
+    // its last messages to mqtt.js's queue instead, so stop() reaches its drain timeout.
+    context.stopping.addEventListener('abort', () => {
+      for (const wake of this.windowWaiters.splice(0)) wake();
+    });
   }
 
   /** Takes and publishes readings until the fleet stops or the device's time is up. */
@@ -144,7 +149,7 @@ export class VirtualDevice {
     payload: Buffer,
     duplicate = false
   ): Promise<void> {
-    while (this.inFlight >= this.context.maxInFlight) {
+    while (this.inFlight >= this.context.maxInFlight && !this.context.stopping.aborted) {
       await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
     }
     await this.context.rateCap.take();

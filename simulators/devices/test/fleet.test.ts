@@ -361,3 +361,26 @@ describe('device fleet over shared connections (Mosquitto)', () => {
     }
   });
 });
+
+describe('device fleet stopping while the broker is away (aedes)', () => {
+  it('stops within the drain timeout and reports what stayed unacknowledged', async () => {
+    const broker = await startAedes();
+    const fleet = await startDeviceFleet({
+      url: broker.url,
+      devices: 2,
+      idPrefix: uniquePrefix('d'),
+      intervalMs: 5,
+      maxInFlight: 5,
+      drainTimeoutMs: 300,
+      reconnectPeriodMs: 100
+    });
+    await until(() => fleet.counters.acked > 10, 'some traffic');
+    await broker.close();
+    await until(() => fleet.counters.published - fleet.counters.acked >= 10, 'full windows');
+    const started = Date.now();
+    const report = await fleet.stop();
+    assert.ok(Date.now() - started < 3000, `stop took ${Date.now() - started} ms`);
+    assert.ok(report.unacknowledged >= 10, JSON.stringify(report.counters));
+    assert.equal(report.counters.acked, report.expectedOverall.readings);
+  });
+});
