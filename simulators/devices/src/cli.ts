@@ -126,7 +126,7 @@ export const CLI_SPEC: CommandSpec = {
       type: 'string',
       valueName: 'iso-time',
       description: 'Simulated clock start (UTC).',
-      defaultText: 'now; with --speed, 00:00 UTC today'
+      defaultText: 'now; with --speed, 00:00 UTC yesterday'
     },
     duplicate: fraction('Share of valid readings sent again after their PUBACK.'),
     late: fraction("Share of valid readings held back and sent after the device's next message."),
@@ -154,7 +154,8 @@ export const CLI_SPEC: CommandSpec = {
   notes: [
     'Readings are stamped in UTC and the wearers live on UTC (asleep at least 00:00-05:30). While ' +
       "the broker is unreachable devices keep publishing into mqtt.js's offline queue (QoS 1) and " +
-      'catch up when it comes back. Exit code 0 after a clean stop, 1 when messages stayed ' +
+      'catch up when it comes back. A simulated clock faster than real time overtakes it ' +
+      'unless --duration stops it: an ingest service refuses readings from the future. Exit code 0 after a clean stop, 1 when messages stayed ' +
       'unacknowledged or for bad flags.'
   ]
 };
@@ -179,8 +180,10 @@ function urlValue(raw: string): string {
 
 function startValue(raw: string | undefined, simulated: boolean): number {
   if (raw === undefined) {
+    // Yesterday 00:00 UTC: a simulated day then lies wholly in the past, where an ingest
+    // service accepts it (the contract refuses readings more than 5 minutes ahead of its clock).
     const now = Date.now();
-    return simulated ? now - (now % 86_400_000) : now;
+    return simulated ? now - (now % 86_400_000) - 86_400_000 : now;
   }
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/.test(raw) || Number.isNaN(ms))

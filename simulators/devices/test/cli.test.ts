@@ -55,6 +55,8 @@ describe('sim:devices flags', () => {
     assert.equal(fleet.durationMs, 86_400_000);
     assert.equal(fleet.faults?.late, 0.1);
     assert.equal(fleet.password, undefined);
+    const today = Date.now() - (Date.now() % 86_400_000);
+    assert.equal(options(['--speed', '100']).clock?.startMs, today - 86_400_000);
     const keyed = options([], { DEVICE_KEY_SECRET: 'from-env' });
     assert.equal(keyed.password?.('dev-000001-a'), deriveDeviceKey('from-env', 'dev-000001-a'));
   });
