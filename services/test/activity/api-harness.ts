@@ -62,7 +62,7 @@ export interface ApiHarness {
     status: number;
     headers: Headers;
     text: string;
-    json: any;
+    json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test assertions read any answer
   }>;
   addUser(userId: string, timeZone?: string, goal?: number): Promise<void>;
   addDay(userId: string, day: string, seed: DaySeed): Promise<void>;

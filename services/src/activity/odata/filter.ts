@@ -39,7 +39,7 @@ const SWAPPED: Record<string, string> = {
   '>=': '<='
 };
 
-/** Parses a $filter value as it came in the URL (percent-encoded or not). */
+/** Parses a $filter value, percent-decoded (the parser reads quotes, `&` or `%` in literals as is). */
 export function parseFilter(source: string): Token {
   try {
     return defaultParser.filter(source) as unknown as Token;
@@ -68,14 +68,6 @@ function propertyName(token: Token): string | undefined {
 const isMember = (token: Token) =>
   ['FirstMemberExpression', 'MemberExpression', 'PropertyPathExpression'].includes(token.type);
 
-function decoded(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw badRequest('$filter holds an invalid percent-encoding.');
-  }
-}
-
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 const INTEGER_TYPES = new Set(['Edm.SByte', 'Edm.Byte', 'Edm.Int16', 'Edm.Int32', 'Edm.Int64']);
 const NUMERIC_TYPES = new Set([...INTEGER_TYPES, 'Edm.Decimal', 'Edm.Double', 'Edm.Single']);
@@ -83,7 +75,7 @@ const NUMERIC_TYPES = new Set([...INTEGER_TYPES, 'Edm.Decimal', 'Edm.Double', 'E
 /** A literal's value for a comparison with `property`, or a 400 naming the mismatch. */
 function literalValue(property: Property, literal: Token): string {
   const type = String(literal.value);
-  const text = decoded(literal.raw);
+  const text = literal.raw;
   const mismatch = () =>
     badRequest(`${property.name} (${property.type}) cannot be compared with this literal.`);
   switch (property.type) {
@@ -114,13 +106,19 @@ function comparison(op: string, left: Token, right: Token, params: SqlParams): s
     literal = left;
     operator = SWAPPED[op]!;
   }
+  // A name the model lacks is the caller's mistake, whatever it is compared with.
+  for (const side of [member, literal]) {
+    const name = isMember(side) ? propertyName(side) : undefined;
+    if (name !== undefined && !PROPERTY_BY_NAME.has(name)) {
+      throw badRequest(`DailyActivity has no property ${name.slice(0, 64)}.`);
+    }
+  }
   if (!isMember(member) || literal.type !== 'Literal') {
     throw notImplemented('$filter compares a property with a literal only.');
   }
   const name = propertyName(member);
   if (name === undefined) throw notImplemented('$filter supports no paths or navigation.');
-  const property = PROPERTY_BY_NAME.get(name);
-  if (!property) throw badRequest(`DailyActivity has no property ${name.slice(0, 64)}.`);
+  const property = PROPERTY_BY_NAME.get(name)!;
 
   if (String(literal.value) === 'null') {
     if (operator === '=') return `${property.sql} IS NULL`;
@@ -157,8 +155,17 @@ export function filterSql(token: Token, params: SqlParams): string {
       return `(${filterSql(token.value.left as Token, params)} AND ${filterSql(token.value.right as Token, params)})`;
     case 'OrExpression':
       return `(${filterSql(token.value.left as Token, params)} OR ${filterSql(token.value.right as Token, params)})`;
-    case 'NotExpression':
-      return `(NOT ${filterSql(token.value as Token, params)})`;
+    case 'NotExpression': {
+      // @odata/parser 0.2.14 lets `not` take everything after it: `not (A) and B` comes out as
+      // not (A and B), though `not` binds tighter than `and` (OData 4.0 URL conventions 5.1.1.9).
+      // Its operand is then an and/or that is not parenthesized, which a correct parse never
+      // gives: refused rather than answered wrongly. `(not (A)) and B` parses right.
+      const operand = token.value as Token;
+      if (operand.type === 'AndExpression' || operand.type === 'OrExpression') {
+        throw notImplemented('Put a `not` and its operand in parentheses: (not (...)) and ...');
+      }
+      return `(NOT ${filterSql(operand, params)})`;
+    }
     case 'BoolParenExpression':
     case 'ParenExpression':
       return filterSql(token.value as Token, params);

@@ -1,7 +1,8 @@
-// The system query options of a request, read from the raw query string. The raw string, not
-// fastify's parsed object: $filter must reach the parser as sent (a `%27` inside a quoted literal
-// is part of the value), and a repeated option must be refused, not merged. `+` is a space (form
-// encoding, which some clients use; Salesforce sends %20).
+// The system query options of a request, read from the raw query string, not fastify's parsed
+// object: a repeated option must be refused, not merged. Values are percent-decoded once here
+// (`+` is a space, form encoding, which some clients use; Salesforce sends %20 and %2B) and parsed
+// decoded: @odata/parser reads a decoded literal with quotes, `&`, `%` or `:` as is, while it
+// refuses some encoded forms (`%3A` in a DateTimeOffset).
 import { defaultParser } from '@odata/parser';
 import { ODataError, badRequest, notImplemented } from './errors.ts';
 import { parseFilter } from './filter.ts';
@@ -86,9 +87,13 @@ function parseOrderBy(raw: string): OrderItem[] {
   } catch {
     throw badRequest('$orderby is not a valid OData order-by list.');
   }
-  const items = ast.value.options[0]?.value.items ?? [];
+  // A decoded `&` would make the parser read another option: one option or nothing.
+  if (ast.value.options.length !== 1 || ast.value.options[0]?.type !== 'OrderBy') {
+    throw badRequest('$orderby is not a valid OData order-by list.');
+  }
+  const items = ast.value.options[0].value.items;
   return items.map((item: { value: { expr: { raw: string }; direction: number } }) => {
-    const name = decode(item.value.expr.raw, '$orderby').trim();
+    const name = item.value.expr.raw.trim();
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
       throw notImplemented('$orderby supports property names only.');
     }
@@ -120,11 +125,11 @@ export function parseQueryOptions(rawQuery: string): QueryOptions {
     throw new ODataError(406, 'not_acceptable', 'This service answers JSON only ($format=json).');
   }
   const filter = seen.get('$filter');
-  if (filter !== undefined) options.filter = parseFilter(filter.replace(/\+/g, '%20'));
+  if (filter !== undefined) options.filter = parseFilter(decode(filter, '$filter'));
   const select = seen.get('$select');
   if (select !== undefined) options.select = parseSelect(decode(select, '$select'));
   const orderBy = seen.get('$orderby');
-  if (orderBy !== undefined) options.orderBy = parseOrderBy(orderBy.replace(/\+/g, '%20'));
+  if (orderBy !== undefined) options.orderBy = parseOrderBy(decode(orderBy, '$orderby'));
   const top = seen.get('$top');
   if (top !== undefined) options.top = nonNegative(decode(top, '$top'), '$top');
   const skip = seen.get('$skip');
