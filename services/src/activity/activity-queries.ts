@@ -46,7 +46,7 @@ export async function findUser(db: Queryable, userId: string): Promise<ActivityU
 }
 
 interface DayRow {
-  day: string;
+  local_day: string;
   steps: string;
   calories: number;
   active_minutes: number;
@@ -66,7 +66,7 @@ export async function daysBetween(
   to: string
 ): Promise<DayTotals[]> {
   const { rows } = await db.query<DayRow>(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, steps, calories, active_minutes, heart_rate_sum,
+    `SELECT to_char(day, 'YYYY-MM-DD') AS local_day, steps, calories, active_minutes, heart_rate_sum,
             heart_rate_count, heart_rate_min, heart_rate_max, readings, updated_at
        FROM activity_days
       WHERE user_id = $1 AND day BETWEEN $2::date AND $3::date
@@ -74,7 +74,7 @@ export async function daysBetween(
     [userId, from, to]
   );
   return rows.map((row) => ({
-    day: row.day,
+    day: row.local_day,
     steps: Number(row.steps),
     calories: row.calories,
     activeMinutes: row.active_minutes,

@@ -7,6 +7,7 @@ import { projectRoot } from '../../../toolkit/src/project.ts';
 import { createHttpServer, createLogger } from '../../src/platform/index.ts';
 import type { HttpServer } from '../../src/platform/index.ts';
 import { migrate } from '../../src/platform/db/migrate.ts';
+import type { Queryable } from '../../src/activity/activity-queries.ts';
 import { activityApiRoutes } from '../../src/activity/api-routes.ts';
 import { odataRoutes } from '../../src/activity/odata/routes.ts';
 import type { ODataRoutesOptions } from '../../src/activity/odata/routes.ts';
@@ -75,6 +76,8 @@ export interface HarnessOptions {
   odata?: Partial<Omit<ODataRoutesOptions, 'pool' | 'tokens'>>;
   /** ACTIVITY_API_TOKENS (default: [ACTIVITY_TOKEN]). */
   activityTokens?: readonly string[];
+  /** What the plugins query through (default: the test database's pool). */
+  wrapPool?: (pool: Queryable) => Queryable;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -89,12 +92,13 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     collectDefaultMetrics: false
   });
   const tokens = options.activityTokens ?? [ACTIVITY_TOKEN];
+  const pool = options.wrapPool ? options.wrapPool(db.pool) : db.pool;
   await server.app.register(activityApiRoutes, {
-    pool: db.pool,
+    pool,
     tokens,
     ...(options.now ? { now: options.now } : {})
   });
-  await server.app.register(odataRoutes, { pool: db.pool, tokens, ...options.odata });
+  await server.app.register(odataRoutes, { pool, tokens, ...options.odata });
   const url = await server.listen();
   return {
     db,

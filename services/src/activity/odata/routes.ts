@@ -168,6 +168,27 @@ export async function odataRoutes(
     throw notFound('No such OData resource.');
   };
 
-  app.get(ODATA_PREFIX, dispatch);
-  app.get(`${ODATA_PREFIX}/*`, dispatch);
+  // No zod schemas: OData parses its own query language (query-options.ts) and answers errors
+  // in its own shape; the schema only documents the operations in /openapi.json.
+  const documented = (operationId: string, summary: string, description: string) => ({
+    schema: { operationId, summary, description, tags: ['activity-odata'] }
+  });
+  app.get(
+    ODATA_PREFIX,
+    documented(
+      'odataServiceDocument',
+      'OData 4.0 service document of daily activity',
+      'The entity sets of the service (DailyActivities).'
+    ),
+    dispatch
+  );
+  app.get(
+    `${ODATA_PREFIX}/*`,
+    documented(
+      'odataResource',
+      'OData 4.0 resources: $metadata, DailyActivities, DailyActivities/$count, DailyActivities(key)',
+      'Salesforce Connect\'s External Data Source (OData 4.0). `$filter` (eq ne gt ge lt le, and or not, parentheses; a property compared with a literal), `$select`, `$orderby`, `$top`, `$skip`, `$count`; server-driven paging with `@odata.nextLink` (`Prefer: odata.maxpagesize`). Errors: `{ "error": { "code", "message" } }`; 501 for OData constructs not implemented (functions, arithmetic, `$search`, `$expand`).'
+    ),
+    dispatch
+  );
 }
