@@ -14,9 +14,12 @@ export const userParams = z.object({
     .meta({ description: 'The fitness user id (Contact.Fitness_User_Id__c).' })
 });
 
+/** Days the API serves: from 1970 (nothing older exists; day arithmetic stays in PostgreSQL's range). */
+const servedDay = (value: string) => isCalendarDate(value) && value >= '1970-01-01';
+
 const calendarDate = z
   .string()
-  .refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD')
+  .refine(servedDay, 'must be a calendar date YYYY-MM-DD from 1970-01-01 on')
   .meta({ description: "A day of the user's time zone, YYYY-MM-DD." });
 
 export const summaryQuery = z.object({ date: calendarDate.optional() }).strict();

@@ -189,6 +189,8 @@ describe('activity REST API', () => {
     const cases: Array<[string, string]> = [
       ['/activity/users/fit-london/summary?date=2026-02-30', 'date'],
       ['/activity/users/fit-london/summary?date=07-12-2026', 'date'],
+      ['/activity/users/fit-london/summary?date=0001-01-01', 'date'],
+      ['/activity/users/fit-london/series?period=month&end=%2B275760-09-13', 'end'],
       ['/activity/users/fit-london/summary?since=2026-12-01', ''],
       ['/activity/users/fit-london/series', 'period'],
       ['/activity/users/fit-london/series?period=year', 'period'],

@@ -39,12 +39,25 @@ const SWAPPED: Record<string, string> = {
   '>=': '<='
 };
 
-/** Parses a $filter value, percent-decoded (the parser reads quotes, `&` or `%` in literals as is). */
+/**
+ * Parses a $filter value, percent-decoded. The parser reads a decoded literal with quotes, `&` or
+ * `:` as is, but takes `%27` for a quote: every `%` is written `%25` for it, and literals are
+ * decoded back (literalText), so a value holding `%27` is that text, not a quote.
+ */
 export function parseFilter(source: string): Token {
   try {
-    return defaultParser.filter(source) as unknown as Token;
+    return defaultParser.filter(source.replace(/%/g, '%25')) as unknown as Token;
   } catch {
     throw badRequest('$filter is not a valid OData filter expression.');
+  }
+}
+
+/** A literal's source text as the caller wrote it (undoing parseFilter's `%25`). */
+function literalText(literal: Token): string {
+  try {
+    return decodeURIComponent(literal.raw);
+  } catch {
+    throw badRequest('$filter holds an invalid literal.');
   }
 }
 
@@ -75,7 +88,7 @@ const NUMERIC_TYPES = new Set([...INTEGER_TYPES, 'Edm.Decimal', 'Edm.Double', 'E
 /** A literal's value for a comparison with `property`, or a 400 naming the mismatch. */
 function literalValue(property: Property, literal: Token): string {
   const type = String(literal.value);
-  const text = literal.raw;
+  const text = literalText(literal);
   const mismatch = () =>
     badRequest(`${property.name} (${property.type}) cannot be compared with this literal.`);
   switch (property.type) {
