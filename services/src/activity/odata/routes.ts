@@ -78,7 +78,13 @@ export async function odataRoutes(
     if (error instanceof ODataError) return sendODataError(reply, error);
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendODataError(reply, new ODataError(400, 'bad_request', 'The request was refused.'));
+      // The framework's own refusals (URI too long...): their status, nothing of the request.
+      return reply
+        .code(status)
+        .type('application/json;charset=utf-8')
+        .send({
+          error: { code: 'request_error', message: `The request was refused (HTTP ${status}).` }
+        });
     }
     request.log.error({ err: error }, 'OData request failed');
     return reply
