@@ -230,6 +230,11 @@ describe('OData 4.0: DailyActivities', () => {
       ['fit-000042~2026-12-06', 'fit-000042~2026-12-07']
     );
     assert.deepEqual(await ids("UserId eq 'fit-it''s'"), [], 'a doubled quote is a quote');
+    // Several records by external id at once (lookups of a list view).
+    assert.deepEqual(
+      await ids("Id eq 'fit-000043~2026-12-07' or Id eq 'fit-000042~2026-10-09' or Id eq 'nope'"),
+      ['fit-000042~2026-10-09', 'fit-000043~2026-12-07']
+    );
     assert.deepEqual(await ids("Id ne 'fit-000042~2026-12-01' and UserId eq 'fit-000043'"), [
       'fit-000043~2026-12-06',
       'fit-000043~2026-12-07'
