@@ -114,7 +114,7 @@ describe('ActivityContract.json', () => {
     assert.equal(answer.json.message, expected.body.message);
   });
 
-  test('unauthorized: 401 with the contract's error code and message without a bearer token', async () => {
+  test('unauthorized: 401 with the contract error code and message without a bearer token', async () => {
     const expected = response('unauthorized');
     const answer = await h.get(contract.summaryRequest.path, { token: null });
     assert.equal(answer.status, expected.httpStatus);
