@@ -109,3 +109,40 @@ declare module '@salesforce/apex/PaymentController.pay' {
   const pay: Apex.Method<{ paymentId: string; paymentToken: string }, Apex.PaymentView>;
   export default pay;
 }
+
+declare namespace Apex {
+  /** ActivityController.ActivityDashboard: the running user's activity today and recently. */
+  interface ActivityDashboard {
+    /** False when the user has no linked fitness account: the other values are then empty. */
+    linked: boolean;
+    /** The user's day the values describe, YYYY-MM-DD in `timeZone`. */
+    activityDate: string;
+    timeZone: string;
+    steps: number;
+    calories: number;
+    activeMinutes: number;
+    heartRateAverage: number | null;
+    heartRateMin: number | null;
+    heartRateMax: number | null;
+    goalSteps: number;
+    goalReached: boolean;
+    /** When the back end last aggregated a reading (ISO 8601), null before the first. */
+    updatedAt: string | null;
+    /** The last 30 days, oldest first, today last. */
+    days: ActivityDay[];
+  }
+
+  /** ActivityController.ActivityDay: one day of the 30-day history. */
+  interface ActivityDay {
+    activityDate: string;
+    steps: number;
+    calories: number;
+    activeMinutes: number;
+    heartRateAverage: number | null;
+  }
+}
+
+declare module '@salesforce/apex/ActivityController.getDashboard' {
+  const getDashboard: Apex.Method<Record<string, never>, Apex.ActivityDashboard>;
+  export default getDashboard;
+}
