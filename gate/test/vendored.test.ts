@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { checkFormat } from '../src/checks/format.ts';
 import { checkVendored, VENDORED } from '../src/checks/vendored.ts';
 import { loadWorkspace } from '../src/workspace.ts';
 import { FixtureProject, TOOL_ROOT } from './fixture.ts';
@@ -68,5 +69,21 @@ describe('vendored', () => {
     const result = await checkVendored(await loadWorkspace(TOOL_ROOT, TOOL_ROOT));
     assert.deepEqual(result.findings, []);
     assert.equal(result.summary, '1 vendored files');
+  });
+
+  it('is what the format check leaves alone: a vendored copy ships as its package wrote it', async () => {
+    const project = await FixtureProject.create('vendored-format');
+    try {
+      const unformatted = 'var a=1;;function f(){return a}\n';
+      await project.write(CHART.copy, unformatted);
+      await project.write('force-app/main/demo/staticresources/Other.js', unformatted);
+      const files = (await checkFormat(await loadWorkspace(project.dir, TOOL_ROOT))).findings.map(
+        (f) => f.file
+      );
+      assert.ok(files.includes('force-app/main/demo/staticresources/Other.js'));
+      assert.ok(!files.includes(CHART.copy));
+    } finally {
+      await project.dispose();
+    }
   });
 });
