@@ -200,6 +200,51 @@ describe('server-owned rule', () => {
       }
     ));
 
+  it('fails a portal permission set reading an external object, passes an internal or justified one', async () => {
+    const grant = (description: string, comment = '') => `<?xml version="1.0" encoding="UTF-8" ?>
+<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
+${comment}  <description>${description}</description>
+  <label>Demo Set</label>
+  <objectPermissions>
+    <allowRead>true</allowRead>
+    <object>Demo_Reading__x</object>
+  </objectPermissions>
+</PermissionSet>
+`;
+    await withFixture(
+      'portal-external',
+      (p) => p.write(PERMISSION_SET, grant('Portal: demo users.')),
+      async (dir) => {
+        const findings = await serverOwnedFindings(dir);
+        assert.deepEqual(
+          findings.map((f) => [f.file, f.line]),
+          [[PERMISSION_SET, 6]]
+        );
+        assert.match(
+          findings[0]?.message ?? '',
+          /external object Demo_Reading__x: external objects have no record sharing/
+        );
+      }
+    );
+    await withFixture(
+      'internal-external',
+      (p) => p.write(PERMISSION_SET, grant('Internal: staff.')),
+      async (dir) => assert.deepEqual(await serverOwnedFindings(dir), [])
+    );
+    await withFixture(
+      'justified-external',
+      (p) =>
+        p.write(
+          PERMISSION_SET,
+          grant(
+            'Portal: demo users.',
+            '  <!-- portal-external-object: the data source authenticates per user and returns only their rows -->\n'
+          )
+        ),
+      async (dir) => assert.deepEqual(await serverOwnedFindings(dir), [])
+    );
+  });
+
   it('passes a portal permission set that reads a server-owned field only', () =>
     withFixture(
       'owned-read',

@@ -33,6 +33,23 @@ const CONVERT_CURRENCY = /\bconvertCurrency\s*\(\s*([\w.]+)\s*\)/gi;
 const EVENT_FIELD_UNKNOWN_TO_APEX_LS =
   /^Unknown field '(EventUuid|ReplayId)' on SObject 'Schema\.\w+__e'$/i;
 
+/**
+ * An external object's folder (`objects/Foo__x/...`): apex-ls 5.3.0 knows no external objects
+ * (it reports "No SObject declaration found" for the object and "Unrecognised type
+ * 'IndirectLookup'" for an indirect lookup, which a deploy accepts), so the gate does not show
+ * them to it. The `references` check reads external objects and their fields from the schema
+ * model instead (toolkit/src/salesforce-schema, kind `external`).
+ */
+export function hiddenFromApexLs(file: string): boolean {
+  return /[\\/]objects[\\/][^\\/]+__x([\\/]|$)/i.test(file);
+}
+
+/**
+ * apex-ls's findings about an external object Apex uses, which it cannot know once hidden (see
+ * hiddenFromApexLs): dropped, the `references` check resolves them against the schema model.
+ */
+const EXTERNAL_OBJECT_UNKNOWN_TO_APEX_LS = /'[^']*\b\w+__x\b[^']*'/i;
+
 /** `source` with each `convertCurrency(x)` turned into `x`, every other character in place. */
 export function withoutConvertCurrency(source: string): string {
   return source.replace(CONVERT_CURRENCY, (match: string, field: string) => {
@@ -44,7 +61,7 @@ export function withoutConvertCurrency(source: string): string {
 
 /**
  * The folder apex-ls reads: the project itself, or, when a class uses what apex-ls cannot read
- * (see CONVERT_CURRENCY), a copy of its sfdx-project.json, .forceignore and package directories
+ * (see CONVERT_CURRENCY) or the project has external objects (see hiddenFromApexLs), a copy of its sfdx-project.json, .forceignore and package directories
  * with those files rewritten. `dispose` removes the copy.
  */
 async function apexLsView(ws: Workspace): Promise<{ root: string; dispose: () => Promise<void> }> {
@@ -54,7 +71,8 @@ async function apexLsView(ws: Workspace): Promise<{ root: string; dispose: () =>
     const view = withoutConvertCurrency(source);
     if (view !== source) rewritten.push([path.relative(ws.root, file), view]);
   }
-  if (rewritten.length === 0) return { root: ws.root, dispose: async () => {} };
+  const hides = ws.files.some(hiddenFromApexLs);
+  if (rewritten.length === 0 && !hides) return { root: ws.root, dispose: async () => {} };
   const root = await mkdtemp(path.join(os.tmpdir(), 'gate-apex-ls-'));
   for (const name of ['sfdx-project.json', '.forceignore']) {
     await cp(path.join(ws.root, name), path.join(root, name)).catch((error: unknown) => {
@@ -62,7 +80,10 @@ async function apexLsView(ws: Workspace): Promise<{ root: string; dispose: () =>
     });
   }
   for (const dir of ws.packageDirs) {
-    await cp(dir, path.join(root, path.relative(ws.root, dir)), { recursive: true });
+    await cp(dir, path.join(root, path.relative(ws.root, dir)), {
+      recursive: true,
+      filter: (source) => !hiddenFromApexLs(path.relative(ws.root, source))
+    });
   }
   for (const [relative, view] of rewritten) await writeFile(path.join(root, relative), view);
   return { root, dispose: () => rm(root, { recursive: true, force: true }) };
@@ -110,7 +131,10 @@ async function runApexLs(root: string, classpath: string): Promise<CheckResult> 
   let dropped = false;
   for (const file of report.files) {
     for (const m of file.messages) {
-      if (EVENT_FIELD_UNKNOWN_TO_APEX_LS.test(m.message)) {
+      if (
+        EVENT_FIELD_UNKNOWN_TO_APEX_LS.test(m.message) ||
+        EXTERNAL_OBJECT_UNKNOWN_TO_APEX_LS.test(m.message)
+      ) {
         dropped = true;
         continue;
       }

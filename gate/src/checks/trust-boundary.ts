@@ -38,6 +38,13 @@ import { lineAt, withoutComments } from '../xml-text.ts';
 //                 the boundary it is on, so a new field that a controller or a service writes
 //                 cannot slip in editable. Formula, roll-up and auto-number fields are skipped:
 //                 nobody can edit them.
+//               - a portal permission set or profile granting Read (or View All) on an external
+//                 object (`__x`, Salesforce Connect): external objects have no record sharing
+//                 (no owner, no sharing rules or sets), so Read is every row the data source
+//                 returns, all users' data, whatever the row. Allowed only with an inline
+//                 justification anywhere in the file (e.g. a data source with per-user
+//                 authentication that filters by user):
+//                 `<!-- portal-external-object: <why, at least 20 characters> -->`.
 
 /** The inline justification that allows merge fields in a Named Credential. */
 export const MERGE_FIELDS_JUSTIFICATION = /<!--\s*allow-merge-fields:\s*(.*?)\s*-->/;
@@ -202,6 +209,9 @@ export function isPortalProfile(xml: string): boolean {
 
 const OBJECT_WRITES = ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords'];
 
+/** The inline justification that lets a portal permission set read an external object. */
+export const PORTAL_EXTERNAL_OBJECT_JUSTIFICATION = /<!--\s*portal-external-object:\s*(.*?)\s*-->/;
+
 /** Rule server-owned: see the top of this file. */
 export async function checkServerOwned(ws: Workspace): Promise<CheckResult> {
   const findings: Finding[] = [];
@@ -243,6 +253,17 @@ export async function checkServerOwned(ws: Workspace): Promise<CheckResult> {
       const object = firstText(body, 'object') ?? '';
       if (/<(allowRead|viewAllRecords|allowEdit|allowCreate)>\s*true\s*</.test(body))
         reach(object, `portal ${kind} ${name} grants access to it`);
+      const read = /<(allowRead|viewAllRecords)>\s*true\s*</.exec(body);
+      const justified =
+        (PORTAL_EXTERNAL_OBJECT_JUSTIFICATION.exec(xml)?.[1] ?? '').length >= MIN_JUSTIFICATION;
+      if (read && /__x$/i.test(object) && !justified) {
+        add(
+          file,
+          active,
+          block.index + '<objectPermissions>'.length + read.index,
+          `portal ${kind} grants ${read[1]} on the external object ${object}: external objects have no record sharing, so portal users would read every row its data source returns (every user's data). Serve portal users their own rows through Apex that filters by the running user, or justify it inline: <!-- portal-external-object: why (at least ${MIN_JUSTIFICATION} characters) -->`
+        );
+      }
       if (!owned.objects.has(object)) continue;
       for (const permission of OBJECT_WRITES) {
         const granted = new RegExp(`<${permission}>\\s*true\\s*</${permission}>`).exec(body);
