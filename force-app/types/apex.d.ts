@@ -111,28 +111,33 @@ declare module '@salesforce/apex/PaymentController.pay' {
 }
 
 declare namespace Apex {
-  /** ActivityController.ActivityDashboard: the running user's activity today and recently. */
+  /**
+   * ActivityDashboard.cls: the running user's activity today and over the last 30 days. When
+   * `linked` is false nothing else is set (null) and `days` is empty.
+   */
   interface ActivityDashboard {
-    /** False when the user has no linked fitness account: the other values are then empty. */
     linked: boolean;
-    /** The user's day the values describe, YYYY-MM-DD in `timeZone`. */
-    activityDate: string;
-    timeZone: string;
-    steps: number;
-    calories: number;
-    activeMinutes: number;
+    /** Today in the user's time zone, YYYY-MM-DD. */
+    activityDate: string | null;
+    /** IANA time zone of the user, e.g. Europe/London. */
+    timeZone: string | null;
+    steps: number | null;
+    /** kcal, one decimal. */
+    calories: number | null;
+    /** One decimal. */
+    activeMinutes: number | null;
     heartRateAverage: number | null;
     heartRateMin: number | null;
     heartRateMax: number | null;
-    goalSteps: number;
-    goalReached: boolean;
-    /** When the back end last aggregated a reading (ISO 8601), null before the first. */
+    goalSteps: number | null;
+    goalReached: boolean | null;
+    /** When today's rollup last changed (ISO 8601, UTC); null before the first reading today. */
     updatedAt: string | null;
-    /** The last 30 days, oldest first, today last. */
+    /** Oldest first, today last. */
     days: ActivityDay[];
   }
 
-  /** ActivityController.ActivityDay: one day of the 30-day history. */
+  /** ActivityDay.cls: one day of the dashboard's 30-day series. */
   interface ActivityDay {
     activityDate: string;
     steps: number;

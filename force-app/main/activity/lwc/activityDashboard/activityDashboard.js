@@ -79,7 +79,8 @@ export default class ActivityDashboard extends LightningElement {
         return this.dashboard?.linked === true;
     }
     get todayHeading() {
-        return this.dashboard ? `Today, ${longDate(this.dashboard.activityDate, LOCALE)}` : 'Today';
+        const date = this.dashboard?.activityDate;
+        return date ? `Today, ${longDate(date, LOCALE)}` : 'Today';
     }
     get stepsText() {
         return formatNumber(this.dashboard?.steps ?? 0, LOCALE);
@@ -91,11 +92,11 @@ export default class ActivityDashboard extends LightningElement {
         return Math.min(100, Math.round(((this.dashboard?.steps ?? 0) / goal) * 100));
     }
     get goalText() {
-        const d = this.dashboard;
-        if (!d || d.goalSteps <= 0)
+        const goalSteps = this.dashboard?.goalSteps ?? 0;
+        if (goalSteps <= 0)
             return 'No step goal set.';
-        const goal = formatNumber(d.goalSteps, LOCALE);
-        return d.goalReached
+        const goal = formatNumber(goalSteps, LOCALE);
+        return this.goalReached
             ? `Goal reached: ${goal} steps.`
             : `${this.goalPercent}% of your ${goal}-step goal.`;
     }
@@ -124,7 +125,7 @@ export default class ActivityDashboard extends LightningElement {
         const d = this.dashboard;
         if (!d?.updatedAt)
             return 'No readings received yet today.';
-        return `Updated at ${timeOf(d.updatedAt, LOCALE, d.timeZone)}`;
+        return `Updated at ${timeOf(d.updatedAt, LOCALE, d.timeZone ?? undefined)}`;
     }
     get is7Days() {
         return this.range === 7;
@@ -209,7 +210,7 @@ export default class ActivityDashboard extends LightningElement {
             this.lastLoadedAt = Date.now();
             if (announce) {
                 this.announcement = dashboard.linked
-                    ? `Activity updated: ${formatNumber(dashboard.steps, LOCALE)} steps today. ${this.goalText}`
+                    ? `Activity updated: ${this.stepsText} steps today. ${this.goalText}`
                     : 'No fitness account is linked to your profile.';
             }
         }

@@ -83,7 +83,7 @@ export function longDate(isoDate: string, locale: string): string {
 }
 
 /** The time of an ISO instant in the user's activity time zone; the browser's if unknown. */
-export function timeOf(iso: string, locale: string, timeZone: string): string {
+export function timeOf(iso: string, locale: string, timeZone?: string): string {
   const options: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
   try {
     return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(new Date(iso));

@@ -3,7 +3,14 @@ import { loadScript } from 'lightning/platformResourceLoader';
 import ActivityDashboard, { MIN_REFRESH_SECONDS, messageOf } from 'c/activityDashboard';
 import getDashboard from '@salesforce/apex/ActivityController.getDashboard';
 import type { ChartConfig } from '../activityFormat';
-import { DASHBOARD, DAYS, GOAL_REACHED, NOT_LINKED, apexError } from './data/activityController';
+import {
+  APEX_TEXT,
+  DASHBOARD,
+  DAYS,
+  GOAL_REACHED,
+  NOT_LINKED,
+  apexError
+} from './data/activityController';
 
 jest.mock('@salesforce/apex/ActivityController.getDashboard', () => ({ default: jest.fn() }), {
   virtual: true
@@ -141,6 +148,12 @@ describe('c-activity-dashboard', () => {
       expect(text(root, '.heart-rate .range')).toBe('Lowest 58 bpm, highest 141 bpm');
       // 14:05 UTC is 2:05 PM in London in December.
       expect(text(root, '.updated-at')).toBe('Updated at 2:05 PM');
+    });
+
+    it('says when there is no step goal', async () => {
+      const { root } = await mountWith({ ...DASHBOARD, goalSteps: null, goalReached: null });
+      expect(text(root, '.steps .goal')).toBe('No step goal set.');
+      expect(root.querySelector('[role="progressbar"]')!.getAttribute('aria-valuenow')).toBe('0');
     });
 
     it('says the goal is reached in words, not only by colour', async () => {
@@ -294,14 +307,16 @@ describe('c-activity-dashboard', () => {
 
   describe('error', () => {
     it("shows the server's message and tries again on Retry", async () => {
-      getDashboardMock.mockRejectedValueOnce(apexError('The activity service is unavailable.'));
+      getDashboardMock.mockRejectedValueOnce(
+        apexError(`${APEX_TEXT.UNAVAILABLE} Reference: 7Q2XK4`)
+      );
       const element = mount();
       await flush();
       const root = element.shadowRoot!;
-      expect(text(root, '.load-error .message')).toBe('The activity service is unavailable.');
+      expect(text(root, '.load-error .message')).toBe(`${APEX_TEXT.UNAVAILABLE} Reference: 7Q2XK4`);
       expect(root.querySelector('.tiles')).toBeNull();
       expect(announcement(root)).toBe(
-        'Your activity could not be loaded: The activity service is unavailable.'
+        `Your activity could not be loaded: ${APEX_TEXT.UNAVAILABLE} Reference: 7Q2XK4`
       );
       const retry = root.querySelector('lightning-button.retry')!;
       expect(retry.getAttribute('label') ?? (retry as unknown as { label: string }).label).toBe(
@@ -318,11 +333,11 @@ describe('c-activity-dashboard', () => {
 
     it('keeps the last values when a refresh fails, and says so', async () => {
       const { root } = await mountWith(DASHBOARD);
-      getDashboardMock.mockRejectedValueOnce(apexError('Timed out.'));
+      getDashboardMock.mockRejectedValueOnce(apexError(APEX_TEXT.PAUSED));
       click(root, 'lightning-button-icon.refresh');
       await flush();
       expect(text(root, '.steps .value')).toBe('8,432');
-      expect(text(root, '.stale .message')).toBe('Timed out.');
+      expect(text(root, '.stale .message')).toBe(APEX_TEXT.PAUSED);
       const icon = root.querySelector('.stale lightning-icon') as unknown as {
         iconName: string;
         alternativeText: string;
