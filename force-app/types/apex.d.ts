@@ -109,3 +109,45 @@ declare module '@salesforce/apex/PaymentController.pay' {
   const pay: Apex.Method<{ paymentId: string; paymentToken: string }, Apex.PaymentView>;
   export default pay;
 }
+
+declare namespace Apex {
+  /**
+   * ActivityDashboard.cls: the running user's activity today and over the last 30 days. When
+   * `linked` is false nothing else is set (null) and `days` is empty.
+   */
+  interface ActivityDashboard {
+    linked: boolean;
+    /** Today in the user's time zone, YYYY-MM-DD. */
+    activityDate: string | null;
+    /** IANA time zone of the user, e.g. Europe/London. */
+    timeZone: string | null;
+    steps: number | null;
+    /** kcal, one decimal. */
+    calories: number | null;
+    /** One decimal. */
+    activeMinutes: number | null;
+    heartRateAverage: number | null;
+    heartRateMin: number | null;
+    heartRateMax: number | null;
+    goalSteps: number | null;
+    goalReached: boolean | null;
+    /** When today's rollup last changed (ISO 8601, UTC); null before the first reading today. */
+    updatedAt: string | null;
+    /** Oldest first, today last. */
+    days: ActivityDay[];
+  }
+
+  /** ActivityDay.cls: one day of the dashboard's 30-day series. */
+  interface ActivityDay {
+    activityDate: string;
+    steps: number;
+    calories: number;
+    activeMinutes: number;
+    heartRateAverage: number | null;
+  }
+}
+
+declare module '@salesforce/apex/ActivityController.getDashboard' {
+  const getDashboard: Apex.Method<Record<string, never>, Apex.ActivityDashboard>;
+  export default getDashboard;
+}

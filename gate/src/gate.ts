@@ -15,6 +15,7 @@ import { checkReferences } from './checks/references.ts';
 import { checkMergeFields, checkServerOwned } from './checks/trust-boundary.ts';
 import { checkTextLimits } from './checks/text-limits.ts';
 import { checkTypes } from './checks/typecheck.ts';
+import { checkVendored } from './checks/vendored.ts';
 import { checkXml } from './checks/xml.ts';
 import type { CheckResult, Finding } from './finding.ts';
 import { loadWorkspace, rel, type Workspace } from './workspace.ts';
@@ -66,6 +67,12 @@ export const CHECKS: readonly Check[] = [
       'each committed LWC .js equals a fresh build of its .ts (what a plain sf deploy sends)',
     run: checkLwcFresh,
     beforeBuild: true
+  },
+  {
+    name: 'vendored',
+    description:
+      'each vendored static resource is byte for byte the file of the installed package it copies',
+    run: checkVendored
   },
   {
     name: 'xml',

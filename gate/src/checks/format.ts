@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as prettier from 'prettier';
 import type { CheckResult, Finding } from '../finding.ts';
 import { rel, type Workspace } from '../workspace.ts';
+import { VENDORED } from './vendored.ts';
 
 const FORMATTED = /\.(cls|trigger|xml|ts|js|html|css|json|md)$/;
 
@@ -15,8 +16,13 @@ const FORMATTED = /\.(cls|trigger|xml|ts|js|html|css|json|md)$/;
 export async function checkFormat(ws: Workspace): Promise<CheckResult> {
   const configFile = path.join(ws.toolRoot, '.prettierrc');
   const findings: Finding[] = [];
+  // A vendored copy ships as its package wrote it (minified); the vendored check owns it.
+  const vendored = new Set(VENDORED.map((v) => v.copy));
   const files = ws.files.filter(
-    (f) => FORMATTED.test(f) && !(f.endsWith('.js') && existsSync(f.replace(/\.js$/, '.ts')))
+    (f) =>
+      FORMATTED.test(f) &&
+      !(f.endsWith('.js') && existsSync(f.replace(/\.js$/, '.ts'))) &&
+      !vendored.has(rel(ws, f))
   );
   for (const file of files) {
     const options = await prettier.resolveConfig(file, { config: configFile });
