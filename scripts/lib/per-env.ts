@@ -42,6 +42,8 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
     'base URL of the background-check ESB for Named Credential Background_Check_ESB, e.g. https://esb.mycompany.com',
   BACKGROUND_CHECK_ENABLED:
     'true or false: the background-check kill switch (Integration_Setting.BackgroundCheck Enabled__c); false deploys background checks switched off',
+  ACTIVITY_ENABLED:
+    'true or false: the activity kill switch (Integration_Setting.Activity Enabled__c); false deploys the activity dashboard switched off',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
 };
 
@@ -57,7 +59,8 @@ const URL_VARIABLES = new Set([
 const KILL_SWITCH_VARIABLES = new Set([
   'INTEGRATION_ENABLED',
   'PAYMENTS_ENABLED',
-  'BACKGROUND_CHECK_ENABLED'
+  'BACKGROUND_CHECK_ENABLED',
+  'ACTIVITY_ENABLED'
 ]);
 
 /** Named Credential URLs: Salesforce calls them from its servers, so never plain http. */

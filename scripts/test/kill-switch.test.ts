@@ -14,6 +14,7 @@ describe('the deploy kill-switch guard', () => {
     assert.deepEqual(
       switches.sort((a, b) => a.record.localeCompare(b.record)),
       [
+        { record: 'Activity', variable: 'ACTIVITY_ENABLED' },
         { record: 'BackgroundCheck', variable: 'BACKGROUND_CHECK_ENABLED' },
         { record: 'Default', variable: 'INTEGRATION_ENABLED' },
         { record: 'Payments', variable: 'PAYMENTS_ENABLED' }

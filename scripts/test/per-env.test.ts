@@ -23,6 +23,7 @@ const GOOD = {
   PAYMENTS_ENABLED: 'false',
   BACKGROUND_CHECK_ESB_URL: 'https://esb.mycompany.com',
   BACKGROUND_CHECK_ENABLED: 'true',
+  ACTIVITY_ENABLED: 'true',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
 
@@ -45,7 +46,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 9);
+    assert.equal(problems.length, 10);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -195,6 +196,10 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
           BACKGROUND_CHECK_ESB_URL: bgcEsb,
           BACKGROUND_CHECK_ENABLED: await setting(
             'background-check/customMetadata/Integration_Setting.BackgroundCheck.md-meta.xml',
+            'Enabled__c'
+          ),
+          ACTIVITY_ENABLED: await setting(
+            'activity/customMetadata/Integration_Setting.Activity.md-meta.xml',
             'Enabled__c'
           ),
           INTEGRATION_LOG_LEVEL: await setting(

@@ -52,7 +52,8 @@ describe('schema from this project', () => {
   it('describes Integration_Log__c from its metadata', () => {
     const log = objectOf(schema, 'Integration_Log__c');
     assert.equal(log.kind, 'custom');
-    assert.equal(log.keyPrefix, 'a00');
+    // a01: custom objects get prefixes in name order and Daily_Activity_Summary__c sorts first.
+    assert.equal(log.keyPrefix, 'a01');
     assert.equal(log.label, 'Integration Log');
     assert.equal(log.labelPlural, 'Integration Logs');
     assert.deepEqual(
@@ -119,8 +120,9 @@ describe('schema from this project', () => {
   it('describes the platform event with its system fields and publish behaviour', () => {
     const event = objectOf(schema, 'Integration_Log_Event__e');
     assert.equal(event.kind, 'platformEvent');
-    // e01: platform events get prefixes in name order and Account_Sync__e sorts first.
-    assert.equal(event.keyPrefix, 'e01');
+    // e02: platform events get prefixes in name order; Account_Sync__e and
+    // Activity_Goal_Reached__e sort first.
+    assert.equal(event.keyPrefix, 'e02');
     assert.equal(event.publishBehavior, 'PublishImmediately');
     assert.deepEqual(
       [event.createable, event.updateable, event.deletable, event.queryable],
@@ -133,7 +135,7 @@ describe('schema from this project', () => {
     assert.equal(fieldOf(schema, 'Integration_Log_Event__e', 'Severity__c').type, 'string');
     assert.deepEqual(
       schema.platformEvents().map((e) => e.name),
-      ['Account_Sync__e', 'Integration_Log_Event__e']
+      ['Account_Sync__e', 'Activity_Goal_Reached__e', 'Integration_Log_Event__e']
     );
     const accountSync = objectOf(schema, 'Account_Sync__e');
     assert.deepEqual(
