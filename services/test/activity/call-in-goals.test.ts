@@ -33,7 +33,9 @@ describe('activity goal events', () => {
   const publisher = (overrides: Partial<GoalEventsOptions> = {}) => {
     const clients = lab.org.clients({
       fetch: (input, init) =>
-        down ? Promise.reject(new TypeError('fetch failed (made unreachable by the test)')) : fetch(input, init)
+        down
+          ? Promise.reject(new TypeError('fetch failed (made unreachable by the test)'))
+          : fetch(input, init)
     });
     return new GoalEventPublisher({
       pool: lab.db.pool,
@@ -80,7 +82,11 @@ describe('activity goal events', () => {
 
     const received = events();
     assert.equal(received.length, 250);
-    const keys = new Set(received.map((e) => `${String(e.payload.Fitness_User_Id__c)}|${String(e.payload.Activity_Date__c)}`));
+    const keys = new Set(
+      received.map(
+        (e) => `${String(e.payload.Fitness_User_Id__c)}|${String(e.payload.Activity_Date__c)}`
+      )
+    );
     assert.equal(keys.size, 250);
     for (const user of users) assert.ok(keys.has(`${user}|${dayOf()}`), user);
     const first = received.find((e) => e.payload.Fitness_User_Id__c === users[0])!;
@@ -102,7 +108,11 @@ describe('activity goal events', () => {
     const { rows } = await lab.db.pool.query(
       `SELECT attempts, last_error, published_at FROM activity_goals_reached`
     );
-    assert.ok(rows.every((r) => r.attempts === 1 && /fetch failed/.test(r.last_error) && r.published_at === null));
+    assert.ok(
+      rows.every(
+        (r) => r.attempts === 1 && /fetch failed/.test(r.last_error) && r.published_at === null
+      )
+    );
     assert.equal(events().length, 0);
 
     down = false;
@@ -147,7 +157,10 @@ describe('activity goal events', () => {
     try {
       await seedGoals(1, { prefix: 'kicked' });
       publish.kick();
-      await until(() => events().length === 1, 'the kicked event', { timeoutMs: 3_000, intervalMs: 25 });
+      await until(() => events().length === 1, 'the kicked event', {
+        timeoutMs: 3_000,
+        intervalMs: 25
+      });
 
       await lab.setSwitch(false);
       await seedGoals(1, { prefix: 'held' });
@@ -157,7 +170,10 @@ describe('activity goal events', () => {
 
       await lab.setSwitch(true);
       // No kick: the poll finds it.
-      await until(() => events().length === 2, 'the held event after the switch is on', { timeoutMs: 3_000, intervalMs: 25 });
+      await until(() => events().length === 2, 'the held event after the switch is on', {
+        timeoutMs: 3_000,
+        intervalMs: 25
+      });
     } finally {
       stop.abort();
       await running;

@@ -2,14 +2,11 @@
 // force-app; the service logged in as the integration user holding exactly the shipped
 // Integration_Service_User), a real PostgreSQL database of its own with the migrations applied,
 // and the Activity kill switch read through the platform. Nothing is mocked.
-import {
-  ScenarioKillSwitch,
-  migrate,
-  type SalesforceClients
-} from '../../src/platform/index.ts';
+import { ScenarioKillSwitch, migrate, type SalesforceClients } from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { scenarioSwitch } from '../helpers/kill-switch.ts';
 import { startTestOrg, type TestOrg } from '../platform/salesforce-test-org.ts';
+import type { StartEmulatorOptions } from '../../../simulators/salesforce/src/emulator.ts';
 import { ACTIVITY_SCENARIO } from '../../src/activity/call-in/kill-switch.ts';
 
 export interface CallInLab {
@@ -33,13 +30,12 @@ export interface CallInLab {
   close(): Promise<void>;
 }
 
-export async function startCallInLab(): Promise<CallInLab> {
-  const org = await startTestOrg();
+/** @param options the emulator's (a test's own copy of the project: `projectDir`) */
+export async function startCallInLab(options: StartEmulatorOptions = {}): Promise<CallInLab> {
+  const org = await startTestOrg(options);
   const db = await createTestDatabase();
   await migrate(db.pool, {});
-  await db.pool.query(
-    `SELECT activity_ensure_partitions(current_date - 40, current_date + 2)`
-  );
+  await db.pool.query(`SELECT activity_ensure_partitions(current_date - 40, current_date + 2)`);
   const salesforce = org.clients();
   const admin = org.adminClients();
   const killSwitch = new ScenarioKillSwitch({

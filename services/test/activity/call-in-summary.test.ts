@@ -110,7 +110,9 @@ describe('activity daily summary push', () => {
 
   it('a day updated within the settle delay waits for a later run', async () => {
     await lab.contacts(['bob']);
-    await lab.seedDays([{ userId: 'bob', day: dayOf(), steps: 10, updatedAt: new Date().toISOString() }]);
+    await lab.seedDays([
+      { userId: 'bob', day: dayOf(), steps: 10, updatedAt: new Date().toISOString() }
+    ]);
     const push = pusher({ settleMs: 60_000 });
     assert.equal((await push.runOnce()).outcome, 'idle');
     assert.equal((await summaries()).length, 0);
@@ -187,7 +189,9 @@ describe('activity daily summary push', () => {
     const records = await summaries();
     assert.equal(records.length, 3);
     assert.equal(
-      records.filter((r) => String(r.External_Key__c).startsWith('stranger:')).every((r) => r.Contact__c === strangerId),
+      records
+        .filter((r) => String(r.External_Key__c).startsWith('stranger:'))
+        .every((r) => r.Contact__c === strangerId),
       true
     );
   });

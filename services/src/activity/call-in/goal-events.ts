@@ -244,15 +244,15 @@ export class GoalEventPublisher {
           failed.map((f) => f.row.user_id),
           failed.map((f) => f.row.day),
           failed.map((f) => f.error),
-          failed.map((f) =>
-            backoffDelay(f.row.attempts, { factor: 2, ...backoff })
-          )
+          failed.map((f) => backoffDelay(f.row.attempts, backoff))
         ]
       );
     }
   }
 
-  private async reportGivenUp(gaveUp: ReadonlyArray<{ row: GoalRow; error: string }>): Promise<void> {
+  private async reportGivenUp(
+    gaveUp: ReadonlyArray<{ row: GoalRow; error: string }>
+  ): Promise<void> {
     const examples = gaveUp
       .slice(0, EXAMPLES)
       .map((f) => `${f.row.user_id} ${f.row.day}: ${f.error}`);

@@ -123,6 +123,8 @@ export interface SummaryPushReport {
   failed: number;
   /** Refusals by error code. */
   failures: Record<string, number>;
+  /** Why the job failed as a whole (outcome `failed`): Salesforce's own message. */
+  error?: string;
   /** The job was full: more days wait, the next run follows at once. */
   more: boolean;
   calls: SummaryPushCalls;
@@ -172,8 +174,7 @@ export class SummaryPusher {
         if (signal.aborted) return;
         this.options.logger?.error({ err: error }, 'activity daily summary push failed');
       }
-      if (!more)
-        await sleep(this.options.intervalMs, undefined, { signal }).catch(() => undefined);
+      if (!more) await sleep(this.options.intervalMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -376,6 +377,7 @@ export class SummaryPusher {
         );
         return this.report(calls, {
           outcome: 'failed',
+          error: error.message,
           jobId,
           resumed,
           records: state.pendingRecords ?? 0
@@ -399,7 +401,8 @@ export class SummaryPusher {
     if (Number(job.numberRecordsProcessed ?? 0) < records) {
       calls.results++;
       for await (const row of bulkIngest.unprocessedRecords(jobId, signal ? { signal } : {}))
-        if (row.record[SUMMARY_EXTERNAL_ID]) unprocessed.push(String(row.record[SUMMARY_EXTERNAL_ID]));
+        if (row.record[SUMMARY_EXTERNAL_ID])
+          unprocessed.push(String(row.record[SUMMARY_EXTERNAL_ID]));
     }
     const refused = [
       ...failures.map((f) => ({

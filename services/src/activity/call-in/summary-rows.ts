@@ -27,7 +27,10 @@ export const SUMMARY_COLUMNS = [
   'Last_Reading_At__c'
 ] as const;
 
-export type SummaryRecord = Record<(typeof SUMMARY_COLUMNS)[number], string | number | boolean | null>;
+export type SummaryRecord = Record<
+  (typeof SUMMARY_COLUMNS)[number],
+  string | number | boolean | null
+>;
 
 /** A position in the (updated_at, user_id, day) order; `day` is YYYY-MM-DD. */
 export interface SummaryKey {
