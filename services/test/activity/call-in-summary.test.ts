@@ -138,6 +138,26 @@ describe('activity daily summary push', () => {
     assert.equal((await summaries()).length, 25);
   });
 
+  it('a job is also cut at maxBytesPerJob', async () => {
+    const users = Array.from({ length: 12 }, (_, i) => `byte-${String(i).padStart(2, '0')}`);
+    await lab.contacts(users);
+    await lab.seedDays(users.map((userId) => ({ userId, day: dayOf(), steps: 1 })));
+    // The header (~210 bytes) and about three rows (~95 bytes each) fit.
+    const push = pusher({ maxBytesPerJob: 500 });
+    const runs = [];
+    for (let i = 0; i < 10; i++) {
+      const report = await push.runOnce();
+      runs.push(report);
+      if (!report.more) break;
+    }
+    assert.ok(runs.length >= 3, `${runs.length} jobs`);
+    assert.equal(
+      runs.reduce((sum, r) => sum + r.records, 0),
+      12
+    );
+    assert.equal((await summaries()).length, 12);
+  });
+
   it('days without a Contact are refused, logged with the reason, and pushed once the Contact exists', async () => {
     await lab.contacts(['known']);
     await lab.seedDays([

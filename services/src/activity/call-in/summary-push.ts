@@ -25,6 +25,7 @@ import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import {
   BulkJobFailedError,
+  DEFAULT_MAX_BYTES_PER_JOB,
   cellText,
   type BulkIngestWriter,
   type BulkJobInfo,
@@ -78,6 +79,8 @@ export interface SummaryPushOptions {
   settleMs: number;
   /** Days per job; a full job is followed by another run at once (ACTIVITY_SUMMARY_MAX_RECORDS_PER_JOB). */
   maxRecordsPerJob: number;
+  /** CSV bytes per job (default 100 MB, Salesforce's advice for one upload). */
+  maxBytesPerJob?: number;
   /** Rows per database query (default 100,000). */
   chunkSize?: number;
   /** Refused days sent again per run, at most (default 10,000). */
@@ -290,37 +293,50 @@ export class SummaryPusher {
         false,
         signal
       );
-      return { ...report, retried: retries.length, more: written.changed >= limit };
+      return {
+        ...report,
+        retried: retries.length,
+        more: written.full || written.changed >= limit
+      };
     } finally {
       await rm(spool, { recursive: true, force: true });
     }
   }
 
-  /** Writes the retried days, then the changed ones (minus those already written) as CSV. */
+  /**
+   * Writes the retried days, then the changed ones (minus those already written) as CSV, until
+   * `limit` changed days or `maxBytesPerJob` (a job takes one upload of at most 150 MB of base64:
+   * Salesforce advises 100 MB of data); `full` when a day was left for the next job.
+   */
   private async spool(
     file: string,
     watermark: SummaryKey,
     retries: readonly SummaryRow[],
     limit: number,
     signal?: AbortSignal
-  ): Promise<{ records: number; changed: number; last: SummaryKey | undefined }> {
+  ): Promise<{ records: number; changed: number; full: boolean; last: SummaryKey | undefined }> {
+    const maxBytes = this.options.maxBytesPerJob ?? DEFAULT_MAX_BYTES_PER_JOB;
     const out = createWriteStream(file);
-    const write = async (cells: readonly unknown[]) => {
-      if (!out.write(stringify([cells], { record_delimiter: '\n' }))) await once(out, 'drain');
+    let bytes = 0;
+    const write = async (text: string) => {
+      bytes += Buffer.byteLength(text);
+      if (!out.write(text)) await once(out, 'drain');
     };
-    const row = (day: SummaryRow) => {
+    const line = (day: SummaryRow) => {
       const record = summaryRecord(day);
-      return SUMMARY_COLUMNS.map((column) => cellText(record[column], column));
+      const cells = SUMMARY_COLUMNS.map((column) => cellText(record[column], column));
+      return stringify([cells], { record_delimiter: '\n' });
     };
     let records = 0;
     let changed = 0;
+    let full = false;
     let last: SummaryKey | undefined;
     try {
-      await write(SUMMARY_COLUMNS);
+      await write(stringify([SUMMARY_COLUMNS], { record_delimiter: '\n' }));
       const sent = new Set<string>();
       for (const day of retries) {
         sent.add(externalKey(day.userId, day.day));
-        await write(row(day));
+        await write(line(day));
         records++;
       }
       if (limit > 0) {
@@ -330,19 +346,25 @@ export class SummaryPusher {
           chunkSize: this.options.chunkSize ?? 100_000,
           ...(signal ? { signal } : {})
         })) {
+          // A day can be in a job once only (Salesforce refuses a duplicate external id).
+          if (!sent.has(externalKey(day.userId, day.day))) {
+            const text = line(day);
+            if (records > 0 && bytes + Buffer.byteLength(text) > maxBytes) {
+              full = true;
+              break;
+            }
+            await write(text);
+            records++;
+          }
           changed++;
           last = { updatedAt: day.updatedAt, userId: day.userId, day: day.day };
-          // A day can be in a job once only (Salesforce refuses a duplicate external id).
-          if (sent.has(externalKey(day.userId, day.day))) continue;
-          await write(row(day));
-          records++;
         }
       }
     } finally {
       out.end();
       await once(out, 'close');
     }
-    return { records, changed, last };
+    return { records, changed, full, last };
   }
 
   /** Waits for the job, records the refused days and moves the watermark, in one transaction. */
