@@ -99,6 +99,20 @@ describe('activity goal events', () => {
     assert.equal(rows[0].n, 250);
   });
 
+  it('the hourly cap holds the rest for a later hour', async () => {
+    await seedGoals(250);
+    const publish = publisher({ maxPerHour: 150 });
+    const first = await publish.publishOnce();
+    assert.equal(first.published, 150);
+    assert.equal(first.calls, 1);
+    assert.equal(first.throttled, true);
+    assert.equal(first.more, false);
+    const second = await publish.publishOnce();
+    assert.equal(second.throttled, true);
+    assert.equal(second.calls, 0);
+    assert.equal(events().length, 150);
+  });
+
   it('an outage: attempts and the error recorded, published on the next round', async () => {
     await seedGoals(3);
     const publish = publisher();

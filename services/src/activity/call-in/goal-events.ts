@@ -41,6 +41,12 @@ export interface GoalEventsOptions {
   kickDelayMs?: number;
   /** Rows per round (default 2,000: ten calls). */
   roundSize?: number;
+  /**
+   * Events published per rolling hour at most (ACTIVITY_GOAL_EVENTS_MAX_PER_HOUR; 0 = no cap):
+   * the org's hourly publishing allocation of high-volume events is shared by every publisher,
+   * and events beyond it fail. Counted by this publisher (one at a time, under the lease).
+   */
+  maxPerHour?: number;
   /** Attempts after which a row is given up (ACTIVITY_GOAL_EVENT_MAX_ATTEMPTS). */
   maxAttempts: number;
   /** Backoff between attempts of a row (default 5 s doubling to 1 h). */
@@ -51,6 +57,8 @@ export interface GoalEventsOptions {
 
 export interface GoalEventsReport {
   held: boolean;
+  /** The hourly cap was reached: the rest waits. */
+  throttled: boolean;
   published: number;
   /** Rows refused or not answered in this round (attempt counted). */
   failed: number;
@@ -84,6 +92,8 @@ export function goalEvent(row: GoalRow): Record<string, unknown> {
 export class GoalEventPublisher {
   private kicked = false;
   private wake: (() => void) | undefined;
+  /** Events sent in the last hour: [time, count] per call. */
+  private readonly sentLastHour: Array<[number, number]> = [];
 
   constructor(private readonly options: GoalEventsOptions) {}
 
@@ -129,6 +139,7 @@ export class GoalEventPublisher {
   async publishOnce(): Promise<GoalEventsReport> {
     const report: GoalEventsReport = {
       held: false,
+      throttled: false,
       published: 0,
       failed: 0,
       gaveUp: 0,
@@ -139,7 +150,14 @@ export class GoalEventPublisher {
       report.held = true;
       return report;
     }
-    const roundSize = this.options.roundSize ?? 10 * COLLECTION_CHUNK_SIZE;
+    const fullRound = this.options.roundSize ?? 10 * COLLECTION_CHUNK_SIZE;
+    const allowance = this.hourlyAllowance();
+    const roundSize = Math.min(fullRound, allowance);
+    if (roundSize <= 0) {
+      report.throttled = true;
+      this.options.onRound?.(report);
+      return report;
+    }
     const { rows } = await this.options.pool.query<GoalRow>(
       `SELECT user_id, to_char(day, 'YYYY-MM-DD') AS day, goal, steps::text AS steps,
               reached_at, attempts
@@ -156,6 +174,7 @@ export class GoalEventPublisher {
       let results: SaveResult[] | undefined;
       let callError: string | undefined;
       report.calls++;
+      this.sentLastHour.push([Date.now(), batch.length]);
       try {
         results = await this.options.rest.createMany(GOAL_EVENT, batch.map(goalEvent), {
           allOrNone: false
@@ -208,8 +227,22 @@ export class GoalEventPublisher {
       await this.reportGivenUp(gaveUp);
     }
     report.more = !stopped && rows.length === roundSize;
+    if (report.more && roundSize < fullRound) {
+      report.more = false;
+      report.throttled = true;
+    }
     this.options.onRound?.(report);
     return report;
+  }
+
+  /** Events this publisher may still send in the rolling hour. */
+  private hourlyAllowance(): number {
+    const cap = this.options.maxPerHour ?? 0;
+    if (cap <= 0) return Number.POSITIVE_INFINITY;
+    const since = Date.now() - 3_600_000;
+    while (this.sentLastHour.length > 0 && this.sentLastHour[0]![0] <= since)
+      this.sentLastHour.shift();
+    return cap - this.sentLastHour.reduce((sum, [, count]) => sum + count, 0);
   }
 
   private async record(
