@@ -24,8 +24,11 @@ import type { Workspace } from './workspace.ts';
  */
 export type Verdict = { severity: 'error' | 'warning'; message: string } | undefined;
 
-/** `Foo__c`, `ns__Foo__c`, `Foo__e`, `Foo__mdt`: names only the project's metadata defines. */
-const CUSTOM_OBJECT = /__(c|e|mdt)$/i;
+/**
+ * `Foo__c`, `ns__Foo__c`, `Foo__e`, `Foo__mdt`, `Foo__x` (external object): names only the
+ * project's metadata defines.
+ */
+const CUSTOM_OBJECT = /__(c|e|mdt|x)$/i;
 /** A custom field or its relationship name. */
 const CUSTOM_FIELD = /__(c|r)$/i;
 /** `Location__Latitude__s`: a component of a custom geolocation field `Location__c`. */

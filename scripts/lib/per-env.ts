@@ -42,6 +42,8 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
     'base URL of the background-check ESB for Named Credential Background_Check_ESB, e.g. https://esb.mycompany.com',
   BACKGROUND_CHECK_ENABLED:
     'true or false: the background-check kill switch (Integration_Setting.BackgroundCheck Enabled__c); false deploys background checks switched off',
+  ACTIVITY_API_URL:
+    "base URL of the activity service's Activity API for Named Credential Activity_API (REST and OData), e.g. https://activity.mycompany.com",
   ACTIVITY_ENABLED:
     'true or false: the activity kill switch (Integration_Setting.Activity Enabled__c); false deploys the activity dashboard switched off',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
@@ -51,6 +53,7 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
 const URL_VARIABLES = new Set([
   'PAYMENTS_ESB_URL',
   'BACKGROUND_CHECK_ESB_URL',
+  'ACTIVITY_API_URL',
   'SECUREPAY_TOKENIZATION_URL',
   'SECUREPAY_TRUSTED_SITE'
 ]);
@@ -64,7 +67,11 @@ const KILL_SWITCH_VARIABLES = new Set([
 ]);
 
 /** Named Credential URLs: Salesforce calls them from its servers, so never plain http. */
-const SERVER_CALLED_URLS = new Set(['PAYMENTS_ESB_URL', 'BACKGROUND_CHECK_ESB_URL']);
+const SERVER_CALLED_URLS = new Set([
+  'PAYMENTS_ESB_URL',
+  'BACKGROUND_CHECK_ESB_URL',
+  'ACTIVITY_API_URL'
+]);
 
 /** SecurePay's public sandbox merchant: fine anywhere but production. */
 const SANDBOX_MERCHANT = '5AR0055';

@@ -23,6 +23,7 @@ const GOOD = {
   PAYMENTS_ENABLED: 'false',
   BACKGROUND_CHECK_ESB_URL: 'https://esb.mycompany.com',
   BACKGROUND_CHECK_ENABLED: 'true',
+  ACTIVITY_API_URL: 'https://activity.mycompany.com',
   ACTIVITY_ENABLED: 'true',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
@@ -46,7 +47,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 10);
+    assert.equal(problems.length, 11);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -170,6 +171,15 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
         'utf8'
       )
     )?.[1];
+    const activityApi = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+      await readFile(
+        path.join(
+          ROOT,
+          'force-app/main/activity/namedCredentials/Activity_API.namedCredential-meta.xml'
+        ),
+        'utf8'
+      )
+    )?.[1];
     const setting = async (file: string, field: string) =>
       new RegExp(`<field>${field}</field>\\s*<value[^>]*>([^<]+)</value>`).exec(
         await readFile(path.join(ROOT, 'force-app', 'main', file), 'utf8')
@@ -198,6 +208,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
             'background-check/customMetadata/Integration_Setting.BackgroundCheck.md-meta.xml',
             'Enabled__c'
           ),
+          ACTIVITY_API_URL: activityApi,
           ACTIVITY_ENABLED: await setting(
             'activity/customMetadata/Integration_Setting.Activity.md-meta.xml',
             'Enabled__c'

@@ -36,7 +36,8 @@ export class Components {
       ['CustomPermission', /\/customPermissions\/([^/]+)\.customPermission-meta\.xml$/],
       ['Flow', /\/flows\/([^/]+)\.flow-meta\.xml$/],
       ['Layout', /\/layouts\/([^/]+)\.layout-meta\.xml$/],
-      ['RecordType', /\/objects\/([^/]+)\/recordTypes\/([^/]+)\.recordType-meta\.xml$/]
+      ['RecordType', /\/objects\/([^/]+)\/recordTypes\/([^/]+)\.recordType-meta\.xml$/],
+      ['ExternalDataSource', /\/dataSources\/([^/]+)\.dataSource-meta\.xml$/]
     ];
     for (const file of files) {
       const unix = file.split(path.sep).join('/');
@@ -81,7 +82,7 @@ export class Components {
 
 /** A namespaced name (`ns__Thing`, `ns.Thing`) belongs to an installed package, not the project. */
 function packaged(name: string): boolean {
-  return /^[A-Za-z0-9]+__[A-Za-z]/.test(name) && !/__(c|e|mdt|r)$/i.test(name);
+  return /^[A-Za-z0-9]+__[A-Za-z]/.test(name) && !/__(c|e|mdt|r|x)$/i.test(name);
 }
 
 class MetadataReader {
@@ -232,7 +233,7 @@ class MetadataReader {
   layout(at: XmlElement, label: string): void {
     const objectName = at.text.split('-')[0] ?? '';
     if (this.components.has('Layout', at.text) || packaged(objectName)) return;
-    if (!/__(c|mdt)$/i.test(objectName)) return;
+    if (!/__(c|mdt|x)$/i.test(objectName)) return;
     this.report(
       { severity: 'error', message: `no layout ${at.text} in the project` },
       at,
@@ -637,6 +638,95 @@ function valueProblem(field: FieldDescribe, value: XmlElement): string | undefin
   return undefined;
 }
 
+/**
+ * (f) An external object (`objects/Foo__x/Foo__x.object-meta.xml`): its `<externalDataSource>`
+ * is one of the project's External Data Sources (a deploy fails on an unknown one).
+ */
+function readExternalObject(root: XmlElement, r: MetadataReader): void {
+  const source = childNamed(root, 'externalDataSource');
+  if (!source?.text) {
+    r.report(
+      { severity: 'error', message: 'an external object needs its <externalDataSource>' },
+      root,
+      'external object'
+    );
+    return;
+  }
+  r.component('ExternalDataSource', source, 'externalDataSource');
+}
+
+/**
+ * (f) The relationship fields Salesforce Connect adds: an indirect lookup (`IndirectLookup`,
+ * only on an external object) relates its rows to a standard or custom object through
+ * `<referenceTargetField>`, a field of that object that must be an external id and unique (a
+ * deploy refuses any other); an external lookup (`ExternalLookup`) points at another external
+ * object, matched on its External ID.
+ */
+function readRelationshipField(root: XmlElement, objectName: string, r: MetadataReader): void {
+  const type = childText(root, 'type');
+  if (type !== 'IndirectLookup' && type !== 'ExternalLookup') return;
+  const target = childNamed(root, 'referenceTo');
+  const where = `<type>${type}</type>`;
+  if (type === 'IndirectLookup' && !/__x$/i.test(objectName)) {
+    r.report(
+      { severity: 'error', message: `${objectName} is no external object (__x)` },
+      root,
+      where
+    );
+  }
+  if (!target?.text) {
+    r.report({ severity: 'error', message: 'it needs <referenceTo>' }, root, where);
+    return;
+  }
+  if (type === 'ExternalLookup') {
+    if (!/__x$/i.test(target.text)) {
+      r.report(
+        { severity: 'error', message: 'an external lookup points at an external object (__x)' },
+        target,
+        `<referenceTo>${target.text}`
+      );
+    } else r.object(target, 'referenceTo');
+    return;
+  }
+  if (/__x$/i.test(target.text)) {
+    r.report(
+      {
+        severity: 'error',
+        message: 'an indirect lookup points at a standard or custom object; use ExternalLookup'
+      },
+      target,
+      `<referenceTo>${target.text}`
+    );
+    return;
+  }
+  r.object(target, 'referenceTo');
+  const key = childNamed(root, 'referenceTargetField');
+  if (!key?.text) {
+    r.report(
+      {
+        severity: 'error',
+        message: `it needs <referenceTargetField>, an external id of ${target.text}`
+      },
+      root,
+      where
+    );
+    return;
+  }
+  const parent = r.refs.schema.getObject(target.text);
+  r.field(target.text, key, 'referenceTargetField');
+  const field = parent ? r.refs.schema.getField(parent, key.text) : undefined;
+  if (field && !(field.externalId && field.unique)) {
+    r.report(
+      {
+        severity: 'error',
+        message: `${target.text}.${field.name} must be an External ID and Unique to be an indirect lookup's target`
+      },
+      key,
+      `<referenceTargetField>${key.text}`
+    );
+  }
+}
+
 /** An LWC's configuration: the objects its record-page target configs are limited to. */
 function readComponentBundle(root: XmlElement, r: MetadataReader): void {
   for (const configs of childrenNamed(root, 'targetConfigs')) {
@@ -672,6 +762,11 @@ export async function metadataReferenceFindings(
     } else if (base.endsWith('.layout-meta.xml')) {
       const objectName = base.split('-')[0] ?? '';
       read = (root, r) => readLayout(root, objectName, r);
+    } else if (/\/objects\/[^/]+__x\/[^/]+__x\.object-meta\.xml$/i.test(unix)) {
+      read = readExternalObject;
+    } else if (base.endsWith('.field-meta.xml')) {
+      const objectName = /\/objects\/([^/]+)\/fields\//.exec(unix)?.[1];
+      if (objectName) read = (root, r) => readRelationshipField(root, objectName, r);
     } else if (base.endsWith('.md-meta.xml')) {
       const typeName = `${base.split('.')[0] ?? ''}__mdt`;
       read = (root, r) => readCustomMetadata(root, typeName, r);

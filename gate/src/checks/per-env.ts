@@ -61,7 +61,7 @@ const SOURCES: { suffix: string; what: string; find: (xml: string) => Iterable<V
     find: (xml) => elements(xml, 'urlPattern')
   },
   {
-    suffix: '.externalDataSource-meta.xml',
+    suffix: '.dataSource-meta.xml',
     what: 'External Data Source endpoint',
     find: (xml) => elements(xml, 'endpoint')
   },

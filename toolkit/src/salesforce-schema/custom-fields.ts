@@ -155,6 +155,9 @@ export function describeCustomField(
     nillable: !flag(field, 'required'),
     updateable: kind !== 'platformEvent'
   };
+  // The project's external data sources are read only (isWritable false): nothing is written
+  // to an external object through Salesforce.
+  if (kind === 'external') Object.assign(options, { createable: false, updateable: false });
   if (type === 'double' || type === 'currency' || type === 'percent') {
     options.precision = intOf(field, 'precision', 18);
     options.scale = intOf(field, 'scale', 0);
@@ -185,6 +188,12 @@ export function describeCustomField(
       options.updateable = flag(field, 'reparentableMasterDetail');
     }
     if (metadataType === 'Hierarchy') options.referenceTo = ['User'];
+    if (metadataType === 'IndirectLookup') {
+      // Matched on the parent's external id, not its record id; the parent's delete does not
+      // reach rows stored in another system.
+      options.referenceTargetField = text(field, 'referenceTargetField');
+      delete options.deleteConstraint;
+    }
   }
   if (metadataType === 'AutoNumber') {
     Object.assign(options, {

@@ -76,6 +76,9 @@ export function makeField(
   }
   if (options.deleteConstraint !== undefined) field.deleteConstraint = options.deleteConstraint;
   if (options.compoundFieldName !== undefined) field.compoundFieldName = options.compoundFieldName;
+  if (options.referenceTargetField !== undefined) {
+    field.referenceTargetField = options.referenceTargetField;
+  }
   if (options.nameField ?? name === 'Name') field.nameField = true;
   return field;
 }
@@ -189,6 +192,28 @@ export function withSystemFields(
         updateable: false
       }),
       audit.systemModstamp,
+      ...own
+    ];
+  }
+  if (kind === 'external') {
+    // Salesforce Connect's standard fields: the external system's key (ExternalId, the
+    // External ID standard field) and the link to the row in that system (DisplayUrl).
+    return [
+      audit.id(idLabel),
+      makeField('ExternalId', 'string', {
+        label: 'External ID',
+        length: 255,
+        createable: false,
+        updateable: false,
+        externalId: true,
+        idLookup: true
+      }),
+      makeField('DisplayUrl', 'url', {
+        label: 'Display URL',
+        length: 1000,
+        createable: false,
+        updateable: false
+      }),
       ...own
     ];
   }

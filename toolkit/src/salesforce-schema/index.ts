@@ -32,22 +32,16 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 const CUSTOM_KINDS: Array<{ suffix: string; kind: SObjectKind; letter: string }> = [
   { suffix: '__c', kind: 'custom', letter: 'a' },
   { suffix: '__e', kind: 'platformEvent', letter: 'e' },
-  { suffix: '__mdt', kind: 'customMetadata', letter: 'm' }
+  { suffix: '__mdt', kind: 'customMetadata', letter: 'm' },
+  { suffix: '__x', kind: 'external', letter: 'x' }
 ];
 
 /**
- * Object suffixes the emulator cannot serve: external objects (`__x`, data lives in the
- * external system via Salesforce Connect), big objects (`__b`), knowledge, share/history tables.
+ * Object suffixes the model does not describe: big objects (`__b`), knowledge, share/history
+ * tables. External objects (`__x`) are described (the gate checks references to them), though
+ * the emulator holds none of their rows: they live in the external system.
  */
-const UNSUPPORTED_SUFFIXES = [
-  '__x',
-  '__b',
-  '__kav',
-  '__Share',
-  '__History',
-  '__Feed',
-  '__ChangeEvent'
-];
+const UNSUPPORTED_SUFFIXES = ['__b', '__kav', '__Share', '__History', '__Feed', '__ChangeEvent'];
 
 /** The objects that share the custom fields an `objects/Activity/` folder defines. */
 const ACTIVITY_CHILDREN = ['Task', 'Event'];
@@ -173,6 +167,17 @@ function describeCustomObject(
       deletable: false,
       queryable: true,
       fields: withSystemFields(kind, 'Custom Metadata Record ID', own, { owned: false })
+    };
+  }
+  if (kind === 'external') {
+    return {
+      ...base,
+      // Read through the External Data Source; the project's sources are read only.
+      createable: false,
+      updateable: false,
+      deletable: false,
+      queryable: true,
+      fields: withSystemFields(kind, 'Record ID', own, { owned: false })
     };
   }
   // A detail in a master-detail relationship is owned by its master: no OwnerId.
@@ -307,7 +312,8 @@ export function buildSchema(project: ProjectMetadata): Schema {
 
 /**
  * Reads sfdx-project.json and the metadata under its package directories. Custom objects get
- * key prefixes a00, a01... in name order; platform events e00...; custom metadata m00....
+ * key prefixes a00, a01... in name order; platform events e00...; custom metadata m00...;
+ * external objects x00....
  */
 export async function loadSchema(projectDir: string): Promise<Schema> {
   return buildSchema(await readProjectMetadata(projectDir));

@@ -77,6 +77,11 @@ export interface FieldDescribe {
    * lookup.
    */
   deleteConstraint?: DeleteConstraint;
+  /**
+   * For an indirect lookup (an external object's reference to a standard or custom object): the
+   * parent's external id field its value is matched against, e.g. `Fitness_User_Id__c`.
+   */
+  referenceTargetField?: string;
   /** A component of a compound field: `BillingAddress` for BillingCity. */
   compoundFieldName?: string;
   /** The record's name in describe (`nameField`): Name, or Case's CaseNumber, a Task's Subject. */
@@ -86,7 +91,12 @@ export interface FieldDescribe {
 /** What a parent's delete does to the records that look it up (metadata `deleteConstraint`). */
 export type DeleteConstraint = 'SetNull' | 'Restrict' | 'Cascade';
 
-export type SObjectKind = 'standard' | 'custom' | 'platformEvent' | 'customMetadata';
+/**
+ * `external`: an external object (`__x`, Salesforce Connect): its rows live in an external
+ * system and are read through its External Data Source; it has no owner, no sharing and no
+ * audit fields, and an org stores none of its records.
+ */
+export type SObjectKind = 'standard' | 'custom' | 'platformEvent' | 'customMetadata' | 'external';
 
 export interface SObjectDescribe {
   name: string;

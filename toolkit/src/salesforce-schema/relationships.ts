@@ -8,9 +8,12 @@
  */
 import type { ChildRelationship, SObjectDescribe } from './model.ts';
 
-/** Only data objects hold references: events and custom metadata records are never children. */
+/**
+ * Only data objects hold references: events and custom metadata records are never children.
+ * An external object is (its indirect lookup makes it a related list of the parent).
+ */
 function holdsRecords(object: SObjectDescribe): boolean {
-  return object.kind === 'standard' || object.kind === 'custom';
+  return object.kind === 'standard' || object.kind === 'custom' || object.kind === 'external';
 }
 
 /** `parent -> its child relationships`, for the schema made of `objects`. */
