@@ -1,0 +1,254 @@
+// One ingest worker: an MQTT subscriber that validates readings, writes them in batches
+// (rollup-writer.ts) and acknowledges each QoS 1 message only after its batch COMMITTED.
+//
+// Why the acknowledgement is held back: with a persistent session (clean: false, a fixed client
+// id), a message not acknowledged when the worker dies is redelivered by the broker to the next
+// connection of that client id, and the primary key of activity_readings ignores what had been
+// stored already. So a crash loses nothing and counts nothing twice.
+//
+// mqtt.js acknowledges a QoS 1 message when handleMessage calls back without an error, and
+// handles the next packet only then. Calling back at once keeps packets flowing into the batch;
+// calling back with SKIP_ACK makes mqtt.js send no PUBACK, which this worker sends itself after
+// the commit (in arrival order, as MQTT requires) - on the same connection only: after a
+// reconnect the broker redelivers instead. When too many messages wait for a commit, the call
+// back is held, which stops reading from the socket (backpressure up to the broker).
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type pg from 'pg';
+import { ALL_DEVICES_FILTER, partitionFilters } from '../../../toolkit/src/device-topic.ts';
+import type { Logger, WorkerHealth } from '../platform/index.ts';
+import type { Subscription } from './config.ts';
+import type { ActivityMetrics } from './metrics.ts';
+import { checkMessage, type Reading, type ReadingLimits } from './readings.ts';
+import { writeBatch, type BatchResult } from './rollup-writer.ts';
+
+export const SHARE_GROUP = 'activity-ingest';
+
+/** The topic filters a worker subscribes to. */
+export function subscriptionFilters(subscription: Subscription): string[] {
+  return subscription.mode === 'shared'
+    ? [`$share/${SHARE_GROUP}/${ALL_DEVICES_FILTER}`]
+    : partitionFilters(subscription.index, subscription.count);
+}
+
+export interface IngestWorkerOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Fixed per worker: the broker keeps its session and unacknowledged messages under it. */
+  clientId: string;
+  subscription: Subscription;
+  pool: pg.Pool;
+  limits: ReadingLimits;
+  batchSize: number;
+  batchWaitMs: number;
+  metrics?: ActivityMetrics;
+  logger?: Logger;
+  /** Broker reconnect delay (mqtt.js reconnectPeriod; default 1000 ms). */
+  reconnectMs?: number;
+  /** How long the broker keeps the session of a disconnected worker (MQTT 5; default 48 h). */
+  sessionExpirySeconds?: number;
+  /** Before each batch's statement runs (tests: a crash before the commit). */
+  beforeWrite?: (readings: readonly Reading[]) => Promise<void> | void;
+  /** Makes missing partitions (first statement that finds none). */
+  ensurePartitions?: () => Promise<void>;
+  onBatch?: (result: BatchResult) => void;
+}
+
+interface Pending {
+  messageId: number | undefined;
+  /** The connection the message came on: its PUBACK is only valid there. */
+  stream: unknown;
+  reading?: Reading;
+}
+
+/** The error that tells mqtt.js not to acknowledge (this worker does, after the commit). */
+const SKIP_ACK = new Error('acknowledged after the batch commits');
+
+export class IngestWorker {
+  private client: MqttClient | undefined;
+  private pending: Pending[] = [];
+  private held: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private writeError: string | undefined;
+  private subscribed = false;
+  private stopped = false;
+  private readonly options: IngestWorkerOptions;
+
+  constructor(options: IngestWorkerOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const shared = o.subscription.mode === 'shared';
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      clean: false,
+      // $share needs MQTT 5; partitioned mode works on any 3.1.1 broker (aedes).
+      protocolVersion: shared ? 5 : 4,
+      ...(shared
+        ? {
+            properties: {
+              sessionExpiryInterval: o.sessionExpirySeconds ?? 48 * 3600,
+              // At most this many unacknowledged messages in flight to this worker.
+              receiveMaximum: Math.min(65_535, o.batchSize * 2)
+            }
+          }
+        : {}),
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      reconnectPeriod: o.reconnectMs ?? 1000,
+      connectTimeout: 10_000,
+      // mqtt.js subscribes again after a reconnect that found no session (broker lost it).
+      resubscribe: true
+    });
+    this.client = client;
+    client.handleMessage = (packet, callback) => this.receive(packet, callback);
+    client.on('error', (error) => o.logger?.warn({ err: error }, 'mqtt error'));
+    client.on('close', () => {
+      if (!this.stopped) this.subscribed = false;
+    });
+    client.on('connect', (connack) => {
+      o.logger?.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
+      // A session kept by the broker holds the subscriptions; mqtt.js resubscribes otherwise.
+      if (this.subscribed || connack.sessionPresent) this.subscribed = true;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error) => {
+        client.removeListener('connect', connected);
+        reject(error);
+      };
+      const connected = () => {
+        client.removeListener('error', failed);
+        resolve();
+      };
+      client.once('connect', connected);
+      client.once('error', failed);
+    });
+    const granted = await client.subscribeAsync(subscriptionFilters(o.subscription), { qos: 1 });
+    const refused = granted.filter((grant) => grant.qos > 2);
+    if (refused.length > 0) throw new Error(`broker refused the subscription ${refused[0]!.topic}`);
+    this.subscribed = true;
+    o.logger?.info({ filters: granted.length, clientId: o.clientId }, 'activity ingest subscribed');
+  }
+
+  private receive(packet: IPublishPacket, callback: (error?: Error) => void): void {
+    const o = this.options;
+    const entry: Pending = {
+      messageId: packet.qos > 0 ? packet.messageId : undefined,
+      stream: this.client?.stream
+    };
+    try {
+      const payload =
+        typeof packet.payload === 'string'
+          ? Buffer.from(packet.payload)
+          : Buffer.from(packet.payload);
+      const check = checkMessage(packet.topic, payload, o.limits);
+      if (check.ok) entry.reading = check.reading;
+      else o.metrics?.dropped(check.reason);
+    } catch (error) {
+      // Never out of the handler: a bug in a check must not stop the stream.
+      o.logger?.error({ err: error }, 'activity reading check failed');
+      o.metrics?.dropped('invalid');
+    }
+    this.pending.push(entry);
+    const reply = () => callback(packet.qos > 0 ? SKIP_ACK : undefined);
+    if (this.pending.length >= o.batchSize) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), o.batchWaitMs);
+    if (this.pending.length >= o.batchSize * 2) this.held.push(reply);
+    else reply();
+  }
+
+  /** Writes the waiting messages in batches of batchSize until none wait. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = (async () => {
+      try {
+        while (this.pending.length > 0 && !this.stopped) {
+          const batch = this.pending.slice(0, this.options.batchSize);
+          await this.commit(batch);
+          this.pending.splice(0, batch.length);
+          this.acknowledge(batch);
+          if (this.pending.length < this.options.batchSize * 2) this.release();
+        }
+      } finally {
+        this.flushing = undefined;
+        if (this.pending.length > 0 && !this.stopped)
+          this.timer ??= setTimeout(() => void this.flush(), this.options.batchWaitMs);
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Runs the statement until it commits (a database outage holds the batch, unacknowledged). */
+  private async commit(batch: Pending[]): Promise<void> {
+    const o = this.options;
+    const readings = batch.flatMap((entry) => (entry.reading ? [entry.reading] : []));
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await o.beforeWrite?.(readings);
+        if (this.stopped) return;
+        const started = process.hrtime.bigint();
+        const result = await writeBatch(o.pool, readings, {
+          ...(o.ensurePartitions ? { onMissingPartition: o.ensurePartitions } : {})
+        });
+        o.metrics?.batch(Number(process.hrtime.bigint() - started) / 1e9);
+        o.metrics?.stored(result.stored);
+        o.metrics?.dropped('duplicate', result.duplicates);
+        o.metrics?.dropped('unknown_device', result.unknownDevices);
+        this.writeError = undefined;
+        o.onBatch?.(result);
+        return;
+      } catch (error) {
+        this.writeError = error instanceof Error ? error.message : String(error);
+        o.logger?.error({ err: error, readings: readings.length }, 'activity batch write failed');
+        await sleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)));
+      }
+    }
+  }
+
+  private acknowledge(batch: Pending[]): void {
+    const client = this.client;
+    if (!client) return;
+    const send = (client as unknown as { _sendPacket(packet: object): void })._sendPacket;
+    for (const entry of batch) {
+      if (entry.messageId === undefined) continue;
+      if (!client.connected || entry.stream !== client.stream) continue;
+      send.call(client, { cmd: 'puback', messageId: entry.messageId });
+    }
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const reply of held) reply();
+  }
+
+  health(): WorkerHealth {
+    if (!this.client?.connected) return { ok: false, reason: 'not connected to the MQTT broker' };
+    if (!this.subscribed) return { ok: false, reason: 'not subscribed' };
+    if (this.writeError) return { ok: false, reason: `batch write failing: ${this.writeError}` };
+    return { ok: true };
+  }
+
+  /** Writes and acknowledges what waits, then disconnects (the session stays at the broker). */
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.release();
+    await this.client?.endAsync();
+  }
+
+  /** A crash: the connection drops without writing or acknowledging what waits (tests). */
+  async kill(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.pending = [];
+    await this.client?.endAsync(true);
+  }
+}
