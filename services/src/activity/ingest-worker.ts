@@ -25,9 +25,9 @@ import { writeBatch, type BatchResult } from './rollup-writer.ts';
 export const SHARE_GROUP = 'activity-ingest';
 
 /** The topic filters a worker subscribes to. */
-export function subscriptionFilters(subscription: Subscription): string[] {
+export function subscriptionFilters(subscription: Subscription, group = SHARE_GROUP): string[] {
   return subscription.mode === 'shared'
-    ? [`$share/${SHARE_GROUP}/${ALL_DEVICES_FILTER}`]
+    ? [`$share/${group}/${ALL_DEVICES_FILTER}`]
     : partitionFilters(subscription.index, subscription.count);
 }
 
@@ -38,6 +38,8 @@ export interface IngestWorkerOptions {
   /** Fixed per worker: the broker keeps its session and unacknowledged messages under it. */
   clientId: string;
   subscription: Subscription;
+  /** The $share group of shared mode (default activity-ingest; tests: their own). */
+  shareGroup?: string;
   pool: pg.Pool;
   limits: ReadingLimits;
   batchSize: number;
@@ -127,7 +129,9 @@ export class IngestWorker {
       client.once('connect', connected);
       client.once('error', failed);
     });
-    const granted = await client.subscribeAsync(subscriptionFilters(o.subscription), { qos: 1 });
+    const granted = await client.subscribeAsync(subscriptionFilters(o.subscription, o.shareGroup), {
+      qos: 1
+    });
     const refused = granted.filter((grant) => grant.qos > 2);
     if (refused.length > 0) throw new Error(`broker refused the subscription ${refused[0]!.topic}`);
     this.subscribed = true;
@@ -163,25 +167,27 @@ export class IngestWorker {
 
   /** Writes the waiting messages in batches of batchSize until none wait. */
   private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = (async () => {
-      try {
-        while (this.pending.length > 0 && !this.stopped) {
-          const batch = this.pending.slice(0, this.options.batchSize);
-          await this.commit(batch);
-          this.pending.splice(0, batch.length);
-          this.acknowledge(batch);
-          if (this.pending.length < this.options.batchSize * 2) this.release();
-        }
-      } finally {
-        this.flushing = undefined;
-        if (this.pending.length > 0 && !this.stopped)
-          this.timer ??= setTimeout(() => void this.flush(), this.options.batchWaitMs);
-      }
-    })();
+    // Set before the loop runs: a loop that ends at once must not leave a finished promise here.
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+      if (this.pending.length > 0 && !this.stopped)
+        this.timer ??= setTimeout(() => void this.flush(), this.options.batchWaitMs);
+    });
     return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    // Lets flush() store the promise before the first batch starts.
+    await Promise.resolve();
+    while (this.pending.length > 0 && !this.stopped) {
+      const batch = this.pending.slice(0, this.options.batchSize);
+      await this.commit(batch);
+      this.pending.splice(0, batch.length);
+      this.acknowledge(batch);
+      if (this.pending.length < this.options.batchSize * 2) this.release();
+    }
   }
 
   /** Runs the statement until it commits (a database outage holds the batch, unacknowledged). */
