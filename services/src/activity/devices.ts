@@ -147,7 +147,7 @@ export async function deviceRoutes(
         summary: 'Unregister a device: its readings are dropped from now on (stored ones stay)',
         tags: ['activity'],
         params: deviceParams,
-        response: { 204: { description: 'Unregistered.' } }
+        response: { 204: jsonResponse(z.null(), 'Unregistered (no body).') }
       }
     },
     async (request, reply) => {

@@ -30,6 +30,8 @@ export interface ActivityHooks {
   /** MQTT reconnect delay (default 1 s). */
   reconnectMs?: number;
   onBatch?: (result: BatchResult) => void;
+  /** The embedded broker once started (MQTT_URL unset): its URL for devices. */
+  onEmbeddedBroker?: (broker: EmbeddedBroker) => void;
   onMaintenance?: (report: MaintenanceReport) => void;
 }
 
@@ -57,6 +59,7 @@ export function createActivityService(hooks: ActivityHooks = {}) {
           logger
         });
         logger.info({ url: broker.url }, 'embedded MQTT broker started (MQTT_URL unset)');
+        hooks.onEmbeddedBroker?.(broker);
       }
       const policy = {
         lateWindowHours: config.lateWindowHours,
