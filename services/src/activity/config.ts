@@ -44,7 +44,7 @@ export const activityConfig = defineConfig({
     }),
     ACTIVITY_WORKER_INDEX: withDefault(integer(0, DEVICE_TOPIC_PARTITIONS - 1), '0', {
       description:
-        "Partitioned mode: this worker's index (0 to ACTIVITY_WORKER_COUNT - 1); it also names its persistent MQTT session (`activity-ingest-<index>`), so a restarted worker gets the QoS 1 messages queued while it was away."
+        "This worker's number. It names the worker's persistent MQTT session (`activity-ingest-<index>`), so a restarted worker gets the QoS 1 messages queued while it was away: every instance needs its own index in both modes (two with one index take the session from each other). Partitioned mode: also which partitions it reads (0 to ACTIVITY_WORKER_COUNT - 1)."
     }),
     ACTIVITY_WORKER_COUNT: withDefault(integer(1, DEVICE_TOPIC_PARTITIONS), '1', {
       description:
@@ -98,7 +98,8 @@ export const activityConfig = defineConfig({
       });
     const index = values.ACTIVITY_WORKER_INDEX;
     const count = values.ACTIVITY_WORKER_COUNT;
-    if (index !== undefined && count !== undefined && index >= count)
+    const partitioned = values.ACTIVITY_SUBSCRIPTION_MODE !== 'shared';
+    if (partitioned && index !== undefined && count !== undefined && index >= count)
       issues.push({
         variable: 'ACTIVITY_WORKER_INDEX',
         message: `must be below ACTIVITY_WORKER_COUNT (${count})`
@@ -106,6 +107,7 @@ export const activityConfig = defineConfig({
     return issues;
   },
   build: (v): ActivityConfig => ({
+    workerIndex: v.ACTIVITY_WORKER_INDEX,
     mqttUrl: v.MQTT_URL,
     mqttUsername: v.ACTIVITY_MQTT_USERNAME,
     mqttPassword: v.ACTIVITY_MQTT_PASSWORD,
@@ -127,6 +129,8 @@ export type Subscription =
   { mode: 'shared' } | { mode: 'partitioned'; index: number; count: number };
 
 export interface ActivityConfig {
+  /** Names the worker's MQTT session (client id activity-ingest-<index>). */
+  workerIndex: number;
   /** Unset: the embedded broker (never in production). */
   mqttUrl: string | undefined;
   mqttUsername: string;

@@ -68,12 +68,11 @@ export function createActivityService(hooks: ActivityHooks = {}) {
       };
       // Before any worker subscribes: a valid reading always finds its partition.
       await ensurePartitions(pool, policy);
-      const index = config.subscription.mode === 'partitioned' ? config.subscription.index : 0;
       const worker = new IngestWorker({
         url: config.mqttUrl ?? broker!.url,
         username: config.mqttUsername,
         password: ingestPassword,
-        clientId: `activity-ingest-${index}`,
+        clientId: `activity-ingest-${config.workerIndex}`,
         subscription: config.subscription,
         pool,
         limits: {

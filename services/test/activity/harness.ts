@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { createLogger, migrate } from '../../src/platform/index.ts';
+import { createLogger, migrate, type LogLevel } from '../../src/platform/index.ts';
 import { IngestWorker, type IngestWorkerOptions } from '../../src/activity/ingest-worker.ts';
 import { activityMetrics, type ActivityMetrics } from '../../src/activity/metrics.ts';
 import { ensurePartitions } from '../../src/activity/partitions.ts';
@@ -78,7 +78,7 @@ export async function ingestBench(): Promise<IngestBench> {
         sessionExpirySeconds: 30,
         onBatch: (result) => batches.push(result),
         logger: createLogger({
-          level: process.env.LOG_LEVEL ?? 'silent',
+          level: (process.env.LOG_LEVEL ?? 'silent') as LogLevel,
           service: 'activity-test'
         }),
         ...options
