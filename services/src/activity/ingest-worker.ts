@@ -235,6 +235,8 @@ export class IngestWorker {
   }
 
   health(): WorkerHealth {
+    // The platform probes once before it starts workers: not started yet is not a failure.
+    if (!this.client && !this.stopped) return { ok: true };
     if (!this.client?.connected) return { ok: false, reason: 'not connected to the MQTT broker' };
     if (!this.subscribed) return { ok: false, reason: 'not subscribed' };
     if (this.writeError) return { ok: false, reason: `batch write failing: ${this.writeError}` };
