@@ -145,10 +145,9 @@ export class IngestWorker {
       stream: this.client?.stream
     };
     try {
-      const payload =
-        typeof packet.payload === 'string'
-          ? Buffer.from(packet.payload)
-          : Buffer.from(packet.payload);
+      const payload = Buffer.isBuffer(packet.payload)
+        ? packet.payload
+        : Buffer.from(packet.payload);
       const check = checkMessage(packet.topic, payload, o.limits);
       if (check.ok) entry.reading = check.reading;
       else o.metrics?.dropped(check.reason);
