@@ -101,10 +101,11 @@ export interface EmbeddedBroker {
   readonly port: number;
   stop(): Promise<void>;
   /**
-   * Stops and starts again on the same port, keeping the sessions and their queued QoS 1
-   * messages (like a production broker with persistence on).
+   * Starts again on the same port (stopping first if running), keeping the sessions and their
+   * queued QoS 1 messages like a production broker with persistence on; `forgetSessions`: like
+   * one without (every client must subscribe again).
    */
-  restart(): Promise<void>;
+  restart(options?: { forgetSessions?: boolean }): Promise<void>;
 }
 
 async function listenOn(broker: Aedes, host: string, port: number): Promise<net.Server> {
@@ -124,7 +125,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const rules = brokerRules(options, options.logger);
   let broker = await Aedes.createBroker({ ...rules });
   // Kept over restarts: aedes closes clients but leaves its persistence intact.
-  const persistence = (broker as unknown as { persistence: unknown }).persistence;
+  const persistenceOf = (running: Aedes) =>
+    (running as unknown as { persistence: unknown }).persistence;
+  let persistence = persistenceOf(broker);
   let server = await listenOn(broker, host, options.port ?? 0);
   const port = (server.address() as net.AddressInfo).port;
   let stopped = false;
@@ -136,9 +139,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       stopped = true;
       await closeBroker(broker, server);
     },
-    async restart() {
+    async restart({ forgetSessions = false } = {}) {
       if (!stopped) await closeBroker(broker, server);
-      broker = await Aedes.createBroker({ ...rules, persistence });
+      broker = await Aedes.createBroker({ ...rules, ...(forgetSessions ? {} : { persistence }) });
+      persistence = persistenceOf(broker);
       server = await listenOn(broker, host, port);
       stopped = false;
     }

@@ -64,6 +64,12 @@ interface Pending {
   reading?: Reading;
 }
 
+class SubscriptionRefused extends Error {
+  constructor(topic: string) {
+    super(`the broker refused the subscription ${topic}`);
+  }
+}
+
 /** The error that tells mqtt.js not to acknowledge (this worker does, after the commit). */
 const SKIP_ACK = new Error('acknowledged after the batch commits');
 
@@ -75,6 +81,7 @@ export class IngestWorker {
   private flushing: Promise<void> | undefined;
   private writeError: string | undefined;
   private subscribed = false;
+  private everSubscribed = false;
   private stopped = false;
   private readonly options: IngestWorkerOptions;
 
@@ -103,38 +110,57 @@ export class IngestWorker {
       ...(o.password !== undefined ? { password: o.password } : {}),
       reconnectPeriod: o.reconnectMs ?? 1000,
       connectTimeout: 10_000,
-      // mqtt.js subscribes again after a reconnect that found no session (broker lost it).
-      resubscribe: true
+      // This worker subscribes on every connect that found no session (below).
+      resubscribe: false
     });
     this.client = client;
     client.handleMessage = (packet, callback) => this.receive(packet, callback);
-    client.on('error', (error) => o.logger?.warn({ err: error }, 'mqtt error'));
     client.on('close', () => {
       if (!this.stopped) this.subscribed = false;
     });
+    // Resolved by the first subscription; rejected only by what retrying cannot fix (a refused
+    // login or subscription). An unreachable broker is retried every reconnectMs meanwhile.
+    let ready!: { resolve: () => void; reject: (error: Error) => void };
+    const subscribedOnce = new Promise<void>((resolve, reject) => (ready = { resolve, reject }));
+    client.on('error', (error) => {
+      o.logger?.warn({ err: error }, 'mqtt error');
+      const code = (error as { code?: unknown }).code;
+      // CONNACK 4/5 (3.1.1), 134/135 (5): bad login, not authorized.
+      if (code === 4 || code === 5 || code === 134 || code === 135) ready.reject(error);
+    });
     client.on('connect', (connack) => {
       o.logger?.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
-      // A session kept by the broker holds the subscriptions; mqtt.js resubscribes otherwise.
-      if (this.subscribed || connack.sessionPresent) this.subscribed = true;
+      // A session the broker kept still holds the subscriptions.
+      if (connack.sessionPresent && this.everSubscribed) {
+        this.subscribed = true;
+        return;
+      }
+      void this.subscribe(client).then(ready.resolve, (error: Error) => {
+        o.logger?.error({ err: error }, 'activity ingest subscription failed');
+        if (error instanceof SubscriptionRefused) ready.reject(error);
+      });
     });
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error) => {
-        client.removeListener('connect', connected);
-        reject(error);
-      };
-      const connected = () => {
-        client.removeListener('error', failed);
-        resolve();
-      };
-      client.once('connect', connected);
-      client.once('error', failed);
+    await subscribedOnce.catch(async (error: unknown) => {
+      // No retry loop left behind: the worker failed to start.
+      this.stopped = true;
+      await client.endAsync(true);
+      throw error;
     });
-    const granted = await client.subscribeAsync(subscriptionFilters(o.subscription, o.shareGroup), {
-      qos: 1
+  }
+
+  private async subscribe(client: MqttClient): Promise<void> {
+    const o = this.options;
+    const filters = subscriptionFilters(o.subscription, o.shareGroup);
+    // mqtt.js rejects with the SUBACK when the broker refused a filter (0x80 and up).
+    const granted = await client.subscribeAsync(filters, { qos: 1 }).catch((error: unknown) => {
+      if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback')
+        throw new SubscriptionRefused(filters.join(', '));
+      throw error;
     });
     const refused = granted.filter((grant) => grant.qos > 2);
-    if (refused.length > 0) throw new Error(`broker refused the subscription ${refused[0]!.topic}`);
+    if (refused.length > 0) throw new SubscriptionRefused(refused[0]!.topic);
     this.subscribed = true;
+    this.everSubscribed = true;
     o.logger?.info({ filters: granted.length, clientId: o.clientId }, 'activity ingest subscribed');
   }
 

@@ -88,6 +88,55 @@ describe('activity ingestion reliability (embedded broker)', () => {
     await worker.stop();
   });
 
+  it('subscribes again when the restarted broker lost its session', async () => {
+    const id = 'dev-forgot-001';
+    await bench.addUser('user-forgot');
+    await bench.addDevice(id, 'user-forgot');
+    const worker = await bench.worker({
+      url: broker.url,
+      ...INGEST,
+      subscription: ALL,
+      reconnectMs: 100
+    });
+    await broker.restart({ forgetSessions: true });
+    const device = await mqtt.connectAsync(broker.url, {
+      username: id,
+      password: deviceKeyFor(KEY, id)
+    });
+    // Readings published before the worker subscribed again reach no one (QoS 1 to no
+    // subscriber): publish one a second until the worker has them.
+    const start = Date.now() - 45 * 60_000;
+    let sent = 0;
+    await waitFor(
+      'readings after the restart',
+      async () => {
+        await device.publishAsync(
+          deviceTopic(id),
+          readingPayload(id, new Date(start + sent++ * 1000)),
+          { qos: 1 }
+        );
+        await sleep(100);
+        return bench.day('user-forgot', dayIn(new Date(start), 'UTC'));
+      },
+      5000
+    );
+    await waitFor('the worker healthy', () => worker.health().ok);
+    await device.endAsync();
+    await worker.stop();
+  });
+
+  it('refuses to start with a wrong broker password instead of retrying forever', async () => {
+    await assert.rejects(
+      bench.worker({
+        url: broker.url,
+        username: INGEST.username,
+        password: 'wrong',
+        subscription: ALL
+      }),
+      /Bad username or password/
+    );
+  });
+
   it('loses nothing and doubles nothing when a worker dies before its batch commits', async () => {
     const id = 'dev-crash-0001';
     await bench.addUser('user-crash');
