@@ -34,11 +34,20 @@ export async function ensurePartitions(
   now = Date.now()
 ): Promise<number> {
   const back = Math.ceil(policy.lateWindowHours / 24);
-  const { rows } = await pool.query<{ created: number }>(
-    'SELECT activity_ensure_partitions($1::date, $2::date) AS created',
-    [utcDate(now, -back), utcDate(now, 2)]
-  );
-  return rows[0]?.created ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rows } = await pool.query<{ created: number }>(
+        'SELECT activity_ensure_partitions($1::date, $2::date) AS created',
+        [utcDate(now, -back), utcDate(now, 2)]
+      );
+      return rows[0]?.created ?? 0;
+    } catch (error) {
+      // Two sessions creating the same partition at once: IF NOT EXISTS does not cover the race
+      // (42P07 duplicate table, 23505 on the catalog). The next attempt finds it made.
+      const code = (error as { code?: string }).code;
+      if ((code !== '42P07' && code !== '23505') || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** One maintenance round: ensure ahead, then drop what is past retention. */

@@ -46,50 +46,56 @@ export function createActivityService(hooks: ActivityHooks = {}) {
       const deviceKey =
         config.deviceKey ?? (config.mqttUrl ? undefined : randomBytes(32).toString('base64url'));
       const ingestPassword = config.mqttPassword ?? randomBytes(24).toString('base64url');
-      let broker: EmbeddedBroker | undefined;
-      if (!config.mqttUrl) {
-        if (config.subscription.mode === 'shared')
-          throw new Error(
-            'The embedded broker (MQTT 3.1.1) has no shared subscriptions: use ACTIVITY_SUBSCRIPTION_MODE=partitioned or set MQTT_URL.'
-          );
-        broker = await startEmbeddedBroker({
-          port: hooks.embeddedBrokerPort ?? 0,
-          deviceKey,
-          ingest: { username: config.mqttUsername, password: ingestPassword },
-          logger
-        });
-        logger.info({ url: broker.url }, 'embedded MQTT broker started (MQTT_URL unset)');
-        hooks.onEmbeddedBroker?.(broker);
-      }
+      if (!config.mqttUrl && config.subscription.mode === 'shared')
+        throw new Error(
+          'The embedded broker (MQTT 3.1.1) has no shared subscriptions: use ACTIVITY_SUBSCRIPTION_MODE=partitioned or set MQTT_URL.'
+        );
       const policy = {
         lateWindowHours: config.lateWindowHours,
         rawRetentionDays: config.rawRetentionDays,
         minuteRetentionDays: config.minuteRetentionDays
       };
-      // Before any worker subscribes: a valid reading always finds its partition.
-      await ensurePartitions(pool, policy);
-      const worker = new IngestWorker({
-        url: config.mqttUrl ?? broker!.url,
-        username: config.mqttUsername,
-        password: ingestPassword,
-        clientId: `activity-ingest-${config.workerIndex}`,
-        subscription: config.subscription,
-        pool,
-        limits: {
-          maxBytes: config.maxMessageBytes,
-          lateWindowMs: config.lateWindowHours * 3_600_000
-        },
-        batchSize: config.batchSize,
-        batchWaitMs: config.batchWaitMs,
-        sessionExpirySeconds: config.lateWindowHours * 3600,
-        metrics: measure,
-        logger,
-        ...(hooks.reconnectMs ? { reconnectMs: hooks.reconnectMs } : {}),
-        ensurePartitions: async () => {
-          await ensurePartitions(pool, policy);
-        },
-        ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {})
-      });
+      let broker: EmbeddedBroker | undefined;
+      let worker: IngestWorker | undefined;
+      // start() only wires (the API documents are generated from it without a database or
+      // broker); the broker, the partitions and the subscription come with the worker's start.
+      const startIngest = async () => {
+        if (!config.mqttUrl) {
+          broker = await startEmbeddedBroker({
+            port: hooks.embeddedBrokerPort ?? 0,
+            deviceKey,
+            ingest: { username: config.mqttUsername, password: ingestPassword },
+            logger
+          });
+          logger.info({ url: broker.url }, 'embedded MQTT broker started (MQTT_URL unset)');
+          hooks.onEmbeddedBroker?.(broker);
+        }
+        // Before the worker subscribes: a valid reading always finds its partition.
+        await ensurePartitions(pool, policy);
+        worker = new IngestWorker({
+          url: config.mqttUrl ?? broker!.url,
+          username: config.mqttUsername,
+          password: ingestPassword,
+          clientId: `activity-ingest-${config.workerIndex}`,
+          subscription: config.subscription,
+          pool,
+          limits: {
+            maxBytes: config.maxMessageBytes,
+            lateWindowMs: config.lateWindowHours * 3_600_000
+          },
+          batchSize: config.batchSize,
+          batchWaitMs: config.batchWaitMs,
+          sessionExpirySeconds: config.lateWindowHours * 3600,
+          metrics: measure,
+          logger,
+          ...(hooks.reconnectMs ? { reconnectMs: hooks.reconnectMs } : {}),
+          ensurePartitions: async () => {
+            await ensurePartitions(pool, policy);
+          },
+          ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {})
+        });
+        await worker.start();
+      };
       let duty: ExclusiveDuty | undefined;
       return {
         routes: async (app) => app.register(deviceRoutes, { pool, deviceKey }),
@@ -115,13 +121,14 @@ export function createActivityService(hooks: ActivityHooks = {}) {
           },
           {
             name: 'ingest',
-            start: () => worker.start(),
+            start: startIngest,
             // Writes and acknowledges what it holds, then the embedded broker (if any) stops.
             async stop() {
-              await worker.stop();
+              await worker?.stop();
               await broker?.stop();
             },
-            health: () => worker.health()
+            // The platform probes once before workers start: not started is not a failure.
+            health: () => worker?.health() ?? { ok: true }
           }
         ]
       };

@@ -88,3 +88,24 @@ describe('activity partition maintenance', () => {
     assert.equal(result.stored, 1);
   });
 });
+
+describe('activity partition maintenance under concurrency', () => {
+  it('lets several instances make the same partitions at once', async () => {
+    const db = await createTestDatabase();
+    try {
+      await migrate(db.pool, {});
+      const { ensurePartitions } = await import('../../src/activity/partitions.ts');
+      const now = Date.parse('2027-01-15T10:00:00Z');
+      const made = await Promise.all(
+        Array.from({ length: 5 }, () => ensurePartitions(db.pool, { lateWindowHours: 240 }, now))
+      );
+      // 13 days x 2 daily tables + January of the day rollups, made once between them.
+      assert.equal(
+        made.reduce((sum, n) => sum + n, 0),
+        27
+      );
+    } finally {
+      await db.drop();
+    }
+  });
+});
