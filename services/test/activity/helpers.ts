@@ -1,5 +1,6 @@
 // Helpers of the activity tests: MQTT clients that connect or fail fast, waiting for a condition,
 // and readings as the contract writes them.
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
@@ -74,4 +75,23 @@ export async function grants(client: MqttClient, topics: string[]): Promise<numb
     if (!packet?.granted) throw error;
     return packet.granted.map((g) => (typeof g === 'number' ? g : g.qos));
   }
+}
+
+/**
+ * For a test that needs a system service (Mosquitto): false (run) on CI, where its absence is a
+ * failure; elsewhere the reason to skip when it is missing.
+ */
+export function skipUnless(available: boolean, what: string): string | false {
+  if (available || process.env.CI === 'true') return false;
+  return `${what} is not available on this machine (CI runs it)`;
+}
+
+/** Whether something accepts TCP connections at host:port. */
+export async function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+    socket.on('connect', () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
 }

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import { deviceKeyFor } from '../../src/activity/broker.ts';
 import { SHARE_GROUP } from '../../src/activity/ingest-worker.ts';
-import { collect, connect, grants, readingPayload, waitFor } from './helpers.ts';
+import { existsSync } from 'node:fs';
+import { collect, connect, grants, readingPayload, skipUnless, waitFor } from './helpers.ts';
 import { startPrivateMosquitto, type PrivateMosquitto } from './mosquitto.ts';
 
 const KEY = 'test-device-key-0123456789';
@@ -14,7 +15,9 @@ const INGEST = { username: 'activity-ingest', password: 'ingest-secret-1234' };
 const ALICE = 'dev-alice-0001';
 const BOB = 'dev-bob-00002';
 
-describe('production Mosquitto setup: password file and ACL', () => {
+const skip = skipUnless(existsSync('/usr/sbin/mosquitto'), 'Mosquitto (/usr/sbin/mosquitto)');
+
+describe('production Mosquitto setup: password file and ACL', { skip }, () => {
   let mosquitto: PrivateMosquitto;
   before(async () => {
     mosquitto = await startPrivateMosquitto({

@@ -7,12 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { BatchResult } from '../../src/activity/rollup-writer.ts';
-import { connect, publishReading, waitFor } from './helpers.ts';
+import { connect, listening, publishReading, skipUnless, waitFor } from './helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from './harness.ts';
 
-const URL = process.env.MQTT_TEST_URL ?? 'mqtt://127.0.0.1:1883';
+const BROKER_URL = process.env.MQTT_TEST_URL ?? 'mqtt://127.0.0.1:1883';
 
-describe('shared subscription on Mosquitto', () => {
+const broker = new URL(BROKER_URL);
+const skip = skipUnless(
+  await listening(broker.hostname, Number(broker.port || 1883)),
+  `an MQTT 5 broker at ${BROKER_URL}`
+);
+
+describe('shared subscription on Mosquitto', { skip }, () => {
   let bench: IngestBench;
   before(async () => {
     bench = await ingestBench();
@@ -29,7 +35,7 @@ describe('shared subscription on Mosquitto', () => {
     const workers = await Promise.all(
       [0, 1].map((n) =>
         bench.worker({
-          url: URL,
+          url: BROKER_URL,
           clientId: `ingest-shared-${run}-${n}`,
           subscription: { mode: 'shared' },
           shareGroup,
@@ -42,7 +48,7 @@ describe('shared subscription on Mosquitto', () => {
     const perDevice = 30;
     await Promise.all(
       ids.map(async (id) => {
-        const client = await connect(URL, { clientId: `pub-${id}` });
+        const client = await connect(BROKER_URL, { clientId: `pub-${id}` });
         for (let i = 0; i < perDevice; i++)
           await publishReading(client, id, new Date(start + i * 1000), { steps: 1 });
         await client.endAsync();
