@@ -23,7 +23,7 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 //   scripts/          org lifecycle; the toolkit and the gate (its LWC build)
 //   lab/, bench/, tests      compose everything below
 // toolkit/testing/ holds test helpers: tests, the lab's tests and benches only.
-const SIMULATORS = ['salesforce', 'sap', 'securepay', 'backcheck'];
+const SIMULATORS = ['salesforce', 'sap', 'securepay', 'backcheck', 'devices'];
 const SLICES = ['account-sync', 'payments'];
 const above = (...paths) => paths.map((path) => `./${path}`);
 const layering = [

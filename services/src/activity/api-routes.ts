@@ -1,0 +1,108 @@
+// GET /activity/users/:userId/summary and GET /activity/users/:userId/series (ActivityContract.json):
+// what ActivityController (Apex) calls through the Activity_API Named Credential, always for the
+// running portal user's own Contact.Fitness_User_Id__c. Bearer auth by the platform, narrowed to
+// ACTIVITY_API_TOKENS (api-tokens.ts). Two primary-key reads per request (activity-queries.ts).
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { HttpError, jsonResponse } from '../platform/index.ts';
+import { daysBetween, findUser, hoursOfDay } from './activity-queries.ts';
+import type { ActivityUser, Queryable } from './activity-queries.ts';
+import { dailySeriesView, hourlySeriesView, PERIOD_DAYS, summaryView } from './activity-views.ts';
+import { seriesBody, seriesQuery, summaryBody, summaryQuery, userParams } from './api-schemas.ts';
+import { activityReaderCheck } from './api-tokens.ts';
+import { addDays, localDate } from './local-date.ts';
+
+export interface ActivityApiRoutesOptions extends Record<string, unknown> {
+  pool: pg.Pool | Queryable;
+  /**
+   * ACTIVITY_API_TOKENS: the bearer tokens that may read activity (each must also be in
+   * SERVICE_API_TOKENS, checked first by the platform). Empty: every platform token may.
+   */
+  tokens: readonly string[];
+  /** The clock that decides "today" (tests). */
+  now?: () => Date;
+}
+
+const ERRORS = {
+  403: '`forbidden`: the bearer token is not one of ACTIVITY_API_TOKENS.',
+  404: '`not_found`: no fitness user with this id.'
+};
+
+export async function activityApiRoutes(
+  app: FastifyInstance,
+  options: ActivityApiRoutesOptions
+): Promise<void> {
+  const { pool } = options;
+  const now = options.now ?? (() => new Date());
+  const mayRead = activityReaderCheck(options.tokens);
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.addHook('onRequest', async (request) => {
+    if (!mayRead(request)) {
+      request.log.warn(
+        { principal: request.principal?.tokenId },
+        'activity read refused: token not in ACTIVITY_API_TOKENS'
+      );
+      throw new HttpError(403, 'forbidden', 'This token may not read activity.');
+    }
+  });
+
+  const user = async (userId: string): Promise<ActivityUser> => {
+    const found = await findUser(pool, userId);
+    // The id is not echoed: nothing of the request comes back in an error body.
+    if (!found) throw new HttpError(404, 'not_found', 'No fitness user with this id.');
+    return found;
+  };
+
+  routes.get(
+    '/activity/users/:userId/summary',
+    {
+      config: { errorResponses: ERRORS },
+      schema: {
+        operationId: 'getActivitySummary',
+        summary: "A user's activity of one day (default: today in their time zone)",
+        tags: ['activity'],
+        params: userParams,
+        querystring: summaryQuery,
+        response: { 200: jsonResponse(summaryBody, "The day's totals (zeros without activity).") }
+      }
+    },
+    async (request) => {
+      const found = await user(request.params.userId);
+      const date = request.query.date ?? localDate(now(), found.timeZone);
+      const [day] = await daysBetween(pool, found.userId, date, date);
+      return summaryView(found, date, day);
+    }
+  );
+
+  routes.get(
+    '/activity/users/:userId/series',
+    {
+      config: { errorResponses: ERRORS },
+      schema: {
+        operationId: 'getActivitySeries',
+        summary: "A user's activity over a day (hourly), a week or 30 days (daily)",
+        tags: ['activity'],
+        params: userParams,
+        querystring: seriesQuery,
+        response: {
+          200: jsonResponse(
+            seriesBody,
+            'day: one point per hour of the local day; week: 7 and month: 30 daily points ending on `end`. Zero points (heart rate null) where nothing was recorded.'
+          )
+        }
+      }
+    },
+    async (request) => {
+      const found = await user(request.params.userId);
+      const { period } = request.query;
+      const end = request.query.end ?? localDate(now(), found.timeZone);
+      if (period === 'day') {
+        return hourlySeriesView(found, await hoursOfDay(pool, found.userId, end, found.timeZone));
+      }
+      const from = addDays(end, -(PERIOD_DAYS[period] - 1));
+      return dailySeriesView(found, period, end, await daysBetween(pool, found.userId, from, end));
+    }
+  );
+}
