@@ -7,7 +7,7 @@
 //   - the ingest user may only SUBSCRIBE to activity/v1/...; it publishes nothing;
 //   - anyone else is refused at CONNECT.
 // aedes has no `$share/` subscriptions: the workers split the topics by partition instead.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { once } from 'node:events';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
@@ -16,11 +16,15 @@ import {
   DEVICE_TOPIC_ROOT,
   deviceTopic
 } from '../../../toolkit/src/device-topic.ts';
+import { deriveDeviceKey, isDeviceKey } from '../../../toolkit/src/device-key.ts';
 import type { Logger } from '../platform/index.ts';
 
-/** A device's broker password: base64url(HMAC-SHA256(secret, deviceId)). */
+/**
+ * A device's broker password: base64url(HMAC-SHA256(secret, deviceId)), the toolkit's derivation
+ * the device fleet simulator signs in with.
+ */
 export function deviceKeyFor(secret: string, deviceId: string): string {
-  return createHmac('sha256', secret).update(deviceId, 'utf8').digest('base64url');
+  return deriveDeviceKey(secret, deviceId);
 }
 
 /** Equal-length digests compared in constant time (no early exit on the first differing byte). */
@@ -58,7 +62,7 @@ export function brokerRules(
       if (name === credentials.ingest.username) {
         if (sameSecret(password, credentials.ingest.password)) role = { kind: 'ingest' };
       } else if (credentials.deviceKey !== undefined && DEVICE_ID_PATTERN.test(name)) {
-        if (sameSecret(password, deviceKeyFor(credentials.deviceKey, name)))
+        if (password !== undefined && isDeviceKey(credentials.deviceKey, name, password))
           role = { kind: 'device', topic: deviceTopic(name) };
       }
       if (!role) {
