@@ -19,7 +19,7 @@ import { ALL_DEVICES_FILTER, partitionFilters } from '../../../toolkit/src/devic
 import type { Logger, WorkerHealth } from '../platform/index.ts';
 import type { Subscription } from './config.ts';
 import type { ActivityMetrics } from './metrics.ts';
-import { checkMessage, type Reading, type ReadingLimits } from './readings.ts';
+import { checkMessage, type Reading, type ReadingLimits, type RejectReason } from './readings.ts';
 import { writeBatch, type BatchResult } from './rollup-writer.ts';
 
 export const SHARE_GROUP = 'activity-ingest';
@@ -54,11 +54,18 @@ export interface IngestWorkerOptions {
   beforeWrite?: (readings: readonly Reading[]) => Promise<void> | void;
   /** Makes missing partitions (first statement that finds none). */
   ensurePartitions?: () => Promise<void>;
-  onBatch?: (result: BatchResult) => void;
+  onBatch?: (report: BatchReport) => void;
+}
+
+/** One committed batch: what the statement did, and the messages the check dropped before it. */
+export interface BatchReport extends BatchResult {
+  /** Messages of the batch dropped by the check, by reason (oversized, malformed, too_late...). */
+  rejected: Partial<Record<RejectReason, number>>;
 }
 
 interface Pending {
   messageId: number | undefined;
+  rejected?: RejectReason;
   /** The connection the message came on: its PUBACK is only valid there. */
   stream: unknown;
   reading?: Reading;
@@ -176,10 +183,14 @@ export class IngestWorker {
         : Buffer.from(packet.payload);
       const check = checkMessage(packet.topic, payload, o.limits);
       if (check.ok) entry.reading = check.reading;
-      else o.metrics?.dropped(check.reason);
+      else {
+        entry.rejected = check.reason;
+        o.metrics?.dropped(check.reason);
+      }
     } catch (error) {
       // Never out of the handler: a bug in a check must not stop the stream.
       o.logger?.error({ err: error }, 'activity reading check failed');
+      entry.rejected = 'invalid';
       o.metrics?.dropped('invalid');
     }
     this.pending.push(entry);
@@ -232,7 +243,10 @@ export class IngestWorker {
         o.metrics?.dropped('duplicate', result.duplicates);
         o.metrics?.dropped('unknown_device', result.unknownDevices);
         this.writeError = undefined;
-        o.onBatch?.(result);
+        const rejected: Partial<Record<RejectReason, number>> = {};
+        for (const entry of batch)
+          if (entry.rejected) rejected[entry.rejected] = (rejected[entry.rejected] ?? 0) + 1;
+        o.onBatch?.({ ...result, rejected });
         return;
       } catch (error) {
         this.writeError = error instanceof Error ? error.message : String(error);
@@ -269,12 +283,19 @@ export class IngestWorker {
   }
 
   /** Writes and acknowledges what waits, then disconnects (the session stays at the broker). */
-  async stop(): Promise<void> {
-    await this.flush();
+  async stop(drainMs = 10_000): Promise<void> {
+    // A database that is down would hold the last batch forever: after drainMs it is left
+    // unacknowledged, and the broker redelivers it to this client id's next connection.
+    const timeout = new AbortController();
+    await Promise.race([
+      this.flush(),
+      sleep(drainMs, undefined, { signal: timeout.signal }).catch(() => undefined)
+    ]);
+    timeout.abort();
     this.stopped = true;
     clearTimeout(this.timer);
     this.release();
-    await this.client?.endAsync();
+    await this.client?.endAsync(!this.client.connected);
   }
 
   /** A crash: the connection drops without writing or acknowledging what waits (tests). */

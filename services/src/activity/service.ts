@@ -15,10 +15,9 @@ import { defineService, startExclusiveDuty, type ExclusiveDuty } from '../platfo
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import { activityConfig } from './config.ts';
 import { deviceRoutes } from './devices.ts';
-import { IngestWorker } from './ingest-worker.ts';
+import { IngestWorker, type BatchReport } from './ingest-worker.ts';
 import { activityMetrics } from './metrics.ts';
 import { ensurePartitions, runPartitionMaintenance, type MaintenanceReport } from './partitions.ts';
-import type { BatchResult } from './rollup-writer.ts';
 
 export interface ActivityHooks {
   /** Port of the embedded broker when MQTT_URL is unset (default 0: any free port). */
@@ -29,7 +28,7 @@ export interface ActivityHooks {
   maintenanceIntervalMs?: number;
   /** MQTT reconnect delay (default 1 s). */
   reconnectMs?: number;
-  onBatch?: (result: BatchResult) => void;
+  onBatch?: (report: BatchReport) => void;
   /** The embedded broker once started (MQTT_URL unset): its URL for devices. */
   onEmbeddedBroker?: (broker: EmbeddedBroker) => void;
   onMaintenance?: (report: MaintenanceReport) => void;

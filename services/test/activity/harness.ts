@@ -4,10 +4,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { createLogger, migrate, type LogLevel } from '../../src/platform/index.ts';
-import { IngestWorker, type IngestWorkerOptions } from '../../src/activity/ingest-worker.ts';
+import {
+  IngestWorker,
+  type BatchReport,
+  type IngestWorkerOptions
+} from '../../src/activity/ingest-worker.ts';
 import { activityMetrics, type ActivityMetrics } from '../../src/activity/metrics.ts';
 import { ensurePartitions } from '../../src/activity/partitions.ts';
-import type { BatchResult } from '../../src/activity/rollup-writer.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 export const HOUR_MS = 3_600_000;
@@ -23,7 +26,7 @@ export interface IngestBench {
   db: TestDatabase;
   registry: Registry;
   metrics: ActivityMetrics;
-  batches: BatchResult[];
+  batches: BatchReport[];
   addUser(userId: string, timeZone?: string, goal?: number): Promise<void>;
   addDevice(deviceId: string, userId: string): Promise<void>;
   /** A worker on this bench's database (started). */
@@ -45,7 +48,7 @@ export async function ingestBench(): Promise<IngestBench> {
   const metrics = activityMetrics(registry);
   const workers: IngestWorker[] = [];
   const pools: pg.Pool[] = [];
-  const batches: BatchResult[] = [];
+  const batches: BatchReport[] = [];
   return {
     db,
     registry,

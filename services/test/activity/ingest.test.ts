@@ -188,6 +188,7 @@ describe('activity ingestion (embedded broker)', () => {
     await bench.addUser('user-flood');
     await bench.addDevice('dev-flood-001', 'user-flood');
     const worker = await bench.worker({ url: broker.url, ...INGEST, subscription: ALL });
+    const batchesBefore = bench.batches.length;
     const client = await device('dev-flood-001');
     const topic = deviceTopic('dev-flood-001');
     const before = {
@@ -232,6 +233,18 @@ describe('activity ingestion (embedded broker)', () => {
     assert.equal((await bench.dropped('malformed')) - before.malformed, good);
     assert.equal((await bench.dropped('invalid')) - before.invalid, good);
     assert.equal((await bench.dropped('device_mismatch')) - before.mismatch, good);
+    // The same drops in the worker's per-batch reports.
+    const rejected = bench.batches.slice(batchesBefore).reduce<Record<string, number>>((sum, b) => {
+      for (const [reason, n] of Object.entries(b.rejected))
+        sum[reason] = (sum[reason] ?? 0) + (n ?? 0);
+      return sum;
+    }, {});
+    assert.deepEqual(rejected, {
+      malformed: good,
+      oversized: good,
+      invalid: good,
+      device_mismatch: good
+    });
     assert.deepEqual(worker.health(), { ok: true });
     await worker.stop();
   });

@@ -196,3 +196,46 @@ describe('activity ingestion reliability (embedded broker)', () => {
     await third.stop();
   });
 });
+
+describe('activity ingest worker stop while the database is down', () => {
+  it('gives up the batch after the drain time, unacknowledged, instead of hanging', async () => {
+    const broker = await startEmbeddedBroker({ port: 0, deviceKey: KEY, ingest: INGEST });
+    const bench = await ingestBench();
+    try {
+      const id = 'dev-dbdown-001';
+      await bench.addUser('user-dbdown');
+      await bench.addDevice(id, 'user-dbdown');
+      const failing = { fail: true };
+      const worker = await bench.worker({
+        url: broker.url,
+        ...INGEST,
+        subscription: ALL,
+        beforeWrite: () => {
+          if (failing.fail) throw new Error('database unreachable');
+        }
+      });
+      const device = await mqtt.connectAsync(broker.url, {
+        username: id,
+        password: deviceKeyFor(KEY, id)
+      });
+      const ts = new Date(Date.now() - 65 * 60_000);
+      await device.publishAsync(deviceTopic(id), readingPayload(id, ts, { steps: 9 }), { qos: 1 });
+      await waitFor('the write failing', () =>
+        /batch write failing/.test(worker.health().reason ?? '')
+      );
+      const started = Date.now();
+      await worker.stop(300);
+      assert.ok(Date.now() - started < 3000, 'stop returned');
+      // The next worker on the same session gets the reading again and stores it.
+      failing.fail = false;
+      const clientId = (worker as unknown as { options: { clientId: string } }).options.clientId;
+      const heir = await bench.worker({ url: broker.url, ...INGEST, clientId, subscription: ALL });
+      await waitFor('the reading redelivered', () => bench.day('user-dbdown', dayIn(ts, 'UTC')));
+      await device.endAsync();
+      await heir.stop();
+    } finally {
+      await bench.close();
+      await broker.stop();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { BatchResult } from '../../src/activity/rollup-writer.ts';
+import type { BatchReport } from '../../src/activity/ingest-worker.ts';
 import { connect, listening, publishReading, skipUnless, waitFor } from './helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from './harness.ts';
 
@@ -31,7 +31,7 @@ describe('shared subscription on Mosquitto', { skip }, () => {
     await bench.addUser('user-shared');
     for (const id of ids) await bench.addDevice(id, 'user-shared');
     const shareGroup = `activity-ingest-test-${run}`;
-    const seen: BatchResult[][] = [[], []];
+    const seen: BatchReport[][] = [[], []];
     const workers = await Promise.all(
       [0, 1].map((n) =>
         bench.worker({
