@@ -44,6 +44,13 @@ export const LAB_CLI: CommandSpec = {
       valueName: 'port',
       description: 'BackCheck simulator port (0 = any free port).',
       defaultText: '8784'
+    },
+    'mqtt-port': {
+      type: 'string',
+      valueName: 'port',
+      description:
+        'Embedded MQTT broker port for the activity devices, when MQTT_URL is not set (0 = any free port).',
+      defaultText: '8785'
     }
   },
   examples: ['npm start', 'npm start -- --emulator-port 0 --pubsub-port 0 --sap-port 0'],
@@ -66,7 +73,8 @@ function labOptions(argv: readonly string[]): StartLabOptions | undefined {
     ['emulatorGrpcPort', 'pubsub-port'],
     ['sapPort', 'sap-port'],
     ['securePayPort', 'securepay-port'],
-    ['backCheckPort', 'backcheck-port']
+    ['backCheckPort', 'backcheck-port'],
+    ['activityMqttPort', 'mqtt-port']
   ];
   for (const [key, flag] of ports) {
     const value = port(flag);
@@ -90,6 +98,8 @@ try {
       '  Running     account-sync (Account_Sync__e -> SAP, docs/account-sync.md)',
       '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
       '              background-check (POST /background-checks -> BackCheck, callbacks at /backcheck/callbacks, docs/background-check.md)',
+      '              activity (MQTT readings -> rollups; PUT /activity/users/:id, /activity/devices/:id, docs/activity.md)',
+      `  MQTT        ${lab.activityMqttUrl}${lab.activityBrokerEmbedded ? ` (embedded broker; device password = base64url(HMAC-SHA256(${lab.activityDeviceKey}, deviceId)))` : ''}`,
       `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
       ...(lab.serviceToken
         ? [
@@ -105,7 +115,7 @@ try {
 } catch (error) {
   const busy = error instanceof Error && error.message.includes('EADDRINUSE');
   const hint = busy
-    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`, `sim:backcheck`) may be running; stop it, choose other ports (`npm start -- --help`), or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL / BACKCHECK_BASE_URL and credentials (docs/services-platform.md)'
+    ? ' - another lab or a simulator (`npm run sim:salesforce`, `sim:sap`, `sim:securepay`, `sim:backcheck`) may be running; stop it, choose other ports (`npm start -- --help`), or point the lab at it with SF_INSTANCE_URL / SAP_BASE_URL / SECUREPAY_BASE_URL / BACKCHECK_BASE_URL / MQTT_URL and credentials (docs/services-platform.md)'
     : '';
   const message =
     error instanceof UsageError

@@ -28,6 +28,8 @@ import {
 import { backgroundCheckService } from '../../services/src/background-check/service.ts';
 import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
+import { activityService } from '../../services/src/activity/service.ts';
+import { startEmbeddedBroker } from '../../services/src/activity/broker.ts';
 import {
   SHUTDOWN_ORDER,
   loadProcessConfig,
@@ -35,7 +37,15 @@ import {
 } from '../../services/src/platform/index.ts';
 
 /** Every scenario service the lab runs, in start order. */
-export const LAB_SERVICES = [accountSyncService, paymentsService, backgroundCheckService] as const;
+export const LAB_SERVICES = [
+  accountSyncService,
+  paymentsService,
+  backgroundCheckService,
+  activityService
+] as const;
+
+/** The embedded MQTT broker's port when MQTT_URL is not set. */
+export const DEFAULT_ACTIVITY_MQTT_PORT = 8785;
 
 export interface Lab {
   servicesUrl: string;
@@ -48,6 +58,16 @@ export interface Lab {
   securePaySimulated: boolean;
   backCheckUrl: string;
   backCheckSimulated: boolean;
+  /** The MQTT broker devices publish to (mqtt://...). */
+  activityMqttUrl: string;
+  /** true: the lab's embedded aedes broker (MQTT 3.1.1, per-device logins). */
+  activityBrokerEmbedded: boolean;
+  /**
+   * The embedded broker's device key (ACTIVITY_DEVICE_KEY): a device's password is
+   * deviceKeyFor(key, deviceId) (also answered by PUT /activity/devices/:id). New each run
+   * unless set.
+   */
+  activityDeviceKey: string | undefined;
   /**
    * The lab's bearer token, when it chose one (SERVICE_API_TOKENS not set): new for every run, so
    * a page in the developer's browser or another host cannot know it.
@@ -72,6 +92,8 @@ export interface StartLabOptions {
   securePayPort?: number;
   /** BackCheck simulator port when BACKCHECK_BASE_URL is not set (0 = any free port); default 8784. */
   backCheckPort?: number;
+  /** Embedded MQTT broker port when MQTT_URL is not set (0 = any free port); default 8785. */
+  activityMqttPort?: number;
   /** Install SIGINT/SIGTERM handlers (the npm start entry point does). */
   handleSignals?: boolean;
 }
@@ -175,6 +197,27 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       env.BACKCHECK_WEBHOOK_SECRET = backCheck.webhookSecret;
     }
 
+    // The activity devices' broker: an embedded aedes with per-device logins derived from the
+    // device key, and the ingest workers split the topics by partition (no $share in aedes).
+    const embedBroker = missing('MQTT_URL');
+    if (embedBroker) {
+      env.ACTIVITY_DEVICE_KEY ??= newDriverSecret();
+      env.ACTIVITY_MQTT_PASSWORD ??= newDriverSecret();
+      env.ACTIVITY_SUBSCRIPTION_MODE = 'partitioned';
+      const broker = await standIn('embedded MQTT broker', async () => {
+        const started = await startEmbeddedBroker({
+          port: options.activityMqttPort ?? DEFAULT_ACTIVITY_MQTT_PORT,
+          deviceKey: env.ACTIVITY_DEVICE_KEY,
+          ingest: {
+            username: env.ACTIVITY_MQTT_USERNAME?.trim() || 'activity-ingest',
+            password: env.ACTIVITY_MQTT_PASSWORD ?? ''
+          }
+        });
+        return { url: started.url, close: () => started.stop() };
+      });
+      env.MQTT_URL = broker.url;
+    }
+
     const loaded = loadProcessConfig(env, LAB_SERVICES);
     const platform = await startPlatform(loaded.platform, {
       name: 'lab',
@@ -199,6 +242,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       securePaySimulated: simulateSecurePay,
       backCheckUrl: env.BACKCHECK_BASE_URL ?? '',
       backCheckSimulated: simulateBackCheck,
+      activityMqttUrl: env.MQTT_URL ?? '',
+      activityBrokerEmbedded: embedBroker,
+      activityDeviceKey: embedBroker ? env.ACTIVITY_DEVICE_KEY : undefined,
       serviceToken: labToken,
       driverSecret,
       stop: async () => {

@@ -28,7 +28,9 @@ describe('the lab (npm start)', () => {
       emulatorHttpPort: 0,
       emulatorGrpcPort: 0,
       sapPort: 0,
-      securePayPort: 0
+      securePayPort: 0,
+      backCheckPort: 0,
+      activityMqttPort: 0
     });
   });
 
@@ -42,6 +44,14 @@ describe('the lab (npm start)', () => {
     assert.match(lab.salesforceUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     const versions = await fetch(`${lab.salesforceUrl}/services/data`);
     assert.equal(versions.status, 200);
+  });
+
+  test('runs the activity service on an embedded MQTT broker when MQTT_URL is unset', async () => {
+    assert.equal(lab.activityBrokerEmbedded, true);
+    assert.match(lab.activityMqttUrl, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(lab.activityDeviceKey);
+    const ready = await fetch(`${lab.servicesUrl}/readyz`);
+    assert.match(await ready.text(), /activity: ingest/);
   });
 
   test('is ready only once PostgreSQL and Salesforce answer', async () => {

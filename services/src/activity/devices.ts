@@ -1,0 +1,161 @@
+// The device registry (bearer-authenticated like every service route: the provisioning back
+// office or Salesforce's Named Credential): users with their time zone and step goal, devices
+// with their owner. A reading names its device only; the owner comes from here, so a device can
+// never write into another user's activity. Registering a device answers its topic and, when
+// the embedded broker's derived keys are in use (ACTIVITY_DEVICE_KEY), its broker login.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN, deviceTopic } from '../../../toolkit/src/device-topic.ts';
+import { HttpError, jsonResponse } from '../platform/index.ts';
+import { deviceKeyFor } from './broker.ts';
+
+export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
+
+/** An IANA zone name Intl knows (what PostgreSQL's AT TIME ZONE also knows). */
+export function isTimeZone(zone: string): boolean {
+  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const userParams = z.object({
+  userId: z
+    .string()
+    .regex(USER_ID_PATTERN, { error: 'must be 3-64 characters of A-Z, a-z, 0-9, _ and -' })
+});
+const deviceParams = z.object({
+  deviceId: z
+    .string()
+    .regex(DEVICE_ID_PATTERN, { error: 'must be 8-64 characters of A-Z, a-z, 0-9, _ and -' })
+});
+const userBody = z
+  .object({
+    timeZone: z
+      .string({ error: 'must be an IANA time zone such as Europe/Berlin' })
+      .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' }),
+    dailyStepGoal: z
+      .number({ error: 'must be an integer from 1 to 1000000' })
+      .int({ error: 'must be an integer from 1 to 1000000' })
+      .min(1, { error: 'must be an integer from 1 to 1000000' })
+      .max(1_000_000, { error: 'must be an integer from 1 to 1000000' })
+      .optional()
+  })
+  .strict();
+const userAnswer = z.object({
+  userId: z.string(),
+  timeZone: z.string(),
+  dailyStepGoal: z.number()
+});
+const deviceBody = z.object({ userId: userParams.shape.userId }).strict();
+const deviceAnswer = z.object({
+  deviceId: z.string(),
+  userId: z.string(),
+  topic: z.string().meta({ description: 'Where the device publishes its readings (QoS 1).' }),
+  mqttUsername: z.string(),
+  mqttPassword: z.string().optional().meta({
+    description:
+      "The device's derived broker password; only when the broker uses derived keys (ACTIVITY_DEVICE_KEY). Production brokers with their own password file leave it out."
+  })
+});
+
+export interface DeviceRoutesOptions extends Record<string, unknown> {
+  pool: pg.Pool;
+  deviceKey: string | undefined;
+}
+
+export async function deviceRoutes(
+  app: FastifyInstance,
+  options: DeviceRoutesOptions
+): Promise<void> {
+  const { pool } = options;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.put(
+    '/activity/users/:userId',
+    {
+      schema: {
+        operationId: 'putActivityUser',
+        summary: 'Create or update a fitness user (time zone of their day, daily step goal)',
+        tags: ['activity'],
+        params: userParams,
+        body: userBody,
+        response: { 200: jsonResponse(userAnswer, 'The user as stored.') }
+      }
+    },
+    async (request) => {
+      const { userId } = request.params;
+      const { timeZone, dailyStepGoal } = request.body;
+      const { rows } = await pool.query<{ time_zone: string; daily_step_goal: number }>(
+        `INSERT INTO activity_users (user_id, time_zone, daily_step_goal)
+         VALUES ($1, $2, coalesce($3, 10000))
+         ON CONFLICT (user_id) DO UPDATE SET time_zone = excluded.time_zone,
+           daily_step_goal = coalesce($3, activity_users.daily_step_goal)
+         RETURNING time_zone, daily_step_goal`,
+        [userId, timeZone, dailyStepGoal ?? null]
+      );
+      const row = rows[0]!;
+      return { userId, timeZone: row.time_zone, dailyStepGoal: row.daily_step_goal };
+    }
+  );
+
+  routes.put(
+    '/activity/devices/:deviceId',
+    {
+      config: { errorResponses: { 404: '`user_not_found`: no such user (PUT the user first).' } },
+      schema: {
+        operationId: 'putActivityDevice',
+        summary: 'Register a device to a user (or move it to another one)',
+        tags: ['activity'],
+        params: deviceParams,
+        body: deviceBody,
+        response: { 200: jsonResponse(deviceAnswer, 'The device, its topic and its broker login.') }
+      }
+    },
+    async (request) => {
+      const { deviceId } = request.params;
+      const { userId } = request.body;
+      const { rowCount } = await pool.query(
+        `INSERT INTO activity_devices (device_id, user_id)
+         SELECT $1, user_id FROM activity_users WHERE user_id = $2
+         ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id`,
+        [deviceId, userId]
+      );
+      if (!rowCount)
+        throw new HttpError(404, 'user_not_found', 'No such user; PUT the user first.');
+      return {
+        deviceId,
+        userId,
+        topic: deviceTopic(deviceId),
+        mqttUsername: deviceId,
+        ...(options.deviceKey ? { mqttPassword: deviceKeyFor(options.deviceKey, deviceId) } : {})
+      };
+    }
+  );
+
+  routes.delete(
+    '/activity/devices/:deviceId',
+    {
+      config: { errorResponses: { 404: '`device_not_found`: no such device.' } },
+      schema: {
+        operationId: 'deleteActivityDevice',
+        summary: 'Unregister a device: its readings are dropped from now on (stored ones stay)',
+        tags: ['activity'],
+        params: deviceParams,
+        response: { 204: jsonResponse(z.null(), 'Unregistered (no body).') }
+      }
+    },
+    async (request, reply) => {
+      const { rowCount } = await pool.query('DELETE FROM activity_devices WHERE device_id = $1', [
+        request.params.deviceId
+      ]);
+      if (!rowCount) throw new HttpError(404, 'device_not_found', 'No such device.');
+      return reply.code(204).send();
+    }
+  );
+}

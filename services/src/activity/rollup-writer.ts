@@ -1,0 +1,143 @@
+// Writes one batch of validated readings in ONE statement: raw insert (unknown devices dropped
+// by the join, duplicates by the primary key), then the minute and day rollups of exactly the
+// rows that were inserted, then the goal outbox row of any day that is now at or over its goal.
+// Because only inserted rows are aggregated, a redelivered or resent reading adds nothing: the
+// rollups stay exact under at-least-once delivery and any number of workers.
+//
+// Keys are aggregated and sorted before each upsert so concurrent batches lock rows in the same
+// order (fewer deadlocks); a deadlock or serialization failure is retried a few times.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import type { Reading } from './readings.ts';
+
+export interface BatchResult {
+  /** Readings handed in (after in-batch de-duplication: see duplicates). */
+  received: number;
+  stored: number;
+  /** Already stored (a redelivery or resend), including repeats inside the batch. */
+  duplicates: number;
+  unknownDevices: number;
+  goalsReached: number;
+}
+
+const STATEMENT = `
+WITH input AS (
+  SELECT DISTINCT ON (device_id, ts) *
+    FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::smallint[], $5::real[], $6::real[])
+      AS i(device_id, ts, steps, heart_rate, calories, active_minutes)
+   ORDER BY device_id, ts
+), known AS (
+  SELECT i.*, d.user_id FROM input i JOIN activity_devices d USING (device_id)
+), inserted AS (
+  INSERT INTO activity_readings (device_id, ts, user_id, steps, heart_rate, calories, active_minutes)
+  SELECT device_id, ts, user_id, steps, heart_rate, calories, active_minutes
+    FROM known ORDER BY device_id, ts
+  ON CONFLICT (device_id, ts) DO NOTHING
+  RETURNING user_id, ts, steps, heart_rate, calories, active_minutes
+), minutes AS (
+  INSERT INTO activity_minutes AS m (user_id, minute, steps, calories, active_minutes,
+      heart_rate_sum, heart_rate_count, heart_rate_min, heart_rate_max, readings)
+  SELECT user_id, date_trunc('minute', ts, 'UTC'), sum(steps), sum(calories), sum(active_minutes),
+         coalesce(sum(heart_rate), 0), count(heart_rate), min(heart_rate), max(heart_rate), count(*)
+    FROM inserted GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (user_id, minute) DO UPDATE SET
+    steps = m.steps + excluded.steps,
+    calories = m.calories + excluded.calories,
+    active_minutes = m.active_minutes + excluded.active_minutes,
+    heart_rate_sum = m.heart_rate_sum + excluded.heart_rate_sum,
+    heart_rate_count = m.heart_rate_count + excluded.heart_rate_count,
+    heart_rate_min = least(m.heart_rate_min, excluded.heart_rate_min),
+    heart_rate_max = greatest(m.heart_rate_max, excluded.heart_rate_max),
+    readings = m.readings + excluded.readings
+  RETURNING 1
+), days AS (
+  INSERT INTO activity_days AS d (user_id, day, steps, calories, active_minutes,
+      heart_rate_sum, heart_rate_count, heart_rate_min, heart_rate_max, readings)
+  SELECT i.user_id, (i.ts AT TIME ZONE u.time_zone)::date, sum(i.steps), sum(i.calories),
+         sum(i.active_minutes), coalesce(sum(i.heart_rate), 0), count(i.heart_rate),
+         min(i.heart_rate), max(i.heart_rate), count(*)
+    FROM inserted i JOIN activity_users u USING (user_id)
+   GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (user_id, day) DO UPDATE SET
+    steps = d.steps + excluded.steps,
+    calories = d.calories + excluded.calories,
+    active_minutes = d.active_minutes + excluded.active_minutes,
+    heart_rate_sum = d.heart_rate_sum + excluded.heart_rate_sum,
+    heart_rate_count = d.heart_rate_count + excluded.heart_rate_count,
+    heart_rate_min = least(d.heart_rate_min, excluded.heart_rate_min),
+    heart_rate_max = greatest(d.heart_rate_max, excluded.heart_rate_max),
+    readings = d.readings + excluded.readings,
+    updated_at = now()
+  RETURNING user_id, day, steps
+), goals AS (
+  -- The row's primary key makes it once per user and day, whichever batch crossed the goal.
+  INSERT INTO activity_goals_reached (user_id, day, goal, steps)
+  SELECT days.user_id, days.day, u.daily_step_goal, days.steps
+    FROM days JOIN activity_users u USING (user_id)
+   WHERE days.steps >= u.daily_step_goal
+   ORDER BY 1, 2
+  ON CONFLICT (user_id, day) DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM input)::int AS received,
+       (SELECT count(*) FROM known)::int AS known,
+       (SELECT count(*) FROM inserted)::int AS stored,
+       (SELECT count(*) FROM minutes)::int AS minutes,
+       (SELECT count(*) FROM goals)::int AS goals`;
+
+/** 40P01 deadlock, 40001 serialization failure: safe to run the whole statement again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+/** 23514: no partition of the table holds the row (maintenance has not run for that day yet). */
+export const NO_PARTITION = '23514';
+
+export interface WriteOptions {
+  retries?: number;
+  /** Called once when a row had no partition; the batch is then tried again. */
+  onMissingPartition?: () => Promise<void>;
+}
+
+export async function writeBatch(
+  pool: pg.Pool,
+  readings: readonly Reading[],
+  options: WriteOptions = {}
+): Promise<BatchResult> {
+  if (readings.length === 0)
+    return { received: 0, stored: 0, duplicates: 0, unknownDevices: 0, goalsReached: 0 };
+  const params = [
+    readings.map((r) => r.deviceId),
+    readings.map((r) => new Date(r.ts).toISOString()),
+    readings.map((r) => r.steps),
+    readings.map((r) => r.heartRate),
+    readings.map((r) => r.calories),
+    readings.map((r) => r.activeMinutes)
+  ];
+  const retries = options.retries ?? 5;
+  let partitionsMade = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { rows } = await pool.query<{
+        received: number;
+        known: number;
+        stored: number;
+        goals: number;
+      }>(STATEMENT, params);
+      const row = rows[0]!;
+      return {
+        received: readings.length,
+        stored: row.stored,
+        duplicates: readings.length - (row.received - row.known) - row.stored,
+        unknownDevices: row.received - row.known,
+        goalsReached: row.goals
+      };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === NO_PARTITION && !partitionsMade && options.onMissingPartition) {
+        partitionsMade = true;
+        await options.onMissingPartition();
+        continue;
+      }
+      if (!code || !RETRYABLE.has(code) || attempt >= retries) throw error;
+      await sleep(10 * 2 ** attempt + Math.random() * 20);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// The activity service on the platform: MQTT_URL unset starts the embedded broker; the device
+// registry (bearer-authenticated) answers a device's topic and derived login, with which a
+// device publishes a reading that is in the day rollup within 5 s.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { loadProcessConfig, startPlatform, type Platform } from '../../src/platform/index.ts';
+import type { EmbeddedBroker } from '../../src/activity/broker.ts';
+import type { MaintenanceReport } from '../../src/activity/partitions.ts';
+import { createActivityService } from '../../src/activity/service.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { readingPayload, waitFor } from './helpers.ts';
+import { dayIn } from './harness.ts';
+
+const TOKEN = 'activity-test-token-0123456789abcdef';
+
+describe('activity service: device registry and embedded broker', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let broker: EmbeddedBroker | undefined;
+  const rounds: MaintenanceReport[] = [];
+  const call = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
+    fetch(`${platform.url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {})
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+    });
+
+  before(async () => {
+    db = await createTestDatabase();
+    const service = createActivityService({
+      leaseRetryMs: 100,
+      reconnectMs: 100,
+      onEmbeddedBroker: (started) => (broker = started),
+      onMaintenance: (report) => rounds.push(report)
+    });
+    const loaded = loadProcessConfig(
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+        DATABASE_URL: db.url,
+        HTTP_PORT: '0',
+        SERVICE_API_TOKENS: TOKEN,
+        ACTIVITY_DEVICE_KEY: 'service-test-device-key-123',
+        ACTIVITY_BATCH_WAIT_MS: '20'
+      },
+      [service]
+    );
+    platform = await startPlatform(loaded.platform, {
+      services: loaded.services,
+      readinessIntervalMs: 100
+    });
+  });
+  after(async () => {
+    await platform?.stop();
+    await db?.drop();
+  });
+
+  it('refuses unauthenticated and invalid registrations', async () => {
+    assert.equal(
+      (await call('PUT', '/activity/users/user-one', { timeZone: 'UTC' }, null)).status,
+      401
+    );
+    const badZone = await call('PUT', '/activity/users/user-one', { timeZone: 'Mars/Olympus' });
+    assert.equal(badZone.status, 400);
+    assert.match(((await badZone.json()) as { message: string }).message, /time zone/);
+    assert.equal(
+      (await call('PUT', '/activity/users/user-one', { timeZone: 'UTC', extra: 1 })).status,
+      400
+    );
+    assert.equal((await call('PUT', '/activity/users/x', { timeZone: 'UTC' })).status, 400);
+    assert.equal(
+      (await call('PUT', '/activity/devices/dev-nouser-01', { userId: 'nobody' })).status,
+      404
+    );
+    assert.equal(
+      (await call('PUT', '/activity/devices/short', { userId: 'user-one' })).status,
+      400
+    );
+  });
+
+  it('registers a user and a device whose login publishes readings that land within 5 s', async () => {
+    const user = await call('PUT', '/activity/users/user-one', {
+      timeZone: 'Europe/Berlin',
+      dailyStepGoal: 5000
+    });
+    assert.equal(user.status, 200);
+    assert.deepEqual(await user.json(), {
+      userId: 'user-one',
+      timeZone: 'Europe/Berlin',
+      dailyStepGoal: 5000
+    });
+    const answer = await call('PUT', '/activity/devices/dev-svc-0001', { userId: 'user-one' });
+    assert.equal(answer.status, 200);
+    const device = (await answer.json()) as {
+      topic: string;
+      mqttUsername: string;
+      mqttPassword: string;
+    };
+    assert.match(device.topic, /^activity\/v1\/\d\d\/dev-svc-0001$/);
+    assert.equal(device.mqttUsername, 'dev-svc-0001');
+    assert.ok(broker, 'the embedded broker started');
+    await waitFor(
+      'the ingest worker ready',
+      async () => (await fetch(`${platform.url}/readyz`)).status === 200
+    );
+    const client = await mqtt.connectAsync(broker.url, {
+      username: device.mqttUsername,
+      password: device.mqttPassword,
+      reconnectPeriod: 0
+    });
+    const ts = new Date(Date.now() - 30_000);
+    const started = Date.now();
+    await client.publishAsync(device.topic, readingPayload('dev-svc-0001', ts, { steps: 21 }), {
+      qos: 1
+    });
+    await waitFor('the day row', async () => {
+      const { rows } = await db.pool.query(
+        "SELECT steps::int FROM activity_days WHERE user_id = 'user-one' AND day = $1::date",
+        [dayIn(ts, 'Europe/Berlin')]
+      );
+      return rows[0]?.steps === 21 ? true : undefined;
+    });
+    assert.ok(Date.now() - started < 5000);
+    await client.endAsync();
+    assert.ok(rounds.length >= 1, 'partition maintenance ran');
+  });
+
+  it('unregisters a device', async () => {
+    assert.equal((await call('DELETE', '/activity/devices/dev-svc-0001')).status, 204);
+    assert.equal((await call('DELETE', '/activity/devices/dev-svc-0001')).status, 404);
+  });
+});
