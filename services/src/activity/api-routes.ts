@@ -10,14 +10,14 @@ import { daysBetween, findUser, hoursOfDay } from './activity-queries.ts';
 import type { ActivityUser, Queryable } from './activity-queries.ts';
 import { dailySeriesView, hourlySeriesView, PERIOD_DAYS, summaryView } from './activity-views.ts';
 import { seriesBody, seriesQuery, summaryBody, summaryQuery, userParams } from './api-schemas.ts';
-import { activityReaderCheck } from './api-tokens.ts';
+import { activityTokenCheck } from './api-tokens.ts';
 import { addDays, localDate } from './local-date.ts';
 
 export interface ActivityApiRoutesOptions extends Record<string, unknown> {
   pool: pg.Pool | Queryable;
   /**
    * ACTIVITY_API_TOKENS: the bearer tokens that may read activity (each must also be in
-   * SERVICE_API_TOKENS, checked first by the platform). Empty: every platform token may.
+   * SERVICE_API_TOKENS, checked first by the platform). Empty: none may.
    */
   tokens: readonly string[];
   /** The clock that decides "today" (tests). */
@@ -35,7 +35,7 @@ export async function activityApiRoutes(
 ): Promise<void> {
   const { pool } = options;
   const now = options.now ?? (() => new Date());
-  const mayRead = activityReaderCheck(options.tokens);
+  const mayRead = activityTokenCheck(options.tokens);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.addHook('onRequest', async (request) => {

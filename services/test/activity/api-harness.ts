@@ -76,6 +76,8 @@ export interface HarnessOptions {
   odata?: Partial<Omit<ODataRoutesOptions, 'pool' | 'tokens'>>;
   /** ACTIVITY_API_TOKENS (default: [ACTIVITY_TOKEN]). */
   activityTokens?: readonly string[];
+  /** ACTIVITY_ODATA_TOKENS (default: [ACTIVITY_TOKEN]). */
+  odataTokens?: readonly string[];
   /** What the plugins query through (default: the test database's pool). */
   wrapPool?: (pool: Queryable) => Queryable;
 }
@@ -98,7 +100,11 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     tokens,
     ...(options.now ? { now: options.now } : {})
   });
-  await server.app.register(odataRoutes, { pool, tokens, ...options.odata });
+  await server.app.register(odataRoutes, {
+    pool,
+    tokens: options.odataTokens ?? [ACTIVITY_TOKEN],
+    ...options.odata
+  });
   const url = await server.listen();
   return {
     db,

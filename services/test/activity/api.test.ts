@@ -229,17 +229,47 @@ describe('activity REST API', () => {
   });
 });
 
-describe('activity REST API without ACTIVITY_API_TOKENS', () => {
+describe('activity REST API and OData without token lists', () => {
   let h: ApiHarness;
   before(async () => {
-    h = await startApiHarness({ now: () => NOW, activityTokens: [] });
+    h = await startApiHarness({ now: () => NOW, activityTokens: [], odataTokens: [] });
     await h.addUser('fit-any');
   });
   after(() => h?.close());
 
-  test('every platform token may read', async () => {
-    const answer = await h.get('/activity/users/fit-any/summary', { token: OTHER_SERVICE_TOKEN });
-    assert.equal(answer.status, 200);
-    assert.equal(answer.json.date, '2026-12-07');
+  test('no token may read (an unset list refuses, it does not open the API to every service)', async () => {
+    for (const token of [OTHER_SERVICE_TOKEN, ACTIVITY_TOKEN]) {
+      const answer = await h.get('/activity/users/fit-any/summary', { token });
+      assert.equal(answer.status, 403);
+    }
+    const odata = await h.get(
+      "/odata/v4/activity/DailyActivities?$filter=UserId%20eq%20'fit-any'",
+      {
+        token: ACTIVITY_TOKEN
+      }
+    );
+    assert.equal(odata.status, 403);
+  });
+});
+
+describe('activity REST and OData tokens are separate lists', () => {
+  let h: ApiHarness;
+  before(async () => {
+    h = await startApiHarness({
+      now: () => NOW,
+      activityTokens: [ACTIVITY_TOKEN],
+      odataTokens: [OTHER_SERVICE_TOKEN]
+    });
+    await h.addUser('fit-split');
+  });
+  after(() => h?.close());
+
+  test("the portal path's token cannot read OData, and the OData token cannot read REST", async () => {
+    const odataPath = "/odata/v4/activity/DailyActivities?$filter=UserId%20eq%20'fit-split'";
+    assert.equal((await h.get(odataPath, { token: ACTIVITY_TOKEN })).status, 403);
+    assert.equal((await h.get(odataPath, { token: OTHER_SERVICE_TOKEN })).status, 200);
+    const restPath = '/activity/users/fit-split/summary';
+    assert.equal((await h.get(restPath, { token: OTHER_SERVICE_TOKEN })).status, 403);
+    assert.equal((await h.get(restPath, { token: ACTIVITY_TOKEN })).status, 200);
   });
 });

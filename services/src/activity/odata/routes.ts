@@ -8,11 +8,11 @@
 //   GET /odata/v4/activity/DailyActivities('fit-1~2026-12-07')  one entity
 // Server-driven paging: at most maxPageSize entities per answer (Prefer: odata.maxpagesize lowers
 // it; Preference-Applied says so), @odata.nextLink with a $skiptoken for the rest. Bearer auth by
-// the platform, narrowed to ACTIVITY_API_TOKENS (api-tokens.ts). Errors in the OData shape.
+// the platform, narrowed to ACTIVITY_ODATA_TOKENS (api-tokens.ts). Errors in the OData shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Queryable } from '../activity-queries.ts';
-import { activityReaderCheck } from '../api-tokens.ts';
+import { activityTokenCheck } from '../api-tokens.ts';
 import { ODataError, badRequest, notFound } from './errors.ts';
 import { countRows, findEntity, queryPage } from './entity-queries.ts';
 import { METADATA_XML, serviceDocument } from './metadata.ts';
@@ -26,7 +26,7 @@ export const DEFAULT_MAX_PAGE_SIZE = 1000;
 
 export interface ODataRoutesOptions extends Record<string, unknown> {
   pool: pg.Pool | Queryable;
-  /** ACTIVITY_API_TOKENS (see ActivityApiRoutesOptions.tokens). Empty: every platform token. */
+  /** ACTIVITY_ODATA_TOKENS: the tokens of the Activity_OData External Credential (empty: none). */
   tokens: readonly string[];
   /** Most entities in one answer (default 1000). */
   maxPageSize?: number;
@@ -67,7 +67,7 @@ export async function odataRoutes(
   if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1) {
     throw new Error('odataRoutes: maxPageSize must be a positive integer');
   }
-  const mayRead = activityReaderCheck(options.tokens);
+  const mayRead = activityTokenCheck(options.tokens);
   const rootOf = (request: FastifyRequest) =>
     (options.serviceRoot ?? `${request.protocol}://${request.host}${ODATA_PREFIX}`).replace(
       /\/$/,
@@ -99,7 +99,7 @@ export async function odataRoutes(
     if (!mayRead(request)) {
       request.log.warn(
         { principal: request.principal?.tokenId },
-        'OData read refused: token not in ACTIVITY_API_TOKENS'
+        'OData read refused: token not in ACTIVITY_ODATA_TOKENS'
       );
       throw new ODataError(403, 'forbidden', 'This token may not read activity.');
     }
