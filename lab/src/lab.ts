@@ -162,6 +162,14 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     // in the lab, the lab's token is that credential's too.
     if (missing('BACKGROUND_CHECK_API_TOKENS') && env.SERVICE_API_TOKENS)
       env.BACKGROUND_CHECK_API_TOKENS = env.SERVICE_API_TOKENS;
+    // The activity service's token lists (REST, OData, device registry) are separate callers in
+    // production; in the lab the lab's token stands for each of them.
+    for (const variable of [
+      'ACTIVITY_API_TOKENS',
+      'ACTIVITY_ODATA_TOKENS',
+      'ACTIVITY_REGISTRY_TOKENS'
+    ])
+      if (missing(variable) && env.SERVICE_API_TOKENS) env[variable] = env.SERVICE_API_TOKENS;
 
     const simulateSap = missing('SAP_BASE_URL');
     if (simulateSap) {

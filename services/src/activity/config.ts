@@ -1,15 +1,33 @@
 // Configuration of the activity service (Scenario 4): the MQTT broker the ingest workers read,
 // how they split the device topics, batching, the late window and the retention of the
-// time-partitioned tables (docs/activity.md shows this table; `npm run docs:config` writes it).
+// time-partitioned tables; who may call the API, OData and the device registry; the Remote
+// Call-In's pace (docs/activity.md shows this table; `npm run docs:config` writes it).
 import {
   defineConfig,
+  httpUrl,
   integer,
+  list,
   oneOf,
   optional,
   text,
   withDefault
 } from '../../../toolkit/src/env.ts';
 import { DEVICE_TOPIC_PARTITIONS } from '../../../toolkit/src/device-topic.ts';
+import { MIN_API_TOKEN_LENGTH } from '../platform/index.ts';
+import type { CallInConfig } from './call-in/workers.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+const tokenList = (description: string) =>
+  optional(
+    list({
+      minItemLength: MIN_API_TOKEN_LENGTH,
+      itemName: 'token',
+      itemHint: 'use long random tokens (e.g. openssl rand -hex 32)'
+    }),
+    { secret: true, description }
+  );
 
 export type SubscriptionMode = 'shared' | 'partitioned';
 
@@ -74,6 +92,65 @@ export const activityConfig = defineConfig({
       description:
         'Days of per-minute rollups kept (`activity_minutes`); daily rollups (`activity_days`) are kept.'
     }),
+    ACTIVITY_API_TOKENS: tokenList(
+      "Comma-separated bearer tokens that may read activity over REST (`/activity/users/...`): the Activity_API External Credential's (the portal dashboard's path). Each must also be in `SERVICE_API_TOKENS`, which the platform checks first. Unset: every REST read is refused."
+    ),
+    ACTIVITY_ODATA_TOKENS: tokenList(
+      "Comma-separated bearer tokens that may read `/odata/v4/activity` (Salesforce Connect): the Activity_OData External Credential's. Kept apart from ACTIVITY_API_TOKENS: OData reads every user's rows, the portal path one user's. Each must also be in `SERVICE_API_TOKENS`. Unset: every OData read is refused."
+    ),
+    ACTIVITY_REGISTRY_TOKENS: tokenList(
+      "Comma-separated bearer tokens that may register users and devices (`PUT /activity/users/...`, `PUT|DELETE /activity/devices/...`): the provisioning back office's. Never a token stored in Salesforce: registering answers device logins. Each must also be in `SERVICE_API_TOKENS`. Unset: every registration is refused."
+    ),
+    ACTIVITY_ODATA_MAX_PAGE_SIZE: withDefault(integer(1, 10_000), '1000', {
+      description:
+        'Most entities in one OData answer; the rest follow through `@odata.nextLink` (Salesforce Connect: enable server-driven paging on the External Data Source).'
+    }),
+    ACTIVITY_ODATA_SERVICE_ROOT: optional(
+      httpUrl({ https: 'production', example: 'https://activity.example.com/odata/v4/activity' }),
+      {
+        description:
+          "Public URL of the OData service root, used in `@odata.context` and `@odata.nextLink` (behind a proxy the request's own Host and scheme are not to be trusted). Required in production."
+      }
+    ),
+    ACTIVITY_SUMMARY_PUSH_INTERVAL_MS: withDefault(
+      integer(1000, 7 * 24 * HOUR_MS),
+      String(4 * HOUR_MS),
+      {
+        description:
+          "Time between daily summary pushes (one Bulk API 2.0 upsert job of every day changed since the last one). Default 4 h: at 10M active users a run is 10M records, and Bulk API 2.0 takes 150M a day (docs/activity.md, 'API and event budget')."
+      }
+    ),
+    ACTIVITY_SUMMARY_SETTLE_MS: withDefault(integer(0, HOUR_MS), '60000', {
+      description:
+        'Days updated more recently than this wait for the next push; longer than the longest ingest transaction (updated_at is set when it starts).'
+    }),
+    ACTIVITY_SUMMARY_MAX_RECORDS_PER_JOB: withDefault(integer(1, 150_000_000), '500000', {
+      description:
+        'Days per Bulk API 2.0 job; a full job is followed by the next at once (jobs are also cut at 100 MB of CSV).'
+    }),
+    ACTIVITY_SUMMARY_RETRY_DELAY_MS: withDefault(
+      integer(1000, 24 * HOUR_MS),
+      String(15 * MINUTE_MS),
+      {
+        description: 'First retry of a day Salesforce refused; the delay doubles up to 24 h.'
+      }
+    ),
+    ACTIVITY_GOAL_EVENTS_POLL_MS: withDefault(integer(100, HOUR_MS), '30000', {
+      description:
+        'How often the goal outbox is read when ingestion did not kick it (it does when a batch reaches a goal).'
+    }),
+    ACTIVITY_GOAL_EVENT_MAX_ATTEMPTS: withDefault(integer(1, 100), '10', {
+      description:
+        'Publish attempts of one goal event before it is given up (logged to Integration_Log__c, kept unpublished).'
+    }),
+    ACTIVITY_GOAL_EVENTS_MAX_PER_HOUR: withDefault(integer(0, 10_000_000), '200000', {
+      description:
+        "Goal events published per rolling hour at most, under the org's high-volume publishing allocation (250,000 an hour by default in Enterprise, Performance and Unlimited Editions); the rest wait. 0: no cap."
+    }),
+    ACTIVITY_KILL_SWITCH_INTERVAL_MS: withDefault(integer(100, HOUR_MS), '30000', {
+      description:
+        'How often the kill switch (`Integration_Setting__mdt` `Enabled__c`, Activity else Default) is read: one SOQL query each time, 2,880 API calls a day at the default. While off, nothing is pushed or published to Salesforce; ingestion and the API go on.'
+    }),
     ACTIVITY_DEVICE_KEY: optional(
       text({ pattern: /^.{16,}$/, patternMessage: 'must be at least 16 characters' }),
       {
@@ -87,8 +164,9 @@ export const activityConfig = defineConfig({
     const issues = [];
     if (context.production && !isSet('MQTT_URL'))
       issues.push({ variable: 'MQTT_URL', message: 'is required in production' });
-    if (context.production && !isSet('ACTIVITY_MQTT_PASSWORD'))
-      issues.push({ variable: 'ACTIVITY_MQTT_PASSWORD', message: 'is required in production' });
+    for (const variable of ['ACTIVITY_MQTT_PASSWORD', 'ACTIVITY_ODATA_SERVICE_ROOT'] as const)
+      if (context.production && !isSet(variable))
+        issues.push({ variable, message: 'is required in production' });
     const late = values.ACTIVITY_LATE_WINDOW_HOURS;
     const raw = values.ACTIVITY_RAW_RETENTION_DAYS;
     if (late !== undefined && raw !== undefined && late > raw * 24)
@@ -121,7 +199,26 @@ export const activityConfig = defineConfig({
     lateWindowHours: v.ACTIVITY_LATE_WINDOW_HOURS,
     rawRetentionDays: v.ACTIVITY_RAW_RETENTION_DAYS,
     minuteRetentionDays: v.ACTIVITY_MINUTE_RETENTION_DAYS,
-    deviceKey: v.ACTIVITY_DEVICE_KEY
+    deviceKey: v.ACTIVITY_DEVICE_KEY,
+    tokens: {
+      api: v.ACTIVITY_API_TOKENS ?? [],
+      odata: v.ACTIVITY_ODATA_TOKENS ?? [],
+      registry: v.ACTIVITY_REGISTRY_TOKENS ?? []
+    },
+    odata: {
+      maxPageSize: v.ACTIVITY_ODATA_MAX_PAGE_SIZE,
+      serviceRoot: v.ACTIVITY_ODATA_SERVICE_ROOT
+    },
+    callIn: {
+      summaryPushIntervalMs: v.ACTIVITY_SUMMARY_PUSH_INTERVAL_MS,
+      summarySettleMs: v.ACTIVITY_SUMMARY_SETTLE_MS,
+      summaryMaxRecordsPerJob: v.ACTIVITY_SUMMARY_MAX_RECORDS_PER_JOB,
+      summaryRetryDelayMs: v.ACTIVITY_SUMMARY_RETRY_DELAY_MS,
+      goalEventsPollMs: v.ACTIVITY_GOAL_EVENTS_POLL_MS,
+      goalEventMaxAttempts: v.ACTIVITY_GOAL_EVENT_MAX_ATTEMPTS,
+      goalEventsMaxPerHour: v.ACTIVITY_GOAL_EVENTS_MAX_PER_HOUR,
+      killSwitchIntervalMs: v.ACTIVITY_KILL_SWITCH_INTERVAL_MS
+    }
   })
 });
 
@@ -143,4 +240,8 @@ export interface ActivityConfig {
   rawRetentionDays: number;
   minuteRetentionDays: number;
   deviceKey: string | undefined;
+  /** Who may call what (api-tokens.ts); an empty list refuses everyone. */
+  tokens: { api: readonly string[]; odata: readonly string[]; registry: readonly string[] };
+  odata: { maxPageSize: number; serviceRoot: string | undefined };
+  callIn: CallInConfig;
 }

@@ -1,5 +1,5 @@
-// The device registry (bearer-authenticated like every service route: the provisioning back
-// office or Salesforce's Named Credential): users with their time zone and step goal, devices
+// The device registry (bearer tokens of ACTIVITY_REGISTRY_TOKENS only: the provisioning back
+// office. It hands out device logins, so no credential stored in Salesforce may call it): users with their time zone and step goal, devices
 // with their owner. A reading names its device only; the owner comes from here, so a device can
 // never write into another user's activity. Registering a device answers its topic and, when
 // the embedded broker's derived keys are in use (ACTIVITY_DEVICE_KEY), its broker login.
@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import { HttpError, jsonResponse } from '../platform/index.ts';
+import { activityTokenCheck } from './api-tokens.ts';
 import { deviceKeyFor } from './broker.ts';
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
@@ -64,9 +65,13 @@ const deviceAnswer = z.object({
   })
 });
 
+const FORBIDDEN = '`forbidden`: the bearer token is not one of ACTIVITY_REGISTRY_TOKENS.';
+
 export interface DeviceRoutesOptions extends Record<string, unknown> {
   pool: pg.Pool;
   deviceKey: string | undefined;
+  /** ACTIVITY_REGISTRY_TOKENS (empty: every registration is refused). */
+  tokens: readonly string[];
 }
 
 export async function deviceRoutes(
@@ -74,11 +79,23 @@ export async function deviceRoutes(
   options: DeviceRoutesOptions
 ): Promise<void> {
   const { pool } = options;
+  const mayRegister = activityTokenCheck(options.tokens);
   const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.addHook('onRequest', async (request) => {
+    if (!mayRegister(request)) {
+      request.log.warn(
+        { principal: request.principal?.tokenId },
+        'device registry refused: token not in ACTIVITY_REGISTRY_TOKENS'
+      );
+      throw new HttpError(403, 'forbidden', 'This token may not register users or devices.');
+    }
+  });
 
   routes.put(
     '/activity/users/:userId',
     {
+      config: { errorResponses: { 403: FORBIDDEN } },
       schema: {
         operationId: 'putActivityUser',
         summary: 'Create or update a fitness user (time zone of their day, daily step goal)',
@@ -107,7 +124,12 @@ export async function deviceRoutes(
   routes.put(
     '/activity/devices/:deviceId',
     {
-      config: { errorResponses: { 404: '`user_not_found`: no such user (PUT the user first).' } },
+      config: {
+        errorResponses: {
+          403: FORBIDDEN,
+          404: '`user_not_found`: no such user (PUT the user first).'
+        }
+      },
       schema: {
         operationId: 'putActivityDevice',
         summary: 'Register a device to a user (or move it to another one)',
@@ -141,7 +163,7 @@ export async function deviceRoutes(
   routes.delete(
     '/activity/devices/:deviceId',
     {
-      config: { errorResponses: { 404: '`device_not_found`: no such device.' } },
+      config: { errorResponses: { 403: FORBIDDEN, 404: '`device_not_found`: no such device.' } },
       schema: {
         operationId: 'deleteActivityDevice',
         summary: 'Unregister a device: its readings are dropped from now on (stored ones stay)',

@@ -1,10 +1,15 @@
-// The activity service (Scenario 4, off platform): ingestion of fitness device readings.
+// The activity service (Scenario 4, off platform): ingestion of fitness device readings, the
+// Activity API and OData service Salesforce reads them through, and the Remote Call-In.
 //
 //   device --MQTT QoS 1, activity/v1/{partition}/{deviceId}--> broker (per-device login + ACL)
 //   broker --subscription ($share on MQTT 5, topic partitions on 3.1.1)--> ingest worker
 //   worker: validate -> batch -> ONE statement: raw insert (PK drops duplicates) + minute and
 //           day rollups of the inserted rows + goal outbox -> COMMIT -> PUBACK
 //   partition maintenance (lease, hourly): partitions ahead, expired ones dropped
+//   GET /activity/users/{id}/summary|series (ActivityController) and /odata/v4/activity
+//   (Salesforce Connect): primary-key reads of the rollups, each with its own token list
+//   call-in (leases): daily summaries --Bulk API 2.0 upsert--> Daily_Activity_Summary__c;
+//           goal outbox --sObject Collections--> Activity_Goal_Reached__e; kill switch honoured
 //
 // Any number of instances run on one database; each one's worker subscription comes from its
 // configuration (ACTIVITY_SUBSCRIPTION_MODE, ACTIVITY_WORKER_INDEX/COUNT).
@@ -13,10 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { defineService, startExclusiveDuty, type ExclusiveDuty } from '../platform/index.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
+import { activityApiRoutes } from './api-routes.ts';
+import { createCallInWorkers, type CallInWorkersOptions } from './call-in/workers.ts';
 import { activityConfig } from './config.ts';
 import { deviceRoutes } from './devices.ts';
 import { IngestWorker, type BatchReport } from './ingest-worker.ts';
 import { activityMetrics } from './metrics.ts';
+import { odataRoutes } from './odata/routes.ts';
 import { ensurePartitions, runPartitionMaintenance, type MaintenanceReport } from './partitions.ts';
 
 export interface ActivityHooks {
@@ -32,15 +40,27 @@ export interface ActivityHooks {
   /** The embedded broker once started (MQTT_URL unset): its URL for devices. */
   onEmbeddedBroker?: (broker: EmbeddedBroker) => void;
   onMaintenance?: (report: MaintenanceReport) => void;
+  /** Call-in reports (summary runs, goal rounds). */
+  onSummaryRun?: CallInWorkersOptions['onSummaryRun'];
+  onGoalRound?: CallInWorkersOptions['onGoalRound'];
 }
 
 export function createActivityService(hooks: ActivityHooks = {}) {
   return defineService({
     name: 'activity',
     config: activityConfig,
-    needs: {},
-    async start({ config, pool, logger, metrics }) {
+    needs: { salesforce: true },
+    async start({ config, pool, logger, metrics, salesforce }) {
       const measure = activityMetrics(metrics);
+      const callIn = createCallInWorkers({
+        pool,
+        salesforce,
+        config: config.callIn,
+        logger,
+        ...(hooks.leaseRetryMs ? { leaseRetryMs: hooks.leaseRetryMs } : {}),
+        ...(hooks.onSummaryRun ? { onSummaryRun: hooks.onSummaryRun } : {}),
+        ...(hooks.onGoalRound ? { onGoalRound: hooks.onGoalRound } : {})
+      });
       // Outside production only (the configuration requires them there): a key per start.
       const deviceKey =
         config.deviceKey ?? (config.mqttUrl ? undefined : randomBytes(32).toString('base64url'));
@@ -91,13 +111,26 @@ export function createActivityService(hooks: ActivityHooks = {}) {
           ensurePartitions: async () => {
             await ensurePartitions(pool, policy);
           },
-          ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {})
+          onBatch(report) {
+            // A day reached its goal: publish the event now rather than at the next poll.
+            if (report.goalsReached > 0) callIn.kick();
+            hooks.onBatch?.(report);
+          }
         });
         await worker.start();
       };
       let duty: ExclusiveDuty | undefined;
       return {
-        routes: async (app) => app.register(deviceRoutes, { pool, deviceKey }),
+        routes: async (app) => {
+          await app.register(deviceRoutes, { pool, deviceKey, tokens: config.tokens.registry });
+          await app.register(activityApiRoutes, { pool, tokens: config.tokens.api });
+          await app.register(odataRoutes, {
+            pool,
+            tokens: config.tokens.odata,
+            maxPageSize: config.odata.maxPageSize,
+            ...(config.odata.serviceRoot ? { serviceRoot: config.odata.serviceRoot } : {})
+          });
+        },
         workers: [
           {
             name: 'partition maintenance',
@@ -128,7 +161,8 @@ export function createActivityService(hooks: ActivityHooks = {}) {
             },
             // The platform probes once before workers start: not started is not a failure.
             health: () => worker?.health() ?? { ok: true }
-          }
+          },
+          ...callIn.workers
         ]
       };
     }

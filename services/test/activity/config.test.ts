@@ -17,18 +17,30 @@ describe('activity configuration', () => {
     assert.equal(config.lateWindowHours, 48);
   });
 
-  it('requires the broker and the ingest password in production', () => {
+  it('requires the broker, the ingest password and the public OData root in production', () => {
     assert.deepEqual(problems({ NODE_ENV: 'production' }), [
       'MQTT_URL is required in production',
-      'ACTIVITY_MQTT_PASSWORD is required in production'
+      'ACTIVITY_MQTT_PASSWORD is required in production',
+      'ACTIVITY_ODATA_SERVICE_ROOT is required in production'
     ]);
     assert.deepEqual(
       problems({
         NODE_ENV: 'production',
         MQTT_URL: 'mqtts://broker:8883',
-        ACTIVITY_MQTT_PASSWORD: 'x'
+        ACTIVITY_MQTT_PASSWORD: 'x',
+        ACTIVITY_ODATA_SERVICE_ROOT: 'https://activity.example.com/odata/v4/activity'
       }),
       []
+    );
+    // Links Salesforce follows with its bearer token must not go out over plain HTTP.
+    assert.match(
+      problems({
+        NODE_ENV: 'production',
+        MQTT_URL: 'mqtts://broker:8883',
+        ACTIVITY_MQTT_PASSWORD: 'x',
+        ACTIVITY_ODATA_SERVICE_ROOT: 'http://activity.example.com/odata/v4/activity'
+      }).join('\n'),
+      /ACTIVITY_ODATA_SERVICE_ROOT/
     );
     assert.deepEqual(problems({ MQTT_URL: 'http://broker' }), [
       'MQTT_URL must be mqtt://host:port or mqtts://host:port (got "http://broker")'

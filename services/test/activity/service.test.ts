@@ -1,6 +1,7 @@
-// The activity service on the platform: MQTT_URL unset starts the embedded broker; the device
-// registry (bearer-authenticated) answers a device's topic and derived login, with which a
-// device publishes a reading that is in the day rollup within 5 s.
+// The activity service on the platform, end to end: MQTT_URL unset starts the embedded broker;
+// the device registry (ACTIVITY_REGISTRY_TOKENS only) answers a device's topic and derived login,
+// with which a device publishes a reading that the Activity API answers within 5 s; the Remote
+// Call-In then upserts the day into the org emulator as the integration user.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
@@ -9,13 +10,22 @@ import type { EmbeddedBroker } from '../../src/activity/broker.ts';
 import type { MaintenanceReport } from '../../src/activity/partitions.ts';
 import { createActivityService } from '../../src/activity/service.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  startTestOrg,
+  type TestOrg
+} from '../platform/salesforce-test-org.ts';
 import { readingPayload, waitFor } from './helpers.ts';
 import { dayIn } from './harness.ts';
 
 const TOKEN = 'activity-test-token-0123456789abcdef';
+/** The Activity_API credential's token: reads, never registers. */
+const READER = 'activity-reader-token-0123456789abcdef';
 
 describe('activity service: device registry and embedded broker', () => {
   let db: TestDatabase;
+  let org: TestOrg;
   let platform: Platform;
   let broker: EmbeddedBroker | undefined;
   const rounds: MaintenanceReport[] = [];
@@ -31,6 +41,13 @@ describe('activity service: device registry and embedded broker', () => {
 
   before(async () => {
     db = await createTestDatabase();
+    org = await startTestOrg();
+    // The person in Salesforce linked to the fitness user.
+    await org
+      .adminClients()
+      .rest.createMany('Contact', [{ LastName: 'One', Fitness_User_Id__c: 'user-one' }], {
+        allOrNone: true
+      });
     const service = createActivityService({
       leaseRetryMs: 100,
       reconnectMs: 100,
@@ -43,7 +60,14 @@ describe('activity service: device registry and embedded broker', () => {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
         DATABASE_URL: db.url,
         HTTP_PORT: '0',
-        SERVICE_API_TOKENS: TOKEN,
+        SERVICE_API_TOKENS: `${TOKEN},${READER}`,
+        ACTIVITY_REGISTRY_TOKENS: TOKEN,
+        ACTIVITY_API_TOKENS: READER,
+        ACTIVITY_SUMMARY_PUSH_INTERVAL_MS: '1000',
+        ACTIVITY_SUMMARY_SETTLE_MS: '0',
+        SF_INSTANCE_URL: org.emulator.instanceUrl,
+        SF_CLIENT_ID: DEFAULT_CLIENT_ID,
+        SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
         ACTIVITY_DEVICE_KEY: 'service-test-device-key-123',
         ACTIVITY_BATCH_WAIT_MS: '20'
       },
@@ -56,6 +80,7 @@ describe('activity service: device registry and embedded broker', () => {
   });
   after(async () => {
     await platform?.stop();
+    await org?.close();
     await db?.drop();
   });
 
@@ -72,6 +97,11 @@ describe('activity service: device registry and embedded broker', () => {
       400
     );
     assert.equal((await call('PUT', '/activity/users/x', { timeZone: 'UTC' })).status, 400);
+    // The Activity API's token reads activity; it may not register (it would hand out logins).
+    assert.equal(
+      (await call('PUT', '/activity/users/user-one', { timeZone: 'UTC' }, READER)).status,
+      403
+    );
     assert.equal(
       (await call('PUT', '/activity/devices/dev-nouser-01', { userId: 'nobody' })).status,
       404
@@ -124,8 +154,26 @@ describe('activity service: device registry and embedded broker', () => {
       );
       return rows[0]?.steps === 21 ? true : undefined;
     });
-    assert.ok(Date.now() - started < 5000);
+    const summary = await call('GET', '/activity/users/user-one/summary', undefined, READER);
+    assert.equal(summary.status, 200);
+    assert.equal(((await summary.json()) as { steps: number }).steps, 21);
+    assert.ok(Date.now() - started < 5000, 'visible through the API within 5 s');
     await client.endAsync();
+    // Remote Call-In: the day reaches Salesforce as a Daily_Activity_Summary__c.
+    const admin = org.adminClients();
+    const pushed = await waitFor(
+      'the summary in Salesforce',
+      async () => {
+        const records: Array<{ Steps__c: number }> = [];
+        for await (const record of admin.rest.query<{ Steps__c: number }>(
+          "SELECT Steps__c FROM Daily_Activity_Summary__c WHERE External_Key__c LIKE 'user-one:%'"
+        ))
+          records.push(record);
+        return records.length > 0 ? records : undefined;
+      },
+      20_000
+    );
+    assert.equal(pushed[0]?.Steps__c, 21);
     assert.ok(rounds.length >= 1, 'partition maintenance ran');
   });
 
