@@ -8,7 +8,7 @@ import {
 } from '../../toolkit/src/cli/args.ts';
 import { knownFailureMessage } from '../../toolkit/src/cli/main.ts';
 import { describeStartFailure } from '../../services/src/platform/index.ts';
-import { startLab, type StartLabOptions } from './lab.ts';
+import { LAB_DEMO_DEVICES, startLab, type StartLabOptions } from './lab.ts';
 
 export const LAB_CLI: CommandSpec = {
   usage: 'npm start --',
@@ -100,6 +100,11 @@ try {
       '              background-check (POST /background-checks -> BackCheck, callbacks at /backcheck/callbacks, docs/background-check.md)',
       '              activity (MQTT readings -> rollups; PUT /activity/users/:id, /activity/devices/:id, docs/activity.md)',
       `  MQTT        ${lab.activityMqttUrl}${lab.activityBrokerEmbedded ? ` (embedded broker; device password = base64url(HMAC-SHA256(${lab.activityDeviceKey}, deviceId)))` : ''}`,
+      ...(lab.activityBrokerEmbedded
+        ? [
+            `              demo devices dev-000001-a ... dev-${String(LAB_DEMO_DEVICES).padStart(6, '0')}-a (users fit-000001 ...): npm run sim:devices -- --url ${lab.activityMqttUrl} --devices ${LAB_DEMO_DEVICES} --device-key-secret ${lab.activityDeviceKey}`
+          ]
+        : []),
       `  Services    ${lab.servicesUrl}  (GET /healthz /readyz /metrics /openapi.json)`,
       ...(lab.serviceToken
         ? [

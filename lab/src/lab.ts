@@ -11,6 +11,7 @@
  * With NODE_ENV=production the lab starts no stand-in and chooses no default: every system and
  * secret must be configured, as for the services' own entry points.
  */
+import type pg from 'pg';
 import { newDriverSecret } from '../../toolkit/src/loopback.ts';
 import { projectRoot } from '../../toolkit/src/project.ts';
 import {
@@ -43,6 +44,26 @@ export const LAB_SERVICES = [
   backgroundCheckService,
   activityService
 ] as const;
+
+/** Devices (dev-000001-a ... of users fit-000001 ...) the lab registers for the device fleet. */
+export const LAB_DEMO_DEVICES = 50;
+
+/** One user per device, as the fleet simulator numbers them; idempotent over restarts. */
+async function registerDemoDevices(pool: pg.Pool, count: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO activity_users (user_id)
+     SELECT 'fit-' || lpad(n::text, 6, '0') FROM generate_series(1, $1::int) AS n
+     ON CONFLICT (user_id) DO NOTHING`,
+    [count]
+  );
+  await pool.query(
+    `INSERT INTO activity_devices (device_id, user_id)
+     SELECT 'dev-' || lpad(n::text, 6, '0') || '-a', 'fit-' || lpad(n::text, 6, '0')
+       FROM generate_series(1, $1::int) AS n
+     ON CONFLICT (device_id) DO NOTHING`,
+    [count]
+  );
+}
 
 /** The embedded MQTT broker's port when MQTT_URL is not set. */
 export const DEFAULT_ACTIVITY_MQTT_PORT = 8785;
@@ -234,6 +255,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     });
     // The simulator calls the lab's callback endpoint (known once the server listens).
     backCheck?.control.setCallbackUrl(`${platform.url}/backcheck/callbacks`);
+    // Demo fitness users and devices on the embedded broker: `npm run sim:devices` (ids
+    // dev-000001-a, ...) publishes for them at once, and the Activity API answers for fit-000001...
+    if (embedBroker) await registerDemoDevices(platform.database.pool, LAB_DEMO_DEVICES);
     for (const started of standIns)
       platform.shutdown.add(`stop ${started.name}`, started.close, {
         order: SHUTDOWN_ORDER.dependencies

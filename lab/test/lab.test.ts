@@ -8,7 +8,9 @@ import {
   DEFAULT_CLIENT_SECRET
 } from '../../simulators/salesforce/src/emulator.ts';
 import { createTestDatabase } from '../../services/test/helpers/database.ts';
-import { until } from '../../toolkit/testing/wait.ts';
+import { eventually, until } from '../../toolkit/testing/wait.ts';
+import { deriveDeviceKey } from '../../toolkit/src/device-key.ts';
+import { startDeviceFleet } from '../../simulators/devices/src/fleet.ts';
 
 const LAB_API_TOKEN = 'lab-test-api-token-0123456789abcdef';
 
@@ -52,6 +54,35 @@ describe('the lab (npm start)', () => {
     assert.ok(lab.activityDeviceKey);
     const ready = await fetch(`${lab.servicesUrl}/readyz`);
     assert.match(await ready.text(), /activity: ingest/);
+  });
+
+  test("a demo device's reading (the fleet simulator's ids and derived key) is in the Activity API", async () => {
+    await until(
+      async () => (await fetch(`${lab.servicesUrl}/readyz`)).status === 200,
+      'the lab ready',
+      20_000
+    );
+    const fleet = await startDeviceFleet({
+      url: lab.activityMqttUrl,
+      devices: 1,
+      intervalMs: 1000,
+      maxMessages: 1,
+      password: (deviceId) => deriveDeviceKey(lab.activityDeviceKey ?? '', deviceId)
+    });
+    await fleet.done;
+    const sent = fleet.report().expectedOverall.steps;
+    const summary = await eventually(
+      async () => {
+        const answer = await fetch(`${lab.servicesUrl}/activity/users/fit-000001/summary`, {
+          headers: { authorization: `Bearer ${LAB_API_TOKEN}` }
+        });
+        const body = (await answer.json()) as { readings: number; steps: number };
+        return body.readings > 0 ? body : undefined;
+      },
+      'the reading in the Activity API',
+      { timeoutMs: 10_000 }
+    );
+    assert.equal(summary.steps, sent);
   });
 
   test('is ready only once PostgreSQL and Salesforce answer', async () => {
