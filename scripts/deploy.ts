@@ -1,12 +1,13 @@
 /**
  * npm run deploy - compile the TypeScript LWCs, then `sf project deploy start --source-dir
- * force-app` (check-only with --dry-run), after checking the per-environment values the
+ * force-app` (plus `--source-dir force-app-connect` with --with-salesforce-connect or
+ * ACTIVITY_SALESFORCE_CONNECT=true; check-only with --dry-run), after checking the per-environment values the
  * deploy substitutes (scripts/lib/per-env.ts). Stops at once with what to run when no target org is
  * set or authorised. Run with --help for the options.
  */
 import { ScriptError, consoleOutput, runMain } from '../toolkit/src/cli/main.ts';
 import { StepReporter } from './lib/cli.ts';
-import { runDeploy } from './lib/deploy.ts';
+import { deploySourceDirs, runDeploy } from './lib/deploy.ts';
 import { buildLwc } from '../gate/src/lwc-build.ts';
 import { parseDeployArgs } from './lib/options.ts';
 import { explainOrgError, requireTargetOrg } from './lib/orgs.ts';
@@ -23,6 +24,12 @@ await runMain(async (argv) => {
   }
   const options = parsed.options;
   const root = projectRoot();
+  let sourceDirs: string[];
+  try {
+    sourceDirs = deploySourceDirs(options.withSalesforceConnect, process.env);
+  } catch (error) {
+    throw new ScriptError((error as Error).message);
+  }
   const sf = createSf(root);
   const org = await requireTargetOrg(sf, options.targetOrg);
   if (org.connectionProblem)
@@ -60,14 +67,14 @@ await runMain(async (argv) => {
     ? `, tests: ${options.testLevel}${options.tests.length ? ` ${options.tests.join(',')}` : ''}`
     : '';
   const outcome = await steps
-    .step(`${verb} force-app to '${org.name}' (${org.username}${tests})`, () =>
+    .step(`${verb} ${sourceDirs.join(' + ')} to '${org.name}' (${org.username}${tests})`, () =>
       runDeploy(sf, {
         targetOrg: org.name,
         dryRun: options.dryRun,
         ...(options.testLevel ? { testLevel: options.testLevel } : {}),
         tests: options.tests,
         waitMinutes: options.waitMinutes,
-        sourceDirs: ['force-app']
+        sourceDirs
       })
     )
     .catch((error: unknown) => {

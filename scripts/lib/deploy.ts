@@ -22,6 +22,33 @@ export const DEPLOY_TEST_LEVELS = [
 ] as const;
 export type DeployTestLevel = (typeof DEPLOY_TEST_LEVELS)[number];
 
+/** The package directory every org gets. */
+export const BASE_SOURCE_DIR = 'force-app';
+/**
+ * The package directory of Salesforce Connect (External Data Source, external object, their
+ * permission set and page): an extra-cost feature in Enterprise/Unlimited, so an org without it
+ * rejects the whole deploy. Deployed only when asked; nothing in force-app refers into it
+ * (gate/test/package-directories.test.ts).
+ */
+export const CONNECT_SOURCE_DIR = 'force-app-connect';
+
+/**
+ * The directories `npm run deploy` sends: force-app, plus force-app-connect when asked by the
+ * flag or by ACTIVITY_SALESFORCE_CONNECT=true (for pipelines that configure by environment).
+ */
+export function deploySourceDirs(
+  withSalesforceConnect: boolean,
+  env: Readonly<Record<string, string | undefined>>
+): string[] {
+  const fromEnv = env.ACTIVITY_SALESFORCE_CONNECT?.trim().toLowerCase();
+  if (fromEnv !== undefined && fromEnv !== '' && fromEnv !== 'true' && fromEnv !== 'false') {
+    throw new Error(`ACTIVITY_SALESFORCE_CONNECT=${fromEnv} must be true or false.`);
+  }
+  return withSalesforceConnect || fromEnv === 'true'
+    ? [BASE_SOURCE_DIR, CONNECT_SOURCE_DIR]
+    : [BASE_SOURCE_DIR];
+}
+
 export interface DeployOptions {
   /** Alias or username; undefined = sf's target-org config (already checked by the script). */
   targetOrg?: string;

@@ -188,12 +188,14 @@ export interface DeployCliOptions {
   skipLwcBuild: boolean;
   /** Switch on integrations that are switched off in the org (see scripts/lib/kill-switch.ts). */
   enableIntegrations: boolean;
+  /** Also deploy force-app-connect (Salesforce Connect, an extra-cost feature). */
+  withSalesforceConnect: boolean;
 }
 
 export const DEPLOY_SPEC: CommandSpec = {
   usage: 'npm run deploy --',
   summary:
-    'Compiles the TypeScript LWCs, then deploys force-app with sf project deploy start. With --dry-run the org only validates the deploy (check-only) and saves nothing.',
+    'Compiles the TypeScript LWCs, then deploys force-app (and force-app-connect with --with-salesforce-connect) with sf project deploy start. With --dry-run the org only validates the deploy (check-only) and saves nothing.',
   options: {
     'target-org': targetOrgOption('Org alias or username to deploy to.'),
     'dry-run': {
@@ -229,16 +231,22 @@ export const DEPLOY_SPEC: CommandSpec = {
       type: 'boolean',
       description:
         'Allow the deploy to switch on an integration that is switched off in the org (Integration_Setting__mdt Enabled__c); without it the deploy stops.'
+    },
+    'with-salesforce-connect': {
+      type: 'boolean',
+      description:
+        'Also deploy force-app-connect (External Data Source, external object and permission set of Salesforce Connect, an extra-cost feature the org must have); same as ACTIVITY_SALESFORCE_CONNECT=true.'
     }
   },
   examples: [
     'npm run deploy',
     'npm run deploy -- --target-org my-org --dry-run --test-level RunLocalTests',
-    'npm run deploy -- --tests PaymentServiceTest --tests AccountSyncTest'
+    'npm run deploy -- --tests PaymentServiceTest --tests AccountSyncTest',
+    'npm run deploy -- --with-salesforce-connect'
   ],
   notes: [
     NO_ORG_NOTE,
-    'Per-environment values come from environment variables (sfdx-project.json replacements): PAYMENTS_ESB_URL, SECUREPAY_TOKENIZATION_URL, SECUREPAY_TRUSTED_SITE, SECUREPAY_MERCHANT_CODE, INTEGRATION_ENABLED, PAYMENTS_ENABLED, BACKGROUND_CHECK_ESB_URL, BACKGROUND_CHECK_ENABLED, ACTIVITY_API_URL, ACTIVITY_ENABLED, INTEGRATION_LOG_LEVEL; the deploy stops, naming what to set, when one is missing or invalid, a URL is not https, or the tokenization URL is not on the trusted site.',
+    'Per-environment values come from environment variables (sfdx-project.json replacements): PAYMENTS_ESB_URL, SECUREPAY_TOKENIZATION_URL, SECUREPAY_TRUSTED_SITE, SECUREPAY_MERCHANT_CODE, INTEGRATION_ENABLED, PAYMENTS_ENABLED, BACKGROUND_CHECK_ESB_URL, BACKGROUND_CHECK_ENABLED, ACTIVITY_API_URL, ACTIVITY_ENABLED, ACTIVITY_CACHE_MB, INTEGRATION_LOG_LEVEL; the deploy stops, naming what to set, when one is missing or invalid, a URL is not https, or the tokenization URL is not on the trusted site.',
     'Exit codes: 0 deployed/validated; 1 the deploy failed or no org is usable.'
   ]
 };
@@ -268,7 +276,8 @@ export function parseDeployArgs(argv: readonly string[]): Parsed<DeployCliOption
       tests,
       waitMinutes: wait === undefined ? 33 : intInRange('wait', wait, 1, 600),
       skipLwcBuild: booleanValue(v, 'skip-lwc-build'),
-      enableIntegrations: booleanValue(v, 'enable-integrations')
+      enableIntegrations: booleanValue(v, 'enable-integrations'),
+      withSalesforceConnect: booleanValue(v, 'with-salesforce-connect')
     };
   });
 }

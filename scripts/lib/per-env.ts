@@ -43,9 +43,11 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
   BACKGROUND_CHECK_ENABLED:
     'true or false: the background-check kill switch (Integration_Setting.BackgroundCheck Enabled__c); false deploys background checks switched off',
   ACTIVITY_API_URL:
-    "base URL of the activity service's Activity API for Named Credential Activity_API (REST and OData), e.g. https://activity.mycompany.com",
+    'base URL of the activity service for Named Credentials Activity_API (REST) and Activity_OData (Salesforce Connect, force-app-connect), e.g. https://activity.mycompany.com',
   ACTIVITY_ENABLED:
     'true or false: the activity kill switch (Integration_Setting.Activity Enabled__c); false deploys the activity dashboard switched off',
+  ACTIVITY_CACHE_MB:
+    'whole MB of org Platform Cache for partition ActivityCache (the activity dashboards), e.g. 1; 0 in an org without Platform Cache capacity (every dashboard load is then a cache miss)',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
 };
 
@@ -91,6 +93,13 @@ function settingProblem(name: string, value: string, production: boolean): strin
     return LOG_LEVELS.includes(value)
       ? undefined
       : `${name}=${value} must be one of ${LOG_LEVELS.join(', ')}.`;
+  }
+  if (name === 'ACTIVITY_CACHE_MB') {
+    // allocatedCapacity is an int of MB; a deploy asking for more than the org has fails, so
+    // only the shape is checked here (0 is valid: a partition without capacity).
+    return /^(0|[1-9]\d{0,3})$/.test(value)
+      ? undefined
+      : `${name}=${value} must be a whole number of MB from 0 to 9999 (0 when the org has no Platform Cache capacity).`;
   }
   if (name === 'SECUREPAY_MERCHANT_CODE') {
     if (!/^[A-Za-z0-9]{1,20}$/.test(value))

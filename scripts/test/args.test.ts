@@ -137,7 +137,8 @@ describe('deploy arguments', () => {
       tests: [],
       waitMinutes: 33,
       skipLwcBuild: false,
-      enableIntegrations: false
+      enableIntegrations: false,
+      withSalesforceConnect: false
     });
   });
 
@@ -152,8 +153,16 @@ describe('deploy arguments', () => {
       tests: ['A', 'B.m', 'C'],
       waitMinutes: 33,
       skipLwcBuild: false,
-      enableIntegrations: false
+      enableIntegrations: false,
+      withSalesforceConnect: false
     });
+  });
+
+  it('--with-salesforce-connect asks for force-app-connect too', () => {
+    assert.equal(
+      options(parseDeployArgs(['--with-salesforce-connect'])).withSalesforceConnect,
+      true
+    );
   });
 
   it('validates the test level and its pairing with --tests', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   buildDeployArgs,
+  deploySourceDirs,
   describeDeployFailure,
   runDeploy,
   type DeployOptions
@@ -16,6 +17,31 @@ const BASE: DeployOptions = {
   waitMinutes: 33,
   sourceDirs: ['force-app']
 };
+
+describe('which package directories npm run deploy sends', () => {
+  it('force-app alone unless Salesforce Connect is asked for (flag or environment)', () => {
+    assert.deepEqual(deploySourceDirs(false, {}), ['force-app']);
+    assert.deepEqual(deploySourceDirs(false, { ACTIVITY_SALESFORCE_CONNECT: 'false' }), [
+      'force-app'
+    ]);
+    assert.deepEqual(deploySourceDirs(true, {}), ['force-app', 'force-app-connect']);
+    assert.deepEqual(deploySourceDirs(false, { ACTIVITY_SALESFORCE_CONNECT: 'true' }), [
+      'force-app',
+      'force-app-connect'
+    ]);
+    assert.deepEqual(
+      buildDeployArgs({ ...BASE, sourceDirs: deploySourceDirs(true, {}) }).slice(3, 7),
+      ['--source-dir', 'force-app', '--source-dir', 'force-app-connect']
+    );
+  });
+
+  it('refuses an ACTIVITY_SALESFORCE_CONNECT that is not true or false', () => {
+    assert.throws(
+      () => deploySourceDirs(false, { ACTIVITY_SALESFORCE_CONNECT: 'yes' }),
+      /must be true or false/
+    );
+  });
+});
 
 describe('deploy command construction', () => {
   it('plain deploy to the configured org', () => {

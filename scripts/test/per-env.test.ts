@@ -25,6 +25,7 @@ const GOOD = {
   BACKGROUND_CHECK_ENABLED: 'true',
   ACTIVITY_API_URL: 'https://activity.mycompany.com',
   ACTIVITY_ENABLED: 'true',
+  ACTIVITY_CACHE_MB: '1',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
 
@@ -32,8 +33,20 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
   it('the project replaces exactly the documented variables', async () => {
     const replacements = await readReplacements(ROOT);
     assert.deepEqual(
-      replacements.map((r) => r.replaceWithEnv).sort(),
+      [...new Set(replacements.map((r) => r.replaceWithEnv))].sort(),
       Object.keys(PER_ENV_VARIABLES).sort()
+    );
+    // One variable, two entries: the activity service's host is that of both its Named
+    // Credentials (REST for the portal, OData for Salesforce Connect), each with its own token.
+    assert.deepEqual(
+      replacements
+        .filter((r) => r.replaceWithEnv === 'ACTIVITY_API_URL')
+        .map((r) => r.filename)
+        .sort(),
+      [
+        'force-app-connect/main/activity-connect/namedCredentials/Activity_OData.namedCredential-meta.xml',
+        'force-app/main/activity/namedCredentials/Activity_API.namedCredential-meta.xml'
+      ]
     );
     assert.ok(
       replacements.every((r) => !r.allowUnsetEnvVariable),
@@ -47,7 +60,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 11);
+    assert.equal(problems.length, 12);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -82,6 +95,35 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
       problems.join('\n'),
       /SECUREPAY_MERCHANT_CODE=.* must be 1 to 20 letters and digits/
     );
+  });
+
+  it('ACTIVITY_CACHE_MB: whole MB (0 for an org without capacity) into the org cache only', async () => {
+    const replacements = await readReplacements(ROOT);
+    for (const ok of ['0', '1', '10']) {
+      assert.deepEqual(
+        checkPerEnvironment(replacements, { ...GOOD, ACTIVITY_CACHE_MB: ok }, true),
+        []
+      );
+    }
+    for (const bad of ['-1', '1.5', 'lots', '01', '1</allocatedCapacity>']) {
+      assert.match(
+        checkPerEnvironment(replacements, { ...GOOD, ACTIVITY_CACHE_MB: bad }, false).join('\n'),
+        /ACTIVITY_CACHE_MB=.* must be a whole number of MB/,
+        bad
+      );
+    }
+    // The replacement, run as sf runs it (every match, global), sets the Organization
+    // partition type's capacity and leaves the Session one at 0.
+    const entry = replacements.find((r) => r.replaceWithEnv === 'ACTIVITY_CACHE_MB');
+    assert.ok(entry?.filename && entry.regexToReplace, 'a regexToReplace on the partition');
+    const xml = await readFile(path.join(ROOT, entry.filename), 'utf8');
+    const replaced = xml.replace(new RegExp(entry.regexToReplace, 'g'), '7');
+    const capacities = [
+      ...replaced.matchAll(
+        /<allocatedCapacity>(\d+)<\/allocatedCapacity>[\s\S]*?<cacheType>(\w+)<\/cacheType>/g
+      )
+    ].map((m) => `${m[2]}=${m[1]}`);
+    assert.deepEqual(capacities, ['Organization=7', 'Session=0']);
   });
 
   it("refuses SecurePay's sandbox merchant in production only", async () => {
@@ -209,6 +251,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
             'Enabled__c'
           ),
           ACTIVITY_API_URL: activityApi,
+          ACTIVITY_CACHE_MB: '1',
           ACTIVITY_ENABLED: await setting(
             'activity/customMetadata/Integration_Setting.Activity.md-meta.xml',
             'Enabled__c'
