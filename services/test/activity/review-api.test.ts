@@ -5,9 +5,12 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ACTIVITY_TOKEN, startApiHarness } from './api-harness.ts';
 import type { ApiHarness } from './api-harness.ts';
+import Fastify from 'fastify';
+import { odataRoutes } from '../../src/activity/odata/routes.ts';
 import { isTimeZone } from '../../src/activity/time-zone.ts';
 
 const SET = '/odata/v4/activity/DailyActivities';
+const never = (() => Promise.reject(new Error('not queried'))) as never;
 
 function rawGet(base: string, target: string, host: string): Promise<string> {
   const u = new URL(base);
@@ -279,5 +282,41 @@ describe('review: stored time zones and totals are checked by the database', () 
       );
     }
     await h.addDay('fit-finite', '2026-12-01', { calories: 12.5, activeMinutes: 3 });
+  });
+});
+
+describe('review: a configured serviceRoot', () => {
+  test('links start with it whatever the Host header; a relative or non-http root is refused at start', async () => {
+    const root = 'https://activity.example.com/odata/v4/activity';
+    const h = await startApiHarness({ odata: { maxPageSize: 1, serviceRoot: `${root}/` } });
+    try {
+      await h.addUser('fit-1', 'UTC');
+      for (const day of ['2026-12-01', '2026-12-02']) await h.addDay('fit-1', day, {});
+      const response = await rawGet(h.url, `${SET}?$select=Id`, 'evil.example');
+      const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+      assert.equal(body['@odata.context'], `${root}/$metadata#DailyActivities(Id)`);
+      assert.match(
+        body['@odata.nextLink'],
+        /^https:\/\/activity\.example\.com\/odata\/v4\/activity\/DailyActivities\?\$select=Id&\$skiptoken=/
+      );
+    } finally {
+      await h.close();
+    }
+    for (const serviceRoot of [
+      'activity.example.com/odata',
+      'javascript:alert(1)',
+      'https://a.example/x?y=1'
+    ]) {
+      const app = Fastify();
+      app.register(odataRoutes, { pool: { query: never }, tokens: [], serviceRoot });
+      await assert.rejects(
+        async () => {
+          await app.ready();
+        },
+        /serviceRoot/,
+        serviceRoot
+      );
+      await app.close();
+    }
   });
 });
