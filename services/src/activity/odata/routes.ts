@@ -45,7 +45,11 @@ export interface ODataRoutesOptions extends Record<string, unknown> {
    * header, which the caller chooses (a forged Host would point the next page elsewhere).
    */
   serviceRoot?: string;
-  /** Statement timeout of every OData statement, ms (default 5000): past it, a 503. */
+  /**
+   * Statement timeout of every OData statement, ms (default 5000): past it, a 503. 0: none set
+   * here, for a dedicated OData pool created with pg's `statement_timeout` option (its
+   * cancellations are answered with the same 503).
+   */
   statementTimeoutMs?: number;
   /**
    * Deepest row offset ($skip plus the rows earlier pages delivered) of a query whose filter
@@ -104,8 +108,8 @@ export async function odataRoutes(
     throw new Error('odataRoutes: maxPageSize must be a positive integer');
   }
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  if (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 1) {
-    throw new Error('odataRoutes: statementTimeoutMs must be a positive integer');
+  if (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+    throw new Error('odataRoutes: statementTimeoutMs must be a non-negative integer');
   }
   const maxSkip = options.maxSkip ?? DEFAULT_MAX_SKIP;
   if (!Number.isSafeInteger(maxSkip) || maxSkip < 0) {
