@@ -4,11 +4,5 @@
  * them with the contact (erasure). All logic is in ActivityContactLinks.
  */
 trigger ActivityContactLink on Contact(after insert, after update, after delete, after undelete) {
-  if (Trigger.isInsert || Trigger.isUndelete) {
-    ActivityContactLinks.afterInsertOrUndelete(Trigger.new);
-  } else if (Trigger.isUpdate) {
-    ActivityContactLinks.afterUpdate(Trigger.new, Trigger.oldMap);
-  } else if (Trigger.isDelete) {
-    ActivityContactLinks.afterDelete(Trigger.old);
-  }
+  ActivityContactLinks.handle(Trigger.operationType, Trigger.new, Trigger.old);
 }
