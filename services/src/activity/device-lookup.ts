@@ -12,12 +12,17 @@ export interface RegisteredDevice {
 
 export type DeviceLookup = (deviceId: string) => Promise<RegisteredDevice | undefined>;
 
+export interface CachedDeviceLookup extends DeviceLookup {
+  /** Drops the cached entry (the registry changed the device in this process). */
+  forget(deviceId: string): void;
+}
+
 /** Entries kept at most; beyond it the cache starts over (bounded memory under id floods). */
 const MAX_ENTRIES = 100_000;
 
-export function registeredDeviceLookup(pool: pg.Pool, ttlMs = 5000): DeviceLookup {
+export function registeredDeviceLookup(pool: pg.Pool, ttlMs = 5000): CachedDeviceLookup {
   const cache = new Map<string, { at: number; value: Promise<RegisteredDevice | undefined> }>();
-  return (deviceId) => {
+  const lookup: DeviceLookup = (deviceId) => {
     const now = Date.now();
     const hit = cache.get(deviceId);
     if (hit && now - hit.at < ttlMs) return hit.value;
@@ -33,4 +38,5 @@ export function registeredDeviceLookup(pool: pg.Pool, ttlMs = 5000): DeviceLooku
     cache.set(deviceId, { at: now, value });
     return value;
   };
+  return Object.assign(lookup, { forget: (deviceId: string) => void cache.delete(deviceId) });
 }
