@@ -16,7 +16,8 @@ const ALICE = 'dev-alice-0001';
 async function closedWithin(socket: net.Socket, ms: number): Promise<boolean> {
   if (socket.destroyed) return true;
   const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms));
-  const closed = once(socket, 'close').then(() => true as const);
+  // Not events.once: it rejects on the 'error' of a reset before 'close'.
+  const closed = new Promise<true>((resolve) => socket.on('close', () => resolve(true)));
   return Promise.race([closed, timer]);
 }
 

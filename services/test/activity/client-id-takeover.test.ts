@@ -1,17 +1,21 @@
-// Review (hostile): any device may log in with the ingest worker's (predictable) client id
-// activity-ingest-<index>. Fails on main on both the embedded aedes and production Mosquitto.
+// A device logging in with the ingest worker's (predictable) client id activity-ingest-<index>
+// must neither receive the readings queued in the worker's persistent session nor throw the
+// worker off (found by the attacker review of the MQTT ingestion). The embedded aedes replaces a
+// device's client id with its device id; the production Mosquitto has use_username_as_clientid
+// and one user per worker (activity-ingest-<index>).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'node:test';
 import mqtt from 'mqtt';
-import { deviceTopic } from '../../../../toolkit/src/device-topic.ts';
-import { deviceKeyFor, startEmbeddedBroker } from '../../../src/activity/broker.ts';
-import { collect, connect, grants } from '../helpers.ts';
-import { startPrivateMosquitto } from '../mosquitto.ts';
+import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
+import { deviceKeyFor, startEmbeddedBroker } from '../../src/activity/broker.ts';
+import { collect, connect, grants } from './helpers.ts';
+import { startPrivateMosquitto } from './mosquitto.ts';
 
 const KEY = 'test-device-key-0123456789';
-const INGEST = { username: 'activity-ingest', password: 'ingest-secret-1234' };
+// The per-worker user of production (ACTIVITY_MQTT_USERNAME's default for worker 0).
+const INGEST = { username: 'activity-ingest-0', password: 'ingest-secret-1234' };
 const VICTIM = 'dev-victim001';
 const ATTACKER = 'dev-attacker1';
 const CLIENT_ID = 'activity-ingest-0';
