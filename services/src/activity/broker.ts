@@ -72,8 +72,7 @@ export interface BrokerCredentials {
 }
 
 type Role =
-  | { kind: 'ingest' }
-  | { kind: 'device'; deviceId: string; topic: string; generation: number };
+  { kind: 'ingest' } | { kind: 'device'; deviceId: string; topic: string; generation: number };
 
 /** aedes's return code 4 (bad username or password). */
 const BAD_LOGIN = 4;

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { deviceKeyFor, startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
+import {
+  deviceKeyFor,
+  startEmbeddedBroker,
+  type EmbeddedBroker
+} from '../../src/activity/broker.ts';
 import { announcedLength } from '../../src/activity/connection-guard.ts';
 import { connect } from './helpers.ts';
 
@@ -74,7 +78,10 @@ describe('embedded broker: connection limits', () => {
     assert.equal(await closedWithin(fourth, 1000), true);
     for (const socket of held) socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const alice = await connect(broker.url, { username: ALICE, password: deviceKeyFor(KEY, ALICE) });
+    const alice = await connect(broker.url, {
+      username: ALICE,
+      password: deviceKeyFor(KEY, ALICE)
+    });
     assert.equal(alice.connected, true);
     await alice.endAsync();
   });
