@@ -86,3 +86,21 @@ describe('embedded broker: connection limits', () => {
     await alice.endAsync();
   });
 });
+
+it('caps the connections in total', async () => {
+  const broker = await startEmbeddedBroker({
+    port: 0,
+    deviceKey: KEY,
+    ingest: INGEST,
+    limits: { maxPerAddress: 100, maxTotal: 2 }
+  });
+  try {
+    const held = await Promise.all([1, 2].map(() => rawSocket(broker.port)));
+    const third = await rawSocket(broker.port);
+    assert.equal(await closedWithin(third, 1000), true);
+    assert.equal(await closedWithin(held[0]!, 200), false);
+    for (const socket of held) socket.destroy();
+  } finally {
+    await broker.stop();
+  }
+});
