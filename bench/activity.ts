@@ -120,7 +120,7 @@ async function ingestRound(pool: pg.Pool, url: string, round: number): Promise<I
     url,
     username: INGEST.username,
     password: INGEST.password,
-    clientId: `bench-ingest-${prefix}`,
+    clientId: `activity-ingest-bench-${prefix}`,
     subscription: { mode: 'partitioned', index: 0, count: 1 },
     pool,
     limits: { maxBytes: 1024, lateWindowMs: 2 * DAY_MS },
@@ -170,7 +170,7 @@ async function brokerRound(url: string, round: number): Promise<IngestRun> {
     messagesPerDevice: MESSAGES,
     idPrefix: `bb${round}${Math.random().toString(36).slice(2, 6)}`,
     password: (id) => deriveDeviceKey(DEVICE_KEY, id),
-    subscriber: INGEST
+    subscriber: { ...INGEST, clientId: `activity-ingest-counter-${round}` }
   });
   if (result.delivered !== result.messages)
     throw new Error(`broker delivered ${result.delivered} of ${result.messages}`);

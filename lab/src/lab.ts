@@ -31,6 +31,7 @@ import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
 import { activityService } from '../../services/src/activity/service.ts';
 import { startEmbeddedBroker } from '../../services/src/activity/broker.ts';
+import { registeredDeviceLookup } from '../../services/src/activity/device-lookup.ts';
 import {
   SHUTDOWN_ORDER,
   loadProcessConfig,
@@ -229,6 +230,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     // The activity devices' broker: an embedded aedes with per-device logins derived from the
     // device key, and the ingest workers split the topics by partition (no $share in aedes).
     const embedBroker = missing('MQTT_URL');
+    // The broker starts before the platform (the service needs its URL); devices are checked
+    // against the registry once the platform's pool exists (refused until then).
+    let registry: ReturnType<typeof registeredDeviceLookup> | undefined;
     if (embedBroker) {
       env.ACTIVITY_DEVICE_KEY ??= newDriverSecret();
       env.ACTIVITY_MQTT_PASSWORD ??= newDriverSecret();
@@ -240,7 +244,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
           ingest: {
             username: env.ACTIVITY_MQTT_USERNAME?.trim() || 'activity-ingest',
             password: env.ACTIVITY_MQTT_PASSWORD ?? ''
-          }
+          },
+          lookupDevice: async (deviceId) => registry?.(deviceId)
         });
         return { url: started.url, close: () => started.stop() };
       });
@@ -257,7 +262,10 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     backCheck?.control.setCallbackUrl(`${platform.url}/backcheck/callbacks`);
     // Demo fitness users and devices on the embedded broker: `npm run sim:devices` (ids
     // dev-000001-a, ...) publishes for them at once, and the Activity API answers for fit-000001...
-    if (embedBroker) await registerDemoDevices(platform.database.pool, LAB_DEMO_DEVICES);
+    if (embedBroker) {
+      await registerDemoDevices(platform.database.pool, LAB_DEMO_DEVICES);
+      registry = registeredDeviceLookup(platform.database.pool);
+    }
     for (const started of standIns)
       platform.shutdown.add(`stop ${started.name}`, started.close, {
         order: SHUTDOWN_ORDER.dependencies

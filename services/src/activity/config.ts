@@ -47,9 +47,9 @@ export const activityConfig = defineConfig({
           'The MQTT broker devices publish to and the ingest workers subscribe on (production: a Mosquitto/EMQX cluster, mqtts://). Required in production; unset elsewhere, the process starts the embedded aedes broker (per-device authentication with ACTIVITY_DEVICE_KEY) and uses it.'
       }
     ),
-    ACTIVITY_MQTT_USERNAME: withDefault(text(), 'activity-ingest', {
+    ACTIVITY_MQTT_USERNAME: optional(text(), {
       description:
-        "The ingest workers' broker login; the broker lets this user subscribe to `activity/v1/#` only (mosquitto acl: `user activity-ingest` / `topic read activity/v1/#`)."
+        "The ingest worker's broker login. Unset: `activity-ingest-<ACTIVITY_WORKER_INDEX>`, each worker its own user, which the production Mosquitto needs (use_username_as_clientid: the username is the client id of the worker's persistent session; acl: `user activity-ingest-<n>` / `topic read activity/v1/#`). The embedded broker accepts this name and any `activity-ingest-<n>` with ACTIVITY_MQTT_PASSWORD; the worker's client id is always `activity-ingest-<index>`."
     }),
     ACTIVITY_MQTT_PASSWORD: optional(text(), {
       secret: true,
@@ -99,7 +99,7 @@ export const activityConfig = defineConfig({
       "Comma-separated bearer tokens that may read `/odata/v4/activity` (Salesforce Connect): the Activity_OData External Credential's. Kept apart from ACTIVITY_API_TOKENS: OData reads every user's rows, the portal path one user's. Each must also be in `SERVICE_API_TOKENS`. Unset: every OData read is refused."
     ),
     ACTIVITY_REGISTRY_TOKENS: tokenList(
-      "Comma-separated bearer tokens that may register users and devices (`PUT /activity/users/...`, `PUT|DELETE /activity/devices/...`): the provisioning back office's. Never a token stored in Salesforce: registering answers device logins. Each must also be in `SERVICE_API_TOKENS`. Unset: every registration is refused."
+      "Comma-separated bearer tokens that may register users and devices (`PUT /activity/users/...`, `PUT` or `DELETE /activity/devices/...`): the provisioning back office's. Never a token stored in Salesforce: registering answers device logins. Each must also be in `SERVICE_API_TOKENS`. Unset: every registration is refused."
     ),
     ACTIVITY_ODATA_MAX_PAGE_SIZE: withDefault(integer(1, 10_000), '1000', {
       description:
@@ -195,7 +195,7 @@ export const activityConfig = defineConfig({
   build: (v): ActivityConfig => ({
     workerIndex: v.ACTIVITY_WORKER_INDEX,
     mqttUrl: v.MQTT_URL,
-    mqttUsername: v.ACTIVITY_MQTT_USERNAME,
+    mqttUsername: v.ACTIVITY_MQTT_USERNAME ?? `activity-ingest-${v.ACTIVITY_WORKER_INDEX}`,
     mqttPassword: v.ACTIVITY_MQTT_PASSWORD,
     subscription:
       v.ACTIVITY_SUBSCRIPTION_MODE === 'shared'

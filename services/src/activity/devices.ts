@@ -3,6 +3,10 @@
 // with their owner. A reading names its device only; the owner comes from here, so a device can
 // never write into another user's activity. Registering a device answers its topic and, when
 // the embedded broker's derived keys are in use (ACTIVITY_DEVICE_KEY), its broker login.
+// Moving a device to another user bumps its key generation (the previous owner's password stops
+// working: the embedded broker checks the registry at CONNECT and at publish); deleting it ends
+// its logins, and registering the id again continues after its last generation. Device ids
+// starting with `activity-ingest` are the ingest workers' broker names and are refused.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
@@ -10,8 +14,8 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import { HttpError, jsonResponse } from '../platform/index.ts';
 import { activityTokenCheck } from './api-tokens.ts';
+import { deviceKeyFor, isReservedDeviceId } from './broker.ts';
 import { isTimeZone } from './time-zone.ts';
-import { deviceKeyFor } from './broker.ts';
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
 
@@ -24,6 +28,9 @@ const deviceParams = z.object({
   deviceId: z
     .string()
     .regex(DEVICE_ID_PATTERN, { error: 'must be 8-64 characters of A-Z, a-z, 0-9, _ and -' })
+    .refine((id) => !isReservedDeviceId(id), {
+      error: 'must not start with activity-ingest (the ingest workers’ broker names)'
+    })
 });
 const userBody = z
   .object({
@@ -48,10 +55,14 @@ const deviceAnswer = z.object({
   deviceId: z.string(),
   userId: z.string(),
   topic: z.string().meta({ description: 'Where the device publishes its readings (QoS 1).' }),
-  mqttUsername: z.string(),
+  mqttUsername: z.string().meta({ description: 'Also its MQTT client id.' }),
+  keyGeneration: z.number().meta({
+    description:
+      "The device's key generation: 0 when first registered, one more each time it moves to another user (the earlier passwords stop working)."
+  }),
   mqttPassword: z.string().optional().meta({
     description:
-      "The device's derived broker password; only when the broker uses derived keys (ACTIVITY_DEVICE_KEY). Production brokers with their own password file leave it out."
+      "The device's derived broker password (of its current key generation); only when the broker uses derived keys (ACTIVITY_DEVICE_KEY). Production brokers with their own password file leave it out (rotate the device's entry there when it moves)."
   })
 });
 
@@ -62,6 +73,8 @@ export interface DeviceRoutesOptions extends Record<string, unknown> {
   deviceKey: string | undefined;
   /** ACTIVITY_REGISTRY_TOKENS (empty: every registration is refused). */
   tokens: readonly string[];
+  /** After a device moved or was deleted (the embedded broker's lookup forgets its cache entry). */
+  onDeviceChanged?: (deviceId: string) => void;
 }
 
 export async function deviceRoutes(
@@ -144,20 +157,31 @@ export async function deviceRoutes(
     async (request) => {
       const { deviceId } = request.params;
       const { userId } = request.body;
-      const { rowCount } = await pool.query(
-        `INSERT INTO activity_devices (device_id, user_id)
-         SELECT $1, user_id FROM activity_users WHERE user_id = $2
-         ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id`,
+      // A new owner: a new key generation. The same owner again: unchanged (idempotent).
+      const { rows } = await pool.query<{ key_generation: number }>(
+        `INSERT INTO activity_devices (device_id, user_id, key_generation)
+         SELECT $1, user_id, coalesce(
+             (SELECT key_generation + 1 FROM activity_device_retired_keys WHERE device_id = $1), 0)
+           FROM activity_users WHERE user_id = $2
+         ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id,
+           key_generation = activity_devices.key_generation
+             + CASE WHEN activity_devices.user_id = excluded.user_id THEN 0 ELSE 1 END
+         RETURNING key_generation`,
         [deviceId, userId]
       );
-      if (!rowCount)
+      const generation = rows[0]?.key_generation;
+      if (generation === undefined)
         throw new HttpError(404, 'user_not_found', 'No such user; PUT the user first.');
+      options.onDeviceChanged?.(deviceId);
       return {
         deviceId,
         userId,
         topic: deviceTopic(deviceId),
         mqttUsername: deviceId,
-        ...(options.deviceKey ? { mqttPassword: deviceKeyFor(options.deviceKey, deviceId) } : {})
+        keyGeneration: generation,
+        ...(options.deviceKey
+          ? { mqttPassword: deviceKeyFor(options.deviceKey, deviceId, generation) }
+          : {})
       };
     }
   );
@@ -175,10 +199,18 @@ export async function deviceRoutes(
       }
     },
     async (request, reply) => {
-      const { rowCount } = await pool.query('DELETE FROM activity_devices WHERE device_id = $1', [
-        request.params.deviceId
-      ]);
+      // Its last generation is kept: registering the id again must not revive the old key.
+      const { rowCount } = await pool.query(
+        `WITH gone AS (DELETE FROM activity_devices WHERE device_id = $1
+                       RETURNING device_id, key_generation)
+         INSERT INTO activity_device_retired_keys (device_id, key_generation)
+         SELECT device_id, key_generation FROM gone
+         ON CONFLICT (device_id) DO UPDATE SET key_generation = greatest(
+           activity_device_retired_keys.key_generation, excluded.key_generation)`,
+        [request.params.deviceId]
+      );
       if (!rowCount) throw new HttpError(404, 'device_not_found', 'No such device.');
+      options.onDeviceChanged?.(request.params.deviceId);
       return reply.code(204).send();
     }
   );

@@ -21,6 +21,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import { activityApiRoutes } from './api-routes.ts';
 import { createCallInWorkers, type CallInWorkersOptions } from './call-in/workers.ts';
 import { activityConfig } from './config.ts';
+import { registeredDeviceLookup } from './device-lookup.ts';
 import { deviceRoutes } from './devices.ts';
 import { IngestWorker, type BatchReport } from './ingest-worker.ts';
 import { activityMetrics } from './metrics.ts';
@@ -75,6 +76,9 @@ export function createActivityService(hooks: ActivityHooks = {}) {
         minuteRetentionDays: config.minuteRetentionDays
       };
       let broker: EmbeddedBroker | undefined;
+      // The embedded broker's view of the registry; the registry routes drop a changed device's
+      // cache entry, so a move or delete takes effect at once in this process.
+      const registry = registeredDeviceLookup(pool);
       let worker: IngestWorker | undefined;
       // start() only wires (the API documents are generated from it without a database or
       // broker); the broker, the partitions and the subscription come with the worker's start.
@@ -84,6 +88,8 @@ export function createActivityService(hooks: ActivityHooks = {}) {
             port: hooks.embeddedBrokerPort ?? 0,
             deviceKey,
             ingest: { username: config.mqttUsername, password: ingestPassword },
+            // Only registered devices, with the key of their current generation.
+            lookupDevice: registry,
             logger
           });
           logger.info({ url: broker.url }, 'embedded MQTT broker started (MQTT_URL unset)');
@@ -122,7 +128,12 @@ export function createActivityService(hooks: ActivityHooks = {}) {
       let duty: ExclusiveDuty | undefined;
       return {
         routes: async (app) => {
-          await app.register(deviceRoutes, { pool, deviceKey, tokens: config.tokens.registry });
+          await app.register(deviceRoutes, {
+            pool,
+            deviceKey,
+            tokens: config.tokens.registry,
+            onDeviceChanged: (deviceId) => registry.forget(deviceId)
+          });
           await app.register(activityApiRoutes, { pool, tokens: config.tokens.api });
           await app.register(odataRoutes, {
             pool,

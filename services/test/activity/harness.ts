@@ -71,7 +71,7 @@ export async function ingestBench(): Promise<IngestBench> {
       pool.on('error', () => undefined);
       pools.push(pool);
       const worker = new IngestWorker({
-        clientId: `ingest-test-${randomBytes(4).toString('hex')}`,
+        clientId: `activity-ingest-test-${randomBytes(4).toString('hex')}`,
         pool,
         limits: { maxBytes: 1024, lateWindowMs: 48 * HOUR_MS },
         batchSize: 200,

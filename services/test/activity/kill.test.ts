@@ -37,7 +37,7 @@ describe('activity ingestion: a worker process killed before its commit', () => 
     const id = 'dev-sigkill-01';
     await bench.addUser('user-sigkill');
     await bench.addDevice(id, 'user-sigkill');
-    const clientId = `ingest-sigkill-${randomBytes(3).toString('hex')}`;
+    const clientId = `activity-ingest-sigkill-${randomBytes(3).toString('hex')}`;
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       env: {
         ...process.env,

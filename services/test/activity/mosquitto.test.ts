@@ -1,6 +1,8 @@
 // The PRODUCTION broker setup (services/src/activity/mosquitto/: password file + ACL) on a
 // private Mosquitto: the same refusals as the embedded broker (broker.test.ts).
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
@@ -11,7 +13,8 @@ import { collect, connect, grants, readingPayload, skipUnless, waitFor } from '.
 import { startPrivateMosquitto, type PrivateMosquitto } from './mosquitto.ts';
 
 const KEY = 'test-device-key-0123456789';
-const INGEST = { username: 'activity-ingest', password: 'ingest-secret-1234' };
+// One user per worker (use_username_as_clientid): worker 0's.
+const INGEST = { username: 'activity-ingest-0', password: 'ingest-secret-1234' };
 const ALICE = 'dev-alice-0001';
 const BOB = 'dev-bob-00002';
 
@@ -83,5 +86,36 @@ describe('production Mosquitto setup: password file and ACL', { skip }, () => {
     await sleep(200);
     assert.deepEqual(aliceSaw, []);
     await Promise.all([alice.endAsync(), ingest.endAsync(), bob.endAsync()]);
+  });
+
+  it('keeps no retained message of a device for later subscribers (retain_available false)', async () => {
+    const alice = await connect(mosquitto.url, {
+      username: ALICE,
+      password: deviceKeyFor(KEY, ALICE)
+    });
+    alice.on('error', () => undefined);
+    alice.publish(deviceTopic(ALICE), readingPayload(ALICE, new Date()), { qos: 0, retain: true });
+    await sleep(200);
+    alice.end(true);
+    const ingest = await connect(mosquitto.url, INGEST);
+    const seen = collect(ingest);
+    assert.deepEqual(await grants(ingest, ['activity/v1/#']), [1]);
+    await sleep(300);
+    assert.deepEqual(seen, []);
+    await ingest.endAsync();
+  });
+
+  it('closes a connection whose first packet announces more than 2 KB (max_packet_size)', async () => {
+    const { port } = new URL(mosquitto.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    // (events.once would reject on the reset's 'error' before 'close'.)
+    const closed = new Promise<boolean>((resolve) => socket.on('close', () => resolve(true)));
+    // CONNECT announcing 100 MB, then a trickle.
+    socket.write(Buffer.from([0x10, 0x80, 0x80, 0x80, 0x30]));
+    socket.write(Buffer.alloc(1000, 0x41));
+    assert.equal(await Promise.race([closed, sleep(2000).then(() => false)]), true);
+    socket.destroy();
   });
 });

@@ -1,6 +1,7 @@
 // A private Mosquitto for tests, configured from services/src/activity/mosquitto/ (the
-// documented production setup): its ACL file as is, its mosquitto.conf with the listener, the
-// file paths and persistence rewritten to a temporary folder. Passwords via mosquitto_passwd.
+// documented production setup): its ACL file as is, its mosquitto.conf with the TLS listener
+// rewritten to plain TCP on a random local port (the TLS lines need real certificates), the file
+// paths and persistence to a temporary folder. Passwords via mosquitto_passwd.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -42,11 +43,16 @@ export async function startPrivateMosquitto(
   const port = await freePort();
   const conf = (await readFile(new URL('mosquitto.conf', EXAMPLE), 'utf8'))
     .replace(/^listener .*$/m, `listener ${port} 127.0.0.1`)
+    .replace(/^(cafile|certfile|keyfile|tls_version) .*$/gm, '')
     .replace(/^password_file .*$/m, `password_file ${passwd}`)
     .replace(/^acl_file .*$/m, `acl_file ${acl}`)
     .replace(/^persistence true$/m, 'persistence false')
     .replace(/^persistence_location .*$/m, '');
-  assert(conf.includes('allow_anonymous false') && conf.includes(`acl_file ${acl}`));
+  assert(
+    conf.includes('allow_anonymous false') &&
+      conf.includes(`acl_file ${acl}`) &&
+      !/^(cafile|certfile|keyfile) /m.test(conf)
+  );
   const confFile = path.join(dir, 'mosquitto.conf');
   await writeFile(confFile, conf);
   for (const file of [passwd, acl, confFile]) await chmod(file, 0o644);

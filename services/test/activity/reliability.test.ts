@@ -141,7 +141,7 @@ describe('activity ingestion reliability (embedded broker)', () => {
     const id = 'dev-crash-0001';
     await bench.addUser('user-crash');
     await bench.addDevice(id, 'user-crash');
-    const clientId = `ingest-crash-${randomBytes(3).toString('hex')}`;
+    const clientId = `activity-ingest-crash-${randomBytes(3).toString('hex')}`;
     let entered!: () => void;
     const writing = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;

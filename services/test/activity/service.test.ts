@@ -183,6 +183,55 @@ describe('activity service: device registry and embedded broker', () => {
     assert.ok(rounds.length >= 1, 'partition maintenance ran');
   });
 
+  it('refuses device ids reserved for the ingest workers', async () => {
+    const answer = await call('PUT', '/activity/devices/activity-ingest-0', { userId: 'user-one' });
+    assert.equal(answer.status, 400);
+  });
+
+  it("revokes the previous owner's login when a device moves, and every login when it is deleted", async () => {
+    assert.equal((await call('PUT', '/activity/users/user-two', { timeZone: 'UTC' })).status, 200);
+    const first = (await (
+      await call('PUT', '/activity/devices/dev-move-0001', { userId: 'user-one' })
+    ).json()) as { mqttPassword: string; keyGeneration: number; topic: string };
+    assert.equal(first.keyGeneration, 0);
+    const login = (password: string) =>
+      mqtt.connectAsync(broker!.url, {
+        username: 'dev-move-0001',
+        password,
+        reconnectPeriod: 0,
+        connectTimeout: 5000
+      });
+    // Connected (and cached by the broker) before the move.
+    const old = await login(first.mqttPassword);
+    await old.publishAsync(first.topic, readingPayload('dev-move-0001', new Date()), { qos: 1 });
+    const moved = (await (
+      await call('PUT', '/activity/devices/dev-move-0001', { userId: 'user-two' })
+    ).json()) as { mqttPassword: string; keyGeneration: number };
+    assert.equal(moved.keyGeneration, 1);
+    assert.notEqual(moved.mqttPassword, first.mqttPassword);
+    // The old owner's open connection is closed at its next publish, its key refused.
+    old.publish(first.topic, readingPayload('dev-move-0001', new Date()), { qos: 1 });
+    await waitFor('the old connection closed', () => !old.connected);
+    old.end(true);
+    await assert.rejects(login(first.mqttPassword), /Bad username or password/);
+    // Same owner again: same generation (idempotent).
+    const again = (await (
+      await call('PUT', '/activity/devices/dev-move-0001', { userId: 'user-two' })
+    ).json()) as { keyGeneration: number };
+    assert.equal(again.keyGeneration, 1);
+    const current = await login(moved.mqttPassword);
+    await current.endAsync();
+    assert.equal((await call('DELETE', '/activity/devices/dev-move-0001')).status, 204);
+    await assert.rejects(login(moved.mqttPassword), /Bad username or password/);
+    // Registered again: a new generation, the deleted device's key stays dead.
+    const back = (await (
+      await call('PUT', '/activity/devices/dev-move-0001', { userId: 'user-one' })
+    ).json()) as { mqttPassword: string; keyGeneration: number };
+    assert.equal(back.keyGeneration, 2);
+    await assert.rejects(login(moved.mqttPassword), /Bad username or password/);
+    await (await login(back.mqttPassword)).endAsync();
+  });
+
   it('unregisters a device', async () => {
     assert.equal((await call('DELETE', '/activity/devices/dev-svc-0001')).status, 204);
     assert.equal((await call('DELETE', '/activity/devices/dev-svc-0001')).status, 404);

@@ -43,8 +43,11 @@ export interface BurstResult {
 }
 
 export interface BrokerRateOptions extends BurstOptions {
-  /** Credentials of the counting subscriber (brokers that require them). */
-  subscriber?: { username: string; password: string };
+  /**
+   * Credentials of the counting subscriber (brokers that require them) and its client id (the
+   * activity brokers let the ingest login in only with an `activity-ingest-...` id).
+   */
+  subscriber?: { username: string; password: string; clientId?: string };
   /**
    * QoS of the counting subscription. Default 0: Mosquitto (max_queued_messages 1000 by default)
    * silently drops QoS 1 messages beyond 1000 a subscriber has not yet taken, so a QoS 1 counter

@@ -1,5 +1,8 @@
-// One device's MQTT connection: username = device id, the password the fleet's function gives
-// (none for an anonymous broker), a clean session, and mqtt.js's own reconnection. While the
+// One device's MQTT connection: username = client id = device id (what device firmware must send:
+// the activity brokers make a device's client id its device id anyway, so no device can take
+// another's or the ingest worker's session), the password the fleet's function gives (none for an
+// anonymous broker; generation 0 of the derived key, so a device that moved to another user needs
+// the registry's answer instead), a clean session, and mqtt.js's own reconnection. While the
 // connection is down mqtt.js keeps QoS 1 publishes in its outgoing store and sends them after it
 // reconnects (its offline queue), so a broker restart delays readings rather than losing them;
 // the fleet's in-flight window bounds how much piles up there.
