@@ -8,7 +8,7 @@ import {
   startEmbeddedBroker,
   type EmbeddedBroker
 } from '../../../src/activity/broker.ts';
-import { isTimeZone } from '../../../src/activity/devices.ts';
+import { isTimeZone } from '../../../src/activity/time-zone.ts';
 import { connect, publishReading, waitFor } from '../helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from '../harness.ts';
 
