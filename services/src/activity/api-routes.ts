@@ -2,7 +2,7 @@
 // what ActivityController (Apex) calls through the Activity_API Named Credential, always for the
 // running portal user's own Contact.Fitness_User_Id__c. Bearer auth by the platform, narrowed to
 // ACTIVITY_API_TOKENS (api-tokens.ts). Two primary-key reads per request (activity-queries.ts).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { HttpError, jsonResponse } from '../platform/index.ts';
@@ -12,6 +12,7 @@ import { dailySeriesView, hourlySeriesView, PERIOD_DAYS, summaryView } from './a
 import { seriesBody, seriesQuery, summaryBody, summaryQuery, userParams } from './api-schemas.ts';
 import { activityTokenCheck } from './api-tokens.ts';
 import { addDays, localDate } from './local-date.ts';
+import { isTimeZone } from './time-zone.ts';
 
 export interface ActivityApiRoutesOptions extends Record<string, unknown> {
   pool: pg.Pool | Queryable;
@@ -26,7 +27,8 @@ export interface ActivityApiRoutesOptions extends Record<string, unknown> {
 
 const ERRORS = {
   403: '`forbidden`: the bearer token is not one of ACTIVITY_API_TOKENS.',
-  404: '`not_found`: no fitness user with this id.'
+  404: '`not_found`: no fitness user with this id.',
+  409: "`time_zone_invalid`: the user's stored time zone is not a valid IANA zone; register the user again (PUT /activity/users/{userId}) with one."
 };
 
 export async function activityApiRoutes(
@@ -48,10 +50,25 @@ export async function activityApiRoutes(
     }
   });
 
-  const user = async (userId: string): Promise<ActivityUser> => {
+  const user = async (request: FastifyRequest, userId: string): Promise<ActivityUser> => {
     const found = await findUser(pool, userId);
     // The id is not echoed: nothing of the request comes back in an error body.
     if (!found) throw new HttpError(404, 'not_found', 'No fitness user with this id.');
+    // Registration and migration 0009 refuse such zones; one stored before them (or written
+    // around them) decides no day: guessing UTC would show the user another day's activity as
+    // today's. 409: the user's record is in a state the request cannot be answered from, and
+    // registering the user again with a valid zone fixes it (not a 500: nothing here failed).
+    if (!isTimeZone(found.timeZone)) {
+      request.log.error(
+        { userId: found.userId },
+        'activity read refused: the stored time zone of the user is not a valid IANA zone'
+      );
+      throw new HttpError(
+        409,
+        'time_zone_invalid',
+        "The user's stored time zone is not valid; register the user again with an IANA zone."
+      );
+    }
     return found;
   };
 
@@ -69,7 +86,7 @@ export async function activityApiRoutes(
       }
     },
     async (request) => {
-      const found = await user(request.params.userId);
+      const found = await user(request, request.params.userId);
       const date = request.query.date ?? localDate(now(), found.timeZone);
       const [day] = await daysBetween(pool, found.userId, date, date);
       return summaryView(found, date, day);
@@ -95,7 +112,7 @@ export async function activityApiRoutes(
       }
     },
     async (request) => {
-      const found = await user(request.params.userId);
+      const found = await user(request, request.params.userId);
       const { period } = request.query;
       const end = request.query.end ?? localDate(now(), found.timeZone);
       if (period === 'day') {

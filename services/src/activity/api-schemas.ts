@@ -14,12 +14,22 @@ export const userParams = z.object({
     .meta({ description: 'The fitness user id (Contact.Fitness_User_Id__c).' })
 });
 
-/** Days the API serves: from 1970 (nothing older exists; day arithmetic stays in PostgreSQL's range). */
-const servedDay = (value: string) => isCalendarDate(value) && value >= '1970-01-01';
+/**
+ * Days the API serves: from 1970 (nothing older exists) to 9999-12-30, so that every day the
+ * queries compute (a series' first day, the day after `end` that bounds an hourly series) is a
+ * day of the years 0001-9999 that both JavaScript's ISO dates and PostgreSQL write and read.
+ */
+export const FIRST_SERVED_DAY = '1970-01-01';
+export const LAST_SERVED_DAY = '9999-12-30';
+const servedDay = (value: string) =>
+  isCalendarDate(value) && value >= FIRST_SERVED_DAY && value <= LAST_SERVED_DAY;
 
 const calendarDate = z
   .string()
-  .refine(servedDay, 'must be a calendar date YYYY-MM-DD from 1970-01-01 on')
+  .refine(
+    servedDay,
+    `must be a calendar date YYYY-MM-DD from ${FIRST_SERVED_DAY} to ${LAST_SERVED_DAY}`
+  )
   .meta({ description: "A day of the user's time zone, YYYY-MM-DD." });
 
 export const summaryQuery = z.object({ date: calendarDate.optional() }).strict();

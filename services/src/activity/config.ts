@@ -105,11 +105,19 @@ export const activityConfig = defineConfig({
       description:
         'Most entities in one OData answer; the rest follow through `@odata.nextLink` (Salesforce Connect: enable server-driven paging on the External Data Source).'
     }),
+    ACTIVITY_ODATA_STATEMENT_TIMEOUT_MS: withDefault(integer(100, 120_000), '5000', {
+      description:
+        'Longest an OData statement may run (SET LOCAL statement_timeout); past it the answer is 503 `query_timeout`. OData queries without a UserId filter (list views, reports) must not hold the connections the ingest and the REST API need.'
+    }),
+    ACTIVITY_ODATA_MAX_SKIP: withDefault(integer(0, 10_000_000), '100000', {
+      description:
+        'Deepest row offset ($skip plus the pages already delivered) allowed without a `UserId` or `Id` eq filter; deeper is 400 (an offset scan of the whole table).'
+    }),
     ACTIVITY_ODATA_SERVICE_ROOT: optional(
       httpUrl({ https: 'production', example: 'https://activity.example.com/odata/v4/activity' }),
       {
         description:
-          "Public URL of the OData service root, used in `@odata.context` and `@odata.nextLink` (behind a proxy the request's own Host and scheme are not to be trusted). Required in production."
+          "Public URL of the OData service root, used in `@odata.context` and `@odata.nextLink` (never the request's Host header, which a client or proxy sets). Required in production; unset elsewhere, links are path-absolute (`/odata/v4/activity/...`)."
       }
     ),
     ACTIVITY_SUMMARY_PUSH_INTERVAL_MS: withDefault(
@@ -213,7 +221,9 @@ export const activityConfig = defineConfig({
     },
     odata: {
       maxPageSize: v.ACTIVITY_ODATA_MAX_PAGE_SIZE,
-      serviceRoot: v.ACTIVITY_ODATA_SERVICE_ROOT
+      serviceRoot: v.ACTIVITY_ODATA_SERVICE_ROOT,
+      statementTimeoutMs: v.ACTIVITY_ODATA_STATEMENT_TIMEOUT_MS,
+      maxSkip: v.ACTIVITY_ODATA_MAX_SKIP
     },
     callIn: {
       summaryPushIntervalMs: v.ACTIVITY_SUMMARY_PUSH_INTERVAL_MS,
@@ -248,6 +258,11 @@ export interface ActivityConfig {
   deviceKey: string | undefined;
   /** Who may call what (api-tokens.ts); an empty list refuses everyone. */
   tokens: { api: readonly string[]; odata: readonly string[]; registry: readonly string[] };
-  odata: { maxPageSize: number; serviceRoot: string | undefined };
+  odata: {
+    maxPageSize: number;
+    serviceRoot: string | undefined;
+    statementTimeoutMs: number;
+    maxSkip: number;
+  };
   callIn: CallInConfig;
 }

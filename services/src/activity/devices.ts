@@ -10,20 +10,10 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import { HttpError, jsonResponse } from '../platform/index.ts';
 import { activityTokenCheck } from './api-tokens.ts';
+import { isTimeZone } from './time-zone.ts';
 import { deviceKeyFor } from './broker.ts';
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
-
-/** An IANA zone name Intl knows (what PostgreSQL's AT TIME ZONE also knows). */
-export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const userParams = z.object({
   userId: z
@@ -108,14 +98,26 @@ export async function deviceRoutes(
     async (request) => {
       const { userId } = request.params;
       const { timeZone, dailyStepGoal } = request.body;
-      const { rows } = await pool.query<{ time_zone: string; daily_step_goal: number }>(
-        `INSERT INTO activity_users (user_id, time_zone, daily_step_goal)
-         VALUES ($1, $2, coalesce($3, 10000))
-         ON CONFLICT (user_id) DO UPDATE SET time_zone = excluded.time_zone,
-           daily_step_goal = coalesce($3, activity_users.daily_step_goal)
-         RETURNING time_zone, daily_step_goal`,
-        [userId, timeZone, dailyStepGoal ?? null]
-      );
+      const { rows } = await pool
+        .query<{ time_zone: string; daily_step_goal: number }>(
+          `INSERT INTO activity_users (user_id, time_zone, daily_step_goal)
+           VALUES ($1, $2, coalesce($3, 10000))
+           ON CONFLICT (user_id) DO UPDATE SET time_zone = excluded.time_zone,
+             daily_step_goal = coalesce($3, activity_users.daily_step_goal)
+           RETURNING time_zone, daily_step_goal`,
+          [userId, timeZone, dailyStepGoal ?? null]
+        )
+        .catch((error: unknown) => {
+          // Intl and PostgreSQL ship different tz data (Node's ICU knows US/Pacific-New,
+          // PostgreSQL 15 does not): the database's check (migration 0009) has the last word.
+          if ((error as { constraint?: string }).constraint === 'activity_users_time_zone_check')
+            throw new HttpError(
+              400,
+              'validation_failed',
+              'timeZone must be an IANA time zone such as Europe/Berlin that the database knows.'
+            );
+          throw error;
+        });
       const row = rows[0]!;
       return { userId, timeZone: row.time_zone, dailyStepGoal: row.daily_step_goal };
     }

@@ -128,6 +128,8 @@ export function createActivityService(hooks: ActivityHooks = {}) {
             pool,
             tokens: config.tokens.odata,
             maxPageSize: config.odata.maxPageSize,
+            statementTimeoutMs: config.odata.statementTimeoutMs,
+            maxSkip: config.odata.maxSkip,
             ...(config.odata.serviceRoot ? { serviceRoot: config.odata.serviceRoot } : {})
           });
         },

@@ -8,7 +8,6 @@
 // kept), the sweep does not poll. Requests are still accepted and recorded (Apex sends none while
 // off; one already on its way is held, not lost), and callbacks are still recorded and written to
 // Salesforce: BackCheck already did the work, and a result is never dropped.
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ScenarioKillSwitch,
   type KillSwitchState,
@@ -43,11 +42,7 @@ export class BackgroundCheckSwitch extends ScenarioKillSwitch {
   }
 
   /** Reads the switch every interval until `signal` aborts (the first read is `check`'s). */
-  async watch(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      await sleep(this.options.intervalMs, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
-      await this.check();
-    }
+  watch(signal: AbortSignal): Promise<void> {
+    return this.watchEvery(this.options.intervalMs, signal);
   }
 }

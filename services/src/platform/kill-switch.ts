@@ -10,6 +10,7 @@
 // never be ignored because the switch cannot be read. What a slice holds while off, and what it
 // does when the switch is on again, is the slice's (account-sync/kill-switch.ts,
 // background-check/kill-switch.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isTransientError } from './salesforce/index.ts';
 import type { RestClient } from './salesforce/index.ts';
 import type { Logger } from './logger.ts';
@@ -95,6 +96,15 @@ export class ScenarioKillSwitch {
    * to `maxFailures` reads in a row (the switch is not flipped by a short outage); after that,
    * at once on any other error, and before the first successful read, the service holds.
    */
+  /** Reads the switch every `intervalMs` until `signal` aborts (the first read is `check`'s). */
+  async watchEvery(intervalMs: number, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      await this.check();
+    }
+  }
+
   async check(): Promise<KillSwitchState> {
     const { rest, scenario, component, whileOff, logger } = this.switchOptions;
     let enabled: boolean;

@@ -1,7 +1,9 @@
 // The daily summary push (Remote Call-In) against the org emulator as the integration user and a
-// real PostgreSQL: one Bulk API 2.0 upsert job per run, records linked to the right Contacts,
-// API calls counted, idempotent, refused days logged and retried, resumable after a crash,
-// kill switch honoured.
+// real PostgreSQL: one Bulk API 2.0 upsert job per run, records carrying their key and fitness
+// user id (never the contact: the org's trigger ActivitySummaryLink links it, proven by the Apex
+// tests; the emulator runs no Apex), users without a Contact stored and not refused, API calls
+// counted, idempotent, refused days logged and retried, resumable after a crash, kill switch
+// honoured.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SummaryPusher, type SummaryPushOptions } from '../../src/activity/call-in/summary-push.ts';
@@ -40,16 +42,17 @@ describe('activity daily summary push', () => {
   const summaries = () =>
     all<Json>(
       lab.admin,
-      'SELECT Id, External_Key__c, Contact__c, Activity_Date__c, Steps__c, Goal_Steps__c, Goal_Reached__c, Calories__c, Heart_Rate_Average__c, Last_Reading_At__c FROM Daily_Activity_Summary__c'
+      'SELECT Id, External_Key__c, Fitness_User_Id__c, Contact__c, Activity_Date__c, Steps__c, Goal_Steps__c, Goal_Reached__c, Calories__c, Heart_Rate_Average__c, Last_Reading_At__c FROM Daily_Activity_Summary__c'
     );
   const ingestJobs = async () => {
     const { body } = await lab.org.emulator.rest('GET', 'jobs/ingest');
     return (body as { records: Json[] }).records;
   };
 
-  it('1,000 users: one job, 1,000 summaries linked to their Contacts, a handful of API calls', async () => {
+  it('1,000 users, 100 of them Contacts: one job, 1,000 summaries, none refused, a handful of API calls', async () => {
     const users = Array.from({ length: 1000 }, (_, i) => `user-${String(i).padStart(4, '0')}`);
-    const contactIds = await lab.contacts(users);
+    // Most fitness users are not in Salesforce: their days are stored all the same.
+    await lab.contacts(users.filter((_, i) => i % 10 === 0));
     await lab.seedDays(
       users.map((userId, i) => ({ userId, day: dayOf(), steps: 5000 + i * 10, goal: 10_000 }))
     );
@@ -76,7 +79,7 @@ describe('activity daily summary push', () => {
     for (const i of [0, 1, 499, 500, 999]) {
       const record = byKey.get(`${users[i]}:${dayOf()}`);
       assert.ok(record, users[i]);
-      assert.equal(record.Contact__c, contactIds[i]);
+      assert.equal(record.Fitness_User_Id__c, users[i]);
       assert.equal(record.Activity_Date__c, dayOf());
       assert.equal(Number(record.Steps__c), 5000 + i * 10);
       assert.equal(Number(record.Goal_Steps__c), 10_000);
@@ -158,25 +161,60 @@ describe('activity daily summary push', () => {
     assert.equal((await summaries()).length, 12);
   });
 
-  it('days without a Contact are refused, logged with the reason, and pushed once the Contact exists', async () => {
+  it('days of users without a Contact are stored with their fitness user id, not refused', async () => {
     await lab.contacts(['known']);
     await lab.seedDays([
       { userId: 'known', day: dayOf(), steps: 100 },
       { userId: 'stranger', day: dayOf(), steps: 200 },
       { userId: 'stranger', day: dayOf(1), steps: 300 }
     ]);
+    const report = await pusher().runOnce();
+    assert.equal(report.outcome, 'pushed');
+    assert.equal(report.records, 3);
+    assert.equal(report.failed, 0);
+    assert.deepEqual(report.failures, {});
+    assert.equal(report.calls.results, 0);
+    assert.equal(report.calls.log, 0);
+    const { rowCount } = await lab.db.pool.query(`SELECT 1 FROM activity_summary_retries`);
+    assert.equal(rowCount, 0);
+
+    const records = await summaries();
+    assert.deepEqual(
+      records.map((r) => [r.External_Key__c, r.Fitness_User_Id__c]).sort(),
+      [
+        [`known:${dayOf()}`, 'known'],
+        [`stranger:${dayOf(1)}`, 'stranger'],
+        [`stranger:${dayOf()}`, 'stranger']
+      ].sort()
+    );
+    // The service never sets the contact (the org's trigger does; the emulator runs no Apex).
+    assert.ok(records.every((r) => r.Contact__c === null));
+  });
+
+  it('refused days are logged with the reason and pushed again until Salesforce takes them', async () => {
+    await lab.seedDays([
+      { userId: 'steady', day: dayOf(), steps: 100 },
+      { userId: 'glitch', day: dayOf(), steps: 200 },
+      { userId: 'glitch', day: dayOf(1), steps: 300 }
+    ]);
+    // A corrupt counter: more readings than Readings__c (Number 9, 0) holds. The PostgreSQL
+    // column takes it, Salesforce refuses the row (NUMBER_OUTSIDE_VALID_RANGE).
+    await lab.db.pool.query(
+      `UPDATE activity_days SET readings = 1000000000 WHERE user_id = 'glitch'`
+    );
     const push = pusher();
     const first = await push.runOnce();
     assert.equal(first.records, 3);
     assert.equal(first.failed, 2);
     assert.equal(first.calls.results, 1);
     assert.equal(first.calls.log, 1);
-    assert.deepEqual(Object.keys(first.failures), ['INVALID_FIELD']);
+    assert.deepEqual(Object.keys(first.failures), ['NUMBER_OUTSIDE_VALID_RANGE']);
     const { rows: retries } = await lab.db.pool.query(
       `SELECT user_id, error_code, message, attempts FROM activity_summary_retries ORDER BY day`
     );
     assert.equal(retries.length, 2);
-    assert.match(String(retries[0].message), /stranger/);
+    assert.ok(retries.every((r) => r.user_id === 'glitch'));
+    assert.match(String(retries[0].message), /Readings/);
 
     const logs = await all<Json>(
       lab.admin,
@@ -186,9 +224,9 @@ describe('activity daily summary push', () => {
     assert.equal(logs[0]!.Severity__c, 'ERROR');
     assert.equal(logs[0]!.Reference__c, first.jobId);
     assert.match(String(logs[0]!.Message__c), /refused 2 of 3/);
-    assert.match(String(logs[0]!.Message__c), /stranger:.*INVALID_FIELD/);
+    assert.match(String(logs[0]!.Message__c), /glitch:.*NUMBER_OUTSIDE_VALID_RANGE/);
 
-    // Still no Contact: refused again, attempts counted.
+    // Still out of range: refused again, attempts counted.
     const second = await push.runOnce();
     assert.equal(second.retried, 2);
     assert.equal(second.failed, 2);
@@ -200,7 +238,8 @@ describe('activity daily summary push', () => {
       [2, 2]
     );
 
-    const [strangerId] = await lab.contacts(['stranger']);
+    // The rollup is corrected: the retry sends the current values and Salesforce takes them.
+    await lab.db.pool.query(`UPDATE activity_days SET readings = 10 WHERE user_id = 'glitch'`);
     const third = await push.runOnce();
     assert.equal(third.retried, 2);
     assert.equal(third.failed, 0);
@@ -208,11 +247,11 @@ describe('activity daily summary push', () => {
     assert.equal(rowCount, 0);
     const records = await summaries();
     assert.equal(records.length, 3);
-    assert.equal(
+    assert.deepEqual(
       records
-        .filter((r) => String(r.External_Key__c).startsWith('stranger:'))
-        .every((r) => r.Contact__c === strangerId),
-      true
+        .filter((r) => String(r.External_Key__c).startsWith('glitch:'))
+        .map((r) => r.Fitness_User_Id__c),
+      ['glitch', 'glitch']
     );
   });
 

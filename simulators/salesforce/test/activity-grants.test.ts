@@ -1,9 +1,10 @@
 /**
  * The activity slice's grants as the org emulator enforces them, through real REST calls: the
  * integration user (exactly Integration_Service_User) upserts a Daily Activity Summary on its
- * External Key, linking the contact by Contact.Fitness_User_Id__c, and publishes Activity Goal
- * Reached events, but cannot delete a summary or change a contact's fitness user id; the portal
- * user reads no summary.
+ * External Key with the row's Fitness_User_Id__c, and publishes Activity Goal Reached events,
+ * but cannot set the contact (the trigger ActivitySummaryLink does that in an org; the emulator
+ * runs no Apex), delete a summary or change a contact's fitness user id; the portal user reads
+ * no summary.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -49,11 +50,11 @@ describe('activity grants in the org emulator', () => {
     contactId = String((created.body as Row).id);
   });
 
-  test('the integration user upserts a summary on its key, linked through the fitness user id', async () => {
+  test('the integration user upserts a summary on its key with the fitness user id, never the contact', async () => {
     const key = 'fit-000042:2026-12-07';
     const upsert = (steps: number) =>
       call(integration, 'PATCH', `sobjects/Daily_Activity_Summary__c/External_Key__c/${key}`, {
-        Contact__r: { Fitness_User_Id__c: 'fit-000042' },
+        Fitness_User_Id__c: 'fit-000042',
         Activity_Date__c: '2026-12-07',
         Steps__c: steps,
         Goal_Steps__c: 10000,
@@ -67,12 +68,30 @@ describe('activity grants in the org emulator', () => {
     const rows = await call(
       integration,
       'GET',
-      `query?q=${encodeURIComponent(`SELECT Id, Contact__c, Steps__c FROM Daily_Activity_Summary__c WHERE External_Key__c = '${key}'`)}`
+      `query?q=${encodeURIComponent(`SELECT Id, Fitness_User_Id__c, Steps__c FROM Daily_Activity_Summary__c WHERE External_Key__c = '${key}'`)}`
     );
     const records = (rows.json as { records: Row[] }).records;
     assert.equal(records.length, 1);
-    assert.equal(records[0]?.Contact__c, contactId);
+    assert.equal(records[0]?.Fitness_User_Id__c, 'fit-000042');
     assert.equal(records[0]?.Steps__c, 9001);
+
+    // The contact is the trigger's to set: neither by id nor through the contact's external id.
+    const byId = await call(
+      integration,
+      'PATCH',
+      `sobjects/Daily_Activity_Summary__c/External_Key__c/${key}`,
+      {
+        Contact__c: contactId
+      }
+    );
+    assert.ok(byId.status >= 400, `Contact__c not writable: ${byId.status}`);
+    const byRelationship = await call(
+      integration,
+      'PATCH',
+      `sobjects/Daily_Activity_Summary__c/External_Key__c/${key}`,
+      { Contact__r: { Fitness_User_Id__c: 'fit-000042' } }
+    );
+    assert.ok(byRelationship.status >= 400, `Contact__r not writable: ${byRelationship.status}`);
 
     const id = String(records[0]?.Id);
     const deleted = await call(integration, 'DELETE', `sobjects/Daily_Activity_Summary__c/${id}`);

@@ -5,7 +5,6 @@
 // event. Nothing is lost meanwhile: the summary watermark and the goal outbox stay where they
 // are, so the first run after the switch is on again catches up. Ingestion and the Activity API
 // do not talk to Salesforce and go on.
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ScenarioKillSwitch,
   type KillSwitchState,
@@ -38,11 +37,7 @@ export class ActivitySwitch extends ScenarioKillSwitch {
   }
 
   /** Reads the switch every interval until `signal` aborts (the first read is `check`'s). */
-  async watch(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      await sleep(this.options.intervalMs, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
-      await this.check();
-    }
+  watch(signal: AbortSignal): Promise<void> {
+    return this.watchEvery(this.options.intervalMs, signal);
   }
 }

@@ -8,7 +8,9 @@
 //   Salesforce completed the job, in the transaction that records the refused days.
 // - Resumable: the job id is recorded before its data is uploaded; a restart (or another
 //   instance taking over the lease) finds it and waits for that job instead of making a second.
-// - Refused days (no Contact with that Fitness_User_Id__c yet...) are counted, logged with
+// - A user without a Contact is no refusal: the row carries Fitness_User_Id__c and the org links
+//   it (trigger ActivitySummaryLink) when a Contact has that id. Days Salesforce does refuse (a
+//   value outside a field's range, a validation rule, a lock...) are counted, logged with
 //   Salesforce's reason, written to one Integration_Log__c per run and kept in
 //   activity_summary_retries: later runs send them again (backing off) until one takes them.
 // - Kill switch: while it is off (or unknown) a run does nothing at all, no API call either; the

@@ -1,5 +1,6 @@
 // The rows of the daily summary push: which activity_days a run sends, and each one as a
-// Daily_Activity_Summary__c CSV record of the Bulk API 2.0 upsert.
+// Daily_Activity_Summary__c CSV record of the Bulk API 2.0 upsert (key, fitness user id, values;
+// never the contact, which Salesforce sets from the fitness user id).
 //
 // A run sends the days updated after the watermark, a key (updated_at, user_id, day), in that
 // order, read in keyset chunks (one bounded query each: memory stays flat at any volume), and
@@ -13,7 +14,7 @@ export const SUMMARY_EXTERNAL_ID = 'External_Key__c';
 /** CSV columns of the upsert, in order. */
 export const SUMMARY_COLUMNS = [
   'External_Key__c',
-  'Contact__r.Fitness_User_Id__c',
+  'Fitness_User_Id__c',
   'Activity_Date__c',
   'Steps__c',
   'Calories__c',
@@ -169,9 +170,11 @@ export function summaryRecord(row: SummaryRow): SummaryRecord {
     row.heartRateCount > 0 ? Math.round(Number(row.heartRateSum) / row.heartRateCount) : null;
   return {
     External_Key__c: externalKey(row.userId, row.day),
-    // The lookup is set by the Contact's external id: Salesforce resolves it, and refuses the row
-    // (INVALID_FIELD ... not found) when no Contact has that fitness user id yet.
-    'Contact__r.Fitness_User_Id__c': row.userId,
+    // Only the fitness user id: the trigger ActivitySummaryLink sets Contact__c from it in the org
+    // (empty while no Contact has the id, linked once one gets it), so the day of a user who is
+    // not in Salesforce is stored, never refused; most of 10M users are not contacts, and a
+    // refusal per row would be retried and re-sent forever (docs/activity-platform.md).
+    Fitness_User_Id__c: row.userId,
     Activity_Date__c: row.day,
     Steps__c: row.steps,
     Calories__c: round(row.calories, 1),

@@ -99,9 +99,16 @@ function literalValue(property: Property, literal: Token): string {
     case 'Edm.Date':
       if (type !== 'Edm.Date' || !isCalendarDate(text)) throw mismatch();
       return text;
-    case 'Edm.DateTimeOffset':
+    case 'Edm.DateTimeOffset': {
       if (type !== 'Edm.DateTimeOffset' || Number.isNaN(Date.parse(text))) throw mismatch();
-      return new Date(text).toISOString();
+      // Years 0001-9999 only, as written and in UTC: PostgreSQL refuses year 0 and the
+      // expanded (+/-YYYYYY) years JavaScript reads and writes, which was a 500.
+      const instant = new Date(text).toISOString();
+      if (!/^\d{4}-/.test(text) || !/^\d{4}-/.test(instant) || instant.startsWith('0000-')) {
+        throw badRequest(`${property.name} literals must be instants of the years 0001 to 9999.`);
+      }
+      return instant;
+    }
     case 'Edm.Int64':
     case 'Edm.Int32':
     case 'Edm.Double':
@@ -123,7 +130,8 @@ function comparison(op: string, left: Token, right: Token, params: SqlParams): s
   for (const side of [member, literal]) {
     const name = isMember(side) ? propertyName(side) : undefined;
     if (name !== undefined && !PROPERTY_BY_NAME.has(name)) {
-      throw badRequest(`DailyActivity has no property ${name.slice(0, 64)}.`);
+      // The name is not echoed: nothing of the request comes back in an error body.
+      throw badRequest('$filter names a property DailyActivity does not have.');
     }
   }
   if (!isMember(member) || literal.type !== 'Literal') {
@@ -188,5 +196,39 @@ export function filterSql(token: Token, params: SqlParams): string {
       throw notImplemented(
         '$filter supports eq, ne, gt, ge, lt, le, and, or, not and parentheses only.'
       );
+  }
+}
+
+/**
+ * true when the filter can only match rows of named users: every row it matches has a UserId
+ * (or Id) equal to a literal. Such a query reads a few primary-key ranges whatever its $skip;
+ * without it a deep $skip makes PostgreSQL read and discard every skipped row.
+ */
+export function restrictsToUsers(token: Token): boolean {
+  switch (token.type) {
+    case 'EqualsExpression': {
+      const sides = [token.value.left as Token, token.value.right as Token];
+      const member = sides.find(isMember);
+      const literal = sides.find((side) => side.type === 'Literal');
+      const name = member ? propertyName(member) : undefined;
+      return (
+        (name === 'UserId' || name === 'Id') &&
+        literal !== undefined &&
+        String(literal.value) !== 'null'
+      );
+    }
+    case 'AndExpression':
+      return (
+        restrictsToUsers(token.value.left as Token) || restrictsToUsers(token.value.right as Token)
+      );
+    case 'OrExpression':
+      return (
+        restrictsToUsers(token.value.left as Token) && restrictsToUsers(token.value.right as Token)
+      );
+    case 'BoolParenExpression':
+    case 'ParenExpression':
+      return restrictsToUsers(token.value as Token);
+    default:
+      return false;
   }
 }

@@ -5,6 +5,7 @@
 // refuses some encoded forms (`%3A` in a DateTimeOffset).
 import { defaultParser } from '@odata/parser';
 import { ODataError, badRequest, notImplemented } from './errors.ts';
+import { checkExpressionSize } from './expression-limits.ts';
 import { parseFilter } from './filter.ts';
 import { PROPERTY_BY_NAME } from './model.ts';
 import type { Property } from './model.ts';
@@ -62,7 +63,8 @@ function nonNegative(value: string, name: string): number {
 
 function property(name: string, option: string): Property {
   const found = PROPERTY_BY_NAME.get(name);
-  if (!found) throw badRequest(`${option}: DailyActivity has no property ${name.slice(0, 64)}.`);
+  // The name is not echoed: nothing of the request comes back in an error body.
+  if (!found) throw badRequest(`${option} names a property DailyActivity does not have.`);
   return found;
 }
 
@@ -111,7 +113,7 @@ export function parseQueryOptions(rawQuery: string): QueryOptions {
     const value = eq < 0 ? '' : part.slice(eq + 1);
     if (!name.startsWith('$')) continue; // custom query options: not ours, ignored (OData 4.0 5.2)
     if (UNIMPLEMENTED.has(name)) throw notImplemented(`${name} is not supported.`);
-    if (!KNOWN.has(name)) throw badRequest(`Unknown system query option ${name.slice(0, 32)}.`);
+    if (!KNOWN.has(name)) throw badRequest('The request holds an unknown system query option.');
     if (seen.has(name)) throw badRequest(`${name} may be given once.`);
     seen.set(name, value);
   }
@@ -125,11 +127,19 @@ export function parseQueryOptions(rawQuery: string): QueryOptions {
     throw new ODataError(406, 'not_acceptable', 'This service answers JSON only ($format=json).');
   }
   const filter = seen.get('$filter');
-  if (filter !== undefined) options.filter = parseFilter(decode(filter, '$filter'));
+  if (filter !== undefined) {
+    const text = decode(filter, '$filter');
+    checkExpressionSize(text, '$filter');
+    options.filter = parseFilter(text);
+  }
   const select = seen.get('$select');
   if (select !== undefined) options.select = parseSelect(decode(select, '$select'));
   const orderBy = seen.get('$orderby');
-  if (orderBy !== undefined) options.orderBy = parseOrderBy(decode(orderBy, '$orderby'));
+  if (orderBy !== undefined) {
+    const text = decode(orderBy, '$orderby');
+    checkExpressionSize(text, '$orderby');
+    options.orderBy = parseOrderBy(text);
+  }
   const top = seen.get('$top');
   if (top !== undefined) options.top = nonNegative(decode(top, '$top'), '$top');
   const skip = seen.get('$skip');

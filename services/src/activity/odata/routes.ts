@@ -15,16 +15,24 @@ import type { Queryable } from '../activity-queries.ts';
 import { activityTokenCheck } from '../api-tokens.ts';
 import { ODataError, badRequest, notFound } from './errors.ts';
 import { countRows, findEntity, queryPage } from './entity-queries.ts';
+import { restrictsToUsers } from './filter.ts';
 import { METADATA_XML, serviceDocument } from './metadata.ts';
 import { ENTITY_SET, parseKey } from './model.ts';
 import { parseQueryOptions } from './query-options.ts';
 import type { QueryOptions } from './query-options.ts';
 import { decodeSkipToken, encodeSkipToken, queryBinding } from './skip-token.ts';
+import { isQueryCanceled, withStatementTimeout } from './statement-timeout.ts';
 
 export const ODATA_PREFIX = '/odata/v4/activity';
 export const DEFAULT_MAX_PAGE_SIZE = 1000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_SKIP = 100_000;
 
 export interface ODataRoutesOptions extends Record<string, unknown> {
+  /**
+   * Where OData statements run. The service may pass a pool of its own for OData (a few
+   * connections) so that slow OData queries can never take the REST API's or ingestion's.
+   */
   pool: pg.Pool | Queryable;
   /** ACTIVITY_ODATA_TOKENS: the tokens of the Activity_OData External Credential (empty: none). */
   tokens: readonly string[];
@@ -32,9 +40,22 @@ export interface ODataRoutesOptions extends Record<string, unknown> {
   maxPageSize?: number;
   /**
    * The service root as callers reach it (e.g. https://activity.example.com/odata/v4/activity),
-   * used in @odata.context and @odata.nextLink. Default: from the request's protocol and Host.
+   * absolute http(s), used in @odata.context and @odata.nextLink. Without it the links are
+   * relative (path-absolute, /odata/v4/activity/...): never built from the request's Host
+   * header, which the caller chooses (a forged Host would point the next page elsewhere).
    */
   serviceRoot?: string;
+  /**
+   * Statement timeout of every OData statement, ms (default 5000): past it, a 503. 0: none set
+   * here, for a dedicated OData pool created with pg's `statement_timeout` option (its
+   * cancellations are answered with the same 503).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Deepest row offset ($skip plus the rows earlier pages delivered) of a query whose filter
+   * does not name its users (UserId or Id eq): deeper is a 400 (default 100,000).
+   */
+  maxSkip?: number;
 }
 
 const JSON_TYPE =
@@ -45,6 +66,25 @@ function sendODataError(reply: FastifyReply, error: ODataError): FastifyReply {
     .code(error.statusCode)
     .type('application/json;charset=utf-8')
     .send({ error: { code: error.code, message: error.message } });
+}
+
+/**
+ * The root the links of answers start with: the configured one (absolute http(s)), else the
+ * path-absolute prefix (OData 4.0 JSON format: context URLs and next links may be relative; a
+ * relative one resolves against the request URL, so against the host the caller already uses).
+ */
+function serviceRootOf(configured: string | undefined): string {
+  if (configured === undefined) return ODATA_PREFIX;
+  let url: URL;
+  try {
+    url = new URL(configured);
+  } catch {
+    throw new Error('odataRoutes: serviceRoot must be an absolute http(s) URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new Error('odataRoutes: serviceRoot must be an absolute http(s) URL without query');
+  }
+  return configured.replace(/\/+$/, '');
 }
 
 /** odata.maxpagesize of the Prefer header(s), when valid. */
@@ -67,15 +107,35 @@ export async function odataRoutes(
   if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1) {
     throw new Error('odataRoutes: maxPageSize must be a positive integer');
   }
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  if (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+    throw new Error('odataRoutes: statementTimeoutMs must be a non-negative integer');
+  }
+  const maxSkip = options.maxSkip ?? DEFAULT_MAX_SKIP;
+  if (!Number.isSafeInteger(maxSkip) || maxSkip < 0) {
+    throw new Error('odataRoutes: maxSkip must be a non-negative integer');
+  }
   const mayRead = activityTokenCheck(options.tokens);
-  const rootOf = (request: FastifyRequest) =>
-    (options.serviceRoot ?? `${request.protocol}://${request.host}${ODATA_PREFIX}`).replace(
-      /\/$/,
-      ''
-    );
+  const root = serviceRootOf(options.serviceRoot);
+  const bounded = <T>(work: (db: Queryable) => Promise<T>) =>
+    withStatementTimeout(pool, statementTimeoutMs, work);
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ODataError) return sendODataError(reply, error);
+    if (isQueryCanceled(error)) {
+      request.log.warn(
+        { timeoutMs: statementTimeoutMs },
+        'OData query cancelled: statement timeout'
+      );
+      return sendODataError(
+        reply,
+        new ODataError(
+          503,
+          'query_timeout',
+          'The query took too long. Filter on UserId (or Id) to narrow it.'
+        )
+      );
+    }
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // The framework's own refusals (URI too long...): their status, nothing of the request.
@@ -106,7 +166,6 @@ export async function odataRoutes(
   });
 
   const collection = async (request: FastifyRequest, reply: FastifyReply, query: QueryOptions) => {
-    const root = rootOf(request);
     const binding = queryBinding(query.defining);
     const delivered = query.skipToken ? decodeSkipToken(query.skipToken, binding) : 0;
     const preferred = preferredPageSize(request);
@@ -115,15 +174,24 @@ export async function odataRoutes(
       reply.header('Preference-Applied', `odata.maxpagesize=${pageSize}`);
     const remaining = query.top === undefined ? Infinity : Math.max(0, query.top - delivered);
     const limit = Math.min(pageSize, remaining);
+    const offset = query.skip + delivered;
+    if (offset > maxSkip && !(query.filter && restrictsToUsers(query.filter))) {
+      throw badRequest(
+        `Rows past ${maxSkip} are served only to queries that filter on UserId or Id (eq).`
+      );
+    }
     // One row more than the page tells whether a next page exists.
-    const rows = limit > 0 ? await queryPage(pool, query, query.skip + delivered, limit + 1) : [];
+    const [rows, count] = await bounded(async (db) => [
+      limit > 0 ? await queryPage(db, query, offset, limit + 1) : [],
+      query.count ? await countRows(db, query) : undefined
+    ]);
     const page = rows.slice(0, limit);
     const more = rows.length > limit && page.length < remaining;
     const select = query.select ? `(${query.select.map((p) => p.name).join(',')})` : '';
     const body: Record<string, unknown> = {
       '@odata.context': `${root}/$metadata#${ENTITY_SET}${select}`
     };
-    if (query.count) body['@odata.count'] = await countRows(pool, query);
+    if (count !== undefined) body['@odata.count'] = count;
     body.value = page;
     if (more) {
       const next = [
@@ -147,7 +215,6 @@ export async function odataRoutes(
     } catch {
       throw badRequest('The resource path holds an invalid percent-encoding.');
     }
-    const root = rootOf(request);
 
     if (resource === '') {
       return reply.type(JSON_TYPE).send(serviceDocument(root));
@@ -158,13 +225,13 @@ export async function odataRoutes(
     const query = parseQueryOptions(rawQuery);
     if (resource === ENTITY_SET) return collection(request, reply, query);
     if (resource === `${ENTITY_SET}/$count`) {
-      const count = await countRows(pool, query);
+      const count = await bounded((db) => countRows(db, query));
       return reply.type('text/plain;charset=utf-8').send(String(count));
     }
     const keyed = /^DailyActivities\((?:Id=)?'((?:[^']|'')*)'\)$/.exec(resource);
     if (keyed) {
       const key = parseKey(keyed[1]!.replace(/''/g, "'"));
-      const entity = key ? await findEntity(pool, key, query.select) : undefined;
+      const entity = key ? await bounded((db) => findEntity(db, key, query.select)) : undefined;
       if (!entity) throw notFound('No DailyActivity with this key.');
       const select = query.select ? `(${query.select.map((p) => p.name).join(',')})` : '';
       return reply

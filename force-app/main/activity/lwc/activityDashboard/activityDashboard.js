@@ -4,22 +4,13 @@ import CHART_JS from '@salesforce/resourceUrl/ChartJs';
 import LOCALE from '@salesforce/i18n/locale';
 import getDashboard from '@salesforce/apex/ActivityController.getDashboard';
 import { bpm, chartConfig, chartSummary, dayRows, formatNumber, lastDays, longDate, timeOf } from './activityFormat';
+import { apexErrorMessage } from 'c/apexErrors';
 /** Shorter periods would turn every open portal tab into a steady stream of Apex calls. */
 export const MIN_REFRESH_SECONDS = 15;
 const DEFAULT_LINK_HELP = 'Ask our support team to link your fitness account to your profile. Once it is linked, your activity appears here automatically.';
 const CHART_UNAVAILABLE = 'The chart could not be shown; the table below lists the same values.';
-/** Reads the message out of an Apex error (`{ body: { message } }`) or any other rejection. */
-export function messageOf(error) {
-    const e = error;
-    const body = e?.body;
-    const fromBody = Array.isArray(body)
-        ? body
-            .map((b) => b.message)
-            .filter(Boolean)
-            .join(', ')
-        : body?.message;
-    return fromBody || e?.message || 'An unexpected error occurred.';
-}
+/** The user-facing message of a failed Apex call (c/apexErrors). */
+export const messageOf = (error) => apexErrorMessage(error);
 /**
  * The portal user's own fitness activity (Scenario 4): today's tiles and a 7- or 30-day chart.
  * The server picks the user (ActivityController reads the running user's fitness id), so the

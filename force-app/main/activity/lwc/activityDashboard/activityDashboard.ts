@@ -17,6 +17,7 @@ import {
   type DayRow,
   type Range
 } from './activityFormat';
+import { apexErrorMessage } from 'c/apexErrors';
 
 /** Shorter periods would turn every open portal tab into a steady stream of Apex calls. */
 export const MIN_REFRESH_SECONDS = 15;
@@ -26,18 +27,8 @@ const DEFAULT_LINK_HELP =
 
 const CHART_UNAVAILABLE = 'The chart could not be shown; the table below lists the same values.';
 
-/** Reads the message out of an Apex error (`{ body: { message } }`) or any other rejection. */
-export function messageOf(error: unknown): string {
-  const e = error as Apex.Error | undefined;
-  const body = e?.body;
-  const fromBody = Array.isArray(body)
-    ? body
-        .map((b) => b.message)
-        .filter(Boolean)
-        .join(', ')
-    : body?.message;
-  return fromBody || e?.message || 'An unexpected error occurred.';
-}
+/** The user-facing message of a failed Apex call (c/apexErrors). */
+export const messageOf = (error: unknown): string => apexErrorMessage(error);
 
 /**
  * The portal user's own fitness activity (Scenario 4): today's tiles and a 7- or 30-day chart.

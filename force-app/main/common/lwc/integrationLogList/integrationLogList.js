@@ -1,6 +1,7 @@
 import { LightningElement, api, wire } from 'lwc';
 import { refreshApex } from '@salesforce/apex';
 import getLogsForRecord from '@salesforce/apex/IntegrationLogController.getLogsForRecord';
+import { apexErrorMessage } from 'c/apexErrors';
 const BADGE_BY_SEVERITY = {
     DEBUG: 'slds-badge',
     INFO: 'slds-badge',
@@ -9,15 +10,7 @@ const BADGE_BY_SEVERITY = {
     FATAL: 'slds-badge slds-theme_error'
 };
 /** Reads the message out of the shapes an Apex wire error can take. */
-export function errorMessageOf(error) {
-    const body = error?.body;
-    if (Array.isArray(body))
-        return body
-            .map((b) => b.message)
-            .filter(Boolean)
-            .join(', ');
-    return body?.message ?? error?.message ?? 'Unknown error';
-}
+export const errorMessageOf = (error) => apexErrorMessage(error, 'Unknown error');
 /**
  * Lists the most recent integration log entries for the record on the page, newest first, with
  * the reference a user quotes to support. Read-only: entries are written by IntegrationLogger.

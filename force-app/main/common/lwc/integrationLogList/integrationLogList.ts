@@ -1,6 +1,7 @@
 import { LightningElement, api, wire } from 'lwc';
 import { refreshApex } from '@salesforce/apex';
 import getLogsForRecord from '@salesforce/apex/IntegrationLogController.getLogsForRecord';
+import { apexErrorMessage } from 'c/apexErrors';
 
 export interface LogEntryRow extends Apex.IntegrationLogView {
   badgeClass: string;
@@ -15,15 +16,8 @@ const BADGE_BY_SEVERITY: Record<Apex.IntegrationLogView['severity'], string> = {
 };
 
 /** Reads the message out of the shapes an Apex wire error can take. */
-export function errorMessageOf(error: Apex.Error | undefined): string {
-  const body = error?.body;
-  if (Array.isArray(body))
-    return body
-      .map((b) => b.message)
-      .filter(Boolean)
-      .join(', ');
-  return body?.message ?? error?.message ?? 'Unknown error';
-}
+export const errorMessageOf = (error: Apex.Error | undefined): string =>
+  apexErrorMessage(error, 'Unknown error');
 
 /**
  * Lists the most recent integration log entries for the record on the page, newest first, with

@@ -3,24 +3,15 @@ import getInvoice from '@salesforce/apex/PaymentController.getInvoice';
 import startPayment from '@salesforce/apex/PaymentController.startPayment';
 import pay from '@salesforce/apex/PaymentController.pay';
 import { CARD_FIELDS, validateCard } from './cardValidation';
+import { apexErrorMessage } from 'c/apexErrors';
 const TOKENIZATION_UNAVAILABLE = 'Your card could not be checked right now. Nothing was charged. Please try again in a moment.';
 const UNKNOWN_GUIDANCE = 'Please do not pay again: we are checking the status of this payment with the bank and will update this invoice.';
 /** The support reference as the page says it, or nothing. */
 function referenceSentence(logReference) {
     return logReference ? ` Reference: ${logReference}` : '';
 }
-/** Reads the message out of an Apex error (`{ body: { message } }`) or any other rejection. */
-export function messageOf(error) {
-    const e = error;
-    const body = e?.body;
-    const fromBody = Array.isArray(body)
-        ? body
-            .map((b) => b.message)
-            .filter(Boolean)
-            .join(', ')
-        : body?.message;
-    return fromBody || e?.message || 'An unexpected error occurred.';
-}
+/** The user-facing message of a failed Apex call (c/apexErrors). */
+export const messageOf = (error) => apexErrorMessage(error);
 /**
  * Posts the card straight from the browser to the gateway's tokenization endpoint, so the card
  * number and CVV never reach Salesforce. Answers 201 `{ token }` or 400 `{ errors: [{ detail }] }`.

@@ -8,6 +8,7 @@ import {
   type CardField,
   type TokenizationRequest
 } from './cardValidation';
+import { apexErrorMessage } from 'c/apexErrors';
 
 export type PaymentState =
   | 'loading'
@@ -38,18 +39,8 @@ function referenceSentence(logReference: string | null): string {
   return logReference ? ` Reference: ${logReference}` : '';
 }
 
-/** Reads the message out of an Apex error (`{ body: { message } }`) or any other rejection. */
-export function messageOf(error: unknown): string {
-  const e = error as Apex.Error | undefined;
-  const body = e?.body;
-  const fromBody = Array.isArray(body)
-    ? body
-        .map((b) => b.message)
-        .filter(Boolean)
-        .join(', ')
-    : body?.message;
-  return fromBody || e?.message || 'An unexpected error occurred.';
-}
+/** The user-facing message of a failed Apex call (c/apexErrors). */
+export const messageOf = (error: unknown): string => apexErrorMessage(error);
 
 /**
  * Posts the card straight from the browser to the gateway's tokenization endpoint, so the card
