@@ -90,7 +90,7 @@ export const activityConfig = defineConfig({
     }),
     ACTIVITY_MINUTE_RETENTION_DAYS: withDefault(integer(1, 3650), '35', {
       description:
-        'Days of per-minute rollups kept (`activity_minutes`); daily rollups (`activity_days`) are kept.'
+        'Days of per-minute rollups kept (`activity_minutes`); daily rollups (`activity_days`) are kept. Must cover the late window (ACTIVITY_MINUTE_RETENTION_DAYS × 24 ≥ ACTIVITY_LATE_WINDOW_HOURS).'
     }),
     ACTIVITY_API_TOKENS: tokenList(
       "Comma-separated bearer tokens that may read activity over REST (`/activity/users/...`): the Activity_API External Credential's (the portal dashboard's path). Each must also be in `SERVICE_API_TOKENS`, which the platform checks first. Unset: every REST read is refused."
@@ -181,6 +181,12 @@ export const activityConfig = defineConfig({
       issues.push({
         variable: 'ACTIVITY_LATE_WINDOW_HOURS',
         message: `must not exceed ACTIVITY_RAW_RETENTION_DAYS (${raw} days = ${raw * 24} h)`
+      });
+    const minutes = values.ACTIVITY_MINUTE_RETENTION_DAYS;
+    if (late !== undefined && minutes !== undefined && late > minutes * 24)
+      issues.push({
+        variable: 'ACTIVITY_MINUTE_RETENTION_DAYS',
+        message: `must cover ACTIVITY_LATE_WINDOW_HOURS (${late} h): a late reading needs its minute partition`
       });
     const index = values.ACTIVITY_WORKER_INDEX;
     const count = values.ACTIVITY_WORKER_COUNT;

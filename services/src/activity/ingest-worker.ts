@@ -20,6 +20,7 @@ import type { Logger, WorkerHealth } from '../platform/index.ts';
 import type { Subscription } from './config.ts';
 import type { ActivityMetrics } from './metrics.ts';
 import { checkMessage, type Reading, type ReadingLimits, type RejectReason } from './readings.ts';
+import { classifyWriteError, writeIsolating, type RefusedReading } from './poison.ts';
 import { writeBatch, type BatchResult } from './rollup-writer.ts';
 
 export const SHARE_GROUP = 'activity-ingest';
@@ -61,7 +62,12 @@ export interface IngestWorkerOptions {
 export interface BatchReport extends BatchResult {
   /** Messages of the batch dropped by the check, by reason (oversized, malformed, too_late...). */
   rejected: Partial<Record<RejectReason, number>>;
+  /** Readings the database refused alone (db_refused): dropped and acknowledged. */
+  refused: number;
 }
+
+/** A server error other than a data error is bisected once it failed this many times. */
+export const REPEATS_BEFORE_ISOLATING = 3;
 
 interface Pending {
   messageId: number | undefined;
@@ -226,27 +232,55 @@ export class IngestWorker {
     }
   }
 
-  /** Runs the statement until it commits (a database outage holds the batch, unacknowledged). */
+  /**
+   * Runs the statement until it commits. A database outage (transient) holds the batch,
+   * unacknowledged, and retries it whole; a data error (or another server error that repeats)
+   * isolates the readings the database refuses (poison.ts), which are dropped as db_refused.
+   */
   private async commit(batch: Pending[]): Promise<void> {
     const o = this.options;
     const readings = batch.flatMap((entry) => (entry.reading ? [entry.reading] : []));
+    const write = (part: readonly Reading[]) =>
+      writeBatch(o.pool, part, {
+        ...(o.ensurePartitions ? { onMissingPartition: o.ensurePartitions } : {})
+      });
+    let repeats = 0;
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await o.beforeWrite?.(readings);
         if (this.stopped) return;
         const started = process.hrtime.bigint();
-        const result = await writeBatch(o.pool, readings, {
-          ...(o.ensurePartitions ? { onMissingPartition: o.ensurePartitions } : {})
-        });
+        let result: BatchResult;
+        let refused: RefusedReading[] = [];
+        try {
+          result = await write(readings);
+        } catch (error) {
+          const kind = classifyWriteError(error);
+          if (kind === 'transient' || (kind === 'other' && ++repeats < REPEATS_BEFORE_ISOLATING))
+            throw error;
+          o.logger?.warn(
+            { code: (error as { code?: string }).code, readings: readings.length },
+            'activity batch refused by the database: isolating the readings it refuses'
+          );
+          ({ result, refused } = await writeIsolating(write, readings));
+        }
         o.metrics?.batch(Number(process.hrtime.bigint() - started) / 1e9);
         o.metrics?.stored(result.stored);
         o.metrics?.dropped('duplicate', result.duplicates);
         o.metrics?.dropped('unknown_device', result.unknownDevices);
+        o.metrics?.dropped('db_refused', refused.length);
+        o.metrics?.capped(result.capped);
+        for (const { reading, code, message } of refused)
+          // Which reading and why; never its values (a device's health data).
+          o.logger?.error(
+            { deviceId: reading.deviceId, ts: new Date(reading.ts).toISOString(), code, message },
+            'activity reading refused by the database: dropped (db_refused)'
+          );
         this.writeError = undefined;
         const rejected: Partial<Record<RejectReason, number>> = {};
         for (const entry of batch)
           if (entry.rejected) rejected[entry.rejected] = (rejected[entry.rejected] ?? 0) + 1;
-        o.onBatch?.({ ...result, rejected });
+        o.onBatch?.({ ...result, rejected, refused: refused.length });
         return;
       } catch (error) {
         this.writeError = error instanceof Error ? error.message : String(error);

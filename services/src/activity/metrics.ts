@@ -5,12 +5,14 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RejectReason } from './readings.ts';
 
-export type DropReason = RejectReason | 'unknown_device' | 'duplicate';
+export type DropReason = RejectReason | 'unknown_device' | 'duplicate' | 'db_refused';
 
 export interface ActivityMetrics {
   dropped(reason: DropReason, count?: number): void;
   stored(count: number): void;
   batch(seconds: number): void;
+  /** Stored readings whose steps the per-device minute cap reduced (rollup-writer.ts). */
+  capped(count: number): void;
 }
 
 /** One set per registry (several workers in a process share it). */
@@ -22,13 +24,18 @@ export function activityMetrics(registry: Registry): ActivityMetrics {
   const registers = [registry];
   const dropped = new Counter({
     name: 'activity_readings_dropped_total',
-    help: 'Device messages dropped, by reason (oversized, bad_topic, malformed, invalid, device_mismatch, future, too_late, unknown_device, duplicate).',
+    help: 'Device messages dropped, by reason (oversized, bad_topic, malformed, invalid, device_mismatch, future, too_late, unknown_device, duplicate, db_refused: a reading PostgreSQL refused alone).',
     labelNames: ['reason'] as const,
     registers
   });
   const stored = new Counter({
     name: 'activity_readings_stored_total',
     help: 'Readings stored and added to the minute and day rollups (each reading once).',
+    registers
+  });
+  const capped = new Counter({
+    name: 'activity_readings_capped_total',
+    help: 'Stored readings whose steps were reduced to the per-device minute cap (implausible cadence).',
     registers
   });
   const batches = new Histogram({
@@ -44,7 +51,10 @@ export function activityMetrics(registry: Registry): ActivityMetrics {
     stored: (count) => {
       if (count > 0) stored.inc(count);
     },
-    batch: (seconds) => batches.observe(seconds)
+    batch: (seconds) => batches.observe(seconds),
+    capped: (count) => {
+      if (count > 0) capped.inc(count);
+    }
   };
   byRegistry.set(registry, metrics);
   return metrics;

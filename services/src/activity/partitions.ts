@@ -1,7 +1,10 @@
 // Partition maintenance of the activity tables (0007_activity.sql): daily partitions of raw
 // readings and minute rollups, monthly of day rollups, made ahead for every day a valid reading
 // can fall on (the late window back, two days ahead), and expired ones dropped whole (a DROP is
-// instant where a DELETE of billions of rows is not). Workers call ensurePartitions themselves
+// instant where a DELETE of billions of rows is not; it waits at most DROP_LOCK_TIMEOUT for its
+// lock so ingest statements never queue behind it, and a busy partition waits for the next
+// round). Day rollup months are made for the local days of every zone (UTC-12..UTC+14) around
+// that range (0011_activity_minute_steps.sql). Workers call ensurePartitions themselves
 // before they subscribe (idempotent), so a reading never meets a missing partition; the hourly
 // round runs on one instance (startExclusiveDuty).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +12,9 @@ import type pg from 'pg';
 import type { Logger } from '../platform/index.ts';
 
 const DAY_MS = 86_400_000;
+
+/** Longest a retention DROP waits for its lock (ingest statements would queue behind it). */
+export const DROP_LOCK_TIMEOUT = '2s';
 
 export interface PartitionPolicy {
   lateWindowHours: number;
@@ -60,8 +66,8 @@ export async function maintainPartitions(
   // A partition is dropped once its whole day is older than the retention.
   const drop = async (table: string, days: number) => {
     const { rows } = await pool.query<{ dropped: number }>(
-      'SELECT activity_drop_partitions_before($1, $2::date) AS dropped',
-      [table, utcDate(now, -days)]
+      'SELECT activity_drop_partitions_before($1, $2::date, $3) AS dropped',
+      [table, utcDate(now, -days), DROP_LOCK_TIMEOUT]
     );
     return rows[0]?.dropped ?? 0;
   };

@@ -63,6 +63,14 @@ function inRange(value: unknown, min: number, max: number, integer: boolean): va
   );
 }
 
+/**
+ * Calories and active minutes are kept to 3 decimals (the contract's precision): a value such as
+ * 1e-50 is valid JSON and in range but below what a PostgreSQL real can hold (22003).
+ */
+function toThousandths(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
 /** The contract's checks on a parsed payload (no clock, no topic): the reading or undefined. */
 export function contractReading(body: unknown): Reading | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
@@ -81,8 +89,8 @@ export function contractReading(body: unknown): Reading | undefined {
     ts,
     steps,
     heartRate: (heartRate as number | null | undefined) ?? null,
-    calories,
-    activeMinutes
+    calories: toThousandths(calories),
+    activeMinutes: toThousandths(activeMinutes)
   };
 }
 

@@ -4,11 +4,24 @@
 // Because only inserted rows are aggregated, a redelivered or resent reading adds nothing: the
 // rollups stay exact under at-least-once delivery and any number of workers.
 //
+// Plausibility (docs/activity.md): the steps one device adds to one UTC minute are capped at
+// MAX_STEPS_PER_DEVICE_MINUTE. A reading's steps are what is left of that minute's budget after
+// the device's readings already stored in it and the earlier ones (by ts) of this batch; the
+// stored row carries the granted steps. The total of a device-minute is therefore
+// min(cap, offered) whatever the arrival order, and a redelivery changes nothing.
+//
 // Keys are aggregated and sorted before each upsert so concurrent batches lock rows in the same
 // order (fewer deadlocks); a deadlock or serialization failure is retried a few times.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Reading } from './readings.ts';
+
+/**
+ * Most steps one device adds to one UTC minute. Human step frequency peaks near 4-5 steps/s in
+ * elite sprinting (Hunter, Marshall & McNair 2004, Med Sci Sports Exerc 36(2)); everyday running
+ * is 150-190 steps/min. 300/min (5 steps/s for a whole minute) is above any person's cadence.
+ */
+export const MAX_STEPS_PER_DEVICE_MINUTE = 300;
 
 export interface BatchResult {
   /** Readings handed in (after in-batch de-duplication: see duplicates). */
@@ -18,22 +31,42 @@ export interface BatchResult {
   duplicates: number;
   unknownDevices: number;
   goalsReached: number;
+  /** Stored readings whose steps were reduced by the per-device minute cap. */
+  capped: number;
 }
 
 const STATEMENT = `
 WITH input AS (
   SELECT DISTINCT ON (device_id, ts) *
-    FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::smallint[], $5::real[], $6::real[])
-      AS i(device_id, ts, steps, heart_rate, calories, active_minutes)
+    FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::smallint[], $5::float8[],
+                $6::float8[]) AS i(device_id, ts, steps, heart_rate, calories, active_minutes)
    ORDER BY device_id, ts
 ), known AS (
-  SELECT i.*, d.user_id FROM input i JOIN activity_devices d USING (device_id)
+  SELECT i.*, d.user_id, date_trunc('minute', i.ts, 'UTC') AS minute
+    FROM input i JOIN activity_devices d USING (device_id)
+), fresh AS (
+  -- Not stored yet: only these use the minute's step budget (a redelivery uses none).
+  SELECT k.*, sum(k.steps) OVER (PARTITION BY k.device_id, k.minute ORDER BY k.ts) - k.steps
+           AS earlier_steps
+    FROM known k
+   WHERE NOT EXISTS (SELECT 1 FROM activity_readings r
+                      WHERE r.device_id = k.device_id AND r.ts = k.ts)
+), used AS (
+  SELECT f.device_id, f.minute,
+         (SELECT coalesce(sum(r.steps), 0) FROM activity_readings r
+           WHERE r.device_id = f.device_id
+             AND r.ts >= f.minute AND r.ts < f.minute + interval '1 minute') AS steps
+    FROM (SELECT DISTINCT device_id, minute FROM fresh) f
+), granted AS (
+  SELECT f.*, greatest(0, least(f.steps, $7::bigint - u.steps - f.earlier_steps))::int
+           AS granted_steps
+    FROM fresh f JOIN used u USING (device_id, minute)
 ), inserted AS (
   INSERT INTO activity_readings (device_id, ts, user_id, steps, heart_rate, calories, active_minutes)
-  SELECT device_id, ts, user_id, steps, heart_rate, calories, active_minutes
-    FROM known ORDER BY device_id, ts
+  SELECT device_id, ts, user_id, granted_steps, heart_rate, calories, active_minutes
+    FROM granted ORDER BY device_id, ts
   ON CONFLICT (device_id, ts) DO NOTHING
-  RETURNING user_id, ts, steps, heart_rate, calories, active_minutes
+  RETURNING device_id, user_id, ts, steps, heart_rate, calories, active_minutes
 ), minutes AS (
   INSERT INTO activity_minutes AS m (user_id, minute, steps, calories, active_minutes,
       heart_rate_sum, heart_rate_count, heart_rate_min, heart_rate_max, readings)
@@ -83,7 +116,9 @@ SELECT (SELECT count(*) FROM input)::int AS received,
        (SELECT count(*) FROM known)::int AS known,
        (SELECT count(*) FROM inserted)::int AS stored,
        (SELECT count(*) FROM minutes)::int AS minutes,
-       (SELECT count(*) FROM goals)::int AS goals`;
+       (SELECT count(*) FROM goals)::int AS goals,
+       (SELECT count(*) FROM inserted i JOIN granted g USING (device_id, ts)
+         WHERE g.granted_steps < g.steps)::int AS capped`;
 
 /** 40P01 deadlock, 40001 serialization failure: safe to run the whole statement again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -94,6 +129,8 @@ export interface WriteOptions {
   retries?: number;
   /** Called once when a row had no partition; the batch is then tried again. */
   onMissingPartition?: () => Promise<void>;
+  /** Default MAX_STEPS_PER_DEVICE_MINUTE. */
+  maxStepsPerDeviceMinute?: number;
 }
 
 export async function writeBatch(
@@ -102,14 +139,15 @@ export async function writeBatch(
   options: WriteOptions = {}
 ): Promise<BatchResult> {
   if (readings.length === 0)
-    return { received: 0, stored: 0, duplicates: 0, unknownDevices: 0, goalsReached: 0 };
+    return { received: 0, stored: 0, duplicates: 0, unknownDevices: 0, goalsReached: 0, capped: 0 };
   const params = [
     readings.map((r) => r.deviceId),
     readings.map((r) => new Date(r.ts).toISOString()),
     readings.map((r) => r.steps),
     readings.map((r) => r.heartRate),
     readings.map((r) => r.calories),
-    readings.map((r) => r.activeMinutes)
+    readings.map((r) => r.activeMinutes),
+    options.maxStepsPerDeviceMinute ?? MAX_STEPS_PER_DEVICE_MINUTE
   ];
   const retries = options.retries ?? 5;
   let partitionsMade = false;
@@ -120,6 +158,7 @@ export async function writeBatch(
         known: number;
         stored: number;
         goals: number;
+        capped: number;
       }>(STATEMENT, params);
       const row = rows[0]!;
       return {
@@ -127,7 +166,8 @@ export async function writeBatch(
         stored: row.stored,
         duplicates: readings.length - (row.received - row.known) - row.stored,
         unknownDevices: row.received - row.known,
-        goalsReached: row.goals
+        goalsReached: row.goals,
+        capped: row.capped
       };
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -52,6 +52,17 @@ describe('activity configuration', () => {
       problems({ ACTIVITY_LATE_WINDOW_HOURS: '200', ACTIVITY_RAW_RETENTION_DAYS: '7' }),
       ['ACTIVITY_LATE_WINDOW_HOURS must not exceed ACTIVITY_RAW_RETENTION_DAYS (7 days = 168 h)']
     );
+    // A late reading adds to its minute rollup: that minute's partition must still be there.
+    assert.deepEqual(
+      problems({
+        ACTIVITY_LATE_WINDOW_HOURS: '72',
+        ACTIVITY_RAW_RETENTION_DAYS: '7',
+        ACTIVITY_MINUTE_RETENTION_DAYS: '2'
+      }),
+      [
+        'ACTIVITY_MINUTE_RETENTION_DAYS must cover ACTIVITY_LATE_WINDOW_HOURS (72 h): a late reading needs its minute partition'
+      ]
+    );
     assert.deepEqual(problems({ ACTIVITY_WORKER_INDEX: '2', ACTIVITY_WORKER_COUNT: '2' }), [
       'ACTIVITY_WORKER_INDEX must be below ACTIVITY_WORKER_COUNT (2)'
     ]);

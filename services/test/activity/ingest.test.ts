@@ -57,7 +57,7 @@ describe('activity ingestion (embedded broker)', () => {
     assert.ok(Date.now() - started < 5000);
     assert.deepEqual(row, { steps: 42, readings: 1, heart_rate_min: 77, heart_rate_max: 77 });
     const { rows } = await bench.db.pool.query(
-      "SELECT steps, readings FROM activity_minutes WHERE user_id = 'user-fast' AND minute = date_trunc('minute', $1::timestamptz, 'UTC')",
+      "SELECT steps::int, readings FROM activity_minutes WHERE user_id = 'user-fast' AND minute = date_trunc('minute', $1::timestamptz, 'UTC')",
       [ts.toISOString()]
     );
     assert.deepEqual(rows, [{ steps: 42, readings: 1 }]);

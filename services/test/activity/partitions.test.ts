@@ -89,6 +89,70 @@ describe('activity partition maintenance', () => {
   });
 });
 
+describe('activity partitions for every time zone and a busy table', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+    await migrate(db.pool, {});
+  });
+  after(async () => db?.drop());
+  const exists = async (name: string) =>
+    (await db.pool.query('SELECT to_regclass($1) AS t', [name])).rows[0]!.t !== null;
+
+  it("makes the day-rollup month of a UTC-10 user's late reading on a fresh deployment", async () => {
+    const { ensurePartitions } = await import('../../src/activity/partitions.ts');
+    // The 3rd, 05:00 UTC, late window 48 h: the oldest valid reading (1st, 05:00 UTC) is on the
+    // 31st of May in Honolulu.
+    await ensurePartitions(db.pool, { lateWindowHours: 48 }, Date.parse('2027-06-03T05:00:00Z'));
+    assert.equal(await exists('activity_days_202705'), true);
+    await db.pool.query(
+      "INSERT INTO activity_users (user_id, time_zone) VALUES ('user-hnl', 'Pacific/Honolulu'), ('user-kir', 'Pacific/Kiritimati')"
+    );
+    await db.pool.query(
+      "INSERT INTO activity_devices (device_id, user_id) VALUES ('dev-hnl-0001', 'user-hnl'), ('dev-kir-0001', 'user-kir')"
+    );
+    const at = (deviceId: string, iso: string) => ({
+      deviceId,
+      ts: Date.parse(iso),
+      steps: 5,
+      heartRate: null,
+      calories: 1,
+      activeMinutes: 0
+    });
+    const late = await writeBatch(db.pool, [at('dev-hnl-0001', '2027-06-01T05:00:00Z')]);
+    assert.equal(late.stored, 1);
+    // Two days ahead of the 29th is the 31st: at 12:00 UTC, the 1st of September in Kiritimati
+    // (UTC+14).
+    await ensurePartitions(db.pool, { lateWindowHours: 48 }, Date.parse('2027-08-29T12:00:00Z'));
+    const ahead = await writeBatch(db.pool, [at('dev-kir-0001', '2027-08-31T12:00:00Z')]);
+    assert.equal(ahead.stored, 1);
+  });
+
+  it('does not wait behind a busy table to drop its expired partitions (a later round does)', async () => {
+    const now = Date.parse('2027-06-03T05:00:00Z');
+    await db.pool.query("SELECT activity_ensure_partitions('2027-04-01', '2027-04-01')");
+    const policy = { lateWindowHours: 48, rawRetentionDays: 7, minuteRetentionDays: 7 };
+    const busy = await db.pool.connect();
+    try {
+      // An ingest statement in progress holds the parent table.
+      await busy.query('BEGIN');
+      await busy.query('LOCK TABLE activity_readings IN ROW EXCLUSIVE MODE');
+      const started = Date.now();
+      const report = await maintainPartitions(db.pool, policy, now);
+      assert.ok(Date.now() - started < 10_000, `waited ${Date.now() - started} ms`);
+      assert.equal(report.droppedReadings, 0);
+      assert.equal(report.droppedMinutes, 1);
+      assert.equal(await exists('activity_readings_20270401'), true);
+    } finally {
+      await busy.query('ROLLBACK');
+      busy.release();
+    }
+    const later = await maintainPartitions(db.pool, policy, now);
+    assert.equal(later.droppedReadings, 1);
+    assert.equal(await exists('activity_readings_20270401'), false);
+  });
+});
+
 describe('activity partition maintenance under concurrency', () => {
   it('lets several instances make the same partitions at once', async () => {
     const db = await createTestDatabase();

@@ -66,8 +66,16 @@ describe('review: poison messages and plausibility', () => {
   });
 
   it('a user whose time zone the registry accepted (US/Pacific-New) does not halt ingestion', async () => {
-    assert.equal(isTimeZone('US/Pacific-New'), true); // PUT /activity/users/:id stores it
+    // Intl (Node's ICU) knows it, PostgreSQL 15 does not. Migration 0009 now refuses it at
+    // registration, but rows stored before it are not checked: such a row, as it was stored.
+    assert.equal(isTimeZone('US/Pacific-New'), true);
+    await bench.db.pool.query(
+      'ALTER TABLE activity_users DISABLE TRIGGER activity_users_time_zone_check'
+    );
     await bench.addUser('user-oldzone', 'US/Pacific-New');
+    await bench.db.pool.query(
+      'ALTER TABLE activity_users ENABLE TRIGGER activity_users_time_zone_check'
+    );
     await bench.addUser('user-bystander');
     await bench.addDevice('dev-oldzone-1', 'user-oldzone');
     await bench.addDevice('dev-bystand-1', 'user-bystander');
