@@ -1,16 +1,17 @@
-// Review (hostile): findings of the MQTT ingestion path, each a test that FAILS on main.
+// Attacks on the MQTT ingestion path a hostile review found (poison values, a time zone PostgreSQL
+// does not know, step inflation); each stopped or skewed ingestion before its fix.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
-import { deviceTopic } from '../../../../toolkit/src/device-topic.ts';
+import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import {
   deviceKeyFor,
   startEmbeddedBroker,
   type EmbeddedBroker
-} from '../../../src/activity/broker.ts';
-import { isTimeZone } from '../../../src/activity/time-zone.ts';
-import { connect, publishReading, waitFor } from '../helpers.ts';
-import { dayIn, ingestBench, type IngestBench } from '../harness.ts';
+} from '../../src/activity/broker.ts';
+import { isTimeZone } from '../../src/activity/time-zone.ts';
+import { connect, publishReading, waitFor } from './helpers.ts';
+import { dayIn, ingestBench, type IngestBench } from './harness.ts';
 
 const KEY = 'test-device-key-0123456789';
 const INGEST = { username: 'activity-ingest', password: 'ingest-secret-1234' };
