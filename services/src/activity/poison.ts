@@ -65,9 +65,9 @@ function add(a: BatchResult, b: BatchResult): BatchResult {
 
 /**
  * Writes `readings` by halves until each failing reading stands alone, and refuses those.
- * Throws (nothing refused) on a transient error, and when nothing could be written and every
- * refusal was not a data error: that is the database failing, not the readings (a missing
- * column after a bad deploy must hold the batch, never drop all of it).
+ * Throws (nothing refused) on a transient error, and when any reading failed for a reason that is
+ * not a data error: that is the database failing, not the readings (a missing column after a bad
+ * deploy, a permission on one new partition), so the batch is held, never dropped in part.
  */
 export async function writeIsolating(
   write: (readings: readonly Reading[]) => Promise<BatchResult>,
@@ -95,7 +95,9 @@ export async function writeIsolating(
     }
   };
   const result = await run(readings);
-  if (written === 0 && refused.length > 0 && refused.every((r) => !/^2[23]/.test(r.code)))
-    throw firstError;
+  // Only the data's own fault (SQLSTATE class 22 data exception, 23 integrity) drops a reading:
+  // a failure of the database (a permission on a new partition, corruption) holds the whole batch
+  // for redelivery, even when other halves were written (their keys make the redelivery harmless).
+  if (refused.some((r) => !/^2[23]/.test(r.code))) throw firstError;
   return { result: { ...result, received: readings.length }, refused };
 }

@@ -94,6 +94,20 @@ describe('activity readings the database refuses', () => {
       writeIsolating(broken, [reading('dev-ok-00001', 1), reading('dev-ok-00002', 2)]),
       /column "x"/
     );
+    // One reading's partition refused for a database reason (permission), the other written:
+    // still held (redelivered), not dropped as the reading's fault.
+    const partly = (part: readonly Reading[]) =>
+      part.some((r) => r.deviceId === 'dev-ok-00002')
+        ? Promise.reject(
+            Object.assign(new Error('permission denied for table activity_readings_x'), {
+              code: '42501'
+            })
+          )
+        : write(part);
+    await assert.rejects(
+      writeIsolating(partly, [reading('dev-ok-00001', 3), reading('dev-ok-00002', 4)]),
+      /permission denied/
+    );
     const down = () => Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
     await assert.rejects(writeIsolating(down, [reading('dev-ok-00001', 1)]), /down/);
   });
