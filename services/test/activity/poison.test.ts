@@ -100,12 +100,16 @@ describe('activity readings the database refuses', () => {
       part.some((r) => r.deviceId === 'dev-ok-00002')
         ? Promise.reject(
             Object.assign(new Error('permission denied for table activity_readings_x'), {
-              code: '42501'
+              code: '42501',
+              severity: 'ERROR'
             })
           )
         : write(part);
     await assert.rejects(
-      writeIsolating(partly, [reading('dev-ok-00001', 3), reading('dev-ok-00002', 4)]),
+      writeIsolating(partly, [
+        reading('dev-ok-00001', Date.now() - 600_000),
+        reading('dev-ok-00002', Date.now() - 600_000)
+      ]),
       /permission denied/
     );
     const down = () => Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
