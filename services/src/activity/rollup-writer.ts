@@ -23,6 +23,9 @@ import type { Reading } from './readings.ts';
  */
 export const MAX_STEPS_PER_DEVICE_MINUTE = 300;
 
+/** First key of the device-minute advisory locks ('activity:device-minute'). */
+const DEVICE_MINUTE_LOCKS = 0x61637464;
+
 export interface BatchResult {
   /** Readings handed in (after in-batch de-duplication: see duplicates). */
   received: number;
@@ -126,6 +129,28 @@ SELECT (SELECT count(*) FROM input)::int AS received,
        -- when a reading arrives on two workers at the same instant (then one insert skips it).
        (SELECT count(*) FROM granted WHERE granted_steps < steps)::int AS capped`;
 
+/** Transaction-scoped advisory locks on the batch's device-minutes (two-key space of its own). */
+const LOCK_DEVICE_MINUTES = `
+SELECT count(pg_advisory_xact_lock(${DEVICE_MINUTE_LOCKS}, k))::int AS locked
+  FROM (SELECT DISTINCT hashtext(device_id || '|' || date_trunc('minute', ts, 'UTC')::text) AS k
+          FROM unnest($1::text[], $2::timestamptz[]) AS i(device_id, ts)
+         ORDER BY 1) keys`;
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** 40P01 deadlock, 40001 serialization failure: safe to run the whole statement again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 /** 23514: no partition of the table holds the row (maintenance has not run for that day yet). */
@@ -159,14 +184,22 @@ export async function writeBatch(
   let partitionsMade = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const { rows } = await pool.query<{
-        received: number;
-        known: number;
-        stored: number;
-        goals: number;
-        capped: number;
-      }>(STATEMENT, params);
-      const row = rows[0]!;
+      const row = await inTransaction(pool, async (client) => {
+        // The step budget of a device-minute is read from a snapshot: two workers writing the
+        // same device-minute at once (a shared subscription spreads one device's messages) would
+        // both grant the rest. Locking the batch's device-minutes first (sorted, so workers take
+        // them in one order) makes the second wait, and its statement's fresh snapshot (read
+        // committed) sees what the first stored.
+        await client.query(LOCK_DEVICE_MINUTES, [params[0], params[1]]);
+        const { rows } = await client.query<{
+          received: number;
+          known: number;
+          stored: number;
+          goals: number;
+          capped: number;
+        }>(STATEMENT, params);
+        return rows[0]!;
+      });
       return {
         received: readings.length,
         stored: row.stored,

@@ -140,10 +140,11 @@ describe('activity plausibility: steps per device minute', () => {
     await migrate(db.pool, {});
     await ensurePartitions(db.pool, { lateWindowHours: 48 });
     await db.pool.query(
-      `INSERT INTO activity_users (user_id) VALUES ('user-cap-1'), ('user-cap-2')`
+      `INSERT INTO activity_users (user_id) VALUES ('user-cap-1'), ('user-cap-2'), ('user-cap-3')`
     );
     await db.pool.query(`INSERT INTO activity_devices (device_id, user_id) VALUES
-      ('dev-cap-00001', 'user-cap-1'), ('dev-cap-00002', 'user-cap-2'), ('dev-cap-00003', 'user-cap-2')`);
+      ('dev-cap-00001', 'user-cap-1'), ('dev-cap-00002', 'user-cap-2'), ('dev-cap-00003', 'user-cap-2'),
+      ('dev-cap-00004', 'user-cap-3')`);
   });
   after(async () => db?.drop());
   const minuteSteps = async (userId: string) => {
@@ -153,6 +154,29 @@ describe('activity plausibility: steps per device minute', () => {
     );
     return rows.map((row) => row.steps);
   };
+
+  it('caps a device-minute that two workers write at the same instant', async () => {
+    // Two batches of one device's minute, each offering the whole budget, written concurrently
+    // (a shared subscription hands one device's messages to several workers), 15 minutes over.
+    const base = Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000;
+    for (let m = 0; m < 15; m++) {
+      const minute = base + m * 60_000;
+      const batch = (offset: number) =>
+        Array.from({ length: 3 }, (_, i) =>
+          reading('dev-cap-00004', minute + (offset + i) * 1000, 100)
+        );
+      await Promise.all([writeBatch(db.pool, batch(0)), writeBatch(db.pool, batch(10))]);
+    }
+    const { rows } = await db.pool.query<{ steps: number }>(
+      `SELECT sum(steps)::int AS steps FROM activity_readings
+        WHERE device_id = 'dev-cap-00004' GROUP BY date_trunc('minute', ts, 'UTC')`
+    );
+    assert.equal(rows.length, 15);
+    assert.ok(
+      rows.every((row) => row.steps === MAX_STEPS_PER_DEVICE_MINUTE),
+      `per minute: ${rows.map((row) => row.steps).join(', ')}`
+    );
+  });
 
   it('caps one device-minute at the cap, the same total in any order and under redelivery', async () => {
     const minute = Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000;
