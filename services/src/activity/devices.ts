@@ -159,13 +159,19 @@ export async function deviceRoutes(
       const { userId } = request.body;
       // A new owner: a new key generation. The same owner again: unchanged (idempotent).
       const { rows } = await pool.query<{ key_generation: number }>(
-        `INSERT INTO activity_devices (device_id, user_id, key_generation)
+        // owner_since: a device that had an owner before (a move, or registered again after a
+        // delete) starts a new ownership now; readings taken before it are not the new owner's.
+        `INSERT INTO activity_devices (device_id, user_id, key_generation, owner_since)
          SELECT $1, user_id, coalesce(
-             (SELECT key_generation + 1 FROM activity_device_retired_keys WHERE device_id = $1), 0)
+             (SELECT key_generation + 1 FROM activity_device_retired_keys WHERE device_id = $1), 0),
+           CASE WHEN EXISTS (SELECT 1 FROM activity_device_retired_keys WHERE device_id = $1)
+                THEN now() ELSE '-infinity' END
            FROM activity_users WHERE user_id = $2
          ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id,
            key_generation = activity_devices.key_generation
-             + CASE WHEN activity_devices.user_id = excluded.user_id THEN 0 ELSE 1 END
+             + CASE WHEN activity_devices.user_id = excluded.user_id THEN 0 ELSE 1 END,
+           owner_since = CASE WHEN activity_devices.user_id = excluded.user_id
+                              THEN activity_devices.owner_since ELSE now() END
          RETURNING key_generation`,
         [deviceId, userId]
       );

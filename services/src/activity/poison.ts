@@ -74,12 +74,10 @@ export async function writeIsolating(
   readings: readonly Reading[]
 ): Promise<IsolatedWrite> {
   const refused: RefusedReading[] = [];
-  let written = 0;
   let firstError: unknown;
   const run = async (part: readonly Reading[]): Promise<BatchResult> => {
     try {
       const result = await write(part);
-      written += part.length;
       return result;
     } catch (error) {
       if (classifyWriteError(error) === 'transient') throw error;

@@ -45,8 +45,10 @@ WITH input AS (
                 $6::float8[]) AS i(device_id, ts, steps, heart_rate, calories, active_minutes)
    ORDER BY device_id, ts
 ), known AS (
+  -- Readings from before the device's current owner got it are not theirs (migration 0012).
   SELECT i.*, d.user_id, date_trunc('minute', i.ts, 'UTC') AS minute
     FROM input i JOIN activity_devices d USING (device_id)
+   WHERE i.ts >= d.owner_since
 ), fresh AS (
   -- Not stored yet: only these use the minute's step budget (a redelivery uses none).
   -- A LATERAL probe with LIMIT 1, not NOT EXISTS: the planner would hash-anti-join by reading

@@ -9,6 +9,7 @@ import { loadProcessConfig, startPlatform, type Platform } from '../../src/platf
 import type { EmbeddedBroker } from '../../src/activity/broker.ts';
 import type { MaintenanceReport } from '../../src/activity/partitions.ts';
 import { createActivityService } from '../../src/activity/service.ts';
+import { writeBatch } from '../../src/activity/rollup-writer.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   DEFAULT_CLIENT_ID,
@@ -209,6 +210,23 @@ describe('activity service: device registry and embedded broker', () => {
     ).json()) as { mqttPassword: string; keyGeneration: number };
     assert.equal(moved.keyGeneration, 1);
     assert.notEqual(moved.mqttPassword, first.mqttPassword);
+    // A reading taken before the move (queued, redelivered or late) is not the new owner's.
+    const beforeMove = new Date(Date.now() - 10 * 60_000);
+    await writeBatch(db.pool, [
+      {
+        deviceId: 'dev-move-0001',
+        ts: beforeMove.getTime(),
+        steps: 40,
+        heartRate: 70,
+        calories: 1,
+        activeMinutes: 0.1
+      }
+    ]);
+    const { rows: credited } = await db.pool.query(
+      "SELECT 1 FROM activity_readings WHERE device_id = 'dev-move-0001' AND ts = $1",
+      [beforeMove]
+    );
+    assert.equal(credited.length, 0, 'not credited to user-two');
     // The old owner's open connection is closed at its next publish, its key refused.
     old.publish(first.topic, readingPayload('dev-move-0001', new Date()), { qos: 1 });
     await waitFor('the old connection closed', () => !old.connected);
