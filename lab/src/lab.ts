@@ -86,7 +86,7 @@ export interface Lab {
   activityBrokerEmbedded: boolean;
   /**
    * The embedded broker's device key (ACTIVITY_DEVICE_KEY): a device's password is
-   * deviceKeyFor(key, deviceId) (also answered by PUT /activity/devices/:id). New each run
+   * deriveDeviceKey(key, deviceId) (also answered by PUT /activity/devices/:id). New each run
    * unless set.
    */
   activityDeviceKey: string | undefined;

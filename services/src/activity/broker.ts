@@ -1,7 +1,7 @@
 // The embedded MQTT broker (aedes, MQTT 3.1.1) the lab and tests use when MQTT_URL is unset, with
 // the same rules the production broker enforces through its password and ACL files
 // (services/src/activity/mosquitto/):
-//   - a device logs in as username = its deviceId, password = deviceKeyFor(ACTIVITY_DEVICE_KEY,
+//   - a device logs in as username = its deviceId, password = deriveDeviceKey(ACTIVITY_DEVICE_KEY,
 //     deviceId, generation) (derived: the broker stores no per-device secret), and may only
 //     PUBLISH, never retained, on its own topic (deviceTopic(deviceId)); it subscribes to nothing,
 //     so it never sees others' data. Its client id IS its device id: whatever id it sends, the
@@ -33,16 +33,8 @@ import {
   DEVICE_TOPIC_ROOT,
   deviceTopic
 } from '../../../toolkit/src/device-topic.ts';
-import { deriveDeviceKey, isDeviceKey } from '../../../toolkit/src/device-key.ts';
+import { isDeviceKey } from '../../../toolkit/src/device-key.ts';
 import type { Logger } from '../platform/index.ts';
-
-/**
- * A device's broker password: base64url(HMAC-SHA256(secret, deviceId)), the toolkit's derivation
- * the device fleet simulator signs in with.
- */
-export function deviceKeyFor(secret: string, deviceId: string, generation = 0): string {
-  return deriveDeviceKey(secret, deviceId, generation);
-}
 
 /** Client ids (and usernames) of the ingest workers; no device id may start with it. */
 export const INGEST_PREFIX = 'activity-ingest';

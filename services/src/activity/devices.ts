@@ -8,13 +8,14 @@
 // its logins, and registering the id again continues after its last generation. Device ids
 // starting with `activity-ingest` are the ingest workers' broker names and are refused.
 import type { FastifyInstance } from 'fastify';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, deviceTopic } from '../../../toolkit/src/device-topic.ts';
 import { HttpError, jsonResponse } from '../platform/index.ts';
 import { activityTokenCheck } from './api-tokens.ts';
-import { deviceKeyFor, isReservedDeviceId } from './broker.ts';
+import { isReservedDeviceId } from './broker.ts';
 import { isTimeZone } from './time-zone.ts';
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
@@ -186,7 +187,7 @@ export async function deviceRoutes(
         mqttUsername: deviceId,
         keyGeneration: generation,
         ...(options.deviceKey
-          ? { mqttPassword: deviceKeyFor(options.deviceKey, deviceId, generation) }
+          ? { mqttPassword: deriveDeviceKey(options.deviceKey, deviceId, generation) }
           : {})
       };
     }

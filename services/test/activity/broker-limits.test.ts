@@ -1,14 +1,11 @@
 // The embedded broker's socket gate (connection-guard.ts): what an unauthenticated client can
 // make it hold. Raw sockets, as an attacker would send them.
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import net from 'node:net';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { announcedLength } from '../../src/activity/connection-guard.ts';
 import { connect } from './helpers.ts';
 
@@ -80,7 +77,7 @@ describe('embedded broker: connection limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     assert.equal(alice.connected, true);
     await alice.endAsync();

@@ -1,14 +1,11 @@
 // The embedded broker's per-device authentication and authorization (what the production
 // Mosquitto does with its password and ACL files: mosquitto.test.ts).
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { collect, connect, grants, readingPayload, waitFor } from './helpers.ts';
 
 const KEY = 'test-device-key-0123456789';
@@ -28,14 +25,14 @@ describe('embedded broker: per-device authentication', () => {
   after(async () => broker.stop());
 
   it('derives a device password from the key and the device id', () => {
-    assert.equal(deviceKeyFor(KEY, ALICE), deviceKeyFor(KEY, ALICE));
-    assert.notEqual(deviceKeyFor(KEY, ALICE), deviceKeyFor(KEY, BOB));
-    assert.match(deviceKeyFor(KEY, ALICE), /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(deriveDeviceKey(KEY, ALICE), deriveDeviceKey(KEY, ALICE));
+    assert.notEqual(deriveDeviceKey(KEY, ALICE), deriveDeviceKey(KEY, BOB));
+    assert.match(deriveDeviceKey(KEY, ALICE), /^[A-Za-z0-9_-]{43}$/);
   });
 
   it('refuses a wrong password, an unknown user and an anonymous login', async () => {
     await assert.rejects(
-      connect(broker.url, { username: ALICE, password: deviceKeyFor(KEY, BOB) }),
+      connect(broker.url, { username: ALICE, password: deriveDeviceKey(KEY, BOB) }),
       /Bad username or password/
     );
     await assert.rejects(
@@ -55,7 +52,7 @@ describe('embedded broker: per-device authentication', () => {
     await ingest.subscribeAsync('activity/v1/#', { qos: 1 });
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     // As Bob, on Bob's topic, with Bob's id in the payload: refused (aedes closes the connection).
     alice.publish(deviceTopic(BOB), readingPayload(BOB, new Date()), { qos: 0 });
@@ -63,7 +60,7 @@ describe('embedded broker: per-device authentication', () => {
     alice.end(true);
     const again = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     await again.publishAsync(deviceTopic(ALICE), readingPayload(ALICE, new Date()), { qos: 1 });
     await waitFor("alice's own reading", () => seen.length > 0);
@@ -79,7 +76,7 @@ describe('embedded broker: per-device authentication', () => {
   it('refuses every subscription of a device and any outside activity/v1 of the ingest user', async () => {
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     assert.deepEqual(
       await grants(alice, [deviceTopic(ALICE), 'activity/v1/#', '#']),
@@ -122,7 +119,7 @@ describe('embedded broker: sessions, retained messages and reserved names', () =
   it("refuses device ids reserved for the ingest workers, even with the id's derived key", async () => {
     for (const id of ['activity-ingest-0', 'Activity-Ingest-x1'])
       await assert.rejects(
-        connect(broker.url, { username: id, password: deviceKeyFor(KEY, id), clientId: id }),
+        connect(broker.url, { username: id, password: deriveDeviceKey(KEY, id), clientId: id }),
         /Bad username or password/
       );
   });
@@ -131,7 +128,7 @@ describe('embedded broker: sessions, retained messages and reserved names', () =
     // Bob's persistent session; Alice then logs in with Bob's client id.
     const bob = await connect(broker.url, {
       username: BOB,
-      password: deviceKeyFor(KEY, BOB),
+      password: deriveDeviceKey(KEY, BOB),
       clientId: BOB,
       clean: false
     });
@@ -139,7 +136,7 @@ describe('embedded broker: sessions, retained messages and reserved names', () =
     bob.on('close', () => (bobClosed = true));
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE),
+      password: deriveDeviceKey(KEY, ALICE),
       clientId: BOB
     });
     await sleep(300);
@@ -154,7 +151,7 @@ describe('embedded broker: sessions, retained messages and reserved names', () =
     await ingest.subscribeAsync('activity/v1/#', { qos: 1 });
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     alice.publish(deviceTopic(ALICE), readingPayload(ALICE, new Date()), { qos: 0, retain: true });
     await waitFor('the retained publisher to be disconnected', () => !alice.connected);
@@ -184,17 +181,17 @@ describe('embedded broker: registered devices and key generations', () => {
 
   it('refuses an unregistered device and a key of an earlier generation', async () => {
     await assert.rejects(
-      connect(broker.url, { username: ALICE, password: deviceKeyFor(KEY, ALICE) }),
+      connect(broker.url, { username: ALICE, password: deriveDeviceKey(KEY, ALICE) }),
       /Bad username or password/
     );
     registry.set(ALICE, 1);
     await assert.rejects(
-      connect(broker.url, { username: ALICE, password: deviceKeyFor(KEY, ALICE) }),
+      connect(broker.url, { username: ALICE, password: deriveDeviceKey(KEY, ALICE) }),
       /Bad username or password/
     );
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE, 1)
+      password: deriveDeviceKey(KEY, ALICE, 1)
     });
     await alice.endAsync();
   });
@@ -204,7 +201,7 @@ describe('embedded broker: registered devices and key generations', () => {
     const ingest = await connect(broker.url, INGEST);
     const seen = collect(ingest);
     await ingest.subscribeAsync('activity/v1/#', { qos: 1 });
-    const bob = await connect(broker.url, { username: BOB, password: deviceKeyFor(KEY, BOB) });
+    const bob = await connect(broker.url, { username: BOB, password: deriveDeviceKey(KEY, BOB) });
     await bob.publishAsync(deviceTopic(BOB), readingPayload(BOB, new Date()), { qos: 1 });
     await waitFor("bob's first reading", () => seen.length === 1);
     registry.set(BOB, 1); // moved to another user
@@ -214,7 +211,7 @@ describe('embedded broker: registered devices and key generations', () => {
     registry.delete(ALICE);
     const alice = await connect(broker.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE, 1)
+      password: deriveDeviceKey(KEY, ALICE, 1)
     }).catch((error: Error) => error);
     assert.ok(alice instanceof Error, 'a deleted device cannot log in');
     await sleep(100);

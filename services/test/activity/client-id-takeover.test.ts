@@ -4,12 +4,13 @@
 // device's client id with its device id; the production Mosquitto has use_username_as_clientid
 // and one user per worker (activity-ingest-<index>).
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'node:test';
 import mqtt from 'mqtt';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import { deviceKeyFor, startEmbeddedBroker } from '../../src/activity/broker.ts';
+import { startEmbeddedBroker } from '../../src/activity/broker.ts';
 import { collect, connect, grants } from './helpers.ts';
 import { startPrivateMosquitto } from './mosquitto.ts';
 
@@ -33,14 +34,14 @@ async function attack(url: string) {
   const worker = await connect(url, { ...INGEST, clientId: CLIENT_ID, clean: false });
   await grants(worker, ['activity/v1/+/+']);
   await worker.endAsync();
-  const victim = await connect(url, { username: VICTIM, password: deviceKeyFor(KEY, VICTIM) });
+  const victim = await connect(url, { username: VICTIM, password: deriveDeviceKey(KEY, VICTIM) });
   await victim.publishAsync(deviceTopic(VICTIM), '{"queued":"while the worker restarts"}', {
     qos: 1
   });
   // A device logs in with the worker's client id.
   const stolen = early(url, {
     username: ATTACKER,
-    password: deviceKeyFor(KEY, ATTACKER),
+    password: deriveDeviceKey(KEY, ATTACKER),
     clientId: CLIENT_ID,
     clean: false
   });
@@ -52,7 +53,7 @@ async function attack(url: string) {
   // While the worker is connected, the device takes the id again: the worker is thrown off.
   const again = early(url, {
     username: ATTACKER,
-    password: deviceKeyFor(KEY, ATTACKER),
+    password: deriveDeviceKey(KEY, ATTACKER),
     clientId: CLIENT_ID,
     clean: false
   });
@@ -87,8 +88,8 @@ it(
   async () => {
     const m = await startPrivateMosquitto({
       [INGEST.username]: INGEST.password,
-      [VICTIM]: deviceKeyFor(KEY, VICTIM),
-      [ATTACKER]: deviceKeyFor(KEY, ATTACKER)
+      [VICTIM]: deriveDeviceKey(KEY, VICTIM),
+      [ATTACKER]: deriveDeviceKey(KEY, ATTACKER)
     });
     try {
       verdict(await attack(m.url));

@@ -1,14 +1,11 @@
 // Attacks on the MQTT ingestion path a hostile review found (poison values, a time zone PostgreSQL
 // does not know, step inflation); each stopped or skewed ingestion before its fix.
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { isTimeZone } from '../../src/activity/time-zone.ts';
 import { connect, publishReading, waitFor } from './helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from './harness.ts';
@@ -24,7 +21,7 @@ describe('review: poison messages and plausibility', () => {
   const device = async (deviceId: string) => {
     const c = await connect(broker.url, {
       username: deviceId,
-      password: deviceKeyFor(KEY, deviceId)
+      password: deriveDeviceKey(KEY, deviceId)
     });
     clients.push(c);
     return c;

@@ -1,15 +1,12 @@
 // Ingestion end to end on the embedded broker and real PostgreSQL: device -> aedes -> ingest
 // worker -> readings + minute and day rollups + goal outbox.
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { connect, publishReading, readingPayload, waitFor } from './helpers.ts';
 import { dayIn, HOUR_MS, ingestBench, type IngestBench } from './harness.ts';
 
@@ -26,7 +23,7 @@ describe('activity ingestion (embedded broker)', () => {
     if (!client) {
       client = await connect(broker.url, {
         username: deviceId,
-        password: deviceKeyFor(KEY, deviceId)
+        password: deriveDeviceKey(KEY, deviceId)
       });
       devices.set(deviceId, client);
     }

@@ -2,6 +2,7 @@
 // acknowledged, the broker redelivers to the same client id, and the next worker counts every
 // reading exactly once.
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -9,11 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { connect, readingPayload, waitFor } from './helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from './harness.ts';
 
@@ -54,7 +51,10 @@ describe('activity ingestion: a worker process killed before its commit', () => 
     const exited = once(child, 'exit');
     try {
       await waitFor('the child worker subscribed', () => output.includes('subscribed'), 20_000);
-      const device = await connect(broker.url, { username: id, password: deviceKeyFor(KEY, id) });
+      const device = await connect(broker.url, {
+        username: id,
+        password: deriveDeviceKey(KEY, id)
+      });
       const start = Date.now() - 55 * 60_000;
       const day = dayIn(new Date(start), 'UTC');
       for (let i = 0; i < 50; i++)

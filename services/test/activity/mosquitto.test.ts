@@ -1,12 +1,12 @@
 // The PRODUCTION broker setup (services/src/activity/mosquitto/: password file + ACL) on a
 // private Mosquitto: the same refusals as the embedded broker (broker.test.ts).
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import { deviceKeyFor } from '../../src/activity/broker.ts';
 import { SHARE_GROUP } from '../../src/activity/ingest-worker.ts';
 import { existsSync } from 'node:fs';
 import { collect, connect, grants, readingPayload, skipUnless, waitFor } from './helpers.ts';
@@ -25,21 +25,21 @@ describe('production Mosquitto setup: password file and ACL', { skip }, () => {
   before(async () => {
     mosquitto = await startPrivateMosquitto({
       [INGEST.username]: INGEST.password,
-      [ALICE]: deviceKeyFor(KEY, ALICE),
-      [BOB]: deviceKeyFor(KEY, BOB)
+      [ALICE]: deriveDeviceKey(KEY, ALICE),
+      [BOB]: deriveDeviceKey(KEY, BOB)
     });
   });
   after(async () => mosquitto?.stop());
 
   it('refuses a wrong password and anonymous logins', async () => {
     await assert.rejects(
-      connect(mosquitto.url, { username: ALICE, password: deviceKeyFor(KEY, BOB) }),
+      connect(mosquitto.url, { username: ALICE, password: deriveDeviceKey(KEY, BOB) }),
       /Not authorized|Bad username/
     );
     await assert.rejects(connect(mosquitto.url, {}), /Not authorized|Bad username/);
     const alice = await connect(mosquitto.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     await alice.endAsync();
   });
@@ -50,7 +50,7 @@ describe('production Mosquitto setup: password file and ACL', { skip }, () => {
     assert.deepEqual(await grants(ingest, [`$share/${SHARE_GROUP}/activity/v1/+/+`]), [1]);
     const alice = await connect(mosquitto.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     // Mosquitto acknowledges a refused QoS 1 publish of a 3.1.1 client and drops it.
     await alice
@@ -73,14 +73,17 @@ describe('production Mosquitto setup: password file and ACL', { skip }, () => {
     // Mosquitto 2.0 grants the SUBSCRIBE and applies the ACL's read rules at delivery.
     const alice = await connect(mosquitto.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     const aliceSaw = collect(alice);
     await grants(alice, ['activity/v1/#', '#']);
     const ingest = await connect(mosquitto.url, INGEST);
     const ingestSaw = collect(ingest);
     assert.deepEqual(await grants(ingest, ['activity/v1/#']), [1]);
-    const bob = await connect(mosquitto.url, { username: BOB, password: deviceKeyFor(KEY, BOB) });
+    const bob = await connect(mosquitto.url, {
+      username: BOB,
+      password: deriveDeviceKey(KEY, BOB)
+    });
     await bob.publishAsync(deviceTopic(BOB), readingPayload(BOB, new Date()), { qos: 1 });
     await waitFor("bob's reading at the ingest user", () => ingestSaw.length > 0);
     await sleep(200);
@@ -91,7 +94,7 @@ describe('production Mosquitto setup: password file and ACL', { skip }, () => {
   it('keeps no retained message of a device for later subscribers (retain_available false)', async () => {
     const alice = await connect(mosquitto.url, {
       username: ALICE,
-      password: deviceKeyFor(KEY, ALICE)
+      password: deriveDeviceKey(KEY, ALICE)
     });
     alice.on('error', () => undefined);
     alice.publish(deviceTopic(ALICE), readingPayload(ALICE, new Date()), { qos: 0, retain: true });

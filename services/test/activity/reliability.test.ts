@@ -2,16 +2,13 @@
 // 1 publisher's outage messages arrive) and a worker that dies before its batch commits (the
 // broker redelivers to the same client id: nothing lost, nothing doubled).
 import assert from 'node:assert/strict';
+import { deriveDeviceKey } from '../../../toolkit/src/device-key.ts';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { deviceTopic } from '../../../toolkit/src/device-topic.ts';
-import {
-  deviceKeyFor,
-  startEmbeddedBroker,
-  type EmbeddedBroker
-} from '../../src/activity/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/activity/broker.ts';
 import { readingPayload, waitFor } from './helpers.ts';
 import { dayIn, ingestBench, type IngestBench } from './harness.ts';
 
@@ -46,7 +43,7 @@ describe('activity ingestion reliability (embedded broker)', () => {
       clientId: `device-${randomBytes(3).toString('hex')}`,
       clean: false,
       username: id,
-      password: deviceKeyFor(KEY, id),
+      password: deriveDeviceKey(KEY, id),
       reconnectPeriod: 500
     });
     await new Promise((resolve) => device.once('connect', resolve));
@@ -101,7 +98,7 @@ describe('activity ingestion reliability (embedded broker)', () => {
     await broker.restart({ forgetSessions: true });
     const device = await mqtt.connectAsync(broker.url, {
       username: id,
-      password: deviceKeyFor(KEY, id)
+      password: deriveDeviceKey(KEY, id)
     });
     // Readings published before the worker subscribed again reach no one (QoS 1 to no
     // subscriber): publish one a second until the worker has them.
@@ -160,7 +157,7 @@ describe('activity ingestion reliability (embedded broker)', () => {
     });
     const device = await mqtt.connectAsync(broker.url, {
       username: id,
-      password: deviceKeyFor(KEY, id)
+      password: deriveDeviceKey(KEY, id)
     });
     const start = Date.now() - 50 * 60_000;
     const day = dayIn(new Date(start), 'UTC');
@@ -216,7 +213,7 @@ describe('activity ingest worker stop while the database is down', () => {
       });
       const device = await mqtt.connectAsync(broker.url, {
         username: id,
-        password: deviceKeyFor(KEY, id)
+        password: deriveDeviceKey(KEY, id)
       });
       const ts = new Date(Date.now() - 65 * 60_000);
       await device.publishAsync(deviceTopic(id), readingPayload(id, ts, { steps: 9 }), { qos: 1 });
