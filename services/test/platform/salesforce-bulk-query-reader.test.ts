@@ -19,6 +19,12 @@ import { runAsAdministrator, startTestOrg, type TestOrg } from './salesforce-tes
 
 const SOQL = 'SELECT Id, Name, AccountNumber, Description FROM Account';
 
+async function textOf(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 describe('Bulk API 2.0 query reader', () => {
   let org: TestOrg;
   let sf: SalesforceClients;
@@ -265,6 +271,36 @@ describe('Bulk API 2.0 query reader', () => {
     assert.equal(rest.pagesRead, 2);
     assert.equal(rest.nextLocator, undefined);
     assert.equal(resumed.meter.byOperation()['bulk.query.results'], 2);
+  });
+
+  test('raw pages carry the CSV as sent, header and all, with their locators', async () => {
+    await org.dataset('Account', 5, { Name: 'R{i}' });
+    await org.fixtures('Account', [{ Name: 'Line one\nline "two"' }]);
+    const job = await sf.bulkQuery.createJob('SELECT Name, Description FROM Account');
+    await sf.bulkQuery.waitForJob(job.id);
+
+    const first = await sf.bulkQuery.fetchRawPage(job.id, { maxRecords: 4, gzip: true });
+    const firstText = await textOf(first.body);
+    assert.equal(first.numberOfRecords, 4);
+    assert.equal(first.contentEncoding, 'gzip');
+    assert.ok(first.nextLocator);
+    assert.ok(firstText.startsWith('"Name","Description"\n'), 'the header comes first');
+    assert.ok(firstText.includes('\n"R0",\n'), 'null is an empty unquoted field');
+    assert.ok(firstText.includes('"Line one\nline ""two"""'), 'quotes and newlines as CSV');
+
+    const last = await sf.bulkQuery.fetchRawPage(job.id, {
+      fromLocator: first.nextLocator,
+      maxRecords: 4
+    });
+    const lastText = await textOf(last.body);
+    assert.equal(last.locator, first.nextLocator);
+    assert.equal(last.nextLocator, undefined);
+    assert.ok(lastText.startsWith('"Name","Description"\n'), 'every page has its header');
+    assert.equal(lastText, '"Name","Description"\n"R3",\n"R4",\n');
+    await assert.rejects(
+      sf.bulkQuery.fetchRawPage(job.id, { fromLocator: 'null' }),
+      /nothing to fetch/
+    );
   });
 
   test('a page cut off mid-body is read again from its locator, without duplicates', async () => {

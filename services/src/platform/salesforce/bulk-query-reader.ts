@@ -89,6 +89,20 @@ export interface ResultPage {
   batches: AsyncIterable<BulkRow[]>;
 }
 
+/**
+ * One results page as Salesforce sent it: the CSV bytes (gunzipped when the page came
+ * compressed), header line included, for a consumer that hands CSV on without parsing it here
+ * (PostgreSQL's COPY parses it on the database side). Consume `body` or call `release()`.
+ */
+export interface RawResultPage {
+  locator: string | undefined;
+  nextLocator: string | undefined;
+  numberOfRecords: number;
+  contentEncoding: string | undefined;
+  body: AsyncIterable<Uint8Array>;
+  release(): void;
+}
+
 /** Rows of a job's results, with the position a caller can checkpoint. */
 export interface QueryResultStream extends AsyncIterable<BulkRow> {
   readonly jobId: string;
@@ -116,6 +130,14 @@ export interface BulkQueryReader extends BulkJobOperations {
   createJob(soql: string, options?: CreateQueryJobOptions): Promise<BulkJobInfo>;
   /** Result pages one at a time, each with its locators. */
   readPages(jobId: string, options?: ReadResultsOptions): AsyncGenerator<ResultPage>;
+  /**
+   * One page, unparsed, read from `fromLocator` (absent: the first page). No re-fetch on failure:
+   * the caller redoes the page from its locator (e.g. by rolling back what it loaded).
+   */
+  fetchRawPage(
+    jobId: string,
+    options?: Omit<ReadResultsOptions, 'columnDelimiter' | 'pageRetries'>
+  ): Promise<RawResultPage>;
   /** Result rows, with the checkpointable position. */
   readQueryResults(jobId: string, options?: ReadResultsOptions): QueryResultStream;
   /** createJob + waitForJob + readQueryResults. */
@@ -420,6 +442,22 @@ export function createBulkQueryReader(
     },
     ...jobOperations(connection, 'query', defaults.poll),
     readPages,
+    async fetchRawPage(jobId, options = {}) {
+      checkJobId(jobId);
+      if (options.fromLocator === 'null') {
+        throw new RangeError('The locator `null` means the last page was read: nothing to fetch');
+      }
+      const locator = options.fromLocator === '' ? undefined : options.fromLocator;
+      const page = await fetchPage(jobId, locator, options);
+      return {
+        locator,
+        nextLocator: page.nextLocator,
+        numberOfRecords: page.numberOfRecords,
+        contentEncoding: page.response.contentEncoding,
+        body: page.response.body as AsyncIterable<Uint8Array>,
+        release: page.release
+      };
+    },
     readQueryResults,
     async query(soql, options = {}) {
       const created = await this.createJob(soql, options);
