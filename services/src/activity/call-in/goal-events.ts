@@ -23,7 +23,8 @@ import {
   type RestClient,
   type SaveResult
 } from '../../platform/index.ts';
-import { writeIntegrationLog } from './integration-log.ts';
+import { writeIntegrationLog } from '../../platform/index.ts';
+import { ACTIVITY_SCENARIO } from './kill-switch.ts';
 
 export const GOAL_EVENT = 'Activity_Goal_Reached__e';
 const EXAMPLES = 10;
@@ -295,6 +296,7 @@ export class GoalEventPublisher {
     );
     await writeIntegrationLog(
       this.options.rest,
+      ACTIVITY_SCENARIO,
       [
         {
           severity: 'ERROR',

@@ -37,7 +37,8 @@ import {
   type RequestBody,
   type RestClient
 } from '../../platform/index.ts';
-import { writeIntegrationLog } from './integration-log.ts';
+import { writeIntegrationLog } from '../../platform/index.ts';
+import { ACTIVITY_SCENARIO } from './kill-switch.ts';
 import {
   SUMMARY_COLUMNS,
   SUMMARY_EXTERNAL_ID,
@@ -396,6 +397,7 @@ export class SummaryPusher {
         calls.log++;
         await writeIntegrationLog(
           this.options.rest,
+          ACTIVITY_SCENARIO,
           [{ severity: 'ERROR', reference: jobId, message: error.message }],
           logger
         );
@@ -455,6 +457,7 @@ export class SummaryPusher {
       calls.log++;
       await writeIntegrationLog(
         this.options.rest,
+        ACTIVITY_SCENARIO,
         [
           {
             severity: 'ERROR',

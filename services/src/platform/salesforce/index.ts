@@ -98,3 +98,4 @@ export function createSalesforceClients(
     close: () => connection.close()
   };
 }
+export * from './integration-log.ts';
