@@ -6,7 +6,9 @@
  *   OR); NOT applies to the condition that follows it;
  * - an alias follows an expression only where the SELECT list goes on or ends (whether the
  *   query may alias it is the resolver's question: only aggregate queries alias plain fields).
- * Schema checks (unknown object or field, literal types) happen later, in resolve.ts.
+ * Schema checks (unknown object or field, literal types) are the org emulator's, in
+ * simulators/salesforce/src/soql/resolve.ts; this parser is the project's one SOQL parser (the
+ * emulator's and the services'; docs/salesforce-emulator.md, "One SOQL parser").
  */
 import type {
   CallNode,
@@ -20,9 +22,9 @@ import type {
   SelectItem,
   TypeofNode
 } from './ast.ts';
-import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literals.ts';
-import { malformedQuery, unexpectedToken } from './errors.ts';
+import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literal-names.ts';
 import { type Token, tokenize } from './lexer.ts';
+import { malformedQuery, unexpectedToken } from './syntax-error.ts';
 
 /** Words that end a field list or cannot name a field or an alias. */
 const RESERVED = new Set([
@@ -507,7 +509,7 @@ export function parseDateTimeLiteral(text: string): number {
   return epoch;
 }
 
-/** Parses one SOQL statement; throws SalesforceApiError MALFORMED_QUERY on syntax errors. */
+/** Parses one SOQL statement; throws SoqlSyntaxError (Salesforce's MALFORMED_QUERY) on syntax errors. */
 export function parseSoql(query: string): QueryNode {
   return new Parser(query, tokenize(query)).parseStatement();
 }
