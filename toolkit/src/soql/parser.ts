@@ -66,6 +66,8 @@ const MAX_INTEGER = 2_147_483_647;
 
 class Parser {
   private index = 0;
+  /** Offset just past the last token read (0 before the first). */
+  private lastEnd = 0;
 
   constructor(
     private readonly query: string,
@@ -80,7 +82,10 @@ class Parser {
 
   private next(): Token {
     const token = this.peek();
-    if (this.index < this.tokens.length - 1) this.index++;
+    if (this.index < this.tokens.length - 1) {
+      this.index++;
+      this.lastEnd = token.offset + token.text.length;
+    }
     return token;
   }
 
@@ -135,16 +140,26 @@ class Parser {
     if (this.isWord(fromToken, 'GROUP')) this.next();
     else from.name = this.parsePath().text;
     if (this.isNameToken(this.peek())) from.alias = this.next().text;
-    const query: QueryNode = { select, from, orderBy: [], start };
-
     if (this.acceptWord('USING')) {
       this.expectWord('SCOPE');
       if (this.peek().type !== 'ident') throw this.unexpected();
       this.next();
     }
-    if (this.acceptWord('WHERE')) query.where = this.parseCondition();
+    const query: QueryNode = {
+      select,
+      from,
+      orderBy: [],
+      start,
+      whereInsertAt: this.lastEnd,
+      end: this.lastEnd
+    };
+    if (this.acceptWord('WHERE')) {
+      const conditionStart = this.peek().offset;
+      query.where = this.parseCondition();
+      query.whereSpan = { start: conditionStart, end: this.lastEnd };
+    }
     if (this.isWord(this.peek(), 'WITH')) {
-      this.next();
+      query.withOffset = this.next().offset;
       const mode = this.peek();
       if (mode.type !== 'ident' || this.isWord(mode, 'DATA')) throw this.unexpected(mode);
       query.with = this.next().text.toUpperCase();
@@ -154,7 +169,7 @@ class Parser {
       if (this.acceptWord('HAVING')) query.having = this.parseCondition();
     }
     if (this.isWord(this.peek(), 'ORDER')) {
-      this.next();
+      query.orderByOffset = this.next().offset;
       this.expectWord('BY');
       query.orderBy = this.commaList(() => this.parseOrderItem());
     }
@@ -167,13 +182,16 @@ class Parser {
       query.offset = this.parseInteger();
     }
     if (!nested && this.isWord(this.peek(), 'FOR')) {
-      this.next();
+      const offset = this.next().offset;
       const what = this.peek();
-      if (!['VIEW', 'REFERENCE', 'UPDATE'].includes(what.text.toUpperCase())) {
+      const mode = what.text.toUpperCase();
+      if (mode !== 'VIEW' && mode !== 'REFERENCE' && mode !== 'UPDATE') {
         throw this.unexpected(what);
       }
       this.next();
+      query.for = { mode, offset };
     }
+    query.end = this.lastEnd;
     return query;
   }
 
