@@ -15,7 +15,8 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 //   toolkit/          generic pieces every layer uses (CLI, env config, backoff, ids, JSON bodies)
 //                     and the org schema model (toolkit/src/salesforce-schema: objects and fields
 //                     from the project's metadata plus standard objects), which the org emulator
-//                     and the gate's cross-reference checks share
+//                     and the gate's cross-reference checks share, and the SOQL parser
+//                     (toolkit/src/soql) the org emulator and the services share
 //   simulators/<x>/   one external system each; the toolkit only, never another simulator
 //   gate/             the on-platform verification gate; the toolkit only
 //   services/src/platform/   the services platform; the toolkit only
