@@ -15,7 +15,8 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 //   toolkit/          generic pieces every layer uses (CLI, env config, backoff, ids, JSON bodies)
 //                     and the org schema model (toolkit/src/salesforce-schema: objects and fields
 //                     from the project's metadata plus standard objects), which the org emulator
-//                     and the gate's cross-reference checks share
+//                     and the gate's cross-reference checks share, and the SOQL parser
+//                     (toolkit/src/soql) the org emulator and the services share
 //   simulators/<x>/   one external system each; the toolkit only, never another simulator
 //   gate/             the on-platform verification gate; the toolkit only
 //   services/src/platform/   the services platform; the toolkit only
@@ -24,7 +25,7 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 //   lab/, bench/, tests      compose everything below
 // toolkit/testing/ holds test helpers: tests, the lab's tests and benches only.
 const SIMULATORS = ['salesforce', 'sap', 'securepay', 'backcheck', 'devices'];
-const SLICES = ['account-sync', 'payments', 'background-check', 'activity'];
+const SLICES = ['account-sync', 'payments', 'background-check', 'activity', 'finance'];
 const above = (...paths) => paths.map((path) => `./${path}`);
 const layering = [
   {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SalesforceApiError } from '../src/model.ts';
-import { caretMessage } from '../src/soql/errors.ts';
+import { caretMessage } from '../../../toolkit/src/soql/syntax-error.ts';
 import { createSoqlEngine } from '../src/soql/index.ts';
 import { fakeSchema, fakeStore, fixedClock, prepareFailure } from './soql-fake-org.ts';
 

@@ -19,8 +19,8 @@
  */
 import type { Schema, SObjectDescribe } from '../model.ts';
 import { SalesforceApiError } from '../model.ts';
-import type { ExpressionNode, FieldPathNode, QueryNode } from './ast.ts';
-import { parseSoql } from './parser.ts';
+import type { ExpressionNode, FieldPathNode, QueryNode } from '../../../../toolkit/src/soql/ast.ts';
+import { parseSoql } from '../../../../toolkit/src/soql/parser.ts';
 import { resolveFieldPath } from './resolve.ts';
 import { isAggregateQuery } from './resolve-aggregate.ts';
 

@@ -3,7 +3,8 @@
  * computed from the emulator clock at run time (so advancing the clock moves them). Ranges
  * follow Salesforce's definitions: LAST_N_DAYS:n includes today (LAST_N_DAYS:1 is yesterday
  * and today), NEXT_N_DAYS:n starts tomorrow, weeks start on Sunday (the en_US locale), fiscal
- * periods are calendar periods (an org whose fiscal year starts in January).
+ * periods are calendar periods (an org whose fiscal year starts in January). Which names are
+ * date literals is the parser's knowledge (toolkit/src/soql/date-literal-names.ts).
  */
 
 /** Inclusive range of days, as days since 1970-01-01 (UTC). */
@@ -13,66 +14,6 @@ export interface DayRange {
 }
 
 const MS_PER_DAY = 86_400_000;
-
-/** Literals without a parameter. */
-const FIXED = new Set([
-  'YESTERDAY',
-  'TODAY',
-  'TOMORROW',
-  'LAST_WEEK',
-  'THIS_WEEK',
-  'NEXT_WEEK',
-  'LAST_MONTH',
-  'THIS_MONTH',
-  'NEXT_MONTH',
-  'LAST_90_DAYS',
-  'NEXT_90_DAYS',
-  'THIS_QUARTER',
-  'LAST_QUARTER',
-  'NEXT_QUARTER',
-  'THIS_YEAR',
-  'LAST_YEAR',
-  'NEXT_YEAR',
-  'THIS_FISCAL_QUARTER',
-  'LAST_FISCAL_QUARTER',
-  'NEXT_FISCAL_QUARTER',
-  'THIS_FISCAL_YEAR',
-  'LAST_FISCAL_YEAR',
-  'NEXT_FISCAL_YEAR'
-]);
-
-/** Literals written `NAME:n`. */
-const PARAMETERISED = new Set([
-  'LAST_N_DAYS',
-  'NEXT_N_DAYS',
-  'N_DAYS_AGO',
-  'LAST_N_WEEKS',
-  'NEXT_N_WEEKS',
-  'N_WEEKS_AGO',
-  'LAST_N_MONTHS',
-  'NEXT_N_MONTHS',
-  'N_MONTHS_AGO',
-  'LAST_N_QUARTERS',
-  'NEXT_N_QUARTERS',
-  'N_QUARTERS_AGO',
-  'LAST_N_YEARS',
-  'NEXT_N_YEARS',
-  'N_YEARS_AGO',
-  'LAST_N_FISCAL_QUARTERS',
-  'NEXT_N_FISCAL_QUARTERS',
-  'N_FISCAL_QUARTERS_AGO',
-  'LAST_N_FISCAL_YEARS',
-  'NEXT_N_FISCAL_YEARS',
-  'N_FISCAL_YEARS_AGO'
-]);
-
-export function isFixedDateLiteral(name: string): boolean {
-  return FIXED.has(name.toUpperCase());
-}
-
-export function isParameterisedDateLiteral(name: string): boolean {
-  return PARAMETERISED.has(name.toUpperCase());
-}
 
 /** Days since the epoch of a `YYYY-MM-DD` (or ISO datetime: its UTC day). */
 export function dayNumber(year: number, month0: number, day: number): number {

@@ -5,54 +5,13 @@
  *
  *   \nSELECT Id, Nmae FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nmae'...
  *
- * Long lines are cut to a window around the column: about 40 characters before it, starting
- * just after a separator, and about 35 after it, ending just before one, as observed in real
- * error bodies (see the soql report); short queries are shown whole.
+ * The caret layout is the toolkit's (toolkit/src/soql/syntax-error.ts), shared with the SOQL
+ * parser, whose syntax errors (SoqlSyntaxError) become the emulator's 400 here.
  */
+import { caretMessage, SoqlSyntaxError } from '../../../../toolkit/src/soql/syntax-error.ts';
 import { SalesforceApiError } from '../model.ts';
 
-const WINDOW_BEFORE = 40;
-const WINDOW_AFTER = 35;
 const WSDL_HINT = 'Please reference your WSDL or the describe call for the appropriate names.';
-
-function isSeparator(char: string | undefined): boolean {
-  return char === undefined || char === ',' || /\s/.test(char);
-}
-
-/** Row and column (both 1-based) of an offset, and the text of that row. */
-export function locate(
-  query: string,
-  offset: number
-): { row: number; column: number; line: string } {
-  const clamped = Math.max(0, Math.min(offset, query.length));
-  const before = query.slice(0, clamped);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const row = before.split('\n').length;
-  const lineEnd = query.indexOf('\n', lineStart);
-  const line = query.slice(lineStart, lineEnd < 0 ? query.length : lineEnd).replace(/\r$/, '');
-  return { row, column: clamped - lineStart + 1, line };
-}
-
-/** Salesforce's caret message for an error at `offset` of `query`. */
-export function caretMessage(query: string, offset: number, reason: string): string {
-  const { row, column, line } = locate(query, offset);
-  const index = column - 1;
-  let start = index - WINDOW_BEFORE;
-  if (start <= 0) {
-    start = 0;
-  } else {
-    while (start < index && !isSeparator(line[start - 1])) start++;
-  }
-  let end = index + WINDOW_AFTER;
-  if (end >= line.length) {
-    end = line.length;
-  } else {
-    while (end > index + 1 && !isSeparator(line[end])) end--;
-  }
-  const window = line.slice(start, end);
-  const caret = ' '.repeat(index - start) + '^';
-  return `\n${window}\n${caret}\nERROR at Row:${row}:Column:${column}\n${reason}`;
-}
 
 /** A 400 with `errorCode` whose message points at `offset` of the query (the caret message). */
 export function errorAt(
@@ -66,6 +25,11 @@ export function errorAt(
 
 export function malformedQuery(query: string, offset: number, reason: string): SalesforceApiError {
   return errorAt('MALFORMED_QUERY', query, offset, reason);
+}
+
+/** The parser's syntax error as the REST and Bulk APIs answer it: 400 MALFORMED_QUERY. */
+export function fromSyntaxError(error: SoqlSyntaxError): SalesforceApiError {
+  return new SalesforceApiError(400, error.errorCode, error.message);
 }
 
 /** MALFORMED_QUERY `unexpected token: 'X'` (`'<EOF>'` at the end of the statement). */

@@ -3,7 +3,7 @@
  * API writes them) as epoch milliseconds, dates (`2026-11-29`) as days since 1970-01-01. Filters,
  * sorts, date functions and FORMAT() all read them through here, in UTC.
  */
-import { parseDateTimeLiteral } from './parser.ts';
+import { parseDateTimeLiteral } from '../../../../toolkit/src/soql/parser.ts';
 
 export const MS_PER_DAY = 86_400_000;
 

@@ -16,7 +16,12 @@
  * grouped) and RoseSilverSoftware/IlluminatedCloud issue 1824 (grouped and aggregated).
  */
 import type { FieldType, SObjectDescribe } from '../model.ts';
-import type { AggregateFunction, CallNode, ExpressionNode, QueryNode } from './ast.ts';
+import type {
+  AggregateFunction,
+  CallNode,
+  ExpressionNode,
+  QueryNode
+} from '../../../../toolkit/src/soql/ast.ts';
 import {
   cannotGroup,
   duplicateAlias,

@@ -18,7 +18,7 @@ import type {
   QueryNode,
   SelectItem,
   TypeofNode
-} from './ast.ts';
+} from '../../../../toolkit/src/soql/ast.ts';
 import { appliesTo, dateFunctionKind, isDateFunction } from './date-functions.ts';
 import { dayNumber } from './date-literals.ts';
 import {

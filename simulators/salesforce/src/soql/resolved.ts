@@ -4,7 +4,7 @@
  * rows.ts and prepared-query.ts run.
  */
 import type { FieldDescribe, FieldType, SObjectDescribe } from '../model.ts';
-import type { AggregateFunction, ComparisonOperator } from './ast.ts';
+import type { AggregateFunction, ComparisonOperator } from '../../../../toolkit/src/soql/ast.ts';
 import type { DateFunction } from './date-functions.ts';
 import type { ValueKind } from './field-kinds.ts';
 

@@ -100,17 +100,38 @@ export interface GroupByNode {
   offset: number;
 }
 
+/** A range of the query text: `soql.slice(start, end)`. */
+export interface TextSpan {
+  start: number;
+  end: number;
+}
+
 export interface QueryNode {
   select: SelectItem[];
   from: { name: string; offset: number; alias?: string };
   where?: ConditionNode;
-  /** `WITH SECURITY_ENFORCED`, `WITH USER_MODE`... (accepted, no effect here). */
+  /** The text of the WHERE condition (without the keyword), to splice conditions around it. */
+  whereSpan?: TextSpan;
+  /**
+   * Offset just past the FROM clause (object, alias, `USING SCOPE`): where a ` WHERE ...`
+   * clause goes in a statement that has none (WITH, GROUP BY, ORDER BY... come after it).
+   */
+  whereInsertAt: number;
+  /** `WITH SECURITY_ENFORCED`, `WITH USER_MODE`... (upper-cased; the emulator ignores it). */
   with?: string;
+  /** Offset of the WITH keyword. */
+  withOffset?: number;
   groupBy?: GroupByNode;
   having?: ConditionNode;
   orderBy: OrderByItem[];
+  /** Offset of the ORDER keyword (when there is an ORDER BY). */
+  orderByOffset?: number;
   limit?: { value: number; offset: number };
   offset?: { value: number; offset: number };
+  /** `FOR VIEW`, `FOR REFERENCE`, `FOR UPDATE` (outer statement only), with the FOR's offset. */
+  for?: { mode: 'VIEW' | 'REFERENCE' | 'UPDATE'; offset: number };
   /** Offset of the first token of the statement (its `SELECT`). */
   start: number;
+  /** Offset just past the statement's last token (a sub-query's: before its `)`). */
+  end: number;
 }

@@ -6,7 +6,9 @@
  *   OR); NOT applies to the condition that follows it;
  * - an alias follows an expression only where the SELECT list goes on or ends (whether the
  *   query may alias it is the resolver's question: only aggregate queries alias plain fields).
- * Schema checks (unknown object or field, literal types) happen later, in resolve.ts.
+ * Schema checks (unknown object or field, literal types) are the org emulator's, in
+ * simulators/salesforce/src/soql/resolve.ts; this parser is the project's one SOQL parser (the
+ * emulator's and the services'; docs/salesforce-emulator.md, "One SOQL parser").
  */
 import type {
   CallNode,
@@ -20,9 +22,9 @@ import type {
   SelectItem,
   TypeofNode
 } from './ast.ts';
-import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literals.ts';
-import { malformedQuery, unexpectedToken } from './errors.ts';
+import { isFixedDateLiteral, isParameterisedDateLiteral } from './date-literal-names.ts';
 import { type Token, tokenize } from './lexer.ts';
+import { malformedQuery, unexpectedToken } from './syntax-error.ts';
 
 /** Words that end a field list or cannot name a field or an alias. */
 const RESERVED = new Set([
@@ -64,6 +66,8 @@ const MAX_INTEGER = 2_147_483_647;
 
 class Parser {
   private index = 0;
+  /** Offset just past the last token read (0 before the first). */
+  private lastEnd = 0;
 
   constructor(
     private readonly query: string,
@@ -78,7 +82,10 @@ class Parser {
 
   private next(): Token {
     const token = this.peek();
-    if (this.index < this.tokens.length - 1) this.index++;
+    if (this.index < this.tokens.length - 1) {
+      this.index++;
+      this.lastEnd = token.offset + token.text.length;
+    }
     return token;
   }
 
@@ -133,16 +140,26 @@ class Parser {
     if (this.isWord(fromToken, 'GROUP')) this.next();
     else from.name = this.parsePath().text;
     if (this.isNameToken(this.peek())) from.alias = this.next().text;
-    const query: QueryNode = { select, from, orderBy: [], start };
-
     if (this.acceptWord('USING')) {
       this.expectWord('SCOPE');
       if (this.peek().type !== 'ident') throw this.unexpected();
       this.next();
     }
-    if (this.acceptWord('WHERE')) query.where = this.parseCondition();
+    const query: QueryNode = {
+      select,
+      from,
+      orderBy: [],
+      start,
+      whereInsertAt: this.lastEnd,
+      end: this.lastEnd
+    };
+    if (this.acceptWord('WHERE')) {
+      const conditionStart = this.peek().offset;
+      query.where = this.parseCondition();
+      query.whereSpan = { start: conditionStart, end: this.lastEnd };
+    }
     if (this.isWord(this.peek(), 'WITH')) {
-      this.next();
+      query.withOffset = this.next().offset;
       const mode = this.peek();
       if (mode.type !== 'ident' || this.isWord(mode, 'DATA')) throw this.unexpected(mode);
       query.with = this.next().text.toUpperCase();
@@ -152,7 +169,7 @@ class Parser {
       if (this.acceptWord('HAVING')) query.having = this.parseCondition();
     }
     if (this.isWord(this.peek(), 'ORDER')) {
-      this.next();
+      query.orderByOffset = this.next().offset;
       this.expectWord('BY');
       query.orderBy = this.commaList(() => this.parseOrderItem());
     }
@@ -165,13 +182,16 @@ class Parser {
       query.offset = this.parseInteger();
     }
     if (!nested && this.isWord(this.peek(), 'FOR')) {
-      this.next();
+      const offset = this.next().offset;
       const what = this.peek();
-      if (!['VIEW', 'REFERENCE', 'UPDATE'].includes(what.text.toUpperCase())) {
+      const mode = what.text.toUpperCase();
+      if (mode !== 'VIEW' && mode !== 'REFERENCE' && mode !== 'UPDATE') {
         throw this.unexpected(what);
       }
       this.next();
+      query.for = { mode, offset };
     }
+    query.end = this.lastEnd;
     return query;
   }
 
@@ -507,7 +527,7 @@ export function parseDateTimeLiteral(text: string): number {
   return epoch;
 }
 
-/** Parses one SOQL statement; throws SalesforceApiError MALFORMED_QUERY on syntax errors. */
+/** Parses one SOQL statement; throws SoqlSyntaxError (Salesforce's MALFORMED_QUERY) on syntax errors. */
 export function parseSoql(query: string): QueryNode {
   return new Parser(query, tokenize(query)).parseStatement();
 }

@@ -3,8 +3,7 @@
  * parser decides by position); dates and datetimes are single tokens because they are written
  * unquoted (`CloseDate = 2026-11-29`). String literals are decoded with SOQL's escapes.
  */
-import { SalesforceApiError } from '../model.ts';
-import { locate, malformedQuery } from './errors.ts';
+import { locate, malformedQuery, SoqlSyntaxError } from './syntax-error.ts';
 
 export type TokenType =
   'ident' | 'string' | 'number' | 'date' | 'datetime' | 'punct' | 'operator' | 'eof';
@@ -81,10 +80,9 @@ function readString(query: string, start: number): { value: string; end: number 
     i++;
   }
   const { row, column } = locate(query, query.length);
-  throw new SalesforceApiError(
-    400,
-    'MALFORMED_QUERY',
-    `line ${row}:${column - 1} mismatched character '<EOF>' expecting '''`
+  throw new SoqlSyntaxError(
+    `line ${row}:${column - 1} mismatched character '<EOF>' expecting '''`,
+    query.length
   );
 }
 
@@ -137,10 +135,9 @@ export function tokenize(query: string): Token[] {
       continue;
     }
     const { row, column } = locate(query, i);
-    throw new SalesforceApiError(
-      400,
-      'MALFORMED_QUERY',
-      `line ${row}:${column - 1} no viable alternative at character '${char}'`
+    throw new SoqlSyntaxError(
+      `line ${row}:${column - 1} no viable alternative at character '${char}'`,
+      i
     );
   }
   // Salesforce points an unexpected end of statement at the last character written.
