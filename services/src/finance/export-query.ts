@@ -487,11 +487,12 @@ export function soqlDateTime(instant: Date): string {
 }
 
 /**
- * The export query restricted to one chunk: `SystemModstamp > since AND SystemModstamp <=
- * until AND Id >= 'idFrom' AND Id < 'idTo'`, ANDed with the query's own WHERE, which is kept
- * as written in parentheses (so an OR in it stays inside). The rest of the text is unchanged.
+ * The condition of one chunk, the query's own WHERE included: `SystemModstamp > since AND
+ * SystemModstamp <= until AND Id >= 'idFrom' AND Id < 'idTo' AND (original WHERE)`. The chunk's
+ * job query and the REST queries that plan the chunks (`SELECT COUNT() ... WHERE`, `ORDER BY Id
+ * LIMIT 1`) use the same text, so they count exactly the rows the job will read.
  */
-export function composeChunkQuery(query: ExportQuery, range: ChunkRange): string {
+export function composeCondition(query: ExportQuery, range: ChunkRange): string {
   const { soql, ast } = query;
   if (range.since && range.since.getTime() > range.until.getTime()) {
     throw new RangeError('The export window starts after it ends (since > until)');
@@ -509,9 +510,21 @@ export function composeChunkQuery(query: ExportQuery, range: ChunkRange): string
     conditions.push(`Id ${operator} '${id}'`);
   }
   const added = conditions.join(' AND ');
+  if (!ast.whereSpan) return added;
+  const { start, end } = ast.whereSpan;
+  return `${added} AND (${soql.slice(start, end)})`;
+}
+
+/**
+ * The export query restricted to one chunk: composeCondition's condition in place of the query's
+ * WHERE (or in a WHERE inserted after FROM). The rest of the text is unchanged.
+ */
+export function composeChunkQuery(query: ExportQuery, range: ChunkRange): string {
+  const { soql, ast } = query;
+  const condition = composeCondition(query, range);
   if (ast.whereSpan) {
     const { start, end } = ast.whereSpan;
-    return `${soql.slice(0, start)}${added} AND (${soql.slice(start, end)})${soql.slice(end)}`;
+    return `${soql.slice(0, start)}${condition}${soql.slice(end)}`;
   }
-  return `${soql.slice(0, ast.whereInsertAt)} WHERE ${added}${soql.slice(ast.whereInsertAt)}`;
+  return `${soql.slice(0, ast.whereInsertAt)} WHERE ${condition}${soql.slice(ast.whereInsertAt)}`;
 }

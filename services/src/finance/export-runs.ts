@@ -1,0 +1,412 @@
+// The export's bookkeeping in the Finance database: runs, their chunks and checkpoints, the
+// staging table of a run, the merge that makes a run visible at once, and the watermark.
+import type pg from 'pg';
+import type { FinanceMapping, MappedColumn } from './mapping.ts';
+import { RUN_COLUMNS } from './target-table.ts';
+
+export type RunMode = 'incremental' | 'full';
+export type RunTrigger = 'manual' | 'schedule';
+export type RunState = 'running' | 'succeeded' | 'failed' | 'abandoned';
+
+export interface ExportRun {
+  id: number;
+  target: string;
+  object: string;
+  mode: RunMode;
+  operation: 'query' | 'queryAll';
+  trigger: RunTrigger;
+  scheduleSlot: Date | null;
+  since: Date | null;
+  until: Date;
+  soql: string;
+  state: RunState;
+  startedAt: Date;
+  finishedAt: Date | null;
+  records: number;
+  pages: number;
+  merged: number | null;
+  chunks: number;
+  apiCalls: number;
+  attempts: number;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export interface ExportChunk {
+  runId: number;
+  chunkNo: number;
+  idFrom: string | null;
+  idTo: string | null;
+  soql: string;
+  expected: number;
+  jobId: string | null;
+  jobRecords: number | null;
+  nextLocator: string | null;
+  done: boolean;
+  pages: number;
+  records: number;
+}
+
+export interface NewChunk {
+  idFrom?: string;
+  idTo?: string;
+  soql: string;
+  expected: number;
+}
+
+interface RunRow {
+  id: string;
+  target: string;
+  object: string;
+  mode: RunMode;
+  operation: 'query' | 'queryAll';
+  trigger: RunTrigger;
+  schedule_slot: Date | null;
+  since: Date | null;
+  until: Date;
+  soql: string;
+  state: RunState;
+  started_at: Date;
+  finished_at: Date | null;
+  records: string;
+  pages: number;
+  merged: string | null;
+  chunks: number;
+  api_calls: number;
+  attempts: number;
+  duration_ms: string | null;
+  error: string | null;
+}
+
+function toRun(row: RunRow): ExportRun {
+  return {
+    id: Number(row.id),
+    target: row.target,
+    object: row.object,
+    mode: row.mode,
+    operation: row.operation,
+    trigger: row.trigger,
+    scheduleSlot: row.schedule_slot,
+    since: row.since,
+    until: row.until,
+    soql: row.soql,
+    state: row.state,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    records: Number(row.records),
+    pages: row.pages,
+    merged: row.merged === null ? null : Number(row.merged),
+    chunks: row.chunks,
+    apiCalls: row.api_calls,
+    attempts: row.attempts,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    error: row.error
+  };
+}
+
+/** A quoted SQL name (mapping names are checked lower-case identifiers already). */
+export const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** The staging table of a run, next to the target table. */
+export function stageTable(mapping: FinanceMapping, runId: number): string {
+  return `${quoteName(mapping.target.schema)}.${quoteName(`${mapping.target.table}_stage_${runId}`)}`;
+}
+
+const targetTable = (mapping: FinanceMapping) =>
+  `${quoteName(mapping.target.schema)}.${quoteName(mapping.target.table)}`;
+
+export async function readWatermark(pool: pg.Pool, target: string): Promise<Date | undefined> {
+  const { rows } = await pool.query<{ system_modstamp: Date }>(
+    'SELECT system_modstamp FROM finance.export_watermarks WHERE target = $1',
+    [target]
+  );
+  return rows[0]?.system_modstamp;
+}
+
+export async function findRunningRun(
+  pool: pg.Pool,
+  target: string
+): Promise<ExportRun | undefined> {
+  const { rows } = await pool.query<RunRow>(
+    `SELECT * FROM finance.export_runs WHERE target = $1 AND state = 'running'`,
+    [target]
+  );
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+export async function readRun(pool: pg.Pool, id: number): Promise<ExportRun | undefined> {
+  const { rows } = await pool.query<RunRow>('SELECT * FROM finance.export_runs WHERE id = $1', [
+    id
+  ]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+export async function recentRuns(pool: pg.Pool, target: string, limit = 10): Promise<ExportRun[]> {
+  const { rows } = await pool.query<RunRow>(
+    'SELECT * FROM finance.export_runs WHERE target = $1 ORDER BY started_at DESC, id DESC LIMIT $2',
+    [target, limit]
+  );
+  return rows.map(toRun);
+}
+
+export interface NewRun {
+  mapping: FinanceMapping;
+  mode: RunMode;
+  trigger: RunTrigger;
+  scheduleSlot?: Date;
+  since?: Date;
+  until: Date;
+  chunks: NewChunk[];
+}
+
+/** The run, its chunks and its (empty) staging table, in one transaction. */
+export async function createRun(pool: pg.Pool, run: NewRun): Promise<ExportRun> {
+  const { mapping } = run;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<RunRow>(
+      `INSERT INTO finance.export_runs
+         (target, object, mode, operation, trigger, schedule_slot, since, until, soql, chunks)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [
+        mapping.target.qualified,
+        mapping.object,
+        run.mode,
+        mapping.includeDeleted ? 'queryAll' : 'query',
+        run.trigger,
+        run.scheduleSlot ?? null,
+        run.since ?? null,
+        run.until,
+        mapping.soql,
+        run.chunks.length
+      ]
+    );
+    const created = toRun(rows[0] as RunRow);
+    for (const [i, chunk] of run.chunks.entries()) {
+      await client.query(
+        `INSERT INTO finance.export_chunks (run_id, chunk_no, id_from, id_to, soql, expected)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [created.id, i, chunk.idFrom ?? null, chunk.idTo ?? null, chunk.soql, chunk.expected]
+      );
+    }
+    const columns = mapping.columns.map((c) => quoteName(c.column)).join(', ');
+    await client.query(
+      `CREATE TABLE ${stageTable(mapping, created.id)} AS
+         SELECT ${columns} FROM ${targetTable(mapping)} WITH NO DATA`
+    );
+    await client.query('COMMIT');
+    return created;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+interface ChunkRow {
+  run_id: string;
+  chunk_no: number;
+  id_from: string | null;
+  id_to: string | null;
+  soql: string;
+  expected: string;
+  job_id: string | null;
+  job_records: string | null;
+  next_locator: string | null;
+  done: boolean;
+  pages: number;
+  records: string;
+}
+
+export async function readChunks(pool: pg.Pool, runId: number): Promise<ExportChunk[]> {
+  const { rows } = await pool.query<ChunkRow>(
+    'SELECT * FROM finance.export_chunks WHERE run_id = $1 ORDER BY chunk_no',
+    [runId]
+  );
+  return rows.map((row) => ({
+    runId: Number(row.run_id),
+    chunkNo: row.chunk_no,
+    idFrom: row.id_from,
+    idTo: row.id_to,
+    soql: row.soql,
+    expected: Number(row.expected),
+    jobId: row.job_id,
+    jobRecords: row.job_records === null ? null : Number(row.job_records),
+    nextLocator: row.next_locator,
+    done: row.done,
+    pages: row.pages,
+    records: Number(row.records)
+  }));
+}
+
+/** Recorded before the job is waited for, so a restart finds the job instead of making another. */
+export async function recordChunkJob(
+  pool: pg.Pool,
+  chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>,
+  jobId: string
+): Promise<void> {
+  await pool.query(
+    'UPDATE finance.export_chunks SET job_id = $3 WHERE run_id = $1 AND chunk_no = $2',
+    [chunk.runId, chunk.chunkNo, jobId]
+  );
+}
+
+export async function recordChunkJobRecords(
+  pool: pg.Pool,
+  chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>,
+  records: number
+): Promise<void> {
+  await pool.query(
+    'UPDATE finance.export_chunks SET job_records = $3 WHERE run_id = $1 AND chunk_no = $2',
+    [chunk.runId, chunk.chunkNo, records]
+  );
+}
+
+/**
+ * A chunk whose job's results are gone (deleted, or older than the 7 days Salesforce keeps them)
+ * starts over with a new job. Rows it already staged stay: the merge keeps one row per Id.
+ */
+export async function restartChunk(
+  pool: pg.Pool,
+  chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>
+): Promise<void> {
+  await pool.query(
+    `UPDATE finance.export_chunks
+        SET job_id = NULL, job_records = NULL, next_locator = NULL, done = false
+      WHERE run_id = $1 AND chunk_no = $2`,
+    [chunk.runId, chunk.chunkNo]
+  );
+}
+
+export async function addRunAttempt(pool: pg.Pool, runId: number): Promise<void> {
+  await pool.query('UPDATE finance.export_runs SET attempts = attempts + 1 WHERE id = $1', [runId]);
+}
+
+export async function addRunApiCalls(pool: pg.Pool, runId: number, calls: number): Promise<void> {
+  await pool.query('UPDATE finance.export_runs SET api_calls = api_calls + $2 WHERE id = $1', [
+    runId,
+    calls
+  ]);
+}
+
+const mergeSql = (mapping: FinanceMapping, stage: string): string => {
+  const columns: MappedColumn[] = mapping.columns;
+  const names = columns.map((c) => quoteName(c.column));
+  const id = quoteName(mapping.idColumn);
+  const modstamp = quoteName(mapping.modstampColumn);
+  const updates = [...names, ...RUN_COLUMNS.map(quoteName)]
+    .filter((name) => name !== id)
+    .map((name) => `${name} = EXCLUDED.${name}`);
+  // DISTINCT ON: a chunk that was restarted, or a record that moved between Id ranges... each
+  // Id once, its newest version. The WHERE keeps a newer row Finance already has.
+  return `INSERT INTO ${targetTable(mapping)} AS t (${names.join(', ')}, exported_run_id, exported_at)
+    SELECT DISTINCT ON (${id}) ${names.join(', ')}, $1::bigint, now()
+      FROM ${stage}
+     ORDER BY ${id}, ${modstamp} DESC
+    ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}
+     WHERE t.${modstamp} <= EXCLUDED.${modstamp}`;
+};
+
+export interface MergeResult {
+  merged: number;
+}
+
+/**
+ * Staging into the Finance table, the watermark, the run's end and the staging table's drop, in
+ * one transaction: Finance sees the whole night's changes at once or none of them.
+ */
+export async function mergeRun(
+  pool: pg.Pool,
+  mapping: FinanceMapping,
+  run: ExportRun,
+  apiCalls: number,
+  durationMs: number
+): Promise<MergeResult> {
+  const stage = stageTable(mapping, run.id);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const merged = await client.query(mergeSql(mapping, stage), [run.id]);
+    await client.query(
+      `INSERT INTO finance.export_watermarks (target, object, system_modstamp, run_id)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (target) DO UPDATE
+         SET system_modstamp = GREATEST(finance.export_watermarks.system_modstamp, EXCLUDED.system_modstamp),
+             object = EXCLUDED.object, run_id = EXCLUDED.run_id, updated_at = now()`,
+      [run.target, run.object, run.until, run.id]
+    );
+    if (run.scheduleSlot) {
+      // The night is done in the same transaction: no other instance can run it again.
+      await client.query(
+        `INSERT INTO finance.export_schedule (target, last_slot) VALUES ($1, $2)
+         ON CONFLICT (target) DO UPDATE
+           SET last_slot = GREATEST(finance.export_schedule.last_slot, EXCLUDED.last_slot),
+               updated_at = now()`,
+        [run.target, run.scheduleSlot]
+      );
+    }
+    await client.query(
+      `UPDATE finance.export_runs
+          SET state = 'succeeded', finished_at = now(), merged = $2,
+              api_calls = api_calls + $3, duration_ms = COALESCE(duration_ms, 0) + $4
+        WHERE id = $1`,
+      [run.id, merged.rowCount ?? 0, apiCalls, Math.round(durationMs)]
+    );
+    await client.query(`DROP TABLE ${stage}`);
+    await client.query('COMMIT');
+    return { merged: merged.rowCount ?? 0 };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** A run that cannot succeed (a Failed job, a refused query): ended, staging dropped, watermark kept. */
+export async function endRun(
+  pool: pg.Pool,
+  mapping: FinanceMapping,
+  runId: number,
+  state: 'failed' | 'abandoned',
+  details: { error?: string; apiCalls?: number; durationMs?: number } = {}
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `UPDATE finance.export_runs
+          SET state = $2, finished_at = now(), error = $3, api_calls = api_calls + $4,
+              duration_ms = COALESCE(duration_ms, 0) + $5
+        WHERE id = $1 AND state = 'running'`,
+      [
+        runId,
+        state,
+        details.error ?? null,
+        details.apiCalls ?? 0,
+        Math.round(details.durationMs ?? 0)
+      ]
+    );
+    await client.query(`DROP TABLE IF EXISTS ${stageTable(mapping, runId)}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Time spent by an attempt that stopped without ending the run (it will be resumed). */
+export async function addRunDuration(
+  pool: pg.Pool,
+  runId: number,
+  durationMs: number
+): Promise<void> {
+  await pool.query(
+    'UPDATE finance.export_runs SET duration_ms = COALESCE(duration_ms, 0) + $2 WHERE id = $1',
+    [runId, Math.round(durationMs)]
+  );
+}

@@ -1,0 +1,191 @@
+// The Finance export end to end: the org emulator's Bulk API 2.0 (as the integration user), the
+// Finance schema in a real PostgreSQL, the shipped mapping.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  ExportBusyError,
+  ExportFailedError,
+  ExportSwitchedOffError
+} from '../../src/finance/export-job.ts';
+import { readRun, readWatermark } from '../../src/finance/export-runs.ts';
+import { startFinanceLab, type FinanceLab } from './harness.ts';
+
+/** SystemModstamp is compared to the second: let the clock pass one before the next change. */
+const nextSecond = () => sleep(1_050);
+
+describe('Finance export', () => {
+  let lab: FinanceLab;
+
+  before(async () => {
+    lab = await startFinanceLab();
+  });
+  after(async () => {
+    await lab?.close();
+  });
+  beforeEach(async () => {
+    await lab.reset();
+  });
+
+  test('a first run exports every billing account into Finance at once, with its summary', async () => {
+    const accounts = await lab.accounts(3);
+    await lab.billingAccounts(10_000, accounts);
+    const before = await lab.org.orgApiCalls();
+
+    const summary = await lab.export();
+
+    assert.equal(summary.mode, 'full', 'no watermark yet: the first run is a full one');
+    assert.equal(summary.records, 10_000);
+    assert.equal(summary.merged, 10_000);
+    assert.equal(summary.chunks, 1);
+    assert.equal(summary.pages, 5, '10,000 rows in pages of 2,000');
+    const rows = await lab.financeRows();
+    assert.equal(rows.length, 10_000);
+    const row = rows.find((r) => r.account_number === 'BA-1-7');
+    assert.ok(row);
+    assert.equal(row.name, 'Billing 1-7');
+    assert.equal(row.account_id, accounts[1]);
+    assert.equal(row.account_name, 'Customer 2');
+    assert.equal(row.balance, '125.50');
+    assert.equal(row.last_invoice_date, '2026-11-30');
+    assert.equal(row.is_deleted, false);
+    assert.equal(row.tax_id, null);
+
+    const run = await readRun(lab.db.pool, summary.runId);
+    assert.equal(run?.state, 'succeeded');
+    assert.equal(run?.records, 10_000);
+    assert.equal(run?.pages, 5);
+    // Every call the export made is counted by the org too (the log write included).
+    assert.equal(run?.apiCalls, (await lab.org.orgApiCalls()) - before);
+    assert.ok((run?.apiCalls ?? 0) <= 15, `${run?.apiCalls} API calls for 10,000 rows`);
+    assert.deepEqual(await readWatermark(lab.db.pool, 'finance.billing_account'), summary.until);
+    const staging = await lab.db.pool.query(
+      `SELECT 1 FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'billing_account_stage_%'`
+    );
+    assert.equal(staging.rowCount, 0, 'the staging table is dropped by the merge');
+
+    // The run is on the Integration Console (Integration_Log__c, source FinanceExport).
+    const logs = await lab.admin.rest.queryRecords<{ Severity__c: string; Message__c: string }>(
+      "SELECT Severity__c, Message__c FROM Integration_Log__c WHERE Source__c = 'FinanceExport'"
+    );
+    assert.equal(logs.length, 1);
+    assert.equal(logs[0]?.Severity__c, 'INFO');
+    assert.match(logs[0]?.Message__c ?? '', /10,000 rows in 5 pages of 1 Bulk API 2.0 job/);
+  });
+
+  test('the next run exports only what changed, and deletions reach Finance (queryAll)', async () => {
+    const accounts = await lab.accounts(1);
+    await lab.billingAccounts(500, accounts);
+    const first = await lab.export();
+    assert.equal(first.records, 500);
+    const rows = await lab.financeRows();
+    const [changed, deleted] = [
+      rows[10]?.salesforce_id as string,
+      rows[20]?.salesforce_id as string
+    ];
+
+    await nextSecond();
+    await lab.admin.rest.updateMany('Billing_Account__c', [
+      { Id: changed, Balance__c: 99.99, Status__c: 'Suspended' }
+    ]);
+    await lab.admin.rest.deleteMany([deleted]);
+    await nextSecond();
+
+    const second = await lab.export();
+    assert.equal(second.mode, 'incremental');
+    assert.deepEqual(second.since, first.until);
+    assert.equal(second.records, 2, 'the changed and the deleted row, nothing else');
+    const after = await lab.financeRows();
+    assert.equal(after.length, 500, 'a deleted row stays in Finance, flagged');
+    const byId = new Map(after.map((r) => [r.salesforce_id, r]));
+    assert.equal(byId.get(changed)?.balance, '99.99');
+    assert.equal(byId.get(changed)?.status, 'Suspended');
+    assert.equal(byId.get(deleted)?.is_deleted, true);
+
+    await nextSecond();
+    const third = await lab.export();
+    assert.equal(third.records, 0, 'nothing changed: nothing exported');
+    assert.equal(third.pages, 1);
+  });
+
+  test("a Failed job ends the run with Salesforce's message; the watermark does not move", async () => {
+    const accounts = await lab.accounts(1);
+    await lab.billingAccounts(100, accounts);
+    const first = await lab.export();
+    await nextSecond();
+    const firstId = (await lab.financeRows())[0]?.salesforce_id as string;
+    await lab.admin.rest.updateMany('Billing_Account__c', [{ Id: firstId, Balance__c: 1 }]);
+    await lab.org.emulator.driver('POST', 'faults/bulk-query', {
+      object: 'Billing_Account__c',
+      message: 'Retried more than 15 times',
+      count: 1
+    });
+    await nextSecond();
+
+    const failure = await lab.export().then(
+      () => assert.fail('the export should fail'),
+      (error: unknown) => error
+    );
+    assert.ok(failure instanceof ExportFailedError, String(failure));
+    assert.match(failure.message, /Retried more than 15 times/);
+    assert.match(failure.message, /watermark is unchanged/);
+    assert.deepEqual(await readWatermark(lab.db.pool, 'finance.billing_account'), first.until);
+    const run = await readRun(lab.db.pool, failure.runId);
+    assert.equal(run?.state, 'failed');
+    assert.match(run?.error ?? '', /Retried more than 15 times/);
+    const logs = await lab.admin.rest.queryRecords<{ Severity__c: string; Message__c: string }>(
+      "SELECT Severity__c, Message__c FROM Integration_Log__c WHERE Source__c = 'FinanceExport' AND Severity__c = 'ERROR'"
+    );
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]?.Message__c ?? '', /Retried more than 15 times/);
+
+    // The next run starts over from the same watermark and gets the change.
+    const retry = await lab.export();
+    assert.deepEqual(retry.since, first.until);
+    assert.equal(retry.records, 1);
+    assert.equal((await lab.financeRows())[0]?.balance, '1.00');
+  });
+
+  test('a parallel Id-range run gives exactly what one job gives', async () => {
+    const accounts = await lab.accounts(4);
+    await lab.billingAccounts(20_000, accounts);
+    await lab.org.fixtures('Billing_Account__c', [
+      { Name: 'Stored', Account__c: accounts[0], Billing_Account_Number__c: 'BA-stored' }
+    ]);
+    const single = await lab.export({ mode: 'full', settings: { chunkSize: 100_000 } });
+    assert.equal(single.chunks, 1);
+    const one = await lab.financeRows();
+
+    await lab.db.pool.query('TRUNCATE finance.billing_account');
+    const chunked = await lab.export({
+      mode: 'full',
+      settings: { chunkSize: 3_000, concurrency: 4, pageSize: 1_000 }
+    });
+    assert.ok(chunked.chunks >= 7, `${chunked.chunks} chunks of at most 3,000 rows`);
+    assert.equal(chunked.records, 20_001, 'every row once: the Id ranges do not overlap');
+    assert.deepEqual(await lab.financeRows(), one);
+  });
+
+  test('one export at a time: a second one finds the lease taken', async () => {
+    const accounts = await lab.accounts(1);
+    await lab.billingAccounts(5_000, accounts);
+    const [a, b] = await Promise.allSettled([
+      lab.export({ settings: { pageSize: 500 } }),
+      sleep(50).then(() => lab.export())
+    ]);
+    assert.equal(a.status, 'fulfilled');
+    assert.equal(b.status, 'rejected');
+    assert.ok((b as PromiseRejectedResult).reason instanceof ExportBusyError);
+  });
+
+  test('the kill switch off: nothing is called beyond reading it, nothing changes', async () => {
+    const accounts = await lab.accounts(1);
+    await lab.billingAccounts(10, accounts);
+    lab.setSwitch(false);
+    await assert.rejects(lab.export(), ExportSwitchedOffError);
+    const { rows } = await lab.db.pool.query('SELECT 1 FROM finance.export_runs');
+    assert.equal(rows.length, 0);
+    lab.setSwitch(true);
+    assert.equal((await lab.export()).records, 10);
+  });
+});

@@ -1,0 +1,44 @@
+// An export in a process of its own, for the tests that kill it: the org and the database from
+// the environment (FINANCE_TEST_ORG_URL, FINANCE_TEST_DATABASE_URL), small pages so that the
+// kill lands between checkpoints. Prints the summary as JSON when it finishes.
+import pg from 'pg';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET
+} from '../../../simulators/salesforce/src/emulator.ts';
+import { runExport } from '../../src/finance/export-job.ts';
+import { parseExportQuery } from '../../src/finance/export-query.ts';
+import { loadMapping } from '../../src/finance/mapping.ts';
+import { createLogger, createSalesforceClients } from '../../src/platform/index.ts';
+import { MAPPING_FILE, TEST_SETTINGS } from './harness.ts';
+
+const instanceUrl = process.env.FINANCE_TEST_ORG_URL ?? '';
+const pool = new pg.Pool({ connectionString: process.env.FINANCE_TEST_DATABASE_URL, max: 6 });
+const salesforce = createSalesforceClients({
+  config: {
+    flow: 'client_credentials',
+    instanceUrl,
+    clientId: DEFAULT_CLIENT_ID,
+    clientSecret: DEFAULT_CLIENT_SECRET
+  },
+  apiVersion: '65.0'
+});
+const mapping = await loadMapping(MAPPING_FILE);
+const summary = await runExport({
+  pool,
+  salesforce,
+  mapping,
+  query: parseExportQuery(mapping.soql),
+  mappingFile: MAPPING_FILE,
+  settings: {
+    ...TEST_SETTINGS,
+    pageSize: Number(process.env.FINANCE_TEST_PAGE_SIZE ?? 2_000),
+    chunkSize: Number(process.env.FINANCE_TEST_CHUNK_SIZE ?? 100_000)
+  },
+  mode: 'incremental',
+  trigger: 'manual',
+  logger: createLogger({ level: 'warn' })
+});
+process.stdout.write(`${JSON.stringify(summary)}\n`);
+salesforce.close();
+await pool.end();
