@@ -7,6 +7,8 @@
  * - under a Private Account default, the integration user's queryAll job returns every billing
  *   account, those of accounts it does not own and those deleted (directly or with their
  *   account), multi-line unicode notes intact, and the user can change none;
+ * - every mapped field has the mapped type in the describe (as FinanceExportContractTest in an
+ *   org);
  * - the rows come from View All on Billing_Account__c: without it and without the account-sync
  *   View All on Account the same job returns nothing, with it alone every row.
  */
@@ -183,6 +185,47 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     assert.equal(byNumber.get('BA-T-2')?.IsDeleted, 'true', 'deleted on its own');
     assert.equal(byNumber.get('BA-T-3')?.IsDeleted, 'true', 'deleted with its account');
     assert.equal(byNumber.get('BA-T-0')?.IsDeleted, 'false');
+  });
+
+  test('every mapped field has the mapped type in the describe the integration user gets', async () => {
+    // The same check as FinanceExportContractTest in an org, against the emulator's describe.
+    const soapTypes: Record<string, string[]> = {
+      id: ['id', 'reference'],
+      text: ['string', 'picklist', 'email', 'textarea', 'phone', 'url'],
+      number: ['double', 'int', 'long', 'percent'],
+      currency: ['currency'],
+      date: ['date'],
+      datetime: ['datetime'],
+      boolean: ['boolean']
+    };
+    const describe = async (object: string) => {
+      const answer = await call(integration, 'GET', `sobjects/${object}/describe`);
+      assert.equal(answer.status, 200, answer.text);
+      return JSON.parse(answer.text) as {
+        fields: Array<{
+          name: string;
+          type: string;
+          relationshipName: string | null;
+          referenceTo: string[];
+        }>;
+      };
+    };
+    const billing = await describe('Billing_Account__c');
+    for (const [field, { type }] of Object.entries((await mapping()).columns)) {
+      let fields = billing.fields;
+      const parts = field.split('.');
+      for (const relationship of parts.slice(0, -1)) {
+        const reference = fields.find((f) => f.relationshipName === relationship);
+        assert.ok(reference, `${field}: relationship ${relationship}`);
+        fields = (await describe(reference.referenceTo[0]!)).fields;
+      }
+      const described = fields.find((f) => f.name === parts.at(-1));
+      assert.ok(described, `${field} is visible to the integration user`);
+      assert.ok(
+        soapTypes[type]?.includes(described.type),
+        `${field} is ${described.type}, mapped as ${type}`
+      );
+    }
   });
 
   test('the integration user creates, edits and deletes no billing account', async () => {
