@@ -25,6 +25,7 @@ const GOOD = {
   BACKGROUND_CHECK_ENABLED: 'true',
   ACTIVITY_API_URL: 'https://activity.mycompany.com',
   ACTIVITY_ENABLED: 'true',
+  FINANCE_EXPORT_ENABLED: 'true',
   ACTIVITY_CACHE_MB: '1',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
@@ -60,7 +61,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 12);
+    assert.equal(problems.length, 13);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -254,6 +255,10 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
           ACTIVITY_CACHE_MB: '1',
           ACTIVITY_ENABLED: await setting(
             'activity/customMetadata/Integration_Setting.Activity.md-meta.xml',
+            'Enabled__c'
+          ),
+          FINANCE_EXPORT_ENABLED: await setting(
+            'finance/customMetadata/Integration_Setting.Finance_Export.md-meta.xml',
             'Enabled__c'
           ),
           INTEGRATION_LOG_LEVEL: await setting(

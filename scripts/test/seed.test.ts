@@ -33,12 +33,13 @@ const account = (n: number, name: string) => ({
 });
 
 describe('the project seed plan', () => {
-  it('is valid: Accounts first, Contacts referring to them', () => {
+  it('is valid: Accounts first, Contacts and Billing Accounts referring to them', () => {
     const info = readSeedPlan('data/seed/seed-plan.json', root);
     assert.deepEqual(
       info.counts.map((c) => c.sobject),
-      ['Account', 'Contact']
+      ['Account', 'Contact', 'Billing_Account__c']
     );
+    assert.ok(info.counts[2]!.records >= 3, 'a few Billing Accounts for the Finance export');
     assert.ok(info.counts[0]!.records >= 3, 'a few Accounts');
     assert.ok(info.counts[1]!.records >= info.counts[0]!.records, 'each Account has Contacts');
     assert.equal(info.accountNames.length, info.counts[0]!.records);

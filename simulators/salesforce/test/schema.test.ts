@@ -52,8 +52,9 @@ describe('schema from this project', () => {
   it('describes Integration_Log__c from its metadata', () => {
     const log = objectOf(schema, 'Integration_Log__c');
     assert.equal(log.kind, 'custom');
-    // a01: custom objects get prefixes in name order and Daily_Activity_Summary__c sorts first.
-    assert.equal(log.keyPrefix, 'a01');
+    // a02: custom objects get prefixes in name order; Billing_Account__c and
+    // Daily_Activity_Summary__c sort first.
+    assert.equal(log.keyPrefix, 'a02');
     assert.equal(log.label, 'Integration Log');
     assert.equal(log.labelPlural, 'Integration Logs');
     assert.deepEqual(

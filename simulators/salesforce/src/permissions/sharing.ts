@@ -175,6 +175,10 @@ export function recordRules(
     if (model === 'ControlledByParent') {
       const parent = parentOf(object, record);
       if (parent) return sees(parent.object, parent.record, own);
+      // A detail deleted with its master (queryAll reads the recycle bin): the master is gone
+      // from the live records, so there is no access to inherit; only View All reads it. Without
+      // this, an ownerless detail fell through to "visible" below.
+      if (typeof record[parentField(object) ?? ''] === 'string') return false;
     }
     // A file is visible to whoever can see a record it is linked to (ContentDocumentLink).
     const documentId = fileDocumentId(object, record);
