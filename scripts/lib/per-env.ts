@@ -47,7 +47,7 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
   ACTIVITY_ENABLED:
     'true or false: the activity kill switch (Integration_Setting.Activity Enabled__c); false deploys the activity dashboard switched off',
   FINANCE_EXPORT_ENABLED:
-    'true or false: the Finance export kill switch (Integration_Setting.Finance_Export Enabled__c); false deploys the nightly Billing Account export switched off',
+    'true or false: the Finance export kill switch (Integration_Setting.FinanceExport Enabled__c); false deploys the nightly Billing Account export switched off',
   ACTIVITY_CACHE_MB:
     'whole MB of org Platform Cache for partition ActivityCache (the activity dashboards), e.g. 1; 0 in an org without Platform Cache capacity (every dashboard load is then a cache miss)',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`

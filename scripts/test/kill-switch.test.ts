@@ -17,7 +17,7 @@ describe('the deploy kill-switch guard', () => {
         { record: 'Activity', variable: 'ACTIVITY_ENABLED' },
         { record: 'BackgroundCheck', variable: 'BACKGROUND_CHECK_ENABLED' },
         { record: 'Default', variable: 'INTEGRATION_ENABLED' },
-        { record: 'Finance_Export', variable: 'FINANCE_EXPORT_ENABLED' },
+        { record: 'FinanceExport', variable: 'FINANCE_EXPORT_ENABLED' },
         { record: 'Payments', variable: 'PAYMENTS_ENABLED' }
       ]
     );

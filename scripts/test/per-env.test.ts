@@ -258,7 +258,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
             'Enabled__c'
           ),
           FINANCE_EXPORT_ENABLED: await setting(
-            'finance/customMetadata/Integration_Setting.Finance_Export.md-meta.xml',
+            'finance/customMetadata/Integration_Setting.FinanceExport.md-meta.xml',
             'Enabled__c'
           ),
           INTEGRATION_LOG_LEVEL: await setting(
