@@ -99,6 +99,7 @@ try {
       '              payments (POST/GET /payments -> SecurePay, docs/payments.md)',
       '              background-check (POST /background-checks -> BackCheck, callbacks at /backcheck/callbacks, docs/background-check.md)',
       '              activity (MQTT readings -> rollups; PUT /activity/users/:id, /activity/devices/:id, docs/activity.md)',
+      '              finance (nightly Billing Account export with Bulk API 2.0, FINANCE_SCHEDULE_TIME; one now: npm run finance:export, docs/finance.md)',
       `  MQTT        ${lab.activityMqttUrl}${lab.activityBrokerEmbedded ? ` (embedded broker; device password = base64url(HMAC-SHA256(${lab.activityDeviceKey}, deviceId)))` : ''}`,
       ...(lab.activityBrokerEmbedded
         ? [

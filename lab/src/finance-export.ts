@@ -10,6 +10,7 @@
 // an unexpected error; 2 bad usage, configuration, mapping or query (nothing was called);
 // 3 another export holds the lease; 4 the kill switch is off; 5 interrupted (the run resumes next
 // time).
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   DEFAULT_CLIENT_ID,
@@ -191,6 +192,11 @@ export async function financeExportCommand(
       env.SF_CLIENT_ID ??= DEFAULT_CLIENT_ID;
       env.SF_CLIENT_SECRET ??= DEFAULT_CLIENT_SECRET;
       env.FINANCE_GZIP ??= 'false';
+      // The demo's Finance database is its own (the lab's embedded server may be running).
+      if (!env.DATABASE_URL?.trim()) {
+        env.EMBEDDED_PG_DIR ??= path.join(projectRoot(), '.data', 'finance-export-demo');
+        env.EMBEDDED_PG_PORT ??= '0';
+      }
       loaded = loadProcessConfig(env, [financeService]);
       say(
         `No SF_INSTANCE_URL: exporting from an org emulator in this process with ${rows.toLocaleString('en-US')} demo Billing Accounts (FINANCE_DEMO_ROWS).`

@@ -29,6 +29,7 @@ import {
 import { backgroundCheckService } from '../../services/src/background-check/service.ts';
 import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
+import { financeService } from '../../services/src/finance/service.ts';
 import { activityService } from '../../services/src/activity/service.ts';
 import { startEmbeddedBroker } from '../../services/src/activity/broker.ts';
 import { registeredDeviceLookup } from '../../services/src/activity/device-lookup.ts';
@@ -43,7 +44,8 @@ export const LAB_SERVICES = [
   accountSyncService,
   paymentsService,
   backgroundCheckService,
-  activityService
+  activityService,
+  financeService
 ] as const;
 
 /** Devices (dev-000001-a ... of users fit-000001 ...) the lab registers for the device fleet. */

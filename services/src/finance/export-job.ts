@@ -157,6 +157,11 @@ function isFinal(error: unknown): boolean {
   if (error instanceof BulkJobFailedError) return true;
   // Results whose columns are not the query's: the same on every try.
   if (error instanceof PageLoadError && !error.retryable) return true;
+  // A value the Finance table refuses (SQLSTATE class 22 data exception, 23 constraint): the
+  // same page fails the same way every time, so the run ends with PostgreSQL's message, which
+  // names the column, the value and the line of the page.
+  const sqlState = (error as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^2[23][0-9A-Z]{3}$/.test(sqlState)) return true;
   // A query job refused at creation (400 INVALIDJOB / MALFORMED_QUERY / API_ERROR...).
   return error instanceof SalesforceError && error.status === 400;
 }
@@ -261,9 +266,10 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
       await addRunDuration(pool, run.id, durationMs).catch(() => undefined);
       throw error;
     }
-    const message = `Finance export run ${run.id} failed: ${(error as Error).message}. The watermark is unchanged; the next run starts over from it.`;
+    const reason = describeError(error);
+    const message = `Finance export run ${run.id} failed: ${reason}. The watermark is unchanged; the next run starts over from it.`;
     await endRun(pool, mapping, run.id, 'failed', {
-      error: (error as Error).message,
+      error: reason,
       apiCalls: spentCalls(),
       durationMs
     });
@@ -276,6 +282,13 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
     );
     throw new ExportFailedError(run.id, message, { cause: error });
   }
+}
+
+/** The error's message, with PostgreSQL's context (`COPY ..., line 2, column x: "..."`). */
+function describeError(error: unknown): string {
+  const where = (error as { where?: unknown }).where;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof where === 'string' && where !== '' ? `${message} (${where})` : message;
 }
 
 export function describeSummary(summary: ExportSummary): string {

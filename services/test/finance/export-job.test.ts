@@ -146,6 +146,39 @@ describe('Finance export', () => {
     assert.equal((await lab.financeRows())[0]?.balance, '1.00');
   });
 
+  test('a value the Finance table refuses ends the run with the column and value named', async () => {
+    const [account] = await lab.accounts(1);
+    await lab.org.fixtures('Billing_Account__c', [
+      {
+        Name: 'Long',
+        Account__c: account,
+        Billing_Account_Number__c: 'BA-long',
+        Cost_Center__c: 'CC-123456789'
+      }
+    ]);
+    await lab.db.pool.query(
+      'ALTER TABLE finance.billing_account ALTER COLUMN cost_center TYPE varchar(5)'
+    );
+    try {
+      const failure = await lab.export().then(
+        () => assert.fail('the export should fail'),
+        (error: unknown) => error
+      );
+      assert.ok(failure instanceof ExportFailedError, String(failure));
+      assert.match(failure.message, /value too long.*column cost_center: "CC-123456789"/);
+      assert.equal(
+        (await readRun(lab.db.pool, failure.runId))?.state,
+        'failed',
+        'not resumed forever'
+      );
+      assert.equal(await readWatermark(lab.db.pool, 'finance.billing_account'), undefined);
+    } finally {
+      await lab.db.pool.query(
+        'ALTER TABLE finance.billing_account ALTER COLUMN cost_center TYPE text'
+      );
+    }
+  });
+
   test('a parallel Id-range run gives exactly what one job gives', async () => {
     const accounts = await lab.accounts(4);
     await lab.billingAccounts(20_000, accounts);
