@@ -1,0 +1,132 @@
+// `npm run finance:export`: the command's outcomes and exit codes. A mapping whose query Bulk API
+// 2.0 (or the export) cannot run is refused before any call reaches the org; without an org
+// configured, a stand-in org with demo data is exported into a real PostgreSQL.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { UsageError } from '../../toolkit/src/cli/args.ts';
+import { projectRoot } from '../../toolkit/src/project.ts';
+import { DEFAULT_MAPPING_FILE } from '../../services/src/finance/config.ts';
+import { createTestDatabase, type TestDatabase } from '../../services/test/helpers/database.ts';
+import { startTestOrg, type TestOrg } from '../../services/test/platform/salesforce-test-org.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET
+} from '../../simulators/salesforce/src/emulator.ts';
+import { EXIT, financeExportCommand } from '../src/finance-export.ts';
+
+function collector(isTTY = false) {
+  let text = '';
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      }
+    }),
+    { isTTY }
+  );
+  return { stream, text: () => text };
+}
+
+/** Restricted forms, each with what the refusal must say. */
+const REFUSED: Array<[string, string, RegExp]> = [
+  ['ORDER BY', 'SELECT Id, SystemModstamp FROM Billing_Account__c ORDER BY Name', /ORDER BY/],
+  ['LIMIT', 'SELECT Id, SystemModstamp FROM Billing_Account__c LIMIT 10', /LIMIT/],
+  ['COUNT()', 'SELECT COUNT() FROM Billing_Account__c', /COUNT/],
+  [
+    'date function in GROUP BY',
+    'SELECT CALENDAR_YEAR(Last_Invoice_Date__c), SUM(Balance__c) FROM Billing_Account__c GROUP BY CALENDAR_YEAR(Last_Invoice_Date__c)',
+    /GROUP BY/
+  ],
+  [
+    'compound address',
+    'SELECT Id, SystemModstamp, Account__r.BillingAddress FROM Billing_Account__c',
+    /BillingStreet/
+  ],
+  [
+    'parent-to-child subquery',
+    'SELECT Id, SystemModstamp, (SELECT Id FROM Contacts) FROM Account',
+    /child/i
+  ]
+];
+
+describe('npm run finance:export', () => {
+  let org: TestOrg;
+  let db: TestDatabase;
+  let dir: string;
+
+  before(async () => {
+    org = await startTestOrg();
+    db = await createTestDatabase();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'finance-export-'));
+  });
+  after(async () => {
+    await org?.close();
+    await db?.drop();
+  });
+
+  const orgEnv = (extra: Record<string, string> = {}) => ({
+    SF_INSTANCE_URL: org.emulator.instanceUrl,
+    SF_CLIENT_ID: DEFAULT_CLIENT_ID,
+    SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    ...extra
+  });
+
+  test('--check reads the shipped mapping and makes no call', async () => {
+    const out = collector();
+    const code = await financeExportCommand(['--check'], {
+      env: { LOG_LEVEL: 'silent', DATABASE_URL: db.url },
+      stdout: out.stream
+    });
+    assert.equal(code, EXIT.ok);
+    assert.match(out.text(), /Billing_Account__c -> finance\.billing_account/);
+    assert.match(out.text(), /19 columns, queryAll/);
+  });
+
+  for (const [form, soql, says] of REFUSED) {
+    test(`a mapping with ${form} is refused before any API call`, async () => {
+      const shipped = JSON.parse(
+        await readFile(path.join(projectRoot(), DEFAULT_MAPPING_FILE), 'utf8')
+      ) as Record<string, unknown>;
+      const file = path.join(dir, `${form.replace(/\W+/g, '-')}.json`);
+      await writeFile(file, JSON.stringify({ ...shipped, soql }));
+      const callsBefore = await org.orgApiCalls();
+      const err = collector();
+      const code = await financeExportCommand([], {
+        env: orgEnv({ FINANCE_MAPPING_FILE: file }),
+        stdout: collector().stream,
+        stderr: err.stream
+      });
+      assert.equal(code, EXIT.refused, err.text());
+      assert.match(err.text(), /refused before any API call/);
+      assert.match(err.text(), says);
+      assert.equal(await org.orgApiCalls(), callsBefore, 'the org saw no call');
+    });
+  }
+
+  test('without an org configured, demo billing accounts are exported, with progress lines', async () => {
+    const out = collector(false);
+    const code = await financeExportCommand([], {
+      env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', FINANCE_DEMO_ROWS: '3000' },
+      stdout: out.stream
+    });
+    assert.equal(code, EXIT.ok, out.text());
+    assert.match(out.text(), /No SF_INSTANCE_URL: exporting from an org emulator/);
+    assert.match(out.text(), /finance export run \d+: 3,000\/3,000 rows \(100%\)/);
+    assert.match(out.text(), /3,000 rows in \d+ pages of 1 Bulk API 2\.0 job\(s\)/);
+    const { rows } = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM finance.billing_account'
+    );
+    assert.equal(rows[0]?.n, 3000);
+  });
+
+  test('alternatives cannot be combined', async () => {
+    await assert.rejects(financeExportCommand(['--full', '--check'], { env: {} }), UsageError);
+  });
+});
