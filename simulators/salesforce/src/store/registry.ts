@@ -49,7 +49,8 @@ export class TableRegistry {
     object: SObjectDescribe,
     count: number,
     make: (index: number) => Record<string, unknown>,
-    template: Readonly<Record<string, unknown>>
+    template: Readonly<Record<string, unknown>>,
+    modstampAt?: (index: number) => number
   ): void {
     const dataset = new GeneratedDataset(
       this.nextDataset,
@@ -57,7 +58,8 @@ export class TableRegistry {
       count,
       make,
       template,
-      this.journal
+      this.journal,
+      modstampAt
     );
     // Validates the dataset number and row range once, up front.
     if (count > 0) dataset.idOf(count - 1);
