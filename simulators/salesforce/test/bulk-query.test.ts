@@ -559,3 +559,246 @@ describe('Bulk API 2.0 query jobs in the whole emulator', () => {
     assert.equal((await emulator.rest('GET', `jobs/query/${id}`)).status, 404);
   });
 });
+
+/** A query job run to its end through the whole emulator: final info and every row read. */
+async function exportJob(
+  emulator: TestEmulator,
+  query: string,
+  operation: 'query' | 'queryAll' = 'query',
+  maxRecords = 3000
+): Promise<{ info: JobInfo; rows: Array<Record<string, string>> }> {
+  const created = await emulator.rest('POST', 'jobs/query', { operation, query });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const { id } = created.body as JobInfo;
+  const info = await eventually(
+    async () => {
+      const polled = (await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo;
+      return ['JobComplete', 'Failed', 'Aborted'].includes(polled.state) ? polled : undefined;
+    },
+    `job ${id} to end`,
+    { timeoutMs: 4000, intervalMs: 10 }
+  );
+  const rows: Array<Record<string, string>> = [];
+  if (info.state !== 'JobComplete') return { info, rows };
+  let locator = '';
+  do {
+    const query = new URLSearchParams({ maxRecords: String(maxRecords) });
+    if (locator) query.set('locator', locator);
+    const set = await emulator.rest('GET', `jobs/query/${id}/results?${query}`);
+    assert.equal(set.status, 200);
+    rows.push(...(parse(String(set.body), { columns: true }) as Array<Record<string, string>>));
+    locator = set.headers.get('sforce-locator') ?? 'null';
+  } while (locator !== 'null');
+  return { info, rows };
+}
+
+async function restQuery<T>(
+  emulator: TestEmulator,
+  soql: string
+): Promise<{ totalSize: number; records: T[] }> {
+  const response = await emulator.rest('GET', `query?q=${encodeURIComponent(soql)}`);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body as { totalSize: number; records: T[] };
+}
+
+describe('Bulk API 2.0 exports: Id-range chunks, watermarks, failures', () => {
+  const ROWS = 20_000;
+  let emulator: TestEmulator;
+  let now: Date;
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    now = emulator.ctx.clock.now();
+    // A few stored records first (their ids sort before every generated row), then the rows.
+    for (let i = 0; i < 5; i++) {
+      emulator.ctx.store.insert('Account', { Name: `Stored ${i}` }, emulator.ctx.integrationUser);
+    }
+    await emulator.driver('POST', 'datasets/Account', {
+      count: ROWS,
+      template: { Name: 'Generated {i}', AccountNumber: 'G-{i}' },
+      modstamps: { lastDays: 10 }
+    });
+  });
+  after(async () => emulator?.close());
+
+  test('ids sort as Salesforce orders them, and Id-range chunks partition the table', async () => {
+    const all = await exportJob(emulator, 'SELECT Id FROM Account');
+    const ids = all.rows.map((row) => row.Id as string);
+    assert.equal(ids.length, ROWS + 5);
+    // Scan order is already Id order (ASCII order of the 15 base-62 characters).
+    assert.deepEqual(ids, [...ids].sort());
+    const first = await restQuery<{ Id: string }>(
+      emulator,
+      'SELECT Id FROM Account ORDER BY Id ASC LIMIT 1'
+    );
+    const last = await restQuery<{ Id: string }>(
+      emulator,
+      'SELECT Id FROM Account ORDER BY Id DESC LIMIT 1'
+    );
+    assert.equal(first.records[0]?.Id, ids[0]);
+    assert.equal(last.records[0]?.Id, ids[ids.length - 1]);
+
+    // Boundaries as 15-character literals, the way a chunk planner writes them.
+    const bounds = [1, 4001, 9999, 15000].map((at) => (ids[at] as string).slice(0, 15));
+    const ranges = [
+      `Id < '${bounds[0]}'`,
+      ...bounds.slice(1).map((high, i) => `Id >= '${bounds[i]}' AND Id < '${high}'`),
+      `Id >= '${bounds[bounds.length - 1]}' AND Id <= '${ids[ids.length - 1]}'`
+    ];
+    const chunks = await Promise.all(
+      ranges.map((range) => exportJob(emulator, `SELECT Id FROM Account WHERE ${range}`))
+    );
+    const sizes = chunks.map((chunk) => chunk.rows.length);
+    assert.deepEqual(sizes, [1, 4000, 5998, 5001, ids.length - 15000]);
+    assert.deepEqual(
+      chunks.flatMap((chunk) => chunk.rows.map((row) => row.Id)),
+      ids
+    );
+    const counted = await restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${ranges[2]}`);
+    assert.equal(counted.totalSize, 5998);
+  });
+
+  test('a SystemModstamp watermark selects the rows stamped after it; updates and deletes move', async () => {
+    const watermark = new Date(now.getTime() - 2 * 86_400_000)
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
+    const filter = `SystemModstamp > ${watermark}`;
+    const before = await restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${filter}`);
+    // The last fifth of the generated rows (10 days spread, 2 days after the watermark) and the
+    // stored records, stamped at creation (now).
+    assert.ok(Math.abs(before.totalSize - (ROWS / 5 + 5)) <= 2, String(before.totalSize));
+    const exported = await exportJob(
+      emulator,
+      `SELECT Id, SystemModstamp FROM Account WHERE ${filter}`
+    );
+    assert.equal(exported.rows.length, before.totalSize);
+    assert.ok(exported.rows.every((row) => (row.SystemModstamp as string) > watermark));
+
+    // An old generated row updated through the API moves to the emulator clock's now.
+    const [old] = (
+      await restQuery<{ Id: string; SystemModstamp: string }>(
+        emulator,
+        "SELECT Id, SystemModstamp FROM Account WHERE AccountNumber = 'G-10'"
+      )
+    ).records;
+    assert.ok(old && old.SystemModstamp < watermark);
+    await emulator.driver('POST', 'clock/advance', { ms: 60_000 });
+    const patched = await emulator.rest('PATCH', `sobjects/Account/${old.Id}`, { Phone: '555' });
+    assert.equal(patched.status, 204);
+    const after = await exportJob(
+      emulator,
+      `SELECT Id, SystemModstamp FROM Account WHERE ${filter}`
+    );
+    const moved = after.rows.find((row) => row.Id === old.Id);
+    assert.equal(
+      moved?.SystemModstamp,
+      emulator.ctx.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, '.000Z')
+    );
+    assert.equal(after.rows.length, before.totalSize + 1);
+
+    // A deleted generated row: gone from query, in queryAll with IsDeleted true.
+    const doomed = exported.rows[exported.rows.length - 1]?.Id as string;
+    assert.equal((await emulator.rest('DELETE', `sobjects/Account/${doomed}`)).status, 204);
+    const byId = `SELECT Id, IsDeleted FROM Account WHERE Id = '${doomed}'`;
+    assert.deepEqual((await exportJob(emulator, byId)).rows, []);
+    assert.deepEqual((await exportJob(emulator, byId, 'queryAll')).rows, [
+      { Id: doomed, IsDeleted: 'true' }
+    ]);
+    const all = await exportJob(emulator, `SELECT Id FROM Account WHERE ${filter}`, 'queryAll');
+    assert.equal(all.rows.length, after.rows.length);
+    assert.equal(
+      (await exportJob(emulator, `SELECT Id FROM Account WHERE ${filter}`)).rows.length,
+      after.rows.length - 1
+    );
+  });
+
+  test('the driver fails or aborts the next query jobs with an errorMessage', async () => {
+    await emulator.driver('POST', 'faults/bulk-query', { object: 'Account' });
+    await emulator.driver('POST', 'faults/bulk-query', {
+      object: 'Contact',
+      state: 'Aborted',
+      message: 'Aborted by an administrator'
+    });
+    const contact = await exportJob(emulator, 'SELECT Id FROM Contact');
+    assert.equal(contact.info.state, 'Aborted');
+    assert.equal(contact.info.errorMessage, 'Aborted by an administrator');
+    const failed = await exportJob(emulator, 'SELECT Id FROM Account');
+    assert.equal(failed.info.state, 'Failed');
+    assert.equal(failed.info.errorMessage, 'Retried more than fifteen times');
+    assert.equal(failed.info.numberRecordsProcessed, 0);
+    const results = await emulator.rest('GET', `jobs/query/${failed.info.id}/results`);
+    assert.equal(results.status, 412);
+    assert.match((results.body as ApiError)[0]?.message ?? '', /Current status: FAILED$/);
+    // Spent: the next job completes, without errorMessage.
+    const next = await exportJob(emulator, 'SELECT Id FROM Account LIMIT 1');
+    assert.equal(next.info.state, 'JobComplete');
+    assert.equal(next.info.errorMessage, undefined);
+
+    await emulator.driver('POST', 'faults/bulk-query', {
+      count: 2,
+      message: 'Failed to process query'
+    });
+    assert.equal(
+      (await emulator.driver<{ bulkQuery: unknown[] }>('GET', 'faults')).bulkQuery.length,
+      1
+    );
+    await emulator.driver('DELETE', 'faults');
+    assert.equal(
+      (await exportJob(emulator, 'SELECT Id FROM Account LIMIT 1')).info.state,
+      'JobComplete'
+    );
+  });
+
+  test('a results request can answer 5xx or be cut short once; the same locator then serves', async () => {
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: 'SELECT Id, Name FROM Account'
+    });
+    const { id } = created.body as JobInfo;
+    await eventually(
+      async () =>
+        ((await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo).state ===
+          'JobComplete' || undefined,
+      'job to complete'
+    );
+    const path = `jobs/query/${id}/results?maxRecords=5000`;
+    const whole = await emulator.rest('GET', path);
+    const locator = whole.headers.get('sforce-locator');
+
+    await emulator.driver('POST', 'faults/bulk-results', { status: 503 });
+    const unavailable = await emulator.rest('GET', path);
+    assert.equal(unavailable.status, 503);
+    assert.equal((unavailable.body as ApiError)[0]?.errorCode, 'SERVER_UNAVAILABLE');
+
+    await emulator.driver('POST', 'faults/bulk-results', { dropAfterBytes: 1000 });
+    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/${path}`, {
+      headers: { authorization: `Bearer ${emulator.accessToken}` }
+    });
+    assert.equal(response.status, 200);
+    await assert.rejects(response.text());
+
+    const again = await emulator.rest('GET', path);
+    assert.equal(again.body, whole.body);
+    assert.equal(again.headers.get('sforce-locator'), locator);
+  });
+
+  test('every REST and Bulk request counts one API call; driver requests none', async () => {
+    const start = emulator.ctx.apiCalls.total();
+    await restQuery(emulator, 'SELECT Id FROM Account ORDER BY Id ASC LIMIT 1');
+    await restQuery(emulator, 'SELECT Id FROM Account ORDER BY Id DESC LIMIT 1');
+    await restQuery(emulator, 'SELECT COUNT() FROM Account');
+    await emulator.driver('GET', 'state');
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: 'SELECT Id FROM Account'
+    });
+    const { id } = created.body as JobInfo;
+    await emulator.rest('GET', `jobs/query/${id}`);
+    await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000`);
+    await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000&locator=MTAwMDA`);
+    assert.equal(emulator.ctx.apiCalls.total() - start, 7);
+  });
+});
