@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { startBulkApp, type BulkTestApp } from './helpers/bulk-app.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 import { eventually } from '../../../toolkit/testing/wait.ts';
+import { fromBase62, toBase62 } from '../../../toolkit/src/base62.ts';
 
 interface JobInfo {
   id: string;
@@ -785,6 +786,67 @@ describe('Bulk API 2.0 exports: Id-range chunks, watermarks, failures', () => {
     assert.equal(again.headers.get('sforce-locator'), locator);
   });
 
+  test('CSV results read back exactly: quotes, newlines, commas, unicode, spaces, null', async () => {
+    const values = [
+      'He said "hi", then left',
+      'line one\nline two\r\nline three\rend',
+      'a,b,,c',
+      'emoji 🚀👩‍💻 and astral 𝄞',
+      'combining e\u0301 vs \u00e9, ñ and n\u0303',
+      '  leading and trailing spaces  ',
+      '"',
+      '""',
+      ','
+    ];
+    const ids: string[] = [];
+    for (const [i, description] of values.entries()) {
+      const created = await emulator.rest('POST', 'sobjects/Account', {
+        Name: `CSV ${i} ${description}`.slice(0, 255),
+        Description: description
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push((created.body as { id: string }).id);
+    }
+    // An empty string is no value: Salesforce stores no empty text, so it reads back as null.
+    const empty = await emulator.rest('POST', 'sobjects/Account', {
+      Name: 'CSV empty',
+      Description: ''
+    });
+    ids.push((empty.body as { id: string }).id);
+    const rest = await restQuery<{ Id: string; Name: string; Description: string | null }>(
+      emulator,
+      `SELECT Id, Name, Description FROM Account WHERE Id IN ('${ids.join("','")}') ORDER BY Id`
+    );
+    assert.deepEqual(
+      rest.records.map((r) => r.Description),
+      [...values, null]
+    );
+    const { rows } = await exportJob(
+      emulator,
+      `SELECT Id, Name, Description, Phone FROM Account WHERE Id IN ('${ids.join("','")}')`
+    );
+    assert.deepEqual(
+      rows.map((row) => [row.Id, row.Name, row.Description, row.Phone]),
+      rest.records.map((r) => [r.Id, r.Name, r.Description ?? '', ''])
+    );
+    // Null is an empty unquoted field; every value is quoted (so "" is never written for one).
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: `SELECT Description, Phone FROM Account WHERE Id = '${ids[ids.length - 1]}'`
+    });
+    const { id } = created.body as JobInfo;
+    await eventually(
+      async () =>
+        ((await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo).state ===
+          'JobComplete' || undefined,
+      'job to complete'
+    );
+    assert.equal(
+      (await emulator.rest('GET', `jobs/query/${id}/results`)).body,
+      '"Description","Phone"\n,\n'
+    );
+  });
+
   test('every REST and Bulk request counts one API call; driver requests none', async () => {
     const start = emulator.ctx.apiCalls.total();
     await restQuery(emulator, 'SELECT Id FROM Account ORDER BY Id ASC LIMIT 1');
@@ -800,5 +862,98 @@ describe('Bulk API 2.0 exports: Id-range chunks, watermarks, failures', () => {
     await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000`);
     await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000&locator=MTAwMDA`);
     assert.equal(emulator.ctx.apiCalls.total() - start, 7);
+  });
+});
+
+describe('Bulk API 2.0 export planning on 5,000,000 generated rows', () => {
+  const ROWS = 5_000_000;
+  let emulator: TestEmulator;
+  let watermark: string;
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    await emulator.driver('POST', 'datasets/Account', {
+      count: ROWS,
+      template: { Name: 'Generated {i}', AccountNumber: 'G-{i}' },
+      modstamps: { lastDays: 10 }
+    });
+    const now = emulator.ctx.clock.now().getTime();
+    watermark = new Date(now - 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  });
+  after(async () => emulator?.close());
+
+  /** Runs a request, reports its time, and fails it beyond `limitMs` (shared 2-core hosts). */
+  async function timed<T>(
+    label: string,
+    run: () => Promise<T>,
+    t: TestContext,
+    limitMs = 500
+  ): Promise<T> {
+    const started = performance.now();
+    const result = await run();
+    const ms = performance.now() - started;
+    t.diagnostic(`${label}: ${ms.toFixed(1)} ms`);
+    assert.ok(ms < limitMs, `${label} took ${ms.toFixed(0)} ms`);
+    return result;
+  }
+
+  test('chunk planning queries answer at once, and a chunk job reads only its range', async (t) => {
+    const filter = `SystemModstamp > ${watermark}`;
+    const count = await timed(
+      'COUNT() with watermark',
+      () => restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${filter}`),
+      t
+    );
+    assert.ok(Math.abs(count.totalSize - ROWS / 5) <= 10, String(count.totalSize));
+    const first = await timed(
+      'ORDER BY Id ASC LIMIT 1 with watermark',
+      () =>
+        restQuery<{ Id: string }>(
+          emulator,
+          `SELECT Id FROM Account WHERE ${filter} ORDER BY Id ASC LIMIT 1`
+        ),
+      t
+    );
+    const last = await timed(
+      'ORDER BY Id DESC LIMIT 1 with watermark',
+      () =>
+        restQuery<{ Id: string }>(
+          emulator,
+          `SELECT Id FROM Account WHERE ${filter} ORDER BY Id DESC LIMIT 1`
+        ),
+      t
+    );
+    const low = (first.records[0]?.Id ?? '').slice(0, 15);
+    const high = (last.records[0]?.Id ?? '').slice(0, 15);
+    const range = `${filter} AND Id >= '${low}' AND Id <= '${high}'`;
+    const inRange = await timed(
+      'COUNT() with watermark and Id range',
+      () => restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${range}`),
+      t
+    );
+    assert.equal(inRange.totalSize, count.totalSize);
+    // A chunk of 20,000 rows, its upper bound interpolated in base 62 as a planner does, with
+    // a filter the ranges do not cover, read through one job.
+    const chunkHigh = low.slice(0, 8) + toBase62((fromBase62(low.slice(8)) ?? 0) + 20_000, 7);
+    const chunk = await timed(
+      'a 20,000-row chunk job, created to last row read',
+      () =>
+        exportJob(
+          emulator,
+          `SELECT Id, Name FROM Account WHERE ${filter} AND Id >= '${low}' AND Id < '${chunkHigh}' AND Name LIKE 'Generated 40%'`,
+          'query',
+          50_000
+        ),
+      t,
+      3000
+    );
+    const chunkCount = await restQuery(
+      emulator,
+      `SELECT COUNT() FROM Account WHERE Id >= '${low}' AND Id < '${chunkHigh}'`
+    );
+    assert.equal(chunkCount.totalSize, 20_000);
+    assert.ok(
+      chunk.rows.length > 0 && chunk.rows.every((row) => row.Name?.startsWith('Generated 40'))
+    );
   });
 });
