@@ -163,6 +163,12 @@ export interface GeneratedDatasetOptions {
    * registration time (or whatever `make` sets, which is then filtered row by row).
    */
   modstamps?: { from: Date; to: Date };
+  /**
+   * The row index whose `field` may hold `value` (verified against the row), so an upsert or
+   * look-up by external id finds a generated row without scanning the dataset. Without it such
+   * a look-up walks the dataset's rows.
+   */
+  rowOfKey?: (field: string, value: string) => number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

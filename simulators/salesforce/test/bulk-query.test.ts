@@ -716,6 +716,49 @@ describe('Bulk API 2.0 exports: Id-range chunks, watermarks, failures', () => {
     );
   });
 
+  test('an upsert by external id updates a generated row (no duplicate) and moves its stamp', async () => {
+    await emulator.driver('POST', 'datasets/Account', {
+      count: 100_000,
+      template: { Name: 'Keyed {i}', SAP_Customer_Number__c: 'SAP-{i}' },
+      modstamps: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }
+    });
+    const before = await restQuery<{ Id: string; SystemModstamp: string }>(
+      emulator,
+      "SELECT Id, SystemModstamp FROM Account WHERE SAP_Customer_Number__c = 'SAP-77777'"
+    );
+    assert.equal(before.totalSize, 1);
+    const started = performance.now();
+    const upserted = await emulator.rest(
+      'PATCH',
+      'sobjects/Account/SAP_Customer_Number__c/sap-77777',
+      { Phone: '777' }
+    );
+    assert.ok(performance.now() - started < 1000, 'found from the template, not by a scan');
+    assert.equal(upserted.status, 200, JSON.stringify(upserted.body));
+    assert.deepEqual(upserted.body, {
+      id: before.records[0]?.Id,
+      success: true,
+      errors: [],
+      created: false
+    });
+    const after = await restQuery<{ Id: string; Phone: string; SystemModstamp: string }>(
+      emulator,
+      "SELECT Id, Phone, SystemModstamp FROM Account WHERE SAP_Customer_Number__c = 'SAP-77777'"
+    );
+    assert.equal(after.totalSize, 1);
+    assert.equal(after.records[0]?.Phone, '777');
+    assert.ok((after.records[0]?.SystemModstamp ?? '') > (before.records[0]?.SystemModstamp ?? ''));
+    // Updated once, found again by its key (now from the override).
+    const again = await emulator.rest(
+      'PATCH',
+      'sobjects/Account/SAP_Customer_Number__c/SAP-77777',
+      {
+        Phone: '778'
+      }
+    );
+    assert.equal((again.body as { created: boolean }).created, false);
+  });
+
   test('the driver fails or aborts the next query jobs with an errorMessage', async () => {
     await emulator.driver('POST', 'faults/bulk-query', { object: 'Account' });
     await emulator.driver('POST', 'faults/bulk-query', {

@@ -891,6 +891,49 @@ describe('record store', () => {
       );
     });
 
+    it('upserts find generated rows by external id, with or without rowOfKey', () => {
+      store.addGeneratedDataset('Account', 50, (i) => ({
+        Name: `g${i}`,
+        SAP_Customer_Number__c: `G-${i}`
+      }));
+      store.addGeneratedDataset(
+        'Account',
+        50,
+        (i) => ({ Name: `h${i}`, SAP_Customer_Number__c: `H-${i}` }),
+        {
+          rowOfKey: (field, value) =>
+            field === 'SAP_Customer_Number__c' ? Number(value.slice(2)) : undefined
+        }
+      );
+      const scanned = store.upsert(
+        'Account',
+        'SAP_Customer_Number__c',
+        'g-7',
+        { Phone: '1' },
+        admin
+      );
+      const inverted = store.upsert(
+        'Account',
+        'SAP_Customer_Number__c',
+        'H-7',
+        { Phone: '2' },
+        admin
+      );
+      assert.equal(scanned.created, false);
+      assert.equal(inverted.created, false);
+      assert.equal(store.count('Account'), 100);
+      assert.equal(store.get('Account', inverted.id)?.Name, 'h7');
+      // A rowOfKey candidate that does not hold the value is no match.
+      assert.equal(
+        store.upsert('Account', 'SAP_Customer_Number__c', 'H-x', { Name: 'new' }, admin).created,
+        true
+      );
+      assert.deepEqual(
+        store.findByField('Account', 'SAP_Customer_Number__c', 'G-7').map((r) => r.Phone),
+        ['1']
+      );
+    });
+
     it('spreads stamps non-decreasing over the rows, in whole seconds', () => {
       const from = new Date('2026-01-01T00:00:00.000Z');
       const to = new Date('2026-01-03T00:00:00.000Z');

@@ -122,6 +122,28 @@ export function templateRow(
   };
 }
 
+/**
+ * The inverse of a template for look-ups by external id: a string with `{i}` (`"SAP-{i}"`) tells
+ * which row may hold a value (`"SAP-42"` -> 42); the store checks the row itself.
+ */
+export function templateRowOfKey(
+  template: Record<string, unknown>
+): (field: string, value: string) => number | undefined {
+  const patterns = new Map<string, RegExp>();
+  for (const [name, value] of Object.entries(template)) {
+    if (typeof value !== 'string' || !value.includes('{i}')) continue;
+    const parts = value.split('{i}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    patterns.set(name.toLowerCase(), new RegExp(`^${parts.join('(0|[1-9]\\d*)')}$`, 'i'));
+  }
+  return (field, value) => {
+    const match = patterns.get(field.toLowerCase())?.exec(value);
+    if (!match) return undefined;
+    const index = Number(match[1]);
+    // Every `{i}` of the template is the same number.
+    return match.slice(1).every((group) => Number(group) === index) ? index : undefined;
+  };
+}
+
 /** The emulator's store lets fixtures set the audit fields (as "Set Audit Fields" does). */
 interface AuditWriter {
   insert(
@@ -229,12 +251,11 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
           }
         }
         const spread = modstampSpread(modstamps, ctx.clock.now());
-        ctx.store.addGeneratedDataset(
-          object.name,
-          count,
-          templateRow(template as Record<string, unknown>),
-          spread ? { modstamps: spread } : {}
-        );
+        const fields = template as Record<string, unknown>;
+        ctx.store.addGeneratedDataset(object.name, count, templateRow(fields), {
+          ...(spread ? { modstamps: spread } : {}),
+          rowOfKey: templateRowOfKey(fields)
+        });
         return reply
           .code(201)
           .send({ object: object.name, count, total: ctx.store.count(object.name) });

@@ -23,7 +23,14 @@ export function addGeneratedDataset(
     throw new RangeError(`A generated dataset needs a non-negative integer count, got ${count}`);
   }
   const template = rowTemplate(object, formatDatetime(clock.now()), systemUserId);
-  registry.addDataset(object, count, dataset.make, template, modstampSpread(count, options));
+  registry.addDataset(
+    object,
+    count,
+    dataset.make,
+    template,
+    modstampSpread(count, options),
+    options.rowOfKey
+  );
 }
 
 /** Row i's stamp on a straight line from `from` (row 0) to `to` (the last row). */

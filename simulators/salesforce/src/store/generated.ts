@@ -34,7 +34,9 @@ export class GeneratedDataset {
      * The SystemModstamp (epoch ms) of row `index` as generated, non-decreasing with the index,
      * when the dataset spreads its stamps (datasets.ts): lets a watermark become an index range.
      */
-    readonly modstampAt?: (index: number) => number
+    readonly modstampAt?: (index: number) => number,
+    /** The candidate row for an external id value (GeneratedDatasetOptions.rowOfKey). */
+    readonly rowOfKey?: (field: string, value: string) => number | undefined
   ) {}
 
   get liveCount(): number {

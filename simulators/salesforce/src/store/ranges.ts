@@ -123,12 +123,12 @@ function* datasetRows(
   const eachRow = checksEachRow(dataset, options);
   const overridden = overriddenRows(dataset, byId, options);
   const [from, to] = byStamp;
-  // Walk the stamp range, skipping overridden rows there (they come from `overridden`), and
-  // merge in the overridden rows in index order.
+  // Walk the stamp range, skipping rows overridden when the scan started (they come from
+  // `overridden`, merged in index order) and rows deleted since.
   const step = descending ? -1 : 1;
   let index = descending ? to - 1 : from;
   let o = descending ? overridden.length - 1 : 0;
-  const hasOverrides = dataset.overrides.size > 0;
+  const merged = new Set(overridden.map(([at]) => at));
   for (;;) {
     const inside = descending ? index >= from : index < to;
     const pending = overridden[o];
@@ -141,9 +141,13 @@ function* datasetRows(
       continue;
     }
     if (!inside) return;
-    if (!hasOverrides || !dataset.overrides.has(index)) {
+    const override = dataset.overrides.size === 0 ? undefined : dataset.overrides.get(index);
+    if (override === undefined) {
       const record = dataset.generate(index);
       if (!eachRow || matchesRanges(record, options)) yield record;
+    } else if (override !== null && !merged.has(index) && matchesRanges(override, options)) {
+      // Updated after the scan started: its current version, where the row stands.
+      yield override;
     }
     index += step;
   }

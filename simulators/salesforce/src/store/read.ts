@@ -74,9 +74,10 @@ export function findByField(
   const field = object === undefined ? undefined : registry.schema.getField(object, fieldName);
   if (object === undefined || field === undefined) return [];
   const table = registry.tableFor(object);
-  return findByKey(registry, object, field, value)
-    .map((id) => table.get(id))
-    .filter((record): record is SfRecord => record !== undefined);
+  return findByKey(registry, object, field, value).flatMap((id) => {
+    const location = registry.locate(table, id);
+    return location === undefined || location.kind === 'deleted' ? [] : [location.record];
+  });
 }
 
 /**

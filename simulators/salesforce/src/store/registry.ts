@@ -50,7 +50,8 @@ export class TableRegistry {
     count: number,
     make: (index: number) => Record<string, unknown>,
     template: Readonly<Record<string, unknown>>,
-    modstampAt?: (index: number) => number
+    modstampAt?: (index: number) => number,
+    rowOfKey?: (field: string, value: string) => number | undefined
   ): void {
     const dataset = new GeneratedDataset(
       this.nextDataset,
@@ -59,7 +60,8 @@ export class TableRegistry {
       make,
       template,
       this.journal,
-      modstampAt
+      modstampAt,
+      rowOfKey
     );
     // Validates the dataset number and row range once, up front.
     if (count > 0) dataset.idOf(count - 1);
