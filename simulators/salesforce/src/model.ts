@@ -105,19 +105,19 @@ export interface RecordStore {
    * (produced lazily: a million-row dataset costs no memory until read). With `includeDeleted`
    * also the recycle bin (for queryAll), with `IsDeleted = true`.
    */
-  scan(
-    objectName: string,
-    options?: { includeDeleted?: boolean; fromIndex?: number }
-  ): Iterable<SfRecord>;
-  count(objectName: string, options?: { includeDeleted?: boolean }): number;
+  scan(objectName: string, options?: ScanOptions): Iterable<SfRecord>;
+  /** How many records `scan` with the same options yields (without building generated rows). */
+  count(objectName: string, options?: ScanOptions): number;
   /**
    * Registers `count` synthetic records produced on demand by `make(index)` (index 0..count-1),
-   * with deterministic ids. Used by tests and benchmarks for volumes that must not sit in memory.
+   * with deterministic ids that increase with the index. Used by tests and benchmarks for
+   * volumes that must not sit in memory.
    */
   addGeneratedDataset(
     objectName: string,
     count: number,
-    make: (index: number) => Record<string, unknown>
+    make: (index: number) => Record<string, unknown>,
+    options?: GeneratedDatasetOptions
   ): void;
   /** Called after every successful insert (e.g. platform events go to the event bus). */
   onInsert(listener: (object: SObjectDescribe, record: SfRecord) => void): void;
@@ -125,6 +125,50 @@ export interface RecordStore {
   /** Writes / reads all stored (not generated) records, for the optional persistence. */
   snapshot(): Record<string, SfRecord[]>;
   restore(data: Record<string, SfRecord[]>): void;
+}
+
+/** One end of a range: its value and whether the value itself is inside. */
+export interface RangeBound<T> {
+  value: T;
+  inclusive: boolean;
+}
+
+/** A range with optional ends (none: everything). */
+export interface ValueRange<T> {
+  low?: RangeBound<T>;
+  high?: RangeBound<T>;
+}
+
+/**
+ * What a scan reads. The ranges restrict it to records whose Id (canonical 18-character form,
+ * compared as Salesforce orders ids) and SystemModstamp (epoch ms) lie inside them, so a query
+ * with `Id >= ... AND Id < ...` reads only its chunk: a generated dataset turns the ranges into
+ * a range of row indexes instead of walking every row. `order` yields records by Id.
+ */
+export interface ScanOptions {
+  includeDeleted?: boolean;
+  /** Skips the first `fromIndex` records the scan would yield. */
+  fromIndex?: number;
+  idRange?: ValueRange<string>;
+  modstampRange?: ValueRange<number>;
+  order?: 'idAsc' | 'idDesc';
+}
+
+/** How a generated dataset's rows are stamped. */
+export interface GeneratedDatasetOptions {
+  /**
+   * Spreads CreatedDate, LastModifiedDate and SystemModstamp over [from, to], non-decreasing
+   * with the row index (row 0 at `from`, the last row at `to`), so a SystemModstamp watermark
+   * selects a subset and is answered from the index range. Without it every row carries the
+   * registration time (or whatever `make` sets, which is then filtered row by row).
+   */
+  modstamps?: { from: Date; to: Date };
+  /**
+   * The row index whose `field` may hold `value` (verified against the row), so an upsert or
+   * look-up by external id finds a generated row without scanning the dataset. Without it such
+   * a look-up walks the dataset's rows.
+   */
+  rowOfKey?: (field: string, value: string) => number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

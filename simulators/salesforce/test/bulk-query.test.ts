@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { startBulkApp, type BulkTestApp } from './helpers/bulk-app.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 import { eventually } from '../../../toolkit/testing/wait.ts';
+import { fromBase62, toBase62 } from '../../../toolkit/src/base62.ts';
 
 interface JobInfo {
   id: string;
@@ -557,5 +558,445 @@ describe('Bulk API 2.0 query jobs in the whole emulator', () => {
     // The driver's reset forgets bulk jobs.
     await emulator.driver('POST', 'reset');
     assert.equal((await emulator.rest('GET', `jobs/query/${id}`)).status, 404);
+  });
+});
+
+/** A query job run to its end through the whole emulator: final info and every row read. */
+async function exportJob(
+  emulator: TestEmulator,
+  query: string,
+  operation: 'query' | 'queryAll' = 'query',
+  maxRecords = 3000
+): Promise<{ info: JobInfo; rows: Array<Record<string, string>> }> {
+  const created = await emulator.rest('POST', 'jobs/query', { operation, query });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const { id } = created.body as JobInfo;
+  const info = await eventually(
+    async () => {
+      const polled = (await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo;
+      return ['JobComplete', 'Failed', 'Aborted'].includes(polled.state) ? polled : undefined;
+    },
+    `job ${id} to end`,
+    { timeoutMs: 4000, intervalMs: 10 }
+  );
+  const rows: Array<Record<string, string>> = [];
+  if (info.state !== 'JobComplete') return { info, rows };
+  let locator = '';
+  do {
+    const query = new URLSearchParams({ maxRecords: String(maxRecords) });
+    if (locator) query.set('locator', locator);
+    const set = await emulator.rest('GET', `jobs/query/${id}/results?${query}`);
+    assert.equal(set.status, 200);
+    rows.push(...(parse(String(set.body), { columns: true }) as Array<Record<string, string>>));
+    locator = set.headers.get('sforce-locator') ?? 'null';
+  } while (locator !== 'null');
+  return { info, rows };
+}
+
+async function restQuery<T>(
+  emulator: TestEmulator,
+  soql: string
+): Promise<{ totalSize: number; records: T[] }> {
+  const response = await emulator.rest('GET', `query?q=${encodeURIComponent(soql)}`);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body as { totalSize: number; records: T[] };
+}
+
+describe('Bulk API 2.0 exports: Id-range chunks, watermarks, failures', () => {
+  const ROWS = 20_000;
+  let emulator: TestEmulator;
+  let now: Date;
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    now = emulator.ctx.clock.now();
+    // A few stored records first (their ids sort before every generated row), then the rows.
+    for (let i = 0; i < 5; i++) {
+      emulator.ctx.store.insert('Account', { Name: `Stored ${i}` }, emulator.ctx.integrationUser);
+    }
+    await emulator.driver('POST', 'datasets/Account', {
+      count: ROWS,
+      template: { Name: 'Generated {i}', AccountNumber: 'G-{i}' },
+      modstamps: { lastDays: 10 }
+    });
+  });
+  after(async () => emulator?.close());
+
+  test('ids sort as Salesforce orders them, and Id-range chunks partition the table', async () => {
+    const all = await exportJob(emulator, 'SELECT Id FROM Account');
+    const ids = all.rows.map((row) => row.Id as string);
+    assert.equal(ids.length, ROWS + 5);
+    // Scan order is already Id order (ASCII order of the 15 base-62 characters).
+    assert.deepEqual(ids, [...ids].sort());
+    const first = await restQuery<{ Id: string }>(
+      emulator,
+      'SELECT Id FROM Account ORDER BY Id ASC LIMIT 1'
+    );
+    const last = await restQuery<{ Id: string }>(
+      emulator,
+      'SELECT Id FROM Account ORDER BY Id DESC LIMIT 1'
+    );
+    assert.equal(first.records[0]?.Id, ids[0]);
+    assert.equal(last.records[0]?.Id, ids[ids.length - 1]);
+
+    // Boundaries as 15-character literals, the way a chunk planner writes them.
+    const bounds = [1, 4001, 9999, 15000].map((at) => (ids[at] as string).slice(0, 15));
+    const ranges = [
+      `Id < '${bounds[0]}'`,
+      ...bounds.slice(1).map((high, i) => `Id >= '${bounds[i]}' AND Id < '${high}'`),
+      `Id >= '${bounds[bounds.length - 1]}' AND Id <= '${ids[ids.length - 1]}'`
+    ];
+    const chunks = await Promise.all(
+      ranges.map((range) => exportJob(emulator, `SELECT Id FROM Account WHERE ${range}`))
+    );
+    const sizes = chunks.map((chunk) => chunk.rows.length);
+    assert.deepEqual(sizes, [1, 4000, 5998, 5001, ids.length - 15000]);
+    assert.deepEqual(
+      chunks.flatMap((chunk) => chunk.rows.map((row) => row.Id)),
+      ids
+    );
+    const counted = await restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${ranges[2]}`);
+    assert.equal(counted.totalSize, 5998);
+  });
+
+  test('a SystemModstamp watermark selects the rows stamped after it; updates and deletes move', async () => {
+    const watermark = new Date(now.getTime() - 2 * 86_400_000)
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
+    const filter = `SystemModstamp > ${watermark}`;
+    const before = await restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${filter}`);
+    // The last fifth of the generated rows (10 days spread, 2 days after the watermark) and the
+    // stored records, stamped at creation (now).
+    assert.ok(Math.abs(before.totalSize - (ROWS / 5 + 5)) <= 2, String(before.totalSize));
+    const exported = await exportJob(
+      emulator,
+      `SELECT Id, SystemModstamp FROM Account WHERE ${filter}`
+    );
+    assert.equal(exported.rows.length, before.totalSize);
+    assert.ok(exported.rows.every((row) => (row.SystemModstamp as string) > watermark));
+
+    // An old generated row updated through the API moves to the emulator clock's now.
+    const [old] = (
+      await restQuery<{ Id: string; SystemModstamp: string }>(
+        emulator,
+        "SELECT Id, SystemModstamp FROM Account WHERE AccountNumber = 'G-10'"
+      )
+    ).records;
+    assert.ok(old && old.SystemModstamp < watermark);
+    await emulator.driver('POST', 'clock/advance', { ms: 60_000 });
+    const patched = await emulator.rest('PATCH', `sobjects/Account/${old.Id}`, { Phone: '555' });
+    assert.equal(patched.status, 204);
+    const after = await exportJob(
+      emulator,
+      `SELECT Id, SystemModstamp FROM Account WHERE ${filter}`
+    );
+    const moved = after.rows.find((row) => row.Id === old.Id);
+    assert.equal(
+      moved?.SystemModstamp,
+      emulator.ctx.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, '.000Z')
+    );
+    assert.equal(after.rows.length, before.totalSize + 1);
+
+    // A deleted generated row: gone from query, in queryAll with IsDeleted true.
+    const doomed = exported.rows[exported.rows.length - 1]?.Id as string;
+    assert.equal((await emulator.rest('DELETE', `sobjects/Account/${doomed}`)).status, 204);
+    const byId = `SELECT Id, IsDeleted FROM Account WHERE Id = '${doomed}'`;
+    assert.deepEqual((await exportJob(emulator, byId)).rows, []);
+    assert.deepEqual((await exportJob(emulator, byId, 'queryAll')).rows, [
+      { Id: doomed, IsDeleted: 'true' }
+    ]);
+    const all = await exportJob(emulator, `SELECT Id FROM Account WHERE ${filter}`, 'queryAll');
+    assert.equal(all.rows.length, after.rows.length);
+    assert.equal(
+      (await exportJob(emulator, `SELECT Id FROM Account WHERE ${filter}`)).rows.length,
+      after.rows.length - 1
+    );
+  });
+
+  test('an upsert by external id updates a generated row (no duplicate) and moves its stamp', async () => {
+    await emulator.driver('POST', 'datasets/Account', {
+      count: 100_000,
+      template: { Name: 'Keyed {i}', SAP_Customer_Number__c: 'SAP-{i}' },
+      modstamps: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }
+    });
+    const before = await restQuery<{ Id: string; SystemModstamp: string }>(
+      emulator,
+      "SELECT Id, SystemModstamp FROM Account WHERE SAP_Customer_Number__c = 'SAP-77777'"
+    );
+    assert.equal(before.totalSize, 1);
+    const started = performance.now();
+    const upserted = await emulator.rest(
+      'PATCH',
+      'sobjects/Account/SAP_Customer_Number__c/sap-77777',
+      { Phone: '777' }
+    );
+    assert.ok(performance.now() - started < 1000, 'found from the template, not by a scan');
+    assert.equal(upserted.status, 200, JSON.stringify(upserted.body));
+    assert.deepEqual(upserted.body, {
+      id: before.records[0]?.Id,
+      success: true,
+      errors: [],
+      created: false
+    });
+    const after = await restQuery<{ Id: string; Phone: string; SystemModstamp: string }>(
+      emulator,
+      "SELECT Id, Phone, SystemModstamp FROM Account WHERE SAP_Customer_Number__c = 'SAP-77777'"
+    );
+    assert.equal(after.totalSize, 1);
+    assert.equal(after.records[0]?.Phone, '777');
+    assert.ok((after.records[0]?.SystemModstamp ?? '') > (before.records[0]?.SystemModstamp ?? ''));
+    // Updated once, found again by its key (now from the override).
+    const again = await emulator.rest(
+      'PATCH',
+      'sobjects/Account/SAP_Customer_Number__c/SAP-77777',
+      {
+        Phone: '778'
+      }
+    );
+    assert.equal((again.body as { created: boolean }).created, false);
+  });
+
+  test('the driver fails or aborts the next query jobs with an errorMessage', async () => {
+    await emulator.driver('POST', 'faults/bulk-query', { object: 'Account' });
+    await emulator.driver('POST', 'faults/bulk-query', {
+      object: 'Contact',
+      state: 'Aborted',
+      message: 'Aborted by an administrator'
+    });
+    const contact = await exportJob(emulator, 'SELECT Id FROM Contact');
+    assert.equal(contact.info.state, 'Aborted');
+    assert.equal(contact.info.errorMessage, 'Aborted by an administrator');
+    const failed = await exportJob(emulator, 'SELECT Id FROM Account');
+    assert.equal(failed.info.state, 'Failed');
+    assert.equal(failed.info.errorMessage, 'Retried more than fifteen times');
+    assert.equal(failed.info.numberRecordsProcessed, 0);
+    const results = await emulator.rest('GET', `jobs/query/${failed.info.id}/results`);
+    assert.equal(results.status, 412);
+    assert.match((results.body as ApiError)[0]?.message ?? '', /Current status: FAILED$/);
+    // Spent: the next job completes, without errorMessage.
+    const next = await exportJob(emulator, 'SELECT Id FROM Account LIMIT 1');
+    assert.equal(next.info.state, 'JobComplete');
+    assert.equal(next.info.errorMessage, undefined);
+
+    await emulator.driver('POST', 'faults/bulk-query', {
+      count: 2,
+      message: 'Failed to process query'
+    });
+    assert.equal(
+      (await emulator.driver<{ bulkQuery: unknown[] }>('GET', 'faults')).bulkQuery.length,
+      1
+    );
+    await emulator.driver('DELETE', 'faults');
+    assert.equal(
+      (await exportJob(emulator, 'SELECT Id FROM Account LIMIT 1')).info.state,
+      'JobComplete'
+    );
+  });
+
+  test('a results request can answer 5xx or be cut short once; the same locator then serves', async () => {
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: 'SELECT Id, Name FROM Account'
+    });
+    const { id } = created.body as JobInfo;
+    await eventually(
+      async () =>
+        ((await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo).state ===
+          'JobComplete' || undefined,
+      'job to complete'
+    );
+    const path = `jobs/query/${id}/results?maxRecords=5000`;
+    const whole = await emulator.rest('GET', path);
+    const locator = whole.headers.get('sforce-locator');
+
+    await emulator.driver('POST', 'faults/bulk-results', { status: 503 });
+    const unavailable = await emulator.rest('GET', path);
+    assert.equal(unavailable.status, 503);
+    assert.equal((unavailable.body as ApiError)[0]?.errorCode, 'SERVER_UNAVAILABLE');
+
+    await emulator.driver('POST', 'faults/bulk-results', { dropAfterBytes: 1000 });
+    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/${path}`, {
+      headers: { authorization: `Bearer ${emulator.accessToken}` }
+    });
+    assert.equal(response.status, 200);
+    await assert.rejects(response.text());
+
+    const again = await emulator.rest('GET', path);
+    assert.equal(again.body, whole.body);
+    assert.equal(again.headers.get('sforce-locator'), locator);
+  });
+
+  test('CSV results read back exactly: quotes, newlines, commas, unicode, spaces, null', async () => {
+    const values = [
+      'He said "hi", then left',
+      'line one\nline two\r\nline three\rend',
+      'a,b,,c',
+      'emoji 🚀👩‍💻 and astral 𝄞',
+      'combining e\u0301 vs \u00e9, ñ and n\u0303',
+      '  leading and trailing spaces  ',
+      '"',
+      '""',
+      ','
+    ];
+    const ids: string[] = [];
+    for (const [i, description] of values.entries()) {
+      const created = await emulator.rest('POST', 'sobjects/Account', {
+        Name: `CSV ${i} ${description}`.slice(0, 255),
+        Description: description
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push((created.body as { id: string }).id);
+    }
+    // An empty string is no value: Salesforce stores no empty text, so it reads back as null.
+    const empty = await emulator.rest('POST', 'sobjects/Account', {
+      Name: 'CSV empty',
+      Description: ''
+    });
+    ids.push((empty.body as { id: string }).id);
+    const rest = await restQuery<{ Id: string; Name: string; Description: string | null }>(
+      emulator,
+      `SELECT Id, Name, Description FROM Account WHERE Id IN ('${ids.join("','")}') ORDER BY Id`
+    );
+    assert.deepEqual(
+      rest.records.map((r) => r.Description),
+      [...values, null]
+    );
+    const { rows } = await exportJob(
+      emulator,
+      `SELECT Id, Name, Description, Phone FROM Account WHERE Id IN ('${ids.join("','")}')`
+    );
+    assert.deepEqual(
+      rows.map((row) => [row.Id, row.Name, row.Description, row.Phone]),
+      rest.records.map((r) => [r.Id, r.Name, r.Description ?? '', ''])
+    );
+    // Null is an empty unquoted field; every value is quoted (so "" is never written for one).
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: `SELECT Description, Phone FROM Account WHERE Id = '${ids[ids.length - 1]}'`
+    });
+    const { id } = created.body as JobInfo;
+    await eventually(
+      async () =>
+        ((await emulator.rest('GET', `jobs/query/${id}`)).body as JobInfo).state ===
+          'JobComplete' || undefined,
+      'job to complete'
+    );
+    assert.equal(
+      (await emulator.rest('GET', `jobs/query/${id}/results`)).body,
+      '"Description","Phone"\n,\n'
+    );
+  });
+
+  test('every REST and Bulk request counts one API call; driver requests none', async () => {
+    const start = emulator.ctx.apiCalls.total();
+    await restQuery(emulator, 'SELECT Id FROM Account ORDER BY Id ASC LIMIT 1');
+    await restQuery(emulator, 'SELECT Id FROM Account ORDER BY Id DESC LIMIT 1');
+    await restQuery(emulator, 'SELECT COUNT() FROM Account');
+    await emulator.driver('GET', 'state');
+    const created = await emulator.rest('POST', 'jobs/query', {
+      operation: 'query',
+      query: 'SELECT Id FROM Account'
+    });
+    const { id } = created.body as JobInfo;
+    await emulator.rest('GET', `jobs/query/${id}`);
+    await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000`);
+    await emulator.rest('GET', `jobs/query/${id}/results?maxRecords=10000&locator=MTAwMDA`);
+    assert.equal(emulator.ctx.apiCalls.total() - start, 7);
+  });
+});
+
+describe('Bulk API 2.0 export planning on 5,000,000 generated rows', () => {
+  const ROWS = 5_000_000;
+  let emulator: TestEmulator;
+  let watermark: string;
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    await emulator.driver('POST', 'datasets/Account', {
+      count: ROWS,
+      template: { Name: 'Generated {i}', AccountNumber: 'G-{i}' },
+      modstamps: { lastDays: 10 }
+    });
+    const now = emulator.ctx.clock.now().getTime();
+    watermark = new Date(now - 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  });
+  after(async () => emulator?.close());
+
+  /** Runs a request, reports its time, and fails it beyond `limitMs` (shared 2-core hosts). */
+  async function timed<T>(
+    label: string,
+    run: () => Promise<T>,
+    t: TestContext,
+    limitMs = 500
+  ): Promise<T> {
+    const started = performance.now();
+    const result = await run();
+    const ms = performance.now() - started;
+    t.diagnostic(`${label}: ${ms.toFixed(1)} ms`);
+    assert.ok(ms < limitMs, `${label} took ${ms.toFixed(0)} ms`);
+    return result;
+  }
+
+  test('chunk planning queries answer at once, and a chunk job reads only its range', async (t) => {
+    const filter = `SystemModstamp > ${watermark}`;
+    const count = await timed(
+      'COUNT() with watermark',
+      () => restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${filter}`),
+      t
+    );
+    assert.ok(Math.abs(count.totalSize - ROWS / 5) <= 10, String(count.totalSize));
+    const first = await timed(
+      'ORDER BY Id ASC LIMIT 1 with watermark',
+      () =>
+        restQuery<{ Id: string }>(
+          emulator,
+          `SELECT Id FROM Account WHERE ${filter} ORDER BY Id ASC LIMIT 1`
+        ),
+      t
+    );
+    const last = await timed(
+      'ORDER BY Id DESC LIMIT 1 with watermark',
+      () =>
+        restQuery<{ Id: string }>(
+          emulator,
+          `SELECT Id FROM Account WHERE ${filter} ORDER BY Id DESC LIMIT 1`
+        ),
+      t
+    );
+    const low = (first.records[0]?.Id ?? '').slice(0, 15);
+    const high = (last.records[0]?.Id ?? '').slice(0, 15);
+    const range = `${filter} AND Id >= '${low}' AND Id <= '${high}'`;
+    const inRange = await timed(
+      'COUNT() with watermark and Id range',
+      () => restQuery(emulator, `SELECT COUNT() FROM Account WHERE ${range}`),
+      t
+    );
+    assert.equal(inRange.totalSize, count.totalSize);
+    // A chunk of 20,000 rows, its upper bound interpolated in base 62 as a planner does, with
+    // a filter the ranges do not cover, read through one job.
+    const chunkHigh = low.slice(0, 8) + toBase62((fromBase62(low.slice(8)) ?? 0) + 20_000, 7);
+    const chunk = await timed(
+      'a 20,000-row chunk job, created to last row read',
+      () =>
+        exportJob(
+          emulator,
+          `SELECT Id, Name FROM Account WHERE ${filter} AND Id >= '${low}' AND Id < '${chunkHigh}' AND Name LIKE 'Generated 40%'`,
+          'query',
+          50_000
+        ),
+      t,
+      3000
+    );
+    const chunkCount = await restQuery(
+      emulator,
+      `SELECT COUNT() FROM Account WHERE Id >= '${low}' AND Id < '${chunkHigh}'`
+    );
+    assert.equal(chunkCount.totalSize, 20_000);
+    assert.ok(
+      chunk.rows.length > 0 && chunk.rows.every((row) => row.Name?.startsWith('Generated 40'))
+    );
   });
 });

@@ -85,6 +85,72 @@ describe('fixtures and datasets', () => {
   });
 });
 
+describe('dataset stamps and faults', () => {
+  test('spreads a dataset over the last days, from/to or refuses bad spreads', async () => {
+    await emulator.driver('POST', 'datasets/Account', {
+      count: 11,
+      template: { Name: 'Spread {i}' },
+      modstamps: { from: '2026-01-01T00:00:00Z', to: '2026-01-11T00:00:00Z' }
+    });
+    const page = await connect().query<{ Name: string; SystemModstamp: string }>(
+      "SELECT Name, SystemModstamp FROM Account WHERE SystemModstamp >= 2026-01-06T00:00:00Z AND Name LIKE 'Spread%'"
+    );
+    assert.deepEqual(
+      page.records.map((r) => [r.Name, r.SystemModstamp]),
+      [5, 6, 7, 8, 9, 10].map((i) => [
+        `Spread ${i}`,
+        `2026-01-${String(1 + i).padStart(2, '0')}T00:00:00.000+0000`
+      ])
+    );
+    await emulator.driver('POST', 'datasets/Account', {
+      count: 3,
+      template: { Name: 'Recent {i}' },
+      modstamps: { lastDays: 1 }
+    });
+    const recent = await connect().query(
+      "SELECT Id FROM Account WHERE SystemModstamp = LAST_N_DAYS:2 AND Name LIKE 'Recent%'"
+    );
+    assert.equal(recent.totalSize, 3);
+    for (const modstamps of [{ from: 'x', to: 'y' }, { lastDays: -1 }, 'soon']) {
+      await assert.rejects(
+        emulator.driver('POST', 'datasets/Account', { count: 1, template: {}, modstamps }),
+        /400/
+      );
+    }
+  });
+
+  test('arms, lists and disarms bulk faults; refuses bad ones', async () => {
+    await emulator.driver('DELETE', 'faults');
+    const armed = await emulator.driver<{ bulkQuery: unknown[]; bulkResults: unknown[] }>(
+      'POST',
+      'faults/bulk-query',
+      { object: 'Account', count: 2 }
+    );
+    assert.deepEqual(armed.bulkQuery, [
+      {
+        object: 'Account',
+        state: 'Failed',
+        message: 'Retried more than fifteen times',
+        remaining: 2
+      }
+    ]);
+    await emulator.driver('POST', 'faults/bulk-results', { dropAfterBytes: 10 });
+    const listed = await emulator.driver<{ bulkResults: unknown[] }>('GET', 'faults');
+    assert.deepEqual(listed.bulkResults, [{ kind: 'drop', afterBytes: 10, remaining: 1 }]);
+    for (const [path, body] of [
+      ['faults/bulk-query', { object: 'Nope__c' }],
+      ['faults/bulk-query', { state: 'JobComplete' }],
+      ['faults/bulk-query', { count: 0 }],
+      ['faults/bulk-results', { status: 404 }],
+      ['faults/bulk-results', { dropAfterBytes: -1 }]
+    ] as const) {
+      await assert.rejects(emulator.driver('POST', path, body), /40\d/);
+    }
+    await emulator.driver('POST', 'reset');
+    assert.deepEqual(await emulator.driver('GET', 'faults'), { bulkQuery: [], bulkResults: [] });
+  });
+});
+
 describe('clock, sessions, counters', () => {
   test('advancing the clock past the token lifetime expires tokens', async () => {
     const conn = connect();

@@ -92,6 +92,21 @@ describe('Salesforce ids', () => {
     assert.deepEqual(parseId('001D000000IqhSLIAZ'), { kind: 'foreign', keyPrefix: '001' });
   });
 
+  it('mints ids that increase in Salesforce order (ASCII order of the 15 characters)', () => {
+    // Around every base-62 digit boundary: 9 -> A, Z -> a, z -> 10, and a 5,000,000-row dataset.
+    const points = [0, 9, 10, 35, 36, 61, 62, 3843, 3844, 238_327, 238_328, 4_999_999];
+    const ascending = (ids: string[]): void => {
+      for (let i = 1; i < ids.length; i++) {
+        const [a, b] = [ids[i - 1] as string, ids[i] as string];
+        assert.ok(to15(a) < to15(b) && a < b, `${a} < ${b}`);
+      }
+    };
+    ascending(points.map((index) => generatedId('001', 3, index)));
+    ascending(points.map((sequence) => newId('001', sequence + 1)));
+    // Later datasets after earlier ones; stored records before generated rows.
+    ascending([newId('001', 10 ** 12), generatedId('001', 0, 5), generatedId('001', 1, 0)]);
+  });
+
   it('has a valid default organization id', () => {
     assert.equal(DEFAULT_ORGANIZATION_ID, '00D000000000001EAA');
     assert.ok(isValidId(DEFAULT_ORGANIZATION_ID));

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createClock } from '../src/clock.ts';
 import { isValidId, newId, to15 } from '../src/ids.ts';
-import type { Clock, Principal, Schema, SfRecord } from '../src/model.ts';
+import type { Clock, Principal, ScanOptions, Schema, SfRecord } from '../src/model.ts';
 import { SalesforceApiError } from '../src/model.ts';
 import { loadSchema } from '../../../toolkit/src/salesforce-schema/index.ts';
 import {
@@ -803,6 +803,153 @@ describe('record store', () => {
       assert.equal(rows, 1_000_000);
       assert.equal(last, '00999999');
       assert.ok(peak < 50 * 1024 * 1024, `heap grew ${Math.round(peak / 1024 / 1024)} MB`);
+    });
+  });
+
+  describe('range scans (Id-range chunks and SystemModstamp watermarks)', () => {
+    const DAY = 86_400_000;
+    type Bound<T> = { value: T; inclusive: boolean };
+    const epoch = (record: SfRecord): number => Date.parse(String(record.SystemModstamp));
+
+    /** What a range scan must yield: a plain scan filtered and sorted the slow way. */
+    function expected(options: ScanOptions): string[] {
+      const inside = <T>(value: T, low?: Bound<T>, high?: Bound<T>): boolean =>
+        (!low || (low.inclusive ? value >= low.value : value > low.value)) &&
+        (!high || (high.inclusive ? value <= high.value : value < high.value));
+      const ids = [...store.scan('Account', { includeDeleted: options.includeDeleted ?? false })]
+        .filter((r) => inside(r.Id, options.idRange?.low, options.idRange?.high))
+        .filter(
+          (r) =>
+            !options.modstampRange ||
+            inside(epoch(r), options.modstampRange.low, options.modstampRange.high)
+        )
+        .map((r) => r.Id);
+      if (options.order === 'idAsc') ids.sort();
+      if (options.order === 'idDesc') ids.sort().reverse();
+      return ids;
+    }
+
+    it('ids of stored and generated rows increase in Salesforce order', () => {
+      const stored = [0, 1, 2].map((i) => store.insert('Account', { Name: `s${i}` }, admin).Id);
+      store.addGeneratedDataset('Account', 4000, (i) => ({ Name: `g${i}` }));
+      store.addGeneratedDataset('Account', 10, (i) => ({ Name: `h${i}` }));
+      const ids = [...store.scan('Account')].map((r) => r.Id);
+      assert.deepEqual(ids.slice(0, 3), stored);
+      // Plain string order is the ASCII order of base-62 digits (0-9 < A-Z < a-z), row index
+      // 61 -> 62 included ('z' -> '10').
+      assert.deepEqual([...ids].sort(), ids);
+      assert.equal(new Set(ids.map(to15)).size, ids.length);
+    });
+
+    it('yields exactly the rows inside Id and stamp ranges, in either Id order', () => {
+      const now = clock.now().getTime();
+      store.insert('Account', { Name: 'stored' }, admin);
+      store.addGeneratedDataset('Account', 1000, (i) => ({ Name: `g${i}` }), {
+        modstamps: { from: new Date(now - 10 * DAY), to: new Date(now - DAY) }
+      });
+      // Rows whose stamps are read one by one (no spread): make sets them.
+      store.addGeneratedDataset('Account', 300, (i) => ({
+        Name: `m${i}`,
+        SystemModstamp: new Date(now - (i % 20) * DAY).toISOString().replace('Z', '+0000')
+      }));
+      const all = [...store.scan('Account')].map((r) => r.Id);
+      // An old row updated (stamp moves to now), another deleted (to the bin).
+      clock.advance(1000);
+      store.update('Account', all[5] as string, { Phone: '1' }, admin);
+      store.delete('Account', all[700] as string, admin);
+      const at = (i: number, inclusive = true): Bound<string> => ({
+        value: (all[i] as string).slice(0, 15),
+        inclusive
+      });
+      const stamp = (days: number, inclusive = false): Bound<number> => ({
+        value: Math.floor((now - days * DAY) / 1000) * 1000,
+        inclusive
+      });
+      const cases: ScanOptions[] = [
+        { idRange: { low: at(100), high: at(600, false) } },
+        { idRange: { low: at(0, false), high: at(1200) } },
+        { modstampRange: { low: stamp(3) } },
+        { modstampRange: { low: stamp(8), high: stamp(2, true) } },
+        { idRange: { low: at(3), high: at(900, false) }, modstampRange: { low: stamp(5) } },
+        { idRange: { low: at(650), high: at(750) }, includeDeleted: true },
+        { modstampRange: { low: stamp(0.5) }, includeDeleted: true }
+      ];
+      for (const options of cases) {
+        for (const order of [undefined, 'idAsc', 'idDesc'] as const) {
+          const scan = { ...options, ...(order ? { order } : {}) };
+          const ids = [...store.scan('Account', scan)].map((r) => r.Id);
+          const want = expected(scan);
+          if (order) assert.deepEqual(ids, want, JSON.stringify(scan));
+          else assert.deepEqual([...ids].sort(), [...want].sort(), JSON.stringify(scan));
+          assert.equal(store.count('Account', scan), want.length, JSON.stringify(scan));
+        }
+      }
+      const updated = [...store.scan('Account', { modstampRange: { low: stamp(0.5) } })];
+      assert.ok(
+        updated.some((r) => r.Id === all[5]),
+        'the updated row left its old place'
+      );
+    });
+
+    it('upserts find generated rows by external id, with or without rowOfKey', () => {
+      store.addGeneratedDataset('Account', 50, (i) => ({
+        Name: `g${i}`,
+        SAP_Customer_Number__c: `G-${i}`
+      }));
+      store.addGeneratedDataset(
+        'Account',
+        50,
+        (i) => ({ Name: `h${i}`, SAP_Customer_Number__c: `H-${i}` }),
+        {
+          rowOfKey: (field, value) =>
+            field === 'SAP_Customer_Number__c' ? Number(value.slice(2)) : undefined
+        }
+      );
+      const scanned = store.upsert(
+        'Account',
+        'SAP_Customer_Number__c',
+        'g-7',
+        { Phone: '1' },
+        admin
+      );
+      const inverted = store.upsert(
+        'Account',
+        'SAP_Customer_Number__c',
+        'H-7',
+        { Phone: '2' },
+        admin
+      );
+      assert.equal(scanned.created, false);
+      assert.equal(inverted.created, false);
+      assert.equal(store.count('Account'), 100);
+      assert.equal(store.get('Account', inverted.id)?.Name, 'h7');
+      // A rowOfKey candidate that does not hold the value is no match.
+      assert.equal(
+        store.upsert('Account', 'SAP_Customer_Number__c', 'H-x', { Name: 'new' }, admin).created,
+        true
+      );
+      assert.deepEqual(
+        store.findByField('Account', 'SAP_Customer_Number__c', 'G-7').map((r) => r.Phone),
+        ['1']
+      );
+    });
+
+    it('spreads stamps non-decreasing over the rows, in whole seconds', () => {
+      const from = new Date('2026-01-01T00:00:00.000Z');
+      const to = new Date('2026-01-03T00:00:00.000Z');
+      store.addGeneratedDataset('Account', 7, (i) => ({ Name: `g${i}` }), {
+        modstamps: { from, to }
+      });
+      const rows = [...store.scan('Account')];
+      assert.equal(rows[0]?.SystemModstamp, '2026-01-01T00:00:00.000+0000');
+      assert.equal(rows[6]?.SystemModstamp, '2026-01-03T00:00:00.000+0000');
+      assert.equal(rows[3]?.SystemModstamp, '2026-01-02T00:00:00.000+0000');
+      assert.equal(rows[3]?.CreatedDate, rows[3]?.LastModifiedDate);
+      const stamps = rows.map(epoch);
+      assert.deepEqual(
+        [...stamps].sort((a, b) => a - b),
+        stamps
+      );
     });
   });
 

@@ -12,6 +12,7 @@ import type { EmulatorContext } from '../model.ts';
 import { authenticate } from '../http/auth.ts';
 import { handleError, sendApiError } from '../http/errors.ts';
 import { uploadTooLarge } from './errors.ts';
+import { bulkFaultsOf } from './faults.ts';
 import { DEFAULT_INGEST_JOB_SETTINGS, IngestJobs, type IngestJobSettings } from './ingest-jobs.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
 import { JobIds } from './job-state.ts';
@@ -38,6 +39,7 @@ const registrations = new WeakMap<EmulatorContext, Set<Registration>>();
 /** Forgets every bulk job of the emulator (for the test driver's reset). */
 export function resetBulkJobs(ctx: EmulatorContext): void {
   for (const registration of registrations.get(ctx) ?? []) registration.clear();
+  bulkFaultsOf(ctx).clear();
 }
 
 /**
@@ -93,6 +95,6 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
     (_request, body, done) => done(null, body)
   );
 
-  registerQueryRoutes(app, queryJobs, ctx.permissions);
+  registerQueryRoutes(app, queryJobs, ctx.permissions, bulkFaultsOf(ctx));
   registerIngestRoutes(app, ingestJobs, ctx.permissions);
 };

@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import type { EmulatorContext, PreparedQuery, Principal } from '../model.ts';
 import { bulkQueryRestriction } from '../soql/index.ts';
 import { cellFormatters, writeQueryCsv, type CellFormatter } from './csv.ts';
+import { bulkFaultsOf } from './faults.ts';
 import {
   deleteNotTerminated,
   invalidJobState,
@@ -99,6 +100,10 @@ interface QueryJob {
   /** Rows the query matched, known once processing has counted them. */
   totalRows?: number;
   cursor?: Cursor;
+  /** Why the job ended Failed / Aborted by itself (job info `errorMessage`). */
+  errorMessage?: string;
+  /** A driver fault this job meets when processing starts (faults.ts). */
+  fault?: { state: 'Failed' | 'Aborted'; message: string };
   /** Mean CSV bytes per row, sampled at the first results request. */
   averageRowBytes?: number;
   timer?: NodeJS.Timeout;
@@ -168,6 +173,8 @@ export class QueryJobs {
       formatters: cellFormatters(ctx.schema, prepared.objectName, prepared.columns),
       createdAt: performance.now()
     };
+    const fault = bulkFaultsOf(this.ctx).takeQueryJob(job.object);
+    if (fault) job.fault = fault;
     this.jobs.set(job.id, job);
     // Every query job created counts against the org's daily allocation (/limits).
     this.ctx.apiCalls.addUsage('DailyBulkV2QueryJobs');
@@ -381,7 +388,8 @@ export class QueryJobs {
       numberRecordsProcessed: job.state === 'JobComplete' ? (job.totalRows ?? 0) : 0,
       retries: 0,
       totalProcessingTime: processingTime(job),
-      isPkChunkingSupported: true
+      isPkChunkingSupported: true,
+      ...(job.errorMessage === undefined ? {} : { errorMessage: job.errorMessage })
     };
   }
 
@@ -393,6 +401,10 @@ export class QueryJobs {
   /** UploadComplete -> InProgress: counts the rows, then completes once the delay is over. */
   private start(job: QueryJob): void {
     if (!startProcessing(job, this.ctx.clock)) return;
+    if (job.fault) {
+      this.end(job, job.fault.state, job.fault.message);
+      return;
+    }
 
     // The row count is the snapshot the results are served from; counting walks the store
     // without building rows (and is immediate for a query without WHERE).
@@ -424,9 +436,15 @@ export class QueryJobs {
   /** A query that throws while running fails the job (the real API gives no message). */
   private fail(job: QueryJob, error: unknown): void {
     if (job.state !== 'InProgress') return;
-    job.state = 'Failed';
+    this.end(job, 'Failed', undefined);
+    this.onFailure?.(job.id, error);
+  }
+
+  /** InProgress -> Failed / Aborted without results, with the job info's `errorMessage`. */
+  private end(job: QueryJob, state: 'Failed' | 'Aborted', message: string | undefined): void {
+    job.state = state;
+    if (message !== undefined) job.errorMessage = message;
     job.finishedAt = performance.now();
     job.systemModstamp = this.ctx.clock.now();
-    this.onFailure?.(job.id, error);
   }
 }

@@ -15,6 +15,16 @@
  *   All or none: 201 `{ids}`, or 400 `{index, errors}` for the first bad record.
  * - `POST /__emulator/datasets/{object}`: `{"count": N, "template": {...}}` registers N
  *   generated rows (no memory until read); `{i}` in a template string becomes the row index.
+ *   Ids increase with the row index. `"modstamps": {"from": iso, "to": iso}` (or
+ *   `{"lastDays": D}`: from D days before the emulator clock to now) spreads CreatedDate,
+ *   LastModifiedDate and SystemModstamp over the rows, non-decreasing with the index.
+ * - `POST /__emulator/faults/bulk-query` `{"object"?, "message"?, "count"?: 1,
+ *   "state"?: "Failed"|"Aborted"}`: the next `count` query jobs (on `object`) end in `state`
+ *   with `errorMessage` (default "Retried more than fifteen times") instead of completing.
+ * - `POST /__emulator/faults/bulk-results` `{"count"?: 1, "status"?: 503}` answers the next
+ *   results requests with that 5xx; `{"count"?: 1, "dropAfterBytes": N}` sends the headers and
+ *   N bytes of the CSV, then drops the connection.
+ * - `GET /__emulator/faults`: what is still armed; `DELETE /__emulator/faults` disarms all.
  * - `POST /__emulator/clock/advance` `{"ms": N}`; `GET /__emulator/clock`.
  * - `GET /__emulator/api-calls`, `POST /__emulator/api-calls/reset`.
  * - `POST /__emulator/sessions` `{"username"?}`: a fresh token for any user (default: the
@@ -27,6 +37,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { controlAccessHook } from '../../../../toolkit/src/loopback.ts';
 import { SalesforceApiError, type EmulatorContext, type SObjectDescribe } from '../model.ts';
 import { resetBulkJobs } from '../bulk/plugin.ts';
+import { bulkFaultsOf, DEFAULT_QUERY_FAILURE } from '../bulk/faults.ts';
 import { handleNotFound, jsonParserError, sendApiError } from '../http/errors.ts';
 import { savepoint } from '../http/rest/atomic.ts';
 import type { QueryCursors } from '../http/rest/query-cursors.ts';
@@ -34,6 +45,43 @@ import { saveErrorOf } from '../http/rest/records.ts';
 
 const MAX_DATASET_ROWS = 50_000_000;
 const MAX_FIXTURES = 10_000;
+const DAY_MS = 86_400_000;
+
+/** A fault's `count`: how many requests or jobs it hits (default 1). */
+function faultCount(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw badRequest('count must be a whole number of at least 1');
+  }
+  return value;
+}
+
+/** A dataset's `modstamps`: `{from, to}` instants or `{lastDays}` up to the emulator clock. */
+function modstampSpread(value: unknown, now: Date): { from: Date; to: Date } | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('modstamps must be {"from", "to"} or {"lastDays"}');
+  }
+  const { from, to, lastDays } = value as Record<string, unknown>;
+  if (lastDays !== undefined) {
+    if (typeof lastDays !== 'number' || !(lastDays > 0)) {
+      throw badRequest('modstamps.lastDays must be a positive number');
+    }
+    return { from: new Date(now.getTime() - lastDays * DAY_MS), to: now };
+  }
+  const start = typeof from === 'string' ? new Date(from) : undefined;
+  const end = typeof to === 'string' ? new Date(to) : undefined;
+  if (
+    !start ||
+    !end ||
+    Number.isNaN(start.getTime()) ||
+    Number.isNaN(end.getTime()) ||
+    end < start
+  ) {
+    throw badRequest('modstamps.from and modstamps.to must be ISO datetimes, from <= to');
+  }
+  return { from: start, to: end };
+}
 
 export interface DriverOptions {
   ctx: EmulatorContext;
@@ -71,6 +119,28 @@ export function templateRow(
       row[name] = typeof value === 'string' ? value.replaceAll('{i}', String(index)) : value;
     }
     return row;
+  };
+}
+
+/**
+ * The inverse of a template for look-ups by external id: a string with `{i}` (`"SAP-{i}"`) tells
+ * which row may hold a value (`"SAP-42"` -> 42); the store checks the row itself.
+ */
+export function templateRowOfKey(
+  template: Record<string, unknown>
+): (field: string, value: string) => number | undefined {
+  const patterns = new Map<string, RegExp>();
+  for (const [name, value] of Object.entries(template)) {
+    if (typeof value !== 'string' || !value.includes('{i}')) continue;
+    const parts = value.split('{i}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    patterns.set(name.toLowerCase(), new RegExp(`^${parts.join('(0|[1-9]\\d*)')}$`, 'i'));
+  }
+  return (field, value) => {
+    const match = patterns.get(field.toLowerCase())?.exec(value);
+    if (!match) return undefined;
+    const index = Number(match[1]);
+    // Every `{i}` of the template is the same number.
+    return match.slice(1).every((group) => Number(group) === index) ? index : undefined;
   };
 }
 
@@ -158,7 +228,7 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
 
       driver.post<{ Params: { object: string } }>('/datasets/:object', async (request, reply) => {
         const object = objectOf(ctx, request.params.object);
-        const { count, template } = bodyObject(request);
+        const { count, template, modstamps } = bodyObject(request);
         if (
           typeof count !== 'number' ||
           !Number.isSafeInteger(count) ||
@@ -180,14 +250,65 @@ export async function driverRoutes(app: FastifyInstance, options: DriverOptions)
             );
           }
         }
-        ctx.store.addGeneratedDataset(
-          object.name,
-          count,
-          templateRow(template as Record<string, unknown>)
-        );
+        const spread = modstampSpread(modstamps, ctx.clock.now());
+        const fields = template as Record<string, unknown>;
+        ctx.store.addGeneratedDataset(object.name, count, templateRow(fields), {
+          ...(spread ? { modstamps: spread } : {}),
+          rowOfKey: templateRowOfKey(fields)
+        });
         return reply
           .code(201)
           .send({ object: object.name, count, total: ctx.store.count(object.name) });
+      });
+
+      driver.post('/faults/bulk-query', async (request) => {
+        const { object, message, count, state } = bodyObject(request);
+        if (object !== undefined && typeof object !== 'string') {
+          throw badRequest('object must be an object API name');
+        }
+        if (object !== undefined) objectOf(ctx, object);
+        if (message !== undefined && (typeof message !== 'string' || message === '')) {
+          throw badRequest('message must be a non-empty string');
+        }
+        if (state !== undefined && state !== 'Failed' && state !== 'Aborted') {
+          throw badRequest('state must be Failed or Aborted');
+        }
+        bulkFaultsOf(ctx).armQueryJob({
+          ...(object === undefined ? {} : { object }),
+          state: state ?? 'Failed',
+          message: message ?? DEFAULT_QUERY_FAILURE,
+          remaining: faultCount(count)
+        });
+        return bulkFaultsOf(ctx).armed();
+      });
+
+      driver.post('/faults/bulk-results', async (request) => {
+        const { count, status, dropAfterBytes } = bodyObject(request);
+        const remaining = faultCount(count);
+        if (dropAfterBytes !== undefined) {
+          if (
+            typeof dropAfterBytes !== 'number' ||
+            !Number.isSafeInteger(dropAfterBytes) ||
+            dropAfterBytes < 0
+          ) {
+            throw badRequest('dropAfterBytes must be a whole number of bytes');
+          }
+          bulkFaultsOf(ctx).armResults({ kind: 'drop', afterBytes: dropAfterBytes, remaining });
+        } else {
+          const code = status ?? 503;
+          if (typeof code !== 'number' || !Number.isInteger(code) || code < 500 || code > 599) {
+            throw badRequest('status must be a 5xx status code');
+          }
+          bulkFaultsOf(ctx).armResults({ kind: 'status', status: code, remaining });
+        }
+        return bulkFaultsOf(ctx).armed();
+      });
+
+      driver.get('/faults', async () => bulkFaultsOf(ctx).armed());
+
+      driver.delete('/faults', async () => {
+        bulkFaultsOf(ctx).clear();
+        return bulkFaultsOf(ctx).armed();
       });
 
       driver.post('/clock/advance', async (request) => {

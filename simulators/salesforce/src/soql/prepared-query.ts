@@ -25,8 +25,9 @@ import {
   type Predicate
 } from './evaluate.ts';
 import type { ValueKind } from './field-kinds.ts';
-import type { ResolvedQuery, ResolvedSelectItem } from './resolved.ts';
+import type { ResolvedCondition, ResolvedQuery, ResolvedSelectItem } from './resolved.ts';
 import { flatRows, outputTree, restRow } from './rows.ts';
+import { idOrder, scanRanges } from './scan-ranges.ts';
 import { orderedWindow } from './window.ts';
 
 /** The API version record urls name when the caller does not say (the emulator's default). */
@@ -141,13 +142,16 @@ export class SoqlPreparedQuery implements PreparedQuery {
     const { resolved } = this;
     if (resolved.aggregation) return this.aggregateRows(options, this.context()).length;
     let total: number;
-    if (!resolved.where) {
-      total = this.store.count(resolved.object.name, scanOptions(options));
+    // A WHERE of Id / SystemModstamp ranges alone is counted from the ranges (no row built).
+    const ranges = scanRanges(resolved);
+    const scan = { ...scanOptions(options), ...ranges.options };
+    if (ranges.rest === undefined) {
+      total = this.store.count(resolved.object.name, scan);
     } else {
-      const predicate = this.predicate(resolved, this.context());
+      const predicate = this.compile(ranges.rest, this.context());
       total = 0;
-      for (const record of this.store.scan(resolved.object.name, scanOptions(options))) {
-        if (predicate?.(record)) total++;
+      for (const record of this.store.scan(resolved.object.name, scan)) {
+        if (predicate(record)) total++;
       }
     }
     total = Math.max(0, total - (resolved.offset ?? 0));
@@ -190,10 +194,8 @@ export class SoqlPreparedQuery implements PreparedQuery {
     return run.rows(resolved.offset, resolved.limit);
   }
 
-  private predicate(query: ResolvedQuery, context: EvalContext): Predicate | undefined {
-    return query.where
-      ? compileCondition(query.where, context, expressionReader(this.lookup))
-      : undefined;
+  private compile(condition: ResolvedCondition, context: EvalContext): Predicate {
+    return compileCondition(condition, context, expressionReader(this.lookup));
   }
 
   /** A query's object, and the filter of its WHERE. */
@@ -201,10 +203,19 @@ export class SoqlPreparedQuery implements PreparedQuery {
     query: ResolvedQuery,
     options: QueryOptions,
     context: EvalContext
-  ): { records: Iterable<SfRecord>; predicate: Predicate | undefined } {
+  ): { records: Iterable<SfRecord>; predicate: Predicate | undefined; ordered: boolean } {
+    // ORDER BY Id alone reads in Id order (a LIMIT 1 stops at the first row), and Id /
+    // SystemModstamp ranges of the WHERE narrow what is read.
+    const order = query.aggregation ? undefined : idOrder(query.orderBy);
+    const ranges = scanRanges(query);
     return {
-      records: this.store.scan(query.object.name, scanOptions(options)),
-      predicate: this.predicate(query, context)
+      records: this.store.scan(query.object.name, {
+        ...scanOptions(options),
+        ...ranges.options,
+        ...(order ? { order } : {})
+      }),
+      predicate: ranges.rest === undefined ? undefined : this.compile(ranges.rest, context),
+      ordered: order !== undefined
     };
   }
 
@@ -214,8 +225,9 @@ export class SoqlPreparedQuery implements PreparedQuery {
     options: QueryOptions,
     context: EvalContext
   ): Iterable<SfRecord> {
-    const { records, predicate } = this.source(query, options, context);
-    return orderedWindow(records, predicate, query, this.lookup);
+    const { records, predicate, ordered } = this.source(query, options, context);
+    const window = ordered ? { ...query, orderBy: [] } : query;
+    return orderedWindow(records, predicate, window, this.lookup);
   }
 }
 

@@ -7,6 +7,15 @@
 import type { SfRecord, SObjectDescribe } from '../model.ts';
 import { generatedId } from '../ids.ts';
 import type { UndoSink } from './table.ts';
+import { formatDatetime } from './values.ts';
+
+/** Dated audit fields a spread stamps (created = last modified for a never-updated row). */
+const STAMP_FIELDS = ['CreatedDate', 'LastModifiedDate', 'SystemModstamp'];
+const DAY_MS = 86_400_000;
+
+function pad2(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
 
 export class GeneratedDataset {
   /** index -> replacement record, or null once deleted. */
@@ -20,7 +29,14 @@ export class GeneratedDataset {
     private readonly make: (index: number) => Record<string, unknown>,
     /** System fields every row carries (IsDeleted, CreatedDate, OwnerId...). */
     private readonly template: Readonly<Record<string, unknown>>,
-    private readonly journal: UndoSink
+    private readonly journal: UndoSink,
+    /**
+     * The SystemModstamp (epoch ms) of row `index` as generated, non-decreasing with the index,
+     * when the dataset spreads its stamps (datasets.ts): lets a watermark become an index range.
+     */
+    readonly modstampAt?: (index: number) => number,
+    /** The candidate row for an external id value (GeneratedDatasetOptions.rowOfKey). */
+    readonly rowOfKey?: (field: string, value: string) => number | undefined
   ) {}
 
   get liveCount(): number {
@@ -31,12 +47,58 @@ export class GeneratedDataset {
     return generatedId(this.object.keyPrefix, this.number, index);
   }
 
-  /** The row as generated (ignoring overrides). */
+  /**
+   * The row as generated (ignoring overrides). A spread of stamps wins over stamps `make` sets,
+   * so the row's SystemModstamp always equals modstampAt (which range scans rely on).
+   */
   generate(index: number): SfRecord {
     const id = this.idOf(index);
-    const record = { Id: id, ...this.template, ...this.make(index) } as SfRecord;
+    const record = {
+      Id: id,
+      ...this.template,
+      ...this.make(index),
+      ...this.stamps(index)
+    } as SfRecord;
     record.Id = id;
     return record;
+  }
+
+  /** The audit dates of a dataset that spreads them (see modstampAt). */
+  private stamps(index: number): Record<string, string> | undefined {
+    if (this.modstampAt === undefined || this.stampFields.length === 0) return undefined;
+    const text = this.stampText(this.modstampAt(index));
+    const stamps: Record<string, string> = {};
+    for (const name of this.stampFields) stamps[name] = text;
+    return stamps;
+  }
+
+  /** The audit date fields the object has, stamped per row when modstampAt is set. */
+  private get stampFields(): string[] {
+    this.stampFieldsCache ??= STAMP_FIELDS.filter((name) =>
+      this.object.fields.some((field) => field.name === name)
+    );
+    return this.stampFieldsCache;
+  }
+
+  private stampFieldsCache: string[] | undefined;
+  private stampDay = Number.NaN;
+  private stampDayText = '';
+
+  /**
+   * formatDatetime for whole-second instants, with the date part kept per day: consecutive
+   * rows share a day, and Date#toISOString per row would dominate a scan.
+   */
+  private stampText(ms: number): string {
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.stampDay) {
+      this.stampDay = day;
+      this.stampDayText = formatDatetime(new Date(day * DAY_MS)).slice(0, 11);
+    }
+    const seconds = Math.floor((ms - day * DAY_MS) / 1000);
+    const hh = Math.floor(seconds / 3600);
+    const mm = Math.floor((seconds % 3600) / 60);
+    const ss = seconds % 60;
+    return `${this.stampDayText}${pad2(hh)}:${pad2(mm)}:${pad2(ss)}.000+0000`;
   }
 
   /** The live row at `index`, or undefined when it was deleted or is out of range. */

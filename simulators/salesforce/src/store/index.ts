@@ -73,8 +73,14 @@ export function createRecordStore(
     findByField: (objectName, fieldName, value) =>
       findByField(registry, objectName, fieldName, value),
 
-    addGeneratedDataset: (objectName, count, make) =>
-      addGeneratedDataset(registry, clock, options.systemUserId, { objectName, count, make }),
+    addGeneratedDataset: (objectName, count, make, datasetOptions) =>
+      addGeneratedDataset(
+        registry,
+        clock,
+        options.systemUserId,
+        { objectName, count, make },
+        datasetOptions
+      ),
 
     savepoint: () => savepoints.take(),
     onInsert: (listener) => events.onInsert(listener),

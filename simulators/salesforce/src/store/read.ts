@@ -2,16 +2,12 @@
  * Reads: by id, by field value, and lazy scans and counts that never copy a table. Generated
  * rows read like stored ones; the recycle bin only shows through scans with includeDeleted.
  */
-import type { SfRecord, SObjectDescribe } from '../model.ts';
+import type { ScanOptions, SfRecord, SObjectDescribe } from '../model.ts';
 import { normalizeId } from '../ids.ts';
 import { findByKey } from './keys.ts';
+import { isRestricted, restrictedCount, restrictedScan } from './ranges.ts';
 import type { TableRegistry } from './registry.ts';
 import type { ObjectTable } from './table.ts';
-
-export interface ScanOptions {
-  includeDeleted?: boolean;
-  fromIndex?: number;
-}
 
 export function getRecord(
   registry: TableRegistry,
@@ -47,6 +43,7 @@ export function scanRecords(
   const object = registry.schema.getObject(objectName);
   if (object === undefined) return [];
   const table = registry.tableFor(object);
+  if (isRestricted(options)) return { [Symbol.iterator]: () => restrictedScan(table, options) };
   return {
     [Symbol.iterator]: () =>
       scanTable(table, options.includeDeleted ?? false, options.fromIndex ?? 0)
@@ -56,11 +53,12 @@ export function scanRecords(
 export function countRecords(
   registry: TableRegistry,
   objectName: string,
-  options: { includeDeleted?: boolean } = {}
+  options: ScanOptions = {}
 ): number {
   const object = registry.schema.getObject(objectName);
   if (object === undefined) return 0;
   const table = registry.tableFor(object);
+  if (isRestricted(options)) return restrictedCount(table, options);
   table.compact();
   const live = table.storedCount + table.generatedCount;
   return options.includeDeleted ? live + table.bin.length : live;
@@ -76,9 +74,10 @@ export function findByField(
   const field = object === undefined ? undefined : registry.schema.getField(object, fieldName);
   if (object === undefined || field === undefined) return [];
   const table = registry.tableFor(object);
-  return findByKey(registry, object, field, value)
-    .map((id) => table.get(id))
-    .filter((record): record is SfRecord => record !== undefined);
+  return findByKey(registry, object, field, value).flatMap((id) => {
+    const location = registry.locate(table, id);
+    return location === undefined || location.kind === 'deleted' ? [] : [location.record];
+  });
 }
 
 /**

@@ -49,7 +49,9 @@ export class TableRegistry {
     object: SObjectDescribe,
     count: number,
     make: (index: number) => Record<string, unknown>,
-    template: Readonly<Record<string, unknown>>
+    template: Readonly<Record<string, unknown>>,
+    modstampAt?: (index: number) => number,
+    rowOfKey?: (field: string, value: string) => number | undefined
   ): void {
     const dataset = new GeneratedDataset(
       this.nextDataset,
@@ -57,7 +59,9 @@ export class TableRegistry {
       count,
       make,
       template,
-      this.journal
+      this.journal,
+      modstampAt,
+      rowOfKey
     );
     // Validates the dataset number and row range once, up front.
     if (count > 0) dataset.idOf(count - 1);

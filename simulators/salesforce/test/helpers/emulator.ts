@@ -20,7 +20,7 @@ export interface TestEmulator extends RunningEmulator {
    * Calls a `/__emulator/...` route (with the driver secret, when the emulator has one) and
    * returns the parsed JSON (throws on a non-2xx answer).
    */
-  driver<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  driver<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /** An authenticated REST call under `/services/data/v65.0` (or an absolute path). */
   rest(
     method: string,
@@ -41,7 +41,11 @@ export async function startTestEmulator(options: StartEmulatorOptions = {}): Pro
     ...options
   });
 
-  async function driver<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function driver<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown
+  ): Promise<T> {
     const response = await fetch(`${emulator.instanceUrl}/__emulator/${path.replace(/^\/+/, '')}`, {
       method,
       headers: {
