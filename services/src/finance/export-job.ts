@@ -305,7 +305,11 @@ export function describeSummary(summary: ExportSummary): string {
 /** A new run: the window, the Id ranges, the jobs' queries. */
 async function planRun(options: ExportJobOptions): Promise<ExportRun> {
   const { pool, mapping, query, salesforce, settings } = options;
-  const now = options.now?.() ?? new Date();
+  // The window is cut on Salesforce's clock (the Date of its last answer: the kill switch read
+  // just before), not this machine's: a service clock running ahead of the org's by more than
+  // the lag would put rows still to change inside this window, and the next run would start
+  // after them.
+  const now = options.now?.() ?? salesforce.rest.connection.serverTime() ?? new Date();
   const until = floorToSecond(new Date(now.getTime() - settings.lagMs));
   const watermark =
     options.mode === 'incremental'

@@ -179,6 +179,29 @@ describe('Finance export', () => {
     }
   });
 
+  test("the window is cut on Salesforce's clock, not this machine's", async () => {
+    const [account] = await lab.accounts(1);
+    await lab.billingAccounts(10, [account as string]);
+    await lab.export();
+    // The org's clock runs an hour ahead of this machine's: a window ending at the local "now"
+    // would leave out the change below, and the next run would start after it.
+    await lab.org.emulator.driver('POST', 'clock/advance', { ms: 3_600_000 });
+    const [row] = await lab.financeRows();
+    await lab.admin.rest.updateMany('Billing_Account__c', [
+      { Id: row?.salesforce_id as string, Cost_Center__c: 'CC-CLOCK' }
+    ]);
+    await lab.org.emulator.driver('POST', 'clock/advance', { ms: 1_000 });
+
+    const next = await lab.export();
+    assert.equal(next.records, 1);
+    assert.ok(next.until.getTime() > Date.now() + 3_000_000, "until is the org's time");
+    const after = await lab.financeRows();
+    assert.equal(
+      after.find((r) => r.salesforce_id === row?.salesforce_id)?.cost_center,
+      'CC-CLOCK'
+    );
+  });
+
   test('a parallel Id-range run gives exactly what one job gives', async () => {
     const accounts = await lab.accounts(4);
     await lab.billingAccounts(20_000, accounts);

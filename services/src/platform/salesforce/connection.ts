@@ -90,6 +90,12 @@ export interface SalesforceConnection {
   close(): void;
   /** The parsed JSON answer (undefined for 204 / empty bodies). */
   requestJson<T>(request: SalesforceRequest): Promise<T>;
+  /**
+   * Salesforce's clock: the `Date` header of the last answer plus the time since it came
+   * (whole seconds, so never ahead of the org by more than the network delay); undefined before
+   * any answer. For windows that must be cut on the org's clock, not this machine's.
+   */
+  serverTime(): Date | undefined;
 }
 
 /** What the retry loop needs of an answer, whichever transport carried it. */
@@ -138,6 +144,11 @@ export function createSalesforceConnection(
   const timeoutMs = options.requestTimeoutMs ?? 120_000;
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const logger = options.logger;
+  let serverDate: { at: number; date: number } | undefined;
+  const observeDate = (header: string | null) => {
+    const date = header === null ? NaN : Date.parse(header);
+    if (Number.isFinite(date)) serverDate = { at: performance.now(), date };
+  };
 
   const dataPath = (suffix: string) =>
     `/services/data/v${apiVersion}/${suffix.replace(/^\/+/, '')}`;
@@ -225,6 +236,7 @@ export function createSalesforceConnection(
         throw failure;
       }
       meter.observeLimitInfo(answer.header('sforce-limit-info'));
+      observeDate(answer.header('date'));
       if (answer.status >= 200 && answer.status < 300) {
         meter.record(op, 'ok');
         return answer;
@@ -351,6 +363,10 @@ export function createSalesforceConnection(
       const response = await request(req);
       const text = await response.text();
       return (text === '' ? undefined : JSON.parse(text)) as T;
+    },
+    serverTime() {
+      if (!serverDate) return undefined;
+      return new Date(serverDate.date + (performance.now() - serverDate.at));
     }
   };
 }

@@ -91,6 +91,13 @@ export async function buildHttpApp(
   // Bad JSON is Salesforce's JSON_PARSER_ERROR.
   parseJsonBodies(app, jsonParserError);
 
+  // The org's clock on every answer (HTTP `Date`), as a real org's servers stamp theirs: clients
+  // that take "now" from Salesforce (the Finance export's window) see the emulator's clock,
+  // advanced by the driver or not.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('date', ctx.clock.now().toUTCString());
+  });
+
   // An unsupported API version is an unknown resource, before anything else is checked.
   app.addHook('onRequest', async (request) => {
     if (versionInPath(request.url) === undefined) throw notFound();
