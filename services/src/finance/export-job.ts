@@ -227,11 +227,12 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
   }
 
   try {
-    await loadChunks(
-      options,
-      run,
-      ordered.map((c) => quoteName(c.column))
-    );
+    await loadChunks(options, run, {
+      columns: ordered.map((c) => quoteName(c.column)),
+      forceNull: ordered
+        .filter((c) => c.type !== 'text' && c.type !== 'id')
+        .map((c) => quoteName(c.column))
+    });
     const durationMs = performance.now() - started;
     const { merged } = await mergeRun(pool, mapping, run, spentCalls(), durationMs);
     const done = (await readRun(pool, run.id)) as ExportRun;
@@ -394,10 +395,16 @@ async function edgeOfAll(
 }
 
 /** Every chunk not done, `concurrency` at a time; the first failure stops the others. */
+/** The staging table's columns in the CSV's order, and those COPY reads empty as NULL. */
+interface StageColumns {
+  columns: string[];
+  forceNull: string[];
+}
+
 async function loadChunks(
   options: ExportJobOptions,
   run: ExportRun,
-  stageColumns: string[]
+  stageColumns: StageColumns
 ): Promise<void> {
   const chunks = await readChunks(options.pool, run.id);
   options.progress?.start({
@@ -434,7 +441,7 @@ async function loadChunk(
   options: ExportJobOptions,
   run: ExportRun,
   chunk: ExportChunk,
-  stageColumns: string[],
+  stageColumns: StageColumns,
   signal: AbortSignal
 ): Promise<void> {
   const { pool, salesforce, settings, logger } = options;
@@ -473,7 +480,8 @@ async function loadChunk(
           });
           const { rows } = await loadPage(pool, page, {
             stage,
-            columns: stageColumns,
+            columns: stageColumns.columns,
+            forceNull: stageColumns.forceNull,
             header: options.query.columns,
             runId: run.id,
             chunkNo: chunk.chunkNo

@@ -497,9 +497,7 @@ export function composeCondition(query: ExportQuery, range: ChunkRange): string 
   if (range.since && range.since.getTime() > range.until.getTime()) {
     throw new RangeError('The export window starts after it ends (since > until)');
   }
-  const conditions: string[] = [];
-  if (range.since) conditions.push(`SystemModstamp > ${soqlDateTime(range.since)}`);
-  conditions.push(`SystemModstamp <= ${soqlDateTime(range.until)}`);
+  const conditions = [windowCondition(query, range)];
   for (const [id, operator] of [
     [range.idFrom, '>='],
     [range.idTo, '<']
@@ -513,6 +511,35 @@ export function composeCondition(query: ExportQuery, range: ChunkRange): string 
   if (!ast.whereSpan) return added;
   const { start, end } = ast.whereSpan;
   return `${added} AND (${soql.slice(start, end)})`;
+}
+
+/**
+ * The parents whose fields the query selects (`Account__r` for `Account__r.Name`,
+ * `Account__r.Owner` too for `Account__r.Owner.Email`).
+ */
+export function selectedParents(query: ExportQuery): string[] {
+  const parents = new Set<string>();
+  for (const column of query.columns) {
+    const segments = column.split('.');
+    for (let i = 1; i < segments.length; i++) parents.add(segments.slice(0, i).join('.'));
+  }
+  return [...parents];
+}
+
+/**
+ * Which rows changed in the window: the row's own SystemModstamp, or, for an incremental run,
+ * the SystemModstamp of a parent whose fields it exports. Renaming an Account does not touch its
+ * billing accounts' SystemModstamp, yet `Account__r.Name` in Finance must follow.
+ */
+function windowCondition(query: ExportQuery, range: ChunkRange): string {
+  const until = soqlDateTime(range.until);
+  if (!range.since) return `SystemModstamp <= ${until}`;
+  const since = soqlDateTime(range.since);
+  const changed = (prefix: string) =>
+    `(${prefix}SystemModstamp > ${since} AND ${prefix}SystemModstamp <= ${until})`;
+  const parents = selectedParents(query);
+  if (parents.length === 0) return `SystemModstamp > ${since} AND SystemModstamp <= ${until}`;
+  return `(${[changed(''), ...parents.map((parent) => changed(`${parent}.`))].join(' OR ')})`;
 }
 
 /**

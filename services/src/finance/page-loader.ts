@@ -92,6 +92,12 @@ export interface LoadPageOptions {
   columns: readonly string[];
   /** The query's columns, as the header must name them. */
   header: readonly string[];
+  /**
+   * Non-text staging columns (quoted names): an empty field loads as NULL whether or not it is
+   * quoted. Salesforce writes null as an empty unquoted field; this keeps a number, date or
+   * boolean column safe should a page quote an empty value (`""` is not a number).
+   */
+  forceNull?: readonly string[];
   runId: number;
   chunkNo: number;
 }
@@ -110,8 +116,13 @@ export async function loadPage(
   let released = false;
   try {
     await client.query('BEGIN');
+    const forceNull = options.forceNull?.length
+      ? `, FORCE_NULL (${options.forceNull.join(', ')})`
+      : '';
     const copy = client.query(
-      copyFrom(`COPY ${options.stage} (${options.columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)
+      copyFrom(
+        `COPY ${options.stage} (${options.columns.join(', ')}) FROM STDIN WITH (FORMAT csv${forceNull})`
+      )
     );
     await pipeline(Readable.from(csvRowsAfterHeader(page.body, options.header)), copy);
     const rows = Number(copy.rowCount);

@@ -108,6 +108,23 @@ describe('Finance export', () => {
     assert.equal(third.pages, 1);
   });
 
+  test("renaming an Account re-exports its billing accounts' account name (and no others)", async () => {
+    const accounts = await lab.accounts(2);
+    await lab.billingAccounts(40, accounts);
+    await lab.export();
+    await nextSecond();
+    await lab.admin.rest.updateMany('Account', [
+      { Id: accounts[0] as string, Name: 'Renamed Ltd' }
+    ]);
+    await nextSecond();
+
+    const next = await lab.export();
+    assert.equal(next.records, 20, "only the renamed account's billing accounts");
+    const rows = await lab.financeRows();
+    assert.equal(rows.filter((r) => r.account_name === 'Renamed Ltd').length, 20);
+    assert.equal(rows.filter((r) => r.account_name === 'Customer 2').length, 20);
+  });
+
   test("a Failed job ends the run with Salesforce's message; the watermark does not move", async () => {
     const accounts = await lab.accounts(1);
     await lab.billingAccounts(100, accounts);

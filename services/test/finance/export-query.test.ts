@@ -23,6 +23,8 @@ import {
 
 const FIELDS = 'Id, Name, Status__c, Balance__c, Account__r.Name, SystemModstamp';
 const BASE = `SELECT ${FIELDS} FROM Billing_Account__c`;
+/** Without parent fields: the window is the row's own SystemModstamp. */
+const OWN = 'SELECT Id, Name, Status__c, Balance__c, SystemModstamp FROM Billing_Account__c';
 
 function refusal(soql: string, options = {}): ExportQueryError {
   try {
@@ -274,24 +276,24 @@ describe('composeChunkQuery', () => {
   });
 
   it('adds a WHERE clause where there is none, before the clauses that follow it', () => {
-    const query = parseExportQuery(`${BASE} USING SCOPE everything`);
+    const query = parseExportQuery(`${OWN} USING SCOPE everything`);
     assert.equal(
       composeChunkQuery(query, { since, until, idFrom, idTo }),
-      `${BASE} USING SCOPE everything WHERE SystemModstamp > 2026-12-06T02:00:00Z AND ` +
+      `${OWN} USING SCOPE everything WHERE SystemModstamp > 2026-12-06T02:00:00Z AND ` +
         `SystemModstamp <= 2026-12-07T02:00:00Z AND Id >= '${idFrom}' AND Id < '${idTo}'`
     );
     assert.equal(
-      composeChunkQuery(parseExportQuery(BASE), { until }),
-      `${BASE} WHERE SystemModstamp <= 2026-12-07T02:00:00Z`
+      composeChunkQuery(parseExportQuery(OWN), { until }),
+      `${OWN} WHERE SystemModstamp <= 2026-12-07T02:00:00Z`
     );
   });
 
   it('keeps the original WHERE in parentheses, so its OR stays inside', () => {
-    const query = parseExportQuery(`${BASE}\nWHERE Status__c = 'Open' OR Balance__c > 0\n`);
+    const query = parseExportQuery(`${OWN}\nWHERE Status__c = 'Open' OR Balance__c > 0\n`);
     const composed = composeChunkQuery(query, { since, until, idFrom });
     assert.equal(
       composed,
-      `${BASE}\nWHERE SystemModstamp > 2026-12-06T02:00:00Z AND SystemModstamp <= ` +
+      `${OWN}\nWHERE SystemModstamp > 2026-12-06T02:00:00Z AND SystemModstamp <= ` +
         `2026-12-07T02:00:00Z AND Id >= '${idFrom}' AND (Status__c = 'Open' OR Balance__c > 0)\n`
     );
     const where = parseSoql(composed).where;
@@ -299,6 +301,21 @@ describe('composeChunkQuery', () => {
     if (where?.kind !== 'and') return;
     assert.equal(where.operands.length, 4);
     assert.equal(where.operands[3]?.kind, 'or');
+  });
+
+  it('widens an incremental window to the parents whose fields it exports', () => {
+    const query = parseExportQuery(`${BASE} WHERE Status__c = 'Open'`);
+    assert.equal(
+      composeChunkQuery(query, { since, until }),
+      `${BASE} WHERE ((SystemModstamp > 2026-12-06T02:00:00Z AND SystemModstamp <= ` +
+        `2026-12-07T02:00:00Z) OR (Account__r.SystemModstamp > 2026-12-06T02:00:00Z AND ` +
+        `Account__r.SystemModstamp <= 2026-12-07T02:00:00Z)) AND (Status__c = 'Open')`
+    );
+    // A full run takes every row up to its end, whatever its parents did.
+    assert.equal(
+      composeChunkQuery(query, { until }),
+      `${BASE} WHERE SystemModstamp <= 2026-12-07T02:00:00Z AND (Status__c = 'Open')`
+    );
   });
 
   it('re-parses to the same export, and Bulk API 2.0 (the emulator) accepts it', () => {
