@@ -51,6 +51,7 @@ import { planIdRanges } from './id-ranges.ts';
 import { columnsInQueryOrder, type FinanceMapping } from './mapping.ts';
 import { loadPage, PageLoadError } from './page-loader.ts';
 import type { ExportProgress } from './progress.ts';
+import { isDataError, refusedRecordId, RowRefusedError } from './refused-row.ts';
 import { readLastSlot } from './schedule.ts';
 import { checkTargetTable } from './target-table.ts';
 
@@ -100,6 +101,8 @@ export interface ExportSummary {
   chunks: number;
   records: number;
   merged: number;
+  /** Finance rows a full run flagged deleted (no longer returned by Salesforce). */
+  reconciled: number;
   pages: number;
   apiCalls: number;
   durationMs: number;
@@ -157,11 +160,9 @@ function isFinal(error: unknown): boolean {
   if (error instanceof BulkJobFailedError) return true;
   // Results whose columns are not the query's: the same on every try.
   if (error instanceof PageLoadError && !error.retryable) return true;
-  // A value the Finance table refuses (SQLSTATE class 22 data exception, 23 constraint): the
-  // same page fails the same way every time, so the run ends with PostgreSQL's message, which
-  // names the column, the value and the line of the page.
-  const sqlState = (error as { code?: unknown }).code;
-  if (typeof sqlState === 'string' && /^2[23][0-9A-Z]{3}$/.test(sqlState)) return true;
+  // A value the Finance table refuses: the same page fails the same way every time, so the run
+  // ends with PostgreSQL's message (column, value, line) and the record it is about.
+  if (isDataError(error)) return true;
   // A query job refused at creation (400 INVALIDJOB / MALFORMED_QUERY / API_ERROR...).
   return error instanceof SalesforceError && error.status === 400;
 }
@@ -234,7 +235,7 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
         .map((c) => quoteName(c.column))
     });
     const durationMs = performance.now() - started;
-    const { merged } = await mergeRun(pool, mapping, run, spentCalls(), durationMs);
+    const { merged, reconciled } = await mergeRun(pool, mapping, run, spentCalls(), durationMs);
     const done = (await readRun(pool, run.id)) as ExportRun;
     const summary: ExportSummary = {
       runId: done.id,
@@ -246,6 +247,7 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
       chunks: done.chunks,
       records: done.records,
       merged,
+      reconciled,
       pages: done.pages,
       apiCalls: done.apiCalls,
       durationMs: done.durationMs ?? Math.round(durationMs),
@@ -278,7 +280,16 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
     await writeIntegrationLog(
       salesforce.rest,
       FINANCE_SCENARIO,
-      [{ severity: 'ERROR', reference: `finance-run-${run.id}`, message }],
+      [
+        {
+          severity: 'ERROR',
+          reference: `finance-run-${run.id}`,
+          message,
+          ...(error instanceof RowRefusedError && error.recordId
+            ? { recordId: error.recordId }
+            : {})
+        }
+      ],
       logger
     );
     throw new ExportFailedError(run.id, message, { cause: error });
@@ -298,7 +309,7 @@ export function describeSummary(summary: ExportSummary): string {
     : `every row up to ${summary.until.toISOString()}`;
   return [
     `Finance export run ${summary.runId} (${summary.mode}${summary.resumed ? ', resumed' : ''}) succeeded: ${window}.`,
-    `${summary.records.toLocaleString('en-US')} rows in ${summary.pages} pages of ${summary.chunks} Bulk API 2.0 job(s); ${summary.merged.toLocaleString('en-US')} rows written to Finance.`,
+    `${summary.records.toLocaleString('en-US')} rows in ${summary.pages} pages of ${summary.chunks} Bulk API 2.0 job(s); ${summary.merged.toLocaleString('en-US')} rows written to Finance${summary.reconciled > 0 ? `, ${summary.reconciled.toLocaleString('en-US')} no longer in Salesforce flagged deleted` : ''}.`,
     `${summary.apiCalls} API calls, ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.attempts} attempt(s).`
   ].join(' ');
 }
@@ -448,6 +459,20 @@ async function loadChunk(
   const bulk = salesforce.bulkQuery;
   const stage = stageTable(options.mapping, run.id);
   let restarted = false;
+  const refused = async (
+    error: Error & { code: string; where?: string },
+    jobId: string,
+    locator: string | undefined
+  ) => {
+    const recordId = await refusedRecordId(
+      pool,
+      bulk,
+      jobId,
+      { locator, maxRecords: settings.pageSize, gzip: settings.gzip },
+      { stage, ...stageColumns }
+    ).catch(() => undefined);
+    return new RowRefusedError(error, recordId);
+  };
   for (;;) {
     try {
       let jobId = chunk.jobId;
@@ -491,6 +516,7 @@ async function loadChunk(
           chunk = { ...chunk, nextLocator: locator ?? null, done: locator === undefined };
           failures = 0;
         } catch (error) {
+          if (isDataError(error)) throw await refused(error, jobId, locator);
           // The page's transaction rolled back: read it again from its locator.
           if (signal.aborted || isGone(error) || !isRetryable(error)) throw error;
           if (++failures > settings.pageRetries) throw error;

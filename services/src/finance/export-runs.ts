@@ -311,7 +311,26 @@ const mergeSql = (mapping: FinanceMapping, stage: string): string => {
 
 export interface MergeResult {
   merged: number;
+  /** Rows a full run flagged deleted because Salesforce no longer returns them. */
+  reconciled: number;
 }
+
+/**
+ * After a full run with deletions mapped: Finance rows the export no longer returns are flagged
+ * deleted. queryAll returns deleted rows only while they are in the recycle bin, which is
+ * emptied by admins, after 15 days, or early when it is full: a row purged before a night saw it
+ * is caught here. (With a WHERE in the mapping, a row that left the filter is flagged too: it is
+ * no longer exported either.)
+ */
+const reconcileSql = (mapping: FinanceMapping, stage: string, deletedColumn: string): string => {
+  const id = quoteName(mapping.idColumn);
+  const modstamp = quoteName(mapping.modstampColumn);
+  const deleted = quoteName(deletedColumn);
+  return `UPDATE ${targetTable(mapping)} AS t
+      SET ${deleted} = true, exported_run_id = $1, exported_at = now()
+    WHERE NOT t.${deleted} AND t.${modstamp} <= $2
+      AND NOT EXISTS (SELECT 1 FROM ${stage} AS s WHERE s.${id} = t.${id})`;
+};
 
 /**
  * Staging into the Finance table, the watermark, the run's end and the staging table's drop, in
@@ -329,6 +348,13 @@ export async function mergeRun(
   try {
     await client.query('BEGIN');
     const merged = await client.query(mergeSql(mapping, stage), [run.id]);
+    const reconciled =
+      run.mode === 'full' && mapping.deletedColumn
+        ? await client.query(reconcileSql(mapping, stage, mapping.deletedColumn), [
+            run.id,
+            run.until
+          ])
+        : undefined;
     await client.query(
       `INSERT INTO finance.export_watermarks (target, object, system_modstamp, run_id)
        VALUES ($1, $2, $3, $4)
@@ -356,7 +382,7 @@ export async function mergeRun(
     );
     await client.query(`DROP TABLE ${stage}`);
     await client.query('COMMIT');
-    return { merged: merged.rowCount ?? 0 };
+    return { merged: merged.rowCount ?? 0, reconciled: reconciled?.rowCount ?? 0 };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -70,6 +70,8 @@ export interface FinanceMapping {
   /** The columns holding the record Id and SystemModstamp. */
   idColumn: string;
   modstampColumn: string;
+  /** The column holding IsDeleted (with includeDeleted). */
+  deletedColumn?: string;
 }
 
 export class MappingError extends Error {
@@ -121,8 +123,9 @@ export function parseMapping(document: unknown, file: string): FinanceMapping {
     'datetime',
     'the incremental watermark and the merge (newest wins) read it'
   );
+  let deleted: MappedColumn | undefined;
   if (includeDeleted) {
-    required(
+    deleted = required(
       file,
       columns,
       'IsDeleted',
@@ -138,7 +141,8 @@ export function parseMapping(document: unknown, file: string): FinanceMapping {
     target: { schema, table, qualified: `${schema}.${table}` },
     columns,
     idColumn: id.column,
-    modstampColumn: modstamp.column
+    modstampColumn: modstamp.column,
+    ...(deleted ? { deletedColumn: deleted.column } : {})
   };
 }
 

@@ -125,6 +125,29 @@ describe('Finance export', () => {
     assert.equal(rows.filter((r) => r.account_name === 'Customer 2').length, 20);
   });
 
+  test('a full run flags Finance rows Salesforce no longer returns (purged from the recycle bin)', async () => {
+    const [account] = await lab.accounts(1);
+    await lab.billingAccounts(30, [account as string]);
+    const first = await lab.export();
+    assert.equal(first.reconciled, 0);
+    // A row Finance holds that Salesforce no longer has at all (deleted and purged before a
+    // night saw it): queryAll cannot return it, so only a full run can notice.
+    await lab.db.pool.query(
+      `INSERT INTO finance.billing_account (salesforce_id, system_modstamp, account_number,
+         exported_run_id, exported_at)
+       VALUES ('a00Em0000000zzzAAA', now() - interval '1 day', 'BA-purged', 0, now())`
+    );
+    await nextSecond();
+
+    const incremental = await lab.export();
+    assert.equal(incremental.reconciled, 0, 'an incremental run cannot tell');
+    const full = await lab.export({ mode: 'full' });
+    assert.equal(full.reconciled, 1);
+    const rows = await lab.financeRows();
+    assert.equal(rows.find((r) => r.account_number === 'BA-purged')?.is_deleted, true);
+    assert.equal(rows.filter((r) => r.is_deleted).length, 1, 'the others stay');
+  });
+
   test("a Failed job ends the run with Salesforce's message; the watermark does not move", async () => {
     const accounts = await lab.accounts(1);
     await lab.billingAccounts(100, accounts);
@@ -163,9 +186,22 @@ describe('Finance export', () => {
     assert.equal((await lab.financeRows())[0]?.balance, '1.00');
   });
 
-  test('a value the Finance table refuses ends the run with the column and value named', async () => {
+  test('a value the Finance table refuses ends the run, logged on the record it is about', async () => {
     const [account] = await lab.accounts(1);
-    await lab.org.fixtures('Billing_Account__c', [
+    // Rows before it carry line breaks: the line PostgreSQL names is not the row's number.
+    const [, , longId = ''] = await lab.org.fixtures('Billing_Account__c', [
+      {
+        Name: 'First',
+        Account__c: account,
+        Billing_Account_Number__c: 'BA-1',
+        Finance_Notes__c: 'a\nb\nc'
+      },
+      {
+        Name: 'Second',
+        Account__c: account,
+        Billing_Account_Number__c: 'BA-2',
+        Finance_Notes__c: 'd\ne'
+      },
       {
         Name: 'Long',
         Account__c: account,
@@ -189,6 +225,16 @@ describe('Finance export', () => {
         'not resumed forever'
       );
       assert.equal(await readWatermark(lab.db.pool, 'finance.billing_account'), undefined);
+      // On the billing account's own page: integrationLogList lists logs by Record_Id__c.
+      const logs = await lab.admin.rest.queryRecords<{
+        Record_Id__c: string | null;
+        Message__c: string;
+      }>(
+        "SELECT Record_Id__c, Message__c FROM Integration_Log__c WHERE Source__c = 'FinanceExport' AND Severity__c = 'ERROR'"
+      );
+      assert.equal(logs.length, 1);
+      assert.equal(logs[0]?.Record_Id__c?.slice(0, 15), longId.slice(0, 15));
+      assert.match(logs[0]?.Message__c ?? '', /CC-123456789/);
     } finally {
       await lab.db.pool.query(
         'ALTER TABLE finance.billing_account ALTER COLUMN cost_center TYPE text'
