@@ -35,13 +35,10 @@ import {
   ExportSwitchedOffError,
   runExport
 } from '../../services/src/finance/export-job.ts';
-import { ExportQueryError, parseExportQuery } from '../../services/src/finance/export-query.ts';
+import { ExportQueryError } from '../../services/src/finance/export-query.ts';
 import { endRun, findRunningRun, recentRuns } from '../../services/src/finance/export-runs.ts';
-import {
-  columnsInQueryOrder,
-  loadMapping,
-  MappingError
-} from '../../services/src/finance/mapping.ts';
+import { MappingError } from '../../services/src/finance/mapping.ts';
+import { prepareExport, type PreparedExport } from '../../services/src/finance/prepare.ts';
 import { createExportProgress } from '../../services/src/finance/progress.ts';
 import { TargetTableError } from '../../services/src/finance/target-table.ts';
 import {
@@ -173,12 +170,9 @@ export async function financeExportCommand(
       ReturnType<typeof financeService.config.load>
     >;
 
-    let mapping: Awaited<ReturnType<typeof loadMapping>>;
-    let query: ReturnType<typeof parseExportQuery>;
+    let prepared: PreparedExport;
     try {
-      mapping = await loadMapping(config.mappingFile);
-      query = parseExportQuery(mapping.soql);
-      columnsInQueryOrder(mapping, query.columns, config.mappingFile);
+      prepared = await prepareExport(config.mappingFile);
     } catch (error) {
       if (error instanceof MappingError || error instanceof ExportQueryError) {
         stderr.write(`The export query was refused before any API call:\n${error.message}\n`);
@@ -186,6 +180,7 @@ export async function financeExportCommand(
       }
       throw error;
     }
+    const { mapping, query } = prepared;
     if (flag('check')) {
       say(`${config.mappingFile}: ${mapping.object} -> ${mapping.target.qualified}`);
       say(

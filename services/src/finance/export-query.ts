@@ -37,6 +37,8 @@ const CODES = [
   'OFFSET',
   'WITH',
   'FOR',
+  'ALIAS',
+  'SCOPE',
   'DUPLICATE_FIELD',
   'MISSING_ID',
   'MISSING_SYSTEMMODSTAMP'
@@ -92,7 +94,13 @@ export interface ParseExportQueryOptions {
 
 const AGGREGATES = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX', 'GROUPING']);
 /** Functions that wrap a selected field and keep one value a row (Bulk API 2.0 runs them). */
-const ROW_FUNCTIONS = new Set(['TOLABEL', 'FORMAT', 'CONVERTCURRENCY']);
+/**
+ * Functions that wrap a selected field and keep one value a row, and that the export allows:
+ * toLabel() (the picklist label, a text). FORMAT() and convertCurrency() are refused: they give
+ * the running user's locale and currency, not the stored value Finance needs (a `$125.50` does
+ * not load into a number column).
+ */
+const ROW_FUNCTIONS = new Set(['TOLABEL']);
 const DATE_FUNCTIONS = new Set([
   'CALENDAR_MONTH',
   'CALENDAR_QUARTER',
@@ -238,7 +246,8 @@ function checkSelectItem(
         offset: call.offset,
         message:
           `\`${call.text}\` (${at(soql, call.offset)}) is not allowed in the export's SELECT ` +
-          `list: only toLabel(), FORMAT() and convertCurrency() may wrap a field there. ` +
+          `list: only toLabel() may wrap a field there (FORMAT() and convertCurrency() give the ` +
+          `integration user's locale and currency, not the stored value). ` +
           `Select the field itself (${paths(call)
             .map((path) => `\`${path.text}\``)
             .join(', ')}).`
@@ -268,6 +277,27 @@ function checkSelectItem(
 
 /** The clauses after the SELECT list that the export cannot use. */
 function checkClauses(soql: string, statement: QueryNode, problems: ExportQueryProblem[]): void {
+  const { alias, scope } = statement.from;
+  if (alias !== undefined) {
+    problems.push({
+      code: 'ALIAS',
+      offset: statement.from.offset,
+      message:
+        `The object alias \`${alias}\` is not allowed in the export query: the export adds its ` +
+        `window and Id ranges, and builds its COUNT() planning queries, with plain field names. ` +
+        `Remove \`${alias}\` after FROM ${statement.from.name} and the \`${alias}.\` prefixes.`
+    });
+  }
+  if (scope !== undefined) {
+    problems.push({
+      code: 'SCOPE',
+      offset: scope.offset,
+      message:
+        `USING SCOPE ${scope.name} is not allowed in the export query: a nightly export reads ` +
+        `every row the filter selects, whoever owns it. Remove \`USING SCOPE ${scope.name}\` ` +
+        `(${at(soql, scope.offset)}) and filter with WHERE.`
+    });
+  }
   if (statement.with !== undefined && statement.withOffset !== undefined) {
     problems.push({
       code: 'WITH',

@@ -7,8 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineService, type ServiceContext, type ServiceWorker } from '../platform/index.ts';
 import { financeConfig, type FinanceConfig } from './config.ts';
 import { ExportBusyError, ExportSlotDoneError, runExport } from './export-job.ts';
-import { parseExportQuery } from './export-query.ts';
-import { columnsInQueryOrder, loadMapping } from './mapping.ts';
+import type { ExportQuery } from './export-query.ts';
+import type { FinanceMapping } from './mapping.ts';
+import { prepareExport } from './prepare.ts';
 import { dueSlot, latestSlot, nextSlot, readLastSlot, recordSlot } from './schedule.ts';
 
 /** How often the schedule looks at the clock. */
@@ -24,9 +25,7 @@ export const financeService = defineService<FinanceConfig>({
   config: financeConfig,
   needs: { salesforce: true },
   async start(context) {
-    const mapping = await loadMapping(context.config.mappingFile);
-    const query = parseExportQuery(mapping.soql);
-    columnsInQueryOrder(mapping, query.columns, context.config.mappingFile);
+    const { mapping, query } = await prepareExport(context.config.mappingFile);
     if (!context.config.schedule.enabled) {
       context.logger.info('finance export: schedule disabled (FINANCE_SCHEDULE_ENABLED=false)');
       return {};
@@ -37,10 +36,7 @@ export const financeService = defineService<FinanceConfig>({
 
 export function scheduleWorker(
   context: ServiceContext<FinanceConfig>,
-  prepared: {
-    mapping: Awaited<ReturnType<typeof loadMapping>>;
-    query: ReturnType<typeof parseExportQuery>;
-  },
+  prepared: { mapping: FinanceMapping; query: ExportQuery },
   options: ScheduleWorkerOptions = {}
 ): ServiceWorker {
   const { config, logger, pool } = context;

@@ -12,8 +12,9 @@ import {
   type ExportSettings,
   type ExportSummary
 } from '../../src/finance/export-job.ts';
-import { parseExportQuery, type ExportQuery } from '../../src/finance/export-query.ts';
-import { loadMapping, type FinanceMapping } from '../../src/finance/mapping.ts';
+import type { ExportQuery } from '../../src/finance/export-query.ts';
+import type { FinanceMapping } from '../../src/finance/mapping.ts';
+import { prepareExport } from '../../src/finance/prepare.ts';
 import { createLogger, migrate, type SalesforceClients } from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { scenarioSwitch } from '../helpers/kill-switch.ts';
@@ -64,8 +65,7 @@ export async function startFinanceLab(): Promise<FinanceLab> {
   const org = await startTestOrg();
   const db = await createTestDatabase();
   await migrate(db.pool, {});
-  const mapping = await loadMapping(MAPPING_FILE);
-  const query = parseExportQuery(mapping.soql);
+  const { mapping, query } = await prepareExport(MAPPING_FILE);
   const salesforce = org.clients();
   const admin = org.adminClients();
   const logger = createLogger({ level: 'silent' });

@@ -108,7 +108,8 @@ export interface TextSpan {
 
 export interface QueryNode {
   select: SelectItem[];
-  from: { name: string; offset: number; alias?: string };
+  /** `FROM Account a USING SCOPE mine`: the alias and the scope as written. */
+  from: { name: string; offset: number; alias?: string; scope?: { name: string; offset: number } };
   where?: ConditionNode;
   /** The text of the WHERE condition (without the keyword), to splice conditions around it. */
   whereSpan?: TextSpan;

@@ -143,7 +143,8 @@ class Parser {
     if (this.acceptWord('USING')) {
       this.expectWord('SCOPE');
       if (this.peek().type !== 'ident') throw this.unexpected();
-      this.next();
+      const scope = this.next();
+      from.scope = { name: scope.text, offset: scope.offset };
     }
     const query: QueryNode = {
       select,
