@@ -42,6 +42,7 @@ import { prepareExport, type PreparedExport } from '../../services/src/finance/p
 import { createExportProgress } from '../../services/src/finance/progress.ts';
 import { TargetTableError } from '../../services/src/finance/target-table.ts';
 import {
+  acquireLease,
   createSalesforceClients,
   loadProcessConfig,
   startPlatform,
@@ -231,14 +232,26 @@ export async function financeExportCommand(
       return EXIT.ok;
     }
     if (flag('abandon')) {
-      const running = await findRunningRun(pool, mapping.target.qualified);
-      if (!running) {
-        say('No unfinished run.');
-        return EXIT.ok;
+      // Under the export's lease: never under a run that is loading or merging right now.
+      const lease = await acquireLease(pool, `finance-export:${mapping.target.qualified}`);
+      if (!lease) {
+        stderr.write(`${new ExportBusyError(mapping.target.qualified).message}\n`);
+        return EXIT.busy;
       }
-      await endRun(pool, mapping, running.id, 'abandoned', { error: 'abandoned by an operator' });
-      say(`Run ${running.id} abandoned; the watermark is unchanged.`);
-      return EXIT.ok;
+      try {
+        const running = await findRunningRun(pool, mapping.target.qualified);
+        const ended =
+          running &&
+          (await endRun(pool, mapping, running.id, 'abandoned', {
+            error: 'abandoned by an operator'
+          }));
+        say(
+          ended ? `Run ${running.id} abandoned; the watermark is unchanged.` : 'No unfinished run.'
+        );
+        return EXIT.ok;
+      } finally {
+        await lease.release();
+      }
     }
 
     const salesforce = createSalesforceClients({

@@ -13,7 +13,7 @@
 // `running`: the next invocation resumes it with the same window and the same jobs, from each
 // chunk's first page not loaded.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import {
   acquireLease,
   BulkJobFailedError,
@@ -33,6 +33,7 @@ import {
   endRun,
   findRunningRun,
   mergeRun,
+  missingFromFullRun,
   quoteName,
   readChunks,
   readRun,
@@ -178,15 +179,24 @@ const SECOND = 1000;
 const floorToSecond = (date: Date) => new Date(Math.floor(date.getTime() / SECOND) * SECOND);
 
 export async function runExport(options: ExportJobOptions): Promise<ExportSummary> {
-  const { pool, mapping, logger } = options;
+  const { mapping, logger } = options;
   const target = mapping.target.qualified;
-  const lease = await acquireLease(pool, `finance-export:${target}`, { logger });
+  const lease = await acquireLease(options.pool, `finance-export:${target}`, { logger });
   if (!lease) throw new ExportBusyError(target);
   const signal = options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal;
+  // A pool of the run's own: each chunk in flight holds a connection for the whole download of a
+  // page (COPY streams it), so the pool must have one per chunk whatever the service's pool size.
+  const pool = new pg.Pool({
+    ...(options.pool.options as pg.PoolConfig),
+    max: options.settings.concurrency + 2,
+    application_name: 'finance-export'
+  });
+  pool.on('error', (error) => logger.warn({ err: error }, 'finance export: idle connection lost'));
   try {
-    return await exportUnderLease({ ...options, signal });
+    return await exportUnderLease({ ...options, pool, signal });
   } finally {
     await lease.release();
+    await pool.end();
   }
 }
 
@@ -211,9 +221,9 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
   let run = await findRunningRun(pool, mapping.target.qualified);
   const resumed = run !== undefined;
   if (run) {
-    if (run.soql !== mapping.soql) {
+    if (run.mappingHash !== mapping.hash) {
       throw new ExportConflictError(
-        `Run ${run.id} was started with another query (the mapping changed since): restore the mapping to finish it, or abandon it (npm run finance:export -- --abandon)`
+        `Run ${run.id} was started with another mapping (query, columns, types or deletions changed since): restore the mapping to finish it, or abandon it (npm run finance:export -- --abandon)`
       );
     }
     if (options.trigger === 'manual' && options.mode === 'full' && run.mode !== 'full') {
@@ -234,8 +244,15 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
         .filter((c) => c.type !== 'text' && c.type !== 'id')
         .map((c) => quoteName(c.column))
     });
-    const durationMs = performance.now() - started;
-    const { merged, reconciled } = await mergeRun(pool, mapping, run, spentCalls(), durationMs);
+    const gone = run.mode === 'full' ? await confirmedGone(options, run) : [];
+    const { merged, reconciled } = await mergeRun(
+      pool,
+      mapping,
+      run,
+      spentCalls(),
+      performance.now() - started,
+      gone
+    );
     const done = (await readRun(pool, run.id)) as ExportRun;
     const summary: ExportSummary = {
       runId: done.id,
@@ -250,7 +267,7 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
       reconciled,
       pages: done.pages,
       apiCalls: done.apiCalls,
-      durationMs: done.durationMs ?? Math.round(durationMs),
+      durationMs: done.durationMs ?? Math.round(performance.now() - started),
       attempts: done.attempts
     };
     logger.info(summary, 'finance export: run succeeded');
@@ -314,6 +331,43 @@ export function describeSummary(summary: ExportSummary): string {
   ].join(' ');
 }
 
+/** Most Finance rows a full run asks Salesforce about (more: a filter change, not deletions). */
+const RECONCILE_LIMIT = 50_000;
+
+/**
+ * Finance rows a full run did not receive that Salesforce no longer has (queryAll by Id does
+ * not return them, or returns them deleted). Rows it does return alive (changed after the
+ * window, or outside the mapping's filter now) are left alone.
+ */
+async function confirmedGone(options: ExportJobOptions, run: ExportRun): Promise<string[]> {
+  const { pool, mapping, salesforce, logger } = options;
+  const missing = await missingFromFullRun(pool, mapping, run, RECONCILE_LIMIT + 1);
+  if (missing.length === 0) return [];
+  if (missing.length > RECONCILE_LIMIT) {
+    logger.warn(
+      { runId: run.id, limit: RECONCILE_LIMIT },
+      'finance export: more Finance rows missing from the full run than it reconciles; none flagged (did the mapping filter change?)'
+    );
+    return [];
+  }
+  let found: Array<{ Id: string; IsDeleted: boolean | string }>;
+  try {
+    found = await salesforce.rest.queryByIds(mapping.object, ['Id', 'IsDeleted'], missing, {
+      queryAll: true
+    });
+  } catch (error) {
+    // The night's rows are loaded: a reconciliation that cannot ask is skipped, not fatal.
+    logger.warn({ runId: run.id, err: error }, 'finance export: reconciliation skipped');
+    return [];
+  }
+  const alive = new Set(
+    found
+      .filter((r) => !(r.IsDeleted === true || r.IsDeleted === 'true'))
+      .map((r) => r.Id.slice(0, 15))
+  );
+  return missing.filter((id) => !alive.has(id.slice(0, 15)));
+}
+
 /** A new run: the window, the Id ranges, the jobs' queries. */
 async function planRun(options: ExportJobOptions): Promise<ExportRun> {
   const { pool, mapping, query, salesforce, settings } = options;
@@ -322,7 +376,7 @@ async function planRun(options: ExportJobOptions): Promise<ExportRun> {
   // the lag would put rows still to change inside this window, and the next run would start
   // after them.
   const now = options.now?.() ?? salesforce.rest.connection.serverTime() ?? new Date();
-  const until = floorToSecond(new Date(now.getTime() - settings.lagMs));
+  const end = floorToSecond(new Date(now.getTime() - settings.lagMs));
   const watermark =
     options.mode === 'incremental'
       ? await readWatermark(pool, mapping.target.qualified)
@@ -330,6 +384,9 @@ async function planRun(options: ExportJobOptions): Promise<ExportRun> {
   // No watermark yet: the first run is a full one.
   const mode: RunMode = watermark ? 'incremental' : 'full';
   const since = watermark ? floorToSecond(watermark) : undefined;
+  // Never before the watermark (a run right after another, or a lag made longer): an empty
+  // window, not a backwards one.
+  const until = since && end < since ? since : end;
   const window = { since, until };
 
   const queryAll = mapping.includeDeleted;
@@ -446,6 +503,15 @@ async function loadChunks(
   }
   if (failure) throw failure;
   options.signal?.throwIfAborted();
+  // Every chunk holds exactly the rows its job reported, or the merge would publish a hole.
+  for (const chunk of await readChunks(options.pool, run.id)) {
+    if (chunk.jobRecords !== null && chunk.records !== chunk.jobRecords) {
+      throw new PageLoadError(
+        `Chunk ${chunk.chunkNo} loaded ${chunk.records} rows where its job ${chunk.jobId} reported ${chunk.jobRecords}`,
+        false
+      );
+    }
+  }
 }
 
 async function loadChunk(
@@ -519,7 +585,13 @@ async function loadChunk(
           if (isDataError(error)) throw await refused(error, jobId, locator);
           // The page's transaction rolled back: read it again from its locator.
           if (signal.aborted || isGone(error) || !isRetryable(error)) throw error;
-          if (++failures > settings.pageRetries) throw error;
+          if (++failures > settings.pageRetries) {
+            // Rows that never add up however often the page is read: not the network.
+            if (error instanceof PageLoadError) {
+              throw new PageLoadError(`${error.message} (on every re-read)`, false);
+            }
+            throw error;
+          }
           logger.warn(
             { runId: run.id, chunk: chunk.chunkNo, locator, err: error },
             'finance export: page not loaded; reading it again'

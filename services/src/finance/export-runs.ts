@@ -19,6 +19,7 @@ export interface ExportRun {
   since: Date | null;
   until: Date;
   soql: string;
+  mappingHash: string;
   state: RunState;
   startedAt: Date;
   finishedAt: Date | null;
@@ -65,6 +66,7 @@ interface RunRow {
   since: Date | null;
   until: Date;
   soql: string;
+  mapping_hash: string;
   state: RunState;
   started_at: Date;
   finished_at: Date | null;
@@ -90,6 +92,7 @@ function toRun(row: RunRow): ExportRun {
     since: row.since,
     until: row.until,
     soql: row.soql,
+    mappingHash: row.mapping_hash,
     state: row.state,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -107,9 +110,12 @@ function toRun(row: RunRow): ExportRun {
 /** A quoted SQL name (mapping names are checked lower-case identifiers already). */
 export const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
-/** The staging table of a run, next to the target table. */
+/**
+ * The staging table of a run, in the target's schema. Named by the run alone: a name derived
+ * from a long target name would be cut at PostgreSQL's 63 characters and could meet the target.
+ */
 export function stageTable(mapping: FinanceMapping, runId: number): string {
-  return `${quoteName(mapping.target.schema)}.${quoteName(`${mapping.target.table}_stage_${runId}`)}`;
+  return `${quoteName(mapping.target.schema)}.${quoteName(`export_stage_${runId}`)}`;
 }
 
 const targetTable = (mapping: FinanceMapping) =>
@@ -167,8 +173,9 @@ export async function createRun(pool: pg.Pool, run: NewRun): Promise<ExportRun> 
     await client.query('BEGIN');
     const { rows } = await client.query<RunRow>(
       `INSERT INTO finance.export_runs
-         (target, object, mode, operation, trigger, schedule_slot, since, until, soql, chunks)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+         (target, object, mode, operation, trigger, schedule_slot, since, until, soql, chunks,
+          mapping_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
       [
         mapping.target.qualified,
         mapping.object,
@@ -179,7 +186,8 @@ export async function createRun(pool: pg.Pool, run: NewRun): Promise<ExportRun> 
         run.since ?? null,
         run.until,
         mapping.soql,
-        run.chunks.length
+        run.chunks.length,
+        mapping.hash
       ]
     );
     const created = toRun(rows[0] as RunRow);
@@ -274,7 +282,8 @@ export async function restartChunk(
 ): Promise<void> {
   await pool.query(
     `UPDATE finance.export_chunks
-        SET job_id = NULL, job_records = NULL, next_locator = NULL, done = false
+        SET job_id = NULL, job_records = NULL, next_locator = NULL, done = false,
+            pages = 0, records = 0
       WHERE run_id = $1 AND chunk_no = $2`,
     [chunk.runId, chunk.chunkNo]
   );
@@ -316,21 +325,34 @@ export interface MergeResult {
 }
 
 /**
- * After a full run with deletions mapped: Finance rows the export no longer returns are flagged
- * deleted. queryAll returns deleted rows only while they are in the recycle bin, which is
- * emptied by admins, after 15 days, or early when it is full: a row purged before a night saw it
- * is caught here. (With a WHERE in the mapping, a row that left the filter is flagged too: it is
- * no longer exported either.)
+ * After a full run with deletions mapped: the Finance rows the run did not receive. queryAll
+ * returns deleted rows only while they are in the recycle bin, which is emptied by admins, after
+ * 15 days, or early when it is full: a row purged before a night saw it is among these. So are
+ * rows changed after the run's window and rows that left the mapping's filter, which is why the
+ * caller asks Salesforce about each before flagging any (confirmedGone).
  */
-const reconcileSql = (mapping: FinanceMapping, stage: string, deletedColumn: string): string => {
+export async function missingFromFullRun(
+  pool: pg.Pool,
+  mapping: FinanceMapping,
+  run: ExportRun,
+  limit: number
+): Promise<string[]> {
+  if (!mapping.deletedColumn) return [];
   const id = quoteName(mapping.idColumn);
-  const modstamp = quoteName(mapping.modstampColumn);
-  const deleted = quoteName(deletedColumn);
-  return `UPDATE ${targetTable(mapping)} AS t
-      SET ${deleted} = true, exported_run_id = $1, exported_at = now()
-    WHERE NOT t.${deleted} AND t.${modstamp} <= $2
-      AND NOT EXISTS (SELECT 1 FROM ${stage} AS s WHERE s.${id} = t.${id})`;
-};
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.${id} AS id FROM ${targetTable(mapping)} AS t
+      WHERE NOT t.${quoteName(mapping.deletedColumn)}
+        AND NOT EXISTS (SELECT 1 FROM ${stageTable(mapping, run.id)} AS s WHERE s.${id} = t.${id})
+      LIMIT $1`,
+    [limit]
+  );
+  return rows.map((row) => row.id);
+}
+
+const flagDeletedSql = (mapping: FinanceMapping, deletedColumn: string): string =>
+  `UPDATE ${targetTable(mapping)}
+      SET ${quoteName(deletedColumn)} = true, exported_run_id = $1, exported_at = now()
+    WHERE ${quoteName(mapping.idColumn)} = ANY ($2::text[]) AND NOT ${quoteName(deletedColumn)}`;
 
 /**
  * Staging into the Finance table, the watermark, the run's end and the staging table's drop, in
@@ -341,7 +363,9 @@ export async function mergeRun(
   mapping: FinanceMapping,
   run: ExportRun,
   apiCalls: number,
-  durationMs: number
+  durationMs: number,
+  /** Ids Salesforce confirmed gone (a full run's reconciliation): flagged deleted in Finance. */
+  gone: readonly string[] = []
 ): Promise<MergeResult> {
   const stage = stageTable(mapping, run.id);
   const client = await pool.connect();
@@ -349,11 +373,8 @@ export async function mergeRun(
     await client.query('BEGIN');
     const merged = await client.query(mergeSql(mapping, stage), [run.id]);
     const reconciled =
-      run.mode === 'full' && mapping.deletedColumn
-        ? await client.query(reconcileSql(mapping, stage, mapping.deletedColumn), [
-            run.id,
-            run.until
-          ])
+      gone.length > 0 && mapping.deletedColumn
+        ? await client.query(flagDeletedSql(mapping, mapping.deletedColumn), [run.id, gone])
         : undefined;
     await client.query(
       `INSERT INTO finance.export_watermarks (target, object, system_modstamp, run_id)
@@ -373,13 +394,15 @@ export async function mergeRun(
         [run.target, run.scheduleSlot]
       );
     }
-    await client.query(
+    const ended = await client.query(
       `UPDATE finance.export_runs
           SET state = 'succeeded', finished_at = now(), merged = $2,
               api_calls = api_calls + $3, duration_ms = COALESCE(duration_ms, 0) + $4
-        WHERE id = $1`,
+        WHERE id = $1 AND state = 'running'`,
       [run.id, merged.rowCount ?? 0, apiCalls, Math.round(durationMs)]
     );
+    // Another process ended the run meanwhile (abandoned, or merged after taking it over).
+    if (ended.rowCount !== 1) throw new Error(`Run ${run.id} is no longer running: not merged`);
     await client.query(`DROP TABLE ${stage}`);
     await client.query('COMMIT');
     return { merged: merged.rowCount ?? 0, reconciled: reconciled?.rowCount ?? 0 };
@@ -391,18 +414,21 @@ export async function mergeRun(
   }
 }
 
-/** A run that cannot succeed (a Failed job, a refused query): ended, staging dropped, watermark kept. */
+/**
+ * A run that cannot succeed (a Failed job, a refused query): ended, staging dropped, watermark
+ * kept. False when the run was not running any more (nothing changed).
+ */
 export async function endRun(
   pool: pg.Pool,
   mapping: FinanceMapping,
   runId: number,
   state: 'failed' | 'abandoned',
   details: { error?: string; apiCalls?: number; durationMs?: number } = {}
-): Promise<void> {
+): Promise<boolean> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(
+    const ended = await client.query(
       `UPDATE finance.export_runs
           SET state = $2, finished_at = now(), error = $3, api_calls = api_calls + $4,
               duration_ms = COALESCE(duration_ms, 0) + $5
@@ -415,8 +441,13 @@ export async function endRun(
         Math.round(details.durationMs ?? 0)
       ]
     );
+    if (ended.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return false;
+    }
     await client.query(`DROP TABLE IF EXISTS ${stageTable(mapping, runId)}`);
     await client.query('COMMIT');
+    return true;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -12,6 +12,7 @@
 //
 // Every selected column must be mapped and every mapped field selected: a field added on one
 // side only is an error before any API call, not a silently missing column.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { z } from 'zod';
 
@@ -72,6 +73,8 @@ export interface FinanceMapping {
   modstampColumn: string;
   /** The column holding IsDeleted (with includeDeleted). */
   deletedColumn?: string;
+  /** SHA-256 of everything above: a run is resumed only with the mapping it was planned with. */
+  hash: string;
 }
 
 export class MappingError extends Error {
@@ -134,7 +137,11 @@ export function parseMapping(document: unknown, file: string): FinanceMapping {
     );
   }
   const [schema = '', table = ''] = target.split('.');
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ object, soql, includeDeleted, target, columns }))
+    .digest('hex');
   return {
+    hash,
     object,
     soql,
     includeDeleted,

@@ -85,6 +85,19 @@ function checkHeader(actual: string[], expected: readonly string[]): void {
   }
 }
 
+/**
+ * Another process moved the chunk's checkpoint: it took the run over (this one lost its lease).
+ * This process stops; the run is the other one's to finish.
+ */
+export class CheckpointMovedError extends Error {
+  constructor(chunkNo: number) {
+    super(
+      `The checkpoint of chunk ${chunkNo} moved under this load: another process runs the export`
+    );
+    this.name = 'CheckpointMovedError';
+  }
+}
+
 export interface LoadPageOptions {
   /** Quoted, qualified staging table. */
   stage: string;
@@ -112,7 +125,21 @@ export async function loadPage(
   page: RawResultPage,
   options: LoadPageOptions
 ): Promise<LoadedPage> {
-  const client = await pool.connect();
+  if (!Number.isSafeInteger(page.numberOfRecords) || page.numberOfRecords < 0) {
+    page.release();
+    throw new PageLoadError(
+      'The page came without a valid Sforce-NumberOfRecords: its rows cannot be checked',
+      true
+    );
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    // The page's socket must not stay open while the database is out of reach.
+    page.release();
+    throw error;
+  }
   let released = false;
   try {
     await client.query('BEGIN');
@@ -126,19 +153,23 @@ export async function loadPage(
     );
     await pipeline(Readable.from(csvRowsAfterHeader(page.body, options.header)), copy);
     const rows = Number(copy.rowCount);
-    if (Number.isFinite(page.numberOfRecords) && rows !== page.numberOfRecords) {
+    if (rows !== page.numberOfRecords) {
       throw new PageLoadError(
         `The page held ${rows} rows where Sforce-NumberOfRecords said ${page.numberOfRecords}`,
         true
       );
     }
     const done = page.nextLocator === undefined;
-    await client.query(
+    // Compare-and-set on the checkpoint: if another process took over the run (this one lost
+    // its lease) and loaded this page already, this load must not count twice.
+    const moved = await client.query(
       `UPDATE finance.export_chunks
           SET next_locator = $3, done = $4, pages = pages + 1, records = records + $5
-        WHERE run_id = $1 AND chunk_no = $2`,
-      [options.runId, options.chunkNo, page.nextLocator ?? null, done, rows]
+        WHERE run_id = $1 AND chunk_no = $2 AND NOT done
+          AND next_locator IS NOT DISTINCT FROM $6`,
+      [options.runId, options.chunkNo, page.nextLocator ?? null, done, rows, page.locator ?? null]
     );
+    if (moved.rowCount !== 1) throw new CheckpointMovedError(options.chunkNo);
     await client.query(
       `UPDATE finance.export_runs SET records = records + $2, pages = pages + 1 WHERE id = $1`,
       [options.runId, rows]

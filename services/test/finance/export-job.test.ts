@@ -5,10 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   ExportBusyError,
+  ExportConflictError,
   ExportFailedError,
   ExportSwitchedOffError
 } from '../../src/finance/export-job.ts';
 import { readRun, readWatermark } from '../../src/finance/export-runs.ts';
+import { to18 } from '../../../simulators/salesforce/src/ids.ts';
 import { startFinanceLab, type FinanceLab } from './harness.ts';
 
 /** SystemModstamp is compared to the second: let the clock pass one before the next change. */
@@ -60,7 +62,7 @@ describe('Finance export', () => {
     assert.ok((run?.apiCalls ?? 0) <= 15, `${run?.apiCalls} API calls for 10,000 rows`);
     assert.deepEqual(await readWatermark(lab.db.pool, 'finance.billing_account'), summary.until);
     const staging = await lab.db.pool.query(
-      `SELECT 1 FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'billing_account_stage_%'`
+      `SELECT 1 FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'export\\_stage\\_%'`
     );
     assert.equal(staging.rowCount, 0, 'the staging table is dropped by the merge');
 
@@ -125,7 +127,7 @@ describe('Finance export', () => {
     assert.equal(rows.filter((r) => r.account_name === 'Customer 2').length, 20);
   });
 
-  test('a full run flags Finance rows Salesforce no longer returns (purged from the recycle bin)', async () => {
+  test('a full run flags Finance rows Salesforce no longer has, and only those', async () => {
     const [account] = await lab.accounts(1);
     await lab.billingAccounts(30, [account as string]);
     const first = await lab.export();
@@ -135,17 +137,57 @@ describe('Finance export', () => {
     await lab.db.pool.query(
       `INSERT INTO finance.billing_account (salesforce_id, system_modstamp, account_number,
          exported_run_id, exported_at)
-       VALUES ('a00Em0000000zzzAAA', now() - interval '1 day', 'BA-purged', 0, now())`
+       VALUES ($1, now() - interval '1 day', 'BA-purged', 0, now())`,
+      [to18('a00Em0000000zzz')]
     );
     await nextSecond();
-
-    const incremental = await lab.export();
-    assert.equal(incremental.reconciled, 0, 'an incremental run cannot tell');
-    const full = await lab.export({ mode: 'full' });
-    assert.equal(full.reconciled, 1);
+    // A row changed after the full run's window (the lag keeps it out): alive, not deleted.
     const rows = await lab.financeRows();
-    assert.equal(rows.find((r) => r.account_number === 'BA-purged')?.is_deleted, true);
-    assert.equal(rows.filter((r) => r.is_deleted).length, 1, 'the others stay');
+    const edited = rows[3]?.salesforce_id as string;
+    await lab.admin.rest.updateMany('Billing_Account__c', [{ Id: edited, Balance__c: 7 }]);
+
+    const incremental = await lab.export({ settings: { lagMs: 60_000 } });
+    assert.equal(incremental.reconciled, 0, 'an incremental run cannot tell');
+    const full = await lab.export({ mode: 'full', settings: { lagMs: 60_000 } });
+    assert.equal(full.reconciled, 1, 'only the purged row');
+    const after = await lab.financeRows();
+    assert.equal(after.find((r) => r.account_number === 'BA-purged')?.is_deleted, true);
+    assert.equal(after.find((r) => r.salesforce_id === edited)?.is_deleted, false);
+    assert.equal(after.filter((r) => r.is_deleted).length, 1, 'the others stay');
+  });
+
+  test('a run is resumed only with the mapping it was planned with', async () => {
+    const [account] = await lab.accounts(1);
+    await lab.billingAccounts(3_000, [account as string]);
+    // Interrupted after its first page: the run stays to be resumed.
+    const stop = new AbortController();
+    await assert.rejects(
+      lab.export({
+        signal: stop.signal,
+        settings: { pageSize: 500 },
+        progress: {
+          start: () => undefined,
+          expect: () => undefined,
+          advance: () => stop.abort(new Error('interrupted')),
+          stop: () => undefined
+        }
+      })
+    );
+    const swapped = {
+      ...lab.mapping,
+      columns: lab.mapping.columns.map((c) =>
+        c.column === 'tax_id'
+          ? { ...c, column: 'cost_center' }
+          : c.column === 'cost_center'
+            ? { ...c, column: 'tax_id' }
+            : c
+      ),
+      hash: 'another mapping'
+    };
+    await assert.rejects(lab.export({ mapping: swapped }), ExportConflictError);
+    const resumed = await lab.export();
+    assert.equal(resumed.resumed, true);
+    assert.equal(resumed.records, 3_000);
   });
 
   test("a Failed job ends the run with Salesforce's message; the watermark does not move", async () => {

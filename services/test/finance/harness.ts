@@ -137,7 +137,7 @@ export async function startFinanceLab(): Promise<FinanceLab> {
       );
       const { rows } = await db.pool.query<{ name: string }>(
         `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name
-           FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'billing_account_stage_%'`
+           FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'export\\_stage\\_%'`
       );
       for (const { name } of rows) await db.pool.query(`DROP TABLE ${name}`);
     },

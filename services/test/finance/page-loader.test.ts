@@ -51,8 +51,9 @@ describe('page loader', () => {
     await db.pool.query('TRUNCATE finance.page_loader_stage');
     await db.pool.query('TRUNCATE finance.export_runs CASCADE');
     const { rows } = await db.pool.query<{ id: string }>(
-      `INSERT INTO finance.export_runs (target, object, mode, operation, trigger, until, soql)
-       VALUES ('finance.billing_account', 'Billing_Account__c', 'full', 'query', 'manual', now(), 'x')
+      `INSERT INTO finance.export_runs
+         (target, object, mode, operation, trigger, until, soql, mapping_hash)
+       VALUES ('finance.billing_account', 'Billing_Account__c', 'full', 'query', 'manual', now(), 'x', 'h')
        RETURNING id`
     );
     OPTIONS.runId = Number(rows[0]?.id);

@@ -47,6 +47,9 @@ CREATE TABLE finance.export_runs (
   since timestamptz,
   until timestamptz NOT NULL,
   soql text NOT NULL,
+  -- The whole mapping (query, columns, types, deletions) the run was planned with: a run is
+  -- resumed only with the same one.
+  mapping_hash text NOT NULL,
   state text NOT NULL DEFAULT 'running'
     CHECK (state IN ('running', 'succeeded', 'failed', 'abandoned')),
   started_at timestamptz NOT NULL DEFAULT now(),
