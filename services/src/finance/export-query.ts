@@ -13,6 +13,7 @@
  * WHERE (through the parser's text spans, so the rest of the text stays as written).
  */
 import type { ExpressionNode, FieldPathNode, QueryNode } from '../../../toolkit/src/soql/ast.ts';
+import { isDateFunction } from '../../../toolkit/src/soql/date-function-names.ts';
 import { parseSoql } from '../../../toolkit/src/soql/parser.ts';
 import { locate, SoqlSyntaxError } from '../../../toolkit/src/soql/syntax-error.ts';
 import { isSalesforceId } from '../../../toolkit/src/salesforce-id.ts';
@@ -101,21 +102,6 @@ const AGGREGATES = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX
  * not load into a number column).
  */
 const ROW_FUNCTIONS = new Set(['TOLABEL']);
-const DATE_FUNCTIONS = new Set([
-  'CALENDAR_MONTH',
-  'CALENDAR_QUARTER',
-  'CALENDAR_YEAR',
-  'DAY_IN_MONTH',
-  'DAY_IN_WEEK',
-  'DAY_IN_YEAR',
-  'DAY_ONLY',
-  'FISCAL_MONTH',
-  'FISCAL_QUARTER',
-  'FISCAL_YEAR',
-  'HOUR_IN_DAY',
-  'WEEK_IN_MONTH',
-  'WEEK_IN_YEAR'
-]);
 /** Standard compound addresses: `BillingAddress`, `MailingAddress`, a Lead's `Address`... */
 const STANDARD_ADDRESS = /^(?:Person)?(?:Billing|Shipping|Mailing|Other)?Address$/i;
 const ADDRESS_PARTS = ['Street', 'City', 'State', 'PostalCode', 'Country'];
@@ -239,7 +225,7 @@ function checkSelectItem(
       return undefined;
     }
     // A date function in SELECT goes with one in GROUP BY: that problem says what to change.
-    if (DATE_FUNCTIONS.has(call.name) && statement.groupBy) return undefined;
+    if (isDateFunction(call.name) && statement.groupBy) return undefined;
     if (!ROW_FUNCTIONS.has(call.name)) {
       problems.push({
         code: 'FUNCTION',
@@ -313,7 +299,7 @@ function checkClauses(soql: string, statement: QueryNode, problems: ExportQueryP
   if (groupBy) {
     const dateFunctions = groupBy.expressions
       .flatMap(calls)
-      .filter((call) => DATE_FUNCTIONS.has(call.name));
+      .filter((call) => isDateFunction(call.name));
     const clause = `GROUP BY ${groupBy.mode === 'PLAIN' ? '' : `${groupBy.mode}(`}${groupBy.expressions
       .map((expression) => expression.text)
       .join(', ')}${groupBy.mode === 'PLAIN' ? '' : ')'}`;

@@ -93,11 +93,20 @@ function slotOn(
   return wall - offsetAt(wall - DAY_MS / 2, timeZone);
 }
 
-/** The latest slot at or before `now`. Throws RangeError on an unknown time zone. */
-export function latestSlot(now: Date, time: DailyTime, timeZone: string): Date {
+/**
+ * The first slot, over the local days from today in `step` direction (-1 back, 1 ahead), that
+ * `accept`s. Three days always hold one: a daily time occurs at least once every local day.
+ */
+function findSlot(
+  now: Date,
+  time: DailyTime,
+  timeZone: string,
+  step: -1 | 1,
+  accept: (slot: number) => boolean
+): Date {
   const today = wallClock(now.getTime(), timeZone);
-  for (let back = 0; back < 3; back++) {
-    const date = new Date(Date.UTC(today.year, today.month - 1, today.day - back));
+  for (let days = 0; days < 3; days++) {
+    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + step * days));
     const slot = slotOn(
       date.getUTCFullYear(),
       date.getUTCMonth() + 1,
@@ -105,26 +114,19 @@ export function latestSlot(now: Date, time: DailyTime, timeZone: string): Date {
       time,
       timeZone
     );
-    if (slot <= now.getTime()) return new Date(slot);
+    if (accept(slot)) return new Date(slot);
   }
-  throw new RangeError('No slot in the last three days (cannot happen for a daily time)');
+  throw new RangeError('No slot within three days (cannot happen for a daily time)');
+}
+
+/** The latest slot at or before `now`. Throws RangeError on an unknown time zone. */
+export function latestSlot(now: Date, time: DailyTime, timeZone: string): Date {
+  return findSlot(now, time, timeZone, -1, (slot) => slot <= now.getTime());
 }
 
 /** The first slot after `now`. */
 export function nextSlot(now: Date, time: DailyTime, timeZone: string): Date {
-  const today = wallClock(now.getTime(), timeZone);
-  for (let ahead = 0; ahead < 3; ahead++) {
-    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead));
-    const slot = slotOn(
-      date.getUTCFullYear(),
-      date.getUTCMonth() + 1,
-      date.getUTCDate(),
-      time,
-      timeZone
-    );
-    if (slot > now.getTime()) return new Date(slot);
-  }
-  throw new RangeError('No slot in the next three days (cannot happen for a daily time)');
+  return findSlot(now, time, timeZone, 1, (slot) => slot > now.getTime());
 }
 
 export function isTimeZone(value: string): boolean {

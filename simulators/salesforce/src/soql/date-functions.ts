@@ -11,32 +11,14 @@
  * The org's fiscal year starts in January, so the FISCAL_ functions equal the calendar ones
  * (as date-literals.ts assumes for THIS_FISCAL_YEAR...).
  */
+import type { DateFunction } from '../../../../toolkit/src/soql/date-function-names.ts';
 import type { FieldType } from '../model.ts';
 import { MS_PER_DAY } from './instants.ts';
 
-const FUNCTIONS = [
-  'CALENDAR_MONTH',
-  'CALENDAR_QUARTER',
-  'CALENDAR_YEAR',
-  'DAY_IN_MONTH',
-  'DAY_IN_WEEK',
-  'DAY_IN_YEAR',
-  'DAY_ONLY',
-  'FISCAL_MONTH',
-  'FISCAL_QUARTER',
-  'FISCAL_YEAR',
-  'HOUR_IN_DAY',
-  'WEEK_IN_MONTH',
-  'WEEK_IN_YEAR'
-] as const;
-
-export type DateFunction = (typeof FUNCTIONS)[number];
-
-const NAMES: ReadonlySet<string> = new Set(FUNCTIONS);
-
-export function isDateFunction(name: string): name is DateFunction {
-  return NAMES.has(name);
-}
+export {
+  isDateFunction,
+  type DateFunction
+} from '../../../../toolkit/src/soql/date-function-names.ts';
 
 /** DAY_ONLY gives a date; every other date function a number. */
 export function dateFunctionKind(fn: DateFunction): 'date' | 'number' {
