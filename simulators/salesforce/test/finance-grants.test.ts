@@ -5,12 +5,13 @@
  *   it grants Read and View All, nothing that writes, plus read on every field the export's
  *   mapping (FinanceExportMapping.json) selects that takes a field permission;
  * - under a Private Account default, the integration user's queryAll job returns every billing
- *   account, those of accounts it does not own and those deleted (directly or with their
- *   account), multi-line unicode notes intact, and the user can change none;
+ *   account, those of accounts it does not own and those deleted, multi-line unicode notes
+ *   intact, and the user can change none; an account with a billing account cannot be deleted
+ *   (Account__c is a Restrict lookup);
  * - every mapped field has the mapped type in the describe (as FinanceExportContractTest in an
  *   org);
- * - the rows come from View All on Billing_Account__c: without it and without the account-sync
- *   View All on Account the same job returns nothing, with it alone every row.
+ * - the rows come from View All on Billing_Account__c (Private, not Controlled by Parent):
+ *   without it the same job returns nothing whatever the Account grant, with it alone every row.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -183,7 +184,7 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     assert.equal(byNumber.get('BA-T-1')?.Finance_Notes__c, NOTES);
     assert.equal(byNumber.get('BA-T-1')?.Currency_Code__c, 'EUR');
     assert.equal(byNumber.get('BA-T-2')?.IsDeleted, 'true', 'deleted on its own');
-    assert.equal(byNumber.get('BA-T-3')?.IsDeleted, 'true', 'deleted with its account');
+    assert.equal(byNumber.get('BA-T-3')?.IsDeleted, 'true', 'deleted before its account');
     assert.equal(byNumber.get('BA-T-0')?.IsDeleted, 'false');
   });
 
@@ -297,8 +298,8 @@ describe('where the integration user’s rows come from (grants removed in a cop
     }
   }
 
-  test('without View All on Billing_Account__c nor Account the job returns nothing', async () => {
-    await withoutViewAll(['Account', 'Billing_Account__c']);
+  test('without View All on Billing_Account__c the job returns nothing (Private, whatever the Account grant)', async () => {
+    await withoutViewAll(['Billing_Account__c']);
     assert.equal(await visibleRows(), 0);
   });
 
@@ -309,8 +310,9 @@ describe('where the integration user’s rows come from (grants removed in a cop
 });
 
 /**
- * As the administrator: two accounts, four billing accounts; BA-T-2 deleted on its own, the
- * second account (with BA-T-3) deleted, which cascades. Pushes the live ids onto `ids` (billing
+ * As the administrator: two accounts, four billing accounts; BA-T-2 deleted on its own; the
+ * second account's delete refused while BA-T-3 looks it up (Restrict), then BA-T-3 and the
+ * account deleted. Pushes the live ids onto `ids` (billing
  * accounts 0 and 1, then the live account at index 4).
  */
 async function seed(emulator: TestEmulator, ids: string[]): Promise<void> {
@@ -339,6 +341,15 @@ async function seed(emulator: TestEmulator, ids: string[]): Promise<void> {
   }
   assert.equal(
     (await emulator.rest('DELETE', `sobjects/Billing_Account__c/${billing[2]}`)).status,
+    204
+  );
+  // Restrict: the account cannot go while it has a billing account; deleting that first, then
+  // the account, is the only way a customer leaves (Finance learns of it through queryAll).
+  const refused = await emulator.rest('DELETE', `sobjects/Account/${closing}`);
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.match(JSON.stringify(refused.body), /DELETE_FAILED/);
+  assert.equal(
+    (await emulator.rest('DELETE', `sobjects/Billing_Account__c/${billing[3]}`)).status,
     204
   );
   assert.equal((await emulator.rest('DELETE', `sobjects/Account/${closing}`)).status, 204);
