@@ -1,6 +1,7 @@
 /**
  * The text-limits rule (checks/text-limits.ts): a description, label or help text longer than
- * the org stores fails with file and line; entities count as one character, XML comments and
+ * the org stores fails with file and line (permission sets, fields, objects, static resources,
+ * validation rules, apps, Lightning pages); entities count as one character, XML comments and
  * nested elements (a picklist value's label) are not measured; this repository passes.
  */
 import assert from 'node:assert/strict';
@@ -77,6 +78,34 @@ describe('text-limits rule', () => {
     assert.equal(findings.length, 1);
     assert.equal(findings[0]?.line, 4);
     assert.match(findings[0]?.message ?? '', /<label> is 41 characters; the org stores at most 40/);
+  });
+
+  it('fails static resource, validation rule, app and Lightning page descriptions over 255', async () => {
+    const wrap = (root: string, description: string) => `<?xml version="1.0" encoding="UTF-8" ?>
+<${root} xmlns="http://soap.sforce.com/2006/04/metadata">
+  <!-- ${'The reasoning stays in a comment. '.repeat(12)} -->
+  <description>${description}</description>
+</${root}>
+`;
+    const files: Record<string, string> = {
+      [`${DEMO}/staticresources/Demo.resource-meta.xml`]: 'StaticResource',
+      [`${DEMO}/objects/Demo__c/validationRules/Demo_Rule.validationRule-meta.xml`]:
+        'ValidationRule',
+      [`${DEMO}/applications/Demo_App.app-meta.xml`]: 'CustomApplication',
+      [`${DEMO}/flexipages/Demo_Page.flexipage-meta.xml`]: 'FlexiPage'
+    };
+    const long = await findingsFor(
+      Object.fromEntries(Object.entries(files).map(([f, root]) => [f, wrap(root, 'd'.repeat(256))]))
+    );
+    assert.deepEqual(long.map((f) => f.file).sort(), Object.keys(files).sort());
+    for (const finding of long) {
+      assert.equal(finding.line, 4);
+      assert.match(finding.message, /<description> is 256 characters; the org stores at most 255/);
+    }
+    const exact = await findingsFor(
+      Object.fromEntries(Object.entries(files).map(([f, root]) => [f, wrap(root, 'd'.repeat(255))]))
+    );
+    assert.deepEqual(exact, []);
   });
 
   it("passes this repository's metadata", async () => {

@@ -1,8 +1,9 @@
 // `npm run finance:export`: one Finance export now (docs/finance.md), with a progress bar on a
 // terminal and the run's summary at the end.
 //
-// Against the org in SF_INSTANCE_URL (with the integration user's credentials), into the database
-// in DATABASE_URL. Neither set (outside production): an org emulator in this process with
+// Against the org in SF_INSTANCE_URL as the export's own user (FINANCE_SF_CLIENT_ID / _SECRET, the
+// Finance connected app; else SF_* holds that user's credentials), into the database in
+// DATABASE_URL. Neither set (outside production): an org emulator in this process with
 // FINANCE_DEMO_ROWS generated Billing Accounts, and the embedded PostgreSQL, so the command shows
 // the whole flow on a fresh machine.
 //
@@ -13,8 +14,8 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET,
   startSalesforceEmulator,
   type RunningEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
@@ -40,13 +41,18 @@ import { endRun, findRunningRun, recentRuns } from '../../services/src/finance/e
 import { MappingError } from '../../services/src/finance/mapping.ts';
 import { prepareExport, type PreparedExport } from '../../services/src/finance/prepare.ts';
 import { createExportProgress } from '../../services/src/finance/progress.ts';
+import {
+  FinanceSalesforceConfigError,
+  ownSalesforceClients
+} from '../../services/src/finance/salesforce.ts';
 import { TargetTableError } from '../../services/src/finance/target-table.ts';
 import {
   acquireLease,
   createSalesforceClients,
   loadProcessConfig,
   startPlatform,
-  type Platform
+  type Platform,
+  type SalesforceClients
 } from '../../services/src/platform/index.ts';
 
 export const FINANCE_EXPORT_CLI: CommandSpec = {
@@ -199,8 +205,10 @@ export async function financeExportCommand(
       }
       emulator = await standInOrg(rows);
       env.SF_INSTANCE_URL = emulator.instanceUrl;
-      env.SF_CLIENT_ID ??= DEFAULT_CLIENT_ID;
-      env.SF_CLIENT_SECRET ??= DEFAULT_CLIENT_SECRET;
+      // The stand-in org's Finance connected app: the export runs as finance@emulator.local,
+      // who holds exactly Finance_Export_Integration, as it would in an org.
+      env.SF_CLIENT_ID ??= FINANCE_CLIENT_ID;
+      env.SF_CLIENT_SECRET ??= FINANCE_CLIENT_SECRET;
       env.FINANCE_GZIP ??= 'false';
       // The demo's Finance database is its own (the lab's embedded server may be running).
       if (!env.DATABASE_URL?.trim()) {
@@ -254,10 +262,20 @@ export async function financeExportCommand(
       }
     }
 
-    const salesforce = createSalesforceClients({
-      config: loaded.platform.salesforce,
-      logger: logger.child({ component: 'salesforce' })
-    });
+    const salesforceLogger = logger.child({ component: 'salesforce' });
+    const financeConfig = loaded.services[0]?.config as typeof config;
+    let salesforce: SalesforceClients;
+    try {
+      salesforce =
+        ownSalesforceClients(financeConfig, loaded.platform.salesforce, salesforceLogger) ??
+        createSalesforceClients({ config: loaded.platform.salesforce, logger: salesforceLogger });
+    } catch (error) {
+      if (error instanceof FinanceSalesforceConfigError) {
+        stderr.write(`${error.message}\n`);
+        return EXIT.refused;
+      }
+      throw error;
+    }
     try {
       const summary = await runExport({
         pool,

@@ -3,7 +3,8 @@
  * the embedded server unless DATABASE_URL is set -, migrations, job queue, HTTP with health,
  * readiness and metrics) and gives them stand-ins for every external system not configured:
  *  - Salesforce: the org in SF_INSTANCE_URL, else a Salesforce org emulator in this process,
- *    logged in through the OAuth client-credentials flow as a real deployment would be;
+ *    logged in through the OAuth client-credentials flow as a real deployment would be (the
+ *    Finance export through the emulator's Finance app, as its own user);
  *  - SAP (account-sync, Scenario 1): SAP_BASE_URL, else the SAP simulator;
  *  - SecurePay (payments, Scenario 2): SECUREPAY_BASE_URL, else the SecurePay simulator;
  *  - BackCheck (background-check, Scenario 3): BACKCHECK_BASE_URL, else the BackCheck simulator,
@@ -17,6 +18,8 @@ import { projectRoot } from '../../toolkit/src/project.ts';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET,
   startSalesforceEmulator
 } from '../../simulators/salesforce/src/emulator.ts';
 import { startSapSimulator } from '../../simulators/sap/src/server.ts';
@@ -174,6 +177,11 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       env.SF_INSTANCE_URL = emulator.instanceUrl;
       env.SF_CLIENT_ID ??= DEFAULT_CLIENT_ID;
       env.SF_CLIENT_SECRET ??= DEFAULT_CLIENT_SECRET;
+      // The Finance export runs as its own user (finance@emulator.local, exactly
+      // Finance_Export_Integration) through the emulator's Finance connected app, not as the
+      // integration user the other services share (docs/finance-platform.md, "Who reads it").
+      env.FINANCE_SF_CLIENT_ID ??= FINANCE_CLIENT_ID;
+      env.FINANCE_SF_CLIENT_SECRET ??= FINANCE_CLIENT_SECRET;
       env.SF_PUBSUB_ENDPOINT = emulator.pubsubEndpoint;
       env.SF_PUBSUB_INSECURE_TLS = 'true';
     }

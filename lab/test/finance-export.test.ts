@@ -14,7 +14,9 @@ import { createTestDatabase, type TestDatabase } from '../../services/test/helpe
 import { startTestOrg, type TestOrg } from '../../services/test/platform/salesforce-test-org.ts';
 import {
   DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET
+  DEFAULT_CLIENT_SECRET,
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET
 } from '../../simulators/salesforce/src/emulator.ts';
 import { EXIT, financeExportCommand } from '../src/finance-export.ts';
 
@@ -69,10 +71,15 @@ describe('npm run finance:export', () => {
     await db?.drop();
   });
 
+  // As the lab configures it: the platform's credentials are the shared integration user's, the
+  // export logs in with the Finance connected app (finance@emulator.local, exactly
+  // Finance_Export_Integration).
   const orgEnv = (extra: Record<string, string> = {}) => ({
     SF_INSTANCE_URL: org.emulator.instanceUrl,
     SF_CLIENT_ID: DEFAULT_CLIENT_ID,
     SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    FINANCE_SF_CLIENT_ID: FINANCE_CLIENT_ID,
+    FINANCE_SF_CLIENT_SECRET: FINANCE_CLIENT_SECRET,
     DATABASE_URL: db.url,
     LOG_LEVEL: 'silent',
     ...extra
@@ -124,6 +131,64 @@ describe('npm run finance:export', () => {
       'SELECT count(*)::int AS n FROM finance.billing_account'
     );
     assert.equal(rows[0]?.n, 3000);
+  });
+
+  test('against an org, the export runs as the Finance user, never as the shared integration user', async () => {
+    await org
+      .fixtures('Account', [{ Name: 'Nordlicht Energie AG' }])
+      .then(([account]) =>
+        org.fixtures('Billing_Account__c', [
+          { Name: 'Nordlicht EUR', Account__c: account, Billing_Account_Number__c: 'BA-LAB-1' }
+        ])
+      );
+    const out = collector();
+    const err = collector();
+    const code = await financeExportCommand(['--full'], {
+      env: orgEnv({ FINANCE_WINDOW_LAG_SECONDS: '0' }),
+      stdout: out.stream,
+      stderr: err.stream
+    });
+    assert.equal(code, EXIT.ok, err.text());
+    const { rows } = await db.pool.query<{ account_name: string }>(
+      "SELECT account_name FROM finance.billing_account WHERE account_number = 'BA-LAB-1'"
+    );
+    assert.equal(rows[0]?.account_name, 'Nordlicht Energie AG');
+    // The run's log entry was written by the Finance user (the API sets CreatedById).
+    const logged = await org.emulator.rest(
+      'GET',
+      `query?q=${encodeURIComponent("SELECT CreatedBy.Username FROM Integration_Log__c WHERE Reference__c LIKE 'finance-run-%'")}`
+    );
+    assert.equal(logged.status, 200, JSON.stringify(logged.body));
+    const records = (logged.body as { records: Array<{ CreatedBy: { Username: string } }> })
+      .records;
+    assert.ok(records.length > 0, 'the run logged its summary');
+    for (const record of records) assert.equal(record.CreatedBy.Username, 'finance@emulator.local');
+
+    // The platform's own credentials (the integration user) reach no billing account at all:
+    // the object does not exist for that user.
+    await assert.rejects(
+      financeExportCommand(['--full'], {
+        env: orgEnv({
+          FINANCE_SF_CLIENT_ID: '',
+          FINANCE_SF_CLIENT_SECRET: '',
+          FINANCE_WINDOW_LAG_SECONDS: '0'
+        }),
+        stdout: collector().stream,
+        stderr: collector().stream
+      }),
+      /INVALID_TYPE[\s\S]*Billing_Account__c/
+    );
+  });
+
+  test('FINANCE_SF_CLIENT_ID needs its secret', async () => {
+    const err = collector();
+    const code = await financeExportCommand([], {
+      env: { ...orgEnv(), FINANCE_SF_CLIENT_SECRET: '' },
+      stdout: collector().stream,
+      stderr: err.stream
+    });
+    assert.equal(code, EXIT.refused);
+    assert.match(err.text(), /FINANCE_SF_CLIENT_SECRET/);
   });
 
   test('alternatives cannot be combined', async () => {

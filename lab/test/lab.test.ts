@@ -92,6 +92,8 @@ describe('the lab (npm start)', () => {
     assert.match(JSON.stringify(body), /salesforce/);
     assert.match(JSON.stringify(body), /database/);
     assert.match(JSON.stringify(body), /sap/);
+    // The Finance export logs in through the emulator's Finance app, as its own user.
+    assert.match(JSON.stringify(body), /salesforce-finance"?:"ok"/);
   });
 
   test('runs account-sync: an account and its Account_Sync__e event end Success with a SAP number', async () => {
@@ -118,6 +120,10 @@ describe('the lab (npm start)', () => {
     assert.equal(serviceUser?.username, 'integration@emulator.local');
     assert.equal(serviceUser?.profile, 'Minimum Access - API Only Integrations');
     assert.deepEqual(serviceUser?.permissionSets, ['Integration_Service_User']);
+    // The Finance export's own user: exactly Finance_Export_Integration, nothing shared.
+    const financeUser = users.users.find((u) => u.username === 'finance@emulator.local');
+    assert.equal(financeUser?.profile, 'Minimum Access - API Only Integrations');
+    assert.deepEqual(financeUser?.permissionSets, ['Finance_Export_Integration']);
     // A person in the org creates the account: the administrator, whose token the test driver
     // mints (the services' own client-credentials login is the integration user, who may only
     // read Accounts and edit their sync fields).

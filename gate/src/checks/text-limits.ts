@@ -66,6 +66,37 @@ export const TEXT_LIMITS: readonly TextLimit[] = [
     element: 'label',
     max: 40,
     source: 'custom object labels: up to 40 characters (Salesforce Help)'
+  },
+  // The descriptions below are kept by the org in 255-character columns (the Setup pages and the
+  // Tooling API objects StaticResource, ValidationRule, CustomApplication and FlexiPage): a longer
+  // one is refused at deploy.
+  {
+    suffix: '.resource-meta.xml',
+    element: 'description',
+    max: 255,
+    source:
+      'StaticResource description: 255 characters (Setup, Static Resources; Tooling API StaticResource)'
+  },
+  {
+    suffix: '.validationRule-meta.xml',
+    element: 'description',
+    max: 255,
+    source:
+      'ValidationRule description: 255 characters (Setup, Validation Rules; Tooling API ValidationRule)'
+  },
+  {
+    suffix: '.app-meta.xml',
+    element: 'description',
+    max: 255,
+    source:
+      'CustomApplication description: 255 characters (Setup, App Manager; Tooling API CustomApplication)'
+  },
+  {
+    suffix: '.flexipage-meta.xml',
+    element: 'description',
+    max: 255,
+    source:
+      'FlexiPage description: 255 characters (Lightning App Builder page properties; Tooling API FlexiPage)'
   }
 ];
 

@@ -2,7 +2,14 @@
 // and how it splits and pages the Bulk API 2.0 query (docs/finance.md shows this table;
 // `npm run docs:config` writes it).
 import path from 'node:path';
-import { boolean, defineConfig, integer, text, withDefault } from '../../../toolkit/src/env.ts';
+import {
+  boolean,
+  defineConfig,
+  integer,
+  optional,
+  text,
+  withDefault
+} from '../../../toolkit/src/env.ts';
 import { projectRoot } from '../../../toolkit/src/project.ts';
 import type { ExportSettings } from './export-job.ts';
 import { isTimeZone, parseDailyTime, type DailyTime } from './schedule.ts';
@@ -63,6 +70,15 @@ export const financeConfig = defineConfig({
     FINANCE_PAGE_RETRIES: withDefault(integer(0, 10), '3', {
       description:
         'Re-reads of one results page after a network failure or a body cut short (its load rolled back), before the run stops to be resumed.'
+    }),
+    FINANCE_SF_CLIENT_ID: optional(text(), {
+      description:
+        "Consumer key of the Finance export's own connected app, whose client-credentials flow runs as the export's API-only user (permission set `Finance_Export_Integration`). Set, the export logs in with it against `SF_INSTANCE_URL` instead of the platform's `SF_*` credentials, so it runs as its own user in a process that hosts other services (`npm start`). Unset, it uses the platform's credentials: give a dedicated `npm run service:finance` the Finance user's `SF_*`. Needs `FINANCE_SF_CLIENT_SECRET`."
+    }),
+    FINANCE_SF_CLIENT_SECRET: optional(text(), {
+      secret: true,
+      description:
+        'Consumer secret of the Finance connected app (`FINANCE_SF_CLIENT_ID`). Needs `FINANCE_SF_CLIENT_ID`.'
     })
   },
   rules(values) {
@@ -72,6 +88,18 @@ export const financeConfig = defineConfig({
       issues.push({
         variable: 'FINANCE_SCHEDULE_TIME_ZONE',
         message: `'${zone}' is not an IANA time zone (e.g. UTC, Europe/London, America/New_York)`
+      });
+    const id = values.FINANCE_SF_CLIENT_ID;
+    const secret = values.FINANCE_SF_CLIENT_SECRET;
+    if (id !== undefined && secret === undefined)
+      issues.push({
+        variable: 'FINANCE_SF_CLIENT_SECRET',
+        message: 'is required when FINANCE_SF_CLIENT_ID is set'
+      });
+    if (secret !== undefined && id === undefined)
+      issues.push({
+        variable: 'FINANCE_SF_CLIENT_ID',
+        message: 'is required when FINANCE_SF_CLIENT_SECRET is set'
       });
     return issues;
   },
@@ -94,6 +122,10 @@ export const financeConfig = defineConfig({
       lagMs: v.FINANCE_WINDOW_LAG_SECONDS * 1000,
       pageRetries: v.FINANCE_PAGE_RETRIES
     },
+    salesforce:
+      v.FINANCE_SF_CLIENT_ID && v.FINANCE_SF_CLIENT_SECRET
+        ? { clientId: v.FINANCE_SF_CLIENT_ID, clientSecret: v.FINANCE_SF_CLIENT_SECRET }
+        : undefined,
     production: context.production
   })
 });
@@ -102,5 +134,7 @@ export interface FinanceConfig {
   mappingFile: string;
   schedule: { enabled: boolean; time: DailyTime; timeZone: string; retryMs: number };
   export: ExportSettings;
+  /** The Finance connected app (FINANCE_SF_CLIENT_*), when the export logs in on its own. */
+  salesforce?: { clientId: string; clientSecret: string };
   production: boolean;
 }

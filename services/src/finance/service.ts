@@ -2,14 +2,22 @@
 // schedule. The export itself is export-job.ts, which `npm run finance:export` runs on demand.
 //
 // The mapping is read and its query checked when the service starts: a mapping Bulk API 2.0
-// would refuse stops the service at once with the reason, not at 02:00.
+// would refuse stops the service at once with the reason, not at 02:00. With the Finance
+// connected app configured (FINANCE_SF_CLIENT_*) the schedule runs as the export's own user
+// through clients of its own, closed when the worker stops (salesforce.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineService, type ServiceContext, type ServiceWorker } from '../platform/index.ts';
+import {
+  defineService,
+  type SalesforceClients,
+  type ServiceContext,
+  type ServiceWorker
+} from '../platform/index.ts';
 import { financeConfig, type FinanceConfig } from './config.ts';
 import { ExportBusyError, ExportSlotDoneError, runExport } from './export-job.ts';
 import type { ExportQuery } from './export-query.ts';
 import type { FinanceMapping } from './mapping.ts';
 import { prepareExport } from './prepare.ts';
+import { ownSalesforceClients } from './salesforce.ts';
 import { dueSlot, latestSlot, nextSlot, readLastSlot, recordSlot } from './schedule.ts';
 
 /** How often the schedule looks at the clock. */
@@ -30,13 +38,40 @@ export const financeService = defineService<FinanceConfig>({
       context.logger.info('finance export: schedule disabled (FINANCE_SCHEDULE_ENABLED=false)');
       return {};
     }
-    return { workers: [scheduleWorker(context, { mapping, query })] };
+    const own = ownSalesforceClients(
+      context.config,
+      context.platform.salesforce,
+      context.logger.child({ component: 'salesforce', identity: 'finance' })
+    );
+    if (own) {
+      // Ready means the Finance app can get a token (token requests are not API calls).
+      context.readiness.add('salesforce-finance', async () => {
+        await own.tokenProvider.getToken();
+      });
+    }
+    return {
+      workers: [
+        scheduleWorker(context, {
+          mapping,
+          query,
+          salesforce: own ?? context.salesforce,
+          ...(own ? { close: () => own.close() } : {})
+        })
+      ]
+    };
   }
 });
 
 export function scheduleWorker(
   context: ServiceContext<FinanceConfig>,
-  prepared: { mapping: FinanceMapping; query: ExportQuery },
+  prepared: {
+    mapping: FinanceMapping;
+    query: ExportQuery;
+    /** The clients the export runs with (default: the platform's). */
+    salesforce?: SalesforceClients;
+    /** Closes `salesforce` when the worker stops (the export's own clients). */
+    close?: () => void;
+  },
   options: ScheduleWorkerOptions = {}
 ): ServiceWorker {
   const { config, logger, pool } = context;
@@ -70,7 +105,7 @@ export function scheduleWorker(
     try {
       const summary = await runExport({
         pool,
-        salesforce: context.salesforce,
+        salesforce: prepared.salesforce ?? context.salesforce,
         mapping: prepared.mapping,
         query: prepared.query,
         mappingFile: config.mappingFile,
@@ -124,6 +159,7 @@ export function scheduleWorker(
     async stop() {
       stop.abort();
       await loop;
+      prepared.close?.();
     },
     health: () => ({ ok: true, ...(lastOutcome.ok ? {} : { reason: lastOutcome.reason }) })
   };

@@ -3,8 +3,8 @@
 // kill lands between checkpoints. Prints the summary as JSON when it finishes.
 import pg from 'pg';
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET
 } from '../../../simulators/salesforce/src/emulator.ts';
 import { runExport } from '../../src/finance/export-job.ts';
 import { parseExportQuery } from '../../src/finance/export-query.ts';
@@ -18,8 +18,9 @@ const salesforce = createSalesforceClients({
   config: {
     flow: 'client_credentials',
     instanceUrl,
-    clientId: DEFAULT_CLIENT_ID,
-    clientSecret: DEFAULT_CLIENT_SECRET
+    // The Finance connected app: the export's own user, as in the lab.
+    clientId: FINANCE_CLIENT_ID,
+    clientSecret: FINANCE_CLIENT_SECRET
   },
   apiVersion: '65.0'
 });

@@ -1,8 +1,12 @@
 // Set-up of the Finance export tests: the org emulator (schema and permission sets from
-// force-app; the export logged in as the integration user holding exactly the shipped
-// Integration_Service_User), a real PostgreSQL database of its own with the migrations applied,
+// force-app; the export logged in with the Finance connected app as finance@emulator.local,
+// holding exactly the shipped Finance_Export_Integration), a real PostgreSQL database of its own with the migrations applied,
 // the shipped mapping, and the FinanceExport kill switch. Nothing is mocked.
 import path from 'node:path';
+import {
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET
+} from '../../../simulators/salesforce/src/emulator.ts';
 import { projectRoot } from '../../../toolkit/src/project.ts';
 import { DEFAULT_MAPPING_FILE } from '../../src/finance/config.ts';
 import {
@@ -66,7 +70,14 @@ export async function startFinanceLab(): Promise<FinanceLab> {
   const db = await createTestDatabase();
   await migrate(db.pool, {});
   const { mapping, query } = await prepareExport(MAPPING_FILE);
-  const salesforce = org.clients();
+  const salesforce = org.clients({
+    config: {
+      flow: 'client_credentials',
+      instanceUrl: org.emulator.instanceUrl,
+      clientId: FINANCE_CLIENT_ID,
+      clientSecret: FINANCE_CLIENT_SECRET
+    }
+  });
   const admin = org.adminClients();
   const logger = createLogger({ level: 'silent' });
   let set = scenarioSwitch(() => org.emulator.ctx, FINANCE_SCENARIO);

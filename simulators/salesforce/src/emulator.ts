@@ -12,6 +12,7 @@ import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
 import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
+import { FINANCE_USERNAME } from './permissions/users.ts';
 import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
@@ -24,6 +25,12 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** The connected app the token endpoint accepts unless configured otherwise (local use only). */
 export const DEFAULT_CLIENT_ID = 'emulator-client-id';
 export const DEFAULT_CLIENT_SECRET = 'emulator-client-secret';
+/**
+ * The Finance export's own connected app (local use only): its client-credentials flow runs as
+ * `finance@emulator.local`, who holds only Finance_Export_Integration.
+ */
+export const FINANCE_CLIENT_ID = 'emulator-finance-client-id';
+export const FINANCE_CLIENT_SECRET = 'emulator-finance-client-secret';
 
 export interface StartEmulatorOptions {
   /** SFDX project whose force-app metadata defines the schema (default: the current directory). */
@@ -91,7 +98,14 @@ export function defaultConfig(projectDir: string): EmulatorConfig {
     // An Enterprise Edition org's base allocation.
     dailyApiMax: 100_000,
     clientId: DEFAULT_CLIENT_ID,
-    clientSecret: DEFAULT_CLIENT_SECRET
+    clientSecret: DEFAULT_CLIENT_SECRET,
+    clientCredentialsApps: [
+      {
+        clientId: FINANCE_CLIENT_ID,
+        clientSecret: FINANCE_CLIENT_SECRET,
+        username: FINANCE_USERNAME
+      }
+    ]
   };
 }
 

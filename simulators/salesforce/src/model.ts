@@ -303,6 +303,14 @@ export interface Clock {
   reset(): void;
 }
 
+/** A connected app of the client-credentials flow and the user its tokens run as. */
+export interface ClientCredentialsApp {
+  clientId: string;
+  clientSecret: string;
+  /** The app's "Run As" user. */
+  username: string;
+}
+
 export interface EmulatorConfig {
   /** SFDX project whose force-app metadata defines the custom schema. */
   projectDir: string;
@@ -320,6 +328,12 @@ export interface EmulatorConfig {
    * user, `integration@emulator.local`).
    */
   clientCredentialsUsername?: string;
+  /**
+   * Further connected apps that only do the client-credentials flow, each with its own "Run
+   * As" user (default: the Finance export's app, running as `finance@emulator.local`): one
+   * service, one identity, one credential.
+   */
+  clientCredentialsApps?: ClientCredentialsApp[];
   /**
    * The connected app's callback URLs: the web-server flow's redirect_uri must be one of them
    * exactly (default: the sf CLI's `http://localhost:1717/OauthRedirect`).

@@ -1,16 +1,19 @@
 /**
  * The Finance export's grants (Scenario 5), from the shipped metadata and as the org emulator
  * enforces them through Bulk API 2.0:
- * - Integration_Service_User is the only shipped permission set naming Billing_Account__c, and
- *   it grants Read and View All, nothing that writes, plus read on every field the export's
+ * - Finance_Export_Integration is the only shipped permission set naming Billing_Account__c,
+ *   and it grants Read and View All, nothing that writes, plus read on every field the export's
  *   mapping (FinanceExportMapping.json) selects that takes a field permission;
- * - under a Private Account default, the integration user's queryAll job returns every billing
- *   account, those of accounts it does not own and those deleted (directly or with their
- *   account), multi-line unicode notes intact, and the user can change none;
+ * - under a Private Account default, the Finance export user's (finance@emulator.local) queryAll
+ *   job returns every billing
+ *   account, those of accounts it does not own and those deleted, multi-line unicode notes
+ *   intact, and the user can change none; an account with a billing account cannot be deleted
+ *   (Account__c is a Restrict lookup);
  * - every mapped field has the mapped type in the describe (as FinanceExportContractTest in an
  *   org);
- * - the rows come from View All on Billing_Account__c: without it and without the account-sync
- *   View All on Account the same job returns nothing, with it alone every row.
+ * - the rows come from View All on Billing_Account__c (Private, not Controlled by Parent):
+ *   without it the same job returns nothing whatever the Account grant, with it alone every row;
+ *   the account names (Account__r.Name) need View All on Account under a Private Account default.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +37,8 @@ interface Mapping {
 const FINANCE = path.join(REPO_ROOT, 'force-app', 'main', 'finance');
 const OBJECT_DIR = path.join(FINANCE, 'objects', 'Billing_Account__c');
 const SERVICE_SET =
-  'force-app/main/common/permissionsets/Integration_Service_User.permissionset-meta.xml';
+  'force-app/main/finance/permissionsets/Finance_Export_Integration.permissionset-meta.xml';
+const FINANCE_USER = 'finance@emulator.local';
 const NOTES = 'Zeile eins\r\nZeile zwei: "Müller & Söhne", 請求書\nline three, with a comma';
 
 async function mapping(): Promise<Mapping> {
@@ -77,13 +81,13 @@ async function alwaysReadable(field: string): Promise<boolean> {
 }
 
 describe('Finance export grants in the shipped metadata', () => {
-  test('only Integration_Service_User names Billing_Account__c, with Read and View All only', async () => {
+  test('only Finance_Export_Integration names Billing_Account__c, with Read and View All only', async () => {
     const naming = (await permissionSets()).filter(({ xml }) =>
       /Billing_Account__c/.test(xml.replace(/<!--[\s\S]*?-->/g, ''))
     );
     assert.deepEqual(
       naming.map((s) => s.name),
-      ['Integration_Service_User']
+      ['Finance_Export_Integration']
     );
     const grant = blocks(naming[0]!.xml, 'objectPermissions').find(
       (b) => value(b, 'object') === 'Billing_Account__c'
@@ -111,7 +115,7 @@ describe('Finance export grants in the shipped metadata', () => {
     );
   });
 
-  test('the integration user reads every mapped field and edits none', async () => {
+  test('the Finance export user reads every mapped field and edits none', async () => {
     const xml = await readFile(path.join(REPO_ROOT, SERVICE_SET), 'utf8');
     const granted = new Map(
       blocks(xml, 'fieldPermissions')
@@ -165,7 +169,7 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     // Private Account, as in an org that keeps customers apart: the admin's accounts are not
     // shared with the integration user.
     emulator = await startTestEmulator({ config: { sharingModels: { Account: 'Private' } } });
-    integration = await tokenFor(emulator, 'integration@emulator.local');
+    integration = await tokenFor(emulator, FINANCE_USER);
     soql = (await mapping()).soql;
     await seed(emulator, ids);
   });
@@ -183,11 +187,11 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     assert.equal(byNumber.get('BA-T-1')?.Finance_Notes__c, NOTES);
     assert.equal(byNumber.get('BA-T-1')?.Currency_Code__c, 'EUR');
     assert.equal(byNumber.get('BA-T-2')?.IsDeleted, 'true', 'deleted on its own');
-    assert.equal(byNumber.get('BA-T-3')?.IsDeleted, 'true', 'deleted with its account');
+    assert.equal(byNumber.get('BA-T-3')?.IsDeleted, 'true', 'deleted before its account');
     assert.equal(byNumber.get('BA-T-0')?.IsDeleted, 'false');
   });
 
-  test('every mapped field has the mapped type in the describe the integration user gets', async () => {
+  test('every mapped field has the mapped type in the describe the Finance export user gets', async () => {
     // The same check as FinanceExportContractTest in an org, against the emulator's describe.
     const soapTypes: Record<string, string[]> = {
       id: ['id', 'reference'],
@@ -228,7 +232,7 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     }
   });
 
-  test('the integration user creates, edits and deletes no billing account', async () => {
+  test('the Finance export user creates, edits and deletes no billing account', async () => {
     const id = ids[0]!;
     const edit = await call(integration, 'PATCH', `sobjects/Billing_Account__c/${id}`, {
       Balance__c: 1
@@ -245,7 +249,7 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
   });
 });
 
-describe('where the integration user’s rows come from (grants removed in a copy)', () => {
+describe('where the Finance export user’s rows come from (grants removed in a copy)', () => {
   let dir: string;
 
   before(async () => {
@@ -278,39 +282,46 @@ describe('where the integration user’s rows come from (grants removed in a cop
     await writeFile(path.join(dir, SERVICE_SET), xml);
   }
 
-  async function visibleRows(): Promise<number> {
+  async function visibleRows(): Promise<Array<Record<string, string>>> {
     const emulator = await startTestEmulator({
       projectDir: dir,
       config: { sharingModels: { Account: 'Private' } }
     });
     try {
       await seed(emulator, []);
-      const token = await tokenFor(emulator, 'integration@emulator.local');
+      const token = await tokenFor(emulator, FINANCE_USER);
       const rows = await bulkQueryAll(
         emulator,
         token,
-        'SELECT Id, IsDeleted, Billing_Account_Number__c FROM Billing_Account__c'
+        'SELECT Id, IsDeleted, Billing_Account_Number__c, Account__r.Name FROM Billing_Account__c'
       );
-      return rows.length;
+      return rows;
     } finally {
       await emulator.close();
     }
   }
 
-  test('without View All on Billing_Account__c nor Account the job returns nothing', async () => {
-    await withoutViewAll(['Account', 'Billing_Account__c']);
-    assert.equal(await visibleRows(), 0);
+  test('without View All on Billing_Account__c the job returns nothing (Private, whatever the Account grant)', async () => {
+    await withoutViewAll(['Billing_Account__c']);
+    assert.equal((await visibleRows()).length, 0);
   });
 
-  test('View All on Billing_Account__c alone returns every row', async () => {
+  test('View All on Billing_Account__c alone returns every row, but not the account names', async () => {
     await withoutViewAll(['Account']);
-    assert.equal(await visibleRows(), 4);
+    const rows = await visibleRows();
+    assert.equal(rows.length, 4);
+    // A parent not shared with the user comes back empty: hence View All (read) on Account.
+    assert.deepEqual(
+      rows.map((row) => row['Account__r.Name']),
+      ['', '', '', '']
+    );
   });
 });
 
 /**
- * As the administrator: two accounts, four billing accounts; BA-T-2 deleted on its own, the
- * second account (with BA-T-3) deleted, which cascades. Pushes the live ids onto `ids` (billing
+ * As the administrator: two accounts, four billing accounts; BA-T-2 deleted on its own; the
+ * second account's delete refused while BA-T-3 looks it up (Restrict), then BA-T-3 and the
+ * account deleted. Pushes the live ids onto `ids` (billing
  * accounts 0 and 1, then the live account at index 4).
  */
 async function seed(emulator: TestEmulator, ids: string[]): Promise<void> {
@@ -339,6 +350,15 @@ async function seed(emulator: TestEmulator, ids: string[]): Promise<void> {
   }
   assert.equal(
     (await emulator.rest('DELETE', `sobjects/Billing_Account__c/${billing[2]}`)).status,
+    204
+  );
+  // Restrict: the account cannot go while it has a billing account; deleting that first, then
+  // the account, is the only way a customer leaves (Finance learns of it through queryAll).
+  const refused = await emulator.rest('DELETE', `sobjects/Account/${closing}`);
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.match(JSON.stringify(refused.body), /DELETE_FAILED/);
+  assert.equal(
+    (await emulator.rest('DELETE', `sobjects/Billing_Account__c/${billing[3]}`)).status,
     204
   );
   assert.equal((await emulator.rest('DELETE', `sobjects/Account/${closing}`)).status, 204);

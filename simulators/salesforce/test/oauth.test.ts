@@ -9,6 +9,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import jsforce from 'jsforce';
 import { importPKCS8, SignJWT, UnsecuredJWT } from 'jose';
 import { generate } from 'selfsigned';
+import { FINANCE_CLIENT_ID, FINANCE_CLIENT_SECRET } from '../src/emulator.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
 const CLIENT_ID = '3MVG9test.client.id';
@@ -135,6 +136,54 @@ describe('client credentials', () => {
       error: 'unsupported_grant_type',
       error_description: 'grant type not supported'
     });
+  });
+});
+
+describe('client credentials of the Finance connected app', () => {
+  async function identity(accessToken: string): Promise<Record<string, unknown>> {
+    const response = await fetch(`${emulator.instanceUrl}/services/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${accessToken}` }
+    });
+    assert.equal(response.status, 200);
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  test("runs as finance@emulator.local, not as the main app's integration user", async () => {
+    const finance = await token({
+      grant_type: 'client_credentials',
+      client_id: FINANCE_CLIENT_ID,
+      client_secret: FINANCE_CLIENT_SECRET
+    });
+    assert.equal(finance.status, 200, JSON.stringify(finance.body));
+    assert.equal(
+      (await identity(finance.body.access_token!)).preferred_username,
+      'finance@emulator.local'
+    );
+    const main = await token({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET
+    });
+    assert.equal(
+      (await identity(main.body.access_token!)).preferred_username,
+      'integration@emulator.local'
+    );
+  });
+
+  test('each app takes only its own secret', async () => {
+    const crossed = await token({
+      grant_type: 'client_credentials',
+      client_id: FINANCE_CLIENT_ID,
+      client_secret: CLIENT_SECRET
+    });
+    assert.equal(crossed.status, 400);
+    assert.equal(crossed.body.error, 'invalid_client');
+    const other = await token({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: FINANCE_CLIENT_SECRET
+    });
+    assert.equal(other.body.error, 'invalid_client');
   });
 });
 

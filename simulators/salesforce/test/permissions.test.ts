@@ -96,6 +96,41 @@ describe('permissions', () => {
     }
   });
 
+  test('the Finance export user holds exactly Finance_Export_Integration and sees only its objects', async () => {
+    const { users } = await emulator.driver<{ users: Row[] }>('GET', 'users');
+    const user = users.find((u) => u.username === 'finance@emulator.local');
+    assert.equal(user?.profile, 'Minimum Access - API Only Integrations');
+    assert.deepEqual(user?.permissionSets, ['Finance_Export_Integration']);
+    const finance = connect(await tokenFor('finance@emulator.local'));
+    const described = new Map((await finance.describeGlobal()).sobjects.map((o) => [o.name, o]));
+    for (const visible of ['Billing_Account__c', 'Account', 'Integration_Log__c']) {
+      assert.ok(described.has(visible), `${visible} is visible`);
+    }
+    assert.equal(described.get('Billing_Account__c')?.updateable, false);
+    assert.equal(described.get('Account')?.updateable, false);
+    assert.equal(described.get('Integration_Log__c')?.createable, true);
+    // What Integration_Service_User reaches and a Finance credential must not.
+    for (const hidden of ['Passport_Application__c', 'Daily_Activity_Summary__c', 'Contact']) {
+      assert.equal(described.has(hidden), false, `${hidden} is not visible`);
+    }
+    const accountFields = new Set(
+      (await finance.sobject('Account').describe()).fields.map((f) => f.name)
+    );
+    assert.ok(accountFields.has('Name'));
+    assert.equal(accountFields.has('VAT_Number__c'), false, 'no Account sync field');
+    const setting = await finance.query(
+      "SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName = 'FinanceExport'"
+    );
+    assert.equal(setting.totalSize, 1, 'the kill switch is readable');
+    // And the shared integration user no longer reads billing accounts at all.
+    const shared = await integration.describeGlobal();
+    assert.equal(
+      shared.sobjects.some((o) => o.name === 'Billing_Account__c'),
+      false,
+      'Integration_Service_User grants nothing on Billing_Account__c'
+    );
+  });
+
   test('SOQL: a field without read access is INVALID_FIELD, an object INVALID_TYPE', async () => {
     const cases: Array<[string, string, RegExp]> = [
       [

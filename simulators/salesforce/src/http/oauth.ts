@@ -2,7 +2,8 @@
  * The OAuth 2.0 endpoints of an org (`/services/oauth2/...`) and the identity URL:
  *
  * - `POST /services/oauth2/token` (form-encoded) with `client_credentials` (the connected
- *   app's client id and secret, in the body or HTTP Basic; runs as the integration user) and
+ *   app's client id and secret, in the body or HTTP Basic; runs as the app's "Run As" user: the
+ *   integration user for the main app, finance@emulator.local for the Finance app) and
  *   `urn:ietf:params:oauth:grant-type:jwt-bearer` (an RS256 assertion verified against the
  *   configured certificate). Failures answer `{"error","error_description"}` with the
  *   descriptions a real org sends, so clients' error handling is exercised for real.
@@ -20,7 +21,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
-import type { EmulatorContext, Principal, Session } from '../model.ts';
+import type { ClientCredentialsApp, EmulatorContext, Principal, Session } from '../model.ts';
 import { bearerToken } from './auth.ts';
 import { grantsOf, PKCE_METHODS, verifierMatches } from './oauth-grants.ts';
 
@@ -87,12 +88,13 @@ function tokenResponse(
   ctx: EmulatorContext,
   origin: string,
   session: Session,
-  refreshToken?: string
+  refreshToken?: string,
+  clientSecret = ctx.config.clientSecret
 ): Record<string, string> {
   const id = identityUrl(origin, session.principal);
   const issuedAt = String(session.issuedAt.getTime());
   // Salesforce signs id + issued_at with the consumer secret so clients can check the answer.
-  const signature = createHmac('sha256', ctx.config.clientSecret)
+  const signature = createHmac('sha256', clientSecret)
     .update(id + issuedAt)
     .digest('base64');
   return {
@@ -111,20 +113,36 @@ function clientCredentialsGrant(
   ctx: EmulatorContext,
   request: FastifyRequest,
   form: Record<string, string>
-): Session {
+): { session: Session; clientSecret: string } {
   const { clientId, clientSecret } = clientCredentials(request, form);
-  if (!clientId || clientId !== ctx.config.clientId) {
-    throw new OAuthError('invalid_client_id', 'client identifier invalid');
-  }
-  if (!clientSecret || !sameSecret(clientSecret, ctx.config.clientSecret)) {
+  const app = clientId ? clientCredentialsApp(ctx, clientId) : undefined;
+  if (!app) throw new OAuthError('invalid_client_id', 'client identifier invalid');
+  if (!clientSecret || !sameSecret(clientSecret, app.clientSecret)) {
     throw new OAuthError('invalid_client', 'invalid client credentials');
   }
-  const session = issueFor(
-    ctx,
-    ctx.config.clientCredentialsUsername ?? ctx.integrationUser.username
-  );
+  const session = issueFor(ctx, app.username);
   if (!session) throw new OAuthError('invalid_grant', 'no client credentials user enabled');
-  return session;
+  return { session, clientSecret: app.clientSecret };
+}
+
+/**
+ * The connected app `clientId` names for the client-credentials flow, with its "Run As" user:
+ * the main app (the integration user unless configured otherwise) or one of
+ * `clientCredentialsApps` (each service its own user, so one leaked credential reaches only
+ * that service's grants).
+ */
+function clientCredentialsApp(
+  ctx: EmulatorContext,
+  clientId: string
+): ClientCredentialsApp | undefined {
+  if (clientId === ctx.config.clientId) {
+    return {
+      clientId,
+      clientSecret: ctx.config.clientSecret,
+      username: ctx.config.clientCredentialsUsername ?? ctx.integrationUser.username
+    };
+  }
+  return ctx.config.clientCredentialsApps?.find((app) => app.clientId === clientId);
 }
 
 /** The sf CLI's callback (`sf org login web`), the connected app's default callback URL. */
@@ -413,9 +431,10 @@ export async function oauthRoutes(
     const origin = requestOrigin(request);
     let session: Session;
     let refreshToken: string | undefined;
+    let clientSecret: string | undefined;
     switch (form.grant_type) {
       case 'client_credentials':
-        session = clientCredentialsGrant(ctx, request, form);
+        ({ session, clientSecret } = clientCredentialsGrant(ctx, request, form));
         break;
       case JWT_BEARER:
         session = await jwtBearerGrant(ctx, origin, form);
@@ -434,7 +453,7 @@ export async function oauthRoutes(
     }
     return reply
       .header('Cache-Control', 'no-cache,must-revalidate,max-age=0,no-store,private')
-      .send(tokenResponse(ctx, origin, session, refreshToken));
+      .send(tokenResponse(ctx, origin, session, refreshToken, clientSecret));
   });
 
   // The web-server flow's approval step, approved at once (there is no one to click "Allow").

@@ -5,6 +5,10 @@
  * - `integration@emulator.local`: Minimum Access - API Only Integrations plus exactly the
  *   `Integration_Service_User` permission set, as docs/common.md tells admins to set it up; the
  *   client-credentials flow runs as this user.
+ * - `finance@emulator.local`, when the project has `Finance_Export_Integration`: Minimum
+ *   Access - API Only Integrations plus exactly that set, the Finance export's own API-only
+ *   user (docs/finance-platform.md, "Who reads it"); the Finance connected app's
+ *   client-credentials flow runs as this user.
  * - `portal@emulator.local`, when the project has `Integration_Portal_User`: a Customer
  *   Community user with that permission set. Give it a Contact (`ContactId`, e.g. through the
  *   driver's fixtures or an admin PATCH) to make it see its account's records.
@@ -21,9 +25,11 @@ import {
 export const INTEGRATION_USERNAME = 'integration@emulator.local';
 export const ADMIN_USERNAME = 'admin@emulator.local';
 export const PORTAL_USERNAME = 'portal@emulator.local';
+export const FINANCE_USERNAME = 'finance@emulator.local';
 
 export const INTEGRATION_PERMISSION_SET = 'Integration_Service_User';
 export const PORTAL_PERMISSION_SET = 'Integration_Portal_User';
+export const FINANCE_PERMISSION_SET = 'Finance_Export_Integration';
 
 export interface SeededUser {
   userId: string;
@@ -77,6 +83,20 @@ export function seededUsers(permissionSetNames: ReadonlySet<string>): SeededUser
         Alias: 'portal',
         CommunityNickname: 'portal',
         UserType: 'CspLitePortal'
+      }
+    });
+  }
+  if (permissionSetNames.has(FINANCE_PERMISSION_SET)) {
+    users.push({
+      userId: newId('005', 4),
+      username: FINANCE_USERNAME,
+      profile: requireProfile(API_ONLY_INTEGRATIONS),
+      permissionSets: [FINANCE_PERMISSION_SET],
+      fields: {
+        FirstName: 'Finance',
+        LastName: 'Export',
+        Alias: 'finexp',
+        CommunityNickname: 'finance-export'
       }
     });
   }
