@@ -17,7 +17,7 @@
  * Every measured side runs in a process of its own, which loads only its own modules; its peak
  * RSS is the kernel's high-water mark of that process (/proc/self/status VmHWM, reset once the
  * modules are loaded, so the transient peak of loading them is left out); the org emulator runs in another
- * (bench/workers/finance-org.ts), both sides log in to it as the integration user with client
+ * (bench/workers/finance-org.ts), both sides log in to it as the Finance export's user (finance@emulator.local) with client
  * credentials. Our export runs with the defaults a user gets (chunk size 100,000, concurrency 4,
  * page size 50,000) and gzip off, as jsforce, next to a local emulator. The Finance database is
  * the services tests' (TEST_DATABASE_URL / DATABASE_URL, else an embedded PostgreSQL), migrated
@@ -29,7 +29,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../toolkit/src/project.ts';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../simulators/salesforce/src/emulator.ts';
+import { FINANCE_CLIENT_ID, FINANCE_CLIENT_SECRET } from '../simulators/salesforce/src/emulator.ts';
 import { createLogger } from '../services/src/platform/index.ts';
 import { migrate } from '../services/src/platform/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../services/test/helpers/database.ts';
@@ -142,8 +142,8 @@ async function runExportWorker(
       env: {
         ...process.env,
         SF_INSTANCE_URL: url,
-        SF_CLIENT_ID: DEFAULT_CLIENT_ID,
-        SF_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+        SF_CLIENT_ID: FINANCE_CLIENT_ID,
+        SF_CLIENT_SECRET: FINANCE_CLIENT_SECRET,
         DATABASE_URL: db.url
       },
       stdio: ['ignore', 'pipe', 'pipe']

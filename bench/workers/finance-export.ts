@@ -1,7 +1,7 @@
 /**
  * One measured Finance export, in its own process so its peak RSS is its own: Billing_Account__c
  * from the org emulator at SF_INSTANCE_URL (another process) into the Finance tables of
- * DATABASE_URL, logged in as the integration user with client credentials. Prints one JSON
+ * DATABASE_URL, logged in as the Finance export's user (finance@emulator.local) with client credentials. Prints one JSON
  * result line.
  *
  *  * `ours`: runExport end to end (plan, Id-range jobs, raw pages COPYed into staging, merge into

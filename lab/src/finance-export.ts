@@ -28,6 +28,7 @@ import {
 import { ConfigError } from '../../toolkit/src/env.ts';
 import { projectRoot } from '../../toolkit/src/project.ts';
 import { financeService } from '../../services/src/finance/service.ts';
+import { addDemoBillingAccounts } from './finance-demo-data.ts';
 import {
   describeSummary,
   ExportBusyError,
@@ -95,9 +96,6 @@ export interface FinanceExportIo {
   signal?: AbortSignal;
 }
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
-
 /** Demo rows the stand-in org holds when no org is configured. */
 const DEFAULT_DEMO_ROWS = 10_000;
 
@@ -107,36 +105,11 @@ async function standInOrg(rows: number): Promise<RunningEmulator> {
     httpPort: 0,
     grpcPort: 0
   });
-  const { store, adminUser } = emulator.ctx;
-  const accounts = Array.from(
-    { length: 20 },
-    (_, i) => store.insert('Account', { Name: `Demo Customer ${i + 1}` }, adminUser).Id as string
-  );
-  const statuses = ['Active', 'Active', 'Active', 'Suspended', 'Closed'];
-  const cycles = ['Monthly', 'Quarterly', 'Annual'];
-  store.addGeneratedDataset(
-    'Billing_Account__c',
+  addDemoBillingAccounts(emulator, {
     rows,
-    (i) => ({
-      Name: `Billing ${i + 1}`,
-      Account__c: accounts[i % accounts.length],
-      Billing_Account_Number__c: `BA-${String(i + 1).padStart(8, '0')}`,
-      Status__c: statuses[i % statuses.length],
-      Balance__c: ((i * 37) % 100_000) / 100,
-      Credit_Limit__c: 5_000,
-      Currency_Code__c: i % 3 === 0 ? 'EUR' : 'USD',
-      Billing_Cycle__c: cycles[i % cycles.length],
-      Payment_Terms__c: 'Net 30',
-      Finance_Notes__c: i % 10 === 0 ? `Line one of ${i}\nline two, "quoted"` : null
-    }),
-    {
-      // Changed over the last week, so the window (which ends FINANCE_WINDOW_LAG_SECONDS ago) holds them.
-      modstamps: {
-        from: new Date(Date.now() - 7 * DAY_MS),
-        to: new Date(Date.now() - 10 * MINUTE_MS)
-      }
-    }
-  );
+    accounts: 20,
+    accountName: (i) => `Demo Customer ${i + 1}`
+  });
   return emulator;
 }
 
