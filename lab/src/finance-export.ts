@@ -180,8 +180,11 @@ export async function financeExportCommand(
       env.SF_INSTANCE_URL = emulator.instanceUrl;
       // The stand-in org's Finance connected app: the export runs as finance@emulator.local,
       // who holds exactly Finance_Export_Integration, as it would in an org.
-      env.SF_CLIENT_ID ??= FINANCE_CLIENT_ID;
-      env.SF_CLIENT_SECRET ??= FINANCE_CLIENT_SECRET;
+      // The stand-in org's own Finance app, whatever a shell has set for a real org.
+      env.SF_CLIENT_ID = FINANCE_CLIENT_ID;
+      env.SF_CLIENT_SECRET = FINANCE_CLIENT_SECRET;
+      delete env.FINANCE_SF_CLIENT_ID;
+      delete env.FINANCE_SF_CLIENT_SECRET;
       env.FINANCE_GZIP ??= 'false';
       // The demo's Finance database is its own (the lab's embedded server may be running).
       if (!env.DATABASE_URL?.trim()) {

@@ -41,6 +41,7 @@ import {
   recordChunkJob,
   recordChunkJobRecords,
   restartChunk,
+  RunTakenOverError,
   stageTable,
   type ExportChunk,
   type ExportRun,
@@ -186,8 +187,11 @@ export async function runExport(options: ExportJobOptions): Promise<ExportSummar
   const signal = options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal;
   // A pool of the run's own: each chunk in flight holds a connection for the whole download of a
   // page (COPY streams it), so the pool must have one per chunk whatever the service's pool size.
+  const settings = options.pool.options as pg.PoolConfig;
   const pool = new pg.Pool({
-    ...(options.pool.options as pg.PoolConfig),
+    ...settings,
+    // pg-pool keeps the password out of its enumerable options: copied explicitly.
+    password: settings.password,
     max: options.settings.concurrency + 2,
     application_name: 'finance-export'
   });
@@ -231,26 +235,26 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
         `Run ${run.id} (${run.mode}, started ${run.startedAt.toISOString()}) is unfinished: run the export without --full to finish it, or abandon it (--abandon), then ask for the full run`
       );
     }
-    await addRunAttempt(pool, run.id);
+    // This process owns the run from now on; its attempt number guards every write.
+    run = { ...run, attempts: await addRunAttempt(pool, run.id) };
     logger.info({ runId: run.id, mode: run.mode }, 'finance export: resuming the unfinished run');
   } else {
     run = await planRun(options);
   }
 
   try {
-    await loadChunks(options, run, {
-      columns: ordered.map((c) => quoteName(c.column)),
-      forceNull: ordered
-        .filter((c) => c.type !== 'text' && c.type !== 'id')
-        .map((c) => quoteName(c.column))
-    });
+    const columns = ordered.map((c) => quoteName(c.column));
+    // Every column: Salesforce has no empty strings, so an empty field is null quoted or not.
+    await loadChunks(options, run, { columns, forceNull: columns });
     const gone = run.mode === 'full' ? await confirmedGone(options, run) : [];
+    options.signal?.throwIfAborted();
     const { merged, reconciled } = await mergeRun(
       pool,
       mapping,
       run,
       spentCalls(),
       performance.now() - started,
+      run.attempts,
       gone
     );
     const done = (await readRun(pool, run.id)) as ExportRun;
@@ -280,6 +284,8 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
     return summary;
   } catch (error) {
     const durationMs = performance.now() - started;
+    // Another process owns the run now: nothing more is written from here.
+    if (error instanceof RunTakenOverError) throw error;
     if (!isFinal(error)) {
       // Resumable: the run stays `running` with its checkpoints.
       await addRunApiCalls(pool, run.id, spentCalls()).catch(() => undefined);
@@ -505,9 +511,9 @@ async function loadChunks(
   options.signal?.throwIfAborted();
   // Every chunk holds exactly the rows its job reported, or the merge would publish a hole.
   for (const chunk of await readChunks(options.pool, run.id)) {
-    if (chunk.jobRecords !== null && chunk.records !== chunk.jobRecords) {
+    if (!chunk.done || chunk.records !== chunk.jobRecords) {
       throw new PageLoadError(
-        `Chunk ${chunk.chunkNo} loaded ${chunk.records} rows where its job ${chunk.jobId} reported ${chunk.jobRecords}`,
+        `Chunk ${chunk.chunkNo} loaded ${chunk.records} rows${chunk.done ? '' : ' and is not done'} where its job ${chunk.jobId ?? '(none)'} reported ${chunk.jobRecords ?? 'nothing'}`,
         false
       );
     }
@@ -548,13 +554,13 @@ async function loadChunk(
         }
         const job = await bulk.createJob(chunk.soql, { operation: run.operation, signal });
         jobId = job.id;
-        await recordChunkJob(pool, chunk, jobId);
+        await recordChunkJob(pool, chunk, jobId, run.attempts);
         chunk = { ...chunk, jobId };
       }
       const info = await bulk.waitForJob(jobId, { poll: settings.poll, signal });
       const jobRecords = Number(info.numberRecordsProcessed ?? 0);
       if (chunk.jobRecords !== jobRecords) {
-        await recordChunkJobRecords(pool, chunk, jobRecords);
+        await recordChunkJobRecords(pool, chunk, jobRecords, run.attempts);
         options.progress?.expect(jobRecords - (chunk.jobRecords ?? chunk.expected));
         chunk = { ...chunk, jobRecords };
       }
@@ -575,7 +581,9 @@ async function loadChunk(
             forceNull: stageColumns.forceNull,
             header: options.query.columns,
             runId: run.id,
-            chunkNo: chunk.chunkNo
+            chunkNo: chunk.chunkNo,
+            jobId,
+            attempt: run.attempts
           });
           options.progress?.advance(rows);
           locator = page.nextLocator;
@@ -607,7 +615,7 @@ async function loadChunk(
         { runId: run.id, chunk: chunk.chunkNo, jobId: chunk.jobId },
         'finance export: job results no longer available; running the chunk again'
       );
-      await restartChunk(pool, chunk);
+      await restartChunk(pool, chunk, run.attempts);
       chunk = { ...chunk, jobId: null, jobRecords: null, nextLocator: null, done: false };
       restarted = true;
     }

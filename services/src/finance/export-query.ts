@@ -81,6 +81,11 @@ export interface ExportQuery {
   columns: string[];
   /** Whether IsDeleted is selected (a queryAll export tells Finance which rows were deleted). */
   selectsIsDeleted: boolean;
+  /**
+   * The parents whose changes an incremental window follows (prepare.ts leaves out polymorphic
+   * ones); absent: every selected parent.
+   */
+  windowParents?: string[];
   ast: QueryNode;
 }
 
@@ -553,7 +558,7 @@ function windowCondition(query: ExportQuery, range: ChunkRange): string {
   const since = soqlDateTime(range.since);
   const changed = (prefix: string) =>
     `(${prefix}SystemModstamp > ${since} AND ${prefix}SystemModstamp <= ${until})`;
-  const parents = selectedParents(query);
+  const parents = query.windowParents ?? selectedParents(query);
   if (parents.length === 0) return `SystemModstamp > ${since} AND SystemModstamp <= ${until}`;
   return `(${[changed(''), ...parents.map((parent) => changed(`${parent}.`))].join(' OR ')})`;
 }

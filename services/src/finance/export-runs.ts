@@ -249,26 +249,47 @@ export async function readChunks(pool: pg.Pool, runId: number): Promise<ExportCh
   }));
 }
 
+/**
+ * Every write of a run's progress is made as its current attempt (`export_runs.attempts`, bumped
+ * by each process that resumes the run): a process that lost its lease while another took the
+ * run over writes nothing more. SQL for `$n` = the attempt, run id in `$1`.
+ */
+export const OWNS_RUN = (attemptParam: string) =>
+  `(SELECT attempts FROM finance.export_runs WHERE id = $1) = ${attemptParam}`;
+
+/** Another process took the run over (this one lost its lease): this one stops writing. */
+export class RunTakenOverError extends Error {
+  constructor(runId: number) {
+    super(`Run ${runId} was taken over by another process: this one stops`);
+    this.name = 'RunTakenOverError';
+  }
+}
+
 /** Recorded before the job is waited for, so a restart finds the job instead of making another. */
 export async function recordChunkJob(
   pool: pg.Pool,
   chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>,
-  jobId: string
+  jobId: string,
+  attempt: number
 ): Promise<void> {
-  await pool.query(
-    'UPDATE finance.export_chunks SET job_id = $3 WHERE run_id = $1 AND chunk_no = $2',
-    [chunk.runId, chunk.chunkNo, jobId]
+  const recorded = await pool.query(
+    `UPDATE finance.export_chunks SET job_id = $3
+      WHERE run_id = $1 AND chunk_no = $2 AND job_id IS NULL AND ${OWNS_RUN('$4')}`,
+    [chunk.runId, chunk.chunkNo, jobId, attempt]
   );
+  if (recorded.rowCount !== 1) throw new RunTakenOverError(chunk.runId);
 }
 
 export async function recordChunkJobRecords(
   pool: pg.Pool,
   chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>,
-  records: number
+  records: number,
+  attempt: number
 ): Promise<void> {
   await pool.query(
-    'UPDATE finance.export_chunks SET job_records = $3 WHERE run_id = $1 AND chunk_no = $2',
-    [chunk.runId, chunk.chunkNo, records]
+    `UPDATE finance.export_chunks SET job_records = $3
+      WHERE run_id = $1 AND chunk_no = $2 AND ${OWNS_RUN('$4')}`,
+    [chunk.runId, chunk.chunkNo, records, attempt]
   );
 }
 
@@ -278,19 +299,35 @@ export async function recordChunkJobRecords(
  */
 export async function restartChunk(
   pool: pg.Pool,
-  chunk: Pick<ExportChunk, 'runId' | 'chunkNo'>
+  chunk: Pick<ExportChunk, 'runId' | 'chunkNo' | 'jobId'>,
+  attempt: number
 ): Promise<void> {
-  await pool.query(
-    `UPDATE finance.export_chunks
-        SET job_id = NULL, job_records = NULL, next_locator = NULL, done = false,
-            pages = 0, records = 0
-      WHERE run_id = $1 AND chunk_no = $2`,
-    [chunk.runId, chunk.chunkNo]
+  // The run's counts lose what the chunk had loaded, in the same statement: its rows are
+  // downloaded again (the staged copies dedupe at the merge).
+  const restarted = await pool.query(
+    `WITH old AS (
+       UPDATE finance.export_chunks AS c
+          SET job_id = NULL, job_records = NULL, next_locator = NULL, done = false,
+              pages = 0, records = 0
+         FROM finance.export_chunks AS before
+        WHERE c.run_id = $1 AND c.chunk_no = $2 AND c.job_id IS NOT DISTINCT FROM $3
+          AND before.run_id = c.run_id AND before.chunk_no = c.chunk_no AND ${OWNS_RUN('$4')}
+        RETURNING before.pages, before.records)
+     UPDATE finance.export_runs AS r
+        SET pages = r.pages - old.pages, records = r.records - old.records
+       FROM old WHERE r.id = $1`,
+    [chunk.runId, chunk.chunkNo, chunk.jobId, attempt]
   );
+  if (restarted.rowCount !== 1) throw new RunTakenOverError(chunk.runId);
 }
 
-export async function addRunAttempt(pool: pg.Pool, runId: number): Promise<void> {
-  await pool.query('UPDATE finance.export_runs SET attempts = attempts + 1 WHERE id = $1', [runId]);
+/** This process takes the run over; its attempt number is the token of its writes. */
+export async function addRunAttempt(pool: pg.Pool, runId: number): Promise<number> {
+  const { rows } = await pool.query<{ attempts: number }>(
+    'UPDATE finance.export_runs SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts',
+    [runId]
+  );
+  return rows[0]?.attempts ?? 0;
 }
 
 export async function addRunApiCalls(pool: pg.Pool, runId: number, calls: number): Promise<void> {
@@ -364,6 +401,8 @@ export async function mergeRun(
   run: ExportRun,
   apiCalls: number,
   durationMs: number,
+  /** This process's attempt (the run's owner token). */
+  attempt: number,
   /** Ids Salesforce confirmed gone (a full run's reconciliation): flagged deleted in Finance. */
   gone: readonly string[] = []
 ): Promise<MergeResult> {
@@ -371,6 +410,13 @@ export async function mergeRun(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Locks the run row first: a process that took the run over cannot merge at the same time.
+    const owned = await client.query(
+      `SELECT 1 FROM finance.export_runs WHERE id = $1 AND state = 'running' AND attempts = $2
+         FOR UPDATE`,
+      [run.id, attempt]
+    );
+    if (owned.rowCount !== 1) throw new RunTakenOverError(run.id);
     const merged = await client.query(mergeSql(mapping, stage), [run.id]);
     const reconciled =
       gone.length > 0 && mapping.deletedColumn

@@ -17,6 +17,7 @@ import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { RawResultPage } from '../platform/index.ts';
+import { OWNS_RUN, RunTakenOverError } from './export-runs.ts';
 
 const LF = 0x0a;
 /** A header longer than this is not a Bulk API header (a page without line breaks). */
@@ -85,19 +86,6 @@ function checkHeader(actual: string[], expected: readonly string[]): void {
   }
 }
 
-/**
- * Another process moved the chunk's checkpoint: it took the run over (this one lost its lease).
- * This process stops; the run is the other one's to finish.
- */
-export class CheckpointMovedError extends Error {
-  constructor(chunkNo: number) {
-    super(
-      `The checkpoint of chunk ${chunkNo} moved under this load: another process runs the export`
-    );
-    this.name = 'CheckpointMovedError';
-  }
-}
-
 export interface LoadPageOptions {
   /** Quoted, qualified staging table. */
   stage: string;
@@ -113,6 +101,10 @@ export interface LoadPageOptions {
   forceNull?: readonly string[];
   runId: number;
   chunkNo: number;
+  /** The chunk's job: the checkpoint moves only if the chunk still reads this job. */
+  jobId: string;
+  /** This process's attempt at the run (the owner token of its writes). */
+  attempt: number;
 }
 
 export interface LoadedPage {
@@ -160,16 +152,25 @@ export async function loadPage(
       );
     }
     const done = page.nextLocator === undefined;
-    // Compare-and-set on the checkpoint: if another process took over the run (this one lost
-    // its lease) and loaded this page already, this load must not count twice.
+    // Compare-and-set on the checkpoint (same job, same locator, same owner): if another process
+    // took the run over (this one lost its lease), this load must not count.
     const moved = await client.query(
       `UPDATE finance.export_chunks
           SET next_locator = $3, done = $4, pages = pages + 1, records = records + $5
-        WHERE run_id = $1 AND chunk_no = $2 AND NOT done
-          AND next_locator IS NOT DISTINCT FROM $6`,
-      [options.runId, options.chunkNo, page.nextLocator ?? null, done, rows, page.locator ?? null]
+        WHERE run_id = $1 AND chunk_no = $2 AND NOT done AND job_id = $7
+          AND next_locator IS NOT DISTINCT FROM $6 AND ${OWNS_RUN('$8')}`,
+      [
+        options.runId,
+        options.chunkNo,
+        page.nextLocator ?? null,
+        done,
+        rows,
+        page.locator ?? null,
+        options.jobId,
+        options.attempt
+      ]
     );
-    if (moved.rowCount !== 1) throw new CheckpointMovedError(options.chunkNo);
+    if (moved.rowCount !== 1) throw new RunTakenOverError(options.runId);
     await client.query(
       `UPDATE finance.export_runs SET records = records + $2, pages = pages + 1 WHERE id = $1`,
       [options.runId, rows]

@@ -2,9 +2,9 @@
 // the project's SOQL parser, refuse what Bulk API 2.0 or the export cannot run (compound fields
 // known from the project's metadata included), and check the mapping covers exactly the
 // selected columns. Throws MappingError or ExportQueryError, whose messages say what to change.
-import { projectCompoundFields } from './compound-fields.ts';
-import { parseExportQuery, type ExportQuery } from './export-query.ts';
+import { parseExportQuery, selectedParents, type ExportQuery } from './export-query.ts';
 import { columnsInQueryOrder, loadMapping, type FinanceMapping } from './mapping.ts';
+import { projectSchemaChecks } from './schema-checks.ts';
 
 export interface PreparedExport {
   mapping: FinanceMapping;
@@ -13,7 +13,13 @@ export interface PreparedExport {
 
 export async function prepareExport(mappingFile: string): Promise<PreparedExport> {
   const mapping = await loadMapping(mappingFile);
-  const query = parseExportQuery(mapping.soql, { compoundFields: await projectCompoundFields() });
+  const checks = await projectSchemaChecks();
+  const query = parseExportQuery(mapping.soql, { compoundFields: checks.compoundFields });
   columnsInQueryOrder(mapping, query.columns, mappingFile);
-  return { mapping, query };
+  // The incremental window follows the parents that are one object (Account__r), not the
+  // polymorphic ones (Owner: User or Group), whose SystemModstamp SOQL cannot filter on.
+  const windowParents = selectedParents(query).filter((parent) =>
+    checks.singleParent(query.object, parent.split('.'))
+  );
+  return { mapping, query: { ...query, windowParents } };
 }

@@ -8,6 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   defineService,
+  isTransientError,
+  SalesforceError,
   type SalesforceClients,
   type ServiceContext,
   type ServiceWorker
@@ -77,11 +79,27 @@ export function scheduleWorker(
   const { config, logger, pool } = context;
   const { time, timeZone, retryMs } = config.schedule;
   const target = prepared.mapping.target.qualified;
+  const salesforce = prepared.salesforce ?? context.salesforce;
   const now = options.now ?? (() => new Date());
   const stop = new AbortController();
   let loop: Promise<void> | undefined;
   let retryAfter = 0;
   let lastOutcome: { ok: boolean; reason?: string } = { ok: true };
+  // Whether the export's Salesforce user can read the object at all (checked at start, one API
+  // call, and again before a retried night): a process whose export runs as a user without the
+  // Finance permission set (FINANCE_SF_CLIENT_* unset next to other services) is not ready,
+  // rather than green until every night fails.
+  let accessProblem: string | undefined;
+  const checkAccess = async () => {
+    try {
+      await salesforce.rest.queryRecords(`SELECT Id FROM ${prepared.mapping.object} LIMIT 1`);
+      accessProblem = undefined;
+    } catch (error) {
+      if (!(error instanceof SalesforceError) || isTransientError(error)) return;
+      accessProblem = `the Finance export's Salesforce user cannot read ${prepared.mapping.object} (${error.errorCode}): give it Finance_Export_Integration, or set FINANCE_SF_CLIENT_ID/SECRET to the Finance connected app (docs/finance.md, "Who the export runs as")`;
+      logger.error({ err: error }, `finance export: ${accessProblem}`);
+    }
+  };
 
   const tick = async () => {
     const last = await readLastSlot(pool, target);
@@ -105,7 +123,7 @@ export function scheduleWorker(
     try {
       const summary = await runExport({
         pool,
-        salesforce: prepared.salesforce ?? context.salesforce,
+        salesforce,
         mapping: prepared.mapping,
         query: prepared.query,
         mappingFile: config.mappingFile,
@@ -133,6 +151,7 @@ export function scheduleWorker(
       }
       retryAfter = Date.now() + retryMs;
       lastOutcome = { ok: false, reason: (error as Error).message };
+      await checkAccess();
       logger.error(
         { err: error, retryInMinutes: retryMs / 60_000 },
         'finance export: nightly run did not finish; trying again later'
@@ -144,6 +163,7 @@ export function scheduleWorker(
     name: 'finance-schedule',
     start() {
       loop = (async () => {
+        await checkAccess();
         while (!stop.signal.aborted) {
           try {
             await tick();
@@ -161,6 +181,9 @@ export function scheduleWorker(
       await loop;
       prepared.close?.();
     },
-    health: () => ({ ok: true, ...(lastOutcome.ok ? {} : { reason: lastOutcome.reason }) })
+    health: () =>
+      accessProblem
+        ? { ok: false, reason: accessProblem }
+        : { ok: true, ...(lastOutcome.ok ? {} : { reason: lastOutcome.reason }) }
   };
 }

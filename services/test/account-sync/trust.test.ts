@@ -82,7 +82,13 @@ describe('account-sync trusts no Delete event as sent', () => {
     lab.sap.control.clearFailures();
   });
 
-  const synced = (name: string) => createSyncedAccount(lab, name);
+  // Synced, and its batch recorded: the service writes the account's status to Salesforce before
+  // it records the batch, so a test's `from` taken at once could still see the Create's outcome.
+  const synced = async (name: string) => {
+    const account = await createSyncedAccount(lab, name);
+    await outcomeOf(account.id, 0);
+    return account;
+  };
 
   const blocked = (sapNumber: string) =>
     (lab.sap.control.partner(sapNumber) as Json | undefined)?.BusinessPartnerIsBlocked === true;

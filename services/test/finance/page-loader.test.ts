@@ -3,6 +3,7 @@
 // neither rows nor checkpoint behind.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { RunTakenOverError } from '../../src/finance/export-runs.ts';
 import { loadPage, PageLoadError } from '../../src/finance/page-loader.ts';
 import type { RawResultPage } from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -29,7 +30,9 @@ const OPTIONS = {
   header: ['Id', 'Balance__c', 'Last_Invoice_Date__c', 'Finance_Notes__c'],
   forceNull: ['"balance"', '"last_invoice_date"'],
   runId: 0,
-  chunkNo: 0
+  chunkNo: 0,
+  jobId: '750Em0000000001AAA',
+  attempt: 1
 };
 const HEADER = '"Id","Balance__c","Last_Invoice_Date__c","Finance_Notes__c"\n';
 
@@ -58,8 +61,8 @@ describe('page loader', () => {
     );
     OPTIONS.runId = Number(rows[0]?.id);
     await db.pool.query(
-      `INSERT INTO finance.export_chunks (run_id, chunk_no, soql) VALUES ($1, 0, 'x')`,
-      [OPTIONS.runId]
+      `INSERT INTO finance.export_chunks (run_id, chunk_no, soql, job_id) VALUES ($1, 0, 'x', $2)`,
+      [OPTIONS.runId, OPTIONS.jobId]
     );
   });
 
@@ -121,6 +124,19 @@ describe('page loader', () => {
     });
     assert.deepEqual(await staged(), []);
     assert.deepEqual(await checkpoint(), { next_locator: null, done: false, pages: 0, records: 0 });
+  });
+
+  test('a process whose run was taken over (an older attempt) loads nothing', async () => {
+    await db.pool.query('UPDATE finance.export_runs SET attempts = 2 WHERE id = $1', [
+      OPTIONS.runId
+    ]);
+    const csv = `${HEADER}"a1","1","2026-11-30","x"\n`;
+    await assert.rejects(loadPage(db.pool, page(csv, 1), OPTIONS), RunTakenOverError);
+    assert.deepEqual(await staged(), []);
+    assert.deepEqual(await checkpoint(), { next_locator: null, done: false, pages: 0, records: 0 });
+    // The owner's load of the same page goes through.
+    await loadPage(db.pool, page(csv, 1), { ...OPTIONS, attempt: 2 });
+    assert.equal((await staged()).length, 1);
   });
 
   test("COPY's end marker inside a value is data, not the end of the page", async () => {

@@ -116,6 +116,34 @@ describe('Finance export schedule', () => {
     }
   });
 
+  test('run as a user without the Finance permission set, the schedule is not ready, and says why', async () => {
+    clock = new Date('2026-12-07T10:00:00Z');
+    // The shared integration user (Integration_Service_User): no access to billing accounts.
+    const shared = lab.org.clients();
+    const schedule = scheduleWorker(
+      {
+        config,
+        logger: createLogger({ level: 'silent' }),
+        pool: lab.db.pool,
+        salesforce: shared
+      } as unknown as ServiceContext<FinanceConfig>,
+      { mapping: lab.mapping, query: lab.query },
+      { tickMs: 20, now: () => clock }
+    );
+    schedule.start?.();
+    try {
+      await until(() => schedule.health?.().ok === false, 'readiness fails');
+      assert.match(
+        schedule.health?.().reason ?? '',
+        /cannot read Billing_Account__c.*Finance_Export_Integration.*FINANCE_SF_CLIENT_ID/
+      );
+      assert.equal(worker().health?.().ok, true, 'the Finance user is ready');
+    } finally {
+      await schedule.stop();
+      shared.close();
+    }
+  });
+
   test('a night that fails is not recorded, so it is tried again later', async () => {
     await recordSlot(lab.db.pool, TARGET, new Date('2026-12-06T02:00:00Z'));
     clock = new Date('2026-12-07T03:00:00Z');
