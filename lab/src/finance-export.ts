@@ -50,6 +50,7 @@ import { TargetTableError } from '../../services/src/finance/target-table.ts';
 import {
   acquireLease,
   createSalesforceClients,
+  SalesforceError,
   loadProcessConfig,
   startPlatform,
   type Platform,
@@ -294,6 +295,12 @@ export async function financeExportCommand(
           'Interrupted: the run keeps its checkpoints; run the export again to resume it.\n'
         );
         return EXIT.interrupted;
+      }
+      if (error instanceof SalesforceError) {
+        // Salesforce unavailable or refusing (a field the user cannot read, an expired login):
+        // an unfinished run keeps its checkpoints for the next try.
+        stderr.write(`Salesforce: ${error.message}\n`);
+        return EXIT.failed;
       }
       throw error;
     } finally {

@@ -117,6 +117,34 @@ describe('npm run finance:export', () => {
     });
   }
 
+  test("a field the export user cannot read: Salesforce's refusal ends the run, exit 1", async () => {
+    const shipped = JSON.parse(
+      await readFile(path.join(projectRoot(), DEFAULT_MAPPING_FILE), 'utf8')
+    ) as { soql: string; columns: Record<string, unknown> };
+    const file = path.join(dir, 'unreadable-field.json');
+    const { Cost_Center__c: costCenter, ...columns } = shipped.columns;
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...shipped,
+        soql: shipped.soql.replace('Cost_Center__c', 'Account__r.SAP_Customer_Number__c'),
+        columns: { ...columns, 'Account__r.SAP_Customer_Number__c': costCenter }
+      })
+    );
+    const err = collector();
+    const code = await financeExportCommand([], {
+      env: orgEnv({ FINANCE_MAPPING_FILE: file }),
+      stdout: collector().stream,
+      stderr: err.stream
+    });
+    assert.equal(code, EXIT.failed, err.text());
+    assert.match(err.text(), /run \d+ failed: INVALID_FIELD[\s\S]*SAP_Customer_Number__c/);
+    const { rows } = await db.pool.query<{ state: string }>(
+      'SELECT state FROM finance.export_runs ORDER BY id DESC LIMIT 1'
+    );
+    assert.equal(rows[0]?.state, 'failed', 'not left running to fail again every night');
+  });
+
   test('without an org configured, demo billing accounts are exported, with progress lines', async () => {
     const out = collector(false);
     const code = await financeExportCommand([], {
@@ -166,18 +194,18 @@ describe('npm run finance:export', () => {
 
     // The platform's own credentials (the integration user) reach no billing account at all:
     // the object does not exist for that user.
-    await assert.rejects(
-      financeExportCommand(['--full'], {
-        env: orgEnv({
-          FINANCE_SF_CLIENT_ID: '',
-          FINANCE_SF_CLIENT_SECRET: '',
-          FINANCE_WINDOW_LAG_SECONDS: '0'
-        }),
-        stdout: collector().stream,
-        stderr: collector().stream
+    const refused = collector();
+    const sharedUser = await financeExportCommand(['--full'], {
+      env: orgEnv({
+        FINANCE_SF_CLIENT_ID: '',
+        FINANCE_SF_CLIENT_SECRET: '',
+        FINANCE_WINDOW_LAG_SECONDS: '0'
       }),
-      /INVALID_TYPE[\s\S]*Billing_Account__c/
-    );
+      stdout: collector().stream,
+      stderr: refused.stream
+    });
+    assert.equal(sharedUser, EXIT.failed);
+    assert.match(refused.text(), /^Salesforce: .*INVALID_TYPE[\s\S]*Billing_Account__c/m);
   });
 
   test('FINANCE_SF_CLIENT_ID needs its secret', async () => {
