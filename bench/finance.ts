@@ -33,6 +33,7 @@ import { FINANCE_CLIENT_ID, FINANCE_CLIENT_SECRET } from '../simulators/salesfor
 import { createLogger } from '../services/src/platform/index.ts';
 import { migrate } from '../services/src/platform/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../services/test/helpers/database.ts';
+import { clearFinance } from '../services/test/finance/finance-tables.ts';
 import { progress, report } from './report.ts';
 import { alternateRounds, envInt, machineLoad, median, reportMedian, sig } from './rounds.ts';
 
@@ -106,17 +107,7 @@ async function startOrg(rows: number): Promise<{ url: string; stop: () => Promis
 }
 
 /** Empty Finance tables (and no staging left over), as before a first export. */
-async function resetFinance(db: TestDatabase): Promise<void> {
-  await db.pool.query(
-    `TRUNCATE finance.billing_account, finance.export_watermarks, finance.export_schedule,
-              finance.export_chunks, finance.export_runs CASCADE`
-  );
-  const { rows } = await db.pool.query<{ name: string }>(
-    `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name
-       FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'export\\_stage\\_%'`
-  );
-  for (const { name } of rows) await db.pool.query(`DROP TABLE ${name}`);
-}
+const resetFinance = (db: TestDatabase) => clearFinance(db.pool);
 
 /** Row count and a checksum of every mapped column (the run columns left out), in Id order. */
 async function financeTable(db: TestDatabase, checksum: boolean): Promise<FinanceTable> {

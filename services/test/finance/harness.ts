@@ -21,6 +21,7 @@ import type { FinanceMapping } from '../../src/finance/mapping.ts';
 import { prepareExport } from '../../src/finance/prepare.ts';
 import { createLogger, migrate, type SalesforceClients } from '../../src/platform/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { clearFinance } from './finance-tables.ts';
 import { scenarioSwitch } from '../helpers/kill-switch.ts';
 import { startTestOrg, type TestOrg } from '../platform/salesforce-test-org.ts';
 
@@ -142,15 +143,7 @@ export async function startFinanceLab(): Promise<FinanceLab> {
     async reset() {
       await org.reset();
       set = scenarioSwitch(() => org.emulator.ctx, FINANCE_SCENARIO);
-      await db.pool.query(
-        `TRUNCATE finance.billing_account, finance.export_watermarks, finance.export_schedule,
-                  finance.export_chunks, finance.export_runs CASCADE`
-      );
-      const { rows } = await db.pool.query<{ name: string }>(
-        `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name
-           FROM pg_tables WHERE schemaname = 'finance' AND tablename LIKE 'export\\_stage\\_%'`
-      );
-      for (const { name } of rows) await db.pool.query(`DROP TABLE ${name}`);
+      await clearFinance(db.pool);
     },
     async close() {
       salesforce.close();
