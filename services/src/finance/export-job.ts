@@ -26,9 +26,8 @@ import {
 } from '../platform/index.ts';
 import { composeChunkQuery, composeCondition, type ExportQuery } from './export-query.ts';
 import {
-  addRunApiCalls,
+  addAttemptCosts,
   addRunAttempt,
-  addRunDuration,
   createRun,
   endRun,
   findRunningRun,
@@ -90,7 +89,6 @@ export interface ExportJobOptions {
   logger: Logger;
   progress?: ExportProgress;
   signal?: AbortSignal;
-  now?: () => Date;
 }
 
 export interface ExportSummary {
@@ -288,8 +286,9 @@ async function exportUnderLease(options: ExportJobOptions): Promise<ExportSummar
     if (error instanceof RunTakenOverError) throw error;
     if (!isFinal(error)) {
       // Resumable: the run stays `running` with its checkpoints.
-      await addRunApiCalls(pool, run.id, spentCalls()).catch(() => undefined);
-      await addRunDuration(pool, run.id, durationMs).catch(() => undefined);
+      await addAttemptCosts(pool, run.id, { apiCalls: spentCalls(), durationMs }).catch(
+        () => undefined
+      );
       throw error;
     }
     const reason = describeError(error);
@@ -381,7 +380,7 @@ async function planRun(options: ExportJobOptions): Promise<ExportRun> {
   // just before), not this machine's: a service clock running ahead of the org's by more than
   // the lag would put rows still to change inside this window, and the next run would start
   // after them.
-  const now = options.now?.() ?? salesforce.rest.connection.serverTime() ?? new Date();
+  const now = salesforce.rest.connection.serverTime() ?? new Date();
   const end = floorToSecond(new Date(now.getTime() - settings.lagMs));
   const watermark =
     options.mode === 'incremental'

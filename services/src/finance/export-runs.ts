@@ -2,6 +2,7 @@
 // staging table of a run, the merge that makes a run visible at once, and the watermark.
 import type pg from 'pg';
 import type { FinanceMapping, MappedColumn } from './mapping.ts';
+import { recordSlot } from './schedule.ts';
 import { RUN_COLUMNS } from './target-table.ts';
 
 export type RunMode = 'incremental' | 'full';
@@ -330,13 +331,6 @@ export async function addRunAttempt(pool: pg.Pool, runId: number): Promise<numbe
   return rows[0]?.attempts ?? 0;
 }
 
-export async function addRunApiCalls(pool: pg.Pool, runId: number, calls: number): Promise<void> {
-  await pool.query('UPDATE finance.export_runs SET api_calls = api_calls + $2 WHERE id = $1', [
-    runId,
-    calls
-  ]);
-}
-
 const mergeSql = (mapping: FinanceMapping, stage: string): string => {
   const columns: MappedColumn[] = mapping.columns;
   const names = columns.map((c) => quoteName(c.column));
@@ -432,13 +426,7 @@ export async function mergeRun(
     );
     if (run.scheduleSlot) {
       // The night is done in the same transaction: no other instance can run it again.
-      await client.query(
-        `INSERT INTO finance.export_schedule (target, last_slot) VALUES ($1, $2)
-         ON CONFLICT (target) DO UPDATE
-           SET last_slot = GREATEST(finance.export_schedule.last_slot, EXCLUDED.last_slot),
-               updated_at = now()`,
-        [run.target, run.scheduleSlot]
-      );
+      await recordSlot(client, run.target, run.scheduleSlot);
     }
     const ended = await client.query(
       `UPDATE finance.export_runs
@@ -502,14 +490,16 @@ export async function endRun(
   }
 }
 
-/** Time spent by an attempt that stopped without ending the run (it will be resumed). */
-export async function addRunDuration(
+/** What an attempt that stopped without ending the run spent (it will be resumed). */
+export async function addAttemptCosts(
   pool: pg.Pool,
   runId: number,
-  durationMs: number
+  costs: { apiCalls: number; durationMs: number }
 ): Promise<void> {
   await pool.query(
-    'UPDATE finance.export_runs SET duration_ms = COALESCE(duration_ms, 0) + $2 WHERE id = $1',
-    [runId, Math.round(durationMs)]
+    `UPDATE finance.export_runs
+        SET api_calls = api_calls + $2, duration_ms = COALESCE(duration_ms, 0) + $3
+      WHERE id = $1`,
+    [runId, costs.apiCalls, Math.round(costs.durationMs)]
   );
 }

@@ -146,8 +146,13 @@ export async function readLastSlot(pool: pg.Pool, target: string): Promise<Date 
   return rows[0]?.last_slot;
 }
 
-export async function recordSlot(pool: pg.Pool, target: string, slot: Date): Promise<void> {
-  await pool.query(
+/** Records `slot` as done (never moving back); on a pool, or a client inside a transaction. */
+export async function recordSlot(
+  db: Pick<pg.Pool | pg.PoolClient, 'query'>,
+  target: string,
+  slot: Date
+): Promise<void> {
+  await db.query(
     `INSERT INTO finance.export_schedule (target, last_slot) VALUES ($1, $2)
      ON CONFLICT (target) DO UPDATE
        SET last_slot = GREATEST(finance.export_schedule.last_slot, EXCLUDED.last_slot), updated_at = now()`,
