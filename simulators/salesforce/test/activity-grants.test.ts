@@ -18,18 +18,9 @@ describe('activity grants in the org emulator', () => {
   let integration: string;
   let contactId: string;
 
-  async function call(token: string, method: string, path: string, body?: unknown) {
-    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' })
-      },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    });
-    const text = await response.text();
-    return { status: response.status, json: (text ? JSON.parse(text) : null) as unknown };
-  }
+  /** A REST call as the user of `token` (the emulator helper's, with another bearer). */
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    emulator.rest(method, path, body, { authorization: `Bearer ${token}` });
 
   before(async () => {
     emulator = await startTestEmulator();
@@ -61,16 +52,16 @@ describe('activity grants in the org emulator', () => {
         Goal_Reached__c: false
       });
     const created = await upsert(8412);
-    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
     const updated = await upsert(9001);
-    assert.ok([200, 204].includes(updated.status), JSON.stringify(updated.json));
+    assert.ok([200, 204].includes(updated.status), JSON.stringify(updated.body));
 
     const rows = await call(
       integration,
       'GET',
       `query?q=${encodeURIComponent(`SELECT Id, Fitness_User_Id__c, Steps__c FROM Daily_Activity_Summary__c WHERE External_Key__c = '${key}'`)}`
     );
-    const records = (rows.json as { records: Row[] }).records;
+    const records = (rows.body as { records: Row[] }).records;
     assert.equal(records.length, 1);
     assert.equal(records[0]?.Fitness_User_Id__c, 'fit-000042');
     assert.equal(records[0]?.Steps__c, 9001);
@@ -106,7 +97,7 @@ describe('activity grants in the org emulator', () => {
       Goal_Steps__c: 10000,
       Reached_At__c: '2026-12-07T15:42:05.000Z'
     });
-    assert.equal(published.status, 201, JSON.stringify(published.json));
+    assert.equal(published.status, 201, JSON.stringify(published.body));
 
     const relinked = await call(integration, 'PATCH', `sobjects/Contact/${contactId}`, {
       Fitness_User_Id__c: 'fit-999999'
@@ -121,6 +112,6 @@ describe('activity grants in the org emulator', () => {
       'GET',
       `query?q=${encodeURIComponent('SELECT Id FROM Daily_Activity_Summary__c')}`
     );
-    assert.ok(rows.status >= 400, `no access: ${rows.status} ${JSON.stringify(rows.json)}`);
+    assert.ok(rows.status >= 400, `no access: ${rows.status} ${JSON.stringify(rows.body)}`);
   });
 });

@@ -152,18 +152,9 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
   let soql: string;
   const ids: string[] = [];
 
-  async function call(token: string, method: string, route: string, body?: unknown) {
-    const response = await fetch(`${emulator.instanceUrl}/services/data/v65.0/${route}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' })
-      },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    });
-    const text = await response.text();
-    return { status: response.status, text };
-  }
+  /** A REST call as the user of `token` (the emulator helper's, with another bearer). */
+  const call = (token: string, method: string, route: string, body?: unknown) =>
+    emulator.rest(method, route, body, { authorization: `Bearer ${token}` });
 
   before(async () => {
     // Private Account, as in an org that keeps customers apart: the admin's accounts are not
@@ -204,8 +195,8 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     };
     const describe = async (object: string) => {
       const answer = await call(integration, 'GET', `sobjects/${object}/describe`);
-      assert.equal(answer.status, 200, answer.text);
-      return JSON.parse(answer.text) as {
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body as {
         fields: Array<{
           name: string;
           type: string;
@@ -237,15 +228,15 @@ describe('Finance export grants in the org emulator (Bulk API 2.0)', () => {
     const edit = await call(integration, 'PATCH', `sobjects/Billing_Account__c/${id}`, {
       Balance__c: 1
     });
-    assert.ok(edit.status >= 400, `no edit: ${edit.status} ${edit.text}`);
+    assert.ok(edit.status >= 400, `no edit: ${edit.status} ${JSON.stringify(edit.body)}`);
     const remove = await call(integration, 'DELETE', `sobjects/Billing_Account__c/${id}`);
-    assert.ok(remove.status >= 400, `no delete: ${remove.status} ${remove.text}`);
+    assert.ok(remove.status >= 400, `no delete: ${remove.status} ${JSON.stringify(remove.body)}`);
     const create = await call(integration, 'POST', 'sobjects/Billing_Account__c', {
       Name: 'Forged',
       Account__c: ids[4],
       Billing_Account_Number__c: 'BA-FORGED'
     });
-    assert.ok(create.status >= 400, `no create: ${create.status} ${create.text}`);
+    assert.ok(create.status >= 400, `no create: ${create.status} ${JSON.stringify(create.body)}`);
   });
 });
 
