@@ -7,8 +7,7 @@ import {
   FINANCE_CLIENT_SECRET
 } from '../../../simulators/salesforce/src/emulator.ts';
 import { runExport } from '../../src/finance/export-job.ts';
-import { parseExportQuery } from '../../src/finance/export-query.ts';
-import { loadMapping } from '../../src/finance/mapping.ts';
+import { prepareExport } from '../../src/finance/prepare.ts';
 import { createLogger, createSalesforceClients } from '../../src/platform/index.ts';
 import { MAPPING_FILE, TEST_SETTINGS } from './harness.ts';
 
@@ -24,12 +23,12 @@ const salesforce = createSalesforceClients({
   },
   apiVersion: '65.0'
 });
-const mapping = await loadMapping(MAPPING_FILE);
+const { mapping, query } = await prepareExport(MAPPING_FILE);
 const summary = await runExport({
   pool,
   salesforce,
   mapping,
-  query: parseExportQuery(mapping.soql),
+  query,
   mappingFile: MAPPING_FILE,
   settings: {
     ...TEST_SETTINGS,
