@@ -79,7 +79,9 @@ test('an answer over 64 KB is refused as unavailable, not buffered whole', async
     assert.match(error.message, /larger than 64 KB/);
     return true;
   });
-  assert.ok(sentBytes < 4 * 1024 * 1024, `stopped reading early (${sentBytes} bytes sent)`);
+  // Of 16 MB: the kernel's socket buffers on both sides take a few MB before the client stops
+  // reading (4.2 MB seen on a loaded CI machine); reading it whole would take all 16.
+  assert.ok(sentBytes < 8 * 1024 * 1024, `stopped reading early (${sentBytes} bytes sent)`);
 });
 
 test('a submit answer over 64 KB is refused too', async () => {
