@@ -25,7 +25,14 @@ const lwcFiles = ['force-app/**/lwc/**/*.ts'];
 //   lab/, bench/, tests      compose everything below
 // toolkit/testing/ holds test helpers: tests, the lab's tests and benches only.
 const SIMULATORS = ['salesforce', 'sap', 'securepay', 'backcheck', 'devices'];
-const SLICES = ['account-sync', 'payments', 'background-check', 'activity', 'finance'];
+const SLICES = [
+  'account-sync',
+  'payments',
+  'background-check',
+  'activity',
+  'finance',
+  'property-media'
+];
 const above = (...paths) => paths.map((path) => `./${path}`);
 const layering = [
   {

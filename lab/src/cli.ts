@@ -39,6 +39,13 @@ export const LAB_CLI: CommandSpec = {
       description: 'SecurePay simulator port (0 = any free port).',
       defaultText: '8783'
     },
+    'media-storage-port': {
+      type: 'string',
+      valueName: 'port',
+      description:
+        'Embedded image storage port for the media service, when MEDIA_STORAGE is not s3 (0 = any free port).',
+      defaultText: '8789'
+    },
     'backcheck-port': {
       type: 'string',
       valueName: 'port',
@@ -73,6 +80,7 @@ function labOptions(argv: readonly string[]): StartLabOptions | undefined {
     ['emulatorGrpcPort', 'pubsub-port'],
     ['sapPort', 'sap-port'],
     ['securePayPort', 'securepay-port'],
+    ['mediaStoragePort', 'media-storage-port'],
     ['backCheckPort', 'backcheck-port'],
     ['activityMqttPort', 'mqtt-port']
   ];
@@ -100,6 +108,8 @@ try {
       '              background-check (POST /background-checks -> BackCheck, callbacks at /backcheck/callbacks, docs/background-check.md)',
       '              activity (MQTT readings -> rollups; PUT /activity/users/:id, /activity/devices/:id, docs/activity.md)',
       '              finance (nightly Billing Account export with Bulk API 2.0, FINANCE_SCHEDULE_TIME; one now: npm run finance:export, docs/finance.md)',
+      '              property-media (POST /media/uploads, /media/uploads/confirm, /media/views, /media/deletions; import: npm run media:migrate, docs/property-media.md)',
+      `  Storage     ${lab.mediaStorage}`,
       `  MQTT        ${lab.activityMqttUrl}${lab.activityBrokerEmbedded ? ` (embedded broker; device password = base64url(HMAC-SHA256(${lab.activityDeviceKey}, deviceId)))` : ''}`,
       ...(lab.activityBrokerEmbedded
         ? [

@@ -33,6 +33,8 @@ import { backgroundCheckService } from '../../services/src/background-check/serv
 import { accountSyncService } from '../../services/src/account-sync/service.ts';
 import { paymentsService } from '../../services/src/payments/service.ts';
 import { financeService } from '../../services/src/finance/service.ts';
+import { propertyMediaService } from '../../services/src/property-media/service.ts';
+import { EMBEDDED_STORAGE_PORT } from '../../services/src/property-media/config.ts';
 import { activityService } from '../../services/src/activity/service.ts';
 import { startEmbeddedBroker } from '../../services/src/activity/broker.ts';
 import { registeredDeviceLookup } from '../../services/src/activity/device-lookup.ts';
@@ -48,7 +50,8 @@ export const LAB_SERVICES = [
   paymentsService,
   backgroundCheckService,
   activityService,
-  financeService
+  financeService,
+  propertyMediaService
 ] as const;
 
 /** Devices (dev-000001-a ... of users fit-000001 ...) the lab registers for the device fleet. */
@@ -100,6 +103,8 @@ export interface Lab {
    * a page in the developer's browser or another host cannot know it.
    */
   serviceToken: string | undefined;
+  /** The media service's storage: the embedded server's URL, or the configured endpoint. */
+  mediaStorage: string;
   /**
    * `Authorization: Bearer <driverSecret>` opens the stand-ins' control endpoints
    * (`/__emulator/*`, `/__sim/*`); they answer on loopback only. New for every run.
@@ -115,6 +120,8 @@ export interface StartLabOptions {
   emulatorGrpcPort?: number;
   /** SAP simulator port when SAP_BASE_URL is not set (0 = any free port); default 8782. */
   sapPort?: number;
+  /** Embedded image storage port when MEDIA_STORAGE is not `s3` (0 = any free port); default 8789. */
+  mediaStoragePort?: number;
   /** SecurePay simulator port when SECUREPAY_BASE_URL is not set (0 = any free port); default 8783. */
   securePayPort?: number;
   /** BackCheck simulator port when BACKCHECK_BASE_URL is not set (0 = any free port); default 8784. */
@@ -202,6 +209,11 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       'ACTIVITY_REGISTRY_TOKENS'
     ])
       if (missing(variable) && env.SERVICE_API_TOKENS) env[variable] = env.SERVICE_API_TOKENS;
+
+    // The media service keeps images in its embedded S3-compatible storage unless MEDIA_STORAGE=s3.
+    const embedMedia = !production && (env.MEDIA_STORAGE?.trim() ?? 'embedded') === 'embedded';
+    if (embedMedia && options.mediaStoragePort !== undefined && missing('MEDIA_EMBEDDED_PORT'))
+      env.MEDIA_EMBEDDED_PORT = String(options.mediaStoragePort);
 
     const simulateSap = missing('SAP_BASE_URL');
     if (simulateSap) {
@@ -296,6 +308,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       activityBrokerEmbedded: embedBroker,
       activityDeviceKey: embedBroker ? env.ACTIVITY_DEVICE_KEY : undefined,
       serviceToken: labToken,
+      mediaStorage: embedMedia
+        ? `http://127.0.0.1:${env.MEDIA_EMBEDDED_PORT ?? EMBEDDED_STORAGE_PORT} (embedded, ${env.MEDIA_EMBEDDED_DIR ?? '.data/property-media'})`
+        : (env.MEDIA_S3_ENDPOINT ?? 'AWS S3'),
       driverSecret,
       stop: async () => {
         await platform.stop();

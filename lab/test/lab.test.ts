@@ -1,6 +1,10 @@
 // `npm start` (the lab): the platform on a real PostgreSQL, connected to a Salesforce org
 // emulator through the OAuth client-credentials flow, answering health, readiness and metrics.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import sharp from 'sharp';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { emulatorMaxFileMb, startLab, type Lab } from '../src/lab.ts';
 import {
@@ -25,14 +29,16 @@ describe('the lab (npm start)', () => {
         DATABASE_URL: database.url,
         HTTP_PORT: '0',
         LOG_LEVEL: 'warn',
-        SERVICE_API_TOKENS: LAB_API_TOKEN
+        SERVICE_API_TOKENS: LAB_API_TOKEN,
+        MEDIA_EMBEDDED_DIR: path.join(tmpdir(), `lab-media-${process.pid}`)
       },
       emulatorHttpPort: 0,
       emulatorGrpcPort: 0,
       sapPort: 0,
       securePayPort: 0,
       backCheckPort: 0,
-      activityMqttPort: 0
+      activityMqttPort: 0,
+      mediaStoragePort: 0
     });
   });
 
@@ -94,6 +100,44 @@ describe('the lab (npm start)', () => {
     assert.match(JSON.stringify(body), /sap/);
     // The Finance export logs in through the emulator's Finance app, as its own user.
     assert.match(JSON.stringify(body), /salesforce-finance"?:"ok"/);
+    // The media service's embedded storage answers for its bucket.
+    assert.match(JSON.stringify(body), /storage"?:"ok"/);
+  });
+
+  test('runs property-media: an image uploaded straight to the embedded storage is confirmed', async () => {
+    const image = await sharp({
+      create: { width: 640, height: 480, channels: 3, background: '#4a7' }
+    })
+      .jpeg()
+      .toBuffer();
+    const request = {
+      storageKey: 'properties/LAB-1/0b0c0d0e-1f20-4a4b-8c5d-6e7f8091a2b3',
+      contentType: 'image/jpeg',
+      size: image.length,
+      sha256: createHash('sha256').update(image).digest('hex')
+    };
+    const post = (pathname: string, body: unknown) =>
+      fetch(`${lab.servicesUrl}${pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${LAB_API_TOKEN}` },
+        body: JSON.stringify(body)
+      });
+    const ticket = (await (await post('/media/uploads', request)).json()) as {
+      uploadUrl: string;
+      headers: Record<string, string>;
+    };
+    const stored = await fetch(ticket.uploadUrl, {
+      method: 'PUT',
+      headers: ticket.headers,
+      body: image
+    });
+    assert.equal(stored.status, 200);
+    const verdict = (await (await post('/media/uploads/confirm', request)).json()) as {
+      status: string;
+      width: number;
+    };
+    assert.equal(verdict.status, 'Available');
+    assert.equal(verdict.width, 640);
   });
 
   test('runs account-sync: an account and its Account_Sync__e event end Success with a SAP number', async () => {

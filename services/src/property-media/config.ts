@@ -84,10 +84,10 @@ export const mediaConfig = defineConfig({
     MEDIA_MAX_BYTES: withDefault(integer(1, MAX_BYTES), String(MAX_BYTES), {
       description: `Largest image a presigned upload admits (bytes; at most ${MAX_BYTES}, the contract's cap that Apex checks too).`
     }),
-    MEDIA_UPLOAD_URL_SECONDS: withDefault(integer(60, 3_600), String(UPLOAD_URL_SECONDS), {
+    MEDIA_UPLOAD_URL_SECONDS: withDefault(integer(1, 3_600), String(UPLOAD_URL_SECONDS), {
       description: 'How long a presigned upload URL is valid (S3 checks it when the upload starts).'
     }),
-    MEDIA_VIEW_URL_SECONDS: withDefault(integer(30, 3_600), String(VIEW_URL_SECONDS), {
+    MEDIA_VIEW_URL_SECONDS: withDefault(integer(1, 3_600), String(VIEW_URL_SECONDS), {
       description: 'How long a presigned view URL is valid; the gallery asks for new ones before.'
     }),
     MEDIA_VERIFY_CONCURRENCY: withDefault(integer(1, 16), '2', {

@@ -13,9 +13,12 @@
 // every listing is its own prefix.
 import { createHash, randomUUID } from 'node:crypto';
 
-export const LISTING_NUMBER = /^[A-Za-z0-9_-]{1,40}$/;
+/** The patterns as the contract states them (Apex and the migration check the same). */
+export const LISTING_NUMBER_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-export const STORAGE_KEY = new RegExp(`^properties/[A-Za-z0-9_-]{1,40}/${UUID}$`);
+export const STORAGE_KEY_PATTERN = `^properties/[A-Za-z0-9_-]{1,40}/${UUID}$`;
+export const LISTING_NUMBER = new RegExp(LISTING_NUMBER_PATTERN);
+export const STORAGE_KEY = new RegExp(STORAGE_KEY_PATTERN);
 const THUMBNAIL_KEY = new RegExp(`^thumbnails/properties/[A-Za-z0-9_-]{1,40}/${UUID}\\.webp$`);
 
 export function isStorageKey(value: string): boolean {

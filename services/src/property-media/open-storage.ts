@@ -1,9 +1,16 @@
 // Opens the configured storage for a process: the embedded server (started here, on its port and
 // folder) or S3. Every entry point (service, migration, benchmark) goes through this, so they all
-// reach the same bucket with the same client settings.
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { MediaConfig } from './config.ts';
-import { startEmbeddedStorage } from './embedded-storage.ts';
+// reach the same bucket with the same client settings. When the embedded storage's port is already
+// taken, another process of this machine (`npm start`) is serving it: this one uses that server
+// (after checking it answers for the bucket with the same secret), so `npm run media:migrate`
+// next to a running lab uploads where the lab's gallery looks.
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { EmbeddedStorageConfig, MediaConfig } from './config.ts';
+import {
+  EMBEDDED_ACCESS_KEY_ID,
+  startEmbeddedStorage,
+  type EmbeddedStorage
+} from './embedded-storage.ts';
 import { createStorageClient } from './storage.ts';
 
 export interface OpenedStorage {
@@ -29,7 +36,13 @@ export async function openStorage(
       close: async () => client.destroy()
     };
   }
-  const server = await startEmbeddedStorage(storage);
+  let server: EmbeddedStorage;
+  try {
+    server = await startEmbeddedStorage(storage);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || storage.port === 0) throw error;
+    return useRunningEmbeddedStorage(storage, options);
+  }
   const client = createStorageClient({
     endpoint: server.endpoint,
     region: storage.region,
@@ -47,5 +60,36 @@ export async function openStorage(
       client.destroy();
       await server.close();
     }
+  };
+}
+
+async function useRunningEmbeddedStorage(
+  storage: EmbeddedStorageConfig,
+  options: { maxSockets?: number }
+): Promise<OpenedStorage> {
+  const endpoint = `http://127.0.0.1:${storage.port}`;
+  const client = createStorageClient({
+    endpoint,
+    region: storage.region,
+    bucket: storage.bucket,
+    forcePathStyle: true,
+    credentials: { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey: storage.secretAccessKey },
+    ...options
+  });
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: storage.bucket }));
+  } catch (error) {
+    client.destroy();
+    throw new Error(
+      `Port ${storage.port} (MEDIA_EMBEDDED_PORT) is taken, and not by an embedded storage holding bucket '${storage.bucket}' with this MEDIA_EMBEDDED_SECRET: ${(error as Error).name}. Stop what listens there or choose another port.`,
+      { cause: error }
+    );
+  }
+  return {
+    client,
+    bucket: storage.bucket,
+    endpoint,
+    embedded: true,
+    close: async () => client.destroy()
   };
 }
