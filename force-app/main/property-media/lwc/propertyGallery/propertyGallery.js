@@ -73,7 +73,7 @@ export default class PropertyGallery extends LightningElement {
     uploadedSinceLoad = false;
     connectedCallback() {
         this.connected = true;
-        void this.load();
+        this.load();
     }
     disconnectedCallback() {
         this.connected = false;
@@ -123,9 +123,12 @@ export default class PropertyGallery extends LightningElement {
         const delay = refreshDelay(this.expiresAt, Date.now());
         if (delay === undefined)
             return;
+        // The view URLs are presigned and stop working at expiresAt: only a timer can renew them
+        // before a user meets a broken image. Cleared on disconnect and before every load.
+        // eslint-disable-next-line @lwc/lwc/no-async-operation
         this.refreshTimer = setTimeout(() => {
             this.refreshTimer = undefined;
-            void this.load();
+            this.load();
         }, delay);
     }
     clearRefresh() {
@@ -141,7 +144,7 @@ export default class PropertyGallery extends LightningElement {
     handleImageError() {
         const at = Date.parse(this.expiresAt ?? '');
         if (!Number.isNaN(at) && Date.now() >= at && this.refreshTimer !== undefined) {
-            void this.load();
+            this.load();
         }
     }
     // ---- template state ----
@@ -337,7 +340,7 @@ export default class PropertyGallery extends LightningElement {
         if (!this.uploadedSinceLoad || !this.connected)
             return;
         this.uploadedSinceLoad = false;
-        void this.load();
+        this.load();
     }
     handleRetry(event) {
         const key = event.currentTarget.dataset.key;
@@ -415,7 +418,7 @@ export default class PropertyGallery extends LightningElement {
     handleCaptionKeydown(event) {
         if (event.key === 'Enter') {
             event.preventDefault();
-            void this.saveCaption();
+            this.saveCaption();
         }
         else if (event.key === 'Escape') {
             event.preventDefault();
@@ -424,7 +427,7 @@ export default class PropertyGallery extends LightningElement {
         }
     }
     handleCaptionSave() {
-        void this.saveCaption();
+        this.saveCaption();
     }
     handleCaptionCancel() {
         this.cancelCaption();
@@ -449,7 +452,9 @@ export default class PropertyGallery extends LightningElement {
         this.savingCaption = true;
         try {
             await setCaption({ imageId, caption });
-            this.images = this.images.map((i) => i.id === imageId ? { ...i, caption: caption || null } : i);
+            this.images = this.images.map((i) => {
+                return i.id === imageId ? { ...i, caption: caption || null } : i;
+            });
             this.editingId = undefined;
             this.announcement = caption ? 'Caption saved.' : 'Caption removed.';
             this.focusTarget = `[data-id="${imageId}"][data-action="edit-caption"]`;

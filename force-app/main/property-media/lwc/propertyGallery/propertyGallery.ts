@@ -89,7 +89,7 @@ export default class PropertyGallery extends LightningElement {
 
   connectedCallback(): void {
     this.connected = true;
-    void this.load();
+    this.load();
   }
 
   disconnectedCallback(): void {
@@ -137,9 +137,12 @@ export default class PropertyGallery extends LightningElement {
   private scheduleRefresh(): void {
     const delay = refreshDelay(this.expiresAt, Date.now());
     if (delay === undefined) return;
+    // The view URLs are presigned and stop working at expiresAt: only a timer can renew them
+    // before a user meets a broken image. Cleared on disconnect and before every load.
+    // eslint-disable-next-line @lwc/lwc/no-async-operation
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      void this.load();
+      this.load();
     }, delay);
   }
 
@@ -156,7 +159,7 @@ export default class PropertyGallery extends LightningElement {
   handleImageError(): void {
     const at = Date.parse(this.expiresAt ?? '');
     if (!Number.isNaN(at) && Date.now() >= at && this.refreshTimer !== undefined) {
-      void this.load();
+      this.load();
     }
   }
 
@@ -365,7 +368,7 @@ export default class PropertyGallery extends LightningElement {
   private handleQueueIdle(): void {
     if (!this.uploadedSinceLoad || !this.connected) return;
     this.uploadedSinceLoad = false;
-    void this.load();
+    this.load();
   }
 
   handleRetry(event: Event): void {
@@ -448,7 +451,7 @@ export default class PropertyGallery extends LightningElement {
   handleCaptionKeydown(event: KeyboardEvent): void {
     if (event.key === 'Enter') {
       event.preventDefault();
-      void this.saveCaption();
+      this.saveCaption();
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
@@ -457,7 +460,7 @@ export default class PropertyGallery extends LightningElement {
   }
 
   handleCaptionSave(): void {
-    void this.saveCaption();
+    this.saveCaption();
   }
 
   handleCaptionCancel(): void {
@@ -483,9 +486,9 @@ export default class PropertyGallery extends LightningElement {
     this.savingCaption = true;
     try {
       await setCaption({ imageId, caption });
-      this.images = this.images.map((i) =>
-        i.id === imageId ? { ...i, caption: caption || null } : i
-      );
+      this.images = this.images.map((i) => {
+        return i.id === imageId ? { ...i, caption: caption || null } : i;
+      });
       this.editingId = undefined;
       this.announcement = caption ? 'Caption saved.' : 'Caption removed.';
       this.focusTarget = `[data-id="${imageId}"][data-action="edit-caption"]`;
