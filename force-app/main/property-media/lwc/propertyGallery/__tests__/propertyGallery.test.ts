@@ -502,6 +502,61 @@ describe('c-property-gallery', () => {
     });
   });
 
+  describe('dragging tiles', () => {
+    /** A drag event with the DataTransfer a browser gives it. */
+    function drag(type: string, target: Element): DragEvent {
+      const event = new CustomEvent(type, { cancelable: true }) as unknown as DragEvent;
+      const dataTransfer = { effectAllowed: '', dropEffect: '', setData: jest.fn() };
+      Object.defineProperty(event, 'dataTransfer', { value: dataTransfer });
+      target.dispatchEvent(event);
+      return event;
+    }
+
+    function tile(root: ShadowRoot, id: string): HTMLElement {
+      return root.querySelector<HTMLElement>(`li.tile[data-id="${id}"]`)!;
+    }
+
+    it('drops a dragged image in the place of the one it is dropped on, and saves', async () => {
+      reorderMock.mockResolvedValue(undefined);
+      const root = await mount();
+      expect(tile(root, FRONT.id).getAttribute('draggable')).toBe('true');
+      const start = drag('dragstart', tile(root, NO_THUMBNAIL.id));
+      expect(start.dataTransfer!.setData).toHaveBeenCalledWith('text/plain', NO_THUMBNAIL.id);
+      expect(drag('dragover', tile(root, FRONT.id)).defaultPrevented).toBe(true);
+      expect(drag('drop', tile(root, FRONT.id)).defaultPrevented).toBe(true);
+      await settle();
+      expect(tileIds(root)).toEqual([NO_THUMBNAIL.id, FRONT.id, KITCHEN.id]);
+      expect(reorderMock).toHaveBeenCalledWith({
+        propertyId: PROPERTY_ID,
+        orderedImageIds: [NO_THUMBNAIL.id, FRONT.id, KITCHEN.id]
+      });
+      expect(announcement(root)).toBe('plan.png moved to position 1 of 3.');
+    });
+
+    it('ignores a drop that did not start on a tile, or on the same place', async () => {
+      const root = await mount();
+      expect(drag('dragover', tile(root, FRONT.id)).defaultPrevented).toBe(false);
+      drag('drop', tile(root, FRONT.id));
+      drag('dragstart', tile(root, KITCHEN.id));
+      drag('drop', tile(root, KITCHEN.id));
+      drag('dragstart', tile(root, KITCHEN.id));
+      drag('dragend', tile(root, KITCHEN.id));
+      drag('drop', tile(root, FRONT.id));
+      await settle();
+      expect(reorderMock).not.toHaveBeenCalled();
+      expect(tileIds(root)).toEqual([FRONT.id, KITCHEN.id, NO_THUMBNAIL.id]);
+    });
+
+    it('cannot be dragged without edit access', async () => {
+      const root = await mount(READ_ONLY);
+      expect(tile(root, FRONT.id).getAttribute('draggable')).toBe('false');
+      drag('dragstart', tile(root, KITCHEN.id));
+      drag('drop', tile(root, FRONT.id));
+      await settle();
+      expect(reorderMock).not.toHaveBeenCalled();
+    });
+  });
+
   describe('captions', () => {
     async function editFront(root: ShadowRoot): Promise<HTMLInputElement> {
       click(button(root, FRONT.id, 'edit-caption'));
