@@ -242,7 +242,11 @@ describe('c-property-gallery', () => {
       expect(input.getAttribute('accept')).toBe('image/jpeg,image/png,image/webp');
       expect(input.getAttribute('aria-describedby')).toBeTruthy();
       expect(text(root, '.upload-help')).toBe('JPEG, PNG or WebP, up to 20 MB each.');
-      expect(text(root, 'label.slds-file-selector__body')).toContain('Choose images');
+      const label = root.querySelector('label.slds-file-selector__body')!;
+      expect(label.textContent).toContain('Choose images');
+      expect(label.getAttribute('for')).toBe(input.id);
+      const help = root.querySelector('.upload-help')!;
+      expect(input.getAttribute('aria-describedby')).toBe(help.id);
     });
 
     it('refuses a wrong type and a too-large file, each with its own message, sending nothing', async () => {
@@ -570,7 +574,9 @@ describe('c-property-gallery', () => {
       const input = await editFront(root);
       expect(input.value).toBe('Front garden in spring');
       expect(input.getAttribute('maxlength')).toBe('255');
-      expect(text(root, '.caption-editor label')).toBe('Caption for house-1.jpg');
+      const label = root.querySelector('.caption-editor label')!;
+      expect(label.textContent!.trim()).toBe('Caption for house-1.jpg');
+      expect(label.getAttribute('for')).toBe(input.id);
       input.value = '  Garden at dusk ';
       input.dispatchEvent(new CustomEvent('input'));
       keydown(input, 'Enter');
