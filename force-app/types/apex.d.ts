@@ -151,3 +151,87 @@ declare module '@salesforce/apex/ActivityController.getDashboard' {
   const getDashboard: Apex.Method<Record<string, never>, Apex.ActivityDashboard>;
   export default getDashboard;
 }
+
+declare namespace Apex {
+  /** PropertyGalleryController.Gallery: a property's images with view URLs valid until expiresAt. */
+  interface Gallery {
+    /** By Sort_Order__c, then CreatedDate. */
+    images: GalleryImage[];
+    /** When the view URLs stop working (ISO 8601); null when no image has a URL. */
+    expiresAt: string | null;
+    /** Whether the running user may upload, reorder, caption and delete. */
+    canEdit: boolean;
+  }
+
+  /** PropertyGalleryController.GalleryImage: one Property_Image__c as the gallery shows it. */
+  interface GalleryImage {
+    id: string;
+    fileName: string;
+    contentType: string;
+    sizeBytes: number;
+    sortOrder: number | null;
+    caption: string | null;
+    width: number | null;
+    height: number | null;
+    status: 'Uploading' | 'Available' | 'Failed';
+    failureReason: string | null;
+    /** Presigned GET of the original; null unless Available. */
+    url: string | null;
+    /** Presigned GET of the 480 px WebP thumbnail; null when there is none. */
+    thumbnailUrl: string | null;
+  }
+
+  /** PropertyGalleryController.UploadTicket: the presigned PUT the browser sends the file with. */
+  interface UploadTicket {
+    imageId: string;
+    uploadUrl: string;
+    method: string;
+    /** Exactly the headers the signature covers (Content-Type, x-amz-checksum-sha256). */
+    headers: Record<string, string>;
+    expiresAt: string;
+  }
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.getImages' {
+  const getImages: Apex.Method<{ propertyId: string }, Apex.Gallery>;
+  export default getImages;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.requestUpload' {
+  const requestUpload: Apex.Method<
+    {
+      propertyId: string;
+      fileName: string;
+      contentType: string;
+      sizeBytes: number;
+      sha256: string;
+    },
+    Apex.UploadTicket
+  >;
+  export default requestUpload;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.confirmUpload' {
+  const confirmUpload: Apex.Method<{ imageId: string }, Apex.GalleryImage>;
+  export default confirmUpload;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.retryUpload' {
+  const retryUpload: Apex.Method<{ imageId: string }, Apex.UploadTicket>;
+  export default retryUpload;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.reorder' {
+  const reorder: Apex.Method<{ propertyId: string; orderedImageIds: string[] }, void>;
+  export default reorder;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.setCaption' {
+  const setCaption: Apex.Method<{ imageId: string; caption: string }, void>;
+  export default setCaption;
+}
+
+declare module '@salesforce/apex/PropertyGalleryController.deleteImage' {
+  const deleteImage: Apex.Method<{ imageId: string }, void>;
+  export default deleteImage;
+}

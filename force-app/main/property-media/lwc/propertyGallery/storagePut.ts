@@ -1,0 +1,40 @@
+/** What storage answered to the PUT (the HTTP status), or that the request never completed. */
+export type PutResult = { status: number } | { status: 0; networkError: true };
+
+/** The upload ticket part the PUT needs (PropertyGalleryController.UploadTicket). */
+export interface PutTicket {
+  uploadUrl: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Sends the file's bytes straight to storage with the presigned request of an upload ticket, so
+ * the image never passes through Salesforce. XMLHttpRequest rather than fetch because only it
+ * reports upload progress. The headers are exactly the ticket's: the signature covers them
+ * (Content-Type and the SHA-256 checksum), and any other header would break it.
+ * @param onProgress whole percent sent, 0-100.
+ */
+export function putToStorage(
+  ticket: PutTicket,
+  file: Blob,
+  onProgress: (percent: number) => void
+): Promise<PutResult> {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(ticket.method || 'PUT', ticket.uploadUrl);
+    for (const [name, value] of Object.entries(ticket.headers ?? {})) {
+      xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (event: ProgressEvent) => {
+      if (event.lengthComputable && event.total > 0) {
+        onProgress(Math.min(100, Math.floor((event.loaded / event.total) * 100)));
+      }
+    };
+    xhr.onload = () => resolve({ status: xhr.status });
+    xhr.onerror = () => resolve({ status: 0, networkError: true });
+    xhr.onabort = () => resolve({ status: 0, networkError: true });
+    xhr.ontimeout = () => resolve({ status: 0, networkError: true });
+    xhr.send(file);
+  });
+}

@@ -1,0 +1,82 @@
+export const READ_FAILED = 'The file could not be read. Choose it again.';
+export const LINK_EXPIRED = 'The upload link expired before the file was sent. Retry to get a new link.';
+export const NETWORK_FAILED = 'The file could not be sent to storage (network error).';
+export const NOT_ACCEPTED = 'The image was not accepted.';
+/** Did storage refuse the PUT because the presigned URL had expired? */
+function expired(result, ticket, now) {
+    const at = Date.parse(ticket.expiresAt ?? '');
+    return result.status === 403 && !Number.isNaN(at) && now >= at;
+}
+/**
+ * Takes one file through hash, ticket, PUT to storage and confirm, reporting each step through
+ * `update`. A first attempt asks requestUpload for the ticket (which creates the image record);
+ * an attempt after a failure asks retryUpload for a new presigned URL for the same record, so a
+ * retry neither duplicates the record nor reuses a URL that may have expired. Never rejects:
+ * every failure ends as status 'failed' with a message for the user.
+ */
+export async function runUpload(propertyId, file, from, services, update) {
+    let sha256 = from.sha256;
+    if (!sha256) {
+        update({ status: 'hashing', progress: 0, message: '' });
+        try {
+            sha256 = await services.hash(file);
+        }
+        catch {
+            update({ status: 'failed', message: READ_FAILED });
+            return;
+        }
+        update({ sha256 });
+    }
+    update({ status: 'requesting', progress: 0, message: '' });
+    let ticket;
+    try {
+        ticket = from.imageId
+            ? await services.retryUpload({ imageId: from.imageId })
+            : await services.requestUpload({
+                propertyId,
+                fileName: file.name,
+                contentType: file.type,
+                sizeBytes: file.size,
+                sha256
+            });
+    }
+    catch (error) {
+        update({
+            status: 'failed',
+            message: `The upload could not be started: ${services.messageOf(error)}`
+        });
+        return;
+    }
+    const imageId = ticket.imageId;
+    update({ imageId, status: 'uploading', progress: 0 });
+    const result = await services.put(ticket, file, (progress) => update({ progress }));
+    if (!(result.status >= 200 && result.status < 300)) {
+        let message;
+        if ('networkError' in result)
+            message = NETWORK_FAILED;
+        else if (expired(result, ticket, services.now()))
+            message = LINK_EXPIRED;
+        else
+            message = `Storage refused the file (HTTP ${result.status}).`;
+        update({ status: 'failed', message });
+        return;
+    }
+    update({ status: 'verifying', progress: 100 });
+    let image;
+    try {
+        image = await services.confirmUpload({ imageId });
+    }
+    catch (error) {
+        update({
+            status: 'failed',
+            message: `The upload could not be verified: ${services.messageOf(error)}`
+        });
+        return;
+    }
+    if (image.status === 'Available') {
+        update({ status: 'done', image, message: '' });
+    }
+    else {
+        update({ status: 'failed', image, message: image.failureReason || NOT_ACCEPTED });
+    }
+}
