@@ -47,7 +47,18 @@ export interface MediaHarness {
   close(): Promise<void>;
 }
 
-export async function startMediaHarness(env: Record<string, string> = {}): Promise<MediaHarness> {
+export interface MediaHarnessOptions {
+  /**
+   * Origins the storage's CORS rule allows; `*` by default. A browser test names its page's
+   * origin, so that another origin is really refused at the preflight.
+   */
+  corsOrigins?: readonly string[];
+}
+
+export async function startMediaHarness(
+  env: Record<string, string> = {},
+  options: MediaHarnessOptions = {}
+): Promise<MediaHarness> {
   const directory = await mkdtemp(path.join(tmpdir(), 'media-service-'));
   const secretAccessKey = 'media-test-secret';
   const embedded = await startEmbeddedStorage({
@@ -55,7 +66,7 @@ export async function startMediaHarness(env: Record<string, string> = {}): Promi
     bucket: BUCKET,
     secretAccessKey,
     port: 0,
-    corsOrigins: ['*']
+    corsOrigins: options.corsOrigins ?? ['*']
   });
   const database = await createTestDatabase();
   const logs: string[] = [];
