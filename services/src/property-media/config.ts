@@ -72,14 +72,14 @@ export const mediaConfig = defineConfig({
     MEDIA_EMBEDDED_PORT: withDefault(integer(0, 65_535), String(EMBEDDED_STORAGE_PORT), {
       description: 'With `embedded`: its port on 127.0.0.1 (0: any free port).'
     }),
-    MEDIA_EMBEDDED_SECRET: withDefault(text(), 'embedded-storage-secret', {
+    MEDIA_EMBEDDED_SECRET: optional(text(), {
       secret: true,
       description:
-        'With `embedded`: the secret key its URLs are signed with (access key id `S3RVER`). It listens on loopback only.'
+        'With `embedded`: the secret key its URLs are signed with (access key id `S3RVER`). Unset: a random one made on first use and kept in MEDIA_EMBEDDED_DIR/secret, so every process of this checkout (the lab, the migration) shares it and nobody else knows it.'
     }),
-    MEDIA_CORS_ORIGINS: withDefault(list(), '*', {
+    MEDIA_CORS_ORIGINS: withDefault(list(), 'https://*.lightning.force.com', {
       description:
-        "With `embedded`: origins whose pages may upload and view (CORS), e.g. `https://acme.lightning.force.com`. For S3, set the bucket's CORS rules instead (docs/property-media.md)."
+        "With `embedded`: origins whose pages may upload and view (CORS; one `*` wildcard each), e.g. `https://acme.lightning.force.com`. For S3, set the bucket's CORS rules instead (docs/property-media.md)."
     }),
     MEDIA_MAX_BYTES: withDefault(integer(1, MAX_BYTES), String(MAX_BYTES), {
       description: `Largest image a presigned upload admits (bytes; at most ${MAX_BYTES}, the contract's cap that Apex checks too).`
@@ -122,7 +122,7 @@ export const mediaConfig = defineConfig({
             kind: 'embedded',
             directory: path.resolve(projectRoot(), v.MEDIA_EMBEDDED_DIR),
             port: v.MEDIA_EMBEDDED_PORT,
-            secretAccessKey: v.MEDIA_EMBEDDED_SECRET,
+            ...(v.MEDIA_EMBEDDED_SECRET ? { secretAccessKey: v.MEDIA_EMBEDDED_SECRET } : {}),
             corsOrigins: v.MEDIA_CORS_ORIGINS,
             bucket: v.MEDIA_S3_BUCKET,
             region: v.MEDIA_S3_REGION
@@ -157,7 +157,8 @@ export interface EmbeddedStorageConfig {
   kind: 'embedded';
   directory: string;
   port: number;
-  secretAccessKey: string;
+  /** Unset: the checkout's own random secret (open-storage.ts). */
+  secretAccessKey?: string;
   corsOrigins: string[];
   bucket: string;
   region: string;

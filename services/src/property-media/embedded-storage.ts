@@ -8,8 +8,13 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import S3rver from 's3rver';
-import { SignatureRefused, verifySignature, type StorageCredentials } from './sigv4-check.ts';
+import S3rver, { type S3rverStore } from 's3rver';
+import {
+  SignatureRefused,
+  splitTarget,
+  verifySignature,
+  type StorageCredentials
+} from './sigv4-check.ts';
 
 /**
  * s3rver looks the access key id up in its own registry, whose only account is S3RVER; the secret
@@ -18,6 +23,7 @@ import { SignatureRefused, verifySignature, type StorageCredentials } from './si
 export const EMBEDDED_ACCESS_KEY_ID = 'S3RVER';
 
 export interface EmbeddedStorageOptions {
+  /** s3rver's folder: one subfolder per bucket. */
   directory: string;
   bucket: string;
   secretAccessKey: string;
@@ -46,16 +52,93 @@ function corsConfiguration(origins: readonly string[]): string {
   );
 }
 
-function refuse(response: ServerResponse, error: SignatureRefused): void {
+const STATUS: Record<SignatureRefused['code'] | 'PreconditionFailed', number> = {
+  AccessDenied: 403,
+  SignatureDoesNotMatch: 403,
+  InvalidAccessKeyId: 403,
+  RequestTimeTooSkewed: 403,
+  InvalidRequest: 400,
+  PreconditionFailed: 412
+};
+
+class PreconditionFailed extends Error {
+  readonly code = 'PreconditionFailed';
+  constructor() {
+    super('At least one of the pre-conditions you specified did not hold');
+  }
+}
+
+/**
+ * true when the request may reach s3rver; else the refusal. CORS preflights pass unsigned, as on
+ * S3. A PUT with `If-None-Match: *` (every presigned upload) is refused with 412 when the object
+ * exists: s3rver ignores the condition, S3 honours it.
+ */
+async function admit(
+  request: IncomingMessage,
+  credentials: StorageCredentials,
+  store: S3rverStore
+): Promise<true | SignatureRefused | PreconditionFailed> {
+  if (request.method === 'OPTIONS') return true;
+  try {
+    verifySignature(request, credentials);
+  } catch (error) {
+    if (error instanceof SignatureRefused) return error;
+    throw error;
+  }
+  if (request.method === 'PUT' && request.headers['if-none-match'] === '*') {
+    const { rawPath } = splitTarget(request.url ?? '/');
+    const [bucket = '', ...key] = rawPath.slice(1).split('/');
+    if (await store.existsObject(decodeURIComponent(bucket), decodeURIComponent(key.join('/'))))
+      return new PreconditionFailed();
+  }
+  return true;
+}
+
+/** S3's AllowedOrigin patterns: one `*` matches any run of characters. */
+function originMatcher(origins: readonly string[]): (origin: string) => boolean {
+  const patterns = origins.map(
+    (origin) =>
+      new RegExp(
+        `^${origin
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`
+      )
+  );
+  return (origin) => patterns.some((pattern) => pattern.test(origin));
+}
+
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  error: SignatureRefused | PreconditionFailed,
+  allowedOrigin: (origin: string) => boolean
+): void {
+  // A refusal carries the CORS headers an allowed page needs to read it (S3 sends them on its
+  // errors too): the gallery tells "the link expired" (403) or "already uploaded" (412) from a
+  // network failure.
+  const origin = request.headers.origin;
+  const cors: Record<string, string> =
+    origin && allowedOrigin(origin)
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-expose-headers': 'ETag',
+          vary: 'Origin'
+        }
+      : {};
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Error><Code>${error.code}</Code><Message>${error.message.replace(/[<>&]/g, '')}</Message></Error>`;
-  response.writeHead(403, {
+  response.writeHead(STATUS[error.code], {
+    ...cors,
     'content-type': 'application/xml',
     'content-length': Buffer.byteLength(body),
     connection: 'close'
   });
   response.end(body);
+  // Answered before the body is read; `connection: close` ends the socket after the answer, so
+  // a refused upload's bytes are not taken in.
+  request.resume();
 }
 
 export async function startEmbeddedStorage(
@@ -74,20 +157,26 @@ export async function startEmbeddedStorage(
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
 
+  const store = s3rver.store;
+  const allowedOrigin = originMatcher(options.corsOrigins);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (request.method !== 'OPTIONS') {
-      try {
-        verifySignature(request, credentials);
-      } catch (error) {
-        if (!(error instanceof SignatureRefused)) throw error;
-        // Answered before the body is read; `connection: close` ends the socket after the answer,
-        // so a refused upload's bytes are not taken in.
-        refuse(response, error);
-        request.resume();
-        return;
-      }
-    }
-    handle(request, response);
+    admit(request, credentials, store)
+      .then((admitted) => {
+        if (admitted !== true) return refuse(request, response, admitted, allowedOrigin);
+        // S3 answers a preflight from the bucket's CORS rules alone; s3rver would also check the
+        // presigned query (an expired URL's preflight would fail before the PUT could say why).
+        if (request.method === 'OPTIONS') request.url = (request.url ?? '/').split('?')[0];
+        handle(request, response);
+      })
+      // Nothing a request carries may stop the process: anything unexpected is a 400.
+      .catch(() =>
+        refuse(
+          request,
+          response,
+          new SignatureRefused('InvalidRequest', 'The request could not be read.'),
+          allowedOrigin
+        )
+      );
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,11 @@
 // reach the same bucket with the same client settings. When the embedded storage's port is already
 // taken, another process of this machine (`npm start`) is serving it: this one uses that server
 // (after checking it answers for the bucket with the same secret), so `npm run media:migrate`
-// next to a running lab uploads where the lab's gallery looks.
+// next to a running lab uploads where the lab's gallery looks. The folder holds `buckets/`
+// (s3rver's) and `secret` (the checkout's signing secret, unless MEDIA_EMBEDDED_SECRET is set).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { EmbeddedStorageConfig, MediaConfig } from './config.ts';
 import {
@@ -36,12 +40,17 @@ export async function openStorage(
       close: async () => client.destroy()
     };
   }
+  const secretAccessKey = storage.secretAccessKey ?? (await checkoutSecret(storage.directory));
   let server: EmbeddedStorage;
   try {
-    server = await startEmbeddedStorage(storage);
+    server = await startEmbeddedStorage({
+      ...storage,
+      directory: path.join(storage.directory, 'buckets'),
+      secretAccessKey
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || storage.port === 0) throw error;
-    return useRunningEmbeddedStorage(storage, options);
+    return useRunningEmbeddedStorage(storage, secretAccessKey, options);
   }
   const client = createStorageClient({
     endpoint: server.endpoint,
@@ -63,8 +72,28 @@ export async function openStorage(
   };
 }
 
+/**
+ * The embedded storage's secret when none is configured: random, made once per checkout and kept
+ * next to the buckets (owner-only), so the lab and a migration running beside it sign alike and no
+ * committed default lets a web page sign requests to a developer's storage.
+ */
+export async function checkoutSecret(directory: string): Promise<string> {
+  const file = path.join(directory, 'secret');
+  await mkdir(directory, { recursive: true });
+  try {
+    await writeFile(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (!/^[0-9a-f]{64}$/.test(secret))
+    throw new Error(`${file} does not hold a storage secret: delete it to make a new one.`);
+  return secret;
+}
+
 async function useRunningEmbeddedStorage(
   storage: EmbeddedStorageConfig,
+  secretAccessKey: string,
   options: { maxSockets?: number }
 ): Promise<OpenedStorage> {
   const endpoint = `http://127.0.0.1:${storage.port}`;
@@ -73,7 +102,7 @@ async function useRunningEmbeddedStorage(
     region: storage.region,
     bucket: storage.bucket,
     forcePathStyle: true,
-    credentials: { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey: storage.secretAccessKey },
+    credentials: { accessKeyId: EMBEDDED_ACCESS_KEY_ID, secretAccessKey },
     ...options
   });
   try {

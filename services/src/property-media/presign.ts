@@ -1,8 +1,8 @@
 // Presigned URLs: the browser uploads and views straight against storage, so no image byte passes
 // through Salesforce or this service. An upload URL is bound to one key and, through its signed
 // headers, to the declared Content-Type, Content-Length and SHA-256 (x-amz-checksum-sha256, which
-// S3 also checks against the body): another type, size or file is refused by storage, not by
-// trust in the browser. View URLs are short-lived GETs of one key each.
+// S3 also checks against the body), and made conditional (If-None-Match: *, no overwrite):
+// another type, size or file is refused by storage, not by trust in the browser. View URLs are short-lived GETs of one key each.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sha256HexToBase64 } from './storage.ts';
@@ -11,7 +11,7 @@ export interface UploadTicket {
   storageKey: string;
   method: 'PUT';
   uploadUrl: string;
-  headers: { 'Content-Type': string; 'x-amz-checksum-sha256': string };
+  headers: { 'Content-Type': string; 'If-None-Match': '*'; 'x-amz-checksum-sha256': string };
   expiresAt: string;
 }
 
@@ -37,7 +37,11 @@ export async function presignUpload(
       Key: upload.storageKey,
       ContentType: upload.contentType,
       ContentLength: upload.size,
-      ChecksumSHA256: checksum
+      ChecksumSHA256: checksum,
+      // A conditional write (S3 supports it since 2024): the URL never replaces a stored object,
+      // so a verified image cannot be overwritten with other bytes while the URL still lives,
+      // even by storage that does not check x-amz-checksum-sha256 against the body.
+      IfNoneMatch: '*'
     }),
     {
       expiresIn: seconds,
@@ -52,7 +56,11 @@ export async function presignUpload(
     storageKey: upload.storageKey,
     method: 'PUT',
     uploadUrl,
-    headers: { 'Content-Type': upload.contentType, 'x-amz-checksum-sha256': checksum },
+    headers: {
+      'Content-Type': upload.contentType,
+      'If-None-Match': '*',
+      'x-amz-checksum-sha256': checksum
+    },
     expiresAt: new Date(now.getTime() + seconds * 1000).toISOString()
   };
 }

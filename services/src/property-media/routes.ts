@@ -6,9 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RequestValidationError, jsonResponse } from '../platform/index.ts';
+import { HttpError, RequestValidationError, jsonResponse } from '../platform/index.ts';
 import { parseJsonBodies } from '../../../toolkit/src/json-body.ts';
-import { Semaphore } from '../../../toolkit/src/semaphore.ts';
+import { Semaphore, SemaphoreFull } from '../../../toolkit/src/semaphore.ts';
 import type { MediaConfig } from './config.ts';
 import { presignUpload, presignView } from './presign.ts';
 import {
@@ -43,7 +43,10 @@ export async function mediaRoutes(
 ): Promise<void> {
   const { storage, limits } = options;
   const now = options.now ?? (() => new Date());
-  const verifications = new Semaphore(options.verifyConcurrency);
+  // Each verification decodes an image (CPU, up to ~150 MB for the largest accepted): a few at
+  // once, a short queue, and beyond it a 503 that Apex reports, rather than work queued past the
+  // callout's timeout.
+  const verifications = new Semaphore(options.verifyConcurrency, options.verifyConcurrency * 4);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   parseJsonBodies(
@@ -84,6 +87,11 @@ export async function mediaRoutes(
     '/media/uploads/confirm',
     {
       bodyLimit: MEDIA_BODY_LIMIT,
+      config: {
+        errorResponses: {
+          503: '`busy`: too many verifications are running and waiting; confirm again in a few seconds.'
+        }
+      },
       schema: {
         operationId: 'confirmUpload',
         summary: 'Verify an uploaded image and make its thumbnail',
@@ -97,9 +105,20 @@ export async function mediaRoutes(
     async (request) => {
       const { body } = request;
       const { client, bucket } = storage();
-      const verdict = await verifications.run(() =>
-        verifyUpload({ client, bucket, thumbnailWidth: THUMBNAIL_WIDTH }, body)
-      );
+      let verdict;
+      try {
+        verdict = await verifications.run(() =>
+          verifyUpload({ client, bucket, thumbnailWidth: THUMBNAIL_WIDTH }, body)
+        );
+      } catch (error) {
+        if (error instanceof SemaphoreFull)
+          throw new HttpError(
+            503,
+            'busy',
+            'Too many uploads are being verified at the moment; confirm again in a few seconds.'
+          );
+        throw error;
+      }
       const log = { listing: listingOf(body.storageKey), status: verdict.status };
       if (verdict.status === 'Failed')
         request.log.warn({ ...log, reason: verdict.reason }, 'upload failed verification');

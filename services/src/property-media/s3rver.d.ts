@@ -15,7 +15,12 @@ declare module 's3rver' {
     resetOnClose?: boolean;
   }
 
+  export interface S3rverStore {
+    existsObject(bucket: string, key: string): Promise<boolean>;
+  }
+
   export default class S3rver {
+    readonly store: S3rverStore;
     constructor(options: S3rverOptions);
     configureBuckets(): Promise<void>;
     callback(): (request: IncomingMessage, response: ServerResponse) => void;

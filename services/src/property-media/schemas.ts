@@ -45,7 +45,11 @@ export const uploadTicket = z
         'Presigned PUT, valid until expiresAt, bound to this key, Content-Type, Content-Length and SHA-256.'
     }),
     headers: z
-      .object({ 'Content-Type': z.string(), 'x-amz-checksum-sha256': z.string() })
+      .object({
+        'Content-Type': z.string(),
+        'If-None-Match': z.literal('*'),
+        'x-amz-checksum-sha256': z.string()
+      })
       .meta({ description: 'Send exactly these headers with the PUT (they are signed).' }),
     expiresAt: z.string()
   })

@@ -9,7 +9,9 @@
 //
 // What it does not do, and real S3 does: compare a header-signed payload hash with the body
 // (x-amz-content-sha256) and a body with x-amz-checksum-sha256. The media service's confirmation
-// reads every upload back and checks its SHA-256 itself, so a body that differs still ends Failed.
+// reads every upload back and checks its SHA-256 itself, so a body that differs still ends Failed,
+// and presigned PUTs are conditional (If-None-Match: *, which embedded-storage.ts enforces), so a
+// confirmed image cannot be replaced afterwards.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -21,7 +23,11 @@ export interface StorageCredentials {
 export class SignatureRefused extends Error {
   constructor(
     readonly code:
-      'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | 'RequestTimeTooSkewed',
+      | 'AccessDenied'
+      | 'SignatureDoesNotMatch'
+      | 'InvalidAccessKeyId'
+      | 'RequestTimeTooSkewed'
+      | 'InvalidRequest',
     message: string
   ) {
     super(message);
@@ -41,6 +47,38 @@ function encode(value: string): string {
   );
 }
 
+/**
+ * The request target as sent, split into its raw path and query. S3 signs the path exactly as
+ * sent (never normalised), and s3rver resolves what it receives (decoding %2F, joining `..`), so
+ * a path whose meaning could change between the two is refused outright: empty, `.` or `..`
+ * segments (also percent-encoded), encoded slashes and backslashes. The project's keys never
+ * contain them.
+ */
+export function splitTarget(target: string): { rawPath: string; query: URLSearchParams } {
+  const at = target.indexOf('?');
+  const rawPath = at < 0 ? target : target.slice(0, at);
+  if (!rawPath.startsWith('/') || rawPath.includes('//'))
+    throw new SignatureRefused('InvalidRequest', 'The request path is not a bucket and key.');
+  if (/%2f|%5c|\\/i.test(rawPath) || /(^|\/)(\.|%2e){1,2}(\/|$)/i.test(rawPath))
+    throw new SignatureRefused(
+      'InvalidRequest',
+      'Keys with encoded slashes, backslashes or dot segments are not accepted.'
+    );
+  try {
+    decodeURIComponent(rawPath);
+  } catch {
+    throw new SignatureRefused('InvalidRequest', 'The request path is not valid percent-encoding.');
+  }
+  const query = new URLSearchParams(at < 0 ? '' : target.slice(at + 1));
+  const seen = new Set<string>();
+  for (const [name] of query) {
+    if (name.toLowerCase().startsWith('x-amz-') && seen.has(name))
+      throw new SignatureRefused('InvalidRequest', `The parameter ${name} appears twice.`);
+    seen.add(name);
+  }
+  return { rawPath, query };
+}
+
 function canonicalQuery(params: URLSearchParams): string {
   return [...params]
     .filter(([name]) => name !== 'X-Amz-Signature')
@@ -51,7 +89,9 @@ function canonicalQuery(params: URLSearchParams): string {
 }
 
 function headerValue(request: IncomingMessage, name: string): string {
-  const value = request.headers[name];
+  // Own properties only: `constructor` or `__proto__` as a signed header name must not reach
+  // Object.prototype.
+  const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
   if (value === undefined)
     throw new SignatureRefused(
       'SignatureDoesNotMatch',
@@ -117,8 +157,8 @@ export function verifySignature(
   credentials: StorageCredentials,
   now: Date = new Date()
 ): void {
-  const url = new URL(request.url ?? '/', 'http://storage.invalid');
-  const presigned = presignedParts(url.searchParams);
+  const { rawPath, query } = splitTarget(request.url ?? '/');
+  const presigned = presignedParts(query);
   const parts = presigned ?? headerParts(request);
   if (!parts) throw new SignatureRefused('AccessDenied', 'Access Denied');
 
@@ -139,7 +179,7 @@ export function verifySignature(
     throw new SignatureRefused('AccessDenied', 'The credential scope is malformed.');
 
   if (presigned) {
-    const expires = Number(url.searchParams.get('X-Amz-Expires'));
+    const expires = Number(query.get('X-Amz-Expires'));
     if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGNED_SECONDS)
       throw new SignatureRefused('AccessDenied', 'X-Amz-Expires must be 1-604800 seconds.');
     if (now.getTime() > signedAt.getTime() + expires * 1000)
@@ -154,12 +194,21 @@ export function verifySignature(
   }
 
   const names = parts.signedHeaders.split(';');
+  const sorted = [...new Set(names)].sort();
+  if (
+    !/^[a-z0-9-]+(;[a-z0-9-]+)*$/.test(parts.signedHeaders) ||
+    sorted.join(';') !== parts.signedHeaders
+  )
+    throw new SignatureRefused(
+      'AccessDenied',
+      'SignedHeaders must be distinct lowercase header names, sorted.'
+    );
   if (!names.includes('host'))
     throw new SignatureRefused('AccessDenied', 'The host header must be signed.');
   const canonicalRequest = [
     request.method ?? 'GET',
-    url.pathname,
-    canonicalQuery(url.searchParams),
+    rawPath,
+    canonicalQuery(query),
     names.map((name) => `${name}:${headerValue(request, name)}\n`).join(''),
     parts.signedHeaders,
     parts.payloadHash

@@ -18,8 +18,14 @@ import { thumbnailKeyOf } from './keys.ts';
 import type { UploadRequest } from './presign.ts';
 import type { Confirmation } from './schemas.ts';
 
-/** A decompression bomb (a small file of huge dimensions) is refused before it is decoded. */
-export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * A decompression bomb (a small file of huge dimensions) is refused before it is decoded: 50
+ * megapixels is above any camera a listing photo comes from (a 45 MP full-frame is 8256 x 5504).
+ */
+export const MAX_INPUT_PIXELS = 50_000_000;
+
+/** Longest decode of one image; a file that takes longer is Failed rather than a stuck worker. */
+export const DECODE_TIMEOUT_SECONDS = 30;
 
 const FORMATS: Record<string, string> = {
   'image/jpeg': 'jpeg',
@@ -70,7 +76,9 @@ interface Decoded {
 async function decode(body: Readable, thumbnailWidth: number): Promise<Decoded> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
+  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).timeout({
+    seconds: DECODE_TIMEOUT_SECONDS
+  });
   const metadata = image.clone().metadata();
   const thumbnail = image
     .clone()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -138,5 +139,70 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     assert.match(listed.headers.get('access-control-allow-methods') ?? '', /PUT/);
     const other = await preflight('https://attacker.example');
     assert.equal(other.status, 403);
+  });
+
+  /** A raw request, target exactly as given (fetch would normalise it). */
+  const raw = (target: string, method = 'GET', headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(storage.endpoint);
+      const request = httpRequest(
+        { host: url.hostname, port: url.port, path: target, method, headers },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        }
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  const amzDate = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+
+  it('survives hostile request targets and signed-header names', async () => {
+    const date = amzDate();
+    const credential = encodeURIComponent(`S3RVER/${date.slice(0, 8)}/us-east-1/s3/aws4_request`);
+    const query = (signedHeaders: string) =>
+      `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}&X-Amz-Date=${date}&X-Amz-Expires=60&X-Amz-SignedHeaders=${encodeURIComponent(signedHeaders)}&X-Amz-Signature=${'0'.repeat(64)}`;
+    for (const target of [
+      `/${BUCKET}/${KEY}?${query('host;constructor')}`,
+      `/${BUCKET}/${KEY}?${query('host;__proto__')}`,
+      `/${BUCKET}/${KEY}?${query('host;host')}`,
+      `/${BUCKET}/${KEY}?${query('Host')}`,
+      '//x:99999/',
+      '//[/',
+      `/${BUCKET}/%E0%A4%A?${query('host')}`
+    ]) {
+      const answer = await raw(target);
+      assert.ok(answer.status === 400 || answer.status === 403, `${target}: ${answer.status}`);
+    }
+    // Still serving.
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
+    assert.equal(head.ContentLength, body.length);
+  });
+
+  it('refuses dot segments, encoded slashes and duplicate signature parameters', async () => {
+    const url = new URL(await presignPut(KEY));
+    const signedQuery = url.search;
+    for (const pathname of [
+      `/${BUCKET}/properties/LST-1/..%2F..%2F..%2FESCAPED%2Fx/../3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`,
+      `/${BUCKET}/properties/LST-1/%2e%2e/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`,
+      `/${BUCKET}/properties/LST-1\\3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`,
+      `/${BUCKET}/properties/LST-1%5C3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`,
+      `/${BUCKET}//properties/LST-1/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`
+    ]) {
+      const answer = await raw(`${pathname}${signedQuery}`, 'PUT', {
+        'content-type': 'image/jpeg',
+        'content-length': String(body.length),
+        'x-amz-checksum-sha256': sha256HexToBase64(sha256)
+      });
+      assert.equal(answer.status, 400, pathname);
+    }
+    const twice = await raw(`${url.pathname}${signedQuery}&X-Amz-Signature=${'1'.repeat(64)}`);
+    assert.equal(twice.status, 400);
+    assert.deepEqual(
+      await readdir(path.dirname(directory)).then((names) => names.includes('ESCAPED')),
+      false
+    );
   });
 });

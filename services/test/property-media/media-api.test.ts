@@ -90,6 +90,20 @@ describe('media API', () => {
     assert.equal(meta.width, 480);
     assert.equal(meta.height, 300);
 
+    // The upload URL cannot replace the verified file, even with bytes of the same length and the
+    // signed checksum header (storage that does not compare them would otherwise take them):
+    // the PUT is conditional.
+    const swap = Buffer.alloc(image.length, 0x41);
+    const replaced = await put(ticket, swap);
+    assert.equal(replaced.status, 412);
+    const stillThere = await h.storage.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: storageKey })
+    );
+    assert.equal(
+      sha256Of(Buffer.from(await stillThere.Body!.transformToByteArray())),
+      sha256Of(image)
+    );
+
     // Confirming again gives the same verdict (Apex may retry after a timeout).
     assert.deepEqual((await h.call('/media/uploads/confirm', request)).body, confirmed.body);
 
