@@ -246,7 +246,7 @@ export const DEPLOY_SPEC: CommandSpec = {
   ],
   notes: [
     NO_ORG_NOTE,
-    'Per-environment values come from environment variables (sfdx-project.json replacements): PAYMENTS_ESB_URL, SECUREPAY_TOKENIZATION_URL, SECUREPAY_TRUSTED_SITE, SECUREPAY_MERCHANT_CODE, INTEGRATION_ENABLED, PAYMENTS_ENABLED, BACKGROUND_CHECK_ESB_URL, BACKGROUND_CHECK_ENABLED, ACTIVITY_API_URL, ACTIVITY_ENABLED, ACTIVITY_CACHE_MB, FINANCE_EXPORT_ENABLED, INTEGRATION_LOG_LEVEL; the deploy stops, naming what to set, when one is missing or invalid, a URL is not https, or the tokenization URL is not on the trusted site.',
+    'Per-environment values come from environment variables (sfdx-project.json replacements): PAYMENTS_ESB_URL, SECUREPAY_TOKENIZATION_URL, SECUREPAY_TRUSTED_SITE, SECUREPAY_MERCHANT_CODE, INTEGRATION_ENABLED, PAYMENTS_ENABLED, BACKGROUND_CHECK_ESB_URL, BACKGROUND_CHECK_ENABLED, ACTIVITY_API_URL, ACTIVITY_ENABLED, ACTIVITY_CACHE_MB, FINANCE_EXPORT_ENABLED, PROPERTY_MEDIA_URL, PROPERTY_MEDIA_STORAGE_SITE, PROPERTY_MEDIA_ENABLED, INTEGRATION_LOG_LEVEL; the deploy stops, naming what to set, when one is missing or invalid, a URL is not https, or the tokenization URL is not on the trusted site.',
     'Exit codes: 0 deployed/validated; 1 the deploy failed or no org is usable.'
   ]
 };

@@ -48,6 +48,12 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
     'true or false: the activity kill switch (Integration_Setting.Activity Enabled__c); false deploys the activity dashboard switched off',
   FINANCE_EXPORT_ENABLED:
     'true or false: the Finance export kill switch (Integration_Setting.FinanceExport Enabled__c); false deploys the nightly Billing Account export switched off',
+  PROPERTY_MEDIA_URL:
+    'base URL of the property media service for Named Credential Property_Media, e.g. https://media.mycompany.com',
+  PROPERTY_MEDIA_STORAGE_SITE:
+    'CSP Trusted Site PropertyMediaStorage: the origin of the presigned storage URLs the media service issues (the browser uploads to and shows images from it), e.g. https://media-bucket.s3.ap-southeast-2.amazonaws.com',
+  PROPERTY_MEDIA_ENABLED:
+    'true or false: the property media kill switch (Integration_Setting.PropertyMedia Enabled__c); false deploys the property gallery and the media migration switched off',
   ACTIVITY_CACHE_MB:
     'whole MB of org Platform Cache for partition ActivityCache (the activity dashboards), e.g. 1; 0 in an org without Platform Cache capacity (every dashboard load is then a cache miss)',
   INTEGRATION_LOG_LEVEL: `lowest severity logged (Integration_Setting.Default Log_Level__c), one of ${LOG_LEVELS.join(', ')}`
@@ -59,8 +65,13 @@ const URL_VARIABLES = new Set([
   'BACKGROUND_CHECK_ESB_URL',
   'ACTIVITY_API_URL',
   'SECUREPAY_TOKENIZATION_URL',
-  'SECUREPAY_TRUSTED_SITE'
+  'SECUREPAY_TRUSTED_SITE',
+  'PROPERTY_MEDIA_URL',
+  'PROPERTY_MEDIA_STORAGE_SITE'
 ]);
+
+/** CSP Trusted Sites: a browser origin (scheme, host and port), never a path. */
+const CSP_SITE_VARIABLES = new Set(['SECUREPAY_TRUSTED_SITE', 'PROPERTY_MEDIA_STORAGE_SITE']);
 
 /** The kill-switch variables (checkboxes: true or false). */
 const KILL_SWITCH_VARIABLES = new Set([
@@ -68,14 +79,16 @@ const KILL_SWITCH_VARIABLES = new Set([
   'PAYMENTS_ENABLED',
   'BACKGROUND_CHECK_ENABLED',
   'ACTIVITY_ENABLED',
-  'FINANCE_EXPORT_ENABLED'
+  'FINANCE_EXPORT_ENABLED',
+  'PROPERTY_MEDIA_ENABLED'
 ]);
 
 /** Named Credential URLs: Salesforce calls them from its servers, so never plain http. */
 const SERVER_CALLED_URLS = new Set([
   'PAYMENTS_ESB_URL',
   'BACKGROUND_CHECK_ESB_URL',
-  'ACTIVITY_API_URL'
+  'ACTIVITY_API_URL',
+  'PROPERTY_MEDIA_URL'
 ]);
 
 /** SecurePay's public sandbox merchant: fine anywhere but production. */
@@ -190,7 +203,7 @@ export function checkPerEnvironment(
     const loopback = LOOPBACK.has(url.hostname);
     if (url.protocol === 'http:' && (production || !loopback || SERVER_CALLED_URLS.has(name))) {
       problems.push(
-        `${name}=${value} must use https${production ? ' in production' : ''} (http is accepted only for a loopback tokenization simulator in a scratch org or sandbox).`
+        `${name}=${value} must use https${production ? ' in production' : ''} (http is accepted only for a loopback simulator the browser calls, the tokenization simulator or the embedded media storage, in a scratch org or sandbox).`
       );
     }
     if (production && loopback) {
@@ -198,7 +211,7 @@ export function checkPerEnvironment(
         `${name}=${value} points at this machine, which production users cannot reach.`
       );
     }
-    if (name === 'SECUREPAY_TRUSTED_SITE' && value.replace(/\/$/, '') !== url.origin) {
+    if (CSP_SITE_VARIABLES.has(name) && value.replace(/\/$/, '') !== url.origin) {
       problems.push(
         `${name}=${value} must be an origin only (scheme, host and port, no path): ${url.origin}.`
       );

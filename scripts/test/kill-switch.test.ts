@@ -18,7 +18,8 @@ describe('the deploy kill-switch guard', () => {
         { record: 'BackgroundCheck', variable: 'BACKGROUND_CHECK_ENABLED' },
         { record: 'Default', variable: 'INTEGRATION_ENABLED' },
         { record: 'FinanceExport', variable: 'FINANCE_EXPORT_ENABLED' },
-        { record: 'Payments', variable: 'PAYMENTS_ENABLED' }
+        { record: 'Payments', variable: 'PAYMENTS_ENABLED' },
+        { record: 'PropertyMedia', variable: 'PROPERTY_MEDIA_ENABLED' }
       ]
     );
   });

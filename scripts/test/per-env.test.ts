@@ -26,6 +26,9 @@ const GOOD = {
   ACTIVITY_API_URL: 'https://activity.mycompany.com',
   ACTIVITY_ENABLED: 'true',
   FINANCE_EXPORT_ENABLED: 'true',
+  PROPERTY_MEDIA_URL: 'https://media.mycompany.com',
+  PROPERTY_MEDIA_STORAGE_SITE: 'https://media-bucket.s3.ap-southeast-2.amazonaws.com',
+  PROPERTY_MEDIA_ENABLED: 'true',
   ACTIVITY_CACHE_MB: '1',
   INTEGRATION_LOG_LEVEL: 'WARN'
 };
@@ -61,7 +64,7 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
 
   it('names every unset variable and what to set it to', async () => {
     const problems = checkPerEnvironment(await readReplacements(ROOT), {}, false);
-    assert.equal(problems.length, 13);
+    assert.equal(problems.length, 16);
     for (const name of Object.keys(PER_ENV_VARIABLES)) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name} is not set: export ${name}=<`)),
@@ -182,15 +185,36 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
       )[0] ?? '',
       /BACKGROUND_CHECK_ESB_URL=http:\/\/127\.0\.0\.1:8785 must use https/
     );
+    // The browser talks to the embedded media storage on this machine; Salesforce calls the
+    // media service from its servers, so its Named Credential URL is https even on loopback.
+    const localMedia = { ...GOOD, PROPERTY_MEDIA_STORAGE_SITE: 'http://127.0.0.1:8787' };
+    assert.deepEqual(checkPerEnvironment(replacements, localMedia, false), []);
+    assert.match(
+      checkPerEnvironment(replacements, localMedia, true).join('\n'),
+      /PROPERTY_MEDIA_STORAGE_SITE=http:\/\/127\.0\.0\.1:8787 must use https in production/
+    );
+    assert.match(
+      checkPerEnvironment(
+        replacements,
+        { ...GOOD, PROPERTY_MEDIA_URL: 'http://127.0.0.1:8787' },
+        false
+      )[0] ?? '',
+      /PROPERTY_MEDIA_URL=http:\/\/127\.0\.0\.1:8787 must use https/
+    );
   });
 
   it('wants the CSP Trusted Site as an origin without a path', async () => {
     const problems = checkPerEnvironment(
       await readReplacements(ROOT),
-      { ...GOOD, SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au/v2' },
+      {
+        ...GOOD,
+        SECUREPAY_TRUSTED_SITE: 'https://payments.auspost.net.au/v2',
+        PROPERTY_MEDIA_STORAGE_SITE: 'https://media-bucket.s3.amazonaws.com/properties'
+      },
       false
     );
-    assert.match(problems.join('\n'), /must be an origin only/);
+    assert.match(problems.join('\n'), /SECUREPAY_TRUSTED_SITE=.* must be an origin only/);
+    assert.match(problems.join('\n'), /PROPERTY_MEDIA_STORAGE_SITE=.* must be an origin only/);
   });
 
   it('the committed placeholders are valid sandbox values (tokenization origin = CSP Trusted Site, https)', async () => {
@@ -219,6 +243,24 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
         path.join(
           ROOT,
           'force-app/main/activity/namedCredentials/Activity_API.namedCredential-meta.xml'
+        ),
+        'utf8'
+      )
+    )?.[1];
+    const mediaService = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+      await readFile(
+        path.join(
+          ROOT,
+          'force-app/main/property-media/namedCredentials/Property_Media.namedCredential-meta.xml'
+        ),
+        'utf8'
+      )
+    )?.[1];
+    const mediaStorage = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
+      await readFile(
+        path.join(
+          ROOT,
+          'force-app/main/property-media/cspTrustedSites/PropertyMediaStorage.cspTrustedSite-meta.xml'
         ),
         'utf8'
       )
@@ -259,6 +301,12 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
           ),
           FINANCE_EXPORT_ENABLED: await setting(
             'finance/customMetadata/Integration_Setting.FinanceExport.md-meta.xml',
+            'Enabled__c'
+          ),
+          PROPERTY_MEDIA_URL: mediaService,
+          PROPERTY_MEDIA_STORAGE_SITE: mediaStorage,
+          PROPERTY_MEDIA_ENABLED: await setting(
+            'property-media/customMetadata/Integration_Setting.PropertyMedia.md-meta.xml',
             'Enabled__c'
           ),
           INTEGRATION_LOG_LEVEL: await setting(
