@@ -49,6 +49,8 @@ export const KILL_SWITCH = 'PropertyMedia';
 export interface MigrationSettings {
   concurrency: number;
   multipartBytes: number;
+  /** Multipart part size (default 8 MiB). */
+  partBytes?: number;
   maxBytes: number;
   maxAttempts: number;
   recordsPerJob: number;
@@ -244,6 +246,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
         source,
         maxBytes: settings.maxBytes,
         multipartBytes: settings.multipartBytes,
+        ...(settings.partBytes ? { partBytes: settings.partBytes } : {}),
         thumbnails: settings.thumbnails !== false,
         onBytes: (n) => (read += n),
         signal

@@ -50,6 +50,8 @@ export interface UploadImageOptions {
   source: OpenedSource;
   maxBytes: number;
   multipartBytes: number;
+  /** Multipart part size (default PART_BYTES; at least 5 MiB, S3's minimum). */
+  partBytes?: number;
   /** Make and store the thumbnail (default true). */
   thumbnails?: boolean;
   /** Called with each chunk's size as it is read (progress). */
@@ -200,7 +202,8 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
   }
   const contentType = reader.sniff();
 
-  const body = new PassThrough({ highWaterMark: PART_BYTES });
+  const partSize = Math.max(5 * 1024 * 1024, options.partBytes ?? PART_BYTES);
+  const body = new PassThrough({ highWaterMark: partSize });
   const thumbnails = options.thumbnails !== false;
   // sharp collects streamed input until the end (a JPEG is decoded whole): the one full copy.
   const decoder = sharp({ failOn: 'error' });
@@ -217,7 +220,7 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
       ContentType: contentType,
       ChecksumAlgorithm: 'SHA256'
     },
-    partSize: PART_BYTES,
+    partSize,
     queueSize: 2,
     leavePartsOnError: false,
     ...(options.signal ? { abortController: abortControllerOf(options.signal) } : {})
