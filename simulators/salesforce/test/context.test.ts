@@ -225,9 +225,9 @@ describe('emulator context persistence', () => {
         second.integrationUser
       );
       assert.equal(next.Name, 'LOG-0000002');
-      // The seeded users: the integration user, the administrator, the portal user and the
-      // Finance export's user.
-      assert.equal(second.store.count('User'), 4, 'seeds are not duplicated');
+      // The seeded users: the integration user, the administrator, the portal user, the
+      // Finance export's user and the property image migration's user.
+      assert.equal(second.store.count('User'), 5, 'seeds are not duplicated');
       await second.flush();
       const resaved = JSON.parse(await readFile(persistPath, 'utf8')) as {
         records: Record<string, unknown[]>;

@@ -11,6 +11,7 @@
 // never sits in memory.
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import { derivedImageKey, isListingNumber } from '../keys.ts';
 
@@ -118,9 +119,9 @@ export type ManifestEntry = { row: ManifestRow } | { issues: ManifestIssue[] };
  * @throws ManifestError when the header lacks a column or the file is not CSV at all.
  */
 export async function* readManifest(file: string): AsyncGenerator<ManifestEntry> {
-  const parser = createReadStream(file).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true })
-  );
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  // pipeline: a read error (no such file, a folder) fails the parser instead of hanging it.
+  pipeline(createReadStream(file), parser, () => undefined);
   let header: string[] | undefined;
   const seen = new Map<string, number>();
   try {
@@ -175,6 +176,7 @@ export async function* readManifest(file: string): AsyncGenerator<ManifestEntry>
     if (error instanceof ManifestError) throw error;
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') throw new ManifestError(`${file}: no such file`);
+    if (code === 'EISDIR') throw new ManifestError(`${file}: a folder, not a manifest`);
     if (code?.startsWith('CSV_'))
       throw new ManifestError(`${file}: not readable as CSV: ${(error as Error).message}`);
     throw error;
