@@ -167,7 +167,7 @@ describe('emulator context', () => {
     ctx.store.reset();
     assert.equal(ctx.store.count('Account'), 0);
     assert.equal(ctx.store.count('Organization'), 1);
-    assert.equal(ctx.store.count('Integration_Setting__mdt'), 5); // Default, Payments, BackgroundCheck, Activity, FinanceExport
+    assert.equal(ctx.store.count('Integration_Setting__mdt'), 6); // Default, Payments, BackgroundCheck, Activity, FinanceExport, PropertyMedia
     assert.ok(ctx.store.get('User', ctx.integrationUser.userId));
   });
 
