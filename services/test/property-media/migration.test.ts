@@ -109,6 +109,26 @@ describe('property image migration', () => {
     assert.equal((await lab.records()).length, 12);
   });
 
+  test('records that exist already (a run killed after its job, before noting it) are updated, not duplicated', async () => {
+    await lab.properties(set.listings);
+    await lab.run(set.manifest);
+    const before = await lab.records();
+    // As if the run died between the job's completion and markRecorded.
+    await lab.db.pool.query("UPDATE media.migration_images SET state = 'uploaded'");
+    const again = await lab.run(set.manifest);
+    assert.equal(again.outcome, 'completed');
+    assert.equal(again.uploaded, 0);
+    assert.equal(again.recordsUpserted, 12);
+    // The first job refuses the parent column of existing records; the second updates them.
+    assert.equal(again.recordJobs.length, 2);
+    const after = await lab.records();
+    assert.equal(after.length, 12);
+    assert.deepEqual(
+      after.map((r) => [r.Id, r.Storage_Key__c, r.SHA256__c]).sort(),
+      before.map((r) => [r.Id, r.Storage_Key__c, r.SHA256__c]).sort()
+    );
+  });
+
   test('records Salesforce refuses (property not there yet) are re-queued and completed later', async () => {
     const [missing, ...present] = set.listings;
     await lab.properties(present);

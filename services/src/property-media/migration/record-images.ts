@@ -56,26 +56,43 @@ export function imageRecord(row: RecordRow): Record<string, unknown> {
 }
 
 export interface RecordOutcome {
-  jobId: string | undefined;
+  jobIds: string[];
   upserted: number;
   /** Storage key -> Salesforce's error, for the rows it refused (or all, when the job failed). */
   refused: Map<string, string>;
 }
 
-/** One ingest job for `rows`; Salesforce's refusals are returned, not thrown. */
-export async function recordImages(
+/** The parent column: sent on creation only, since Property__c is not reparentable. */
+const PARENT = 'Property__r.Listing_Number__c';
+
+/**
+ * Salesforce refuses a value for a non-reparentable master-detail field when the upsert finds an
+ * existing record, even the same parent: INVALID_FIELD_FOR_INSERT_UPDATE on Property__c.
+ */
+function existedAlready(failure: { errorCode: string; fields: string[]; message: string }) {
+  return (
+    failure.errorCode === 'INVALID_FIELD_FOR_INSERT_UPDATE' &&
+    (failure.fields.includes('Property__c') || failure.message.includes('Property__c'))
+  );
+}
+
+/** One job; Salesforce's refusals (storage key -> error) are returned, not thrown. */
+async function upsertJob(
   bulk: BulkIngestWriter,
-  rows: readonly RecordRow[],
-  options: { poll?: Partial<PollOptions>; signal?: AbortSignal; logger?: Logger } = {}
-): Promise<RecordOutcome> {
-  const refused = new Map<string, string>();
-  if (rows.length === 0) return { jobId: undefined, upserted: 0, refused };
+  records: Array<Record<string, unknown>>,
+  columns: readonly string[],
+  options: { poll?: Partial<PollOptions>; signal?: AbortSignal; logger?: Logger }
+): Promise<{
+  jobId: string | undefined;
+  refused: Map<string, { error: string; existed: boolean }>;
+}> {
+  const refused = new Map<string, { error: string; existed: boolean }>();
   const outcome = await bulk
-    .ingest(rows.map(imageRecord), {
+    .ingest(records, {
       object: 'Property_Image__c',
       operation: 'upsert',
       externalIdFieldName: 'Storage_Key__c',
-      columns: RECORD_COLUMNS,
+      columns,
       results: 'none',
       ...(options.poll ? { poll: options.poll } : {}),
       ...(options.signal ? { signal: options.signal } : {})
@@ -87,9 +104,13 @@ export async function recordImages(
   const job = outcome.jobs[0];
   if ('failedJob' in outcome) {
     // A failed job may have upserted some rows; sending them all again is harmless (upsert).
-    for (const row of rows) refused.set(row.storageKey, outcome.failedJob.message);
+    for (const record of records)
+      refused.set(String(record.Storage_Key__c), {
+        error: outcome.failedJob.message,
+        existed: false
+      });
     options.logger?.warn({ jobId: job?.id, err: outcome.failedJob }, 'record job failed');
-    return { jobId: job?.id, upserted: 0, refused };
+    return { jobId: job?.id, refused };
   }
   const failed = outcome.jobs.reduce((n, j) => n + Number(j.numberRecordsFailed ?? 0), 0);
   const processed = outcome.jobs.reduce((n, j) => n + Number(j.numberRecordsProcessed ?? 0), 0);
@@ -97,16 +118,55 @@ export async function recordImages(
     for (const info of outcome.jobs) {
       if (Number(info.numberRecordsFailed ?? 0) === 0) continue;
       for await (const failure of bulk.failedResults(info.id, options))
-        refused.set(failure.record.Storage_Key__c ?? '', failure.error || failure.message);
+        refused.set(failure.record.Storage_Key__c ?? '', {
+          error: failure.error || failure.message,
+          existed: existedAlready(failure)
+        });
     }
   }
-  if (processed < rows.length) {
+  if (processed < records.length) {
     // Rows the job never processed: not upserted, so not recorded.
-    const known = new Set(refused.keys());
     for (const info of outcome.jobs)
       for await (const row of bulk.unprocessedRecords(info.id, options))
-        if (!known.has(row.record.Storage_Key__c ?? ''))
-          refused.set(row.record.Storage_Key__c ?? '', 'not processed by the ingest job');
+        if (!refused.has(row.record.Storage_Key__c ?? ''))
+          refused.set(row.record.Storage_Key__c ?? '', {
+            error: 'not processed by the ingest job',
+            existed: false
+          });
   }
-  return { jobId: job?.id, upserted: rows.length - refused.size, refused };
+  return { jobId: job?.id, refused };
+}
+
+/**
+ * Upserts `rows`. Records that already exist (a run killed after its job was processed but
+ * before it noted so) are refused by the first job for their parent column and sent again, in a
+ * second job without it: an update of the same values. That second job only ever follows a crash.
+ */
+export async function recordImages(
+  bulk: BulkIngestWriter,
+  rows: readonly RecordRow[],
+  options: { poll?: Partial<PollOptions>; signal?: AbortSignal; logger?: Logger } = {}
+): Promise<RecordOutcome> {
+  const refused = new Map<string, string>();
+  if (rows.length === 0) return { jobIds: [], upserted: 0, refused };
+  const first = await upsertJob(bulk, rows.map(imageRecord), RECORD_COLUMNS, options);
+  const jobIds = first.jobId ? [first.jobId] : [];
+  const existing = rows.filter((row) => first.refused.get(row.storageKey)?.existed);
+  for (const [key, why] of first.refused) if (!why.existed) refused.set(key, why.error);
+  if (existing.length > 0) {
+    const records = existing.map((row) => {
+      const record = imageRecord(row);
+      delete record[PARENT];
+      return record;
+    });
+    const second = await upsertJob(
+      bulk,
+      records,
+      RECORD_COLUMNS.filter((c) => c !== PARENT),
+      options
+    );
+    if (second.jobId) jobIds.push(second.jobId);
+    for (const [key, why] of second.refused) refused.set(key, why.error);
+  }
+  return { jobIds, upserted: rows.length - refused.size, refused };
 }

@@ -213,7 +213,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
       signal,
       ...(logger ? { logger } : {})
     });
-    if (result.jobId) recordJobs.push(result.jobId);
+    recordJobs.push(...result.jobIds);
     await markRecorded(
       pool,
       claim,
