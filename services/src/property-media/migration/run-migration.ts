@@ -114,16 +114,28 @@ export class MigrationSwitchedOffError extends Error {
 const REGISTER_BATCH = 1_000;
 const MAX_LISTED_ISSUES = 1_000;
 
+/** Registers the manifest's rows in batches; counts those uploaded or recorded before. */
 async function registerManifest(
   pool: pg.Pool,
   manifest: string
-): Promise<{ rows: number; issues: ManifestIssue[]; omitted: number; keys: Set<string> }> {
+): Promise<{ rows: number; issues: ManifestIssue[]; omitted: number; alreadyDone: number }> {
   const dir = path.dirname(path.resolve(manifest));
   const issues: ManifestIssue[] = [];
   let omitted = 0;
   let rows = 0;
+  let alreadyDone = 0;
   let batch: ManifestRow[] = [];
-  const keys = new Set<string>();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const done = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM media.migration_images
+        WHERE storage_key = ANY($1::text[]) AND state IN ('uploaded', 'recorded')`,
+      [batch.map((row) => row.storageKey)]
+    );
+    alreadyDone += done.rows[0]?.n ?? 0;
+    await registerRows(pool, dir, batch);
+    batch = [];
+  };
   for await (const entry of readManifest(manifest)) {
     if ('issues' in entry) {
       for (const issue of entry.issues)
@@ -132,30 +144,11 @@ async function registerManifest(
       continue;
     }
     rows += 1;
-    keys.add(entry.row.storageKey);
     batch.push(entry.row);
-    if (batch.length >= REGISTER_BATCH) {
-      await registerRows(pool, dir, batch);
-      batch = [];
-    }
+    if (batch.length >= REGISTER_BATCH) await flush();
   }
-  await registerRows(pool, dir, batch);
-  return { rows, issues, omitted, keys };
-}
-
-/** The manifest's images already uploaded or recorded (counted in batches of keys). */
-async function countDone(pool: pg.Pool, keys: Set<string>): Promise<number> {
-  let done = 0;
-  const all = [...keys];
-  for (let i = 0; i < all.length; i += 50_000) {
-    const result = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM media.migration_images
-        WHERE storage_key = ANY($1::text[]) AND state IN ('uploaded', 'recorded')`,
-      [all.slice(i, i + 50_000)]
-    );
-    done += result.rows[0]?.n ?? 0;
-  }
-  return done;
+  await flush();
+  return { rows, issues, omitted, alreadyDone };
 }
 
 export async function runMigration(options: MigrationOptions): Promise<MigrationReport> {
@@ -168,7 +161,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
   const retryDelayMs = settings.retryDelayMs ?? 1_000;
 
   const registered = await registerManifest(pool, options.manifest);
-  const alreadyDone = await countDone(pool, registered.keys);
+  const alreadyDone = registered.alreadyDone;
 
   let switchReadAt = performance.now();
   if (!(await readKillSwitch(salesforce.rest, KILL_SWITCH))) throw new MigrationSwitchedOffError();

@@ -19,10 +19,14 @@ export async function imageDimensions(image: Buffer | Sharp): Promise<Dimensions
     : { width: meta.width, height: meta.height };
 }
 
-/** The thumbnail pipeline: upright, 480 px wide (never enlarged), WebP. */
+/**
+ * The thumbnail pipeline: upright, 480 px wide (never enlarged), WebP. Encoder effort 1 of 6:
+ * a 480 px thumbnail loses nothing visible, and it took a third off the time per image
+ * (63 -> 42 ms for a 3 MB, 3.8 MP JPEG on the benchmark machine, decoding included).
+ */
 export function thumbnailPipeline(image: Buffer | Sharp): Sharp {
   return (Buffer.isBuffer(image) ? sharp(image) : image)
     .rotate()
     .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
-    .webp({ quality: 80 });
+    .webp({ quality: 80, effort: 1 });
 }
