@@ -70,6 +70,11 @@ export const MEDIA_MIGRATE_CLI: CommandSpec = {
       description: 'Images uploaded at once.'
     },
     json: { type: 'boolean', description: 'Print the final report as JSON (no progress bar).' },
+    'retry-failed': {
+      type: 'boolean',
+      description:
+        'First give refused images and images out of attempts a fresh start (after fixing the cause).'
+    },
     'no-thumbnails': {
       type: 'boolean',
       description: 'Do not make thumbnails (the media service makes them on demand later).'
@@ -238,7 +243,8 @@ export async function mediaMigrateCommand(
           maxBytes: media.limits.maxBytes,
           maxAttempts: migration.maxAttempts,
           recordsPerJob: migration.recordsPerJob,
-          thumbnails: !booleanValue(parsed.values, 'no-thumbnails')
+          thumbnails: !booleanValue(parsed.values, 'no-thumbnails'),
+          retryFailed: booleanValue(parsed.values, 'retry-failed')
         },
         logger,
         ...(json ? {} : { progress: createMigrationProgress(stdout) }),

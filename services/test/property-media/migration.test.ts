@@ -218,8 +218,20 @@ describe('property image migration', () => {
       assert.match(reasons.get('missing.jpg')!.error, /no such file/);
       for (const source of ['not-an-image.jpg', 'large.jpg', 'missing.jpg'])
         assert.equal(reasons.get(source)!.state, 'failed', `${source} is not retried`);
+      const again = await lab.run(manifest, { settings: { maxBytes: 50_000 } });
+      assert.equal(again.uploaded, 0, 'refused files stay refused on a re-run');
+      // The operator restores the missing file: --retry-failed gives the refused ones a new try.
+      await writeFile(path.join(own, 'missing.jpg'), png);
+      const retried = await lab.run(manifest, {
+        settings: { maxBytes: 50_000, retryFailed: true }
+      });
+      assert.equal(retried.uploaded, 1);
+      assert.deepEqual(retried.failures.map((f) => f.source).sort(), [
+        'large.jpg',
+        'not-an-image.jpg'
+      ]);
       const objects = await lab.objects();
-      assert.equal(objects.size, 6, 'only the three accepted images and their thumbnails');
+      assert.equal(objects.size, 8, 'only the four accepted images and their thumbnails');
       const pngRecord = (await lab.records()).find((r) => r.File_Name__c === 'tiny.png');
       assert.equal(pngRecord?.Content_Type__c, 'image/png');
       assert.equal(pngRecord?.Caption__c, 'A caption, with a comma');

@@ -205,6 +205,24 @@ export async function markRecorded(
     );
 }
 
+/**
+ * Gives failed rows and rows out of attempts a fresh start (`--retry-failed`, after the cause was
+ * fixed: a file restored, a listing created); returns how many.
+ */
+export async function requeueFailed(pool: pg.Pool, maxAttempts: number): Promise<number> {
+  const result = await pool.query(
+    `UPDATE media.migration_images
+        SET state = CASE WHEN state = 'failed' THEN 'pending' ELSE state END,
+            attempts = CASE WHEN state IN ('failed', 'pending') THEN 0 ELSE attempts END,
+            record_attempts = CASE WHEN state = 'uploaded' THEN 0 ELSE record_attempts END,
+            updated_at = now()
+      WHERE state = 'failed' OR (state = 'pending' AND attempts >= $1)
+         OR (state = 'uploaded' AND record_attempts >= $1)`,
+    [maxAttempts]
+  );
+  return result.rowCount ?? 0;
+}
+
 /** Gives claimed rows back untouched (a run stopping between claim and work). */
 export async function releaseClaims(pool: pg.Pool, claim: string): Promise<void> {
   await pool.query(

@@ -35,6 +35,7 @@ import {
   markUploadFailed,
   registerRows,
   releaseClaims,
+  requeueFailed,
   stateCounts,
   type FailedImage,
   type ImageRow,
@@ -58,6 +59,8 @@ export interface MigrationSettings {
   passes?: number;
   /** Make thumbnails (default true; the benchmark turns them off to measure their cost). */
   thumbnails?: boolean;
+  /** Give failed images and images out of attempts a fresh start first (`--retry-failed`). */
+  retryFailed?: boolean;
   /** Skip the records (the benchmark's upload-only rounds). */
   records?: boolean;
   /** Wait between passes (default 1 s, doubled each pass). */
@@ -160,6 +163,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
   const passes = settings.passes ?? 3;
   const retryDelayMs = settings.retryDelayMs ?? 1_000;
 
+  if (settings.retryFailed) await requeueFailed(pool, settings.maxAttempts);
   const registered = await registerManifest(pool, options.manifest);
   const alreadyDone = registered.alreadyDone;
 
