@@ -139,7 +139,7 @@ describe('property image migration', () => {
     const refused = first.failures.filter((f) => f.state === 'uploaded');
     assert.equal(refused.length, 4);
     for (const failure of refused)
-      assert.match(failure.error, /Listing_Number__c|Property__|not found|INVALID/i);
+      assert.match(failure.error, /^INVALID_FIELD:Foreign key external ID: .* not found/);
     const { rows } = await lab.db.pool.query<{ n: number; attempts: number }>(
       "SELECT count(*)::int AS n, max(record_attempts) AS attempts FROM media.migration_images WHERE state = 'uploaded'"
     );
