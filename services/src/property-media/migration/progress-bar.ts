@@ -132,7 +132,7 @@ function lineProgress(output: ProgressOutput, intervalMs: number): MigrationProg
       if (performance.now() - last >= intervalMs) line();
     },
     note(text) {
-      output.write(`media migrate: ${text}\n`);
+      if (text) output.write(`media migrate: ${text}\n`);
     },
     stop() {
       line();
