@@ -54,5 +54,6 @@ export async function openSource(
       throw new SourceRefused(`${source}: no such file`);
     throw error;
   }
-  return { stream: createReadStream(file, { highWaterMark: 256 * 1024 }), size };
+  // 1 MiB reads: a 10 MB photo in 10 thread-pool jobs, not 40 (the pool is shared with sharp).
+  return { stream: createReadStream(file, { highWaterMark: 1024 * 1024 }), size };
 }
