@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
@@ -238,6 +240,53 @@ describe('property image migration', () => {
       assert.equal(pngRecord?.Width__c, 20);
       assert.equal(pngRecord?.SHA256__c, createHash('sha256').update(png).digest('hex'));
     } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  test('http(s) sources: read once from the server; a 404 is refused for good, a 503 retried', async () => {
+    const image = await readFile(path.join(dir, set.files[0]!.source));
+    let served503 = 0;
+    const server = createServer((request, response) => {
+      if (request.url === '/photo.jpg') {
+        response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': image.length });
+        response.end(image);
+      } else if (request.url === '/busy.jpg') {
+        served503 += 1;
+        response.writeHead(served503 === 1 ? 503 : 200, { 'content-type': 'image/jpeg' });
+        response.end(served503 === 1 ? '' : image);
+      } else {
+        response.writeHead(404);
+        response.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const own = await mkdtemp(path.join(tmpdir(), 'media-http-'));
+    try {
+      const manifest = path.join(own, 'manifest.csv');
+      const listing = set.listings[0]!;
+      await writeFile(
+        manifest,
+        `listing_number,source,sort_order,caption\n${listing},${base}/photo.jpg,1,\n${listing},${base}/gone.jpg,2,\n${listing},${base}/busy.jpg,3,\n`
+      );
+      await lab.properties([listing]);
+      const report = await lab.run(manifest);
+      assert.equal(report.uploaded, 2, 'the photo, and the busy one on the second pass');
+      assert.equal(served503, 2);
+      assert.deepEqual(
+        report.failures.map((f) => [f.state, f.error]),
+        [['failed', `${base}/gone.jpg: HTTP 404`]]
+      );
+      const objects = await lab.objects();
+      assert.equal(
+        objects.get(derivedImageKey(listing, `${base}/photo.jpg`)),
+        createHash('sha256').update(image).digest('hex')
+      );
+      const records = await lab.records();
+      assert.deepEqual(records.map((r) => r.File_Name__c).sort(), ['busy.jpg', 'photo.jpg']);
+    } finally {
+      server.close();
       await rm(own, { recursive: true, force: true });
     }
   });
