@@ -12,7 +12,7 @@ import { createEmulatorContext } from './context.ts';
 import { buildHttpApp } from './http/app.ts';
 import { DEFAULT_API_VERSION } from './http/versions.ts';
 import { DEFAULT_ORGANIZATION_ID } from './ids.ts';
-import { FINANCE_USERNAME } from './permissions/users.ts';
+import { FINANCE_USERNAME, MEDIA_USERNAME } from './permissions/users.ts';
 import type { FileOptions } from './http/app.ts';
 import type { EmulatorConfig, EmulatorContext } from './model.ts';
 import { startPubSubServer, type PubSubServerOptions } from './pubsub/server.ts';
@@ -31,6 +31,12 @@ export const DEFAULT_CLIENT_SECRET = 'emulator-client-secret';
  */
 export const FINANCE_CLIENT_ID = 'emulator-finance-client-id';
 export const FINANCE_CLIENT_SECRET = 'emulator-finance-client-secret';
+/**
+ * The property image migration's own connected app (local use only): its client-credentials
+ * flow runs as `media@emulator.local`, who holds only Property_Media_Migration.
+ */
+export const MEDIA_CLIENT_ID = 'emulator-media-client-id';
+export const MEDIA_CLIENT_SECRET = 'emulator-media-client-secret';
 
 export interface StartEmulatorOptions {
   /** SFDX project whose force-app metadata defines the schema (default: the current directory). */
@@ -104,6 +110,11 @@ export function defaultConfig(projectDir: string): EmulatorConfig {
         clientId: FINANCE_CLIENT_ID,
         clientSecret: FINANCE_CLIENT_SECRET,
         username: FINANCE_USERNAME
+      },
+      {
+        clientId: MEDIA_CLIENT_ID,
+        clientSecret: MEDIA_CLIENT_SECRET,
+        username: MEDIA_USERNAME
       }
     ]
   };

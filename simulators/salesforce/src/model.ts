@@ -330,7 +330,8 @@ export interface EmulatorConfig {
   clientCredentialsUsername?: string;
   /**
    * Further connected apps that only do the client-credentials flow, each with its own "Run
-   * As" user (default: the Finance export's app, running as `finance@emulator.local`): one
+   * As" user (default: the Finance export's app, running as `finance@emulator.local`, and the
+   * property image migration's, running as `media@emulator.local`): one
    * service, one identity, one credential.
    */
   clientCredentialsApps?: ClientCredentialsApp[];

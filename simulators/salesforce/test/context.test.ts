@@ -167,7 +167,7 @@ describe('emulator context', () => {
     ctx.store.reset();
     assert.equal(ctx.store.count('Account'), 0);
     assert.equal(ctx.store.count('Organization'), 1);
-    assert.equal(ctx.store.count('Integration_Setting__mdt'), 5); // Default, Payments, BackgroundCheck, Activity, FinanceExport
+    assert.equal(ctx.store.count('Integration_Setting__mdt'), 6); // Default, Payments, BackgroundCheck, Activity, FinanceExport, PropertyMedia
     assert.ok(ctx.store.get('User', ctx.integrationUser.userId));
   });
 
@@ -225,9 +225,9 @@ describe('emulator context persistence', () => {
         second.integrationUser
       );
       assert.equal(next.Name, 'LOG-0000002');
-      // The seeded users: the integration user, the administrator, the portal user and the
-      // Finance export's user.
-      assert.equal(second.store.count('User'), 4, 'seeds are not duplicated');
+      // The seeded users: the integration user, the administrator, the portal user, the
+      // Finance export's user and the property image migration's user.
+      assert.equal(second.store.count('User'), 5, 'seeds are not duplicated');
       await second.flush();
       const resaved = JSON.parse(await readFile(persistPath, 'utf8')) as {
         records: Record<string, unknown[]>;

@@ -9,7 +9,12 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import jsforce from 'jsforce';
 import { importPKCS8, SignJWT, UnsecuredJWT } from 'jose';
 import { generate } from 'selfsigned';
-import { FINANCE_CLIENT_ID, FINANCE_CLIENT_SECRET } from '../src/emulator.ts';
+import {
+  FINANCE_CLIENT_ID,
+  FINANCE_CLIENT_SECRET,
+  MEDIA_CLIENT_ID,
+  MEDIA_CLIENT_SECRET
+} from '../src/emulator.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
 const CLIENT_ID = '3MVG9test.client.id';
@@ -168,6 +173,25 @@ describe('client credentials of the Finance connected app', () => {
       (await identity(main.body.access_token!)).preferred_username,
       'integration@emulator.local'
     );
+  });
+
+  test("the property image migration's app runs as media@emulator.local", async () => {
+    const media = await token({
+      grant_type: 'client_credentials',
+      client_id: MEDIA_CLIENT_ID,
+      client_secret: MEDIA_CLIENT_SECRET
+    });
+    assert.equal(media.status, 200, JSON.stringify(media.body));
+    assert.equal(
+      (await identity(media.body.access_token!)).preferred_username,
+      'media@emulator.local'
+    );
+    const crossed = await token({
+      grant_type: 'client_credentials',
+      client_id: MEDIA_CLIENT_ID,
+      client_secret: FINANCE_CLIENT_SECRET
+    });
+    assert.equal(crossed.body.error, 'invalid_client');
   });
 
   test('each app takes only its own secret', async () => {

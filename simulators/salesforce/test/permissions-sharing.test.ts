@@ -17,6 +17,29 @@ import { profileByName, MINIMUM_ACCESS } from '../src/permissions/profiles.ts';
 import { readProjectMetadata } from '../../../toolkit/src/salesforce-schema/index.ts';
 import { REPO_ROOT } from './helpers/emulator.ts';
 
+/** Reads every property (View All) and edits images: the media migration's shape of grant. */
+function imageEditor(name: string) {
+  const set = emptyPermissionSet(name);
+  set.objects.set('property__c', {
+    create: false,
+    read: true,
+    edit: false,
+    delete: false,
+    viewAll: true,
+    modifyAll: false
+  });
+  set.objects.set('property_image__c', {
+    create: true,
+    read: true,
+    edit: true,
+    delete: false,
+    viewAll: true,
+    modifyAll: false
+  });
+  set.fields.set('property_image__c.caption__c', { readable: true, editable: true });
+  return set;
+}
+
 function editor(name: string, viewAllTasks = false) {
   const set = emptyPermissionSet(name);
   for (const object of ['account', 'contact', 'task']) {
@@ -40,6 +63,7 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
   let alice: Principal;
   let bob: Principal;
   let carol: Principal;
+  let dave: Principal;
   let as: (user: Principal) => EmulatorContext;
 
   before(async () => {
@@ -51,19 +75,26 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
       username,
       organizationId: ctx.config.organizationId
     });
-    [alice, bob, carol] = [user(1, 'alice@x'), user(2, 'bob@x'), user(3, 'carol@x')];
+    [alice, bob, carol, dave] = [
+      user(1, 'alice@x'),
+      user(2, 'bob@x'),
+      user(3, 'carol@x'),
+      user(4, 'dave@x')
+    ];
     const permissions = createUserPermissions({
       schema: ctx.schema,
       store: ctx.store,
       permissionSets: new Map([
         ['Editor', editor('Editor')],
-        ['Task_Auditor', editor('Task_Auditor', true)]
+        ['Task_Auditor', editor('Task_Auditor', true)],
+        ['Image_Editor', imageEditor('Image_Editor')]
       ]),
       sharing: sharingModels((await readProjectMetadata(REPO_ROOT)).objects.values()),
       users: [
         { ...alice, profile, permissionSets: ['Editor'], fields: {} },
         { ...bob, profile, permissionSets: ['Editor'], fields: {} },
-        { ...carol, profile, permissionSets: ['Task_Auditor'], fields: {} }
+        { ...carol, profile, permissionSets: ['Task_Auditor'], fields: {} },
+        { ...dave, profile, permissionSets: ['Image_Editor'], fields: {} }
       ]
     });
     as = (principal) => permissions.contextFor(ctx, principal);
@@ -111,6 +142,28 @@ describe('record access (organisation-wide defaults, ownership, View All)', () =
     // Without an Account, a Contact is private to its owner.
     const orphan = as(alice).store.insert('Contact', { LastName: 'Orphan' }, alice);
     assert.equal(as(bob).store.get('Contact', orphan.Id), undefined);
+  });
+
+  it('a Read Only master-detail (writeRequiresMasterRead): Read on the master edits the detail', () => {
+    const field = ctx.schema.getField(ctx.schema.getObject('Property_Image__c')!, 'Property__c');
+    assert.equal(field?.writeRequiresMasterRead, true);
+    const property = ctx.store.insertAsSystem(
+      'Property__c',
+      { Name: 'Harbour View', Listing_Number__c: 'HV-9' },
+      alice
+    );
+    const image = ctx.store.insertAsSystem(
+      'Property_Image__c',
+      {
+        Property__c: property.Id,
+        Storage_Key__c: 'properties/HV-9/0f8e0c1a-1b2c-4d3e-8f4a-5b6c7d8e9f01'
+      },
+      alice
+    );
+    // Dave reads the property (View All) but may not edit it; its image he may.
+    refused(() => as(dave).store.update('Property__c', property.Id, { Name: 'Mine' }, dave));
+    as(dave).store.update('Property_Image__c', image.Id, { Caption__c: 'Front' }, dave);
+    assert.equal(ctx.store.get('Property_Image__c', image.Id)?.Caption__c, 'Front');
   });
 });
 

@@ -131,6 +131,46 @@ describe('permissions', () => {
     );
   });
 
+  test('the migration user holds exactly Property_Media_Migration: upserts images, reads properties', async () => {
+    const { users } = await emulator.driver<{ users: Row[] }>('GET', 'users');
+    const user = users.find((u) => u.username === 'media@emulator.local');
+    assert.equal(user?.profile, 'Minimum Access - API Only Integrations');
+    assert.deepEqual(user?.permissionSets, ['Property_Media_Migration']);
+    const media = connect(await tokenFor('media@emulator.local'));
+    const described = new Map((await media.describeGlobal()).sobjects.map((o) => [o.name, o]));
+    assert.equal(described.get('Property__c')?.updateable, false);
+    assert.equal(described.get('Property_Image__c')?.createable, true);
+    assert.equal(described.get('Integration_Log__c')?.createable, true);
+    for (const hidden of ['Account', 'Billing_Account__c', 'Contact']) {
+      assert.equal(described.has(hidden), false, `${hidden} is not visible`);
+    }
+    // (REST upsert by Storage_Key__c cannot carry a key with '/' in its URL; the migration upserts
+    // through Bulk API 2.0. Here: the create and the parent read the grant gives.)
+    const property = await admin
+      .sobject('Property__c')
+      .create({ Name: 'Harbour View', Listing_Number__c: 'HV-1' });
+    const seen = await media.query<{ Id: string }>(
+      "SELECT Id FROM Property__c WHERE Listing_Number__c = 'HV-1'"
+    );
+    assert.equal(seen.records[0]?.Id, property.id, 'View All reads every property');
+    const image = await media.sobject('Property_Image__c').create({
+      Property__c: property.id,
+      Storage_Key__c: 'properties/HV-1/0f8e0c1a-1b2c-4d3e-8f4a-5b6c7d8e9f00',
+      Content_Type__c: 'image/jpeg',
+      Size_Bytes__c: 1000,
+      Status__c: 'Available'
+    });
+    assert.equal(image.success, true);
+    await assert.rejects(
+      media.sobject('Property__c').update({ Id: property.id!, Name: 'Renamed' }),
+      /INSUFFICIENT_ACCESS|insufficient/i
+    );
+    const setting = await media.query(
+      "SELECT DeveloperName, Enabled__c FROM Integration_Setting__mdt WHERE DeveloperName = 'PropertyMedia'"
+    );
+    assert.equal(setting.totalSize, 1, 'the kill switch is readable');
+  });
+
   test('SOQL: a field without read access is INVALID_FIELD, an object INVALID_TYPE', async () => {
     const cases: Array<[string, string, RegExp]> = [
       [

@@ -186,6 +186,7 @@ export function describeCustomField(
     if (metadataType === 'MasterDetail') {
       options.nillable = false;
       options.updateable = flag(field, 'reparentableMasterDetail');
+      if (flag(field, 'writeRequiresMasterRead')) options.writeRequiresMasterRead = true;
     }
     if (metadataType === 'Hierarchy') options.referenceTo = ['User'];
     if (metadataType === 'IndirectLookup') {

@@ -75,6 +75,7 @@ export function makeField(
     field.childRelationshipName = options.childRelationshipName;
   }
   if (options.deleteConstraint !== undefined) field.deleteConstraint = options.deleteConstraint;
+  if (options.writeRequiresMasterRead) field.writeRequiresMasterRead = true;
   if (options.compoundFieldName !== undefined) field.compoundFieldName = options.compoundFieldName;
   if (options.referenceTargetField !== undefined) {
     field.referenceTargetField = options.referenceTargetField;

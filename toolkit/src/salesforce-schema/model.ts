@@ -78,6 +78,12 @@ export interface FieldDescribe {
    */
   deleteConstraint?: DeleteConstraint;
   /**
+   * For a master-detail field: its sharing setting is Read Only (metadata
+   * `writeRequiresMasterRead`), so Read on the master is enough to create, edit or delete the
+   * detail; otherwise (Read/Write, the default) editing a detail needs Edit on its master.
+   */
+  writeRequiresMasterRead?: boolean;
+  /**
    * For an indirect lookup (an external object's reference to a standard or custom object): the
    * parent's external id field its value is matched against, e.g. `Fitness_User_Id__c`.
    */

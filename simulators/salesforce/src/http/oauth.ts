@@ -3,7 +3,8 @@
  *
  * - `POST /services/oauth2/token` (form-encoded) with `client_credentials` (the connected
  *   app's client id and secret, in the body or HTTP Basic; runs as the app's "Run As" user: the
- *   integration user for the main app, finance@emulator.local for the Finance app) and
+ *   integration user for the main app, finance@emulator.local for the Finance app,
+ *   media@emulator.local for the property image migration's app) and
  *   `urn:ietf:params:oauth:grant-type:jwt-bearer` (an RS256 assertion verified against the
  *   configured certificate). Failures answer `{"error","error_description"}` with the
  *   descriptions a real org sends, so clients' error handling is exercised for real.

@@ -218,7 +218,13 @@ export function recordRules(
     const model = modelOf(object);
     if (model === 'ControlledByParent') {
       const parent = parentOf(object, record);
-      return parent !== undefined && edits(parent.object, parent.record, false);
+      if (parent === undefined) return false;
+      // The master-detail's sharing setting Read Only (writeRequiresMasterRead): Read on the
+      // master is enough; Read/Write (the default): Edit on it.
+      const field = schema.getField(object, parentField(object) ?? '');
+      return field?.writeRequiresMasterRead === true
+        ? sees(parent.object, parent.record, ownRecords())
+        : edits(parent.object, parent.record, false);
     }
     // Public Read/Write lets others edit, not delete (deleting needs Full Access).
     return deleting ? model === 'FullAccess' : WRITABLE.has(model);

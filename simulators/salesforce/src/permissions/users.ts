@@ -9,6 +9,10 @@
  *   Access - API Only Integrations plus exactly that set, the Finance export's own API-only
  *   user (docs/finance-platform.md, "Who reads it"); the Finance connected app's
  *   client-credentials flow runs as this user.
+ * - `media@emulator.local`, when the project has `Property_Media_Migration`: Minimum Access -
+ *   API Only Integrations plus exactly that set, the property image migration's own API-only
+ *   user (docs/property-media.md); the media connected app's client-credentials flow runs as
+ *   this user.
  * - `portal@emulator.local`, when the project has `Integration_Portal_User`: a Customer
  *   Community user with that permission set. Give it a Contact (`ContactId`, e.g. through the
  *   driver's fixtures or an admin PATCH) to make it see its account's records.
@@ -26,10 +30,12 @@ export const INTEGRATION_USERNAME = 'integration@emulator.local';
 export const ADMIN_USERNAME = 'admin@emulator.local';
 export const PORTAL_USERNAME = 'portal@emulator.local';
 export const FINANCE_USERNAME = 'finance@emulator.local';
+export const MEDIA_USERNAME = 'media@emulator.local';
 
 export const INTEGRATION_PERMISSION_SET = 'Integration_Service_User';
 export const PORTAL_PERMISSION_SET = 'Integration_Portal_User';
 export const FINANCE_PERMISSION_SET = 'Finance_Export_Integration';
+export const MEDIA_PERMISSION_SET = 'Property_Media_Migration';
 
 export interface SeededUser {
   userId: string;
@@ -97,6 +103,20 @@ export function seededUsers(permissionSetNames: ReadonlySet<string>): SeededUser
         LastName: 'Export',
         Alias: 'finexp',
         CommunityNickname: 'finance-export'
+      }
+    });
+  }
+  if (permissionSetNames.has(MEDIA_PERMISSION_SET)) {
+    users.push({
+      userId: newId('005', 5),
+      username: MEDIA_USERNAME,
+      profile: requireProfile(API_ONLY_INTEGRATIONS),
+      permissionSets: [MEDIA_PERMISSION_SET],
+      fields: {
+        FirstName: 'Property Media',
+        LastName: 'Migration',
+        Alias: 'mediamig',
+        CommunityNickname: 'property-media-migration'
       }
     });
   }

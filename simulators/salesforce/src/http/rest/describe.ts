@@ -147,7 +147,7 @@ export function describeField(
     type: field.type,
     unique: field.unique,
     updateable: field.updateable,
-    writeRequiresMasterRead: false
+    writeRequiresMasterRead: field.writeRequiresMasterRead === true
   };
 }
 

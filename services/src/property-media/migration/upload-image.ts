@@ -1,0 +1,276 @@
+// One image into storage: its source read once as a stream, hashed (SHA-256) and sniffed as the
+// bytes pass, then stored with S3 checking what it received, and its thumbnail made from the
+// same bytes.
+//
+// Up to the multipart threshold (16 MiB by default: every listing photo) the original is collected
+// into one buffer of its known size while it is hashed, and sent with one PutObject carrying
+// x-amz-checksum-sha256: S3 recomputes the digest and refuses the PUT (BadDigest) if a byte
+// changed on the way. sharp reads the same buffer for the dimensions and the thumbnail, so the
+// original is in memory once. Larger originals stream into a lib-storage multipart upload
+// (8 MiB parts, ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every
+// part) and into sharp at the same time, still one read of the source.
+//
+// The embedded storage (s3rver) ignores x-amz-checksum-* entirely (it neither checks nor stores
+// them; multipart parts are accepted likewise), so locally the guarantee rests on our own digest
+// of the bytes sent: docs/property-media-migration.md.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import sharp from 'sharp';
+import { thumbnailKeyOf } from '../keys.ts';
+import type { ImageContentType } from '../limits.ts';
+import { detectContentType, SNIFF_BYTES } from './content-type.ts';
+import type { OpenedSource } from './image-source.ts';
+import { imageDimensions, thumbnailPipeline } from './thumbnail.ts';
+
+/** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps a 20 MiB original to 3 parts. */
+export const PART_BYTES = 8 * 1024 * 1024;
+
+export interface UploadedImage {
+  size: number;
+  sha256: string;
+  contentType: ImageContentType;
+  width: number;
+  height: number;
+  /** Undefined when thumbnails are off (the benchmark's plain-upload comparison). */
+  thumbnailKey: string | undefined;
+}
+
+/** The image is not one the contract admits (type, size, undecodable): do not try again. */
+export class ImageRefused extends Error {
+  override readonly name = 'ImageRefused';
+}
+
+export interface UploadImageOptions {
+  client: S3Client;
+  bucket: string;
+  storageKey: string;
+  source: OpenedSource;
+  maxBytes: number;
+  multipartBytes: number;
+  /** Multipart part size (default PART_BYTES; at least 5 MiB, S3's minimum). */
+  partBytes?: number;
+  /** Make and store the thumbnail (default true). */
+  thumbnails?: boolean;
+  /** Called with each chunk's size as it is read (progress). */
+  onBytes?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+/** Reads the source chunk by chunk, checking the size cap and sniffing the type early. */
+class SourceReader {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  contentType: ImageContentType | undefined;
+  private head = Buffer.alloc(0);
+
+  constructor(private readonly options: Pick<UploadImageOptions, 'maxBytes' | 'onBytes'>) {}
+
+  take(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.options.maxBytes)
+      throw new ImageRefused(`larger than ${this.options.maxBytes} bytes (the size cap)`);
+    this.hash.update(chunk);
+    this.options.onBytes?.(chunk.length);
+    if (this.contentType === undefined && this.head.length < SNIFF_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES)]);
+      if (this.head.length >= SNIFF_BYTES) this.sniff();
+    }
+  }
+
+  /** At the end (a file shorter than SNIFF_BYTES) or once enough bytes arrived. */
+  sniff(): ImageContentType {
+    this.contentType ??= detectContentType(this.head);
+    if (!this.contentType)
+      throw new ImageRefused('not a JPEG, PNG or WebP image (by its first bytes)');
+    return this.contentType;
+  }
+}
+
+export async function uploadImage(options: UploadImageOptions): Promise<UploadedImage> {
+  const { source, maxBytes } = options;
+  if (source.size !== undefined && source.size > maxBytes) {
+    source.stream.destroy();
+    throw new ImageRefused(`${source.size} bytes, over the ${maxBytes}-byte size cap`);
+  }
+  try {
+    return source.size !== undefined && source.size > options.multipartBytes
+      ? await multipartUpload(options)
+      : await bufferedUpload(options);
+  } finally {
+    source.stream.destroy();
+  }
+}
+
+async function putThumbnail(
+  options: UploadImageOptions,
+  thumbnail: Promise<Buffer>
+): Promise<string> {
+  const key = thumbnailKeyOf(options.storageKey);
+  const body = await thumbnail;
+  await options.client.send(
+    new PutObjectCommand({
+      Bucket: options.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: 'image/webp',
+      ChecksumSHA256: createHash('sha256').update(body).digest('base64')
+    }),
+    { abortSignal: options.signal }
+  );
+  return key;
+}
+
+/** Decoding failures are the image's fault, not the network's. */
+function undecodable(error: unknown): never {
+  if (error instanceof ImageRefused) throw error;
+  throw new ImageRefused(`not a readable image: ${(error as Error).message}`);
+}
+
+async function deleteOriginal(options: UploadImageOptions): Promise<void> {
+  await options.client
+    .send(new DeleteObjectCommand({ Bucket: options.bucket, Key: options.storageKey }))
+    .catch(() => undefined);
+}
+
+async function bufferedUpload(options: UploadImageOptions): Promise<UploadedImage> {
+  const reader = new SourceReader(options);
+  const known = options.source.size;
+  // Known size: one buffer filled in place; unknown (a URL without Content-Length): the chunks,
+  // joined once at the end.
+  const target = known !== undefined ? Buffer.allocUnsafe(known) : undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of options.source.stream as AsyncIterable<Buffer>) {
+    options.signal?.throwIfAborted();
+    const offset = reader.bytes;
+    reader.take(chunk);
+    if (target) {
+      if (reader.bytes > target.length)
+        throw new Error(`${options.storageKey}: the source grew while it was read`);
+      chunk.copy(target, offset);
+    } else chunks.push(chunk);
+  }
+  if (target && reader.bytes !== target.length)
+    throw new Error(`${options.storageKey}: the source shrank while it was read`);
+  const contentType = reader.sniff();
+  const body = target ?? Buffer.concat(chunks);
+  const sha256 = reader.hash.digest('hex');
+  const dimensions = await imageDimensions(body).catch(undecodable);
+
+  const thumbnails = options.thumbnails !== false;
+  // Made while the original is on its way; a thumbnail that fails means an undecodable image.
+  const thumbnail = thumbnails ? thumbnailPipeline(body).toBuffer().catch(undecodable) : undefined;
+  thumbnail?.catch(() => undefined);
+  await options.client.send(
+    new PutObjectCommand({
+      Bucket: options.bucket,
+      Key: options.storageKey,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: contentType,
+      ChecksumSHA256: base64(sha256)
+    }),
+    { abortSignal: options.signal }
+  );
+  let thumbnailKey: string | undefined;
+  if (thumbnail) {
+    try {
+      thumbnailKey = await putThumbnail(options, thumbnail);
+    } catch (error) {
+      if (error instanceof ImageRefused) await deleteOriginal(options);
+      throw error;
+    }
+  }
+  return { size: body.length, sha256, contentType, ...dimensions, thumbnailKey };
+}
+
+async function multipartUpload(options: UploadImageOptions): Promise<UploadedImage> {
+  const reader = new SourceReader(options);
+  const iterator = (options.source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  // The type is known before the upload starts: a non-image never reaches storage.
+  const first: Buffer[] = [];
+  while (reader.contentType === undefined) {
+    const next = await iterator.next();
+    if (next.done) break;
+    reader.take(next.value);
+    first.push(next.value);
+  }
+  const contentType = reader.sniff();
+
+  const partSize = Math.max(5 * 1024 * 1024, options.partBytes ?? PART_BYTES);
+  const body = new PassThrough({ highWaterMark: partSize });
+  const thumbnails = options.thumbnails !== false;
+  // sharp collects streamed input until the end (a JPEG is decoded whole): the one full copy.
+  const decoder = sharp({ failOn: 'error' });
+  const thumbnail = thumbnails ? thumbnailPipeline(decoder.clone()).toBuffer() : undefined;
+  const dimensions = imageDimensions(decoder.clone());
+  thumbnail?.catch(() => undefined);
+  dimensions.catch(() => undefined);
+  const upload = new Upload({
+    client: options.client,
+    params: {
+      Bucket: options.bucket,
+      Key: options.storageKey,
+      Body: body,
+      ContentType: contentType,
+      ChecksumAlgorithm: 'SHA256'
+    },
+    partSize,
+    queueSize: 2,
+    leavePartsOnError: false,
+    ...(options.signal ? { abortController: abortControllerOf(options.signal) } : {})
+  });
+  const done = upload.done();
+  done.catch(() => undefined);
+
+  const feed = async (chunk: Buffer) => {
+    decoder.write(chunk);
+    if (!body.write(chunk)) await Promise.race([once(body, 'drain'), done]);
+  };
+  try {
+    for (const chunk of first) await feed(chunk);
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      options.signal?.throwIfAborted();
+      reader.take(next.value);
+      await feed(next.value);
+    }
+  } catch (error) {
+    body.destroy(error as Error);
+    decoder.destroy();
+    await upload.abort().catch(() => undefined);
+    throw error;
+  }
+  body.end();
+  decoder.end();
+  await done;
+  let size: { width: number; height: number };
+  let thumbnailKey: string | undefined;
+  try {
+    size = await dimensions.catch(undecodable);
+    if (thumbnail) thumbnailKey = await putThumbnail(options, thumbnail.catch(undecodable));
+  } catch (error) {
+    if (error instanceof ImageRefused) await deleteOriginal(options);
+    throw error;
+  }
+  return {
+    size: reader.bytes,
+    sha256: reader.hash.digest('hex'),
+    contentType,
+    ...size,
+    thumbnailKey
+  };
+}
+
+function abortControllerOf(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller;
+}
