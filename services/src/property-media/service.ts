@@ -1,8 +1,8 @@
 // The media service (Scenario 6) on the platform: the media API for Salesforce's Property_Media
 // Named Credential, in front of the configured storage (the embedded s3rver by default). Storage
 // opens when the server listens (a worker's start) and closes with it, so building the service
-// (the OpenAPI documents, `npm run docs:api`) binds no port; until it is open, readiness fails and
-// the API answers 503. Readiness asks storage whether the bucket is there.
+// (the OpenAPI documents, `npm run docs:api`) binds no port; until it is open the API answers 503.
+// Readiness asks storage whether the bucket is there.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { defineService, HttpError } from '../platform/index.ts';
 import { mediaConfig, type MediaConfig } from './config.ts';
@@ -19,10 +19,6 @@ export const propertyMediaService = defineService<MediaConfig>({
         throw new HttpError(503, 'storage_unavailable', 'The image storage is not open yet.');
       return storage;
     };
-    readiness.add('storage', async () => {
-      const { client, bucket } = opened();
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
-    });
     return {
       routes: async (app) =>
         app.register(mediaRoutes, {
@@ -35,6 +31,13 @@ export const propertyMediaService = defineService<MediaConfig>({
           name: 'storage',
           async start() {
             storage = await openStorage(config.storage);
+            // Probed once open: the platform runs probes before it starts workers, and a probe
+            // failing for a storage that is still opening would be logged as a fault. While the
+            // service stops, the platform already answers not ready.
+            readiness.add('storage', async () => {
+              if (!storage) return;
+              await storage.client.send(new HeadBucketCommand({ Bucket: storage.bucket }));
+            });
             logger.info(
               {
                 storage: storage.embedded ? 'embedded' : 's3',
