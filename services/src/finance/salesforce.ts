@@ -10,7 +10,7 @@
 //  - unset: the platform's clients, for a dedicated `npm run service:finance` (or
 //    `npm run finance:export`) whose SF_* credentials are the Finance user's.
 import {
-  createSalesforceClients,
+  connectedAppClients,
   type Logger,
   type SalesforceClients,
   type SalesforceConfig
@@ -37,16 +37,10 @@ export function ownSalesforceClients(
   logger?: Logger
 ): SalesforceClients | undefined {
   if (!config.salesforce) return undefined;
-  if (!platform.instanceUrl) throw new FinanceSalesforceConfigError();
-  return createSalesforceClients({
-    config: {
-      flow: 'client_credentials',
-      instanceUrl: platform.instanceUrl,
-      clientId: config.salesforce.clientId,
-      clientSecret: config.salesforce.clientSecret
-    },
-    apiVersion: platform.apiVersion,
-    // No metrics registry: the platform's clients own salesforce_api_calls_total on /metrics.
-    ...(logger ? { logger } : {})
-  });
+  return connectedAppClients(
+    config.salesforce,
+    platform,
+    () => new FinanceSalesforceConfigError(),
+    logger
+  );
 }

@@ -37,6 +37,7 @@ export * from './kill-switch.ts';
 export * from './service.ts';
 export * from './run.ts';
 export * from './salesforce/index.ts';
+export * from './salesforce/connected-app-clients.ts';
 export * from './salesforce/pubsub-subscriber.ts';
 export * from './salesforce/replay-store.ts';
 export { createHttpServer, CORRELATION_HEADER } from './http/server.ts';

@@ -3,6 +3,7 @@
 // else. MEDIA_SF_CLIENT_ID / _SECRET name its connected app (client credentials against the
 // platform's SF_INSTANCE_URL); unset, the platform's SF_* credentials must be that user's.
 import {
+  connectedAppClients,
   createSalesforceClients,
   type Logger,
   type SalesforceClients,
@@ -27,15 +28,10 @@ export function migrationSalesforceClients(
 ): SalesforceClients {
   if (!config.salesforce)
     return createSalesforceClients({ config: platform, ...(logger ? { logger } : {}) });
-  if (!platform.instanceUrl) throw new MigrationSalesforceConfigError();
-  return createSalesforceClients({
-    config: {
-      flow: 'client_credentials',
-      instanceUrl: platform.instanceUrl,
-      clientId: config.salesforce.clientId,
-      clientSecret: config.salesforce.clientSecret
-    },
-    apiVersion: platform.apiVersion,
-    ...(logger ? { logger } : {})
-  });
+  return connectedAppClients(
+    config.salesforce,
+    platform,
+    () => new MigrationSalesforceConfigError(),
+    logger
+  );
 }
