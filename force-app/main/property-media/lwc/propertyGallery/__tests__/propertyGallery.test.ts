@@ -223,6 +223,14 @@ describe('c-property-gallery', () => {
       expect(button(root, FRONT.id, 'view')).not.toBeNull();
     });
 
+    it('shows the notice of a gallery listed only in part, and none otherwise', async () => {
+      const notice = "Only the first 200 of this property's 230 images are shown (by their order).";
+      const root = await mount({ ...READ_ONLY, notice });
+      expect(root.querySelector('.notice')?.textContent).toBe(notice);
+      const plain = await mount(READ_ONLY);
+      expect(plain.querySelector('.notice')).toBeNull();
+    });
+
     it('ignores files dropped on it', async () => {
       const root = await mount(READ_ONLY);
       const grid = root.querySelector('.grid')!;
