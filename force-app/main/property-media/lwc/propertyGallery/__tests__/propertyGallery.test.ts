@@ -407,6 +407,22 @@ describe('c-property-gallery', () => {
       expect(text(uploadRows(root)[0]!, '.upload-status')).toBe('Uploaded');
     });
 
+    it('a retry whose file is already stored (PUT answered 412) is confirmed, not failed', async () => {
+      const root = await mount();
+      await choose(root, [jpeg()]);
+      // The first PUT reached storage but its answer was lost (network error).
+      sentRequests()[0]!.failNetwork();
+      await settle();
+      retryUploadMock.mockResolvedValue(ticket({ uploadUrl: 'https://media.example.com/again' }));
+      click(uploadRows(root)[0]!.querySelector('.retry') as unknown as HTMLElement);
+      await settle();
+      expect(sentRequests()[1]!.headers['If-None-Match']).toBe('*');
+      sentRequests()[1]!.respond(412);
+      await settle();
+      expect(confirmUploadMock).toHaveBeenCalledWith({ imageId: NEW_IMAGE_ID });
+      expect(text(uploadRows(root)[0]!, '.upload-status')).toBe('Uploaded');
+    });
+
     it('says an expired upload link expired, and its retry gets a new ticket', async () => {
       requestUploadMock.mockResolvedValue(ticket({ expiresAt: '2000-01-01T00:00:00.000Z' }));
       const root = await mount();
