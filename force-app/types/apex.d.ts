@@ -161,6 +161,8 @@ declare namespace Apex {
     expiresAt: string | null;
     /** Whether the running user may upload, reorder, caption and delete. */
     canEdit: boolean;
+    /** A message to show above the images (only the first 200 are listed), or null. */
+    notice: string | null;
   }
 
   /** PropertyGalleryController.GalleryImage: one Property_Image__c as the gallery shows it. */
@@ -186,7 +188,7 @@ declare namespace Apex {
     imageId: string;
     uploadUrl: string;
     method: string;
-    /** Exactly the headers the signature covers (Content-Type, x-amz-checksum-sha256). */
+    /** Exactly the headers the signature covers (Content-Type, If-None-Match, x-amz-checksum-sha256). */
     headers: Record<string, string>;
     expiresAt: string;
   }

@@ -70,6 +70,29 @@ describe('what users see', () => {
     assert.match(meta, /<target>lightning__RecordPage<\/target>/);
   });
 
+  it('the Property pages show integrationLogList only to log readers, and admins can open the gallery', async () => {
+    for (const page of ['Property_Record_Page', 'Property_Image_Record_Page']) {
+      const xml = await read(`property-media/flexipages/${page}.flexipage-meta.xml`);
+      assert.match(
+        xml,
+        /<componentName>integrationLogList<\/componentName>\s*<identifier>integrationLogList<\/identifier>\s*(<!--[\s\S]*?-->\s*)?<visibilityRule>\s*<criteria>\s*<leftValue>\{!\$Permission\.CustomPermission\.Integration_Log_Viewer\}<\/leftValue>\s*<operator>EQUAL<\/operator>\s*<rightValue>true<\/rightValue>/,
+        page
+      );
+    }
+    await read('common/customPermissions/Integration_Log_Viewer.customPermission-meta.xml');
+    const admin = await read('common/permissionsets/Integration_Admin.permissionset-meta.xml');
+    assert.match(
+      admin,
+      /<customPermissions>\s*<enabled>true<\/enabled>\s*<name>Integration_Log_Viewer<\/name>/
+    );
+    assert.match(admin, /<apexClass>PropertyGalleryController<\/apexClass>\s*<enabled>true/);
+    assert.match(admin, /<externalCredentialPrincipal>Property_Media-Service</);
+    const agent = await read(
+      'property-media/permissionsets/Property_Media_User.permissionset-meta.xml'
+    );
+    assert.doesNotMatch(agent, /Integration_Log_Viewer/, 'agents cannot read the logs');
+  });
+
   it('list views for sync errors and Unknown payments exist', async () => {
     const errors = await read(
       'account-sync/objects/Account/listViews/Sync_Errors.listView-meta.xml'

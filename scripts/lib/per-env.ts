@@ -51,7 +51,7 @@ export const PER_ENV_VARIABLES: Readonly<Record<string, string>> = {
   PROPERTY_MEDIA_URL:
     'base URL of the property media service for Named Credential Property_Media, e.g. https://media.mycompany.com',
   PROPERTY_MEDIA_STORAGE_SITE:
-    'CSP Trusted Site PropertyMediaStorage: the origin of the presigned storage URLs the media service issues (the browser uploads to and shows images from it), e.g. https://media-bucket.s3.ap-southeast-2.amazonaws.com',
+    'CSP Trusted Site PropertyMediaStorage and Property_Media_Setting.Default Storage_Origin__c: the origin of the presigned storage URLs the media service issues (the browser uploads to and shows images from it; Apex refuses URLs of any other origin), e.g. https://media-bucket.s3.ap-southeast-2.amazonaws.com',
   PROPERTY_MEDIA_ENABLED:
     'true or false: the property media kill switch (Integration_Setting.PropertyMedia Enabled__c); false deploys the property gallery and the media migration switched off',
   ACTIVITY_CACHE_MB:

@@ -217,6 +217,32 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
     assert.match(problems.join('\n'), /PROPERTY_MEDIA_STORAGE_SITE=.* must be an origin only/);
   });
 
+  it('the storage origin Apex checks URLs against is the CSP Trusted Site, from the same variable', async () => {
+    const media = (file: string) =>
+      readFile(path.join(ROOT, 'force-app', 'main', 'property-media', file), 'utf8');
+    const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
+      await media('cspTrustedSites/PropertyMediaStorage.cspTrustedSite-meta.xml')
+    )?.[1];
+    const origin = /<field>Storage_Origin__c<\/field>\s*<value[^>]*>([^<]+)<\/value>/.exec(
+      await media('customMetadata/Property_Media_Setting.Default.md-meta.xml')
+    )?.[1];
+    assert.ok(site);
+    assert.equal(origin, site);
+    const replacements = await readReplacements(ROOT);
+    for (const file of [
+      'force-app/main/property-media/cspTrustedSites/PropertyMediaStorage.cspTrustedSite-meta.xml',
+      'force-app/main/property-media/customMetadata/Property_Media_Setting.Default.md-meta.xml'
+    ]) {
+      assert.deepEqual(
+        replacements
+          .filter((r) => r.filename === file)
+          .map((r) => [r.stringToReplace, r.replaceWithEnv]),
+        [[site, 'PROPERTY_MEDIA_STORAGE_SITE']],
+        file
+      );
+    }
+  });
+
   it('the committed placeholders are valid sandbox values (tokenization origin = CSP Trusted Site, https)', async () => {
     const read = (file: string) =>
       readFile(path.join(ROOT, 'force-app', 'main', 'payments', file), 'utf8');

@@ -54,6 +54,7 @@ export default class PropertyGallery extends LightningElement {
     images = [];
     canEdit = false;
     expiresAt = null;
+    notice = '';
     loaded = false;
     loadError = '';
     uploads = [];
@@ -107,6 +108,7 @@ export default class PropertyGallery extends LightningElement {
             this.images = gallery.images ?? [];
             this.canEdit = gallery.canEdit === true;
             this.expiresAt = gallery.expiresAt;
+            this.notice = gallery.notice ?? '';
             this.loadError = '';
             if (!this.loaded)
                 this.announcement = this.countSentence();

@@ -66,6 +66,7 @@ export default class PropertyGallery extends LightningElement {
   images: Apex.GalleryImage[] = [];
   canEdit = false;
   expiresAt: string | null = null;
+  notice = '';
   loaded = false;
   loadError = '';
   uploads: UploadItem[] = [];
@@ -124,6 +125,7 @@ export default class PropertyGallery extends LightningElement {
       this.images = gallery.images ?? [];
       this.canEdit = gallery.canEdit === true;
       this.expiresAt = gallery.expiresAt;
+      this.notice = gallery.notice ?? '';
       this.loadError = '';
       if (!this.loaded) this.announcement = this.countSentence();
       this.loaded = true;

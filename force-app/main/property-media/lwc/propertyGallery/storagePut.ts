@@ -12,7 +12,9 @@ export interface PutTicket {
  * Sends the file's bytes straight to storage with the presigned request of an upload ticket, so
  * the image never passes through Salesforce. XMLHttpRequest rather than fetch because only it
  * reports upload progress. The headers are exactly the ticket's: the signature covers them
- * (Content-Type and the SHA-256 checksum), and any other header would break it.
+ * (Content-Type, If-None-Match and the SHA-256 checksum), and any other header would break it.
+ * If-None-Match: * makes the PUT conditional, so storage answers 412 instead of replacing a
+ * stored file; the caller decides what a 412 means.
  * @param onProgress whole percent sent, 0-100.
  */
 export function putToStorage(

@@ -43,6 +43,9 @@ export const LINK_EXPIRED =
 export const NETWORK_FAILED = 'The file could not be sent to storage (network error).';
 export const NOT_ACCEPTED = 'The image was not accepted.';
 
+/** Storage's answer to a conditional PUT whose key already holds a file. */
+export const ALREADY_STORED = 412;
+
 /** Did storage refuse the PUT because the presigned URL had expired? */
 function expired(result: PutResult, ticket: Apex.UploadTicket, now: number): boolean {
   const at = Date.parse(ticket.expiresAt ?? '');
@@ -98,7 +101,10 @@ export async function runUpload(
   update({ imageId, status: 'uploading', progress: 0 });
 
   const result = await services.put(ticket, file, (progress) => update({ progress }));
-  if (!(result.status >= 200 && result.status < 300)) {
+  // 412: the PUT is conditional (If-None-Match: *) and the key already holds a file, e.g. this
+  // very file from an earlier attempt whose answer was lost. Confirm decides: the media service
+  // checks the stored file against the record's size and SHA-256, so a different file fails.
+  if (!(result.status >= 200 && result.status < 300) && result.status !== ALREADY_STORED) {
     let message: string;
     if ('networkError' in result) message = NETWORK_FAILED;
     else if (expired(result, ticket, services.now())) message = LINK_EXPIRED;

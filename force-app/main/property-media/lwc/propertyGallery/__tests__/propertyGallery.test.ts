@@ -223,6 +223,14 @@ describe('c-property-gallery', () => {
       expect(button(root, FRONT.id, 'view')).not.toBeNull();
     });
 
+    it('shows the notice of a gallery listed only in part, and none otherwise', async () => {
+      const notice = "Only the first 200 of this property's 230 images are shown (by their order).";
+      const root = await mount({ ...READ_ONLY, notice });
+      expect(root.querySelector('.notice')?.textContent).toBe(notice);
+      const plain = await mount(READ_ONLY);
+      expect(plain.querySelector('.notice')).toBeNull();
+    });
+
     it('ignores files dropped on it', async () => {
       const root = await mount(READ_ONLY);
       const grid = root.querySelector('.grid')!;
@@ -396,6 +404,22 @@ describe('c-property-gallery', () => {
       expect(sentRequests()[1]!.headers).toEqual(ticket().headers);
       sentRequests()[1]!.respond(200);
       await settle();
+      expect(text(uploadRows(root)[0]!, '.upload-status')).toBe('Uploaded');
+    });
+
+    it('a retry whose file is already stored (PUT answered 412) is confirmed, not failed', async () => {
+      const root = await mount();
+      await choose(root, [jpeg()]);
+      // The first PUT reached storage but its answer was lost (network error).
+      sentRequests()[0]!.failNetwork();
+      await settle();
+      retryUploadMock.mockResolvedValue(ticket({ uploadUrl: 'https://media.example.com/again' }));
+      click(uploadRows(root)[0]!.querySelector('.retry') as unknown as HTMLElement);
+      await settle();
+      expect(sentRequests()[1]!.headers['If-None-Match']).toBe('*');
+      sentRequests()[1]!.respond(412);
+      await settle();
+      expect(confirmUploadMock).toHaveBeenCalledWith({ imageId: NEW_IMAGE_ID });
       expect(text(uploadRows(root)[0]!, '.upload-status')).toBe('Uploaded');
     });
 

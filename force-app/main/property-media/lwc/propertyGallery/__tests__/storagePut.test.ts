@@ -17,6 +17,7 @@ describe('putToStorage', () => {
     expect(xhr.method).toBe('PUT');
     expect(xhr.url).toBe(t.uploadUrl);
     expect(xhr.headers).toEqual(t.headers);
+    expect(xhr.headers['If-None-Match']).toBe('*');
     expect(xhr.body).toBe(file);
     xhr.respond(200);
     await expect(done).resolves.toEqual({ status: 200 });
@@ -37,6 +38,12 @@ describe('putToStorage', () => {
     const done = putToStorage(ticket(), new Blob(['x']), () => undefined);
     lastXhr().respond(403);
     await expect(done).resolves.toEqual({ status: 403 });
+  });
+
+  it('resolves a 412 (the key already holds a file) as its status, for the caller to confirm', async () => {
+    const done = putToStorage(ticket(), new Blob(['x']), () => undefined);
+    lastXhr().respond(412);
+    await expect(done).resolves.toEqual({ status: 412 });
   });
 
   it('resolves a network failure as status 0', async () => {

@@ -139,6 +139,30 @@ describe('runUpload', () => {
     expect(s.confirmUpload).not.toHaveBeenCalled();
   });
 
+  it('a PUT answered 412 (the file is already stored, e.g. an earlier answer was lost) goes on to confirm', async () => {
+    const s = services({ put: jest.fn().mockResolvedValue({ status: 412 }) });
+    const states = await run(s);
+    expect(s.confirmUpload).toHaveBeenCalledWith({ imageId: NEW_IMAGE_ID });
+    expect(states.map((x) => x.status).slice(-2)).toEqual(['verifying', 'done']);
+    expect(states[states.length - 1]!.image).toEqual(confirmed());
+  });
+
+  it('a 412 for a different stored file ends as confirm decides: Failed with its reason', async () => {
+    const mismatch = confirmed({
+      status: 'Failed',
+      failureReason: 'The stored file does not match.',
+      url: null
+    });
+    const s = services({
+      put: jest.fn().mockResolvedValue({ status: 412 }),
+      confirmUpload: jest.fn().mockResolvedValue(mismatch)
+    });
+    expect((await run(s)).pop()).toMatchObject({
+      status: 'failed',
+      message: 'The stored file does not match.'
+    });
+  });
+
   it('fails with the service reason when confirm says Failed', async () => {
     const refused = confirmed({ status: 'Failed', failureReason: 'Checksum mismatch.', url: null });
     const s = services({ confirmUpload: jest.fn().mockResolvedValue(refused) });

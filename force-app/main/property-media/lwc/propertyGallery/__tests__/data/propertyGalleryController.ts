@@ -54,12 +54,13 @@ export const EXPIRES_AT = '2026-12-07T10:05:00.000Z';
 export const GALLERY: Apex.Gallery = {
   images: [FRONT, KITCHEN, NO_THUMBNAIL],
   expiresAt: EXPIRES_AT,
-  canEdit: true
+  canEdit: true,
+  notice: null
 };
 
 export const READ_ONLY: Apex.Gallery = { ...GALLERY, canEdit: false };
 
-export const EMPTY: Apex.Gallery = { images: [], expiresAt: null, canEdit: true };
+export const EMPTY: Apex.Gallery = { images: [], expiresAt: null, canEdit: true, notice: null };
 
 export const NEW_IMAGE_ID = 'a0Q000000000009AAA';
 
@@ -72,6 +73,7 @@ export function ticket(overrides: Partial<Apex.UploadTicket> = {}): Apex.UploadT
     method: 'PUT',
     headers: {
       'Content-Type': 'image/jpeg',
+      'If-None-Match': '*',
       'x-amz-checksum-sha256': 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='
     },
     expiresAt: '2026-12-07T10:10:00.000Z',
