@@ -1,14 +1,18 @@
-// One image into storage: its source read once as a stream, hashed (SHA-256) and sniffed as the
-// bytes pass, then stored with S3 checking what it received, and its thumbnail made from the
-// same bytes.
+// One image into storage, the transfer phase: its source read once as a stream, hashed (SHA-256)
+// and sniffed as the bytes pass, then stored with S3 checking what it received; its dimensions
+// come from sharp's header-only metadata. The thumbnail is not made here: decoding a photo costs
+// ~40 ms of CPU against a few ms of transfer, so it is a phase of its own (thumbnail-phase.ts)
+// with its own concurrency, and the transfer stays bound by bandwidth.
 //
 // Up to the multipart threshold (16 MiB by default: every listing photo) the original is collected
 // into one buffer of its known size while it is hashed, and sent with one PutObject carrying
 // x-amz-checksum-sha256: S3 recomputes the digest and refuses the PUT (BadDigest) if a byte
-// changed on the way. sharp reads the same buffer for the dimensions and the thumbnail, so the
-// original is in memory once. Larger originals stream into a lib-storage multipart upload
-// (8 MiB parts, ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every
-// part) and into sharp at the same time, still one read of the source.
+// changed on the way. The same digest is the request's signed payload hash (x-amz-content-sha256),
+// which the SDK would otherwise compute a second time over the whole body on the event loop.
+// sharp reads the header of the same buffer for the dimensions, so the original is in memory
+// once. Larger originals stream into a lib-storage multipart upload (8 MiB parts,
+// ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every part) and into
+// sharp's metadata reader at the same time, still one read of the source.
 //
 // The embedded storage (s3rver) ignores x-amz-checksum-* entirely (it neither checks nor stores
 // them; multipart parts are accepted likewise), so locally the guarantee rests on our own digest
@@ -19,11 +23,10 @@ import { PassThrough } from 'node:stream';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import sharp from 'sharp';
-import { thumbnailKeyOf } from '../keys.ts';
 import type { ImageContentType } from '../limits.ts';
 import { detectContentType, SNIFF_BYTES } from './content-type.ts';
 import type { OpenedSource } from './image-source.ts';
-import { imageDimensions, thumbnailPipeline } from './thumbnail.ts';
+import { imageDimensions } from './thumbnail.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps a 20 MiB original to 3 parts. */
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -34,8 +37,6 @@ export interface UploadedImage {
   contentType: ImageContentType;
   width: number;
   height: number;
-  /** Undefined when thumbnails are off (the benchmark's plain-upload comparison). */
-  thumbnailKey: string | undefined;
 }
 
 /** The image is not one the contract admits (type, size, undecodable): do not try again. */
@@ -52,8 +53,6 @@ export interface UploadImageOptions {
   multipartBytes: number;
   /** Multipart part size (default PART_BYTES; at least 5 MiB, S3's minimum). */
   partBytes?: number;
-  /** Make and store the thumbnail (default true). */
-  thumbnails?: boolean;
   /** Called with each chunk's size as it is read (progress). */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -106,26 +105,6 @@ export async function uploadImage(options: UploadImageOptions): Promise<Uploaded
   }
 }
 
-async function putThumbnail(
-  options: UploadImageOptions,
-  thumbnail: Promise<Buffer>
-): Promise<string> {
-  const key = thumbnailKeyOf(options.storageKey);
-  const body = await thumbnail;
-  await options.client.send(
-    new PutObjectCommand({
-      Bucket: options.bucket,
-      Key: key,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: 'image/webp',
-      ChecksumSHA256: createHash('sha256').update(body).digest('base64')
-    }),
-    { abortSignal: options.signal }
-  );
-  return key;
-}
-
 /** Decoding failures are the image's fault, not the network's. */
 function undecodable(error: unknown): never {
   if (error instanceof ImageRefused) throw error;
@@ -160,33 +139,35 @@ async function bufferedUpload(options: UploadImageOptions): Promise<UploadedImag
   const contentType = reader.sniff();
   const body = target ?? Buffer.concat(chunks);
   const sha256 = reader.hash.digest('hex');
+  // Header only: a non-image never reaches storage, and nothing is decoded.
   const dimensions = await imageDimensions(body).catch(undecodable);
+  const put = new PutObjectCommand({
+    Bucket: options.bucket,
+    Key: options.storageKey,
+    Body: body,
+    ContentLength: body.length,
+    ContentType: contentType,
+    ChecksumSHA256: base64(sha256)
+  });
+  await options.client.send(withPayloadHash(put, sha256), { abortSignal: options.signal });
+  return { size: body.length, sha256, contentType, ...dimensions };
+}
 
-  const thumbnails = options.thumbnails !== false;
-  // Made while the original is on its way; a thumbnail that fails means an undecodable image.
-  const thumbnail = thumbnails ? thumbnailPipeline(body).toBuffer().catch(undecodable) : undefined;
-  thumbnail?.catch(() => undefined);
-  await options.client.send(
-    new PutObjectCommand({
-      Bucket: options.bucket,
-      Key: options.storageKey,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: contentType,
-      ChecksumSHA256: base64(sha256)
-    }),
-    { abortSignal: options.signal }
+/**
+ * SigV4 signs the payload's SHA-256 (x-amz-content-sha256); the signer takes the header as given
+ * when it is there, so the digest already made while reading is reused instead of a second pass
+ * over the body (a few ms per 3 MB on the event loop, on the transfer's hot path).
+ */
+export function withPayloadHash(command: PutObjectCommand, sha256: string): PutObjectCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'migrationPayloadHash' }
   );
-  let thumbnailKey: string | undefined;
-  if (thumbnail) {
-    try {
-      thumbnailKey = await putThumbnail(options, thumbnail);
-    } catch (error) {
-      if (error instanceof ImageRefused) await deleteOriginal(options);
-      throw error;
-    }
-  }
-  return { size: body.length, sha256, contentType, ...dimensions, thumbnailKey };
+  return command;
 }
 
 async function multipartUpload(options: UploadImageOptions): Promise<UploadedImage> {
@@ -204,12 +185,9 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
 
   const partSize = Math.max(5 * 1024 * 1024, options.partBytes ?? PART_BYTES);
   const body = new PassThrough({ highWaterMark: partSize });
-  const thumbnails = options.thumbnails !== false;
-  // sharp collects streamed input until the end (a JPEG is decoded whole): the one full copy.
+  // sharp collects streamed input until the end before it reads the header: the one full copy.
   const decoder = sharp({ failOn: 'error' });
-  const thumbnail = thumbnails ? thumbnailPipeline(decoder.clone()).toBuffer() : undefined;
-  const dimensions = imageDimensions(decoder.clone());
-  thumbnail?.catch(() => undefined);
+  const dimensions = imageDimensions(decoder);
   dimensions.catch(() => undefined);
   const upload = new Upload({
     client: options.client,
@@ -251,21 +229,13 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
   decoder.end();
   await done;
   let size: { width: number; height: number };
-  let thumbnailKey: string | undefined;
   try {
     size = await dimensions.catch(undecodable);
-    if (thumbnail) thumbnailKey = await putThumbnail(options, thumbnail.catch(undecodable));
   } catch (error) {
     if (error instanceof ImageRefused) await deleteOriginal(options);
     throw error;
   }
-  return {
-    size: reader.bytes,
-    sha256: reader.hash.digest('hex'),
-    contentType,
-    ...size,
-    thumbnailKey
-  };
+  return { size: reader.bytes, sha256: reader.hash.digest('hex'), contentType, ...size };
 }
 
 function abortControllerOf(signal: AbortSignal): AbortController {
