@@ -329,7 +329,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
   try {
     const uploadStarted = performance.now();
-    for (let pass = 1; transfer; ) {
+    for (let pass = 1; transfer;) {
       uploadFailuresThisPass = 0;
       await uploadPass(await databaseNow(pool));
       // Another live run's rows: wait for it rather than leave them (it may die).

@@ -167,7 +167,7 @@ export async function runThumbnailPhase(
 
   const started = performance.now();
   try {
-    for (let round = 1; ; ) {
+    for (let round = 1; ;) {
       failuresThisPass = 0;
       await pass(await databaseNow(pool));
       if ((await countThumbnailsClaimedElsewhere(pool, claim)) > 0) {
@@ -186,7 +186,7 @@ export async function runThumbnailPhase(
   result.seconds = (performance.now() - started) / 1000;
 
   // Thumbnail_Key__c onto the records, a job per recordsPerJob rows.
-  for (let round = 1; ; ) {
+  for (let round = 1; ;) {
     let refusedThisPass = 0;
     const passStart = await databaseNow(pool);
     for (;;) {
