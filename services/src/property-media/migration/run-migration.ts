@@ -47,6 +47,7 @@ import { recordImages } from './record-images.ts';
 import { runThumbnailPhase, type ThumbnailPhaseResult } from './thumbnail-phase.ts';
 import { ImageRefused, uploadImage, type UploadedImage } from './upload-image.ts';
 import { BatchedNotes } from './batched-notes.ts';
+import { BufferPool } from './buffer-pool.ts';
 import os from 'node:os';
 
 /** Integration_Setting__mdt record (and Integration_Log__c source) of Scenario 6. */
@@ -255,6 +256,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
   // ---- uploads ------------------------------------------------------------------------------
   let uploadFailuresThisPass = 0;
+  const buffers = new BufferPool(settings.concurrency);
   // Uploads are noted a batch at a time (batched-notes.ts): one statement per ~32 images.
   const uploadNotes = new BatchedNotes<{ storageKey: string; image: UploadedImage }>(
     (rows) => markUploaded(pool, claim, rows),
@@ -272,6 +274,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
         maxBytes: settings.maxBytes,
         multipartBytes: settings.multipartBytes,
         ...(settings.partBytes ? { partBytes: settings.partBytes } : {}),
+        buffers,
         onBytes: (n) => (read += n),
         signal
       });

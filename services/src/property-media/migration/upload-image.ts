@@ -25,7 +25,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import sharp from 'sharp';
 import type { ImageContentType } from '../limits.ts';
 import { detectContentType, SNIFF_BYTES } from './content-type.ts';
-import type { OpenedSource } from './image-source.ts';
+import { open } from 'node:fs/promises';
+import type { BufferPool } from './buffer-pool.ts';
+import { FILE_READ_BYTES, sourceStream, type OpenedSource } from './image-source.ts';
 import { imageDimensions } from './thumbnail.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps a 20 MiB original to 3 parts. */
@@ -53,6 +55,8 @@ export interface UploadImageOptions {
   multipartBytes: number;
   /** Multipart part size (default PART_BYTES; at least 5 MiB, S3's minimum). */
   partBytes?: number;
+  /** Where buffered originals' buffers come from and go back to (default: fresh ones). */
+  buffers?: BufferPool;
   /** Called with each chunk's size as it is read (progress). */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -93,7 +97,7 @@ class SourceReader {
 export async function uploadImage(options: UploadImageOptions): Promise<UploadedImage> {
   const { source, maxBytes } = options;
   if (source.size !== undefined && source.size > maxBytes) {
-    source.stream.destroy();
+    source.stream?.destroy();
     throw new ImageRefused(`${source.size} bytes, over the ${maxBytes}-byte size cap`);
   }
   try {
@@ -101,7 +105,7 @@ export async function uploadImage(options: UploadImageOptions): Promise<Uploaded
       ? await multipartUpload(options)
       : await bufferedUpload(options);
   } finally {
-    source.stream.destroy();
+    source.stream?.destroy();
   }
 }
 
@@ -117,23 +121,66 @@ async function deleteOriginal(options: UploadImageOptions): Promise<void> {
     .catch(() => undefined);
 }
 
+/**
+ * A file source straight into `target` (its known size): no intermediate chunks and no copy,
+ * hashed a read at a time. A file that grew or shrank since its size was taken is an error.
+ */
+async function readFileInto(file: string, target: Buffer, reader: SourceReader): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    let offset = 0;
+    while (offset < target.length) {
+      const length = Math.min(4 * FILE_READ_BYTES, target.length - offset);
+      const { bytesRead } = await handle.read(target, offset, length, offset);
+      if (bytesRead === 0) throw new Error(`${file}: the source shrank while it was read`);
+      reader.take(target.subarray(offset, offset + bytesRead));
+      offset += bytesRead;
+    }
+    const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, offset);
+    if (bytesRead > 0) throw new Error(`${file}: the source grew while it was read`);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function bufferedUpload(options: UploadImageOptions): Promise<UploadedImage> {
   const reader = new SourceReader(options);
   const known = options.source.size;
-  // Known size: one buffer filled in place; unknown (a URL without Content-Length): the chunks,
-  // joined once at the end.
-  const target = known !== undefined ? Buffer.allocUnsafe(known) : undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of options.source.stream as AsyncIterable<Buffer>) {
-    options.signal?.throwIfAborted();
-    const offset = reader.bytes;
-    reader.take(chunk);
-    if (target) {
-      if (reader.bytes > target.length)
-        throw new Error(`${options.storageKey}: the source grew while it was read`);
-      chunk.copy(target, offset);
-    } else chunks.push(chunk);
+  const pooled = known !== undefined ? options.buffers?.take(known) : undefined;
+  try {
+    const image = await bufferedUploadInto(options, reader, pooled?.subarray(0, known));
+    if (pooled) options.buffers?.give(pooled);
+    return image;
+  } catch (error) {
+    // Refused before the PUT: nothing else holds the buffer.
+    if (pooled && error instanceof ImageRefused) options.buffers?.give(pooled);
+    throw error;
   }
+}
+
+async function bufferedUploadInto(
+  options: UploadImageOptions,
+  reader: SourceReader,
+  pooled: Buffer | undefined
+): Promise<UploadedImage> {
+  const known = options.source.size;
+  // Known size: one buffer filled in place (a file: read straight into it); unknown (a URL
+  // without Content-Length): the chunks, joined once at the end.
+  const target = pooled ?? (known !== undefined ? Buffer.allocUnsafe(known) : undefined);
+  const chunks: Buffer[] = [];
+  if (target && options.source.file && !options.source.stream)
+    await readFileInto(options.source.file, target, reader);
+  else
+    for await (const chunk of sourceStream(options.source) as AsyncIterable<Buffer>) {
+      options.signal?.throwIfAborted();
+      const offset = reader.bytes;
+      reader.take(chunk);
+      if (target) {
+        if (reader.bytes > target.length)
+          throw new Error(`${options.storageKey}: the source grew while it was read`);
+        chunk.copy(target, offset);
+      } else chunks.push(chunk);
+    }
   if (target && reader.bytes !== target.length)
     throw new Error(`${options.storageKey}: the source shrank while it was read`);
   const contentType = reader.sniff();
@@ -172,7 +219,7 @@ export function withPayloadHash(command: PutObjectCommand, sha256: string): PutO
 
 async function multipartUpload(options: UploadImageOptions): Promise<UploadedImage> {
   const reader = new SourceReader(options);
-  const iterator = (options.source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const iterator = (sourceStream(options.source) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   // The type is known before the upload starts: a non-image never reaches storage.
   const first: Buffer[] = [];
   while (reader.contentType === undefined) {
