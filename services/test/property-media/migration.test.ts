@@ -158,6 +158,19 @@ describe('property image migration', () => {
     assert.equal(again.thumbnailJobs.length, 0);
   });
 
+  test('Thumbnail_Key__c goes out a job per recordsPerJob thumbnails, while they are made', async () => {
+    await lab.properties(set.listings);
+    const report = await lab.run(set.manifest, {
+      settings: { recordsPerJob: 5, thumbnailConcurrency: 1 }
+    });
+    assert.equal(report.outcome, 'completed');
+    assert.equal(report.recordJobs.length, 3, '5 + 5 + 2 records');
+    assert.equal(report.thumbnailJobs.length, 3, '5 + 5 + 2 thumbnails');
+    assert.equal(report.thumbnailsRecorded, 12);
+    for (const record of await lab.records())
+      assert.equal(record.Thumbnail_Key__c, thumbnailKeyOf(String(record.Storage_Key__c)));
+  });
+
   test('a thumbnail from a changed local file is made from the stored original instead', async () => {
     const own = await mkdtemp(path.join(tmpdir(), 'media-changed-'));
     try {

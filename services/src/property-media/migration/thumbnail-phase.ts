@@ -124,6 +124,7 @@ export async function runThumbnailPhase(
     try {
       notes.add({ storageKey: row.storageKey, thumbnailKey: await makeThumbnail(row, options) });
       result.made += 1;
+      maybeRecord();
       if (result.made % 50 === 0) progress.note(`${result.made} thumbnails made`);
     } catch (failure) {
       if (signal.aborted) throw failure;
@@ -139,6 +140,8 @@ export async function runThumbnailPhase(
     let exhausted = false;
     let refill: Promise<void> | undefined;
     const fill = async () => {
+      // A phase of hours must still stop within about a minute of the kill switch going off.
+      await options.checkSwitch();
       const rows = await claimThumbnails(
         pool,
         claim,
@@ -165,6 +168,48 @@ export async function runThumbnailPhase(
     await notes.flush();
   };
 
+  // Thumbnail_Key__c onto the records, one job per recordsPerJob stored thumbnails: while the
+  // thumbnails are made (one job at a time, in the background) and for the rest at the end.
+  let recordPassStart = await databaseNow(pool);
+  let refusedThisPass = 0;
+  const recordBatch = async (): Promise<number> => {
+    const rows = await claimThumbnailRecords(
+      pool,
+      claim,
+      options.recordsPerJob,
+      options.maxAttempts,
+      recordPassStart
+    );
+    if (rows.length === 0) return 0;
+    await options.checkSwitch();
+    progress.note(`recording ${rows.length} thumbnails`);
+    const outcome = await recordThumbnails(options.bulk, rows, {
+      ...(options.poll ? { poll: options.poll } : {}),
+      signal,
+      ...(options.logger ? { logger: options.logger } : {})
+    });
+    result.jobIds.push(...outcome.jobIds);
+    await markThumbnailsRecorded(
+      pool,
+      claim,
+      rows.map((r) => r.storageKey),
+      outcome.refused
+    );
+    result.recorded += outcome.upserted;
+    refusedThisPass += outcome.refused.size;
+    return rows.length;
+  };
+  let recording: Promise<unknown> = Promise.resolve();
+  let madeSinceRecord = 0;
+  const maybeRecord = () => {
+    if (++madeSinceRecord < options.recordsPerJob) return;
+    madeSinceRecord = 0;
+    recording = recording.then(async () => {
+      await notes.flush();
+      await recordBatch();
+    });
+  };
+
   const started = performance.now();
   try {
     for (let round = 1; ;) {
@@ -179,49 +224,24 @@ export async function runThumbnailPhase(
       await sleep(options.retryDelayMs * 2 ** (round - 1), undefined, { signal });
       round += 1;
     }
+    result.seconds = (performance.now() - started) / 1000;
+    await recording;
+    for (let round = 1; ;) {
+      refusedThisPass = 0;
+      recordPassStart = await databaseNow(pool);
+      while ((await recordBatch()) > 0);
+      if ((await countThumbnailsClaimedElsewhere(pool, claim)) > 0) {
+        await sleep(500, undefined, { signal });
+        continue;
+      }
+      if (refusedThisPass === 0 || round >= options.passes) break;
+      await sleep(options.retryDelayMs * 2 ** (round - 1), undefined, { signal });
+      round += 1;
+    }
   } finally {
     // What was made is noted even when the phase stops (else it is made again next time).
     await notes.flush().catch(() => undefined);
-  }
-  result.seconds = (performance.now() - started) / 1000;
-
-  // Thumbnail_Key__c onto the records, a job per recordsPerJob rows.
-  for (let round = 1; ;) {
-    let refusedThisPass = 0;
-    const passStart = await databaseNow(pool);
-    for (;;) {
-      const rows = await claimThumbnailRecords(
-        pool,
-        claim,
-        options.recordsPerJob,
-        options.maxAttempts,
-        passStart
-      );
-      if (rows.length === 0) break;
-      await options.checkSwitch();
-      progress.note(`recording ${rows.length} thumbnails`);
-      const outcome = await recordThumbnails(options.bulk, rows, {
-        ...(options.poll ? { poll: options.poll } : {}),
-        signal,
-        ...(options.logger ? { logger: options.logger } : {})
-      });
-      result.jobIds.push(...outcome.jobIds);
-      await markThumbnailsRecorded(
-        pool,
-        claim,
-        rows.map((r) => r.storageKey),
-        outcome.refused
-      );
-      result.recorded += outcome.upserted;
-      refusedThisPass += outcome.refused.size;
-    }
-    if ((await countThumbnailsClaimedElsewhere(pool, claim)) > 0) {
-      await sleep(500, undefined, { signal });
-      continue;
-    }
-    if (refusedThisPass === 0 || round >= options.passes) break;
-    await sleep(options.retryDelayMs * 2 ** (round - 1), undefined, { signal });
-    round += 1;
+    await recording.catch(() => undefined);
   }
   progress.note('');
   return result;
