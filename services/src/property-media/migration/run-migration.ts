@@ -10,6 +10,7 @@
 // Salesforce refused. What is still failing after that is reported, and the next run retries it
 // until MEDIA_MIGRATE_MAX_ATTEMPTS.
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -23,6 +24,8 @@ import {
   type PollOptions,
   type SalesforceClients
 } from '../../platform/index.ts';
+import { BatchedNotes } from './batched-notes.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { openSource, SourceRefused } from './image-source.ts';
 import { readManifest, type ManifestIssue, type ManifestRow } from './manifest.ts';
 import { silentProgress, type MigrationProgress } from './progress-bar.ts';
@@ -46,9 +49,6 @@ import {
 import { recordImages } from './record-images.ts';
 import { runThumbnailPhase, type ThumbnailPhaseResult } from './thumbnail-phase.ts';
 import { ImageRefused, uploadImage, type UploadedImage } from './upload-image.ts';
-import { BatchedNotes } from './batched-notes.ts';
-import { BufferPool } from './buffer-pool.ts';
-import os from 'node:os';
 
 /** Integration_Setting__mdt record (and Integration_Log__c source) of Scenario 6. */
 export const KILL_SWITCH = 'PropertyMedia';
