@@ -1,8 +1,10 @@
 // `npm run media:migrate -- <manifest>`: the property image migration (docs/property-media.md):
 // uploads the manifest's images to the media storage and upserts their Property_Image__c
-// records, with a progress bar on a terminal and the run's report at the end (--json: as JSON).
-// Run it again at any time: it uploads nothing already uploaded, records nothing twice, and
-// resumes a run that was killed.
+// records (the transfer phase), then makes their thumbnails and sets Thumbnail_Key__c (the
+// thumbnail phase, CPU-bound, with its own concurrency; --no-thumbnails leaves it to a later run,
+// --thumbnails-only runs only it), with a progress bar on a terminal and the run's report at the
+// end (--json: as JSON). Run it again at any time: it uploads nothing already uploaded, records
+// nothing twice, makes no thumbnail twice, and resumes a run that was killed.
 //
 // Against the org in SF_INSTANCE_URL as the migration's own user (MEDIA_SF_CLIENT_ID / _SECRET,
 // its connected app; else SF_* holds that user's credentials), progress in DATABASE_URL, images
