@@ -224,6 +224,10 @@ export async function mediaMigrateCommand(
         ? migration.concurrency
         : intInRange('concurrency', concurrencyText, 1, 256);
     const thumbnailConcurrencyText = stringValue(parsed.values, 'thumbnail-concurrency');
+    const thumbnailConcurrency =
+      thumbnailConcurrencyText === undefined
+        ? undefined
+        : intInRange('thumbnail-concurrency', thumbnailConcurrencyText, 1, 256);
     const noThumbnails = booleanValue(parsed.values, 'no-thumbnails');
     const thumbnailsOnly = booleanValue(parsed.values, 'thumbnails-only');
     if (noThumbnails && thumbnailsOnly)
@@ -264,16 +268,7 @@ export async function mediaMigrateCommand(
           recordsPerJob: migration.recordsPerJob,
           thumbnails: !noThumbnails,
           transfer: !thumbnailsOnly,
-          ...(thumbnailConcurrencyText === undefined
-            ? {}
-            : {
-                thumbnailConcurrency: intInRange(
-                  'thumbnail-concurrency',
-                  thumbnailConcurrencyText,
-                  1,
-                  256
-                )
-              }),
+          ...(thumbnailConcurrency === undefined ? {} : { thumbnailConcurrency }),
           retryFailed: booleanValue(parsed.values, 'retry-failed')
         },
         logger,

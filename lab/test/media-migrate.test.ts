@@ -224,6 +224,14 @@ describe('npm run media:migrate', () => {
       mediaMigrateCommand([set.manifest, '--concurrency', '0'], { env: env() }),
       /--concurrency must be from 1 to 256/
     );
+    await assert.rejects(
+      mediaMigrateCommand([set.manifest, '--thumbnail-concurrency', '0'], { env: env() }),
+      /--thumbnail-concurrency must be from 1 to 256/
+    );
+    await assert.rejects(
+      mediaMigrateCommand([set.manifest, '--no-thumbnails', '--thumbnails-only'], { env: env() }),
+      UsageError
+    );
     const out = collector();
     const missing = await mediaMigrateCommand([path.join(dir, 'nope.csv')], {
       env: env(),
