@@ -1,8 +1,10 @@
 // `npm run media:migrate -- <manifest>`: the property image migration (docs/property-media.md):
 // uploads the manifest's images to the media storage and upserts their Property_Image__c
-// records, with a progress bar on a terminal and the run's report at the end (--json: as JSON).
-// Run it again at any time: it uploads nothing already uploaded, records nothing twice, and
-// resumes a run that was killed.
+// records (the transfer phase), then makes their thumbnails and sets Thumbnail_Key__c (the
+// thumbnail phase, CPU-bound, with its own concurrency; --no-thumbnails leaves it to a later run,
+// --thumbnails-only runs only it), with a progress bar on a terminal and the run's report at the
+// end (--json: as JSON). Run it again at any time: it uploads nothing already uploaded, records
+// nothing twice, makes no thumbnail twice, and resumes a run that was killed.
 //
 // Against the org in SF_INSTANCE_URL as the migration's own user (MEDIA_SF_CLIENT_ID / _SECRET,
 // its connected app; else SF_* holds that user's credentials), progress in DATABASE_URL, images
@@ -61,7 +63,7 @@ import {
 export const MEDIA_MIGRATE_CLI: CommandSpec = {
   usage: 'npm run media:migrate -- <manifest.csv>',
   summary:
-    'Uploads the images a manifest names (CSV: listing_number, source, sort_order, caption) to the media storage with their thumbnails, and upserts their Property_Image__c records with Bulk API 2.0; resumes where the last run stopped. Configuration: environment variables (docs/property-media.md); without SF_INSTANCE_URL an org emulator with a demo property per listing stands in.',
+    'Uploads the images a manifest names (CSV: listing_number, source, sort_order, caption) to the media storage and upserts their Property_Image__c records with Bulk API 2.0 (the transfer phase), then makes their 480 px WebP thumbnails and sets Thumbnail_Key__c (the thumbnail phase); resumes where the last run stopped. Configuration: environment variables (docs/property-media.md); without SF_INSTANCE_URL an org emulator with a demo property per listing stands in.',
   options: {
     concurrency: {
       type: 'string',
@@ -75,9 +77,21 @@ export const MEDIA_MIGRATE_CLI: CommandSpec = {
       description:
         'First give refused images and images out of attempts a fresh start (after fixing the cause).'
     },
+    'thumbnail-concurrency': {
+      type: 'string',
+      valueName: 'n',
+      defaultText: 'the CPU count',
+      description: 'Thumbnails made at once (CPU-bound: about one per core).'
+    },
     'no-thumbnails': {
       type: 'boolean',
-      description: 'Do not make thumbnails (the media service makes them on demand later).'
+      description:
+        'Skip the thumbnail phase; a later run without this option makes the missing thumbnails.'
+    },
+    'thumbnails-only': {
+      type: 'boolean',
+      description:
+        'Only the thumbnail phase (for instance on machines sized for CPU, while others transfer).'
     }
   },
   examples: [
@@ -209,6 +223,15 @@ export async function mediaMigrateCommand(
       concurrencyText === undefined
         ? migration.concurrency
         : intInRange('concurrency', concurrencyText, 1, 256);
+    const thumbnailConcurrencyText = stringValue(parsed.values, 'thumbnail-concurrency');
+    const thumbnailConcurrency =
+      thumbnailConcurrencyText === undefined
+        ? undefined
+        : intInRange('thumbnail-concurrency', thumbnailConcurrencyText, 1, 256);
+    const noThumbnails = booleanValue(parsed.values, 'no-thumbnails');
+    const thumbnailsOnly = booleanValue(parsed.values, 'thumbnails-only');
+    if (noThumbnails && thumbnailsOnly)
+      throw new UsageError('--no-thumbnails and --thumbnails-only exclude each other.');
 
     platform = await startPlatform(platformSettings, {
       name: 'media-migrate',
@@ -243,7 +266,9 @@ export async function mediaMigrateCommand(
           maxBytes: media.limits.maxBytes,
           maxAttempts: migration.maxAttempts,
           recordsPerJob: migration.recordsPerJob,
-          thumbnails: !booleanValue(parsed.values, 'no-thumbnails'),
+          thumbnails: !noThumbnails,
+          transfer: !thumbnailsOnly,
+          ...(thumbnailConcurrency === undefined ? {} : { thumbnailConcurrency }),
           retryFailed: booleanValue(parsed.values, 'retry-failed')
         },
         logger,

@@ -1,6 +1,8 @@
 // `npm run media:migrate`: the command as an operator runs it, in a process of its own. SIGKILLed
 // while uploading, then again while recording, then run to the end: every image is in the bucket
-// exactly once (with one thumbnail) and has exactly one Property_Image__c record. Usage mistakes
+// exactly once (with one thumbnail) and has exactly one Property_Image__c record. SIGKILLed in the
+// thumbnail phase: the next run makes only the missing thumbnails and sets every
+// Thumbnail_Key__c. Usage mistakes
 // and an unreadable manifest are refused before any work.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -158,12 +160,77 @@ describe('npm run media:migrate', () => {
     assert.equal(await count('recorded'), 40);
   });
 
+  test('SIGKILLed in the thumbnail phase, then rerun: only the missing thumbnails are made, one per image, and every record gets its Thumbnail_Key__c', async () => {
+    await lab.reset();
+    await lab.properties(set.listings);
+    const thumbnailCount = async (state: string) =>
+      (
+        await lab.db.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM media.migration_images WHERE thumbnail_state = $1',
+          [state]
+        )
+      ).rows[0]!.n;
+    const transfer = collector();
+    assert.equal(
+      await mediaMigrateCommand([set.manifest, '--json', '--no-thumbnails'], {
+        env: env(),
+        stdout: transfer.stream,
+        stderr: transfer.stream
+      }),
+      EXIT.ok,
+      transfer.text()
+    );
+    assert.equal(await count('recorded'), 40);
+    assert.equal(await thumbnailCount('pending'), 40);
+
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, set.manifest, '--thumbnail-concurrency', '1'],
+      { env: env(), stdio: 'ignore' }
+    );
+    await killWhen(child, async () => (await thumbnailCount('stored')) >= 5, 'five thumbnails');
+    const storedAtKill = await thumbnailCount('stored');
+    assert.ok(storedAtKill < 40, 'killed midway');
+
+    const out = collector();
+    const code = await mediaMigrateCommand([set.manifest, '--json'], {
+      env: env(),
+      stdout: out.stream,
+      stderr: out.stream
+    });
+    assert.equal(code, EXIT.ok, out.text());
+    const report = JSON.parse(out.text().trim().split('\n').at(-1)!) as {
+      uploaded: number;
+      thumbnailsMade: number;
+      thumbnailsRecorded: number;
+    };
+    assert.equal(report.uploaded, 0);
+    assert.equal(report.thumbnailsMade, 40 - storedAtKill, 'only the missing thumbnails');
+    assert.equal(report.thumbnailsRecorded, 40);
+    assert.equal(await thumbnailCount('recorded'), 40);
+
+    const objects = await lab.objects();
+    assert.equal(objects.size, 80, 'exactly one original and one thumbnail per image');
+    const records = await lab.records();
+    assert.equal(records.length, 40);
+    for (const record of records)
+      assert.equal(record.Thumbnail_Key__c, thumbnailKeyOf(String(record.Storage_Key__c)));
+  });
+
   test('usage mistakes and an unreadable manifest are refused before any work', async () => {
     await assert.rejects(mediaMigrateCommand([], { env: env() }), UsageError);
     await assert.rejects(mediaMigrateCommand(['a.csv', 'b.csv'], { env: env() }), UsageError);
     await assert.rejects(
       mediaMigrateCommand([set.manifest, '--concurrency', '0'], { env: env() }),
       /--concurrency must be from 1 to 256/
+    );
+    await assert.rejects(
+      mediaMigrateCommand([set.manifest, '--thumbnail-concurrency', '0'], { env: env() }),
+      /--thumbnail-concurrency must be from 1 to 256/
+    );
+    await assert.rejects(
+      mediaMigrateCommand([set.manifest, '--no-thumbnails', '--thumbnails-only'], { env: env() }),
+      UsageError
     );
     const out = collector();
     const missing = await mediaMigrateCommand([path.join(dir, 'nope.csv')], {

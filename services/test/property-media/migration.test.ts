@@ -111,6 +111,134 @@ describe('property image migration', () => {
     assert.equal((await lab.records()).length, 12);
   });
 
+  test('--no-thumbnails transfers and records only; a later run makes the thumbnails and nothing else', async () => {
+    await lab.properties(set.listings);
+    const transfer = await lab.run(set.manifest, { settings: { thumbnails: false } });
+    assert.equal(transfer.outcome, 'completed');
+    assert.equal(transfer.uploaded, 12);
+    assert.equal(transfer.thumbnailsMade, 0);
+    assert.equal(transfer.state.thumbnailsPending, 12);
+    assert.equal((await lab.objects()).size, 12, 'originals only');
+    for (const record of await lab.records()) {
+      assert.equal(record.Status__c, 'Available', 'available before its thumbnail');
+      assert.equal(record.Thumbnail_Key__c, null);
+    }
+
+    const callsBefore = await lab.org.orgApiCalls();
+    const later = await lab.run(set.manifest, { settings: { thumbnailConcurrency: 2 } });
+    const calls = (await lab.org.orgApiCalls()) - callsBefore;
+    assert.equal(later.outcome, 'completed');
+    assert.equal(later.uploaded, 0, 'no original read or sent again');
+    assert.equal(later.recordJobs.length, 0);
+    assert.equal(later.thumbnailsMade, 12);
+    assert.equal(later.thumbnailsRecorded, 12);
+    assert.equal(later.thumbnailJobs.length, 1, 'one upsert job for all of them');
+    // Kill switch, one ingest job (create, upload, close, poll or two) and the integration log.
+    assert.ok(calls <= 8, `${calls} API calls`);
+    const objects = await lab.objects();
+    assert.equal(objects.size, 24, 'exactly one thumbnail per image');
+    const records = await lab.records();
+    assert.equal(records.length, 12);
+    for (const record of records)
+      assert.equal(record.Thumbnail_Key__c, thumbnailKeyOf(String(record.Storage_Key__c)));
+    const thumbnail = await lab.client.send(
+      new GetObjectCommand({ Bucket: 'property-images', Key: thumbnailKeyOf(expectedKeys()[3]!) })
+    );
+    const meta = await sharp(Buffer.from(await thumbnail.Body!.transformToByteArray())).metadata();
+    assert.equal(meta.format, 'webp');
+    const fourth = records.find((r) => r.Storage_Key__c === expectedKeys()[3]);
+    assert.equal(
+      meta.width,
+      Math.min(480, Number(fourth!.Width__c)),
+      '480 px wide, never enlarged'
+    );
+
+    const again = await lab.run(set.manifest);
+    assert.equal(again.thumbnailsMade, 0, 'nothing made twice');
+    assert.equal(again.thumbnailJobs.length, 0);
+  });
+
+  test('Thumbnail_Key__c goes out a job per recordsPerJob thumbnails, while they are made', async () => {
+    await lab.properties(set.listings);
+    const report = await lab.run(set.manifest, {
+      settings: { recordsPerJob: 5, thumbnailConcurrency: 1 }
+    });
+    assert.equal(report.outcome, 'completed');
+    assert.equal(report.recordJobs.length, 3, '5 + 5 + 2 records');
+    assert.equal(report.thumbnailJobs.length, 3, '5 + 5 + 2 thumbnails');
+    assert.equal(report.thumbnailsRecorded, 12);
+    for (const record of await lab.records())
+      assert.equal(record.Thumbnail_Key__c, thumbnailKeyOf(String(record.Storage_Key__c)));
+  });
+
+  test('a thumbnail from a changed local file is made from the stored original instead', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'media-changed-'));
+    try {
+      const one = await generateImages({
+        dir: own,
+        count: 1,
+        bytes: 30_000,
+        listings: 1,
+        seed: 'changed-file'
+      });
+      await lab.properties(one.listings);
+      await lab.run(one.manifest, { settings: { thumbnails: false } });
+      // The file now holds another picture (same name): the stored original is the truth.
+      const other = await sharp({
+        create: { width: 200, height: 900, channels: 3, background: '#aa0000' }
+      })
+        .jpeg()
+        .toBuffer();
+      await writeFile(path.join(own, one.files[0]!.source), other);
+      const report = await lab.run(one.manifest);
+      assert.equal(report.thumbnailsMade, 1);
+      const key = derivedImageKey(one.files[0]!.listingNumber, one.files[0]!.source);
+      const thumbnail = await lab.client.send(
+        new GetObjectCommand({ Bucket: 'property-images', Key: thumbnailKeyOf(key) })
+      );
+      const meta = await sharp(
+        Buffer.from(await thumbnail.Body!.transformToByteArray())
+      ).metadata();
+      const [record] = await lab.records();
+      // The stored original's size (these are under 480 px), not the 200 x 900 replacement's.
+      assert.equal(meta.width, Number(record!.Width__c));
+      assert.equal(meta.height, Number(record!.Height__c));
+      assert.notEqual(meta.width, 200);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  test('an original that is readable in its header but not decodable is reported; its record stays without a thumbnail', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'media-truncated-'));
+    try {
+      const one = await generateImages({
+        dir: own,
+        count: 1,
+        bytes: 30_000,
+        listings: 1,
+        seed: 'truncated'
+      });
+      const file = path.join(own, one.files[0]!.source);
+      const bytes = await readFile(file);
+      await writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      await lab.properties(one.listings);
+      const report = await lab.run(one.manifest);
+      assert.equal(report.uploaded, 1, 'the header is fine: transferred');
+      assert.equal(report.recordsUpserted, 1);
+      assert.equal(report.thumbnailsMade, 0);
+      assert.equal(report.state.thumbnailsFailed, 1);
+      assert.equal(report.outcome, 'incomplete');
+      assert.match(report.failures[0]!.error, /^thumbnail: not a decodable image/);
+      const [record] = await lab.records();
+      assert.equal(record?.Thumbnail_Key__c, null);
+      const again = await lab.run(one.manifest);
+      assert.equal(again.thumbnailsMade, 0, 'not tried again without --retry-failed');
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   test('records that exist already (a run killed after its job, before noting it) are updated, not duplicated', async () => {
     await lab.properties(set.listings);
     await lab.run(set.manifest);

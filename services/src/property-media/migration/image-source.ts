@@ -9,9 +9,22 @@ import { Readable } from 'node:stream';
 import { isUrlSource } from './manifest.ts';
 
 export interface OpenedSource {
-  stream: Readable;
+  /** The response body of a URL source. */
+  stream?: Readable;
+  /** The absolute path of a file source (read by the upload straight into its buffer). */
+  file?: string;
   /** Declared size (file size or Content-Length), if known. */
   size: number | undefined;
+}
+
+/** 1 MiB reads: a 10 MB photo in 10 thread-pool jobs, not 40 (the pool is shared with sharp). */
+export const FILE_READ_BYTES = 1024 * 1024;
+
+/** The source as a byte stream (a file source is opened only now). */
+export function sourceStream(source: OpenedSource): Readable {
+  if (source.stream) return source.stream;
+  source.stream = createReadStream(source.file!, { highWaterMark: FILE_READ_BYTES });
+  return source.stream;
 }
 
 /** Longest a URL source may take, headers and body (a 20 MiB image at 1.4 Mbit/s). */
@@ -60,6 +73,5 @@ export async function openSource(
     if ((error as { code?: string }).code === 'ENOENT') throw new SourceRefused('no such file');
     throw error;
   }
-  // 1 MiB reads: a 10 MB photo in 10 thread-pool jobs, not 40 (the pool is shared with sharp).
-  return { stream: createReadStream(file, { highWaterMark: 1024 * 1024 }), size };
+  return { file, size };
 }

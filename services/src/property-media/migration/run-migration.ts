@@ -1,5 +1,7 @@
-// One run of the migration: register the manifest's lines, upload what is pending with bounded
-// concurrency, record what is uploaded in Property_Image__c, and report. Everything it learns is
+// One run of the migration: register the manifest's lines; the transfer phase uploads what is
+// pending with bounded concurrency and records what is uploaded in Property_Image__c; the
+// thumbnail phase (thumbnail-phase.ts) then makes the missing thumbnails with a concurrency of its
+// own and sets Thumbnail_Key__c; and the run reports. Everything it learns is
 // in PostgreSQL (progress-store.ts) the moment it is known, so a run may be killed at any point
 // and the next one carries on; two runs at once share the work without doing any image twice.
 //
@@ -8,6 +10,7 @@
 // Salesforce refused. What is still failing after that is reported, and the next run retries it
 // until MEDIA_MIGRATE_MAX_ATTEMPTS.
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +24,8 @@ import {
   type PollOptions,
   type SalesforceClients
 } from '../../platform/index.ts';
+import { BatchedNotes } from './batched-notes.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { openSource, SourceRefused } from './image-source.ts';
 import { readManifest, type ManifestIssue, type ManifestRow } from './manifest.ts';
 import { silentProgress, type MigrationProgress } from './progress-bar.ts';
@@ -42,7 +47,8 @@ import {
   type StateCounts
 } from './progress-store.ts';
 import { recordImages } from './record-images.ts';
-import { ImageRefused, uploadImage } from './upload-image.ts';
+import { runThumbnailPhase, type ThumbnailPhaseResult } from './thumbnail-phase.ts';
+import { ImageRefused, uploadImage, type UploadedImage } from './upload-image.ts';
 
 /** Integration_Setting__mdt record (and Integration_Log__c source) of Scenario 6. */
 export const KILL_SWITCH = 'PropertyMedia';
@@ -57,8 +63,12 @@ export interface MigrationSettings {
   recordsPerJob: number;
   /** Passes over failed rows within one run (default 3). */
   passes?: number;
-  /** Make thumbnails (default true; the benchmark turns them off to measure their cost). */
+  /** Run the thumbnail phase (default true; `--no-thumbnails` leaves it to a later run). */
   thumbnails?: boolean;
+  /** Thumbnails made at once (default: the CPU count; `--thumbnail-concurrency`). */
+  thumbnailConcurrency?: number;
+  /** Run the transfer phase (default true; false: thumbnails only, `--thumbnails-only`). */
+  transfer?: boolean;
   /** Give failed images and images out of attempts a fresh start first (`--retry-failed`). */
   retryFailed?: boolean;
   /** Skip the records (the benchmark's upload-only rounds). */
@@ -98,6 +108,14 @@ export interface MigrationReport {
   failures: FailedImage[];
   recordsUpserted: number;
   recordJobs: string[];
+  /** Seconds of the transfer phase's uploads (first claim to last upload noted). */
+  transferSeconds: number;
+  /** Thumbnails this run made, their phase's seconds, and the records given Thumbnail_Key__c. */
+  thumbnailsMade: number;
+  thumbnailSeconds: number;
+  thumbnailsPerSecond: number;
+  thumbnailsRecorded: number;
+  thumbnailJobs: string[];
   apiCalls: number;
   durationMs: number;
   /** The whole migration table after the run. */
@@ -186,9 +204,21 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
   let uploadSeconds = 0;
   let recordsUpserted = 0;
   const recordJobs: string[] = [];
+  let thumbnails: ThumbnailPhaseResult = { made: 0, seconds: 0, recorded: 0, jobIds: [] };
+  const transfer = settings.transfer !== false;
   let outcome: MigrationReport['outcome'] = 'incomplete';
   let error: unknown;
   progress.start(registered.rows, alreadyDone);
+
+  /** The kill switch again before an ingest job once a minute has passed since the last read. */
+  const checkSwitch = async () => {
+    if (performance.now() - switchReadAt <= 60_000) return;
+    switchReadAt = performance.now();
+    if (!(await readKillSwitch(salesforce.rest, KILL_SWITCH))) {
+      await releaseClaims(pool, claim);
+      throw new MigrationSwitchedOffError();
+    }
+  };
 
   // ---- records ----------------------------------------------------------------------------
   let recording: Promise<unknown> = Promise.resolve();
@@ -197,13 +227,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
   const recordBatch = async (limit: number): Promise<number> => {
     const rows = await claimRecords(pool, claim, limit, settings.maxAttempts, recordPassStart);
     if (rows.length === 0) return 0;
-    if (performance.now() - switchReadAt > 60_000) {
-      switchReadAt = performance.now();
-      if (!(await readKillSwitch(salesforce.rest, KILL_SWITCH))) {
-        await releaseClaims(pool, claim);
-        throw new MigrationSwitchedOffError();
-      }
-    }
+    await checkSwitch();
     progress.note(`recording ${rows.length} images`);
     const result = await recordImages(salesforce.bulkIngest, rows, {
       ...(settings.poll ? { poll: settings.poll } : {}),
@@ -232,6 +256,12 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
   // ---- uploads ------------------------------------------------------------------------------
   let uploadFailuresThisPass = 0;
+  const buffers = new BufferPool(settings.concurrency);
+  // Uploads are noted a batch at a time (batched-notes.ts): one statement per ~32 images.
+  const uploadNotes = new BatchedNotes<{ storageKey: string; image: UploadedImage }>(
+    (rows) => markUploaded(pool, claim, rows),
+    { maxItems: Math.max(32, settings.concurrency * 4), maxDelayMs: 200 }
+  );
   const uploadOne = async (row: ImageRow): Promise<void> => {
     let read = 0;
     try {
@@ -244,11 +274,11 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
         maxBytes: settings.maxBytes,
         multipartBytes: settings.multipartBytes,
         ...(settings.partBytes ? { partBytes: settings.partBytes } : {}),
-        thumbnails: settings.thumbnails !== false,
+        buffers,
         onBytes: (n) => (read += n),
         signal
       });
-      await markUploaded(pool, claim, row.storageKey, image);
+      uploadNotes.add({ storageKey: row.storageKey, image });
       uploaded += 1;
       bytes += image.size;
       uploadedSinceRecord += 1;
@@ -297,11 +327,12 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
       }
     };
     await Promise.all(Array.from({ length: settings.concurrency }, worker));
+    await uploadNotes.flush();
   };
 
   try {
     const uploadStarted = performance.now();
-    for (let pass = 1; ;) {
+    for (let pass = 1; transfer;) {
       uploadFailuresThisPass = 0;
       await uploadPass(await databaseNow(pool));
       // Another live run's rows: wait for it rather than leave them (it may die).
@@ -316,7 +347,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
     }
     uploadSeconds = (performance.now() - uploadStarted) / 1000;
     await recording;
-    if (settings.records !== false) {
+    if (transfer && settings.records !== false) {
       for (let pass = 1; ;) {
         recordFailuresThisPass = 0;
         recordPassStart = await databaseNow(pool);
@@ -331,10 +362,28 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
         pass += 1;
       }
     }
+    if (settings.thumbnails !== false)
+      thumbnails = await runThumbnailPhase({
+        pool,
+        claim,
+        storage: options.storage,
+        bulk: salesforce.bulkIngest,
+        concurrency: settings.thumbnailConcurrency ?? os.availableParallelism(),
+        maxAttempts: settings.maxAttempts,
+        recordsPerJob: settings.recordsPerJob,
+        passes,
+        retryDelayMs,
+        ...(settings.poll ? { poll: settings.poll } : {}),
+        signal,
+        ...(logger ? { logger } : {}),
+        progress,
+        checkSwitch
+      });
   } catch (failure) {
     error = failure;
   } finally {
     progress.stop();
+    await uploadNotes.flush().catch(() => undefined);
     await recording.catch(() => undefined);
     await releaseClaims(pool, claim).catch(() => undefined);
     await lease.release();
@@ -343,7 +392,10 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
   const state = await stateCounts(pool, settings.maxAttempts);
   const failed = await failures(pool, undefined);
   const durationMs = performance.now() - started;
-  if (!error && state.pending === 0 && state.uploaded === 0 && state.failed === 0)
+  const thumbnailsDone =
+    settings.thumbnails === false ||
+    (state.thumbnailsPending === 0 && state.thumbnailsStored === 0 && state.thumbnailsFailed === 0);
+  if (!error && state.pending === 0 && state.uploaded === 0 && state.failed === 0 && thumbnailsDone)
     outcome = 'completed';
   if (!error && settings.records === false && state.pending === 0 && state.failed === 0)
     outcome = 'completed';
@@ -362,6 +414,12 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
     failures: failed,
     recordsUpserted,
     recordJobs,
+    transferSeconds: uploadSeconds,
+    thumbnailsMade: thumbnails.made,
+    thumbnailSeconds: thumbnails.seconds,
+    thumbnailsPerSecond: thumbnails.seconds > 0 ? thumbnails.made / thumbnails.seconds : 0,
+    thumbnailsRecorded: thumbnails.recorded,
+    thumbnailJobs: thumbnails.jobIds,
     apiCalls: 0,
     durationMs,
     state
@@ -411,6 +469,7 @@ export function describeReport(report: MigrationReport): string {
     `  manifest ${report.manifest}: ${report.manifestRows} images, ${report.manifestIssues.length + report.manifestIssuesOmitted} bad lines`,
     `  uploaded ${report.uploaded} (${mb(report.bytes)} MB, ${report.megabytesPerSecond.toFixed(1)} MB/s), already done ${report.alreadyDone}, failed ${report.failed}`,
     `  records upserted ${report.recordsUpserted} in ${report.recordJobs.length} Bulk API jobs, ${report.apiCalls} API calls`,
+    `  thumbnails made ${report.thumbnailsMade} (${report.thumbnailsPerSecond.toFixed(1)}/s), Thumbnail_Key__c set on ${report.thumbnailsRecorded} records in ${report.thumbnailJobs.length} jobs; still to make ${report.state.thumbnailsPending}, to record ${report.state.thumbnailsStored}, failed ${report.state.thumbnailsFailed}`,
     `  duration ${(report.durationMs / 1000).toFixed(1)} s; migration table: ${report.state.recorded} recorded, ${report.state.uploaded} to record, ${report.state.pending} to upload, ${report.state.failed} failed`
   ];
   for (const issue of report.manifestIssues.slice(0, 20))
@@ -421,7 +480,7 @@ export function describeReport(report: MigrationReport): string {
     );
   for (const failure of report.failures.slice(0, 20))
     lines.push(
-      `  ${failure.state === 'uploaded' ? 'not recorded' : failure.state === 'failed' ? 'failed' : 'will retry'}: ${failure.error}`
+      `  ${failure.state === 'uploaded' ? 'not recorded' : failure.state === 'recorded' ? 'no thumbnail' : failure.state === 'failed' ? 'failed' : 'will retry'}: ${failure.error}`
     );
   if (report.failures.length > 20)
     lines.push(`  ... ${report.failures.length - 20} more failures (--json lists them)`);

@@ -1,14 +1,18 @@
-// One image into storage: its source read once as a stream, hashed (SHA-256) and sniffed as the
-// bytes pass, then stored with S3 checking what it received, and its thumbnail made from the
-// same bytes.
+// One image into storage, the transfer phase: its source read once as a stream, hashed (SHA-256)
+// and sniffed as the bytes pass, then stored with S3 checking what it received; its dimensions
+// come from sharp's header-only metadata. The thumbnail is not made here: decoding a photo costs
+// ~40 ms of CPU against a few ms of transfer, so it is a phase of its own (thumbnail-phase.ts)
+// with its own concurrency, and the transfer stays bound by bandwidth.
 //
 // Up to the multipart threshold (16 MiB by default: every listing photo) the original is collected
 // into one buffer of its known size while it is hashed, and sent with one PutObject carrying
 // x-amz-checksum-sha256: S3 recomputes the digest and refuses the PUT (BadDigest) if a byte
-// changed on the way. sharp reads the same buffer for the dimensions and the thumbnail, so the
-// original is in memory once. Larger originals stream into a lib-storage multipart upload
-// (8 MiB parts, ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every
-// part) and into sharp at the same time, still one read of the source.
+// changed on the way. The same digest is the request's signed payload hash (x-amz-content-sha256),
+// which the SDK would otherwise compute a second time over the whole body on the event loop.
+// sharp reads the header of the same buffer for the dimensions, so the original is in memory
+// once. Larger originals stream into a lib-storage multipart upload (8 MiB parts,
+// ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every part) and into
+// sharp's metadata reader at the same time, still one read of the source.
 //
 // The embedded storage (s3rver) ignores x-amz-checksum-* entirely (it neither checks nor stores
 // them; multipart parts are accepted likewise), so locally the guarantee rests on our own digest
@@ -19,11 +23,12 @@ import { PassThrough } from 'node:stream';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import sharp from 'sharp';
-import { thumbnailKeyOf } from '../keys.ts';
 import type { ImageContentType } from '../limits.ts';
 import { detectContentType, SNIFF_BYTES } from './content-type.ts';
-import type { OpenedSource } from './image-source.ts';
-import { imageDimensions, thumbnailPipeline } from './thumbnail.ts';
+import { open } from 'node:fs/promises';
+import type { BufferPool } from './buffer-pool.ts';
+import { FILE_READ_BYTES, sourceStream, type OpenedSource } from './image-source.ts';
+import { imageDimensions } from './thumbnail.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps a 20 MiB original to 3 parts. */
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -34,8 +39,6 @@ export interface UploadedImage {
   contentType: ImageContentType;
   width: number;
   height: number;
-  /** Undefined when thumbnails are off (the benchmark's plain-upload comparison). */
-  thumbnailKey: string | undefined;
 }
 
 /** The image is not one the contract admits (type, size, undecodable): do not try again. */
@@ -52,8 +55,8 @@ export interface UploadImageOptions {
   multipartBytes: number;
   /** Multipart part size (default PART_BYTES; at least 5 MiB, S3's minimum). */
   partBytes?: number;
-  /** Make and store the thumbnail (default true). */
-  thumbnails?: boolean;
+  /** Where buffered originals' buffers come from and go back to (default: fresh ones). */
+  buffers?: BufferPool;
   /** Called with each chunk's size as it is read (progress). */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -94,7 +97,7 @@ class SourceReader {
 export async function uploadImage(options: UploadImageOptions): Promise<UploadedImage> {
   const { source, maxBytes } = options;
   if (source.size !== undefined && source.size > maxBytes) {
-    source.stream.destroy();
+    source.stream?.destroy();
     throw new ImageRefused(`${source.size} bytes, over the ${maxBytes}-byte size cap`);
   }
   try {
@@ -102,28 +105,8 @@ export async function uploadImage(options: UploadImageOptions): Promise<Uploaded
       ? await multipartUpload(options)
       : await bufferedUpload(options);
   } finally {
-    source.stream.destroy();
+    source.stream?.destroy();
   }
-}
-
-async function putThumbnail(
-  options: UploadImageOptions,
-  thumbnail: Promise<Buffer>
-): Promise<string> {
-  const key = thumbnailKeyOf(options.storageKey);
-  const body = await thumbnail;
-  await options.client.send(
-    new PutObjectCommand({
-      Bucket: options.bucket,
-      Key: key,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: 'image/webp',
-      ChecksumSHA256: createHash('sha256').update(body).digest('base64')
-    }),
-    { abortSignal: options.signal }
-  );
-  return key;
 }
 
 /** Decoding failures are the image's fault, not the network's. */
@@ -138,60 +121,105 @@ async function deleteOriginal(options: UploadImageOptions): Promise<void> {
     .catch(() => undefined);
 }
 
+/**
+ * A file source straight into `target` (its known size): no intermediate chunks and no copy,
+ * hashed a read at a time. A file that grew or shrank since its size was taken is an error.
+ */
+async function readFileInto(file: string, target: Buffer, reader: SourceReader): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    let offset = 0;
+    while (offset < target.length) {
+      const length = Math.min(4 * FILE_READ_BYTES, target.length - offset);
+      const { bytesRead } = await handle.read(target, offset, length, offset);
+      if (bytesRead === 0) throw new Error(`${file}: the source shrank while it was read`);
+      reader.take(target.subarray(offset, offset + bytesRead));
+      offset += bytesRead;
+    }
+    const { bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, offset);
+    if (bytesRead > 0) throw new Error(`${file}: the source grew while it was read`);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function bufferedUpload(options: UploadImageOptions): Promise<UploadedImage> {
   const reader = new SourceReader(options);
   const known = options.source.size;
-  // Known size: one buffer filled in place; unknown (a URL without Content-Length): the chunks,
-  // joined once at the end.
-  const target = known !== undefined ? Buffer.allocUnsafe(known) : undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of options.source.stream as AsyncIterable<Buffer>) {
-    options.signal?.throwIfAborted();
-    const offset = reader.bytes;
-    reader.take(chunk);
-    if (target) {
-      if (reader.bytes > target.length)
-        throw new Error(`${options.storageKey}: the source grew while it was read`);
-      chunk.copy(target, offset);
-    } else chunks.push(chunk);
+  const pooled = known !== undefined ? options.buffers?.take(known) : undefined;
+  try {
+    const image = await bufferedUploadInto(options, reader, pooled?.subarray(0, known));
+    if (pooled) options.buffers?.give(pooled);
+    return image;
+  } catch (error) {
+    // Refused before the PUT: nothing else holds the buffer.
+    if (pooled && error instanceof ImageRefused) options.buffers?.give(pooled);
+    throw error;
   }
+}
+
+async function bufferedUploadInto(
+  options: UploadImageOptions,
+  reader: SourceReader,
+  pooled: Buffer | undefined
+): Promise<UploadedImage> {
+  const known = options.source.size;
+  // Known size: one buffer filled in place (a file: read straight into it); unknown (a URL
+  // without Content-Length): the chunks, joined once at the end.
+  const target = pooled ?? (known !== undefined ? Buffer.allocUnsafe(known) : undefined);
+  const chunks: Buffer[] = [];
+  if (target && options.source.file && !options.source.stream)
+    await readFileInto(options.source.file, target, reader);
+  else
+    for await (const chunk of sourceStream(options.source) as AsyncIterable<Buffer>) {
+      options.signal?.throwIfAborted();
+      const offset = reader.bytes;
+      reader.take(chunk);
+      if (target) {
+        if (reader.bytes > target.length)
+          throw new Error(`${options.storageKey}: the source grew while it was read`);
+        chunk.copy(target, offset);
+      } else chunks.push(chunk);
+    }
   if (target && reader.bytes !== target.length)
     throw new Error(`${options.storageKey}: the source shrank while it was read`);
   const contentType = reader.sniff();
   const body = target ?? Buffer.concat(chunks);
   const sha256 = reader.hash.digest('hex');
+  // Header only: a non-image never reaches storage, and nothing is decoded.
   const dimensions = await imageDimensions(body).catch(undecodable);
+  const put = new PutObjectCommand({
+    Bucket: options.bucket,
+    Key: options.storageKey,
+    Body: body,
+    ContentLength: body.length,
+    ContentType: contentType,
+    ChecksumSHA256: base64(sha256)
+  });
+  await options.client.send(withPayloadHash(put, sha256), { abortSignal: options.signal });
+  return { size: body.length, sha256, contentType, ...dimensions };
+}
 
-  const thumbnails = options.thumbnails !== false;
-  // Made while the original is on its way; a thumbnail that fails means an undecodable image.
-  const thumbnail = thumbnails ? thumbnailPipeline(body).toBuffer().catch(undecodable) : undefined;
-  thumbnail?.catch(() => undefined);
-  await options.client.send(
-    new PutObjectCommand({
-      Bucket: options.bucket,
-      Key: options.storageKey,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: contentType,
-      ChecksumSHA256: base64(sha256)
-    }),
-    { abortSignal: options.signal }
+/**
+ * SigV4 signs the payload's SHA-256 (x-amz-content-sha256); the signer takes the header as given
+ * when it is there, so the digest already made while reading is reused instead of a second pass
+ * over the body (a few ms per 3 MB on the event loop, on the transfer's hot path).
+ */
+export function withPayloadHash(command: PutObjectCommand, sha256: string): PutObjectCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'migrationPayloadHash' }
   );
-  let thumbnailKey: string | undefined;
-  if (thumbnail) {
-    try {
-      thumbnailKey = await putThumbnail(options, thumbnail);
-    } catch (error) {
-      if (error instanceof ImageRefused) await deleteOriginal(options);
-      throw error;
-    }
-  }
-  return { size: body.length, sha256, contentType, ...dimensions, thumbnailKey };
+  return command;
 }
 
 async function multipartUpload(options: UploadImageOptions): Promise<UploadedImage> {
   const reader = new SourceReader(options);
-  const iterator = (options.source.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const iterator = (sourceStream(options.source) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   // The type is known before the upload starts: a non-image never reaches storage.
   const first: Buffer[] = [];
   while (reader.contentType === undefined) {
@@ -204,12 +232,9 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
 
   const partSize = Math.max(5 * 1024 * 1024, options.partBytes ?? PART_BYTES);
   const body = new PassThrough({ highWaterMark: partSize });
-  const thumbnails = options.thumbnails !== false;
-  // sharp collects streamed input until the end (a JPEG is decoded whole): the one full copy.
+  // sharp collects streamed input until the end before it reads the header: the one full copy.
   const decoder = sharp({ failOn: 'error' });
-  const thumbnail = thumbnails ? thumbnailPipeline(decoder.clone()).toBuffer() : undefined;
-  const dimensions = imageDimensions(decoder.clone());
-  thumbnail?.catch(() => undefined);
+  const dimensions = imageDimensions(decoder);
   dimensions.catch(() => undefined);
   const upload = new Upload({
     client: options.client,
@@ -251,21 +276,13 @@ async function multipartUpload(options: UploadImageOptions): Promise<UploadedIma
   decoder.end();
   await done;
   let size: { width: number; height: number };
-  let thumbnailKey: string | undefined;
   try {
     size = await dimensions.catch(undecodable);
-    if (thumbnail) thumbnailKey = await putThumbnail(options, thumbnail.catch(undecodable));
   } catch (error) {
     if (error instanceof ImageRefused) await deleteOriginal(options);
     throw error;
   }
-  return {
-    size: reader.bytes,
-    sha256: reader.hash.digest('hex'),
-    contentType,
-    ...size,
-    thumbnailKey
-  };
+  return { size: reader.bytes, sha256: reader.hash.digest('hex'), contentType, ...size };
 }
 
 function abortControllerOf(signal: AbortSignal): AbortController {
