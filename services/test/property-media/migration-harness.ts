@@ -142,7 +142,7 @@ export async function startMigrationLab(): Promise<MigrationLab> {
     async records() {
       const rows: Array<Record<string, unknown>> = [];
       for await (const row of admin.rest.query<Record<string, unknown>>(
-        'SELECT Id, Storage_Key__c, Thumbnail_Key__c, File_Name__c, Content_Type__c, Size_Bytes__c, SHA256__c, Width__c, Height__c, Status__c, Sort_Order__c, Caption__c, Property__r.Listing_Number__c FROM Property_Image__c'
+        'SELECT Id, Storage_Key__c, Thumbnail_Key__c, File_Name__c, Content_Type__c, Size_Bytes__c, SHA256__c, Width__c, Height__c, Status__c, Failure_Reason__c, Sort_Order__c, Caption__c, Property__r.Listing_Number__c FROM Property_Image__c'
       ))
         rows.push(row);
       return rows;

@@ -230,8 +230,11 @@ describe('property image migration', () => {
       assert.equal(report.state.thumbnailsFailed, 1);
       assert.equal(report.outcome, 'incomplete');
       assert.match(report.failures[0]!.error, /^thumbnail: not a decodable image/);
+      // Available means decodable, as for an upload: the record is set Failed with the reason.
       const [record] = await lab.records();
       assert.equal(record?.Thumbnail_Key__c, null);
+      assert.equal(record?.Status__c, 'Failed');
+      assert.match(String(record?.Failure_Reason__c), /^The original cannot be decoded/);
       const again = await lab.run(one.manifest);
       assert.equal(again.thumbnailsMade, 0, 'not tried again without --retry-failed');
     } finally {

@@ -414,29 +414,48 @@ export async function markThumbnailFailed(
   );
 }
 
-/** Takes up to `limit` recorded rows whose stored thumbnail is not on their record yet. */
+/** A thumbnail to put on its record, or (failure set) an undecodable original to mark Failed. */
+export interface ThumbnailRecordRow {
+  storageKey: string;
+  thumbnailKey: string | null;
+  failure: string | null;
+}
+
+/**
+ * Takes up to `limit` recorded rows whose outcome is not on their record yet: a stored thumbnail
+ * (Thumbnail_Key__c) or an original that cannot be decoded (Status__c Failed with the reason).
+ */
 export async function claimThumbnailRecords(
   pool: pg.Pool,
   claim: string,
   limit: number,
   maxAttempts: number,
   passStart: Date
-): Promise<Array<{ storageKey: string; thumbnailKey: string }>> {
-  const result = await pool.query<{ storageKey: string; thumbnailKey: string }>(
+): Promise<ThumbnailRecordRow[]> {
+  const result = await pool.query<ThumbnailRecordRow>(
     `UPDATE media.migration_images SET thumbnail_claimed_by = $1::bigint
       WHERE storage_key IN (
         SELECT storage_key FROM media.migration_images
-         WHERE thumbnail_state = 'stored' AND state = 'recorded' AND thumbnail_attempts < $3
-           AND (thumbnail_error IS NULL OR updated_at < $4) AND ${THUMBNAIL_UNCLAIMED}
+         WHERE state = 'recorded' AND ${THUMBNAIL_UNCLAIMED}
+           AND ((thumbnail_state = 'stored' AND thumbnail_attempts < $3
+                 AND (thumbnail_error IS NULL OR updated_at < $4))
+             OR (thumbnail_state = 'failed' AND NOT thumbnail_failure_recorded
+                 AND thumbnail_attempts < $3 + 1
+                 AND (thumbnail_failure_error IS NULL OR updated_at < $4)))
          ORDER BY listing_number, storage_key
          LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING storage_key AS "storageKey", thumbnail_key AS "thumbnailKey"`,
+     RETURNING storage_key AS "storageKey",
+               CASE WHEN thumbnail_state = 'stored' THEN thumbnail_key END AS "thumbnailKey",
+               CASE WHEN thumbnail_state = 'failed' THEN thumbnail_error END AS failure`,
     [claim, limit, maxAttempts, passStart]
   );
   return result.rows;
 }
 
-/** The thumbnail job's outcome: refused keys stay stored (with Salesforce's error), the rest done. */
+/**
+ * The record job's outcome: done rows are recorded (a thumbnail) or their failure is; refused
+ * ones keep Salesforce's error and are tried again in a later pass.
+ */
 export async function markThumbnailsRecorded(
   pool: pg.Pool,
   claim: string,
@@ -446,20 +465,29 @@ export async function markThumbnailsRecorded(
   const done = storageKeys.filter((key) => !refused.has(key));
   await pool.query(
     `UPDATE media.migration_images
-        SET thumbnail_state = 'recorded', thumbnail_error = NULL, thumbnail_claimed_by = NULL,
-            updated_at = now()
+        SET thumbnail_state = CASE WHEN thumbnail_state = 'stored' THEN 'recorded'
+                                   ELSE thumbnail_state END,
+            thumbnail_error = CASE WHEN thumbnail_state = 'stored' THEN NULL
+                                   ELSE thumbnail_error END,
+            thumbnail_failure_recorded = (thumbnail_state = 'failed'),
+            thumbnail_failure_error = NULL,
+            thumbnail_claimed_by = NULL, updated_at = now()
       WHERE storage_key = ANY($1::text[]) AND thumbnail_claimed_by = $2::bigint
-        AND thumbnail_state = 'stored'`,
+        AND thumbnail_state IN ('stored', 'failed')`,
     [done, claim]
   );
   if (refused.size > 0)
     await pool.query(
       `UPDATE media.migration_images AS m
-          SET thumbnail_attempts = thumbnail_attempts + 1, thumbnail_error = left(r.error, 1000),
+          SET thumbnail_attempts = thumbnail_attempts + 1,
+              thumbnail_error = CASE WHEN m.thumbnail_state = 'stored' THEN left(r.error, 1000)
+                                     ELSE m.thumbnail_error END,
+              thumbnail_failure_error = CASE WHEN m.thumbnail_state = 'failed'
+                                             THEN left(r.error, 1000) END,
               thumbnail_claimed_by = NULL, updated_at = now()
          FROM unnest($1::text[], $2::text[]) AS r(key, error)
         WHERE m.storage_key = r.key AND m.thumbnail_claimed_by = $3::bigint
-          AND m.thumbnail_state = 'stored'`,
+          AND m.thumbnail_state IN ('stored', 'failed')`,
       [[...refused.keys()], [...refused.values()], claim]
     );
 }

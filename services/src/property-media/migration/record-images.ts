@@ -172,23 +172,45 @@ export async function recordImages(
 }
 
 /** The thumbnail phase's job: two columns onto records that exist (no parent, so no insert). */
-export const THUMBNAIL_COLUMNS = ['Storage_Key__c', 'Thumbnail_Key__c'] as const;
+export const THUMBNAIL_COLUMNS = [
+  'Storage_Key__c',
+  'Thumbnail_Key__c',
+  'Status__c',
+  'Failure_Reason__c'
+] as const;
+
+/** Failure_Reason__c holds 255 characters. */
+const REASON_LENGTH = 255;
 
 /**
- * Sets Thumbnail_Key__c on the records of `rows` (one Bulk API 2.0 upsert job, about 5 API calls
- * per 10,000 images, as the records' own job). Without the parent column an upsert cannot create
- * a record: a record deleted meanwhile is refused (REQUIRED_FIELD_MISSING), not re-created.
+ * Puts the thumbnail phase's outcomes on the records of `rows` (one Bulk API 2.0 upsert job, about
+ * 5 API calls per 10,000 images, as the records' own job): Thumbnail_Key__c for a thumbnail made,
+ * Status__c Failed with the reason for an original that cannot be decoded (as the media service's
+ * confirmation does for an upload: Available means decodable). An empty cell leaves a field as it
+ * is. Without the parent column an upsert cannot create a record: a record deleted meanwhile is
+ * refused (REQUIRED_FIELD_MISSING), not re-created.
  */
 export async function recordThumbnails(
   bulk: BulkIngestWriter,
-  rows: ReadonlyArray<{ storageKey: string; thumbnailKey: string }>,
+  rows: ReadonlyArray<{ storageKey: string; thumbnailKey: string | null; failure: string | null }>,
   options: { poll?: Partial<PollOptions>; signal?: AbortSignal; logger?: Logger } = {}
 ): Promise<RecordOutcome> {
   const refused = new Map<string, string>();
   if (rows.length === 0) return { jobIds: [], upserted: 0, refused };
   const job = await upsertJob(
     bulk,
-    rows.map((row) => ({ Storage_Key__c: row.storageKey, Thumbnail_Key__c: row.thumbnailKey })),
+    rows.map((row) =>
+      row.failure !== null
+        ? {
+            Storage_Key__c: row.storageKey,
+            Status__c: 'Failed',
+            Failure_Reason__c: `The original cannot be decoded (${row.failure})`.slice(
+              0,
+              REASON_LENGTH
+            )
+          }
+        : { Storage_Key__c: row.storageKey, Thumbnail_Key__c: row.thumbnailKey ?? '' }
+    ),
     THUMBNAIL_COLUMNS,
     options
   );

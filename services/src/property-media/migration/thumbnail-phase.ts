@@ -195,7 +195,10 @@ export async function runThumbnailPhase(
       rows.map((r) => r.storageKey),
       outcome.refused
     );
-    result.recorded += outcome.upserted;
+    // Thumbnails recorded; the Failed marks of undecodable originals are counted as failures.
+    result.recorded += rows.filter(
+      (row) => row.failure === null && !outcome.refused.has(row.storageKey)
+    ).length;
     refusedThisPass += outcome.refused.size;
     return rows.length;
   };
