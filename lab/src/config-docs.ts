@@ -12,11 +12,14 @@ import { renderVariableTable, type Config } from '../../toolkit/src/env.ts';
 import { projectRoot } from '../../toolkit/src/project.ts';
 import { platformConfig } from '../../services/src/platform/index.ts';
 import { LAB_SERVICES } from './lab.ts';
+import { migrationConfig } from '../../services/src/property-media/migration/config.ts';
 
 /** Every documented configuration: the platform's, then each service's. */
 export const DOCUMENTED_CONFIGS: ReadonlyArray<Config<unknown>> = [
   platformConfig,
-  ...LAB_SERVICES.map((service) => service.config)
+  ...LAB_SERVICES.map((service) => service.config),
+  // Commands that are not services of the lab: the image migration's own variables.
+  migrationConfig
 ];
 
 const END = '<!-- end generated -->';

@@ -10,7 +10,7 @@ export const MAX_RECORDS_PER_JOB = 10_000;
 export const migrationConfig = defineConfig({
   name: 'property-media-migration',
   subject: 'property image migration',
-  docs: 'docs/property-media.md',
+  docs: 'docs/property-media-migration.md',
   variables: {
     MEDIA_SF_CLIENT_ID: optional(text(), {
       description:
