@@ -3,7 +3,7 @@
 // size, Content-Length), so an oversize image is refused before a byte of it is read; the upload
 // counts the bytes as they pass anyway, since a server's Content-Length may be absent or wrong.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { LocalSourceRefused, openLocalSource } from './local-file.ts';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { isUrlSource } from './manifest.ts';
@@ -44,8 +44,17 @@ export async function openSource(
     // A server that stops answering must not hold an upload slot forever.
     const timeout = AbortSignal.timeout(SOURCE_TIMEOUT_MS);
     const response = await fetch(source, {
+      // A redirect is not followed: it could lead to an internal host (a metadata service, an
+      // admin page). The manifest names the final URL.
+      redirect: 'manual',
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout
     });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new SourceRefused(
+        `HTTP ${response.status} redirect (not followed: put the final URL in the manifest)`
+      );
+    }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
       const message = `HTTP ${response.status}`;
@@ -66,11 +75,11 @@ export async function openSource(
   const file = path.resolve(manifestDir, source);
   let size: number;
   try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new SourceRefused('not a file');
-    size = info.size;
+    const opened = await openLocalSource(file);
+    size = opened.size;
+    await opened.handle.close();
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') throw new SourceRefused('no such file');
+    if (error instanceof LocalSourceRefused) throw new SourceRefused(error.message);
     throw error;
   }
   return { file, size };

@@ -15,6 +15,8 @@ import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import { derivedImageKey, isListingNumber } from '../keys.ts';
 
+const FORMULA_START = /^(?:[=+@\t\r]|-\S)/;
+
 export const MANIFEST_COLUMNS = ['listing_number', 'source', 'sort_order', 'caption'] as const;
 
 const CAPTION_MAX = 255;
@@ -99,6 +101,15 @@ export function validateRow(
   }
   if (caption.length > CAPTION_MAX)
     issues.push({ line, column: 'caption', message: `is longer than ${CAPTION_MAX} characters` });
+  // Captions reach reports, and reports reach spreadsheets: a caption a spreadsheet would run as
+  // a formula is refused (CSV injection), not stored.
+  if (FORMULA_START.test(caption))
+    issues.push({
+      line,
+      column: 'caption',
+      message:
+        'starts like a spreadsheet formula (=, +, @, or - not followed by a space): reword it'
+    });
 
   if (issues.length > 0) return issues;
   return {
@@ -119,7 +130,16 @@ export type ManifestEntry = { row: ManifestRow } | { issues: ManifestIssue[] };
  * @throws ManifestError when the header lacks a column or the file is not CSV at all.
  */
 export async function* readManifest(file: string): AsyncGenerator<ManifestEntry> {
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  // relax_quotes: a stray quote inside a field (`He said "hi"`) is text, not the end of the
+  // manifest; max_record_size: an unclosed quote cannot swallow the rest of a large file.
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: 64 * 1024
+  });
   // pipeline: a read error (no such file, a folder) fails the parser instead of hanging it.
   pipeline(createReadStream(file), parser, () => undefined);
   let header: string[] | undefined;
@@ -177,7 +197,7 @@ export async function* readManifest(file: string): AsyncGenerator<ManifestEntry>
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') throw new ManifestError(`${file}: no such file`);
     if (code === 'EISDIR') throw new ManifestError(`${file}: a folder, not a manifest`);
-    if (code?.startsWith('CSV_'))
+    if (code?.startsWith('CSV_') || (error as Error).name === 'CsvError')
       throw new ManifestError(`${file}: not readable as CSV: ${(error as Error).message}`);
     throw error;
   }

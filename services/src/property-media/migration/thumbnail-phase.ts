@@ -14,7 +14,6 @@
 // file changed since cannot make a thumbnail of something else; otherwise, and for URL sources
 // (the old server may be slow or gone), the original is read back from storage.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -22,6 +21,7 @@ import type pg from 'pg';
 import type { BulkIngestWriter, Logger, PollOptions } from '../../platform/index.ts';
 import { thumbnailKeyOf } from '../keys.ts';
 import { BatchedNotes } from './batched-notes.ts';
+import { readLocalSourceIfSized } from './local-file.ts';
 import { isUrlSource } from './manifest.ts';
 import type { MigrationProgress } from './progress-bar.ts';
 import {
@@ -76,10 +76,13 @@ const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('
 
 async function originalBytes(row: ThumbnailRow, options: ThumbnailPhaseOptions): Promise<Buffer> {
   if (!isUrlSource(row.source)) {
-    const local = await readFile(path.resolve(row.manifestDir, row.source), {
-      signal: options.signal
-    }).catch(() => undefined);
-    if (local && local.length === row.sizeBytes && sha256Hex(local) === row.sha256) return local;
+    // A regular file of the uploaded size only (never a link, a device or a FIFO), and only if
+    // it is still the uploaded file; else the stored original.
+    const local = await readLocalSourceIfSized(
+      path.resolve(row.manifestDir, row.source),
+      row.sizeBytes
+    );
+    if (local && sha256Hex(local) === row.sha256) return local;
   }
   const object = await options.storage.client.send(
     new GetObjectCommand({ Bucket: options.storage.bucket, Key: row.storageKey }),

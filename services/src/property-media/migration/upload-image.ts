@@ -25,7 +25,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import sharp from 'sharp';
 import type { ImageContentType } from '../limits.ts';
 import { detectContentType, SNIFF_BYTES } from './content-type.ts';
-import { open } from 'node:fs/promises';
+import { LocalSourceRefused, openLocalSource } from './local-file.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { FILE_READ_BYTES, sourceStream, type OpenedSource } from './image-source.ts';
 import { imageDimensions } from './thumbnail.ts';
@@ -126,7 +126,10 @@ async function deleteOriginal(options: UploadImageOptions): Promise<void> {
  * hashed a read at a time. A file that grew or shrank since its size was taken is an error.
  */
 async function readFileInto(file: string, target: Buffer, reader: SourceReader): Promise<void> {
-  const handle = await open(file, 'r');
+  const { handle } = await openLocalSource(file).catch((error: unknown) => {
+    if (error instanceof LocalSourceRefused) throw new ImageRefused(error.message);
+    throw error;
+  });
   try {
     let offset = 0;
     while (offset < target.length) {
