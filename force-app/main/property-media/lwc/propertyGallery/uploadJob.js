@@ -2,6 +2,11 @@ export const READ_FAILED = 'The file could not be read. Choose it again.';
 export const LINK_EXPIRED = 'The upload link expired before the file was sent. Retry to get a new link.';
 export const NETWORK_FAILED = 'The file could not be sent to storage (network error).';
 export const NOT_ACCEPTED = 'The image was not accepted.';
+/**
+ * retryUpload's refusal of an image that is already Available: the same text as Apex's
+ * PropertyGalleryController.ALREADY_AVAILABLE (a jest test compares the two).
+ */
+export const ALREADY_AVAILABLE = 'This image is already uploaded.';
 /** Storage's answer to a conditional PUT whose key already holds a file. */
 export const ALREADY_STORED = 412;
 /** Did storage refuse the PUT because the presigned URL had expired? */
@@ -43,10 +48,14 @@ export async function runUpload(propertyId, file, from, services, update) {
             });
     }
     catch (error) {
-        update({
-            status: 'failed',
-            message: `The upload could not be started: ${services.messageOf(error)}`
-        });
+        const message = services.messageOf(error);
+        if (from.imageId && message === ALREADY_AVAILABLE) {
+            // An earlier attempt's confirm succeeded but its answer was lost: the image is Available
+            // on the server. Confirm returns it unchanged, so the upload ends done, not failed.
+            await finish(from.imageId, services, update);
+            return;
+        }
+        update({ status: 'failed', message: `The upload could not be started: ${message}` });
         return;
     }
     const imageId = ticket.imageId;
@@ -66,6 +75,10 @@ export async function runUpload(propertyId, file, from, services, update) {
         update({ status: 'failed', message });
         return;
     }
+    await finish(imageId, services, update);
+}
+/** Confirms an image and reports the verdict: done when Available, failed otherwise. */
+async function finish(imageId, services, update) {
     update({ status: 'verifying', progress: 100 });
     let image;
     try {

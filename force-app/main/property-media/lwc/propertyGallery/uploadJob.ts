@@ -43,6 +43,12 @@ export const LINK_EXPIRED =
 export const NETWORK_FAILED = 'The file could not be sent to storage (network error).';
 export const NOT_ACCEPTED = 'The image was not accepted.';
 
+/**
+ * retryUpload's refusal of an image that is already Available: the same text as Apex's
+ * PropertyGalleryController.ALREADY_AVAILABLE (a jest test compares the two).
+ */
+export const ALREADY_AVAILABLE = 'This image is already uploaded.';
+
 /** Storage's answer to a conditional PUT whose key already holds a file. */
 export const ALREADY_STORED = 412;
 
@@ -91,10 +97,14 @@ export async function runUpload(
           sha256
         });
   } catch (error) {
-    update({
-      status: 'failed',
-      message: `The upload could not be started: ${services.messageOf(error)}`
-    });
+    const message = services.messageOf(error);
+    if (from.imageId && message === ALREADY_AVAILABLE) {
+      // An earlier attempt's confirm succeeded but its answer was lost: the image is Available
+      // on the server. Confirm returns it unchanged, so the upload ends done, not failed.
+      await finish(from.imageId, services, update);
+      return;
+    }
+    update({ status: 'failed', message: `The upload could not be started: ${message}` });
     return;
   }
   const imageId = ticket.imageId;
@@ -113,6 +123,15 @@ export async function runUpload(
     return;
   }
 
+  await finish(imageId, services, update);
+}
+
+/** Confirms an image and reports the verdict: done when Available, failed otherwise. */
+async function finish(
+  imageId: string,
+  services: UploadServices,
+  update: (patch: Partial<UploadProgress>) => void
+): Promise<void> {
   update({ status: 'verifying', progress: 100 });
   let image: Apex.GalleryImage;
   try {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import {
+  ALREADY_AVAILABLE,
   LINK_EXPIRED,
   NETWORK_FAILED,
   NOT_ACCEPTED,
@@ -97,6 +100,53 @@ describe('runUpload', () => {
     expect(s.retryUpload).toHaveBeenCalledWith({ imageId: NEW_IMAGE_ID });
     expect(s.put.mock.calls[0]![0].uploadUrl).toBe('https://media.example.com/retry');
     expect(states[states.length - 1]!.status).toBe('done');
+  });
+
+  it('a retry refused ALREADY_AVAILABLE (an earlier confirm answer was lost) confirms and is done', async () => {
+    const s = services({
+      retryUpload: jest.fn().mockRejectedValue(apexError(ALREADY_AVAILABLE)),
+      messageOf: jest.fn(() => ALREADY_AVAILABLE)
+    });
+    const states = await run(s, {
+      status: 'failed',
+      progress: 0,
+      message: 'The upload could not be verified: timeout',
+      imageId: NEW_IMAGE_ID,
+      sha256: SHA
+    });
+    expect(s.put).not.toHaveBeenCalled();
+    expect(s.confirmUpload).toHaveBeenCalledWith({ imageId: NEW_IMAGE_ID });
+    const last = states[states.length - 1]!;
+    expect(last.status).toBe('done');
+    expect(last.message).toBe('');
+    expect(last.image).toEqual(confirmed());
+  });
+
+  it('another retry refusal still fails with its message, without a confirm', async () => {
+    const s = services({
+      retryUpload: jest.fn().mockRejectedValue(apexError('Apex said no')),
+      messageOf: jest.fn(() => 'Apex said no')
+    });
+    const states = await run(s, {
+      status: 'failed',
+      progress: 0,
+      message: '',
+      imageId: NEW_IMAGE_ID,
+      sha256: SHA
+    });
+    expect(s.confirmUpload).not.toHaveBeenCalled();
+    expect(states[states.length - 1]).toMatchObject({
+      status: 'failed',
+      message: 'The upload could not be started: Apex said no'
+    });
+  });
+
+  it('ALREADY_AVAILABLE is the text of the Apex constant', () => {
+    const apex = readFileSync(
+      join(__dirname, '../../../classes/PropertyGalleryController.cls'),
+      'utf8'
+    );
+    expect(apex).toContain(`ALREADY_AVAILABLE = '${ALREADY_AVAILABLE}';`);
   });
 
   it('fails with a message when the file cannot be read', async () => {
