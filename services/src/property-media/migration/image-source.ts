@@ -2,7 +2,6 @@
 // http(s) URL (the old system's image server). The size is known up front where it can be (file
 // size, Content-Length), so an oversize image is refused before a byte of it is read; the upload
 // counts the bytes as they pass anyway, since a server's Content-Length may be absent or wrong.
-import { createReadStream } from 'node:fs';
 import { LocalSourceRefused, openLocalSource } from './local-file.ts';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,10 +19,14 @@ export interface OpenedSource {
 /** 1 MiB reads: a 10 MB photo in 10 thread-pool jobs, not 40 (the pool is shared with sharp). */
 export const FILE_READ_BYTES = 1024 * 1024;
 
-/** The source as a byte stream (a file source is opened only now). */
-export function sourceStream(source: OpenedSource): Readable {
+/**
+ * The source as a byte stream (a file source is opened only now, as a regular file through no
+ * symbolic link, like openSource looked at it: local-file.ts).
+ */
+export async function sourceStream(source: OpenedSource): Promise<Readable> {
   if (source.stream) return source.stream;
-  source.stream = createReadStream(source.file!, { highWaterMark: FILE_READ_BYTES });
+  const { handle } = await openLocalSource(source.file!);
+  source.stream = handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
   return source.stream;
 }
 

@@ -174,7 +174,7 @@ async function bufferedUploadInto(
   if (target && options.source.file && !options.source.stream)
     await readFileInto(options.source.file, target, reader);
   else
-    for await (const chunk of sourceStream(options.source) as AsyncIterable<Buffer>) {
+    for await (const chunk of (await sourceStream(options.source)) as AsyncIterable<Buffer>) {
       options.signal?.throwIfAborted();
       const offset = reader.bytes;
       reader.take(chunk);
@@ -222,7 +222,9 @@ export function withPayloadHash(command: PutObjectCommand, sha256: string): PutO
 
 async function multipartUpload(options: UploadImageOptions): Promise<UploadedImage> {
   const reader = new SourceReader(options);
-  const iterator = (sourceStream(options.source) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const iterator = ((await sourceStream(options.source)) as AsyncIterable<Buffer>)[
+    Symbol.asyncIterator
+  ]();
   // The type is known before the upload starts: a non-image never reaches storage.
   const first: Buffer[] = [];
   while (reader.contentType === undefined) {
