@@ -105,6 +105,6 @@ describe('callout-access rule', () => {
   it("passes this repository's permission sets that call out", async () => {
     const result = await checkCalloutAccess(await loadWorkspace(TOOL_ROOT, TOOL_ROOT));
     assert.deepEqual(result.findings, []);
-    assert.match(result.summary ?? '', /^5 permission sets/);
+    assert.match(result.summary ?? '', /^7 permission sets/);
   });
 });
