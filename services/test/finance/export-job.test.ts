@@ -330,13 +330,16 @@ describe('Finance export', () => {
   test('one export at a time: a second one finds the lease taken', async () => {
     const accounts = await lab.accounts(1);
     await lab.billingAccounts(5_000, accounts);
-    const [a, b] = await Promise.allSettled([
+    const outcomes = await Promise.allSettled([
       lab.export({ settings: { pageSize: 500 } }),
       sleep(50).then(() => lab.export())
     ]);
-    assert.equal(a.status, 'fulfilled');
-    assert.equal(b.status, 'rejected');
-    assert.ok((b as PromiseRejectedResult).reason instanceof ExportBusyError);
+    // Which one takes the lease first depends on the machine's load; exactly one runs.
+    const ran = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    assert.equal(ran.length, 1);
+    assert.equal(refused.length, 1);
+    assert.ok(refused[0]!.reason instanceof ExportBusyError, String(refused[0]!.reason));
   });
 
   test('the kill switch off: nothing is called beyond reading it, nothing changes', async () => {
