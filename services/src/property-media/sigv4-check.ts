@@ -203,6 +203,16 @@ export function verifySignature(
       'AccessDenied',
       'SignedHeaders must be distinct lowercase header names, sorted.'
     );
+  // As S3: every x-amz-* header sent must be signed. An unsigned one would change what a
+  // presigned URL does (x-amz-copy-source turns a PUT into a copy of another object).
+  const unsigned = Object.keys(request.headers).filter(
+    (name) => name.startsWith('x-amz-') && !names.includes(name)
+  );
+  if (unsigned.length > 0)
+    throw new SignatureRefused(
+      'AccessDenied',
+      `There were headers present in the request which were not signed: ${unsigned.join(', ')}`
+    );
   if (!names.includes('host'))
     throw new SignatureRefused('AccessDenied', 'The host header must be signed.');
   const canonicalRequest = [

@@ -106,6 +106,13 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     assert.match(await answer.text(), /Request has expired/);
   });
 
+  it('refuses a presigned PUT carrying an unsigned x-amz header (a copy of another object)', async () => {
+    const url = await presignPut('properties/LST-2/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b');
+    const copy = await put(url, { 'x-amz-copy-source': `/${BUCKET}/${KEY}` });
+    assert.equal(copy.status, 403);
+    assert.match(await copy.text(), /not signed: x-amz-copy-source/);
+  });
+
   it('refuses unsigned requests and a wrong secret', async () => {
     const anonymous = await fetch(`${storage.endpoint}/${BUCKET}/${KEY}`);
     assert.equal(anonymous.status, 403);
