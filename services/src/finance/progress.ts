@@ -2,6 +2,7 @@
 // line every few seconds otherwise (a cron mail, a container log), nothing for the scheduled runs
 // of the service (its log has the run's summary).
 import cliProgress from 'cli-progress';
+import { eta, RateMeter, type ProgressOutput } from '../../../toolkit/src/cli/progress.ts';
 
 export interface ExportProgress {
   /** Rows the run expects (the plan's counts, then the jobs' own) and rows already loaded. */
@@ -12,34 +13,7 @@ export interface ExportProgress {
   stop(): void;
 }
 
-export interface ProgressOutput {
-  isTTY?: boolean;
-  write(text: string): unknown;
-}
-
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function eta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes} min ${Math.ceil(seconds % 60)} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-/** Rows per second over the rows this process loaded (a resumed run's earlier rows excluded). */
-class Rate {
-  private readonly startedAt = performance.now();
-  private loadedHere = 0;
-  add(rows: number): void {
-    this.loadedHere += rows;
-  }
-  perSecond(): number {
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    return seconds > 0 ? this.loadedHere / seconds : 0;
-  }
-}
 
 /** The bar on a terminal, log lines elsewhere. */
 export function createExportProgress(
@@ -53,7 +27,7 @@ function barProgress(output: ProgressOutput): ExportProgress {
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
   let loaded = 0;
-  let rate = new Rate();
+  let rate = new RateMeter();
   const payload = () => ({
     rows: number(loaded),
     totalRows: number(total),
@@ -64,7 +38,7 @@ function barProgress(output: ProgressOutput): ExportProgress {
     start(state) {
       total = Math.max(state.expected, state.loaded);
       loaded = state.loaded;
-      rate = new Rate();
+      rate = new RateMeter();
       bar = new cliProgress.SingleBar(
         {
           format: `run ${state.runId} [{bar}] {percentage}% | {rows}/{totalRows} rows | {rate} rows/s | ETA {left}`,
@@ -101,7 +75,7 @@ function lineProgress(output: ProgressOutput, intervalMs: number): ExportProgres
   let total = 0;
   let loaded = 0;
   let runId = 0;
-  let rate = new Rate();
+  let rate = new RateMeter();
   let lastLine = 0;
   const line = () => {
     const perSecond = rate.perSecond();
@@ -116,7 +90,7 @@ function lineProgress(output: ProgressOutput, intervalMs: number): ExportProgres
       runId = state.runId;
       total = Math.max(state.expected, state.loaded);
       loaded = state.loaded;
-      rate = new Rate();
+      rate = new RateMeter();
       line();
     },
     expect(delta) {

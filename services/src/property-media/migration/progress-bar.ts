@@ -2,6 +2,7 @@
 // terminal, a plain line every few seconds otherwise (a CI log, nohup), nothing in tests that
 // pass no output.
 import cliProgress from 'cli-progress';
+import { eta, RateMeter, type ProgressOutput } from '../../../../toolkit/src/cli/progress.ts';
 
 export interface MigrationProgress {
   /** Images the manifest names and how many of them were done before this run. */
@@ -13,37 +14,21 @@ export interface MigrationProgress {
   stop(): void;
 }
 
-export interface ProgressOutput {
-  isTTY?: boolean;
-  write(text: string): unknown;
-}
-
 const MB = 1_000_000;
 
-export function eta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes} min ${Math.ceil(seconds % 60)} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-/** Rates over what this process did (a resumed run's earlier images excluded). */
+/** Images and bytes per second over what this process did. */
 class Rates {
-  private readonly startedAt = performance.now();
-  images = 0;
-  bytes = 0;
-  seconds(): number {
-    return (performance.now() - this.startedAt) / 1000;
+  readonly images = new RateMeter();
+  readonly bytes = new RateMeter();
+  add(bytes: number): void {
+    this.images.add(1);
+    this.bytes.add(bytes);
   }
   imagesPerSecond(): number {
-    const s = this.seconds();
-    return s > 0 ? this.images / s : 0;
+    return this.images.perSecond();
   }
   megabytesPerSecond(): number {
-    const s = this.seconds();
-    return s > 0 ? this.bytes / MB / s : 0;
+    return this.bytes.perSecond() / MB;
   }
 }
 
@@ -91,8 +76,7 @@ function barProgress(output: ProgressOutput): MigrationProgress {
     },
     image(bytes) {
       done = Math.min(total, done + 1);
-      rates.images += 1;
-      rates.bytes += bytes;
+      rates.add(bytes);
       bar?.update(done, payload());
     },
     note(text) {
@@ -127,8 +111,7 @@ function lineProgress(output: ProgressOutput, intervalMs: number): MigrationProg
     },
     image(bytes) {
       done = Math.min(total, done + 1);
-      rates.images += 1;
-      rates.bytes += bytes;
+      rates.add(bytes);
       if (performance.now() - last >= intervalMs) line();
     },
     note(text) {
