@@ -21,7 +21,6 @@ import {
   views
 } from './schemas.ts';
 import { deleteImageObjects, verifyUpload } from './verify.ts';
-import { THUMBNAIL_WIDTH } from './limits.ts';
 
 /** Largest body: 200 keys with thumbnails are ~40 KB. */
 export const MEDIA_BODY_LIMIT = 64 * 1024;
@@ -107,9 +106,7 @@ export async function mediaRoutes(
       const { client, bucket } = storage();
       let verdict;
       try {
-        verdict = await verifications.run(() =>
-          verifyUpload({ client, bucket, thumbnailWidth: THUMBNAIL_WIDTH }, body)
-        );
+        verdict = await verifications.run(() => verifyUpload({ client, bucket }, body));
       } catch (error) {
         if (error instanceof SemaphoreFull)
           throw new HttpError(

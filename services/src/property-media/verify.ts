@@ -9,23 +9,13 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   PutObjectCommand,
   type S3Client
 } from '@aws-sdk/client-s3';
-import sharp from 'sharp';
 import { thumbnailKeyOf } from './keys.ts';
+import { decoder, orientedDimensions, thumbnailPipeline } from './thumbnail.ts';
 import type { UploadRequest } from './presign.ts';
 import type { Confirmation } from './schemas.ts';
-
-/**
- * A decompression bomb (a small file of huge dimensions) is refused before it is decoded: 50
- * megapixels is above any camera a listing photo comes from (a 45 MP full-frame is 8256 x 5504).
- */
-export const MAX_INPUT_PIXELS = 50_000_000;
-
-/** Longest decode of one image; a file that takes longer is Failed rather than a stuck worker. */
-export const DECODE_TIMEOUT_SECONDS = 30;
 
 const FORMATS: Record<string, string> = {
   'image/jpeg': 'jpeg',
@@ -36,7 +26,6 @@ const FORMATS: Record<string, string> = {
 export interface VerifyTarget {
   client: S3Client;
   bucket: string;
-  thumbnailWidth: number;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -45,7 +34,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 export async function deleteImageObjects(
-  target: Pick<VerifyTarget, 'client' | 'bucket'>,
+  target: VerifyTarget,
   storageKeys: readonly string[]
 ): Promise<void> {
   const keys = storageKeys.flatMap((key) => [key, thumbnailKeyOf(key)]);
@@ -73,19 +62,12 @@ interface Decoded {
   thumbnail: Buffer;
 }
 
-async function decode(body: Readable, thumbnailWidth: number): Promise<Decoded> {
+async function decode(body: Readable): Promise<Decoded> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).timeout({
-    seconds: DECODE_TIMEOUT_SECONDS
-  });
+  const image = decoder();
   const metadata = image.clone().metadata();
-  const thumbnail = image
-    .clone()
-    .rotate()
-    .resize({ width: thumbnailWidth, withoutEnlargement: true })
-    .webp({ quality: 80 })
-    .toBuffer();
+  const thumbnail = thumbnailPipeline(image.clone()).toBuffer();
   const read = new Promise<void>((resolve, reject) => {
     body.on('data', (chunk: Buffer) => {
       hash.update(chunk);
@@ -102,13 +84,13 @@ async function decode(body: Readable, thumbnailWidth: number): Promise<Decoded> 
     throw new NotAnImage(
       meta.status === 'rejected' ? meta.reason : (thumb as PromiseRejectedResult).reason
     );
-  const oriented = meta.value.autoOrient;
+  const dimensions = orientedDimensions(meta.value);
   return {
     sha256: hash.digest('hex'),
     bytes,
     format: meta.value.format,
-    width: oriented?.width ?? meta.value.width,
-    height: oriented?.height ?? meta.value.height,
+    width: dimensions?.width,
+    height: dimensions?.height,
     thumbnail: thumb.value
   };
 }
@@ -139,26 +121,32 @@ export async function verifyUpload(
     return failed(key, `${reason} The file was deleted; upload it again.`);
   };
 
-  let head;
+  // One GET: its headers say size and type before the body is read (a HEAD first would be a
+  // second request per confirmation); a mismatch stops the body unread.
+  let object;
   try {
-    head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (isNotFound(error)) return failed(key, 'No file has been uploaded for this image.');
     throw error;
   }
-  if (head.ContentLength !== upload.size)
+  const body = object.Body as Readable;
+  if (object.ContentLength !== upload.size) {
+    body.destroy();
     return refuse(
-      `The stored file has ${head.ContentLength ?? 0} bytes, not the ${upload.size} declared.`
+      `The stored file has ${object.ContentLength ?? 0} bytes, not the ${upload.size} declared.`
     );
-  if (head.ContentType !== upload.contentType)
+  }
+  if (object.ContentType !== upload.contentType) {
+    body.destroy();
     return refuse(
-      `The stored file is ${head.ContentType ?? 'untyped'}, not ${upload.contentType}.`
+      `The stored file is ${object.ContentType ?? 'untyped'}, not ${upload.contentType}.`
     );
+  }
 
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   let decoded: Decoded;
   try {
-    decoded = await decode(object.Body as Readable, target.thumbnailWidth);
+    decoded = await decode(body);
   } catch (error) {
     if (error instanceof NotAnImage)
       return refuse(`The file is not a readable ${upload.contentType} image.`);

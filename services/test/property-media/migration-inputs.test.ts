@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { readLocalSourceIfSized } from '../../src/property-media/migration/local-file.ts';
 import { openSource, SourceRefused } from '../../src/property-media/migration/image-source.ts';
 import { readManifest, type ManifestEntry } from '../../src/property-media/migration/manifest.ts';
-import { thumbnailPipeline } from '../../src/property-media/migration/thumbnail.ts';
+import { thumbnailPipeline } from '../../src/property-media/thumbnail.ts';
 
 describe('migration inputs', () => {
   let dir: string;

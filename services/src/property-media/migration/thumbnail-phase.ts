@@ -20,6 +20,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import type pg from 'pg';
 import type { BulkIngestWriter, Logger, PollOptions } from '../../platform/index.ts';
 import { thumbnailKeyOf } from '../keys.ts';
+import { sha256HexToBase64 } from '../storage.ts';
 import { BatchedNotes } from './batched-notes.ts';
 import { readLocalSourceIfSized } from './local-file.ts';
 import { isUrlSource } from './manifest.ts';
@@ -35,7 +36,7 @@ import {
   type ThumbnailRow
 } from './progress-store.ts';
 import { recordThumbnails } from './record-images.ts';
-import { thumbnailPipeline } from './thumbnail.ts';
+import { thumbnailPipeline } from '../thumbnail.ts';
 import { withPayloadHash } from './upload-image.ts';
 
 export interface ThumbnailPhaseOptions {
@@ -106,7 +107,7 @@ async function makeThumbnail(row: ThumbnailRow, options: ThumbnailPhaseOptions):
     Body: webp,
     ContentLength: webp.length,
     ContentType: 'image/webp',
-    ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64')
+    ChecksumSHA256: sha256HexToBase64(sha256)
   });
   await options.storage.client.send(withPayloadHash(put, sha256), { abortSignal: options.signal });
   return key;

@@ -24,11 +24,12 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { Upload } from '@aws-sdk/lib-storage';
 import sharp from 'sharp';
 import type { ImageContentType } from '../limits.ts';
+import { sha256HexToBase64 } from '../storage.ts';
 import { detectContentType, SNIFF_BYTES } from './content-type.ts';
 import { LocalSourceRefused, openLocalSource } from './local-file.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { FILE_READ_BYTES, sourceStream, type OpenedSource } from './image-source.ts';
-import { imageDimensions } from './thumbnail.ts';
+import { imageDimensions } from '../thumbnail.ts';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps a 20 MiB original to 3 parts. */
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -61,8 +62,6 @@ export interface UploadImageOptions {
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
 }
-
-const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
 /** Reads the source chunk by chunk, checking the size cap and sniffing the type early. */
 class SourceReader {
@@ -197,7 +196,7 @@ async function bufferedUploadInto(
     Body: body,
     ContentLength: body.length,
     ContentType: contentType,
-    ChecksumSHA256: base64(sha256)
+    ChecksumSHA256: sha256HexToBase64(sha256)
   });
   await options.client.send(withPayloadHash(put, sha256), { abortSignal: options.signal });
   return { size: body.length, sha256, contentType, ...dimensions };
