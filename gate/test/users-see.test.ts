@@ -5,7 +5,7 @@
  * Account or Invoice page, a tab from the app, or the undelete trigger fails here.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { TOOL_ROOT } from './fixture.ts';
@@ -70,15 +70,32 @@ describe('what users see', () => {
     assert.match(meta, /<target>lightning__RecordPage<\/target>/);
   });
 
-  it('the Property pages show integrationLogList only to log readers, and admins can open the gallery', async () => {
-    for (const page of ['Property_Record_Page', 'Property_Image_Record_Page']) {
-      const xml = await read(`property-media/flexipages/${page}.flexipage-meta.xml`);
+  it('every record page shows integrationLogList only to log readers, and admins can open the gallery', async () => {
+    const pages = (await readdir(MAIN, { recursive: true })).filter((file) =>
+      file.endsWith('.flexipage-meta.xml')
+    );
+    const withLogList: string[] = [];
+    for (const page of pages) {
+      const xml = await read(page);
+      if (!xml.includes('<componentName>integrationLogList</componentName>')) continue;
+      withLogList.push(path.basename(page, '.flexipage-meta.xml'));
       assert.match(
         xml,
         /<componentName>integrationLogList<\/componentName>\s*<identifier>integrationLogList<\/identifier>\s*(<!--[\s\S]*?-->\s*)?<visibilityRule>\s*<criteria>\s*<leftValue>\{!\$Permission\.CustomPermission\.Integration_Log_Viewer\}<\/leftValue>\s*<operator>EQUAL<\/operator>\s*<rightValue>true<\/rightValue>/,
         page
       );
     }
+    for (const page of [
+      'Account_Integration_Record_Page',
+      'Invoice_Record_Page',
+      'Payment_Record_Page',
+      'Passport_Application_Record_Page',
+      'Contact_Activity_Record_Page',
+      'Billing_Account_Record_Page',
+      'Property_Record_Page',
+      'Property_Image_Record_Page'
+    ])
+      assert.ok(withLogList.includes(page), `${page} shows integrationLogList`);
     await read('common/customPermissions/Integration_Log_Viewer.customPermission-meta.xml');
     const admin = await read('common/permissionsets/Integration_Admin.permissionset-meta.xml');
     assert.match(
