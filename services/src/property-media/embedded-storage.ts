@@ -2,13 +2,17 @@
 // and the tests: s3rver keeps buckets as folders on disk and speaks S3's REST protocol, so the AWS
 // SDK, presigned URLs and a browser's PUT work against it as against S3. In front of it sits what
 // s3rver lacks: SigV4 verification (sigv4-check.ts), so an expired, altered or foreign-key URL is
-// refused locally exactly as S3 refuses it. s3rver runs in this process behind our own HTTP server
+// refused locally exactly as S3 refuses it, and a body that does not match the SHA-256 its request
+// states is refused before s3rver stores it (body-digest.ts). s3rver runs in this process behind our own HTTP server
 // (its Koa handler, no second socket); CORS preflights pass unsigned, as on S3, and are answered
 // from the bucket's CORS configuration.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import S3rver, { type S3rverStore } from 's3rver';
+import { DigestRefused, spoolBody, statedDigests } from './body-digest.ts';
 import {
   SignatureRefused,
   splitTarget,
@@ -52,7 +56,11 @@ function corsConfiguration(origins: readonly string[]): string {
   );
 }
 
-const STATUS: Record<SignatureRefused['code'] | 'PreconditionFailed', number> = {
+type Refusal = SignatureRefused | PreconditionFailed | DigestRefused;
+
+const STATUS: Record<Refusal['code'], number> = {
+  BadDigest: 400,
+  XAmzContentSHA256Mismatch: 400,
   AccessDenied: 403,
   SignatureDoesNotMatch: 403,
   InvalidAccessKeyId: 403,
@@ -68,30 +76,48 @@ class PreconditionFailed extends Error {
   }
 }
 
+/** S3 honours `If-None-Match: *` on PUT (every presigned upload) with 412; s3rver ignores it. */
+async function preconditionFails(request: IncomingMessage, store: S3rverStore): Promise<boolean> {
+  if (request.method !== 'PUT' || request.headers['if-none-match'] !== '*') return false;
+  const { rawPath } = splitTarget(request.url ?? '/');
+  const [bucket = '', ...key] = rawPath.slice(1).split('/');
+  return store.existsObject(decodeURIComponent(bucket), decodeURIComponent(key.join('/')));
+}
+
+/** What s3rver is given for an admitted request, and what to clean up once it has answered. */
+interface Admitted {
+  request: IncomingMessage;
+  release?: () => Promise<void>;
+}
+
 /**
- * true when the request may reach s3rver; else the refusal. CORS preflights pass unsigned, as on
- * S3. A PUT with `If-None-Match: *` (every presigned upload) is refused with 412 when the object
- * exists: s3rver ignores the condition, S3 honours it.
+ * The request s3rver may handle, or the refusal S3 would answer. CORS preflights pass unsigned,
+ * as on S3. A PUT stating a SHA-256 for its body is spooled and checked first, so s3rver gets a
+ * replay of a body known to match.
  */
 async function admit(
   request: IncomingMessage,
   credentials: StorageCredentials,
-  store: S3rverStore
-): Promise<true | SignatureRefused | PreconditionFailed> {
-  if (request.method === 'OPTIONS') return true;
+  store: S3rverStore,
+  spoolDirectory: string
+): Promise<Admitted | Refusal> {
+  if (request.method === 'OPTIONS') return { request };
   try {
     verifySignature(request, credentials);
+    if (await preconditionFails(request, store)) return new PreconditionFailed();
+    const digests = statedDigests(request);
+    if (!digests) return { request };
+    const spooled = await spoolBody(request, digests, spoolDirectory);
+    // The body took a while to arrive: another upload may have created the object meanwhile.
+    if (await preconditionFails(request, store)) {
+      await spooled.discard();
+      return new PreconditionFailed();
+    }
+    return { request: spooled.replay(), release: spooled.discard };
   } catch (error) {
-    if (error instanceof SignatureRefused) return error;
+    if (error instanceof SignatureRefused || error instanceof DigestRefused) return error;
     throw error;
   }
-  if (request.method === 'PUT' && request.headers['if-none-match'] === '*') {
-    const { rawPath } = splitTarget(request.url ?? '/');
-    const [bucket = '', ...key] = rawPath.slice(1).split('/');
-    if (await store.existsObject(decodeURIComponent(bucket), decodeURIComponent(key.join('/'))))
-      return new PreconditionFailed();
-  }
-  return true;
 }
 
 /** S3's AllowedOrigin patterns: one `*` matches any run of characters. */
@@ -111,7 +137,7 @@ function originMatcher(origins: readonly string[]): (origin: string) => boolean 
 function refuse(
   request: IncomingMessage,
   response: ServerResponse,
-  error: SignatureRefused | PreconditionFailed,
+  error: Refusal,
   allowedOrigin: (origin: string) => boolean
 ): void {
   // A refusal carries the CORS headers an allowed page needs to read it (S3 sends them on its
@@ -145,6 +171,7 @@ export async function startEmbeddedStorage(
   options: EmbeddedStorageOptions
 ): Promise<EmbeddedStorage> {
   await mkdir(options.directory, { recursive: true });
+  const spoolDirectory = await mkdtemp(path.join(tmpdir(), 'media-storage-spool-'));
   const credentials = {
     accessKeyId: EMBEDDED_ACCESS_KEY_ID,
     secretAccessKey: options.secretAccessKey
@@ -160,13 +187,14 @@ export async function startEmbeddedStorage(
   const store = s3rver.store;
   const allowedOrigin = originMatcher(options.corsOrigins);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    admit(request, credentials, store)
+    admit(request, credentials, store, spoolDirectory)
       .then((admitted) => {
-        if (admitted !== true) return refuse(request, response, admitted, allowedOrigin);
+        if (admitted instanceof Error) return refuse(request, response, admitted, allowedOrigin);
         // S3 answers a preflight from the bucket's CORS rules alone; s3rver would also check the
         // presigned query (an expired URL's preflight would fail before the PUT could say why).
         if (request.method === 'OPTIONS') request.url = (request.url ?? '/').split('?')[0];
-        handle(request, response);
+        if (admitted.release) response.once('close', () => void admitted.release?.());
+        handle(admitted.request, response);
       })
       // Nothing a request carries may stop the process: anything unexpected is a 400.
       .catch(() =>
@@ -191,10 +219,12 @@ export async function startEmbeddedStorage(
     endpoint: `http://${options.host ?? '127.0.0.1'}:${port}`,
     credentials,
     bucket: options.bucket,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      })
+      });
+      await rm(spoolDirectory, { recursive: true, force: true });
+    }
   };
 }

@@ -7,11 +7,8 @@
 // request from the method, the path as sent, the sorted query, the signed headers and the payload
 // hash, then the HMAC chain of the secret over date, region and service.
 //
-// What it does not do, and real S3 does: compare a header-signed payload hash with the body
-// (x-amz-content-sha256) and a body with x-amz-checksum-sha256. The media service's confirmation
-// reads every upload back and checks its SHA-256 itself, so a body that differs still ends Failed,
-// and presigned PUTs are conditional (If-None-Match: *, which embedded-storage.ts enforces), so a
-// confirmed image cannot be replaced afterwards.
+// The signature covers the headers; whether the body matches the SHA-256 they state
+// (x-amz-content-sha256, x-amz-checksum-sha256) is checked by body-digest.ts once it has arrived.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 

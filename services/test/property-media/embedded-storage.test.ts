@@ -106,6 +106,100 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     assert.match(await answer.text(), /Request has expired/);
   });
 
+  it('refuses a body that differs from its signed SHA-256 (BadDigest) and stores nothing', async () => {
+    const key = 'properties/LST-3/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const url = await presignPut(key);
+    const tampered = Buffer.from(body);
+    tampered[0] = tampered[0]! ^ 1;
+    const refused = await put(url, {}, tampered);
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /<Code>BadDigest<\/Code>/);
+    await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
+    const accepted = await put(url);
+    assert.equal(accepted.status, 200, await accepted.text());
+  });
+
+  it('keeps the stored object when a replacement fails its checksum, as S3 does', async () => {
+    const key = 'properties/LST-4/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: body,
+        ChecksumSHA256: sha256HexToBase64(sha256)
+      })
+    );
+    await assert.rejects(
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: Buffer.from('another body of other bytes'),
+          ChecksumSHA256: sha256HexToBase64(sha256)
+        })
+      ),
+      (error: Error) => error.name === 'BadDigest'
+    );
+    await assert.rejects(
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: body,
+          ChecksumSHA256: 'not-a-digest'
+        })
+      ),
+      (error: Error) => error.name === 'InvalidRequest'
+    );
+    const read = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.deepEqual(Buffer.from(await read.Body!.transformToByteArray()), body);
+  });
+
+  it('refuses a header-signed body that differs from its x-amz-content-sha256', async () => {
+    const key = 'properties/LST-5/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body });
+    const swapBody =
+      (next: (args: { request: { body: unknown } }) => Promise<unknown>) =>
+      // Swaps the body after the SDK signed it: the signature still holds, the payload hash not.
+      (args: { request: { body: unknown } }) => {
+        args.request.body = Buffer.alloc(body.length, 0x41);
+        return next(args);
+      };
+    command.middlewareStack.addRelativeTo(
+      swapBody as unknown as Parameters<typeof command.middlewareStack.addRelativeTo>[0],
+      { relation: 'after', toMiddleware: 'awsAuthMiddleware', name: 'swapBody' }
+    );
+    await assert.rejects(
+      client.send(command),
+      (error: Error) => error.name === 'XAmzContentSHA256Mismatch'
+    );
+    await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
+  });
+
+  it('stores nothing from an upload whose client goes away mid-body, and goes on serving', async () => {
+    const key = 'properties/LST-6/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const url = new URL(await presignPut(key));
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: 'PUT',
+        headers: {
+          'content-type': 'image/jpeg',
+          'content-length': String(body.length),
+          'x-amz-checksum-sha256': sha256HexToBase64(sha256)
+        }
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write(body.subarray(0, 5), () => setTimeout(() => request.destroy(), 50));
+    });
+    await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
+    const accepted = await put(url.toString());
+    assert.equal(accepted.status, 200, await accepted.text());
+  });
+
   it('refuses a presigned PUT carrying an unsigned x-amz header (a copy of another object)', async () => {
     const url = await presignPut('properties/LST-2/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b');
     const copy = await put(url, { 'x-amz-copy-source': `/${BUCKET}/${KEY}` });

@@ -14,9 +14,8 @@
 // ChecksumAlgorithm SHA256: the SDK sends each part's SHA-256 and S3 checks every part) and into
 // sharp's metadata reader at the same time, still one read of the source.
 //
-// The embedded storage (s3rver) ignores x-amz-checksum-* entirely (it neither checks nor stores
-// them; multipart parts are accepted likewise), so locally the guarantee rests on our own digest
-// of the bytes sent: docs/property-media-migration.md.
+// The embedded storage checks both SHA-256 headers as S3 does (body-digest.ts) but stores no
+// checksum: docs/property-media-migration.md.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
