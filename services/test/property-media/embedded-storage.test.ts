@@ -155,6 +155,29 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     assert.deepEqual(Buffer.from(await read.Body!.transformToByteArray()), body);
   });
 
+  it('checks a body above the in-memory spool (17 MiB) the same way', async () => {
+    const key = 'properties/LST-7/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const large = Buffer.alloc(17 * 1024 * 1024, 0x5a);
+    const largeSha256 = createHash('sha256').update(large).digest('hex');
+    const send = (data: Buffer) =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: data,
+          ChecksumSHA256: sha256HexToBase64(largeSha256)
+        })
+      );
+    const altered = Buffer.from(large);
+    altered[altered.length - 1] = 0;
+    await assert.rejects(send(altered), (error: Error) => error.name === 'BadDigest');
+    await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
+    await send(large);
+    const read = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const stored = Buffer.from(await read.Body!.transformToByteArray());
+    assert.equal(createHash('sha256').update(stored).digest('hex'), largeSha256);
+  });
+
   it('refuses a header-signed body that differs from its x-amz-content-sha256', async () => {
     const key = 'properties/LST-5/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
     const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body });
