@@ -5,14 +5,14 @@
  *    operator runs it with `--no-thumbnails` and timed whole (manifest read and registered,
  *    progress in PostgreSQL, one streamed read per file with SHA-256, S3-checked PutObject,
  *    dimensions from the header, the Property_Image__c upsert job, the kill switch read and the
- *    integration log), over a plain AWS SDK v3 PutObject of the same files (each file read and
- *    sent as one buffer, nothing else) at the same concurrency, into the same storage. The SDK
- *    signs a buffer's SHA-256 (x-amz-content-sha256), so the storage checks the bodies of both
- *    sides alike, as S3 checks every upload's.
- *  * throughput_ratio_vs_sdk_stream (informational): the same transfer over a plain PutObject of
- *    a file stream, which the SDK sends UNSIGNED-PAYLOAD: the storage checks nothing of it, so on
- *    this machine, where the storage's CPU is shared with both sides, the figure includes the
- *    storage hashing and holding the migration's bodies (S3 does that on its own machines). BENCH_MEDIA_IMAGES (default 200)
+ *    integration log), over a plain AWS SDK v3 PutObject of the same files (a file stream,
+ *    nothing else) at the same concurrency, into the same storage. The SDK sends a stream
+ *    UNSIGNED-PAYLOAD, so the storage checks nothing of it, while it hashes and holds every body
+ *    of the migration's (as S3 does, on its own machines): on this machine the storage's CPU is
+ *    shared with both sides, and the figure includes that check.
+ *  * throughput_ratio_vs_sdk_checked (informational): the same transfer over a plain PutObject of
+ *    each file read into one buffer, which the SDK signs with its SHA-256
+ *    (x-amz-content-sha256), so the storage checks the bodies of both sides alike. BENCH_MEDIA_IMAGES (default 200)
  *    images of BENCH_MEDIA_BYTES (default 3,000,000), BENCH_MEDIA_CONCURRENCY (default 8),
  *    BENCH_MEDIA_ROUNDS (default 3) rounds in ABBA order (bench/rounds.ts).
  *  * thumbnails_per_second (informational): the thumbnail phase alone (a second run, thumbnails
@@ -257,13 +257,13 @@ export async function run(): Promise<void> {
       subject: migrateOnce,
       onRound: (r) => {
         thumbnailRates.push(r.subject.thumbnailsPerSecond);
-        endToEnd.push(r.subject.endToEnd / r.baseline.buffer);
+        endToEnd.push(r.subject.endToEnd / r.baseline.stream);
         progress(
-          `${BENCH}: round ${r.round + 1}/${ROUNDS} (${r.order.join(' first, ')}): transfer ${sig(r.subject.transfer)} MB/s, plain SDK ${sig(r.baseline.buffer)} MB/s (stream ${sig(r.baseline.stream)}), thumbnails ${sig(r.subject.thumbnailsPerSecond)}/s, both phases ${sig(r.subject.endToEnd)} MB/s`
+          `${BENCH}: round ${r.round + 1}/${ROUNDS} (${r.order.join(' first, ')}): transfer ${sig(r.subject.transfer)} MB/s, plain SDK ${sig(r.baseline.stream)} MB/s (buffer, checked: ${sig(r.baseline.buffer)}), thumbnails ${sig(r.subject.thumbnailsPerSecond)}/s, both phases ${sig(r.subject.endToEnd)} MB/s`
         );
       }
     });
-    const sdk = median(rounds.map((r) => r.baseline.buffer));
+    const sdk = median(rounds.map((r) => r.baseline.stream));
     const detail = {
       images: IMAGES,
       bytesPerImage: BYTES,
@@ -272,7 +272,7 @@ export async function run(): Promise<void> {
       thumbnailConcurrency: THUMBNAIL_CONCURRENCY ?? 'CPU count',
       transferMegabytesPerSecond: sig(median(rounds.map((r) => r.subject.transfer))),
       sdkMegabytesPerSecond: sig(sdk),
-      sdkStreamMegabytesPerSecond: sig(median(rounds.map((r) => r.baseline.stream))),
+      sdkCheckedMegabytesPerSecond: sig(median(rounds.map((r) => r.baseline.buffer))),
       uploadLoopMegabytesPerSecond: sig(median(uploadLoop)),
       uploadLoopRatioVsSdk: sig(median(uploadLoop) / sdk),
       storage: 'embedded (s3rver behind the SigV4 check, own process, loopback)',
@@ -281,16 +281,13 @@ export async function run(): Promise<void> {
     };
     reportMedian(
       { bench: BENCH, metric: 'throughput_ratio_vs_sdk', unit: 'ratio' },
-      rounds.map((r) => r.subject.transfer / r.baseline.buffer),
+      rounds.map((r) => r.subject.transfer / r.baseline.stream),
       detail
     );
     reportMedian(
-      { bench: BENCH, metric: 'throughput_ratio_vs_sdk_stream', unit: 'ratio' },
-      rounds.map((r) => r.subject.transfer / r.baseline.stream),
-      {
-        ...detail,
-        goal: "none: the storage checks only the migration's bodies here, on the same 2 cores"
-      }
+      { bench: BENCH, metric: 'throughput_ratio_vs_sdk_checked', unit: 'ratio' },
+      rounds.map((r) => r.subject.transfer / r.baseline.buffer),
+      { ...detail, goal: 'none: both sides checked by the storage alike' }
     );
     reportMedian(
       { bench: BENCH, metric: 'thumbnails_per_second', unit: 'images/s' },

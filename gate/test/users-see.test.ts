@@ -81,9 +81,11 @@ describe('what users see', () => {
       withLogList.push(path.basename(page, '.flexipage-meta.xml'));
       assert.match(
         xml,
-        /<componentName>integrationLogList<\/componentName>\s*<identifier>integrationLogList<\/identifier>\s*(<!--[\s\S]*?-->\s*)?<visibilityRule>\s*<criteria>\s*<leftValue>\{!\$Permission\.CustomPermission\.Integration_Log_Viewer\}<\/leftValue>\s*<operator>EQUAL<\/operator>\s*<rightValue>true<\/rightValue>/,
+        /<componentName>integrationLogList<\/componentName>\s*<identifier>integrationLogList<\/identifier>\s*(<!--[\s\S]*?-->\s*)?<visibilityRule>\s*<criteria>\s*<leftValue>\{!\$Permission\.CustomPermission\.Integration_Log_Viewer\}<\/leftValue>\s*<operator>EQUAL<\/operator>\s*<rightValue>true<\/rightValue>\s*<\/criteria>\s*<\/visibilityRule>/,
         page
       );
+      // One criterion only: a second one, or a filter joining them with OR, could show it to others.
+      assert.doesNotMatch(xml, /<booleanFilter>/, page);
     }
     for (const page of [
       'Account_Integration_Record_Page',
@@ -91,6 +93,7 @@ describe('what users see', () => {
       'Payment_Record_Page',
       'Passport_Application_Record_Page',
       'Contact_Activity_Record_Page',
+      'Daily_Activity_Summary_Record_Page',
       'Billing_Account_Record_Page',
       'Property_Record_Page',
       'Property_Image_Record_Page'

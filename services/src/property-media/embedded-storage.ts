@@ -6,13 +6,13 @@
 // states is refused before s3rver stores it (body-digest.ts). s3rver runs in this process behind our own HTTP server
 // (its Koa handler, no second socket); CORS preflights pass unsigned, as on S3, and are answered
 // from the bucket's CORS configuration.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver, { type S3rverStore } from 's3rver';
-import { DigestRefused, spoolBody, statedDigests } from './body-digest.ts';
+import { DigestRefused, MemoryBudget, spoolBody, statedDigests } from './body-digest.ts';
 import {
   SignatureRefused,
   splitTarget,
@@ -56,11 +56,13 @@ function corsConfiguration(origins: readonly string[]): string {
   );
 }
 
-type Refusal = SignatureRefused | PreconditionFailed | DigestRefused;
+type Refusal = SignatureRefused | PreconditionFailed | ConditionalRequestConflict | DigestRefused;
 
 const STATUS: Record<Refusal['code'], number> = {
   BadDigest: 400,
   XAmzContentSHA256Mismatch: 400,
+  InvalidDigest: 400,
+  ConditionalRequestConflict: 409,
   AccessDenied: 403,
   SignatureDoesNotMatch: 403,
   InvalidAccessKeyId: 403,
@@ -76,47 +78,110 @@ class PreconditionFailed extends Error {
   }
 }
 
-/** S3 honours `If-None-Match: *` on PUT (every presigned upload) with 412; s3rver ignores it. */
-async function preconditionFails(request: IncomingMessage, store: S3rverStore): Promise<boolean> {
-  if (request.method !== 'PUT' || request.headers['if-none-match'] !== '*') return false;
-  const { rawPath } = splitTarget(request.url ?? '/');
+class ConditionalRequestConflict extends Error {
+  readonly code = 'ConditionalRequestConflict';
+  constructor() {
+    super(
+      'A conflicting conditional operation is currently in progress against this resource. Please try again.'
+    );
+  }
+}
+
+/** The bucket/key path of a conditional PUT (`If-None-Match: *`, every presigned upload). */
+function conditionalPut(request: IncomingMessage): string | undefined {
+  if (request.method !== 'PUT' || request.headers['if-none-match'] !== '*') return undefined;
+  return splitTarget(request.url ?? '/').rawPath;
+}
+
+/** S3 honours `If-None-Match: *` with 412 when the object exists; s3rver ignores it. */
+function objectExists(store: S3rverStore, rawPath: string): Promise<boolean> {
   const [bucket = '', ...key] = rawPath.slice(1).split('/');
   return store.existsObject(decodeURIComponent(bucket), decodeURIComponent(key.join('/')));
 }
 
-/** What s3rver is given for an admitted request, and what to clean up once it has answered. */
-interface Admitted {
-  request: IncomingMessage;
-  release?: () => Promise<void>;
+/**
+ * Runs clean-ups once the response has closed (answered, or the client gone), also those added
+ * after it closed. Registered when the request arrives, so no close can be missed.
+ */
+function afterResponse(response: ServerResponse): (cleanup: () => unknown) => void {
+  const pending: Array<() => unknown> = [];
+  let closed = false;
+  const run = (cleanup: () => unknown) => {
+    void Promise.resolve()
+      .then(cleanup)
+      .catch(() => undefined);
+  };
+  response.once('close', () => {
+    closed = true;
+    pending.splice(0).forEach(run);
+  });
+  return (cleanup) => (closed ? run(cleanup) : pending.push(cleanup));
+}
+
+interface Front {
+  credentials: StorageCredentials;
+  store: S3rverStore;
+  spool: { directory: string; memory: MemoryBudget };
+  /** Keys with a conditional PUT under way in this process. */
+  conditionalPuts: Set<string>;
 }
 
 /**
  * The request s3rver may handle, or the refusal S3 would answer. CORS preflights pass unsigned,
- * as on S3. A PUT stating a SHA-256 for its body is spooled and checked first, so s3rver gets a
- * replay of a body known to match.
+ * as on S3. A PUT stating a digest of its body is spooled and checked first, so s3rver gets a
+ * replay of a body known to match. A conditional PUT runs alone per key: s3rver truncates and
+ * rewrites an object in place, so a second one at the same time is answered 409, as S3 answers a
+ * conflicting conditional write.
  */
 async function admit(
   request: IncomingMessage,
-  credentials: StorageCredentials,
-  store: S3rverStore,
-  spoolDirectory: string
-): Promise<Admitted | Refusal> {
-  if (request.method === 'OPTIONS') return { request };
+  front: Front,
+  onClose: (cleanup: () => unknown) => void
+): Promise<IncomingMessage | Refusal> {
+  if (request.method === 'OPTIONS') return request;
   try {
-    verifySignature(request, credentials);
-    if (await preconditionFails(request, store)) return new PreconditionFailed();
-    const digests = statedDigests(request);
-    if (!digests) return { request };
-    const spooled = await spoolBody(request, digests, spoolDirectory);
-    // The body took a while to arrive: another upload may have created the object meanwhile.
-    if (await preconditionFails(request, store)) {
-      await spooled.discard();
-      return new PreconditionFailed();
+    verifySignature(request, front.credentials);
+    const conditional = conditionalPut(request);
+    if (conditional !== undefined) {
+      if (front.conditionalPuts.has(conditional)) return new ConditionalRequestConflict();
+      front.conditionalPuts.add(conditional);
+      onClose(() => front.conditionalPuts.delete(conditional));
+      if (await objectExists(front.store, conditional)) return new PreconditionFailed();
     }
-    return { request: spooled.replay(), release: spooled.discard };
+    const digests = statedDigests(request);
+    if (!digests) return request;
+    const spooled = await spoolBody(request, digests, front.spool);
+    onClose(spooled.release);
+    // The body took a while to arrive: an unconditional PUT may have created the object meanwhile.
+    if (conditional !== undefined && (await objectExists(front.store, conditional)))
+      return new PreconditionFailed();
+    return spooled.replay();
   } catch (error) {
     if (error instanceof SignatureRefused || error instanceof DigestRefused) return error;
     throw error;
+  }
+}
+
+const SPOOL_PREFIX = 'media-storage-spool-';
+
+/**
+ * Removes spool folders left by embedded storages whose process has ended (killed while a body
+ * was arriving); those of running processes are theirs.
+ */
+async function sweepSpoolDirectories(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(/^media-storage-spool-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    await rm(path.join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -171,7 +236,8 @@ export async function startEmbeddedStorage(
   options: EmbeddedStorageOptions
 ): Promise<EmbeddedStorage> {
   await mkdir(options.directory, { recursive: true });
-  const spoolDirectory = await mkdtemp(path.join(tmpdir(), 'media-storage-spool-'));
+  await sweepSpoolDirectories();
+  const spoolDirectory = await mkdtemp(path.join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
   const credentials = {
     accessKeyId: EMBEDDED_ACCESS_KEY_ID,
     secretAccessKey: options.secretAccessKey
@@ -184,17 +250,21 @@ export async function startEmbeddedStorage(
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
 
-  const store = s3rver.store;
+  const front: Front = {
+    credentials,
+    store: s3rver.store,
+    spool: { directory: spoolDirectory, memory: new MemoryBudget() },
+    conditionalPuts: new Set()
+  };
   const allowedOrigin = originMatcher(options.corsOrigins);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    admit(request, credentials, store, spoolDirectory)
+    admit(request, front, afterResponse(response))
       .then((admitted) => {
         if (admitted instanceof Error) return refuse(request, response, admitted, allowedOrigin);
         // S3 answers a preflight from the bucket's CORS rules alone; s3rver would also check the
         // presigned query (an expired URL's preflight would fail before the PUT could say why).
         if (request.method === 'OPTIONS') request.url = (request.url ?? '/').split('?')[0];
-        if (admitted.release) response.once('close', () => void admitted.release?.());
-        handle(admitted.request, response);
+        handle(admitted, response);
       })
       // Nothing a request carries may stop the process: anything unexpected is a 400.
       .catch(() =>

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +19,9 @@ import {
   startEmbeddedStorage,
   type EmbeddedStorage
 } from '../../src/property-media/embedded-storage.ts';
+import { presignUpload } from '../../src/property-media/presign.ts';
 import { createStorageClient, sha256HexToBase64 } from '../../src/property-media/storage.ts';
+import { eventually } from '../../../toolkit/testing/wait.ts';
 
 const BUCKET = 'property-images';
 const KEY = 'properties/LST-1/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
@@ -221,6 +226,145 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
     const accepted = await put(url.toString());
     assert.equal(accepted.status, 200, await accepted.text());
+  });
+
+  it('runs one conditional upload per key at a time: the others get 409 or 412, never a rewrite', async () => {
+    const key = 'properties/LST-8/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const ticket = await presignUpload(
+      client,
+      BUCKET,
+      { storageKey: key, contentType: 'image/jpeg', size: body.length, sha256 },
+      600
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body })
+      )
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    assert.equal(statuses.filter((status) => status === 200).length, 1, String(statuses));
+    assert.ok(
+      statuses.every((status) => status === 200 || status === 409 || status === 412),
+      String(statuses)
+    );
+    const conflict = answers.find((answer) => answer.status === 409);
+    if (conflict) assert.match(await conflict.text(), /ConditionalRequestConflict/);
+    const again = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body });
+    assert.equal(again.status, 412);
+  });
+
+  it('checks Content-MD5 as S3 does', async () => {
+    const key = 'properties/LST-9/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const send = (md5: string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentMD5: md5 }));
+    const other = createHash('md5').update('other bytes').digest('base64');
+    await assert.rejects(send(other), (error: Error) => error.name === 'BadDigest');
+    await assert.rejects(send('not-an-md5'), (error: Error) => error.name === 'InvalidDigest');
+    await send(createHash('md5').update(body).digest('base64'));
+    const read = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.deepEqual(Buffer.from(await read.Body!.transformToByteArray()), body);
+  });
+
+  it('holds bodies in memory only within its budget, and leaves no spool file behind', async () => {
+    const spoolFiles = async () => {
+      let count = 0;
+      for (const name of await readdir(tmpdir()))
+        if (name.startsWith(`media-storage-spool-${process.pid}-`))
+          count += (await readdir(path.join(tmpdir(), name)).catch(() => [])).length;
+      return count;
+    };
+    const key = 'properties/LST-10/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const declared = 16 * 1024 * 1024;
+    const url = new URL(await presignPut(key, 600, declared));
+    // Six slow uploads of 16 MiB: four fit the 64 MiB budget, the other two spool to files.
+    const sockets = Array.from({ length: 6 }, () => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: 'PUT',
+        headers: {
+          'content-type': 'image/jpeg',
+          'content-length': String(declared),
+          'x-amz-checksum-sha256': sha256HexToBase64(sha256)
+        }
+      });
+      request.on('error', () => undefined);
+      request.write(Buffer.alloc(1024));
+      return request;
+    });
+    await eventually(
+      async () => ((await spoolFiles()) === 2 ? true : undefined),
+      'two spool files'
+    );
+    for (const socket of sockets) socket.destroy();
+    await eventually(async () => ((await spoolFiles()) === 0 ? true : undefined), 'spool emptied');
+
+    // Complete uploads above the in-memory size: the file is gone once the answer is out, also
+    // when the client half-closes the connection right after its body.
+    const large = Buffer.alloc(17 * 1024 * 1024, 0x33);
+    const largeSha256 = createHash('sha256').update(large).digest('hex');
+    await Promise.all(
+      [11, 12, 13].map(async (n) => {
+        const largeKey = `properties/LST-${n}/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`;
+        const ticket = await presignUpload(
+          client,
+          BUCKET,
+          {
+            storageKey: largeKey,
+            contentType: 'image/jpeg',
+            size: large.length,
+            sha256: largeSha256
+          },
+          600
+        );
+        const target = new URL(ticket.uploadUrl);
+        // A raw request whose client half-closes (FIN) right after the body.
+        const head =
+          `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+          Object.entries({ ...ticket.headers, 'Content-Length': String(large.length) })
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('') +
+          '\r\n';
+        const socket = connect(Number(target.port), target.hostname);
+        let answer = '';
+        socket.on('error', () => undefined);
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.write(head);
+        socket.end(large);
+        await once(socket, 'close');
+        // Node's server may close a half-closed connection before it answers; either way is fine.
+        assert.match(answer, /^(HTTP\/1\.1 200 |$)/);
+      })
+    );
+    await eventually(async () => ((await spoolFiles()) === 0 ? true : undefined), 'no file left');
+  });
+
+  it('removes the spool folders of storages whose process has ended, and only those', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const dead = path.join(tmpdir(), `media-storage-spool-${child.pid}-test`);
+    await mkdir(dead);
+    await writeFile(path.join(dead, 'left-over'), 'x');
+    const otherDirectory = await mkdtemp(path.join(tmpdir(), 'media-storage-'));
+    const other = await startEmbeddedStorage({
+      directory: otherDirectory,
+      bucket: BUCKET,
+      secretAccessKey: 'test-secret',
+      port: 0,
+      corsOrigins: ['*']
+    });
+    try {
+      await assert.rejects(stat(dead), { code: 'ENOENT' });
+      const ours = (await readdir(tmpdir())).filter((name) =>
+        name.startsWith(`media-storage-spool-${process.pid}-`)
+      );
+      assert.ok(ours.length >= 2, 'the running storages keep theirs');
+    } finally {
+      await other.close();
+      await rm(otherDirectory, { recursive: true, force: true });
+    }
   });
 
   it('refuses a presigned PUT carrying an unsigned x-amz header (a copy of another object)', async () => {

@@ -1,6 +1,7 @@
 export const READ_FAILED = 'The file could not be read. Choose it again.';
 export const LINK_EXPIRED = 'The upload link expired before the file was sent. Retry to get a new link.';
 export const NETWORK_FAILED = 'The file could not be sent to storage (network error).';
+export const UPLOAD_UNDER_WAY = 'Another upload of this image is still under way. Retry in a moment.';
 export const NOT_ACCEPTED = 'The image was not accepted.';
 /**
  * retryUpload's refusal of an image that is already Available: the same text as Apex's
@@ -9,6 +10,8 @@ export const NOT_ACCEPTED = 'The image was not accepted.';
 export const ALREADY_AVAILABLE = 'This image is already uploaded.';
 /** Storage's answer to a conditional PUT whose key already holds a file. */
 export const ALREADY_STORED = 412;
+/** Storage's answer to a conditional PUT while another one to the same key is under way. */
+const CONDITIONAL_CONFLICT = 409;
 /** Did storage refuse the PUT because the presigned URL had expired? */
 function expired(result, ticket, now) {
     const at = Date.parse(ticket.expiresAt ?? '');
@@ -70,6 +73,8 @@ export async function runUpload(propertyId, file, from, services, update) {
             message = NETWORK_FAILED;
         else if (expired(result, ticket, services.now()))
             message = LINK_EXPIRED;
+        else if (result.status === CONDITIONAL_CONFLICT)
+            message = UPLOAD_UNDER_WAY;
         else
             message = `Storage refused the file (HTTP ${result.status}).`;
         update({ status: 'failed', message });

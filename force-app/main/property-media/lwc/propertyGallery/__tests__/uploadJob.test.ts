@@ -4,6 +4,7 @@ import {
   ALREADY_AVAILABLE,
   LINK_EXPIRED,
   NETWORK_FAILED,
+  UPLOAD_UNDER_WAY,
   NOT_ACCEPTED,
   READ_FAILED,
   runUpload,
@@ -174,6 +175,7 @@ describe('runUpload', () => {
       'Storage refused the file (HTTP 403).'
     ],
     [{ status: 500 }, ticket(), 'Storage refused the file (HTTP 500).'],
+    [{ status: 409 }, ticket(), UPLOAD_UNDER_WAY],
     [{ status: 0, networkError: true }, ticket(), NETWORK_FAILED]
   ])('a PUT answered %j fails without confirming', async (result, t, message) => {
     const s = services({
