@@ -120,8 +120,10 @@ test(
   async () => {
     const { applicationId, growthMb } = await streamed(20 * MB, 'failed');
     assert.match(String((await lab.row(applicationId))?.error), /larger than 10 MB/);
-    // 10 MB pass before the cut: buffering them would add at least that much.
-    assert.ok(growthMb < 5, `the service held ${growthMb.toFixed(1)} MB more`);
+    // 10 MB pass before the cut: buffering them would add at least that much. Streaming holds
+    // its in-flight chunks only: under 1 MB on a quiet machine, 5.4 MB once with the machine's
+    // two cores busy (the reader ahead of a slowed consumer), hence the margin below 10.
+    assert.ok(growthMb < 8, `the service held ${growthMb.toFixed(1)} MB more`);
   }
 );
 
