@@ -1,9 +1,10 @@
 // Body digests for the embedded storage. S3 compares an upload's body with the digests its request
 // states (x-amz-checksum-sha256, a header-signed x-amz-content-sha256, Content-MD5) and stores
 // nothing when they differ. s3rver compares none of them, and it writes an object in place as the
-// bytes arrive, so a body cannot be refused once s3rver has it: the front spools it (in memory
-// within a budget, else to a file), hashes it on the way, and hands s3rver a replay only when every
-// stated digest holds.
+// bytes arrive, so a body cannot be refused once s3rver has it (and an upload cut short would leave
+// its first bytes as the object): the front spools every PUT's body (in memory within a budget,
+// else to a file), hashes it on the way when digests are stated, and hands s3rver a replay of the
+// complete body only when every stated digest holds.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
@@ -95,7 +96,7 @@ export class MemoryBudget {
   }
 }
 
-/** A spooled body whose digests held: replay it to s3rver, then release it. */
+/** A spooled body (whose digests held): replay it to s3rver, then release it. */
 export interface SpooledBody {
   /** A stand-in for the request that reads the spooled body (method, URL and headers kept). */
   replay(): IncomingMessage;
@@ -138,10 +139,11 @@ function standIn(request: IncomingMessage, body: Readable): IncomingMessage {
 }
 
 /**
- * Reads the whole body into memory (within `memory`) or a file in `directory`, hashing it as it
- * goes. Throws DigestRefused (nothing kept) when a stated digest does not match. A file is open
- * and already unlinked when this returns, so nothing is left on disk whatever happens next, and
- * s3rver is only handed a body that can be read.
+ * Reads the whole body into memory (within `memory`: one buffer of the declared length, so what
+ * is held is what was reserved, however small the packets) or a file in `directory`, hashing it
+ * as it goes when a digest is stated. Throws DigestRefused (nothing kept) when a stated digest does
+ * not match. A file is open and already unlinked when this returns, so nothing is left on disk
+ * whatever happens next, and s3rver is only handed a complete body that can be read.
  */
 export async function spoolBody(
   request: IncomingMessage,
@@ -154,39 +156,46 @@ export async function spoolBody(
       ? declared
       : undefined;
   const file = path.join(options.directory, randomUUID());
-  const chunks: Buffer[] = [];
+  let memory = reserved === undefined ? undefined : Buffer.allocUnsafe(reserved);
+  let length = 0;
   let handle: FileHandle | undefined;
   let released = false;
   const release = async () => {
     if (released) return;
     released = true;
-    chunks.length = 0;
+    memory = undefined;
     if (reserved !== undefined) options.memory.release(reserved);
     await handle?.close().catch(() => undefined);
   };
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
+  const hashing = Object.keys(digests).length > 0;
   try {
     await pipeline(
       request,
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          sha256.update(chunk);
+          if (hashing) sha256.update(chunk);
           if (digests.contentMd5) md5.update(chunk);
           done(null, chunk);
         }
       }),
-      reserved !== undefined
+      memory
         ? new Writable({
             write(chunk: Buffer, _encoding, done) {
-              chunks.push(chunk);
+              if (!memory || length + chunk.length > memory.length)
+                return done(new Error('The body is longer than its Content-Length.'));
+              chunk.copy(memory, length);
+              length += chunk.length;
               done();
             }
           })
         : createWriteStream(file)
     );
+    if (memory && length !== memory.length)
+      throw new Error('The body is shorter than its Content-Length.');
     checkDigests(digests, sha256.digest(), md5.digest());
-    if (reserved === undefined) handle = await open(file, 'r');
+    if (!memory) handle = await open(file, 'r');
   } catch (error) {
     await release();
     throw error;
@@ -204,8 +213,7 @@ export async function spoolBody(
         return standIn(request, body);
       }
       const body = new PassThrough();
-      for (const chunk of chunks) body.write(chunk);
-      body.end();
+      body.end(memory);
       return standIn(request, body);
     },
     release

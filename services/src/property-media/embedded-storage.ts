@@ -6,10 +6,9 @@
 // states is refused before s3rver stores it (body-digest.ts). s3rver runs in this process behind our own HTTP server
 // (its Koa handler, no second socket); CORS preflights pass unsigned, as on S3, and are answered
 // from the bucket's CORS configuration.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver, { type S3rverStore } from 's3rver';
 import { DigestRefused, MemoryBudget, spoolBody, statedDigests } from './body-digest.ts';
@@ -122,66 +121,58 @@ interface Front {
   credentials: StorageCredentials;
   store: S3rverStore;
   spool: { directory: string; memory: MemoryBudget };
-  /** Keys with a conditional PUT under way in this process. */
+  /** Keys with a conditional PUT under way in this process, until s3rver has stored it. */
   conditionalPuts: Set<string>;
+}
+
+/** What s3rver is given for an admitted request; `unlock` once it has finished with it. */
+interface Admitted {
+  request: IncomingMessage;
+  unlock?: () => void;
 }
 
 /**
  * The request s3rver may handle, or the refusal S3 would answer. CORS preflights pass unsigned,
- * as on S3. A PUT stating a digest of its body is spooled and checked first, so s3rver gets a
- * replay of a body known to match. A conditional PUT runs alone per key: s3rver truncates and
- * rewrites an object in place, so a second one at the same time is answered 409, as S3 answers a
+ * as on S3. Every PUT is spooled whole first (body-digest.ts), its stated digests checked, so
+ * s3rver, which writes an object in place as the bytes arrive, only ever gets a complete body
+ * known to match: an upload cut short stores nothing, as on S3. A conditional PUT runs alone per
+ * key until s3rver has stored it; a second one meanwhile is answered 409, as S3 answers a
  * conflicting conditional write.
  */
 async function admit(
   request: IncomingMessage,
   front: Front,
   onClose: (cleanup: () => unknown) => void
-): Promise<IncomingMessage | Refusal> {
-  if (request.method === 'OPTIONS') return request;
+): Promise<Admitted | Refusal> {
+  if (request.method === 'OPTIONS') return { request };
+  let unlock: (() => void) | undefined;
   try {
     verifySignature(request, front.credentials);
     const conditional = conditionalPut(request);
     if (conditional !== undefined) {
       if (front.conditionalPuts.has(conditional)) return new ConditionalRequestConflict();
       front.conditionalPuts.add(conditional);
-      onClose(() => front.conditionalPuts.delete(conditional));
+      let locked = true;
+      unlock = () => {
+        if (locked) front.conditionalPuts.delete(conditional);
+        locked = false;
+      };
       if (await objectExists(front.store, conditional)) return new PreconditionFailed();
     }
-    const digests = statedDigests(request);
-    if (!digests) return request;
-    const spooled = await spoolBody(request, digests, front.spool);
+    if (request.method !== 'PUT') return { request };
+    const spooled = await spoolBody(request, statedDigests(request) ?? {}, front.spool);
     onClose(spooled.release);
     // The body took a while to arrive: an unconditional PUT may have created the object meanwhile.
     if (conditional !== undefined && (await objectExists(front.store, conditional)))
       return new PreconditionFailed();
-    return spooled.replay();
+    const admitted: Admitted = { request: spooled.replay(), unlock };
+    unlock = undefined; // handed over with the request
+    return admitted;
   } catch (error) {
     if (error instanceof SignatureRefused || error instanceof DigestRefused) return error;
     throw error;
-  }
-}
-
-const SPOOL_PREFIX = 'media-storage-spool-';
-
-/**
- * Removes spool folders left by embedded storages whose process has ended (killed while a body
- * was arriving); those of running processes are theirs.
- */
-async function sweepSpoolDirectories(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const pid = Number(/^media-storage-spool-(\d+)-/.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || processAlive(pid)) continue;
-    await rm(path.join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  } finally {
+    unlock?.();
   }
 }
 
@@ -236,8 +227,10 @@ export async function startEmbeddedStorage(
   options: EmbeddedStorageOptions
 ): Promise<EmbeddedStorage> {
   await mkdir(options.directory, { recursive: true });
-  await sweepSpoolDirectories();
-  const spoolDirectory = await mkdtemp(path.join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
+  // Next to the bucket folder, one storage per folder: what a killed process left is removed.
+  const spoolDirectory = `${path.resolve(options.directory)}-spool`;
+  await rm(spoolDirectory, { recursive: true, force: true });
+  await mkdir(spoolDirectory);
   const credentials = {
     accessKeyId: EMBEDDED_ACCESS_KEY_ID,
     secretAccessKey: options.secretAccessKey
@@ -264,7 +257,12 @@ export async function startEmbeddedStorage(
         // S3 answers a preflight from the bucket's CORS rules alone; s3rver would also check the
         // presigned query (an expired URL's preflight would fail before the PUT could say why).
         if (request.method === 'OPTIONS') request.url = (request.url ?? '/').split('?')[0];
-        handle(admitted, response);
+        const { request: replay, unlock } = admitted;
+        // s3rver never settles a store whose body fails to read: the key is freed then too.
+        if (unlock) replay.once('error', unlock);
+        void handle(replay, response)
+          .catch(() => undefined)
+          .finally(() => unlock?.());
       })
       // Nothing a request carries may stop the process: anything unexpected is a 400.
       .catch(() =>

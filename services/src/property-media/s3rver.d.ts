@@ -1,4 +1,4 @@
-// Types for s3rver 3.7, which ships none: only what embedded-storage.ts uses.
+// Types for s3rver 3.7, which ships none: only what embedded-storage.ts and its tests use.
 declare module 's3rver' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -23,6 +23,13 @@ declare module 's3rver' {
     readonly store: S3rverStore;
     constructor(options: S3rverOptions);
     configureBuckets(): Promise<void>;
-    callback(): (request: IncomingMessage, response: ServerResponse) => void;
+    /** Koa's handler: settles once the request has been handled (an object stored, say). */
+    callback(): (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   }
+}
+
+declare module 's3rver/lib/stores/filesystem.js' {
+  /** The store's class: the tests slow its writes down to observe overlapping uploads. */
+  const FilesystemStore: { prototype: { putObject(...args: unknown[]): Promise<unknown> } };
+  export default FilesystemStore;
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   type S3Client
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 import {
   startEmbeddedStorage,
   type EmbeddedStorage
@@ -268,9 +269,7 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
   it('holds bodies in memory only within its budget, and leaves no spool file behind', async () => {
     const spoolFiles = async () => {
       let count = 0;
-      for (const name of await readdir(tmpdir()))
-        if (name.startsWith(`media-storage-spool-${process.pid}-`))
-          count += (await readdir(path.join(tmpdir(), name)).catch(() => [])).length;
+      count += (await readdir(`${directory}-spool`)).length;
       return count;
     };
     const key = 'properties/LST-10/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
@@ -341,13 +340,11 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     await eventually(async () => ((await spoolFiles()) === 0 ? true : undefined), 'no file left');
   });
 
-  it('removes the spool folders of storages whose process has ended, and only those', async () => {
-    const child = spawn(process.execPath, ['-e', '']);
-    await once(child, 'exit');
-    const dead = path.join(tmpdir(), `media-storage-spool-${child.pid}-test`);
-    await mkdir(dead);
-    await writeFile(path.join(dead, 'left-over'), 'x');
+  it('empties its spool folder when it starts (what a killed process left)', async () => {
     const otherDirectory = await mkdtemp(path.join(tmpdir(), 'media-storage-'));
+    const spool = `${otherDirectory}-spool`;
+    await mkdir(spool);
+    await writeFile(path.join(spool, 'left-over'), 'x');
     const other = await startEmbeddedStorage({
       directory: otherDirectory,
       bucket: BUCKET,
@@ -356,14 +353,113 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
       corsOrigins: ['*']
     });
     try {
-      await assert.rejects(stat(dead), { code: 'ENOENT' });
-      const ours = (await readdir(tmpdir())).filter((name) =>
-        name.startsWith(`media-storage-spool-${process.pid}-`)
-      );
-      assert.ok(ours.length >= 2, 'the running storages keep theirs');
+      assert.deepEqual(await readdir(spool), []);
     } finally {
       await other.close();
       await rm(otherDirectory, { recursive: true, force: true });
+    }
+    await assert.rejects(stat(spool), { code: 'ENOENT' }, 'removed on close');
+  });
+
+  it('stores nothing of a conditional upload cut short, digest or not, so a retry succeeds', async () => {
+    const key = 'properties/LST-14/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const full = Buffer.alloc(200_000, 0x44);
+    const url = new URL(
+      await getSignedUrl(
+        client,
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          ContentType: 'image/jpeg',
+          ContentLength: full.length,
+          IfNoneMatch: '*'
+        }),
+        { expiresIn: 600, signableHeaders: new Set(['content-type', 'content-length']) }
+      )
+    );
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: 'PUT',
+        headers: {
+          'content-type': 'image/jpeg',
+          'content-length': String(full.length),
+          'if-none-match': '*'
+        }
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write(full.subarray(0, 50_000), () => setTimeout(() => request.destroy(), 50));
+    });
+    await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
+    const retry = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/jpeg', 'if-none-match': '*' },
+      body: full
+    });
+    assert.equal(retry.status, 200, await retry.text());
+  });
+
+  it("holds a conditional upload's key until s3rver has stored it, even if its client left", async () => {
+    const key = 'properties/LST-15/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    const ticket = await presignUpload(
+      client,
+      BUCKET,
+      { storageKey: key, contentType: 'image/jpeg', size: body.length, sha256 },
+      600
+    );
+    // s3rver's store made slow, so the first upload is still being written when the second comes.
+    const store = FilesystemStore.prototype;
+    const putObject = store.putObject;
+    let writing = 0;
+    let overlapped = false;
+    store.putObject = async function (this: unknown, ...args: unknown[]) {
+      overlapped ||= writing > 0;
+      writing++;
+      try {
+        await sleep(400);
+        return await putObject.apply(this, args);
+      } finally {
+        writing--;
+      }
+    };
+    try {
+      const target = new URL(ticket.uploadUrl);
+      const first = connect(Number(target.port), target.hostname);
+      first.on('error', () => undefined);
+      first.write(
+        `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+          Object.entries({ ...ticket.headers, 'Content-Length': String(body.length) })
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('') +
+          '\r\n'
+      );
+      first.write(body);
+      await sleep(150);
+      first.destroy(); // the client leaves while s3rver is still storing
+      await sleep(50);
+      const second = await fetch(ticket.uploadUrl, {
+        method: 'PUT',
+        headers: ticket.headers,
+        body
+      });
+      assert.equal(second.status, 409, await second.text());
+      await eventually(
+        async () =>
+          (
+            await client
+              .send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))
+              .catch(() => undefined)
+          )?.ETag,
+        'the first upload stored'
+      );
+      const third = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body });
+      assert.equal(third.status, 412);
+      assert.equal(overlapped, false, 'never two writes of one key at once');
+    } finally {
+      store.putObject = putObject;
     }
   });
 
