@@ -73,6 +73,44 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
         unhoistableHeaders: new Set(['x-amz-checksum-sha256'])
       }
     );
+  /** Sends the head and the first part of a body, then leaves without the rest. */
+  const putCutShort = (url: URL, part: Buffer, headers: Record<string, string>) =>
+    new Promise<void>((resolve) => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: 'PUT',
+        headers
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write(part, () => setTimeout(() => request.destroy(), 50));
+    });
+  /** A presigned upload as the media service issues it (conditional, checksum signed). */
+  const ticketFor = (storageKey: string, data: Buffer = body) =>
+    presignUpload(
+      client,
+      BUCKET,
+      {
+        storageKey,
+        contentType: 'image/jpeg',
+        size: data.length,
+        sha256: createHash('sha256').update(data).digest('hex')
+      },
+      600
+    );
+  /** The request line and headers of a ticket's PUT, for clients written on a raw socket. */
+  const requestHead = (ticket: { uploadUrl: string; headers: object }, length: number) => {
+    const target = new URL(ticket.uploadUrl);
+    return (
+      `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+      Object.entries({ ...ticket.headers, 'Content-Length': String(length) })
+        .map(([name, value]) => `${name}: ${String(value)}\r\n`)
+        .join('') +
+      '\r\n'
+    );
+  };
   const put = (url: string, headers: Record<string, string> = {}, data: Buffer = body) =>
     fetch(url, {
       method: 'PUT',
@@ -208,21 +246,10 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
   it('stores nothing from an upload whose client goes away mid-body, and goes on serving', async () => {
     const key = 'properties/LST-6/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
     const url = new URL(await presignPut(key));
-    await new Promise<void>((resolve) => {
-      const request = httpRequest({
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: 'PUT',
-        headers: {
-          'content-type': 'image/jpeg',
-          'content-length': String(body.length),
-          'x-amz-checksum-sha256': sha256HexToBase64(sha256)
-        }
-      });
-      request.on('error', () => resolve());
-      request.on('close', () => resolve());
-      request.write(body.subarray(0, 5), () => setTimeout(() => request.destroy(), 50));
+    await putCutShort(url, body.subarray(0, 5), {
+      'content-type': 'image/jpeg',
+      'content-length': String(body.length),
+      'x-amz-checksum-sha256': sha256HexToBase64(sha256)
     });
     await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
     const accepted = await put(url.toString());
@@ -231,12 +258,7 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
 
   it('runs one conditional upload per key at a time: the others get 409 or 412, never a rewrite', async () => {
     const key = 'properties/LST-8/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
-    const ticket = await presignUpload(
-      client,
-      BUCKET,
-      { storageKey: key, contentType: 'image/jpeg', size: body.length, sha256 },
-      600
-    );
+    const ticket = await ticketFor(key);
     const answers = await Promise.all(
       Array.from({ length: 12 }, () =>
         fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body })
@@ -302,29 +324,13 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
     // Complete uploads above the in-memory size: the file is gone once the answer is out, also
     // when the client half-closes the connection right after its body.
     const large = Buffer.alloc(17 * 1024 * 1024, 0x33);
-    const largeSha256 = createHash('sha256').update(large).digest('hex');
     await Promise.all(
       [11, 12, 13].map(async (n) => {
         const largeKey = `properties/LST-${n}/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b`;
-        const ticket = await presignUpload(
-          client,
-          BUCKET,
-          {
-            storageKey: largeKey,
-            contentType: 'image/jpeg',
-            size: large.length,
-            sha256: largeSha256
-          },
-          600
-        );
+        const ticket = await ticketFor(largeKey, large);
         const target = new URL(ticket.uploadUrl);
         // A raw request whose client half-closes (FIN) right after the body.
-        const head =
-          `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
-          Object.entries({ ...ticket.headers, 'Content-Length': String(large.length) })
-            .map(([name, value]) => `${name}: ${value}\r\n`)
-            .join('') +
-          '\r\n';
+        const head = requestHead(ticket, large.length);
         const socket = connect(Number(target.port), target.hostname);
         let answer = '';
         socket.on('error', () => undefined);
@@ -377,21 +383,10 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
         { expiresIn: 600, signableHeaders: new Set(['content-type', 'content-length']) }
       )
     );
-    await new Promise<void>((resolve) => {
-      const request = httpRequest({
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: 'PUT',
-        headers: {
-          'content-type': 'image/jpeg',
-          'content-length': String(full.length),
-          'if-none-match': '*'
-        }
-      });
-      request.on('error', () => resolve());
-      request.on('close', () => resolve());
-      request.write(full.subarray(0, 50_000), () => setTimeout(() => request.destroy(), 50));
+    await putCutShort(url, full.subarray(0, 50_000), {
+      'content-type': 'image/jpeg',
+      'content-length': String(full.length),
+      'if-none-match': '*'
     });
     await assert.rejects(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })));
     const retry = await fetch(url, {
@@ -404,12 +399,7 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
 
   it("holds a conditional upload's key until s3rver has stored it, even if its client left", async () => {
     const key = 'properties/LST-15/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
-    const ticket = await presignUpload(
-      client,
-      BUCKET,
-      { storageKey: key, contentType: 'image/jpeg', size: body.length, sha256 },
-      600
-    );
+    const ticket = await ticketFor(key);
     // s3rver's store made slow, so the first upload is still being written when the second comes.
     const store = FilesystemStore.prototype;
     const putObject = store.putObject;
@@ -429,13 +419,7 @@ describe('embedded storage (s3rver behind SigV4 verification)', () => {
       const target = new URL(ticket.uploadUrl);
       const first = connect(Number(target.port), target.hostname);
       first.on('error', () => undefined);
-      first.write(
-        `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
-          Object.entries({ ...ticket.headers, 'Content-Length': String(body.length) })
-            .map(([name, value]) => `${name}: ${value}\r\n`)
-            .join('') +
-          '\r\n'
-      );
+      first.write(requestHead(ticket, body.length));
       first.write(body);
       await sleep(150);
       first.destroy(); // the client leaves while s3rver is still storing
