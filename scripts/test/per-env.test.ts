@@ -14,6 +14,25 @@ import { projectRoot } from '../../toolkit/src/project.ts';
 
 const ROOT = projectRoot();
 
+/** A committed metadata file of a slice: force-app/main/<slice>/<relative>. */
+const sliceFile = (slice: string, relative: string) =>
+  readFile(path.join(ROOT, 'force-app', 'main', slice, relative), 'utf8');
+
+const cspSiteUrl = async (slice: string, name: string) =>
+  /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
+    await sliceFile(slice, `cspTrustedSites/${name}.cspTrustedSite-meta.xml`)
+  )?.[1];
+
+const namedCredentialUrl = async (slice: string, name: string) =>
+  /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
+    await sliceFile(slice, `namedCredentials/${name}.namedCredential-meta.xml`)
+  )?.[1];
+
+const metadataValue = async (slice: string, record: string, field: string) =>
+  new RegExp(`<field>${field}</field>\\s*<value[^>]*>([^<]+)</value>`).exec(
+    await sliceFile(slice, `customMetadata/${record}.md-meta.xml`)
+  )?.[1];
+
 const GOOD = {
   PAYMENTS_ESB_URL: 'https://esb.mycompany.com',
   SECUREPAY_TOKENIZATION_URL: 'https://payments.auspost.net.au/v2/tokens',
@@ -218,14 +237,12 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
   });
 
   it('the storage origin Apex checks URLs against is the CSP Trusted Site, from the same variable', async () => {
-    const media = (file: string) =>
-      readFile(path.join(ROOT, 'force-app', 'main', 'property-media', file), 'utf8');
-    const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
-      await media('cspTrustedSites/PropertyMediaStorage.cspTrustedSite-meta.xml')
-    )?.[1];
-    const origin = /<field>Storage_Origin__c<\/field>\s*<value[^>]*>([^<]+)<\/value>/.exec(
-      await media('customMetadata/Property_Media_Setting.Default.md-meta.xml')
-    )?.[1];
+    const site = await cspSiteUrl('property-media', 'PropertyMediaStorage');
+    const origin = await metadataValue(
+      'property-media',
+      'Property_Media_Setting.Default',
+      'Storage_Origin__c'
+    );
     assert.ok(site);
     assert.equal(origin, site);
     const replacements = await readReplacements(ROOT);
@@ -244,57 +261,17 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
   });
 
   it('the committed placeholders are valid sandbox values (tokenization origin = CSP Trusted Site, https)', async () => {
-    const read = (file: string) =>
-      readFile(path.join(ROOT, 'force-app', 'main', 'payments', file), 'utf8');
-    const site = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
-      await read('cspTrustedSites/SecurePay_Tokenization.cspTrustedSite-meta.xml')
-    )?.[1];
-    const tokenization = /<field>Tokenization_Url__c<\/field>\s*<value[^>]*>([^<]+)<\/value>/.exec(
-      await read('customMetadata/Payment_Gateway_Setting.Default.md-meta.xml')
-    )?.[1];
-    const esb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
-      await read('namedCredentials/Payments_ESB.namedCredential-meta.xml')
-    )?.[1];
-    const bgcEsb = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
-      await readFile(
-        path.join(
-          ROOT,
-          'force-app/main/background-check/namedCredentials/Background_Check_ESB.namedCredential-meta.xml'
-        ),
-        'utf8'
-      )
-    )?.[1];
-    const activityApi = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
-      await readFile(
-        path.join(
-          ROOT,
-          'force-app/main/activity/namedCredentials/Activity_API.namedCredential-meta.xml'
-        ),
-        'utf8'
-      )
-    )?.[1];
-    const mediaService = /<parameterValue>(https?:[^<]+)<\/parameterValue>/.exec(
-      await readFile(
-        path.join(
-          ROOT,
-          'force-app/main/property-media/namedCredentials/Property_Media.namedCredential-meta.xml'
-        ),
-        'utf8'
-      )
-    )?.[1];
-    const mediaStorage = /<endpointUrl>([^<]+)<\/endpointUrl>/.exec(
-      await readFile(
-        path.join(
-          ROOT,
-          'force-app/main/property-media/cspTrustedSites/PropertyMediaStorage.cspTrustedSite-meta.xml'
-        ),
-        'utf8'
-      )
-    )?.[1];
-    const setting = async (file: string, field: string) =>
-      new RegExp(`<field>${field}</field>\\s*<value[^>]*>([^<]+)</value>`).exec(
-        await readFile(path.join(ROOT, 'force-app', 'main', file), 'utf8')
-      )?.[1];
+    const site = await cspSiteUrl('payments', 'SecurePay_Tokenization');
+    const tokenization = await metadataValue(
+      'payments',
+      'Payment_Gateway_Setting.Default',
+      'Tokenization_Url__c'
+    );
+    const esb = await namedCredentialUrl('payments', 'Payments_ESB');
+    const bgcEsb = await namedCredentialUrl('background-check', 'Background_Check_ESB');
+    const activityApi = await namedCredentialUrl('activity', 'Activity_API');
+    const mediaService = await namedCredentialUrl('property-media', 'Property_Media');
+    const mediaStorage = await cspSiteUrl('property-media', 'PropertyMediaStorage');
     assert.deepEqual(
       checkPerEnvironment(
         await readReplacements(ROOT),
@@ -302,41 +279,49 @@ describe('per-environment values (sfdx-project.json replacements)', () => {
           PAYMENTS_ESB_URL: esb,
           SECUREPAY_TOKENIZATION_URL: tokenization,
           SECUREPAY_TRUSTED_SITE: site,
-          SECUREPAY_MERCHANT_CODE: await setting(
-            'payments/customMetadata/Payment_Gateway_Setting.Default.md-meta.xml',
+          SECUREPAY_MERCHANT_CODE: await metadataValue(
+            'payments',
+            'Payment_Gateway_Setting.Default',
             'Merchant_Code__c'
           ),
-          INTEGRATION_ENABLED: await setting(
-            'common/customMetadata/Integration_Setting.Default.md-meta.xml',
+          INTEGRATION_ENABLED: await metadataValue(
+            'common',
+            'Integration_Setting.Default',
             'Enabled__c'
           ),
-          PAYMENTS_ENABLED: await setting(
-            'payments/customMetadata/Integration_Setting.Payments.md-meta.xml',
+          PAYMENTS_ENABLED: await metadataValue(
+            'payments',
+            'Integration_Setting.Payments',
             'Enabled__c'
           ),
           BACKGROUND_CHECK_ESB_URL: bgcEsb,
-          BACKGROUND_CHECK_ENABLED: await setting(
-            'background-check/customMetadata/Integration_Setting.BackgroundCheck.md-meta.xml',
+          BACKGROUND_CHECK_ENABLED: await metadataValue(
+            'background-check',
+            'Integration_Setting.BackgroundCheck',
             'Enabled__c'
           ),
           ACTIVITY_API_URL: activityApi,
           ACTIVITY_CACHE_MB: '1',
-          ACTIVITY_ENABLED: await setting(
-            'activity/customMetadata/Integration_Setting.Activity.md-meta.xml',
+          ACTIVITY_ENABLED: await metadataValue(
+            'activity',
+            'Integration_Setting.Activity',
             'Enabled__c'
           ),
-          FINANCE_EXPORT_ENABLED: await setting(
-            'finance/customMetadata/Integration_Setting.FinanceExport.md-meta.xml',
+          FINANCE_EXPORT_ENABLED: await metadataValue(
+            'finance',
+            'Integration_Setting.FinanceExport',
             'Enabled__c'
           ),
           PROPERTY_MEDIA_URL: mediaService,
           PROPERTY_MEDIA_STORAGE_SITE: mediaStorage,
-          PROPERTY_MEDIA_ENABLED: await setting(
-            'property-media/customMetadata/Integration_Setting.PropertyMedia.md-meta.xml',
+          PROPERTY_MEDIA_ENABLED: await metadataValue(
+            'property-media',
+            'Integration_Setting.PropertyMedia',
             'Enabled__c'
           ),
-          INTEGRATION_LOG_LEVEL: await setting(
-            'common/customMetadata/Integration_Setting.Default.md-meta.xml',
+          INTEGRATION_LOG_LEVEL: await metadataValue(
+            'common',
+            'Integration_Setting.Default',
             'Log_Level__c'
           )
         },
