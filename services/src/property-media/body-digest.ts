@@ -169,13 +169,14 @@ export async function spoolBody(
   };
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
-  const hashing = Object.keys(digests).length > 0;
+  // Only the digests the request states are computed: most PUTs state a SHA-256, none MD5.
+  const hashSha256 = Boolean(digests.checksumSha256 || digests.contentSha256);
   try {
     await pipeline(
       request,
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          if (hashing) sha256.update(chunk);
+          if (hashSha256) sha256.update(chunk);
           if (digests.contentMd5) md5.update(chunk);
           done(null, chunk);
         }
