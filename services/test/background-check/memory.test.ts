@@ -80,6 +80,14 @@ function jpeg(bytes: number): Buffer {
   return photo;
 }
 
+/**
+ * What the service may hold beyond its base while a ~10 MB photo passes: buffering the photo
+ * would hold at least 10 MB. Streaming holds its in-flight chunks only: under 1 MB on a quiet
+ * machine, 5.0-5.4 MB with the shared machine's two cores busy (the reader ahead of a slowed
+ * consumer), hence the margin below 10.
+ */
+const HELD_LIMIT_MB = 8;
+
 /** Submits to the child service and waits for `state`; the peak RSS growth over the run. */
 async function streamed(
   size: number,
@@ -120,10 +128,8 @@ test(
   async () => {
     const { applicationId, growthMb } = await streamed(20 * MB, 'failed');
     assert.match(String((await lab.row(applicationId))?.error), /larger than 10 MB/);
-    // 10 MB pass before the cut: buffering them would add at least that much. Streaming holds
-    // its in-flight chunks only: under 1 MB on a quiet machine, 5.4 MB once with the machine's
-    // two cores busy (the reader ahead of a slowed consumer), hence the margin below 10.
-    assert.ok(growthMb < 8, `the service held ${growthMb.toFixed(1)} MB more`);
+    // 10 MB pass before the cut: buffering them would add at least that much.
+    assert.ok(growthMb < HELD_LIMIT_MB, `the service held ${growthMb.toFixed(1)} MB more`);
   }
 );
 
@@ -135,6 +141,6 @@ test(
     const { applicationId, growthMb } = await streamed(size, 'accepted');
     const check = lab.backCheck.control.checks().find((c) => c.clientReference === applicationId);
     assert.equal(check?.photo.bytes, size);
-    assert.ok(growthMb < 5, `the service held ${growthMb.toFixed(1)} MB more`);
+    assert.ok(growthMb < HELD_LIMIT_MB, `the service held ${growthMb.toFixed(1)} MB more`);
   }
 );
