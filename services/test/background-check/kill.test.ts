@@ -3,12 +3,18 @@
  * BackCheck's callback (200 answered) and before it wrote the result to Salesforce, then started
  * again: the result is in PostgreSQL and the restarted process delivers it. The org emulator,
  * the BackCheck simulator and PostgreSQL run in this process; the service in child processes.
+ *
+ * Nothing but the outbox writes results, and it runs only on the instance holding its lease.
+ * The test holds that lease while the first process runs, as another instance would, so the
+ * write cannot happen before the kill. (A long batch wait held it back only most of the time:
+ * the outbox's periodic look could take the row between its commit and the kick.)
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { acquireLease, type Lease } from '../../src/platform/lease.ts';
 import { completeChecks, startLab, type Lab } from './harness.ts';
 
 const main = fileURLToPath(new URL('../../src/background-check/main.ts', import.meta.url));
@@ -21,7 +27,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The lease of the outbox loop (services/src/background-check/service.ts). */
+const OUTBOX_LEASE = 'background-check:outbox';
+
 let lab: Lab;
+let outboxLease: Lease | undefined;
 const children: ChildProcess[] = [];
 const stderr: string[] = [];
 
@@ -33,12 +43,13 @@ before(async () => {
 
 after(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  if (outboxLease?.held) await outboxLease.release();
   await lab?.close();
 });
 
-function startChild(port: number, env: Record<string, string>): ChildProcess {
+function startChild(port: number): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { ...process.env, ...lab.env, HTTP_PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...lab.env, HTTP_PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe']
   });
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -61,9 +72,13 @@ test('SIGKILL between the recorded callback and the Salesforce write: delivered 
   await lab.until(async () => (await lab.row(app.applicationId))?.state === 'accepted', 'accepted');
   await lab.stopService();
 
+  await lab.until(async () => {
+    outboxLease = await acquireLease(lab.db.url, OUTBOX_LEASE);
+    return outboxLease !== undefined;
+  }, 'the outbox lease, released by the stopped service');
+
   const port = await freePort();
-  // A long batch wait holds the Salesforce write back after the callback is recorded.
-  const first = startChild(port, { BACKGROUND_CHECK_BATCH_WAIT_MS: '30000' });
+  const first = startChild(port);
   await ready(port);
   lab.backCheck.control.setCallbackUrl(`http://127.0.0.1:${port}/backcheck/callbacks`);
   await completeChecks(lab);
@@ -77,7 +92,8 @@ test('SIGKILL between the recorded callback and the Salesforce write: delivered 
   await new Promise((resolve) => first.once('exit', resolve));
   assert.equal((await lab.application(app.applicationId)).Status__c, 'Background Check Pending');
 
-  startChild(port, { BACKGROUND_CHECK_BATCH_WAIT_MS: '20' });
+  await outboxLease?.release();
+  startChild(port);
   await lab.until(
     async () => (await lab.application(app.applicationId)).Status__c === 'Approved',
     'Approved after the restart',
