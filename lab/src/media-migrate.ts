@@ -11,7 +11,9 @@
 // into the storage of the media configuration (MEDIA_STORAGE). Unset (outside production): an org
 // emulator in this process with a demo Property__c for every listing the manifest names, the
 // embedded PostgreSQL and the embedded storage, so the command shows the whole flow on a fresh
-// machine.
+// machine; the stand-in org keeps its records in a file (--demo-org) as the progress database and
+// the storage keep theirs, so a later run (a resumed one, --thumbnails-only) finds the records
+// the earlier runs made.
 //
 // Exit codes: 0 every image of the manifest uploaded and recorded; 1 some are not (bad lines,
 // refused or failing images, refused records: the report says which; run again to retry) or an
@@ -60,6 +62,9 @@ import {
   type SalesforceClients
 } from '../../services/src/platform/index.ts';
 
+/** The stand-in org's records, beside the demo's progress database (.data/media-migrate-demo). */
+const DEFAULT_DEMO_ORG = '.data/media-migrate-demo-org.json';
+
 export const MEDIA_MIGRATE_CLI: CommandSpec = {
   usage: 'npm run media:migrate -- <manifest.csv>',
   summary:
@@ -92,6 +97,13 @@ export const MEDIA_MIGRATE_CLI: CommandSpec = {
       type: 'boolean',
       description:
         'Only the thumbnail phase (for instance on machines sized for CPU, while others transfer).'
+    },
+    'demo-org': {
+      type: 'string',
+      valueName: 'file',
+      defaultText: DEFAULT_DEMO_ORG,
+      description:
+        "Without SF_INSTANCE_URL: where the stand-in org keeps its records between runs (delete it with the demo's progress and storage to start over)."
     }
   },
   examples: [
@@ -131,17 +143,23 @@ function splitArguments(argv: readonly string[]): { manifest: string | undefined
   return { manifest: positional[0], rest };
 }
 
-/** A stand-in org: the shipped metadata and a Property__c per listing of the manifest. */
-async function standInOrg(manifest: string): Promise<RunningEmulator> {
+/**
+ * A stand-in org: the shipped metadata, the records earlier runs left in `persistPath`, and a
+ * Property__c for every listing of the manifest it does not have yet.
+ */
+async function standInOrg(manifest: string, persistPath: string): Promise<RunningEmulator> {
   const listings = new Set<string>();
   for await (const entry of readManifest(manifest))
     if ('row' in entry) listings.add(entry.row.listingNumber);
   const emulator = await startSalesforceEmulator({
     projectDir: projectRoot(),
     httpPort: 0,
-    grpcPort: 0
+    grpcPort: 0,
+    config: { persistPath }
   });
   const { store, adminUser } = emulator.ctx;
+  for (const property of store.scan('Property__c'))
+    listings.delete(String(property.Listing_Number__c));
   for (const listing of listings)
     store.insert(
       'Property__c',
@@ -180,7 +198,10 @@ export async function mediaMigrateCommand(
     const production = env.NODE_ENV?.trim() === 'production';
     if (!production && !env.SF_INSTANCE_URL?.trim()) {
       try {
-        emulator = await standInOrg(manifest);
+        emulator = await standInOrg(
+          manifest,
+          path.resolve(projectRoot(), stringValue(parsed.values, 'demo-org') ?? DEFAULT_DEMO_ORG)
+        );
       } catch (error) {
         if (error instanceof ManifestError) {
           stderr.write(`${error.message}\n`);

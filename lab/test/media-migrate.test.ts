@@ -6,7 +6,7 @@
 // and an unreadable manifest are refused before any work.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -30,6 +30,7 @@ import {
   startMigrationLab,
   type MigrationLab
 } from '../../services/test/property-media/migration-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../services/test/helpers/database.ts';
 import { EXIT, mediaMigrateCommand } from '../src/media-migrate.ts';
 
 const CLI = fileURLToPath(new URL('../src/media-migrate-cli.ts', import.meta.url));
@@ -240,5 +241,66 @@ describe('npm run media:migrate', () => {
     });
     assert.equal(missing, EXIT.refused);
     assert.match(out.text(), /nope\.csv: no such file/);
+  });
+});
+
+describe('npm run media:migrate without SF_INSTANCE_URL (the demo)', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let set: GeneratedSet;
+
+  before(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(path.join(tmpdir(), 'media-migrate-demo-'));
+    set = await generateImages({
+      dir: path.join(dir, 'images'),
+      count: 6,
+      bytes: 40_000,
+      listings: 2,
+      seed: 'demo'
+    });
+  });
+  after(async () => {
+    await db?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a later run finds the records the earlier runs made in the stand-in org', async () => {
+    const orgFile = path.join(dir, 'demo-org.json');
+    const run = async (...flags: string[]) => {
+      const out = collector();
+      const code = await mediaMigrateCommand(
+        [set.manifest, '--json', '--demo-org', orgFile, ...flags],
+        {
+          env: {
+            PATH: process.env.PATH,
+            DATABASE_URL: db.url,
+            MEDIA_EMBEDDED_DIR: path.join(dir, 'storage'),
+            LOG_LEVEL: 'error'
+          },
+          stdout: out.stream,
+          stderr: out.stream
+        }
+      );
+      return { code, text: out.text() };
+    };
+    const transfer = await run('--no-thumbnails');
+    assert.equal(transfer.code, EXIT.ok, transfer.text);
+    // A second process: its stand-in org is a new emulator, which must hold the records.
+    const thumbnails = await run('--thumbnails-only');
+    assert.equal(thumbnails.code, EXIT.ok, thumbnails.text);
+
+    const saved = JSON.parse(await readFile(orgFile, 'utf8')) as {
+      records: Record<string, Array<Record<string, unknown>>>;
+    };
+    const images = saved.records.Property_Image__c ?? [];
+    assert.equal(images.length, 6, 'one record per image');
+    for (const image of images)
+      assert.equal(image.Thumbnail_Key__c, thumbnailKeyOf(String(image.Storage_Key__c)));
+    assert.equal(
+      saved.records.Property__c?.length,
+      2,
+      'one demo property per listing, not one a run'
+    );
   });
 });
