@@ -22,7 +22,7 @@ export class DigestRefused extends Error {
   }
 }
 
-/** What an upload states its body hashes to; absent when it states nothing to check. */
+/** What an upload states its body hashes to; each absent when not stated. */
 export interface StatedDigests {
   /** x-amz-checksum-sha256, decoded (32 bytes). */
   checksumSha256?: Buffer;
@@ -48,11 +48,10 @@ function base64Digest(
 }
 
 /**
- * The digests a PUT states for its body. A digest header that is not the base64 of a digest is
- * refused as S3 refuses it; other methods and unhashed payloads state nothing.
+ * The digests a PUT states for its body (none: an empty object). A digest header that is not the
+ * base64 of a digest is refused as S3 refuses it; an unhashed payload states no content SHA-256.
  */
-export function statedDigests(request: IncomingMessage): StatedDigests | undefined {
-  if (request.method !== 'PUT') return undefined;
+export function statedDigests(request: IncomingMessage): StatedDigests {
   const digests: StatedDigests = {};
   const checksumSha256 = base64Digest(
     request.headers['x-amz-checksum-sha256'],
@@ -68,7 +67,7 @@ export function statedDigests(request: IncomingMessage): StatedDigests | undefin
   if (contentMd5) digests.contentMd5 = contentMd5;
   const content = String(request.headers['x-amz-content-sha256'] ?? '').toLowerCase();
   if (HEX_SHA256.test(content)) digests.contentSha256 = content;
-  return Object.keys(digests).length > 0 ? digests : undefined;
+  return digests;
 }
 
 /**

@@ -160,7 +160,7 @@ async function admit(
       if (await objectExists(front.store, conditional)) return new PreconditionFailed();
     }
     if (request.method !== 'PUT') return { request };
-    const spooled = await spoolBody(request, statedDigests(request) ?? {}, front.spool);
+    const spooled = await spoolBody(request, statedDigests(request), front.spool);
     onClose(spooled.release);
     // The body took a while to arrive: an unconditional PUT may have created the object meanwhile.
     if (conditional !== undefined && (await objectExists(front.store, conditional)))
