@@ -62,8 +62,9 @@ import {
   type SalesforceClients
 } from '../../services/src/platform/index.ts';
 
-/** The stand-in org's records, beside the demo's progress database (.data/media-migrate-demo). */
-const DEFAULT_DEMO_ORG = '.data/media-migrate-demo-org.json';
+/** The demo's embedded PostgreSQL (progress) and, beside it, its stand-in org's records. */
+const DEMO_DATABASE_DIR = '.data/media-migrate-demo';
+const DEFAULT_DEMO_ORG = `${DEMO_DATABASE_DIR}-org.json`;
 
 export const MEDIA_MIGRATE_CLI: CommandSpec = {
   usage: 'npm run media:migrate -- <manifest.csv>',
@@ -217,7 +218,7 @@ export async function mediaMigrateCommand(
       delete env.MEDIA_SF_CLIENT_ID;
       delete env.MEDIA_SF_CLIENT_SECRET;
       if (!env.DATABASE_URL?.trim()) {
-        env.EMBEDDED_PG_DIR ??= path.join(projectRoot(), '.data', 'media-migrate-demo');
+        env.EMBEDDED_PG_DIR ??= path.join(projectRoot(), DEMO_DATABASE_DIR);
         env.EMBEDDED_PG_PORT ??= '0';
       }
       if (!json)
